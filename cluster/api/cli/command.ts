@@ -1,0 +1,26 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export interface Command {
+  /** e.g. `inspect <project> [--json]` */
+  usage: string;
+  summary: string;
+  help?: string;
+  run(argv: string[], io: CliIO): Promise<number>;
+}
+
+/** An error the user caused and can fix: printed without a stack trace. */
+export class UserError extends Error {}
+
+/** node:util parseArgs with errors turned into UserErrors that name the bad option. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UserError(`${(e as Error).message}\nusage: edgeai ${usage}`);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './predicate';
+export * from './names';
+export * from './selector';
+export * from './function';
+export * from './workflow';

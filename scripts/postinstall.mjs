@@ -1,0 +1,27 @@
+// Reports whether the Electron binary is present. Electron is an optional dependency:
+// when its binary download fails (no network beyond the npm registry) npm keeps going,
+// and the studio runs in browser mode (`npm run web`) instead of a desktop window.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+
+const require = createRequire(import.meta.url);
+let binary = null;
+try {
+  const pathFile = require.resolve('electron/path.txt');
+  const { readFileSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  const rel = readFileSync(pathFile, 'utf8').trim();
+  const candidate = join(dirname(pathFile), 'dist', rel);
+  if (existsSync(candidate)) binary = candidate;
+} catch {
+  binary = null;
+}
+if (binary) {
+  console.log(`edge-ai-studio: Electron binary found at ${binary}; \`npm start\` opens the desktop studio.`);
+} else {
+  console.warn(
+    'edge-ai-studio: warning: the Electron binary is not installed (its download failed or was skipped).\n' +
+      '  The studio will run in browser mode: `npm start` serves it on 127.0.0.1 and prints the URL.\n' +
+      '  To get the desktop window later, run `npm rebuild electron` on a machine that can reach the Electron download host.',
+  );
+}

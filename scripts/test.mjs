@@ -1,0 +1,38 @@
+// `npm test`: typecheck, then every test (unit, integration, e2e) with vitest.
+// Prints the totals last as one line: `N passed, N failed, N skipped`.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, existsSync } from 'node:fs';
+
+const report = '.vitest-report.json';
+const extra = process.argv.slice(2);
+
+console.log('== typecheck (tsc --noEmit)');
+const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
+const typecheckOk = tsc.status === 0;
+console.log(typecheckOk ? 'typecheck: ok' : 'typecheck: FAILED');
+
+console.log('== tests (vitest)');
+rmSync(report, { force: true });
+const vitest = spawnSync(
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
+  { stdio: 'inherit' },
+);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(report)) {
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  passed = r.numPassedTests ?? 0;
+  failed = (r.numFailedTests ?? 0) + (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+  skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+} else {
+  failed += 1;
+  console.log('vitest wrote no report: counting the run as one failure');
+}
+if (!typecheckOk) failed += 1;
+if (typecheckOk) passed += 1;
+const ok = typecheckOk && vitest.status === 0 && failed === 0;
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      'edge-ai-studio/sdk': fileURLToPath(new URL('./cluster/sdk/index.ts', import.meta.url)),
+    },
+  },
+  test: {
+    include: ['cluster/**/*.test.ts', 'electron/**/*.test.ts', 'renderer/**/*.test.{ts,tsx}', 'samples/**/*.test.ts', 'e2e/**/*.test.ts', 'bench/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
