@@ -3,3 +3,4 @@ export * from './names';
 export * from './selector';
 export * from './function';
 export * from './workflow';
+export * from './errors';

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { UserError, type Command } from './command';
+import { StudioError } from '../../spec/errors';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 
@@ -51,7 +52,7 @@ export async function run(argv: string[], io: { out: (s: string) => void; err: (
   try {
     return await cmd.run(rest, io);
   } catch (e) {
-    if (e instanceof UserError) {
+    if (e instanceof UserError || e instanceof StudioError) {
       io.err(`edgeai ${name}: ${e.message}`);
       return 2;
     }

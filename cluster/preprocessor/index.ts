@@ -1,0 +1,3 @@
+export { preprocessSource, preprocessFiles, type SourceFile, type PreprocessResult } from './preprocess';
+export { editDecorators, type DecoratorPatch, type EditResult } from './edit';
+export { type Diagnostic, DiagnosticSchema, formatDiagnostic, hasErrors } from './diagnostic';

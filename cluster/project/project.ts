@@ -1,0 +1,215 @@
+/**
+ * A workflow project on disk (DESIGN.md "A workflow project on disk"):
+ *   workflow.json  name, data sources, triggers, default target (no positions, no contracts)
+ *   layout.json    canvas positions and viewport only
+ *   functions/*.ts the functions; their decorators are the single source of truth
+ *   topology.json  optional target topology
+ */
+import { existsSync, readdirSync, readFileSync, statSync, mkdirSync } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import type { z } from 'zod';
+import { LayoutSchema, WorkflowSchema, type Layout, type Workflow } from '../spec/workflow';
+import type { FunctionSpec } from '../spec/function';
+import { StudioError } from '../spec/errors';
+import { didYouMeanSuffix } from '../spec/names';
+import { preprocessFiles } from '../preprocessor/preprocess';
+import type { Diagnostic } from '../preprocessor/diagnostic';
+import { locateJsonPath, sortRecordKeys, stableJson, writeFileAtomic } from './json';
+
+export interface ProjectFile {
+  /** relative to the project, with forward slashes, e.g. functions/train.ts */
+  path: string;
+  source: string;
+}
+
+export interface Project {
+  dir: string;
+  workflow: Workflow;
+  layout: Layout;
+  files: ProjectFile[];
+  functions: FunctionSpec[];
+  diagnostics: Diagnostic[];
+  /** topology.json, parsed as JSON but not validated here (the topology module does that) */
+  topology?: unknown;
+}
+
+export const WORKFLOW_FILE = 'workflow.json';
+export const LAYOUT_FILE = 'layout.json';
+export const FUNCTIONS_DIR = 'functions';
+export const TOPOLOGY_FILE = 'topology.json';
+
+function toPosix(p: string): string {
+  return p.split(sep).join('/');
+}
+
+function readJson(dir: string, file: string, diagnostics: Diagnostic[]): { value: unknown; text: string } | undefined {
+  const path = join(dir, file);
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
+  try {
+    return { value: JSON.parse(text), text };
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    const pos = m ? Number(m[1]) : 0;
+    const before = text.slice(0, pos);
+    diagnostics.push({
+      severity: 'error',
+      code: 'invalid-json',
+      message: `${file} is not valid JSON: ${msg}`,
+      file,
+      line: before.split('\n').length,
+      column: pos - before.lastIndexOf('\n'),
+      hint: 'fix the JSON syntax (a missing comma or quote is the usual cause)',
+    });
+    return undefined;
+  }
+}
+
+function schemaDiagnostics(file: string, text: string, error: z.ZodError): Diagnostic[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.filter((p): p is string | number => typeof p === 'string' || typeof p === 'number');
+    const loc = locateJsonPath(text, path);
+    return {
+      severity: 'error' as const,
+      code: 'invalid-' + file.replace(/\.json$/, ''),
+      message: `${file}${path.length ? ' at ' + path.join('.') : ''}: ${issue.message}`,
+      file,
+      line: loc.line,
+      column: loc.column,
+      hint: `see the JSON Schema: edgeai schema ${file.replace(/\.json$/, '')}`,
+    };
+  });
+}
+
+/** Lists the function sources of a project (functions/**\/*.ts, tests excluded). */
+export function listFunctionFiles(dir: string): string[] {
+  const root = join(dir, FUNCTIONS_DIR);
+  if (!existsSync(root)) return [];
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.endsWith('.test.ts')) out.push(toPosix(relative(dir, p)));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/**
+ * Loads a project. Throws a StudioError only when there is no project to load; everything
+ * wrong inside one (bad JSON, schema errors, decorator errors) becomes a diagnostic.
+ */
+export function loadProject(dirIn: string): Project {
+  const dir = resolve(dirIn);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new StudioError('project-not-found', `no project folder at ${dir}`, 'pass the folder that holds workflow.json, or create one with `edgeai new <dir>`');
+  }
+  if (!existsSync(join(dir, WORKFLOW_FILE))) {
+    throw new StudioError('project-not-found', `${dir} has no ${WORKFLOW_FILE}, so it is not a workflow project`, 'create one with `edgeai new <dir>`');
+  }
+  const diagnostics: Diagnostic[] = [];
+
+  let workflow: Workflow = { name: basename(dir).replace(/[^A-Za-z0-9_.-]/g, '-') || 'workflow', version: 1, dataSources: [], triggers: [] };
+  const wf = readJson(dir, WORKFLOW_FILE, diagnostics);
+  if (wf) {
+    const parsed = WorkflowSchema.safeParse(wf.value);
+    if (parsed.success) workflow = parsed.data;
+    else diagnostics.push(...schemaDiagnostics(WORKFLOW_FILE, wf.text, parsed.error));
+  }
+
+  let layout: Layout = { nodes: {}, viewport: { x: 0, y: 0, zoom: 1 } };
+  const lj = readJson(dir, LAYOUT_FILE, diagnostics);
+  if (lj) {
+    const parsed = LayoutSchema.safeParse(lj.value);
+    if (parsed.success) layout = parsed.data;
+    else diagnostics.push(...schemaDiagnostics(LAYOUT_FILE, lj.text, parsed.error));
+  }
+
+  const files = listFunctionFiles(dir).map((path) => ({ path, source: readFileSync(join(dir, path), 'utf8') }));
+  const pre = preprocessFiles(files.map((f) => ({ file: f.path, source: f.source })));
+  diagnostics.push(...pre.diagnostics);
+
+  if (wf) checkTriggers(workflow, pre.functions, pre.declared, wf.text, diagnostics);
+
+  const topo = readJson(dir, TOPOLOGY_FILE, diagnostics);
+  return { dir, workflow, layout, files, functions: pre.functions, diagnostics, ...(topo ? { topology: topo.value } : {}) };
+}
+
+function checkTriggers(workflow: Workflow, functions: FunctionSpec[], declared: string[], text: string, diagnostics: Diagnostic[]): void {
+  const ids = declared;
+  workflow.triggers.forEach((t, i) => {
+    const refs: Array<['function' | 'source', string]> = [['function', t.function]];
+    if (t.kind === 'gate') refs.push(['source', t.source]);
+    for (const [key, id] of refs) {
+      if (ids.includes(id)) continue;
+      const loc = locateJsonPath(text, ['triggers', i, key]);
+      diagnostics.push({
+        severity: 'error',
+        code: 'unknown-function',
+        message: `trigger '${t.id}' names function '${id}', which no function file defines${didYouMeanSuffix(id, ids)}`,
+        file: WORKFLOW_FILE,
+        ...loc,
+        hint: ids.length ? `functions in this project: ${ids.join(', ')}` : 'add a function under functions/',
+      });
+    }
+    if (t.kind === 'gate') {
+      const src = functions.find((f) => f.id === t.source);
+      if (src && !src.gates.some((g) => !t.gate || g.kind === t.gate)) {
+        const loc = locateJsonPath(text, ['triggers', i, 'source']);
+        diagnostics.push({
+          severity: 'warning',
+          code: 'gate-not-found',
+          message: `trigger '${t.id}' waits for a ${t.gate ?? ''} gate of '${t.source}', which has none`,
+          file: WORKFLOW_FILE,
+          ...loc,
+          hint: `add @gate.${t.gate ?? 'drift'}(…) to ${t.source}, or point the trigger at a function with a gate`,
+        });
+      }
+    }
+  });
+}
+
+/** Writes workflow.json: validated, pretty, keys in schema order. */
+export function saveWorkflow(dir: string, workflow: unknown): Workflow {
+  const parsed = WorkflowSchema.safeParse(workflow);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new StudioError('invalid-workflow', `workflow.json not saved: ${first.path.join('.') || '(root)'}: ${first.message}`, 'nothing was written; fix the value and save again');
+  }
+  writeFileAtomic(join(dir, WORKFLOW_FILE), stableJson(parsed.data));
+  return parsed.data;
+}
+
+/** Writes layout.json: positions sorted by node id so moving one node changes one line pair. */
+export function saveLayout(dir: string, layout: unknown): Layout {
+  const parsed = LayoutSchema.safeParse(layout);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new StudioError('invalid-layout', `layout.json not saved: ${first.path.join('.') || '(root)'}: ${first.message}`);
+  }
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const nodes = sortRecordKeys(Object.fromEntries(Object.entries(parsed.data.nodes).map(([k, p]) => [k, { x: round(p.x), y: round(p.y) }])));
+  const out: Layout = { nodes, viewport: { x: round(parsed.data.viewport.x), y: round(parsed.data.viewport.y), zoom: round(parsed.data.viewport.zoom) } };
+  writeFileAtomic(join(dir, LAYOUT_FILE), stableJson(out));
+  return out;
+}
+
+/** Resolves a project-relative file path, refusing paths that leave the project. */
+export function projectPath(dir: string, rel: string): string {
+  const root = resolve(dir);
+  const p = resolve(root, rel);
+  if (p !== root && !p.startsWith(root + sep)) {
+    throw new StudioError('path-outside-project', `'${rel}' is outside the project folder ${root}`, 'use a path relative to the project, such as functions/train.ts');
+  }
+  return p;
+}
+
+/** Writes one project file (a function source, usually) atomically. */
+export function writeProjectFile(dir: string, rel: string, content: string): void {
+  const p = projectPath(dir, rel);
+  mkdirSync(join(p, '..'), { recursive: true });
+  writeFileAtomic(p, content);
+}
