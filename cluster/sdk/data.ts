@@ -21,19 +21,29 @@ export interface Data {
   readonly urn: string;
   readonly version: number;
   readonly format: string;
+  readonly type?: string;
   readonly tags: readonly string[];
   /** number of rows (samples) */
   readonly length: number;
   /** column names for tabular formats; for arrays, `['x']` or `['x','y']` when labels exist */
   readonly columns: readonly string[];
   rows(): Row[];
-  /** the chosen columns as a 2-D array (all numeric columns by default) */
+  /**
+   * The chosen columns as one array with the samples along axis 0 (all numeric columns by
+   * default): a single column keeps its own per-row shape (`x` of MNIST → [n, 784]; a scalar
+   * column → [n, 1]); several columns are flattened per row and concatenated → [n, Σ widths].
+   */
   toNdarray(columns?: readonly string[]): NdArray;
+  /** one column with its own shape: [n] for a scalar column (labels), [n, …] for an array column */
+  column(name: string): NdArray;
   /** the same as a TensorFlow.js tensor */
   toTensor(columns?: readonly string[]): tf.Tensor;
   /** deterministic split: the same seed gives the same rows */
   split(holdout: number, seed?: number): { train: Data; holdout: Data };
+  /** consecutive batches of `size` rows (the last may be shorter) */
   batches(size: number): Iterable<Data>;
+  /** rows [start, end) */
+  slice(start: number, end?: number): Data;
 }
 
 export interface Prediction {
@@ -51,8 +61,15 @@ export interface Model {
   readonly metrics: Readonly<Record<string, number>>;
   readonly dataTags: readonly string[];
   readonly tf: tf.LayersModel;
-  estimate(input: NdArray | tf.Tensor | number[] | number[][]): Prediction[];
+  /**
+   * Predictions for one sample (a flat number[] of the model's input size) or a batch
+   * (number[][], an NdArray or a tensor with samples along axis 0): for classifiers the most
+   * likely class, its probability as confidence, and every class's score.
+   */
+  estimate(input: EstimateInput): Prediction[];
 }
+
+export type EstimateInput = NdArray | tf.Tensor | number[] | number[][];
 
 /** One invocation's request: parameters, the input payload, and a logger. */
 export interface Request {
@@ -69,5 +86,11 @@ export interface Request {
 /** What a producing function returns: the model it trained, with the metrics to record. */
 export interface TrainedModel {
   model: tf.LayersModel;
-  metrics: Record<string, number>;
+  /** metrics the function measured itself; the platform adds accuracy on the holdout */
+  metrics?: Record<string, number>;
+  /** extra tags for the published model */
+  tags?: string[];
+  /** which columns of the consumed data are the features and the label (default: `x` / `y`) */
+  features?: string[];
+  label?: string;
 }
