@@ -56,7 +56,7 @@ export function scaleInverse(raw: Float64Array, count: number, out: Float64Array
     if (raw[i] > max) max = raw[i];
   }
   const div = min - max;
-  for (let i = 0; i < count; i++) out[i] = div === 0 ? 0 : Math.trunc(((raw[i] - max) / div) * MAX_PRIORITY);
+  for (let i = 0; i < count; i++) out[i] = div === 0 ? 0 : Math.trunc(((raw[i] - max) / div) * MAX_PRIORITY) + 0; // + 0: no -0
 }
 
 function mib(b: number): string {
