@@ -1,0 +1,461 @@
+/**
+ * The StudioApi implementation over cluster/project and cluster/preprocessor. Transports call
+ * `StudioService.call(method, params)`; every request is validated with the contract's schema
+ * here, at the boundary, and every user error comes back as `{ok:false, error}` — a call never
+ * throws and never takes the process down.
+ *
+ * Files are written atomically (writeProjectFile) and carry a revision: a write names the
+ * revision it was based on, and a mismatch (another window saved first, or the file changed
+ * on disk) is a `revision-conflict` error instead of a silent overwrite.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import {
+  connect,
+  deriveGraph,
+  disconnect,
+  loadProject,
+  projectPath,
+  saveLayout,
+  saveWorkflow,
+  writeProjectFile,
+  LAYOUT_FILE,
+  WORKFLOW_FILE,
+  type GraphEdit,
+  type Project,
+} from '../project/index';
+import { editDecorators, preprocessSource, type DecoratorPatch } from '../preprocessor/index';
+import { checkSelector, matchSelector, type Selector } from '../spec/selector';
+import { LayoutSchema, workflowJsonSchema } from '../spec/workflow';
+import { StudioError } from '../spec/errors';
+import { z } from 'zod';
+import {
+  EVENTS,
+  METHODS,
+  METHOD_NAMES,
+  invalidRequest,
+  type ApiError,
+  type ApiResult,
+  type EventName,
+  type EventPayload,
+  type FileEdit,
+  type MethodName,
+  type MethodRequest,
+  type MethodResponse,
+  type ProjectSnapshot,
+  type SelectorPreview,
+  type StudioClient,
+} from './contract';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const CLUSTER = resolve(HERE, '..');
+
+export interface CallContext {
+  /** who is calling (a window, a WebSocket connection); echoed in project.changed */
+  clientId?: string;
+}
+
+interface OpenProject {
+  dir: string;
+  project: Project;
+  /** per project-relative path: the revision and the content the service last read or wrote */
+  revisions: Map<string, number>;
+  known: Map<string, string>;
+}
+
+export class UserFacingError extends Error {
+  constructor(readonly apiError: ApiError) {
+    super(apiError.message);
+  }
+}
+
+function fail(code: string, message: string, hint?: string, extra?: Partial<ApiError>): never {
+  throw new UserFacingError({ code, message, ...(hint ? { hint } : {}), ...extra });
+}
+
+function toApiError(e: unknown): ApiError {
+  if (e instanceof UserFacingError) return e.apiError;
+  if (e instanceof StudioError) {
+    const message = e.hint && e.message.endsWith(e.hint) ? e.message.slice(0, e.message.length - e.hint.length).trimEnd() : e.message;
+    return { code: e.code, message, ...(e.hint ? { hint: e.hint } : {}) };
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && err.syscall) {
+    return { code: 'io-error', message: `${err.syscall} ${err.path ?? ''} failed: ${err.message}`, hint: 'check that the folder exists and is writable' };
+  }
+  return { code: 'internal-error', message: `the studio service failed: ${(e as Error)?.message ?? String(e)}`, hint: 'please report this; the project files were not changed by the failed request' };
+}
+
+type Handler<M extends MethodName> = (params: z.output<(typeof METHODS)[M]['request']>, ctx: CallContext) => Promise<MethodResponse<M>> | MethodResponse<M>;
+
+const TEMPLATES: Record<string, (cls: string, id: string) => string> = {
+  transform: (cls, id) => `import { consumes, produces, policy, type Data, type Request } from 'edge-ai-studio/sdk';
+
+/** Describe what ${id} does. */
+export class ${cls} {
+  @consumes.data({ selector: { urn: 'sensor:readings' } })
+  @produces.data({ urn: '${id}:output', format: 'json' })
+  @policy.fn({ node: 'edge' })
+  async ${id}(data: Data, request: Request) {
+    request.log(\`${id} got \${data.length} rows\`);
+    return { rows: data.length };
+  }
+}
+`,
+  train: (cls, id) => `import { consumes, produces, policy, type Data, type Request, type TrainedModel } from 'edge-ai-studio/sdk';
+
+/** Trains a model; the platform scores it on the holdout. */
+export class ${cls} {
+  @consumes.data({ selector: { urn: 'mnist:data' }, holdout: 0.2 })
+  @produces.model({ type: 'classifier', urn: 'model:${id}' })
+  @policy.fn({ node: 'cloud' })
+  async ${id}(data: Data, request: Request): Promise<TrainedModel> {
+    throw new Error('${id}: build and fit a tf.js model from data.toTensor() here');
+  }
+}
+`,
+  inference: (cls, id) => `import { consumes, policy, type Model, type Request } from 'edge-ai-studio/sdk';
+
+/** Serves predictions from the best matching model. */
+export class ${cls} {
+  @consumes.model({ selector: { type: 'classifier', accuracy: '>=0.8' } })
+  @policy.deadline('1s')
+  @policy.fn({ node: 'edge' })
+  async ${id}(model: Model, request: Request) {
+    const [prediction] = model.estimate([request.input as number[]]);
+    return prediction;
+  }
+}
+`,
+};
+
+/** Minimal tf.js typings for the editor; the runtime uses the real @tensorflow/tfjs. */
+const TFJS_STUB = `// Editor typings only: a loose view of @tensorflow/tfjs (the runtime uses the real package).
+export type Tensor = any;
+export type Tensor2D = any;
+export type LayersModel = any;
+export type Sequential = any;
+export declare const layers: any;
+export declare const train: any;
+export declare const losses: any;
+export declare const metrics: any;
+export declare function sequential(config?: any): any;
+export declare function tensor(values: any, shape?: number[], dtype?: string): any;
+export declare function tensor2d(values: any, shape?: number[], dtype?: string): any;
+export declare function oneHot(indices: any, depth: number): any;
+export declare function dispose(container: any): void;
+export declare function tidy<T>(fn: () => T): T;
+`;
+
+export class StudioService {
+  private readonly projects = new Map<string, OpenProject>();
+  private readonly listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  private readonly handlers: { [M in MethodName]: Handler<M> };
+  private typingsCache?: Array<{ path: string; content: string }>;
+
+  constructor(private readonly options: { transport?: 'electron' | 'websocket' | 'in-process'; initialProject?: string } = {}) {
+    this.handlers = {
+      'studio.info': () => ({
+        version: '0.1.0',
+        transport: this.options.transport ?? 'in-process',
+        methods: [...METHOD_NAMES],
+        features: { runtime: false },
+        ...(this.options.initialProject ? { initialProject: resolve(this.options.initialProject) } : {}),
+      }),
+      'project.open': (p) => {
+        const dir = resolve(p.dir);
+        const project = loadProject(dir);
+        const open: OpenProject = { dir, project, revisions: new Map(), known: new Map() };
+        this.projects.set(dir, open);
+        this.syncKnown(open);
+        return this.snapshot(open);
+      },
+      'project.snapshot': (p) => {
+        const open = this.get(p.project);
+        this.reload(open);
+        return this.snapshot(open);
+      },
+      'project.files.read': (p) => {
+        const open = this.get(p.project);
+        const abs = projectPath(open.dir, p.path);
+        if (!existsSync(abs)) fail('file-not-found', `${p.path} does not exist in ${open.dir}`, 'create it first, or pick a file from the project');
+        const revision = this.currentRevision(open, p.path);
+        return { path: p.path, source: open.known.get(p.path) ?? readFileSync(abs, 'utf8'), revision };
+      },
+      'project.files.write': (p, ctx) => {
+        const open = this.get(p.project);
+        const r = this.writeChecked(open, p.path, p.source, p.expectedRevision, ctx);
+        return { path: p.path, before: r.before, revision: r.revision, snapshot: this.snapshot(open) };
+      },
+      'project.functions.create': (p, ctx) => {
+        const open = this.get(p.project);
+        if (open.project.functions.some((f) => f.id === p.functionId)) fail('function-exists', `a function '${p.functionId}' already exists`, 'function ids are method names and must be unique in the workflow: pick another name');
+        const path = `functions/${p.functionId}.ts`;
+        if (existsSync(projectPath(open.dir, path))) fail('file-exists', `${path} already exists`, 'pick another function name');
+        const cls = p.functionId.charAt(0).toUpperCase() + p.functionId.slice(1);
+        const r = this.writeChecked(open, path, TEMPLATES[p.template](cls, p.functionId), 0, ctx);
+        return { path, revision: r.revision, snapshot: this.snapshot(open) };
+      },
+      preprocess: (p) => {
+        const r = preprocessSource(p.path, p.source);
+        return { functions: r.functions, diagnostics: r.diagnostics };
+      },
+      'decorators.edit': (p, ctx) => {
+        const open = this.get(p.project);
+        const revision = this.currentRevision(open, p.path);
+        if (revision !== p.expectedRevision) this.conflict(p.path, revision);
+        const source = open.known.get(p.path);
+        if (source === undefined) fail('file-not-found', `${p.path} is not a function file of this project`);
+        const r = editDecorators(source, p.functionId, p.patch as DecoratorPatch);
+        if (!r.ok) fail('edit-refused', `${p.path}: ${r.error}`, 'the file was not changed');
+        return this.applyEdit(open, p.path, r.source, r.change, revision, ctx);
+      },
+      'graph.derive': (p) => {
+        const open = this.get(p.project);
+        return deriveGraph(open.project);
+      },
+      'graph.connect': (p, ctx) => {
+        const open = this.get(p.project);
+        this.reload(open);
+        return this.applyGraphEdit(open, connect(open.project, p.producer, p.consumer, p.input), ctx);
+      },
+      'graph.disconnect': (p, ctx) => {
+        const open = this.get(p.project);
+        this.reload(open);
+        return this.applyGraphEdit(open, disconnect(open.project, p.edgeId), ctx);
+      },
+      'layout.save': (p, ctx) => {
+        const open = this.get(p.project);
+        const layout = saveLayout(open.dir, p.layout);
+        open.project.layout = layout;
+        this.markWritten(open, LAYOUT_FILE, readFileSync(join(open.dir, LAYOUT_FILE), 'utf8'));
+        this.emit('project.changed', { project: open.dir, paths: [LAYOUT_FILE], ...(ctx.clientId ? { origin: ctx.clientId } : {}) });
+        return { layout, revision: open.revisions.get(LAYOUT_FILE) ?? 1 };
+      },
+      'workflow.save': (p, ctx) => {
+        const open = this.get(p.project);
+        const revision = this.currentRevision(open, WORKFLOW_FILE);
+        if (revision !== p.expectedRevision) this.conflict(WORKFLOW_FILE, revision);
+        const before = open.known.get(WORKFLOW_FILE) ?? '';
+        saveWorkflow(open.dir, p.workflow);
+        this.markWritten(open, WORKFLOW_FILE, readFileSync(join(open.dir, WORKFLOW_FILE), 'utf8'));
+        this.reload(open);
+        this.emit('project.changed', { project: open.dir, paths: [WORKFLOW_FILE], ...(ctx.clientId ? { origin: ctx.clientId } : {}) });
+        return { before, revision: open.revisions.get(WORKFLOW_FILE)!, snapshot: this.snapshot(open) };
+      },
+      'selector.preview': (p) => {
+        const open = this.get(p.project);
+        return previewSelector(open.project, p.kind, p.selector);
+      },
+      schema: (p) => {
+        if (p.name === 'workflow') return { schema: workflowJsonSchema() };
+        return { schema: z.toJSONSchema(LayoutSchema, { io: 'input' }) as Record<string, unknown> };
+      },
+      'sdk.typings': () => ({ files: this.typings() }),
+    };
+  }
+
+  /** Validates and runs one request. Never throws. */
+  async call<M extends MethodName>(method: M, params: unknown, ctx: CallContext = {}): Promise<ApiResult<MethodResponse<M>>> {
+    const def = (METHODS as Record<string, (typeof METHODS)[MethodName]>)[method];
+    if (!def || !Object.prototype.hasOwnProperty.call(METHODS, method)) {
+      return { ok: false, error: { code: 'unknown-method', message: `the studio service has no method '${String(method)}'`, hint: `methods: ${METHOD_NAMES.join(', ')}` } };
+    }
+    const parsed = def.request.safeParse(params ?? {});
+    if (!parsed.success) return { ok: false, error: invalidRequest(method, parsed.error) };
+    try {
+      const handler = this.handlers[method] as unknown as (p: unknown, c: CallContext) => Promise<MethodResponse<M>> | MethodResponse<M>;
+      const value = await handler(parsed.data, ctx);
+      return { ok: true, value };
+    } catch (e) {
+      return { ok: false, error: toApiError(e) };
+    }
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (p: unknown) => void);
+    return () => set!.delete(listener as (p: unknown) => void);
+  }
+
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    const checked = EVENTS[event].parse(payload);
+    for (const l of this.listeners.get(event) ?? []) {
+      try {
+        l(checked);
+      } catch {
+        // a broken listener (a closed socket) must not stop the others
+      }
+    }
+  }
+
+  /** An in-process client with the same interface as window.studio (tests, the CLI). */
+  client(clientId: string = randomUUID()): StudioClient {
+    return {
+      transport: 'in-process',
+      call: (method, params) => this.call(method, params, { clientId }),
+      on: (event, listener) => this.on(event, listener),
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private get(dir: string): OpenProject {
+    const open = this.projects.get(resolve(dir));
+    if (!open) fail('project-not-open', `the project ${dir} is not open`, 'open it first (project.open)');
+    return open;
+  }
+
+  private reload(open: OpenProject): void {
+    open.project = loadProject(open.dir);
+    this.syncKnown(open);
+  }
+
+  /** Records the on-disk content of the project's files; a file that changed gets a new revision. */
+  private syncKnown(open: OpenProject): void {
+    const contents = new Map<string, string>();
+    for (const f of open.project.files) contents.set(f.path, f.source);
+    for (const name of [WORKFLOW_FILE, LAYOUT_FILE]) {
+      const p = join(open.dir, name);
+      if (existsSync(p)) contents.set(name, readFileSync(p, 'utf8'));
+    }
+    for (const [path, content] of contents) {
+      const prev = open.known.get(path);
+      if (prev === undefined) open.revisions.set(path, Math.max(1, open.revisions.get(path) ?? 0));
+      else if (prev !== content) open.revisions.set(path, (open.revisions.get(path) ?? 0) + 1);
+      open.known.set(path, content);
+    }
+    for (const path of [...open.known.keys()]) {
+      if (!contents.has(path)) {
+        open.known.delete(path);
+        open.revisions.set(path, (open.revisions.get(path) ?? 0) + 1);
+      }
+    }
+  }
+
+  /** The file's revision now, noticing changes made on disk behind the service's back. */
+  private currentRevision(open: OpenProject, path: string): number {
+    const abs = projectPath(open.dir, path);
+    const disk = existsSync(abs) ? readFileSync(abs, 'utf8') : undefined;
+    const known = open.known.get(path);
+    if (disk !== known) {
+      open.revisions.set(path, (open.revisions.get(path) ?? 0) + 1);
+      if (disk === undefined) open.known.delete(path);
+      else open.known.set(path, disk);
+    }
+    return disk === undefined && known === undefined ? (open.revisions.get(path) ?? 0) : (open.revisions.get(path) ?? 1);
+  }
+
+  private conflict(path: string, revision: number): never {
+    fail(
+      'revision-conflict',
+      `${path} changed since you loaded it (now at revision ${revision}): another window or program saved it`,
+      'reload the file to see the other change, then apply yours again; nothing was written',
+      { conflict: { path, revision } },
+    );
+  }
+
+  private markWritten(open: OpenProject, path: string, content: string): number {
+    const revision = (open.revisions.get(path) ?? 0) + 1;
+    open.revisions.set(path, revision);
+    open.known.set(path, content);
+    return revision;
+  }
+
+  private writeChecked(open: OpenProject, path: string, source: string, expected: number, ctx: CallContext): { before: string; revision: number } {
+    const revision = this.currentRevision(open, path);
+    const exists = open.known.has(path);
+    if (!exists && expected !== 0) fail('file-not-found', `${path} does not exist (any more)`, 'write with expectedRevision 0 to create it');
+    if (exists && revision !== expected) this.conflict(path, revision);
+    if (path === WORKFLOW_FILE || path === LAYOUT_FILE) {
+      let value: unknown;
+      try {
+        value = JSON.parse(source);
+      } catch (e) {
+        fail('invalid-json', `${path} not saved: ${(e as Error).message}`, 'fix the JSON syntax and save again; nothing was written');
+      }
+      if (path === WORKFLOW_FILE) saveWorkflow(open.dir, value);
+      else saveLayout(open.dir, value);
+      source = readFileSync(join(open.dir, path), 'utf8');
+    } else {
+      writeProjectFile(open.dir, path, source);
+    }
+    const before = open.known.get(path) ?? '';
+    const next = this.markWritten(open, path, source);
+    this.reload(open);
+    this.emit('project.changed', { project: open.dir, paths: [path], ...(ctx.clientId ? { origin: ctx.clientId } : {}) });
+    return { before, revision: next };
+  }
+
+  private applyEdit(open: OpenProject, path: string, source: string, change: FileEdit['change'], revision: number, ctx: CallContext): FileEdit {
+    const r = this.writeChecked(open, path, source, revision, ctx);
+    return { path, before: r.before, source, revision: r.revision, change, snapshot: this.snapshot(open) };
+  }
+
+  private applyGraphEdit(open: OpenProject, edit: GraphEdit, ctx: CallContext): FileEdit {
+    if (!edit.ok) fail('connection-refused', edit.reason, 'the code was not changed');
+    return this.applyEdit(open, edit.file, edit.source, edit.change, this.currentRevision(open, edit.file), ctx);
+  }
+
+  private snapshot(open: OpenProject): ProjectSnapshot {
+    const { project } = open;
+    const files = [...open.known.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([path, source]) => ({ path, source, revision: open.revisions.get(path) ?? 1 }));
+    return {
+      dir: open.dir,
+      name: project.workflow.name || basename(open.dir),
+      workflow: project.workflow as ProjectSnapshot['workflow'],
+      layout: project.layout,
+      files,
+      functions: project.functions,
+      diagnostics: project.diagnostics,
+      graph: deriveGraph(project),
+    };
+  }
+
+  private typings(): Array<{ path: string; content: string }> {
+    if (this.typingsCache) return this.typingsCache;
+    const out: Array<{ path: string; content: string }> = [];
+    for (const sub of ['sdk', 'spec']) {
+      const dir = join(CLUSTER, sub);
+      for (const name of readdirSync(dir).sort()) {
+        if (!name.endsWith('.ts') || name.endsWith('.test.ts')) continue;
+        out.push({ path: `node_modules/edge-ai-studio/${sub}/${name}`, content: readFileSync(join(dir, name), 'utf8') });
+      }
+    }
+    out.push({ path: 'node_modules/@tensorflow/tfjs/index.d.ts', content: TFJS_STUB });
+    this.typingsCache = out;
+    return out;
+  }
+}
+
+/** Matches a selector against what the workflow declares or produces, with the reason for each miss. */
+export function previewSelector(project: Pick<Project, 'workflow' | 'functions'>, kind: 'data' | 'model', selectorIn: Record<string, unknown>): SelectorPreview {
+  const problems = checkSelector(selectorIn);
+  const graph = deriveGraph(project);
+  const selector = selectorIn as Selector;
+  const matches: SelectorPreview['matches'] = [];
+  const misses: SelectorPreview['misses'] = [];
+  for (const n of graph.nodes) {
+    if (n.kind !== 'data-source' && n.kind !== 'data' && n.kind !== 'model') continue;
+    const candKind = n.kind === 'model' ? 'model' : 'data';
+    const urn = n.detail.urn ?? n.label;
+    if (candKind !== kind) {
+      misses.push({ nodeId: n.id, urn, kind: candKind, clause: 'kind', reason: `is a ${candKind}, this input takes a ${kind}` });
+      continue;
+    }
+    const fmt = n.kind === 'data-source' ? project.workflow.dataSources.find((d) => d.urn === urn)?.format : undefined;
+    const r = problems.length
+      ? ({ ok: false, clause: problems[0].clause, reason: 'the selector has errors' } as const)
+      : matchSelector({ ...selector, kind }, { kind: candKind, urn, type: n.detail.type, tags: n.detail.tags, data_tags: n.detail.data_tags, ...(fmt ? { format: fmt } : {}) }, { candidateIsPattern: true, metricsUnknownPass: true });
+    if (r.ok) matches.push({ nodeId: n.id, urn, kind: candKind });
+    else misses.push({ nodeId: n.id, urn, kind: candKind, clause: r.clause, reason: r.reason });
+  }
+  return { problems, matches, misses, scope: 'workflow' };
+}
+
+export type { MethodRequest };
