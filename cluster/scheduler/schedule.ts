@@ -99,8 +99,12 @@ export function schedule(snap: ClusterSnapshot, profile: Profile, req: FunctionR
     removed[f] = before - count;
   }
   const k = numFeasibleNodesToFind(n, profile.percentageOfNodesToScore);
-  if (count > k) count = k;
-  const lastExamined = count > 0 ? cand[count - 1] : -1;
+  // skippy-core stops examining nodes at the k-th feasible one
+  let lastExamined = -1;
+  if (count > k) {
+    count = k;
+    lastExamined = cand[count - 1];
+  }
   if (count > 0) snap.rrIndex = (cand[count - 1] + 1) % n;
 
   if (count === 0) {
