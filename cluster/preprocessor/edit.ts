@@ -182,12 +182,16 @@ function removeOption(source: string, sf: ts.SourceFile, obj: ts.ObjectLiteralEx
   const p = props[i];
   if (i + 1 < props.length) return apply(source, { start: p.getStart(sf), end: props[i + 1].getStart(sf), text: '' });
   if (i > 0) {
-    // last of several: drop ", option: value" (and a trailing comma after it, if any)
-    let end = p.getEnd();
-    const rest = source.slice(end, obj.getEnd() - 1);
+    // last of several: with a trailing comma, drop "<blank>option: value," and keep the
+    // comma after the previous option; without one, drop ", option: value"
+    const rest = source.slice(p.getEnd(), obj.getEnd() - 1);
     const m = /^\s*,/.exec(rest);
-    if (m) end += m[0].length;
-    return apply(source, { start: props[i - 1].getEnd(), end, text: '' });
+    if (m) {
+      const prevEnd = props[i - 1].getEnd();
+      const comma = prevEnd + source.slice(prevEnd).indexOf(',');
+      return apply(source, { start: comma + 1, end: p.getEnd() + m[0].length, text: '' });
+    }
+    return apply(source, { start: props[i - 1].getEnd(), end: p.getEnd(), text: '' });
   }
   return apply(source, { start: obj.getStart(sf), end: obj.getEnd(), text: '{}' });
 }

@@ -17,15 +17,20 @@ import {
 type AnyMethod = (this: any, ...args: any[]) => any;
 type MethodDecorator = <T extends AnyMethod>(value: T, context: ClassMethodDecoratorContext) => void;
 
-const recorded = new WeakMap<AnyMethod, DecoratorUse[]>();
+/**
+ * The uses are stored on the method itself under a registered symbol, so any copy of the SDK
+ * (a function bundle inlines its own) can read what another copy recorded.
+ */
+const USES = Symbol.for('edge-ai-studio.sdk.decorators');
+type Recorded = AnyMethod & { [USES]?: DecoratorUse[] };
 
 function record(name: string, args: unknown[]): MethodDecorator {
   return (value, context) => {
     if (context.kind !== 'method') throw new TypeError(`@${name} decorates class methods only`);
-    const list = recorded.get(value) ?? [];
+    const fn = value as Recorded;
+    if (!Object.prototype.hasOwnProperty.call(fn, USES)) Object.defineProperty(fn, USES, { value: [], enumerable: false });
     // decorators apply bottom-up; unshift keeps the order they are written in
-    list.unshift({ name, args });
-    recorded.set(value, list);
+    fn[USES]!.unshift({ name, args });
   };
 }
 
@@ -102,7 +107,7 @@ export const gate = {
 
 /** The decorator uses recorded on a method, in source order. */
 export function decoratorsOf(method: unknown): DecoratorUse[] {
-  return typeof method === 'function' ? (recorded.get(method as AnyMethod) ?? []) : [];
+  return typeof method === 'function' ? ((method as Recorded)[USES] ?? []) : [];
 }
 
 export interface RuntimeFunction {

@@ -27,8 +27,12 @@ async function load(name: string): Promise<Command | undefined> {
 async function usage(): Promise<string> {
   const lines = ['usage: edgeai <command> [options]', '', 'commands:'];
   for (const name of listCommands()) {
-    const c = await load(name);
-    if (c) lines.push(`  ${c.usage.padEnd(52)} ${c.summary}`);
+    try {
+      const c = await load(name);
+      if (c) lines.push(`  ${c.usage.padEnd(52)} ${c.summary}`);
+    } catch (e) {
+      lines.push(`  ${name.padEnd(52)} (cannot load: ${(e as Error).message.split('\n')[0]})`);
+    }
   }
   lines.push('', 'edgeai <command> --help shows a command\'s options.');
   return lines.join('\n');

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from './main';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const MNIST = join(ROOT, 'samples/mnist');
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('edgeai inspect', () => {
+  it('prints the four functions with policies and gates and the graph', async () => {
+    const r = await cli('inspect', MNIST);
+    expect(r.code).toBe(0);
+    for (const id of ['train', 'inference', 'refine', 'trainFair']) expect(r.out).toMatch(new RegExp(`λ ${id} `));
+    expect(r.out).toContain('policy   deadline 2s');
+    expect(r.out).toContain('gate     drift confidence <0.2');
+    expect(r.out).toContain('gate     bias disparate_impact(label) >=0.8');
+    expect(r.out).toContain('[data] mnist:data —consumes→ λ train');
+    expect(r.out).toContain('λ train —produces→ [model] mnist:model');
+    expect(r.out).toContain('[model] mnist:model —consumes→ λ inference');
+    expect(r.out).toContain('diagnostics: none');
+  });
+
+  it('prints JSON in the documented shape', async () => {
+    const r = await cli('inspect', MNIST, '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(['functions', 'graph', 'diagnostics']));
+    expect(Object.keys(j.functions[0])).toEqual(expect.arrayContaining(['id', 'file', 'consumes', 'produces', 'policies', 'gates']));
+    expect(j.graph.edges.some((e: { source: string; target: string }) => e.source === 'model:mnist:model' && e.target === 'fn:inference')).toBe(true);
+    expect(j.diagnostics).toEqual([]);
+  });
+
+  it('exits 1 with file:line:col for a non-literal selector', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'edgeai-cli-'));
+    cpSync(MNIST, dir, { recursive: true });
+    const file = join(dir, 'functions/train.ts');
+    writeFileSync(file, readFileSync(file, 'utf8').replace("selector: { urn: 'mnist:data' }", 'selector: TRAINING_DATA'));
+    const r = await cli('inspect', dir);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/functions\/train\.ts:6:30: error non-literal-argument: @consumes\.data: decorator arguments must be literals, but 'TRAINING_DATA' is a variable/);
+    rmSync(dir, { recursive: true });
+  });
+
+  it('says what to do when the folder is not a project', async () => {
+    const r = await cli('inspect', join(tmpdir(), 'no-such-project-here'));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no project folder at .*edgeai new/s);
+  });
+});
+
+describe('edgeai new, schema, usage', () => {
+  it('creates a project that inspects clean', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'edgeai-cli-')), 'fresh');
+    expect((await cli('new', dir)).code).toBe(0);
+    const r = await cli('inspect', dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('diagnostics: none');
+    rmSync(dir, { recursive: true });
+  });
+  it('prints the workflow JSON Schema', async () => {
+    const r = await cli('schema', 'workflow');
+    expect(JSON.parse(r.out).title).toBe('Edge AI Studio workflow.json');
+  });
+  it('lists commands and refuses unknown ones and options', async () => {
+    expect((await cli('--help')).out).toMatch(/inspect <project> \[--json\]/);
+    const u = await cli('inspct');
+    expect(u.code).toBe(2);
+    expect(u.err).toMatch(/unknown command 'inspct'/);
+    const o = await cli('inspect', MNIST, '--jsn');
+    expect(o.code).toBe(2);
+    expect(o.err).toMatch(/Unknown option '--jsn'/);
+  });
+  it('runs as the edgeai binary', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/edgeai.mjs'), 'inspect', MNIST, '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).functions).toHaveLength(4);
+  });
+});

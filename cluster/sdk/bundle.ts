@@ -1,0 +1,49 @@
+/**
+ * Builds a function file into one ES module with the SDK inlined (esbuild), the form in which
+ * it ships to a node and runs there. TC39 decorators are lowered for Node 20. TensorFlow.js
+ * stays external: every node runtime provides it.
+ */
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { StudioError } from '../spec/errors';
+
+const SDK_ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
+
+export const BUNDLE_EXTERNALS = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
+
+export interface FunctionBundle {
+  /** the ES module's code */
+  code: string;
+  /** sha256 of the code, which identifies the bundle */
+  sha256: string;
+  bytes: number;
+}
+
+export async function bundleFunction(entry: string): Promise<FunctionBundle> {
+  try {
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      external: BUNDLE_EXTERNALS,
+      alias: { 'edge-ai-studio/sdk': SDK_ENTRY },
+      logLevel: 'silent',
+      sourcemap: 'inline',
+      legalComments: 'none',
+    });
+    const out = result.outputFiles[0];
+    const { createHash } = await import('node:crypto');
+    return { code: out.text, sha256: createHash('sha256').update(out.contents).digest('hex'), bytes: out.contents.byteLength };
+  } catch (e) {
+    const errors = (e as { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } }> }).errors;
+    if (errors?.length) {
+      const first = errors[0];
+      const where = first.location ? `${first.location.file}:${first.location.line}:${first.location.column + 1}: ` : '';
+      throw new StudioError('bundle-failed', `${where}${first.text}`, 'fix the function source; `edgeai inspect` shows its diagnostics');
+    }
+    throw e;
+  }
+}
