@@ -62,7 +62,7 @@ const fnArb = fc.record({
   outputs: fc.array(fc.record({ size: fc.integer({ min: 0, max: 500e6 }), locs: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }) }), { maxLength: 1 }),
 });
 
-type FnGen = fc.Infer<typeof fnArb>;
+type FnGen = typeof fnArb extends fc.Arbitrary<infer T> ? T : never;
 
 function toReq(t: Topology, f: FnGen, i: number): FunctionRequirements {
   const netNames = t.networks.map((n) => n.name);
