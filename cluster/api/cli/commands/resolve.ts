@@ -2,6 +2,7 @@
 import { openRegistryOfProject } from '../../../registry/cli-support';
 import { resolveText } from '../../../registry/describe';
 import { RegistryError } from '../../../registry/errors';
+import { ArtifactIndex } from '../../../registry/resolve';
 import type { Selector } from '../../../spec/selector';
 import { parseCommandArgs, UserError, type Command } from '../command';
 
@@ -44,9 +45,10 @@ export const command: Command = {
     }
     if (values.order !== undefined && values.order !== 'asc' && values.order !== 'desc') throw new UserError(`--order must be asc or desc, got '${values.order}'`);
     try {
-      const reg = openRegistryOfProject(values.project ?? process.cwd(), 'write');
+      const reg = openRegistryOfProject(values.project ?? process.cwd(), 'read');
       try {
-        const r = reg!.resolve(selector as Selector, params, { best: values.best, order: values.order as 'asc' | 'desc' | undefined, explainAll: values.all });
+        // a project without a registry yet resolves against an empty index (the selector is still checked)
+        const r = (reg ?? new ArtifactIndex()).resolve(selector as Selector, params, { best: values.best, order: values.order as 'asc' | 'desc' | undefined, explainAll: values.all });
         if (values.json) {
           io.out(
             JSON.stringify(
@@ -63,7 +65,7 @@ export const command: Command = {
               2,
             ),
           );
-        } else for (const l of resolveText(r, reg!.count())) io.out(l);
+        } else for (const l of resolveText(r, reg?.count() ?? 0)) io.out(l);
         return r.candidates.length ? 0 : 1;
       } finally {
         reg?.close();
