@@ -38,6 +38,14 @@ export interface CompiledFunction {
   /** execution seconds per node, undefined when the function gives no workload */
   exec?: Float64Array;
   warnings: string[];
+  /**
+   * Per-node values that depend only on the function and the topology, filled on first use by
+   * the plugins (cached with the compiled form): execution + input transfer seconds, the
+   * DataLocality time, the Capability count.
+   */
+  staticEstimate?: Float64Array;
+  dataTime?: Float64Array;
+  capCount?: Float64Array;
 }
 
 const cache = new WeakMap<object, WeakMap<FunctionRequirements, CompiledFunction>>();

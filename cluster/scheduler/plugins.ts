@@ -279,10 +279,27 @@ export const DeadlineFeasible: FilterPlugin = {
     const d = fn.req.deadlineMs;
     if (d === undefined) return count;
     const limit = d / 1000;
+    let st = fn.staticEstimate;
+    if (!st) {
+      st = new Float64Array(snap.n);
+      for (let v = 0; v < snap.n; v++) st[v] = estimate(snap, fn, v, scratchEstimate).exec + scratchEstimate.transfer;
+      fn.staticEstimate = st;
+    }
+    const ids = fn.imageIds;
+    const sizes = fn.imageSizes;
+    const arch = snap.s.arch;
+    const regBw = snap.s.regBw;
+    const regRtt = snap.s.regRttMs;
     let k = 0;
     for (let i = 0; i < count; i++) {
       const v = cand[i];
-      if (estimate(snap, fn, v, scratchEstimate).total <= limit) cand[k++] = v;
+      let t = st[v];
+      if (t <= limit) {
+        let missing = 0;
+        for (let j = 0; j < ids.length; j++) if (!snap.imagePresent[ids[j]]![v]) missing += sizes[j * 3 + arch[v]];
+        if (missing > 0) t += missing / regBw[v] + (CONNECTION_SETUP_RTTS * regRtt[v]) / 1000;
+      }
+      if (t <= limit) cand[k++] = v;
       else removedBy[v] = id;
     }
     return k;
@@ -394,8 +411,23 @@ export const LocalityType: ScorePlugin = {
  */
 export const DataLocality: ScorePlugin = {
   name: 'DataLocality',
-  map(_snap, fn, cand, count, raw) {
-    for (let i = 0; i < count; i++) raw[i] = 0;
+  map(snap, fn, cand, count, raw) {
+    let dt = fn.dataTime;
+    if (!dt) {
+      dt = new Float64Array(snap.n);
+      dataTimes(fn, dt);
+      fn.dataTime = dt;
+    }
+    for (let i = 0; i < count; i++) raw[i] = dt[cand[i]];
+  },
+  normalise: scaleInverse,
+};
+
+/** DataLocality's raw time for every node (the data's locations are fixed within a snapshot). */
+function dataTimes(fn: CompiledFunction, raw: Float64Array): void {
+  const count = raw.length;
+  raw.fill(0);
+  {
     for (let dir = 0; dir < 2; dir++) {
       const items = dir === 0 ? fn.inputs : fn.outputs;
       for (let j = 0; j < items.loc.length; j++) {
@@ -403,8 +435,8 @@ export const DataLocality: ScorePlugin = {
         if (!locs.length) continue;
         const size = items.size[j];
         const rows = items.rows[j];
-        for (let i = 0; i < count; i++) {
-          const v = cand[i];
+        for (let v = 0; v < count; v++) {
+          const i = v;
           let min = Infinity;
           let here = false;
           for (let l = 0; l < locs.length; l++) {
@@ -419,14 +451,28 @@ export const DataLocality: ScorePlugin = {
         }
       }
     }
-  },
-  normalise: scaleInverse,
-};
+  }
+}
 
 /** Number of the node's capabilities the function also carries (with an equal value). Reduce: scale. */
 export const CapabilityScore: ScorePlugin = {
   name: 'Capability',
   map(snap, fn, cand, count, raw) {
+    let cc = fn.capCount;
+    if (!cc) {
+      cc = new Float64Array(snap.n);
+      const all = new Int32Array(snap.n);
+      for (let v = 0; v < snap.n; v++) all[v] = v;
+      capabilityCounts(snap, fn, all, snap.n, cc);
+      fn.capCount = cc;
+    }
+    for (let i = 0; i < count; i++) raw[i] = cc[cand[i]];
+  },
+  normalise: scale,
+};
+
+function capabilityCounts(snap: ClusterSnapshot, fn: CompiledFunction, cand: Int32Array, count: number, raw: Float64Array): void {
+  {
     const mask = fn.capMask;
     const cb = snap.s.capBits;
     const vals = fn.capValues;
@@ -442,9 +488,8 @@ export const CapabilityScore: ScorePlugin = {
       if (vals.length) for (const cv of vals) if (cb[v] & cv.bit && labels[v][cv.key] !== cv.value) c--;
       raw[i] = c;
     }
-  },
-  normalise: scale,
-};
+  }
+}
 
 /** policy.data with strict: false — 10 where the data stays inside the listed networks, else 0. */
 export const DataNetworkPreference: ScorePlugin = {

@@ -82,6 +82,8 @@ export function numFeasibleNodesToFind(n: number, percentage: number): number {
 /** Schedules one function on the snapshot with a profile. */
 export function schedule(snap: ClusterSnapshot, profile: Profile, req: FunctionRequirements, opts: ScheduleOptions = {}): ScheduleResult {
   const fn = compile(snap, req);
+  // the compiled form is shared by clones; make sure this snapshot tracks the function's images
+  for (let i = 0; i < fn.imageIds.length; i++) if (!snap.imagePresent[fn.imageIds[i]]) snap.presence(fn.imageIds[i]);
   const n = snap.n;
   const { order: cand, raw, norm, total, removedBy } = snap.scratch;
   const explain = opts.explain === true;

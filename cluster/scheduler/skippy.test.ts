@@ -214,3 +214,19 @@ describe('the scheduling loop', () => {
     expect(c.infeasible!.message).toMatch(/PodFitsResources removed 2 — the function asks for 100 m CPU and 200 MiB; the most free is 50 m CPU \(small\)/);
   });
 });
+
+describe('snapshots', () => {
+  it('clones independently and schedules on clones made before a function was first seen', () => {
+    const base = buildSnapshot(topologyByName('skippy-testbed'));
+    const early = base.clone();
+    const p = profileByName('skippy');
+    const a = schedule(base, p, preprocess);
+    const b = schedule(early, p, preprocess);
+    expect(b.node).toBe(a.node);
+    expect(b.neededImages).toEqual([IMG.preprocess.name]);
+    const late = base.clone();
+    schedule(late, p, preprocess);
+    expect(base.cpuFree[base.nodeIndex(a.node!)]).toBe(3900);
+    expect(late.cpuFree[late.nodeIndex(a.node!)]).toBeLessThan(3900);
+  });
+});

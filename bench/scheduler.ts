@@ -1,0 +1,88 @@
+/**
+ * `npm run bench -- scheduler [--seconds 0.6]`: placements per second at ~100, ~1,000 and
+ * ~10,000 nodes for each profile, scoring 100% of nodes, and how the cost per placement grows
+ * with the number of nodes (ratios against the smallest size measured in the same run).
+ *
+ * Topology: urban sensing (REFERENCE §3) with as many cells as give the size. The function is the
+ * heaviest realistic case: an image, one input and one output with locations, a non-strict
+ * data policy and a deadline with a workload (so the deadline estimate runs on every node).
+ * The snapshot is re-cloned from a pristine copy every 500 placements (outside the timing), so
+ * nodes do not fill up.
+ */
+import { ML_WORKFLOW_IMAGES, MiB, topologyByName } from '../cluster/topology';
+import { buildSnapshot, profileByName, requirements, schedule, type ClusterSnapshot, type FunctionRequirements } from '../cluster/scheduler';
+
+const SIZES: Array<{ target: number; cells: number }> = [
+  { target: 100, cells: 4 },
+  { target: 1000, cells: 44 },
+  { target: 10000, cells: 442 },
+];
+const PROFILES = ['edge-ai', 'skippy', 'kube-default'];
+const BATCH = 500;
+
+function fnFor(): FunctionRequirements {
+  return requirements('preprocess', {
+    memoryBytes: 100 * MiB,
+    images: [ML_WORKFLOW_IMAGES.preprocess],
+    workload: 'resnet-preprocessing',
+    deadlineMs: 3_600_000,
+    data: { networks: ['cloudlet-0', 'cell-0'], strict: false },
+    inputs: [{ urn: 'raw', size: 12 * MiB, locations: ['cloudlet-0-nuc-0'] }],
+    outputs: [{ urn: 'train', size: 209 * MiB, locations: ['cloudlet-0-nuc-0'] }],
+  });
+}
+
+function measure(pristine: ClusterSnapshot, profileName: string, seconds: number): { perSecond: number; placed: number } {
+  const profile = profileByName(profileName);
+  const req = fnFor();
+  // warm-up (JIT, caches)
+  let snap = pristine.clone();
+  for (let i = 0; i < 200; i++) schedule(snap, profile, req);
+  let elapsed = 0;
+  let placed = 0;
+  while (elapsed < seconds * 1000) {
+    snap = pristine.clone();
+    const t0 = performance.now();
+    for (let i = 0; i < BATCH; i++) {
+      const r = schedule(snap, profile, req);
+      if (r.node === null) throw new Error(`bench: ${profileName} found no node after ${i} placements`);
+    }
+    elapsed += performance.now() - t0;
+    placed += BATCH;
+  }
+  return { perSecond: (placed / elapsed) * 1000, placed };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const i = args.indexOf('--seconds');
+  const seconds = i >= 0 ? Number(args[i + 1]) : 0.6;
+  const snaps = SIZES.map((s) => {
+    const t = topologyByName(`urban-sensing:cells=${s.cells}`);
+    return { ...s, n: t.nodes.length, snap: buildSnapshot(t) };
+  });
+  console.log(`scheduler: placements per second, 100% of nodes scored, ${seconds} s per measurement (urban sensing topologies)`);
+  console.log('profile        nodes   placements/s   µs/placement   ns/node/placement   cost vs smallest   nodes vs smallest   growth exponent');
+  const results: Record<string, number> = {};
+  for (const p of PROFILES) {
+    let baseCost = 0;
+    let baseN = 0;
+    for (const s of snaps) {
+      const { perSecond } = measure(s.snap, p, seconds);
+      const cost = 1e6 / perSecond; // µs per placement
+      if (!baseCost) {
+        baseCost = cost;
+        baseN = s.n;
+      }
+      results[`${p}@${s.target}`] = perSecond;
+      const costRatio = cost / baseCost;
+      const nRatio = s.n / baseN;
+      const exponent = nRatio > 1 ? Math.log(costRatio) / Math.log(nRatio) : NaN;
+      console.log(
+        `${p.padEnd(13)} ${String(s.n).padStart(6)} ${perSecond.toFixed(0).padStart(14)} ${cost.toFixed(1).padStart(14)} ${((cost * 1000) / s.n).toFixed(1).padStart(19)} ${costRatio.toFixed(2).padStart(18)}× ${nRatio.toFixed(1).padStart(18)}× ${Number.isNaN(exponent) ? '—'.padStart(17) : exponent.toFixed(2).padStart(17)}`,
+      );
+    }
+  }
+  const goal = results['edge-ai@1000'];
+  console.log(`goal ≥ 10,000 placements/s at ~1,000 nodes with edge-ai: ${goal.toFixed(0)}/s — ${goal >= 10_000 ? 'met' : 'NOT met'}`);
+  console.log('growth exponent = log(cost ratio) / log(nodes ratio); ≤ 1 means the cost per placement grows no worse than linearly');
+}
