@@ -377,12 +377,17 @@ export const LatencyAwareImageLocality: ScorePlugin = {
     const ids = fn.imageIds;
     const arch = snap.s.arch;
     const bw = snap.s.regBw;
-    for (let i = 0; i < count; i++) {
-      const v = cand[i];
-      let size = 0;
-      for (let j = 0; j < ids.length; j++) if (!snap.imagePresent[ids[j]]![v]) size += fn.imageSizes[j * 3 + arch[v]];
-      raw[i] = Math.trunc(size / bw[v]);
+    const sizes = fn.imageSizes;
+    for (let i = 0; i < count; i++) raw[i] = 0;
+    for (let j = 0; j < ids.length; j++) {
+      const pres = snap.imagePresent[ids[j]]!;
+      const base = j * 3;
+      for (let i = 0; i < count; i++) {
+        const v = cand[i];
+        if (!pres[v]) raw[i] += sizes[base + arch[v]];
+      }
     }
+    for (let i = 0; i < count; i++) raw[i] = Math.trunc(raw[i] / bw[cand[i]]);
   },
   normalise(raw, count, out) {
     let min = Infinity;
