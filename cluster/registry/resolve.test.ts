@@ -83,9 +83,15 @@ describe('resolve', () => {
     fc.assert(
       fc.property(sel, (s) => {
         if (Object.keys(s).length === 0) return;
-        const got = reg.resolve(s).candidates.map((a) => `${a.urn}@${a.version}`).sort();
+        const r = reg.resolve(s);
+        const got = r.candidates.map((a) => `${a.urn}@${a.version}`).sort();
         const want = all.filter((a) => matchSelector(s, a).ok).map((a) => `${a.urn}@${a.version}`).sort();
         expect(got).toEqual(want);
+        expect(r.candidates.length + r.rejected.length).toBe(r.considered);
+        for (const x of r.rejected) {
+          const v = matchSelector(s, x.artifact);
+          expect(v).toEqual({ ok: false, clause: x.clause, reason: x.reason });
+        }
       }),
       { numRuns: 300 },
     );

@@ -8,7 +8,8 @@
  * clause that failed. Artifacts outside the anchor bucket fail the anchor clause by
  * construction; the result says how many there were.
  */
-import { checkSelector, fillUrn, isUrnPattern, matchSelector, urnMatches, type Selector, type SelectorCandidate } from '../spec/selector';
+import { checkSelector, fillUrn, isUrnPattern, matchSelector, metricClauses, urnMatches, type Selector, type SelectorCandidate } from '../spec/selector';
+import { testPredicate } from '../spec/predicate';
 import type { Artifact } from '../spec/artifact';
 import { SelectorError } from './errors';
 
@@ -40,8 +41,8 @@ export interface ResolveResult {
   urn?: string;
   /** matches, best first */
   candidates: Artifact[];
-  /** artifacts considered that failed, each with the first clause that failed */
-  rejected: Rejection[];
+  /** artifacts considered that failed, each with the first clause that failed (computed on first read) */
+  readonly rejected: Rejection[];
   /** the indexed clause that chose which artifacts were considered */
   anchor: { clause: string; value: string };
   considered: number;
@@ -52,10 +53,10 @@ export interface ResolveResult {
 export class ArtifactIndex {
   private readonly all = new Map<number, IndexEntry>();
   private readonly byUrn = new Map<string, IndexEntry[]>();
-  private readonly byType = new Map<string, IndexEntry[]>();
-  private readonly byKind = new Map<string, IndexEntry[]>();
-  private readonly byTag = new Map<string, IndexEntry[]>();
-  private readonly byDataTag = new Map<string, IndexEntry[]>();
+  private readonly byType = new Map<string, Set<IndexEntry>>();
+  private readonly byKind = new Map<string, Set<IndexEntry>>();
+  private readonly byTag = new Map<string, Set<IndexEntry>>();
+  private readonly byDataTag = new Map<string, Set<IndexEntry>>();
   private sortedUrns: string[] | undefined;
 
   get size(): number {
@@ -69,10 +70,10 @@ export class ArtifactIndex {
     this.all.set(seq, e);
     if (!this.byUrn.has(artifact.urn)) this.sortedUrns = undefined;
     push(this.byUrn, artifact.urn, e);
-    push(this.byKind, artifact.kind, e);
-    if (artifact.type !== undefined) push(this.byType, artifact.type, e);
-    for (const t of new Set(artifact.tags)) push(this.byTag, t, e);
-    for (const t of new Set(artifact.data_tags)) push(this.byDataTag, t, e);
+    add(this.byKind, artifact.kind, e);
+    if (artifact.type !== undefined) add(this.byType, artifact.type, e);
+    for (const t of artifact.tags) add(this.byTag, t, e);
+    for (const t of artifact.data_tags) add(this.byDataTag, t, e);
   }
 
   /** Replaces an entry's metadata in place (locations changed, say). */
@@ -88,10 +89,10 @@ export class ArtifactIndex {
     const a = e.artifact;
     pull(this.byUrn, a.urn, e);
     if (!this.byUrn.has(a.urn)) this.sortedUrns = undefined;
-    pull(this.byKind, a.kind, e);
-    if (a.type !== undefined) pull(this.byType, a.type, e);
-    for (const t of new Set(a.tags)) pull(this.byTag, t, e);
-    for (const t of new Set(a.data_tags)) pull(this.byDataTag, t, e);
+    del(this.byKind, a.kind, e);
+    if (a.type !== undefined) del(this.byType, a.type, e);
+    for (const t of a.tags) del(this.byTag, t, e);
+    for (const t of a.data_tags) del(this.byDataTag, t, e);
   }
 
   versionsOf(urn: string): readonly IndexEntry[] {
@@ -133,58 +134,78 @@ export class ArtifactIndex {
       urn = filled.urn;
     }
 
-    // choose the anchor: the smallest bucket a clause names
+    // Index buckets named by the selector's clauses. Membership in a bucket is exactly what the
+    // clause tests (urn match, type equality, tag containment, kind equality), so an artifact
+    // missing from any bucket is certainly rejected; matchSelector stays the one judge of what
+    // matches (format, version, metrics too) and of every explanation.
+    const buckets: Array<{ clause: string; value: string; size: number; has: (e: IndexEntry) => boolean; list: () => Iterable<IndexEntry> }> = [];
+    if (urn !== undefined) {
+      if (!isUrnPattern(urn)) {
+        const list = this.byUrn.get(urn) ?? [];
+        const u = urn;
+        buckets.push({ clause: 'urn', value: urn, size: list.length, has: (e) => e.artifact.urn === u, list: () => list });
+      } else {
+        const urns = this.urnsMatching(urn);
+        const set = new Set(urns);
+        let n = 0;
+        for (const u of urns) n += this.byUrn.get(u)?.length ?? 0;
+        buckets.push({ clause: 'urn', value: urn, size: n, has: (e) => set.has(e.artifact.urn), list: () => urns.flatMap((u) => this.byUrn.get(u) ?? []) });
+      }
+    }
+    const setBucket = (clause: string, value: string, set: Set<IndexEntry> | undefined) => {
+      const s = set ?? new Set<IndexEntry>();
+      buckets.push({ clause, value, size: s.size, has: (e) => s.has(e), list: () => s });
+    };
+    if (selector.type !== undefined) setBucket('type', selector.type, this.byType.get(selector.type));
+    for (const t of selector.tags ?? []) setBucket('tags', t, this.byTag.get(t));
+    for (const t of selector.data_tags ?? []) setBucket('data_tags', t, this.byDataTag.get(t));
+    if (selector.kind !== undefined) setBucket('kind', selector.kind, this.byKind.get(selector.kind));
+    // metric clauses filter (never anchor): the predicates parsed once per query by the spec's own parser
+    const metricFilters = metricClauses(selector).map(({ metric, predicate }) => (e: IndexEntry) => {
+      const v = e.artifact.metrics[metric];
+      return v !== undefined && testPredicate(predicate, v);
+    });
+
+    // the anchor: the smallest bucket (or everything, with explainAll or no indexed clause)
     let anchor: { clause: string; value: string } = { clause: '(all)', value: '*' };
     let pool: Iterable<IndexEntry> = this.all.values();
-    let poolSize = this.all.size;
-    const consider = (clause: string, value: string, size: number, get: () => Iterable<IndexEntry>) => {
-      if (size < poolSize || (size === poolSize && anchor.clause === '(all)')) {
-        anchor = { clause, value };
-        pool = get();
-        poolSize = size;
-      }
-    };
+    let anchorIdx = -1;
     if (!opts.explainAll) {
-      if (urn !== undefined) {
-        if (!isUrnPattern(urn)) {
-          const list = this.byUrn.get(urn) ?? [];
-          consider('urn', urn, list.length, () => list);
-        } else {
-          const urns = this.urnsMatching(urn);
-          let n = 0;
-          for (const u of urns) n += this.byUrn.get(u)?.length ?? 0;
-          consider('urn', urn, n, () => urns.flatMap((u) => this.byUrn.get(u) ?? []));
-        }
-      }
-      if (selector.type !== undefined) {
-        const list = this.byType.get(selector.type) ?? [];
-        consider('type', selector.type, list.length, () => list);
-      }
-      for (const [clause, map] of [
-        ['tags', this.byTag],
-        ['data_tags', this.byDataTag],
-      ] as const) {
-        for (const t of selector[clause] ?? []) {
-          const list = map.get(t) ?? [];
-          consider(clause, t, list.length, () => list);
-        }
-      }
-      if (selector.kind !== undefined) {
-        const list = this.byKind.get(selector.kind) ?? [];
-        consider('kind', selector.kind, list.length, () => list);
+      buckets.forEach((b, i) => {
+        if (anchorIdx < 0 || b.size < buckets[anchorIdx].size) anchorIdx = i;
+      });
+      if (anchorIdx >= 0) {
+        const b = buckets[anchorIdx];
+        anchor = { clause: b.clause, value: b.value };
+        pool = b.list();
       }
     }
+    const others = buckets.filter((_, i) => i !== anchorIdx).sort((a, b) => a.size - b.size);
 
     const matched: IndexEntry[] = [];
-    const rejected: Rejection[] = [];
+    const failed: IndexEntry[] = [];
     const sel: Selector = urn === undefined ? selector : { ...selector, urn };
+    const filters = [...others.map((b) => b.has), ...metricFilters];
     let considered = 0;
-    for (const e of pool) {
+    outer: for (const e of pool) {
       considered++;
-      const r = matchSelector(sel, candidateOf(e.artifact));
-      if (r.ok) matched.push(e);
-      else rejected.push({ artifact: e.artifact, clause: r.clause, reason: r.reason });
+      for (const f of filters) {
+        if (!f(e)) {
+          failed.push(e);
+          continue outer;
+        }
+      }
+      if (matchSelector(sel, candidateOf(e.artifact)).ok) matched.push(e);
+      else failed.push(e);
     }
+    // explanations are worked out when first read (the runtime resolving per invocation rarely needs them)
+    let rejected: Rejection[] | undefined;
+    const explain = (): Rejection[] =>
+      (rejected ??= failed.map((e) => {
+        const v = matchSelector(sel, candidateOf(e.artifact));
+        if (v.ok) throw new Error(`internal: index bucket and matchSelector disagree on ${e.artifact.urn}@${e.artifact.version}`);
+        return { artifact: e.artifact, clause: v.clause, reason: v.reason };
+      }));
 
     if (opts.best) {
       const m = opts.best;
@@ -201,15 +222,17 @@ export class ArtifactIndex {
     } else {
       matched.sort((a, b) => b.seq - a.seq);
     }
-    return {
+    const result = {
       selector,
       urn,
       candidates: matched.map((e) => e.artifact),
-      rejected,
+      rejected: [] as Rejection[],
       anchor,
       considered,
       skipped: this.all.size - considered,
     };
+    Object.defineProperty(result, 'rejected', { get: explain, enumerable: true });
+    return result;
   }
 }
 
@@ -222,6 +245,19 @@ function push(map: Map<string, IndexEntry[]>, key: string, e: IndexEntry): void 
   const list = map.get(key);
   if (list) list.push(e);
   else map.set(key, [e]);
+}
+
+function add(map: Map<string, Set<IndexEntry>>, key: string, e: IndexEntry): void {
+  const set = map.get(key);
+  if (set) set.add(e);
+  else map.set(key, new Set([e]));
+}
+
+function del(map: Map<string, Set<IndexEntry>>, key: string, e: IndexEntry): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(e);
+  if (!set.size) map.delete(key);
 }
 
 function pull(map: Map<string, IndexEntry[]>, key: string, e: IndexEntry): void {
