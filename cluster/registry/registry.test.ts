@@ -76,6 +76,8 @@ describe('registry put/get', () => {
     reg.addLocation({ urn: m.urn, version: m.version }, { node: 'cloud-1' });
     expect(moved.locations).toEqual([{ node: 'edge-1', networks: ['lan-a'] }]);
     expect(reg.require('mnist:model').locations.map((l) => l.node)).toEqual(['edge-1', 'cloud-1']);
+    expect(reg.removeLocation({ urn: m.urn, version: m.version }, 'cloud-1').locations).toEqual([{ node: 'edge-1', networks: ['lan-a'] }]);
+    reg.addLocation({ urn: m.urn, version: m.version }, { node: 'cloud-1' });
     // the index sees the update
     expect(reg.resolve({ urn: 'mnist:model' }).candidates[0].locations).toHaveLength(2);
     reg.close();

@@ -157,6 +157,9 @@ export class Registry {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 10000');
       this.db.exec(SCHEMA);
+      // `remote`: the bytes live only on cluster nodes (see putRemote), not in this store
+      const cols = this.db.prepare<[], { name: string }>('PRAGMA table_info(artifacts)').all();
+      if (!cols.some((c) => c.name === 'remote')) this.db.exec('ALTER TABLE artifacts ADD COLUMN remote INTEGER NOT NULL DEFAULT 0');
     } catch (e) {
       throw new RegistryError('registry_open', `cannot open the artifact registry at ${this.dir}: ${(e as Error).message}`);
     }
@@ -168,8 +171,8 @@ export class Registry {
     return {
       maxVersion: db.prepare<[string], { v: number | null }>('SELECT MAX(version) AS v FROM artifacts WHERE urn = ?'),
       insert: db.prepare(
-        `INSERT INTO artifacts (kind, urn, version, type, format, size, sha256, created, tags, data_tags, metrics, lineage, locations)
-         VALUES (@kind, @urn, @version, @type, @format, @size, @sha256, @created, @tags, @data_tags, @metrics, @lineage, @locations)`,
+        `INSERT INTO artifacts (kind, urn, version, type, format, size, sha256, created, tags, data_tags, metrics, lineage, locations, remote)
+         VALUES (@kind, @urn, @version, @type, @format, @size, @sha256, @created, @tags, @data_tags, @metrics, @lineage, @locations, @remote)`,
       ),
       insertTag: db.prepare('INSERT OR IGNORE INTO artifact_tags (field, tag, artifact_id) VALUES (?, ?, ?)'),
       insertInput: db.prepare('INSERT OR IGNORE INTO artifact_inputs (input_urn, input_version, artifact_id) VALUES (?, ?, ?)'),
@@ -177,8 +180,9 @@ export class Registry {
       latest: db.prepare<[string], Row>('SELECT * FROM artifacts WHERE urn = ? ORDER BY version DESC LIMIT 1'),
       exists: db.prepare<[string, number], { id: number }>('SELECT id FROM artifacts WHERE urn = ? AND version = ?'),
       all: db.prepare<[], Row>('SELECT * FROM artifacts ORDER BY id'),
-      shas: db.prepare<[], { sha256: string }>('SELECT DISTINCT sha256 FROM artifacts'),
-      refsBySha: db.prepare<[], { urn: string; version: number; sha256: string; size: number }>('SELECT urn, version, sha256, size FROM artifacts'),
+      shas: db.prepare<[], { sha256: string }>('SELECT DISTINCT sha256 FROM artifacts WHERE remote = 0'),
+      refsBySha: db.prepare<[], { urn: string; version: number; sha256: string; size: number }>('SELECT urn, version, sha256, size FROM artifacts WHERE remote = 0'),
+      isRemote: db.prepare<[string, number], { remote: number }>('SELECT remote FROM artifacts WHERE urn = ? AND version = ?'),
       outputs: db.prepare<[string, number], { artifact_id: number }>('SELECT artifact_id FROM artifact_inputs WHERE input_urn = ? AND input_version = ?'),
       byId: db.prepare<[number], Row>('SELECT * FROM artifacts WHERE id = ?'),
       setLocations: db.prepare('UPDATE artifacts SET locations = ? WHERE id = ?'),
@@ -199,6 +203,34 @@ export class Registry {
    * or a lineage input that is not in the registry.
    */
   put(input: ArtifactPutInput, bytes: Uint8Array): Artifact {
+    const meta = this.checkPut(input);
+    const sha256 = sha256Hex(bytes);
+    this.blobs.write(bytes, sha256);
+    return this.insertVersion(meta, sha256, bytes.byteLength, false, () => {
+      // gc deletes only under this same write lock: if it removed our blob since we wrote it, write it again
+      if (!this.blobs.has(sha256, bytes.byteLength)) this.blobs.write(bytes, sha256);
+    });
+  }
+
+  /**
+   * Records an artifact whose bytes stay on cluster nodes (its `locations`), not in this store:
+   * what a function produced on a node. Reading its bytes here fails; the runtime fetches them
+   * from a node that holds them, and reports the artifact unavailable when none is running.
+   */
+  putRemote(input: ArtifactPutInput, blob: { sha256: string; size: number }): Artifact {
+    const meta = this.checkPut(input);
+    if (!meta.locations.length) throw new RegistryError('invalid_artifact', `cannot record '${meta.urn}' without its bytes: name the node(s) that hold them in locations`);
+    if (!/^[0-9a-f]{64}$/.test(blob.sha256) || !(blob.size >= 0)) throw new RegistryError('invalid_artifact', `cannot record '${meta.urn}': bad sha256 or size`);
+    return this.insertVersion(meta, blob.sha256, blob.size, true);
+  }
+
+  /** Whether this store holds the artifact's bytes (false for bytes that live only on nodes). */
+  hasBytes(artifact: Pick<Artifact, 'urn' | 'version' | 'sha256' | 'size'>): boolean {
+    const row = this.stmts.isRemote.get(artifact.urn, artifact.version);
+    return !!row && row.remote === 0 && this.blobs.has(artifact.sha256, artifact.size);
+  }
+
+  private checkPut(input: ArtifactPutInput) {
     const parsed = ArtifactPutSchema.safeParse(input);
     if (!parsed.success) throw new RegistryError('invalid_artifact', `cannot put artifact${typeof input?.urn === 'string' ? ` '${input.urn}'` : ''}: ${formatZodIssues(parsed.error)}`);
     const meta = parsed.data;
@@ -207,12 +239,13 @@ export class Registry {
         throw new RegistryError('invalid_artifact', `cannot put artifact '${meta.urn}': its lineage input '${inp.urn}' version ${inp.version} is not in the registry`);
       }
     }
-    const sha256 = sha256Hex(bytes);
-    this.blobs.write(bytes, sha256);
+    return meta;
+  }
+
+  private insertVersion(meta: ReturnType<Registry['checkPut']>, sha256: string, size: number, remote: boolean, beforeInsert?: () => void): Artifact {
     const created = new Date().toISOString();
     const commit = this.db.transaction((): { id: number; artifact: Artifact } => {
-      // gc deletes only under this same write lock: if it removed our blob since we wrote it, write it again
-      if (!this.blobs.has(sha256, bytes.byteLength)) this.blobs.write(bytes, sha256);
+      beforeInsert?.();
       const version = (this.stmts.maxVersion.get(meta.urn)?.v ?? 0) + 1;
       const artifact: Artifact = {
         kind: meta.kind,
@@ -223,7 +256,7 @@ export class Registry {
         data_tags: uniq(meta.data_tags),
         metrics: meta.metrics,
         format: meta.format,
-        size: bytes.byteLength,
+        size,
         sha256,
         created,
         lineage: meta.lineage,
@@ -243,6 +276,7 @@ export class Registry {
         metrics: JSON.stringify(artifact.metrics),
         lineage: JSON.stringify(artifact.lineage),
         locations: JSON.stringify(artifact.locations),
+        remote: remote ? 1 : 0,
       });
       const id = Number(info.lastInsertRowid);
       for (const t of artifact.tags) this.stmts.insertTag.run('tags', t, id);
@@ -324,6 +358,21 @@ export class Registry {
       if (!row) throw new ArtifactNotFoundError(ref.urn, ref.version);
       const a = rowToArtifact(row);
       a.locations = [...a.locations.filter((l) => l.node !== loc.node), loc];
+      this.stmts.setLocations.run(JSON.stringify(a.locations), row.id);
+      return { id: row.id, a };
+    });
+    const { id, a } = tx.immediate();
+    this.index?.update(id, freezeArtifact(a));
+    return a;
+  }
+
+  /** Records that a node no longer holds the artifact's bytes. */
+  removeLocation(ref: ArtifactRef, node: string): Artifact {
+    const tx = this.db.transaction(() => {
+      const row = this.stmts.byUrnVersion.get(ref.urn, ref.version);
+      if (!row) throw new ArtifactNotFoundError(ref.urn, ref.version);
+      const a = rowToArtifact(row);
+      a.locations = a.locations.filter((l) => l.node !== node);
       this.stmts.setLocations.run(JSON.stringify(a.locations), row.id);
       return { id: row.id, a };
     });

@@ -168,7 +168,7 @@ export class ArtifactIndex {
 
     // the anchor: the smallest bucket (or everything, with explainAll or no indexed clause)
     let anchor: { clause: string; value: string } = { clause: '(all)', value: '*' };
-    let pool: Iterable<IndexEntry> = this.all.values();
+    let pool: () => Iterable<IndexEntry> = () => this.all.values();
     let anchorIdx = -1;
     if (!opts.explainAll) {
       buckets.forEach((b, i) => {
@@ -177,35 +177,35 @@ export class ArtifactIndex {
       if (anchorIdx >= 0) {
         const b = buckets[anchorIdx];
         anchor = { clause: b.clause, value: b.value };
-        pool = b.list();
+        pool = b.list;
       }
     }
     const others = buckets.filter((_, i) => i !== anchorIdx).sort((a, b) => a.size - b.size);
 
     const matched: IndexEntry[] = [];
-    const failed: IndexEntry[] = [];
     const sel: Selector = urn === undefined ? selector : { ...selector, urn };
     const filters = [...others.map((b) => b.has), ...metricFilters];
     let considered = 0;
-    outer: for (const e of pool) {
+    outer: for (const e of pool()) {
       considered++;
-      for (const f of filters) {
-        if (!f(e)) {
-          failed.push(e);
-          continue outer;
-        }
-      }
+      for (const f of filters) if (!f(e)) continue outer;
       if (matchSelector(sel, candidateOf(e.artifact)).ok) matched.push(e);
-      else failed.push(e);
     }
     // explanations are worked out when first read (the runtime resolving per invocation rarely needs them)
     let rejected: Rejection[] | undefined;
-    const explain = (): Rejection[] =>
-      (rejected ??= failed.map((e) => {
-        const v = matchSelector(sel, candidateOf(e.artifact));
-        if (v.ok) throw new Error(`internal: index bucket and matchSelector disagree on ${e.artifact.urn}@${e.artifact.version}`);
-        return { artifact: e.artifact, clause: v.clause, reason: v.reason };
-      }));
+    const explain = (): Rejection[] => {
+      if (!rejected) {
+        const ok = new Set(matched);
+        rejected = [];
+        for (const e of pool()) {
+          if (ok.has(e)) continue;
+          const v = matchSelector(sel, candidateOf(e.artifact));
+          if (v.ok) throw new Error(`internal: index buckets and matchSelector disagree on ${e.artifact.urn}@${e.artifact.version}`);
+          rejected.push({ artifact: e.artifact, clause: v.clause, reason: v.reason });
+        }
+      }
+      return rejected;
+    };
 
     if (opts.best) {
       const m = opts.best;
