@@ -1,15 +1,28 @@
 /**
  * Builds a function file into one ES module with the SDK inlined (esbuild), the form in which
- * it ships to a node and runs there. TC39 decorators are lowered for Node 20. TensorFlow.js
- * stays external: every node runtime provides it.
+ * it ships to a node and runs there. TC39 decorators are lowered for Node 20. TensorFlow.js is
+ * not bundled: `@tensorflow/tfjs` resolves to `globalThis.__EDGEAI_TF__`, the instance the
+ * node's worker has already started (wasm backend), so function code and the platform share
+ * one TensorFlow.js and its tensors.
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '../spec/errors';
 
 const SDK_ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
 
-export const BUNDLE_EXTERNALS = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
+export const TF_GLOBAL = '__EDGEAI_TF__';
+
+const tfFromWorker: Plugin = {
+  name: 'edgeai-tf-global',
+  setup(b) {
+    b.onResolve({ filter: /^@tensorflow\/tfjs(-core|-layers)?$/ }, (args) => ({ path: args.path, namespace: 'edgeai-tf' }));
+    b.onLoad({ filter: /.*/, namespace: 'edgeai-tf' }, () => ({
+      contents: `module.exports = globalThis.${TF_GLOBAL};`,
+      loader: 'js',
+    }));
+  },
+};
 
 export interface FunctionBundle {
   /** the ES module's code */
@@ -28,7 +41,7 @@ export async function bundleFunction(entry: string): Promise<FunctionBundle> {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      external: BUNDLE_EXTERNALS,
+      plugins: [tfFromWorker],
       alias: { 'edge-ai-studio/sdk': SDK_ENTRY },
       logLevel: 'silent',
       sourcemap: 'inline',

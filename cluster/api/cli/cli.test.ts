@@ -23,7 +23,7 @@ describe('edgeai inspect', () => {
     for (const id of ['train', 'inference', 'refine', 'trainFair']) expect(r.out).toMatch(new RegExp(`λ ${id} `));
     expect(r.out).toContain('policy   deadline 2s');
     expect(r.out).toContain('gate     drift confidence <0.2');
-    expect(r.out).toContain('gate     bias disparate_impact(label) >=0.8');
+    expect(r.out).toContain('gate     bias disparate_impact(y) >=0.8');
     expect(r.out).toContain('[data] mnist:data —consumes→ λ train');
     expect(r.out).toContain('λ train —produces→ [model] mnist:model');
     expect(r.out).toContain('[model] mnist:model —consumes→ λ inference');

@@ -16,7 +16,7 @@ export class MnistTraining {
       ],
     });
     model.compile({ optimizer: tf.train.adam(0.005), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-    const history = await model.fit(x, y, { epochs: 3, batchSize: 64, verbose: 0 });
+    const history = await model.fit(x, y, { epochs: 5, batchSize: 64, verbose: 0 });
     const acc = history.history.acc ?? history.history.accuracy ?? [];
     request.log(`trained on ${data.length} digits, training accuracy ${Number(acc[acc.length - 1]).toFixed(3)}`);
     tf.dispose([x, y]);

@@ -3,13 +3,13 @@ import { consumes, produces, policy, gate, type Data, type Request, type Trained
 
 /**
  * Trains the base model that users personalise. The bias gate blocks publication when the
- * model serves some digit classes much worse than others (per-class recall, disparate impact).
+ * model serves some digit classes much worse than others (accuracy per digit class y, disparate impact).
  */
 export class MnistFairTraining {
   @consumes.data({ selector: { urn: 'mnist:data', tags: ['digits'] }, holdout: 0.25 })
   @produces.model({ type: 'classifier', urn: 'model:base', tags: ['base'] })
   @policy.fn({ node: ['cloud', 'edge'] })
-  @gate.bias({ attribute: 'label', predicate: '>=0.8', metric: 'disparate_impact' })
+  @gate.bias({ attribute: 'y', predicate: '>=0.8', metric: 'disparate_impact' })
   async trainFair(data: Data, request: Request): Promise<TrainedModel> {
     const x = data.toTensor(['x']);
     const y = tf.oneHot(data.toTensor(['y']).toInt().flatten(), 10);

@@ -1,0 +1,128 @@
+/**
+ * The node agent's protocol: what the controller sends an agent over HTTP (on 127.0.0.1, or a
+ * port published there), and what an agent sends its worker processes over IPC. Every payload
+ * is validated with these schemas where it crosses a process boundary.
+ */
+import { z } from 'zod';
+import { ArtifactSchema } from '../../spec/artifact';
+import { ConsumesSchema, GateSchema, ProducesSchema } from '../../spec/function';
+
+export const FunctionRefSchema = z.object({
+  /** the function id (method name) */
+  id: z.string().min(1),
+  /** sha256 of the function bundle the agent holds */
+  bundle: z.string().regex(/^[0-9a-f]{64}$/),
+  className: z.string().min(1),
+  method: z.string().min(1),
+  consumes: z.array(ConsumesSchema),
+  produces: z.array(ProducesSchema),
+  gates: z.array(GateSchema),
+});
+export type FunctionRef = z.infer<typeof FunctionRefSchema>;
+
+export const InvocationInputSchema = z.object({
+  kind: z.enum(['data', 'model']),
+  /** the artifact; its bytes are in the agent's store under artifact.sha256 */
+  artifact: ArtifactSchema,
+  holdout: z.number().gt(0).lt(1).optional(),
+  batch: z.number().int().positive().optional(),
+  /** seed of the holdout split, so a rerun sees the same split */
+  seed: z.number().int().optional(),
+});
+export type InvocationInput = z.infer<typeof InvocationInputSchema>;
+
+export const InvocationRequestSchema = z.object({
+  id: z.string().min(1),
+  params: z.record(z.string(), z.string()).default({}),
+  input: z.unknown().optional(),
+  deadlineMs: z.number().positive().optional(),
+});
+export type InvocationRequest = z.infer<typeof InvocationRequestSchema>;
+
+export const InvokeBodySchema = z.object({
+  fn: FunctionRefSchema,
+  inputs: z.array(InvocationInputSchema),
+  request: InvocationRequestSchema,
+});
+export type InvokeBody = z.infer<typeof InvokeBodySchema>;
+
+/** An artifact a function made on the node: its bytes are in the node's store. */
+export const ProducedSchema = z.object({
+  kind: z.enum(['data', 'model']),
+  urn: z.string().min(1),
+  type: z.string().optional(),
+  tags: z.array(z.string()).default([]),
+  data_tags: z.array(z.string()).default([]),
+  metrics: z.record(z.string(), z.number()).default({}),
+  format: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  size: z.number().int().nonnegative(),
+});
+export type Produced = z.infer<typeof ProducedSchema>;
+
+export const GateResultSchema = z.object({
+  kind: z.enum(['bias', 'drift']),
+  metric: z.string(),
+  value: z.number().nullable(),
+  predicate: z.string(),
+  pass: z.boolean(),
+  detail: z.string(),
+});
+export type GateResult = z.infer<typeof GateResultSchema>;
+
+export const InvokeResultSchema = z.object({
+  ok: z.literal(true),
+  output: z.unknown(),
+  produced: z.array(ProducedSchema),
+  gates: z.array(GateResultSchema),
+  logs: z.array(z.string()),
+  timings: z.object({ queueMs: z.number(), coldStartMs: z.number(), execMs: z.number() }),
+  worker: z.number().int(),
+  cold: z.boolean(),
+});
+export type InvokeResult = z.infer<typeof InvokeResultSchema>;
+
+export const AgentErrorSchema = z.object({
+  ok: z.literal(false),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }),
+  logs: z.array(z.string()).default([]),
+});
+export type AgentError = z.infer<typeof AgentErrorSchema>;
+
+export const WarmBodySchema = z.object({ fn: FunctionRefSchema });
+
+export const HealthSchema = z.object({
+  node: z.string(),
+  cluster: z.string(),
+  pid: z.number().int(),
+  startedAt: z.string(),
+  uptimeMs: z.number(),
+  cpu: z.object({ userMs: z.number(), systemMs: z.number(), load1: z.number() }),
+  memory: z.object({ rssBytes: z.number(), heapBytes: z.number(), workersRssBytes: z.number() }),
+  functions: z.array(
+    z.object({
+      id: z.string(),
+      workers: z.number().int(),
+      busy: z.number().int(),
+      invocations: z.number().int(),
+      errors: z.number().int(),
+      coldStarts: z.number().int(),
+      meanExecMs: z.number(),
+    }),
+  ),
+  blobs: z.number().int(),
+});
+export type Health = z.infer<typeof HealthSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// agent ↔ worker (IPC)
+
+export type ToWorker =
+  | { type: 'init'; bundlePath: string; fn: FunctionRef; storeDir: string }
+  | { type: 'invoke'; body: InvokeBody };
+
+export type FromWorker =
+  | { type: 'ready'; loadMs: number }
+  | { type: 'log'; line: string }
+  | { type: 'result'; output: unknown; produced: Produced[]; gates: GateResult[]; execMs: number }
+  | { type: 'error'; code: string; message: string; hint?: string };

@@ -1,0 +1,207 @@
+/**
+ * A worker process: runs one function's invocations, one at a time. The agent forks it on a
+ * cold start and keeps it warm for the next invocation. It loads TensorFlow.js (wasm backend)
+ * once, hands the same instance to the function bundle (bundles import '@tensorflow/tfjs' as
+ * `globalThis.__EDGEAI_TF__`), and reads and writes artifact bytes in the node's store.
+ */
+import { pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { ensureTf } from '../../registry/tf';
+import { BlobStore, sha256Hex } from '../../registry/blobs';
+import { consumeData, dataOfArtifact, type TableData } from '../../registry/data';
+import { decodeModelArtifacts, encodeModelArtifacts, evaluateAccuracy, estimate, MODEL_FORMAT, RegistryModel } from '../../registry/model';
+import { fillUrn } from '../../spec/selector';
+import { parsePredicate, testPredicate, isPredicateError } from '../../spec/predicate';
+import type { Data, Model, Request, TrainedModel } from '../../sdk/data';
+import type { FromWorker, FunctionRef, GateResult, InvokeBody, Produced, ToWorker } from './protocol';
+
+type Method = (...args: unknown[]) => unknown;
+
+let fn: FunctionRef | undefined;
+let method: Method | undefined;
+let store: BlobStore | undefined;
+
+function send(msg: FromWorker): void {
+  process.send?.(msg);
+}
+
+class WorkerFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+async function init(msg: Extract<ToWorker, { type: 'init' }>): Promise<void> {
+  const t0 = performance.now();
+  await ensureTf();
+  (globalThis as { __EDGEAI_TF__?: unknown }).__EDGEAI_TF__ = tf;
+  store = new BlobStore(msg.storeDir, { fsync: true });
+  const mod = (await import(pathToFileURL(msg.bundlePath).href)) as Record<string, unknown>;
+  const cls = Object.values(mod).find((v): v is new () => Record<string, unknown> => typeof v === 'function' && (v as { name?: string }).name === msg.fn.className) ?? (mod[msg.fn.className] as (new () => Record<string, unknown>) | undefined);
+  if (!cls) throw new WorkerFailure('function-not-found', `the bundle exports no class ${msg.fn.className}`, 'export the class that holds the function');
+  const instance = new cls();
+  const m = instance[msg.fn.method];
+  if (typeof m !== 'function') throw new WorkerFailure('function-not-found', `${msg.fn.className} has no method ${msg.fn.method}`);
+  method = (m as Method).bind(instance);
+  fn = msg.fn;
+  send({ type: 'ready', loadMs: performance.now() - t0 });
+}
+
+function readBlob(sha256: string, urn: string, version: number): Uint8Array {
+  const bytes = readFileSync(store!.pathOf(sha256));
+  if (sha256Hex(bytes) !== sha256) throw new WorkerFailure('artifact-corrupt', `the bytes of ${urn} version ${version} on this node do not match their sha256`, 'the controller will fetch a fresh copy on the next invocation');
+  return bytes;
+}
+
+async function loadModel(bytes: Uint8Array, artifact: InvokeBody['inputs'][number]['artifact']): Promise<RegistryModel> {
+  const artifacts = decodeModelArtifacts(bytes, `${artifact.urn}@${artifact.version}`);
+  const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  return new RegistryModel(model, artifact);
+}
+
+function isTrainedModel(v: unknown): v is TrainedModel {
+  return !!v && typeof v === 'object' && 'model' in v && typeof (v as { model?: { save?: unknown } }).model?.save === 'function';
+}
+
+async function saveModelBytes(model: tf.LayersModel): Promise<Uint8Array> {
+  let bytes: Uint8Array | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      bytes = encodeModelArtifacts(a);
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return bytes!;
+}
+
+function putBlob(bytes: Uint8Array): { sha256: string; size: number } {
+  const sha256 = sha256Hex(bytes);
+  store!.write(bytes, sha256);
+  return { sha256, size: bytes.byteLength };
+}
+
+/**
+ * gate.bias over the holdout: accuracy per group of the attribute column; disparate impact is
+ * the lowest group accuracy over the highest, statistical parity / equal opportunity
+ * difference the highest minus the lowest.
+ */
+function biasGate(model: tf.LayersModel, holdout: TableData, gate: Extract<FunctionRef['gates'][number], { kind: 'bias' }>, features: readonly string[] | undefined, label: string | undefined): GateResult {
+  const attr = gate.attribute;
+  if (!holdout.columns.includes(attr)) {
+    return { kind: 'bias', metric: gate.metric, value: null, predicate: gate.predicate, pass: false, detail: `the holdout has no column '${attr}' (columns: ${holdout.columns.join(', ')})` };
+  }
+  const lab = label ?? (['y', 'label', 'target', 'class'].find((c) => holdout.columns.includes(c)) as string);
+  const feats = features ?? (holdout.columns.includes('x') ? ['x'] : holdout.columns.filter((c) => c !== lab && c !== attr));
+  const groups = new Map<string, { n: number; correct: number }>();
+  const truth = holdout.column(lab).data;
+  const attrCol = holdout.column(attr).data;
+  let off = 0;
+  for (const batch of holdout.batches(512)) {
+    const x = batch.toTensor(feats);
+    const preds = estimate(model, x);
+    x.dispose();
+    for (const p of preds) {
+      const g = String(attrCol[off]);
+      const e = groups.get(g) ?? { n: 0, correct: 0 };
+      e.n++;
+      if (Math.round(p.label) === Math.round(Number(truth[off]))) e.correct++;
+      groups.set(g, e);
+      off++;
+    }
+  }
+  const acc = [...groups.values()].filter((g) => g.n > 0).map((g) => g.correct / g.n);
+  const lo = Math.min(...acc);
+  const hi = Math.max(...acc);
+  const value = gate.metric === 'disparate_impact' ? (hi > 0 ? lo / hi : 0) : hi - lo;
+  const p = parsePredicate(gate.predicate);
+  const pass = !isPredicateError(p) && testPredicate(p, value);
+  return { kind: 'bias', metric: gate.metric, value, predicate: gate.predicate, pass, detail: `${gate.metric} over ${groups.size} groups of '${attr}' is ${value.toFixed(3)} (group accuracy ${lo.toFixed(3)}–${hi.toFixed(3)})` };
+}
+
+async function invoke(body: InvokeBody): Promise<void> {
+  if (!fn || !method) throw new WorkerFailure('not-initialised', 'the worker has no function loaded');
+  const logs = (line: string) => send({ type: 'log', line });
+  const args: unknown[] = [];
+  const dataInputs: Data[] = [];
+  const modelInputs: Model[] = [];
+  let holdout: TableData | undefined;
+  for (const input of body.inputs) {
+    const bytes = readBlob(input.artifact.sha256, input.artifact.urn, input.artifact.version);
+    if (input.kind === 'data') {
+      const full = dataOfArtifact(input.artifact, bytes);
+      const part = consumeData(full, { holdout: input.holdout, seed: input.seed ?? 42 });
+      if (part.holdout) holdout = part.holdout;
+      dataInputs.push(part.data);
+      args.push(part.data);
+    } else {
+      const m = await loadModel(bytes, input.artifact);
+      modelInputs.push(m);
+      args.push(m);
+    }
+  }
+  const request: Request = {
+    id: body.request.id,
+    params: body.request.params,
+    input: body.request.input,
+    ...(body.request.deadlineMs !== undefined ? { deadlineMs: body.request.deadlineMs } : {}),
+    log: (...a: unknown[]) => logs(a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' ')),
+  };
+  args.push(request);
+  const t0 = performance.now();
+  const result = await method(...args);
+  const execMs = performance.now() - t0;
+
+  const produced: Produced[] = [];
+  const gates: GateResult[] = [];
+  let output: unknown = result;
+  const dataTags = [...new Set([...dataInputs.flatMap((d) => d.tags), ...modelInputs.flatMap((m) => m.dataTags)])];
+  for (const p of fn.produces) {
+    const { urn, missing } = fillUrn(p.urn, body.request.params);
+    if (missing.length) throw new WorkerFailure('missing-param', `${fn.id} produces ${p.urn}, which needs request parameter ${missing.map((m) => `'${m}'`).join(', ')}`, `invoke with --param ${missing[0]}=…`);
+    if (p.kind === 'model') {
+      if (!isTrainedModel(result)) throw new WorkerFailure('bad-return', `${fn.id} must return { model, metrics } because it has @produces.model, but it returned ${result === undefined ? 'nothing' : typeof result}`, 'return { model: <tf.LayersModel>, metrics: {} }');
+      const metrics: Record<string, number> = { ...(result.metrics ?? {}) };
+      if (holdout && holdout.length) {
+        metrics.accuracy = evaluateAccuracy(result.model, holdout, { features: result.features, label: result.label });
+        metrics.holdout_size = holdout.length;
+        for (const g of fn.gates) if (g.kind === 'bias') gates.push(biasGate(result.model, holdout, g, result.features, result.label));
+      } else {
+        for (const g of fn.gates) if (g.kind === 'bias') gates.push({ kind: 'bias', metric: g.metric, value: null, predicate: g.predicate, pass: false, detail: 'no holdout to measure bias on: give @consumes.data a holdout' });
+      }
+      const blob = putBlob(await saveModelBytes(result.model));
+      produced.push({ kind: 'model', urn, type: p.type, tags: [...new Set([...(p.tags ?? []), ...(result.tags ?? [])])], data_tags: dataTags, metrics, format: MODEL_FORMAT, ...blob });
+      output = { model: urn, metrics };
+    } else {
+      const rows = Array.isArray(result) ? result : [result];
+      const text = rows.map((r) => JSON.stringify(r ?? null)).join('\n') + '\n';
+      const blob = putBlob(new TextEncoder().encode(text));
+      produced.push({ kind: 'data', urn, type: p.type, tags: p.tags ?? [], data_tags: dataTags, metrics: {}, format: 'jsonl', ...blob });
+    }
+  }
+  if (isTrainedModel(result)) result.model.dispose();
+  for (const m of modelInputs) if (!isTrainedModel(result) || m.tf !== result.model) m.tf.dispose();
+  send({ type: 'result', output: toJsonSafe(output), produced, gates, execMs });
+}
+
+function toJsonSafe(v: unknown): unknown {
+  try {
+    return JSON.parse(JSON.stringify(v ?? null));
+  } catch {
+    return String(v);
+  }
+}
+
+process.on('message', (raw: unknown) => {
+  const msg = raw as ToWorker;
+  const run = msg.type === 'init' ? init(msg) : invoke(msg.body);
+  run.catch((e: unknown) => {
+    const err = e as Error & { code?: string; hint?: string };
+    send({ type: 'error', code: e instanceof WorkerFailure ? e.code : 'function-error', message: err?.message ?? String(e), ...(err?.hint ? { hint: err.hint } : {}) });
+  });
+});
+process.on('disconnect', () => process.exit(0));

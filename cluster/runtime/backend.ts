@@ -1,0 +1,60 @@
+/**
+ * Where node agents live. `process` (the embedded default) runs them as child processes;
+ * `docker` runs each in a container. Both start the same agent build and talk to it only over
+ * 127.0.0.1.
+ */
+import type { AgentBuild } from './build';
+
+export interface NodeLaunch {
+  cluster: string;
+  name: string;
+  /** the node's artifact store (a folder on the host, or the container's volume) */
+  storeDir: string;
+  cpuMillis: number;
+  memoryBytes: number;
+  labels: Record<string, string>;
+  /** the topology network the node is on (docker: one Docker network per topology network) */
+  network: string;
+  /** attach the host's USB bus (accelerator nodes) */
+  usb?: boolean;
+}
+
+export interface NodeHandle {
+  name: string;
+  /** port on 127.0.0.1 where the agent answers */
+  port: number;
+  pid?: number;
+  container?: string;
+}
+
+export interface Backend {
+  readonly kind: 'process' | 'docker';
+  /** one-time preparation (docker: build or find the node image) */
+  prepare(build: AgentBuild, progress: (msg: string) => void): Promise<void>;
+  start(spec: NodeLaunch, build: AgentBuild): Promise<NodeHandle>;
+  /** graceful stop and removal */
+  stop(handle: NodeHandle): Promise<void>;
+  /** SIGKILL / docker kill: fault injection and tests */
+  kill(handle: NodeHandle): Promise<void>;
+  /** nodes of this cluster that are still running (after a controller restart) */
+  adopt(cluster: string, names: string[], storeDirOf: (name: string) => string): Promise<NodeHandle[]>;
+  /** removes everything the backend created for the cluster */
+  teardown(cluster: string): Promise<void>;
+}
+
+/** Reads agent.json the agent writes when it listens; undefined until then. */
+export async function waitForAgent(
+  read: () => { port: number; pid: number; startedAt?: string } | undefined,
+  alive: () => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<{ port: number; pid: number }> {
+  const t0 = Date.now();
+  for (;;) {
+    const r = read();
+    if (r) return r;
+    if (!alive()) throw new Error(`${what} exited before it was ready`);
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s`);
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The node image of the docker backend. Two ways to make it, both ending in an image tagged by
+ * the agent build's hash (so a second prepare() finds it and does nothing):
+ *
+ * - from a base image (node:20-slim) when one is present or can be pulled: a build context of a
+ *   Dockerfile plus the agent build folder, sent to the engine's build endpoint;
+ * - offline, when no base image can be pulled: a root filesystem holding the local Node.js
+ *   binary (process.execPath), the shared libraries it links (as `ldd` lists them) and the agent
+ *   build folder in /app, written as a tar stream here in Node and imported with the engine's
+ *   image import (`docker import`), with the agent as entry point.
+ *
+ * The tar writer is a small ustar writer (regular files, folders) so the build needs nothing but
+ * Node.js and the Docker socket.
+ */
+import { execFileSync } from 'node:child_process';
+import { createReadStream, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import type { AgentBuild } from '../build';
+
+/** The port the agent listens on inside every container (0.0.0.0:7070). */
+export const AGENT_PORT = 7070;
+export const IMAGE_REPO = 'edgeai-node';
+/** Labels on everything the docker backend creates. */
+export const LABEL_MANAGED = 'edgeai.managed';
+export const LABEL_BUILD = 'edgeai.build';
+
+export function imageTagFor(build: AgentBuild): string {
+  return `${IMAGE_REPO}:${build.hash.slice(0, 24)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// a minimal ustar writer
+
+export interface TarEntry {
+  /** path inside the archive, absolute or relative; folders end without a slash */
+  path: string;
+  type: 'file' | 'dir' | 'symlink';
+  mode: number;
+  /** file: where its bytes are on the host (streamed), or the bytes themselves */
+  source?: string | Buffer;
+  linkTarget?: string;
+}
+
+function octal(n: number, width: number): string {
+  // width - 1 digits and a NUL
+  const s = n.toString(8);
+  if (s.length > width - 1) throw new Error(`tar: ${n} does not fit ${width - 1} octal digits`);
+  return s.padStart(width - 1, '0') + '\0';
+}
+
+function tarHeader(name: string, type: '0' | '5' | '2', size: number, mode: number, linkname = ''): Buffer {
+  const h = Buffer.alloc(512, 0);
+  let prefix = '';
+  let base = name;
+  if (Buffer.byteLength(base) > 100) {
+    const cut = name.lastIndexOf('/', 154);
+    if (cut <= 0 || Buffer.byteLength(name.slice(cut + 1)) > 100) throw new Error(`tar: the path ${name} is too long`);
+    prefix = name.slice(0, cut);
+    base = name.slice(cut + 1);
+  }
+  if (Buffer.byteLength(linkname) > 100) throw new Error(`tar: the link target ${linkname} is too long`);
+  h.write(base, 0, 100, 'utf8');
+  h.write(octal(mode & 0o7777, 8), 100, 'ascii');
+  h.write(octal(0, 8), 108, 'ascii'); // uid root
+  h.write(octal(0, 8), 116, 'ascii'); // gid root
+  h.write(octal(size, 12), 124, 'ascii');
+  h.write(octal(0, 12), 136, 'ascii'); // mtime: fixed, so the same inputs make the same layer
+  h.write('        ', 148, 'ascii'); // checksum placeholder
+  h.write(type, 156, 'ascii');
+  h.write(linkname, 157, 100, 'utf8');
+  h.write('ustar\0', 257, 'ascii');
+  h.write('00', 263, 'ascii');
+  h.write('root', 265, 'ascii');
+  h.write('root', 297, 'ascii');
+  h.write(prefix, 345, 155, 'utf8');
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
+  return h;
+}
+
+const ZEROS = Buffer.alloc(1024, 0);
+
+/** A ustar archive of `entries`, streamed (large files are read in chunks). */
+export function tarStream(entries: TarEntry[]): Readable {
+  async function* gen(): AsyncGenerator<Buffer> {
+    for (const e of entries) {
+      const name = e.path.replace(/^\/+/, '');
+      if (e.type === 'dir') {
+        yield tarHeader(name.endsWith('/') ? name : name + '/', '5', 0, e.mode);
+      } else if (e.type === 'symlink') {
+        yield tarHeader(name, '2', 0, e.mode, e.linkTarget ?? '');
+      } else {
+        const src = e.source;
+        if (src === undefined) throw new Error(`tar: ${e.path} has no source`);
+        if (Buffer.isBuffer(src)) {
+          yield tarHeader(name, '0', src.length, e.mode);
+          yield src;
+          if (src.length % 512) yield ZEROS.subarray(0, 512 - (src.length % 512));
+        } else {
+          const size = statSync(src).size;
+          yield tarHeader(name, '0', size, e.mode);
+          let n = 0;
+          for await (const chunk of createReadStream(src)) {
+            const b = chunk as Buffer;
+            const take = Math.min(b.length, size - n);
+            if (take > 0) yield take === b.length ? b : b.subarray(0, take);
+            n += take;
+          }
+          if (n !== size) throw new Error(`tar: ${src} changed while it was being read`);
+          if (size % 512) yield ZEROS.subarray(0, 512 - (size % 512));
+        }
+      }
+    }
+    yield ZEROS;
+  }
+  return Readable.from(gen(), { objectMode: false });
+}
+
+// ---------------------------------------------------------------------------------------------
+// the offline root filesystem
+
+/** The shared libraries a binary links, as `ldd` lists them: [path inside the image, file on the host]. */
+export function linkedLibraries(binary: string): Array<{ imagePath: string; hostPath: string }> {
+  let out: string;
+  try {
+    out = execFileSync('ldd', [binary], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
+    const text = `${err.stdout ?? ''}${err.stderr ?? ''}`;
+    if (/not a dynamic executable|statically linked/.test(text)) return [];
+    if (err.code === 'ENOENT') throw new Error('building the node image offline needs `ldd` to find the libraries Node.js links: install it (libc-bin), or make node:20-slim available to Docker');
+    throw new Error(`ldd ${binary} failed: ${text.trim() || err.message}`);
+  }
+  const libs: Array<{ imagePath: string; hostPath: string }> = [];
+  for (const line of out.split('\n')) {
+    // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)" or "/lib64/ld-linux-x86-64.so.2 (0x…)"
+    const arrow = /=>\s*(\/\S+)/.exec(line);
+    const bare = /^\s*(\/\S+)\s+\(/.exec(line);
+    const p = arrow?.[1] ?? bare?.[1];
+    if (!p) {
+      if (/=>\s*not found/.test(line)) throw new Error(`${binary} links a library that is not found: ${line.trim()}`);
+      continue;
+    }
+    libs.push({ imagePath: p, hostPath: realpathSync(p) });
+  }
+  return libs;
+}
+
+const NODE_IN_IMAGE = '/usr/local/bin/node';
+
+/** Every entry of the offline root filesystem: folders, /etc stubs, node, its libraries, /app. */
+export function offlineRootfs(build: AgentBuild, nodeBinary = process.execPath): TarEntry[] {
+  const nodeReal = realpathSync(nodeBinary);
+  const files: TarEntry[] = [];
+  const dirs = new Set<string>();
+  const addDir = (d: string) => {
+    for (let p = d; p !== '/' && p !== '.'; p = posix.dirname(p)) dirs.add(p);
+  };
+  const addFile = (imagePath: string, source: string | Buffer, mode: number) => {
+    addDir(posix.dirname(imagePath));
+    files.push({ path: imagePath, type: 'file', mode, source });
+  };
+  addFile(NODE_IN_IMAGE, nodeReal, 0o755);
+  const seen = new Set<string>();
+  for (const lib of linkedLibraries(nodeReal)) {
+    if (seen.has(lib.imagePath)) continue;
+    seen.add(lib.imagePath);
+    addFile(lib.imagePath, lib.hostPath, 0o755);
+  }
+  for (const f of readdirSync(build.dir).sort()) {
+    if (!/\.(cjs|wasm|json)$/.test(f)) continue;
+    const p = join(build.dir, f);
+    if (statSync(p).isFile()) addFile(`/app/${f}`, p, 0o644);
+  }
+  // stubs the engine bind-mounts over (hosts, hostname, resolv.conf) and a user database
+  addFile('/etc/passwd', Buffer.from('root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n'), 0o644);
+  addFile('/etc/group', Buffer.from('root:x:0:\nnogroup:x:65534:\n'), 0o644);
+  addFile('/etc/hosts', Buffer.from('127.0.0.1 localhost\n'), 0o644);
+  addFile('/etc/hostname', Buffer.from('edgeai-node\n'), 0o644);
+  addFile('/etc/resolv.conf', Buffer.from(''), 0o644);
+  for (const d of ['/store', '/tmp', '/root', '/proc', '/sys', '/dev']) addDir(d);
+  const dirEntries: TarEntry[] = [...dirs].sort().map((d) => ({ path: d, type: 'dir', mode: d === '/tmp' ? 0o1777 : 0o755 }));
+  return [...dirEntries, ...files];
+}
+
+/** Dockerfile instructions that make the imported root filesystem run the agent. */
+export function imageChanges(build: AgentBuild, node = NODE_IN_IMAGE): string[] {
+  return [
+    `ENV EDGEAI_TFJS_WASM_DIR=/app/`,
+    `ENV EDGEAI_WORKER=/app/worker.cjs`,
+    `ENV NODE_ENV=production`,
+    `WORKDIR /app`,
+    `EXPOSE ${AGENT_PORT}/tcp`,
+    `LABEL ${LABEL_MANAGED}=true ${LABEL_BUILD}=${build.hash}`,
+    `ENTRYPOINT ["${node}", "/app/agent.cjs"]`,
+  ];
+}
+
+/** Reads a progress stream of the engine to its end; rejects on an error message in it. */
+export function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onEvent?: (e: { status?: string; stream?: string }) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, out: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+        if (err) return reject(err);
+        const bad = (out ?? []).find((o) => o.error || o.errorDetail);
+        if (bad) return reject(new Error(bad.errorDetail?.message ?? bad.error ?? 'unknown engine error'));
+        resolve();
+      },
+      (e: { status?: string; stream?: string }) => onEvent?.(e),
+    );
+  });
+}
+
+/** Imports the offline root filesystem as `tag`. */
+export async function importOfflineImage(docker: Docker, build: AgentBuild, tag: string, nodeBinary = process.execPath): Promise<void> {
+  const [repo, version] = tag.split(':') as [string, string];
+  const tar = tarStream(offlineRootfs(build, nodeBinary));
+  const stream = await docker.importImage(tar as unknown as NodeJS.ReadableStream, { repo, tag: version, changes: imageChanges(build) } as object);
+  await followProgress(docker, stream);
+}
+
+/** Builds `tag` from a base image that is present in the engine (node:20-slim). */
+export async function buildFromBase(docker: Docker, build: AgentBuild, base: string, tag: string, onLine?: (line: string) => void): Promise<void> {
+  const dockerfile = [
+    `FROM ${base}`,
+    `COPY app/ /app/`,
+    ...imageChanges(build, 'node').filter((c) => !c.startsWith('WORKDIR')),
+    `WORKDIR /app`,
+  ].join('\n');
+  const entries: TarEntry[] = [
+    { path: 'Dockerfile', type: 'file', mode: 0o644, source: Buffer.from(dockerfile + '\n') },
+    { path: 'app', type: 'dir', mode: 0o755 },
+  ];
+  for (const f of readdirSync(build.dir).sort()) {
+    if (/\.(cjs|wasm|json)$/.test(f)) entries.push({ path: `app/${f}`, type: 'file', mode: 0o644, source: join(build.dir, f) });
+  }
+  const stream = await docker.buildImage(tarStream(entries) as unknown as NodeJS.ReadableStream, { t: tag, labels: { [LABEL_MANAGED]: 'true', [LABEL_BUILD]: build.hash }, pull: 'false', rm: true, forcerm: true } as Docker.ImageBuildOptions);
+  await followProgress(docker, stream, (e) => {
+    if (e.stream && e.stream.trim()) onLine?.(e.stream.trim());
+  });
+}

@@ -1,0 +1,887 @@
+/**
+ * The runtime controller, embedded in the studio's main process (or the CLI's): it starts the
+ * nodes of a topology, deploys workflows (preprocess → schedule with the edge-ai profile →
+ * ship bundles → ready), resolves selectors per invocation, moves artifacts between nodes,
+ * enforces deadlines and strict data policies, evaluates gates, records every run, watches
+ * node health and reschedules when a node dies. State lives in SQLite under the cluster home,
+ * so a restarted controller picks up where the last one stopped.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve as resolvePath } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { StudioError } from '../spec/errors';
+import type { FunctionSpec } from '../spec/function';
+import type { Artifact } from '../spec/artifact';
+import { parsePredicate, testPredicate, isPredicateError } from '../spec/predicate';
+import { loadProject } from '../project/project';
+import { hasErrors, formatDiagnostic } from '../preprocessor/diagnostic';
+import { bundleFunction, type FunctionBundle } from '../sdk/bundle';
+import { openRegistry, type Registry } from '../registry/registry';
+import { importDataSource } from '../registry/import';
+import { topologyByName } from '../topology/scenarios';
+import type { Topology } from '../topology/model';
+import { buildSnapshot } from '../scheduler/snapshot';
+import { profileByName } from '../scheduler/profiles';
+import { requirementsFromSpec, type DataItem } from '../scheduler/requirements';
+import { schedule } from '../scheduler/schedule';
+import { buildAgent, type AgentBuild } from './build';
+import type { Backend, NodeHandle } from './backend';
+import { ProcessBackend } from './backends/process';
+import { ClusterState, type NodeRow, type PlacementRow, type RunRow } from './state';
+import { LinkModel, checkDataPolicy, sleep } from './transfer';
+import { HealthSchema, InvokeResultSchema, AgentErrorSchema, type FunctionRef, type GateResult, type Health, type InvocationInput, type InvokeResult } from './agent/protocol';
+
+export type BackendKind = 'process' | 'docker';
+
+export interface ControllerOptions {
+  /** where clusters keep their state (default $EDGEAI_HOME or ~/.edgeai) */
+  home?: string;
+  /** the cluster's name (default 'local') */
+  cluster?: string;
+  /** health poll interval, ms */
+  heartbeatMs?: number;
+  /** a node that has not answered for this long is NotReady (issue: within 3 s) */
+  notReadyAfterMs?: number;
+  /** scales the emulated link delays (1 = as the topology says) */
+  timeScale?: number;
+  /** creates the docker backend on demand (kept out of this module's imports) */
+  dockerBackend?: () => Promise<Backend>;
+}
+
+export type ClusterEvent =
+  | { type: 'progress'; step: string; message: string }
+  | { type: 'node'; node: string; status: NodeRow['status']; reason?: string }
+  | { type: 'deploy'; workflow: string; function: string; status: PlacementRow['status']; node?: string | null; reason?: string }
+  | { type: 'run'; run: string; workflow: string; function: string; status: RunRow['status'] }
+  | { type: 'log'; run: string; line: string };
+
+export interface NodeStatusView {
+  name: string;
+  status: NodeRow['status'];
+  reason: string | null;
+  device: string;
+  type: string;
+  network: string;
+  arch: string;
+  cpuMillis: number;
+  memoryBytes: number;
+  capabilities: string[];
+  port: number | null;
+  pid: number | null;
+  container: string | null;
+  functions: string[];
+  health?: Health;
+}
+
+export interface ClusterStatus {
+  cluster: string;
+  up: boolean;
+  backend: BackendKind | null;
+  topology: string | null;
+  nodes: NodeStatusView[];
+  deployments: Array<{ workflow: string; revision: number; project: string; status: string; functions: Array<{ id: string; node: string | null; status: string; reason: string | null }> }>;
+  links: Array<{ link: string; bytes: number; transfers: number }>;
+  unavailable: Array<{ urn: string; version: number; locations: string[] }>;
+}
+
+export interface DeployedFunction {
+  id: string;
+  node: string | null;
+  status: PlacementRow['status'];
+  reason?: string;
+  coldStartMs?: number;
+}
+
+export interface DeployResult {
+  workflow: string;
+  revision: number;
+  functions: DeployedFunction[];
+  warnings: string[];
+}
+
+export interface InvokeOptions {
+  input?: unknown;
+  params?: Record<string, string>;
+}
+
+export interface InvokeAnswer {
+  run: string;
+  workflow: string;
+  function: string;
+  node: string;
+  output: unknown;
+  /** the model versions the function used, `urn@version` */
+  models: string[];
+  inputs: string[];
+  produced: string[];
+  gates: GateResult[];
+  timings: { queueMs: number; transferMs: number; coldStartMs: number; execMs: number; totalMs: number };
+  cold: boolean;
+  attempts: number;
+  logs: string[];
+}
+
+interface StoredSpec {
+  spec: FunctionSpec;
+  file: string;
+}
+
+const DEFAULT_HOME = () => process.env.EDGEAI_HOME ?? join(homedir(), '.edgeai');
+
+/** Every request is bounded: an agent that does not answer in this long is treated as gone. */
+const AGENT_TIMEOUT_MS = 10 * 60_000;
+
+export class Controller extends EventEmitter {
+  readonly cluster: string;
+  readonly dir: string;
+  readonly state: ClusterState;
+  readonly registry: Registry;
+  private backend: Backend | undefined;
+  private topology: Topology | undefined;
+  private links: LinkModel | undefined;
+  private build: AgentBuild | undefined;
+  private handles = new Map<string, NodeHandle>();
+  private health = new Map<string, Health>();
+  private lastSeen = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private readonly heartbeatMs: number;
+  private readonly notReadyAfterMs: number;
+  private readonly timeScale: number;
+  private readonly dockerBackend?: () => Promise<Backend>;
+  private readonly driftWindows = new Map<string, number[]>();
+  private readonly driftBaselines = new Map<string, number>();
+  private rescheduling: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(opts: ControllerOptions) {
+    super();
+    this.cluster = opts.cluster ?? 'local';
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(this.cluster)) throw new StudioError('bad-cluster-name', `cluster name '${this.cluster}' may use letters, digits, _ . - only`);
+    this.dir = join(resolvePath(opts.home ?? DEFAULT_HOME()), 'clusters', this.cluster);
+    mkdirSync(this.dir, { recursive: true });
+    this.state = new ClusterState(join(this.dir, 'state.db'));
+    this.registry = openRegistry(join(this.dir, 'registry'));
+    this.heartbeatMs = opts.heartbeatMs ?? 500;
+    this.notReadyAfterMs = opts.notReadyAfterMs ?? 1500;
+    this.timeScale = opts.timeScale ?? 1;
+    this.dockerBackend = opts.dockerBackend;
+  }
+
+  /** Opens the cluster's state; when the cluster is up, re-adopts its running nodes. */
+  static async open(opts: ControllerOptions = {}): Promise<Controller> {
+    const c = new Controller(opts);
+    if (c.state.get('up') === 'true') await c.adopt();
+    return c;
+  }
+
+  private emitEvent(e: ClusterEvent): void {
+    this.emit('event', e);
+  }
+
+  private progress(step: string, message: string): void {
+    this.emitEvent({ type: 'progress', step, message });
+  }
+
+  private storeDirOf(name: string): string {
+    return join(this.dir, 'nodes', name);
+  }
+
+  private async backendOf(kind: BackendKind): Promise<Backend> {
+    if (kind === 'process') return new ProcessBackend();
+    if (!this.dockerBackend) {
+      // loaded on demand: the process backend must not need dockerode
+      const path = './backends/docker';
+      const mod = (await import(path)) as { DockerBackend: new () => Backend };
+      return new mod.DockerBackend();
+    }
+    return this.dockerBackend();
+  }
+
+  private loadTopology(): Topology | undefined {
+    const raw = this.state.get('topology');
+    return raw ? (JSON.parse(raw) as Topology) : undefined;
+  }
+
+  private setTopology(t: Topology): void {
+    this.topology = t;
+    this.links = new LinkModel(t);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // cluster up / down / adopt
+
+  async up(opts: { backend?: BackendKind; topology?: string | Topology } = {}): Promise<ClusterStatus> {
+    if (this.state.get('up') === 'true') {
+      const status = this.status();
+      const ready = status.nodes.filter((n) => n.status === 'Ready').length;
+      throw new StudioError('cluster-already-up', `cluster '${this.cluster}' is already up with ${ready} ready node(s) on the ${status.backend} backend`, '`edgeai cluster down` first to start it with other settings');
+    }
+    const kind = opts.backend ?? 'process';
+    const topology = typeof opts.topology === 'object' ? opts.topology : topologyByName(opts.topology ?? 'local');
+    this.setTopology(topology);
+    this.progress('build', 'building the node agent');
+    this.build = await buildAgent();
+    const backend = await this.backendOf(kind);
+    this.progress('prepare', `preparing the ${kind} backend`);
+    await backend.prepare(this.build, (m) => this.progress('prepare', m));
+    this.backend = backend;
+    this.state.clearNodes();
+    this.state.set('topology', JSON.stringify(topology));
+    this.state.set('backend', kind);
+    this.state.set('up', 'true');
+    this.state.resetLinks();
+    for (const n of topology.nodes) this.state.upsertNode({ name: n.name, status: 'Starting', port: null, pid: null, container: null, reason: null });
+    try {
+      for (const n of topology.nodes) {
+        this.progress('start', `starting node ${n.name} (${n.device}, ${n.type}, network ${n.network})`);
+        const h = await backend.start(
+          {
+            cluster: this.cluster,
+            name: n.name,
+            storeDir: this.storeDirOf(n.name),
+            cpuMillis: n.cpuMillis,
+            memoryBytes: n.memoryBytes,
+            labels: { ...n.labels, 'edgeai.device': n.device, 'edgeai.type': n.type, 'edgeai.network': n.network },
+            network: n.network,
+            usb: n.capabilities.includes('tpu') || n.capabilities.includes('vpu'),
+          },
+          this.build,
+        );
+        this.handles.set(n.name, h);
+        this.lastSeen.set(n.name, Date.now());
+        this.state.upsertNode({ name: n.name, status: 'Ready', port: h.port, pid: h.pid ?? null, container: h.container ?? null, started: new Date().toISOString(), lastSeen: new Date().toISOString(), reason: null });
+        this.emitEvent({ type: 'node', node: n.name, status: 'Ready' });
+      }
+    } catch (e) {
+      this.progress('start', `a node failed to start: ${(e as Error).message}; stopping the others`);
+      await this.down().catch(() => undefined);
+      throw new StudioError('cluster-start-failed', `cluster '${this.cluster}' could not start: ${(e as Error).message}`, kind === 'docker' ? 'check that dockerd runs, or use --backend process' : 'see the agent log named above');
+    }
+    this.startHealthLoop();
+    return this.status();
+  }
+
+  private async adopt(): Promise<void> {
+    const topology = this.loadTopology();
+    const kind = (this.state.get('backend') as BackendKind | undefined) ?? 'process';
+    if (!topology) return;
+    this.setTopology(topology);
+    this.backend = await this.backendOf(kind);
+    const rows = this.state.nodes();
+    const found = await this.backend.adopt(this.cluster, rows.map((r) => r.name), (n) => this.storeDirOf(n));
+    for (const r of rows) {
+      const h = found.find((x) => x.name === r.name);
+      if (h) {
+        this.handles.set(r.name, h);
+        this.lastSeen.set(r.name, Date.now());
+        this.state.upsertNode({ name: r.name, status: 'Ready', port: h.port, pid: h.pid ?? null, container: h.container ?? null, reason: null });
+      } else if (r.status !== 'NotReady') {
+        this.state.upsertNode({ name: r.name, status: 'NotReady', reason: 'not running when the controller started' });
+      }
+    }
+    this.startHealthLoop();
+  }
+
+  async down(): Promise<void> {
+    this.stopHealthLoop();
+    const kind = (this.state.get('backend') as BackendKind | undefined) ?? 'process';
+    const backend = this.backend ?? (await this.backendOf(kind));
+    if (!this.handles.size && this.state.get('up') === 'true') {
+      // a fresh controller: find what still runs
+      const rows = this.state.nodes();
+      for (const h of await backend.adopt(this.cluster, rows.map((r) => r.name), (n) => this.storeDirOf(n))) this.handles.set(h.name, h);
+    }
+    for (const [name, h] of this.handles) {
+      this.progress('stop', `stopping node ${name}`);
+      await backend.stop(h).catch(() => backend.kill(h));
+      this.state.upsertNode({ name, status: 'Stopped', port: null, pid: null, container: null });
+    }
+    await backend.teardown(this.cluster);
+    this.handles.clear();
+    this.health.clear();
+    this.state.set('up', 'false');
+    for (const d of this.state.deployments()) this.state.setDeployment(d.workflow, d.revision, d.project, 'stopped');
+  }
+
+  /** Fault injection: SIGKILL a node's agent (process) or `docker kill` its container. */
+  async killNode(name: string): Promise<void> {
+    const h = this.handles.get(name);
+    if (!h || !this.backend) throw new StudioError('unknown-node', `no running node '${name}'`);
+    await this.backend.kill(h);
+  }
+
+  /** Stops polling and closes the state; the nodes keep running for the next controller. */
+  close(): void {
+    this.closed = true;
+    this.stopHealthLoop();
+    this.state.close();
+    this.registry.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // health
+
+  private startHealthLoop(): void {
+    this.stopHealthLoop();
+    this.timer = setInterval(() => void this.poll(), this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  private stopHealthLoop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.closed) return;
+    this.polling = true;
+    try {
+      await Promise.all(
+        [...this.handles.entries()].map(async ([name, h]) => {
+          try {
+            const r = await fetch(`http://127.0.0.1:${h.port}/health`, { signal: AbortSignal.timeout(Math.max(200, this.heartbeatMs - 50)) });
+            const health = HealthSchema.parse(await r.json());
+            if (health.node !== name || health.cluster !== this.cluster) throw new Error('another agent answers on this port');
+            this.health.set(name, health);
+            this.lastSeen.set(name, Date.now());
+          } catch {
+            /* counted below */
+          }
+        }),
+      );
+      if (this.closed) return;
+      const now = Date.now();
+      for (const row of this.state.nodes()) {
+        if (!this.handles.has(row.name)) continue;
+        const seen = this.lastSeen.get(row.name) ?? 0;
+        if (row.status === 'Ready' && now - seen > this.notReadyAfterMs) {
+          this.state.upsertNode({ name: row.name, status: 'NotReady', reason: `no heartbeat for ${Math.round((now - seen) / 100) / 10} s` });
+          this.emitEvent({ type: 'node', node: row.name, status: 'NotReady', reason: 'no heartbeat' });
+          this.rescheduling = this.rescheduling.then(() => this.rescheduleFrom(row.name)).catch(() => undefined);
+        } else if (row.status === 'NotReady' && now - seen <= this.notReadyAfterMs) {
+          this.state.upsertNode({ name: row.name, status: 'Ready', reason: null, lastSeen: new Date(seen).toISOString() });
+          this.emitEvent({ type: 'node', node: row.name, status: 'Ready' });
+        }
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private readyNodes(): Set<string> {
+    return new Set(this.state.nodes().filter((n) => n.status === 'Ready').map((n) => n.name));
+  }
+
+  /** Places every function of a dead node elsewhere. */
+  private async rescheduleFrom(dead: string): Promise<void> {
+    for (const p of this.state.placements().filter((x) => x.node === dead)) {
+      this.progress('reschedule', `${p.workflow}/${p.function} was on ${dead}, which is NotReady: rescheduling`);
+      await this.placeAndShip(p.workflow, JSON.parse(p.spec) as StoredSpec, p.revision, new Set([dead])).catch((e: Error) => {
+        this.state.setPlacement({ ...p, node: null, status: 'failed', reason: e.message });
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // status
+
+  status(): ClusterStatus {
+    const topology = this.topology ?? this.loadTopology();
+    const placements = this.state.placements();
+    const rows = this.state.nodes();
+    const nodes: NodeStatusView[] = (topology?.nodes ?? []).map((n) => {
+      const row = rows.find((r) => r.name === n.name);
+      return {
+        name: n.name,
+        status: row?.status ?? 'Stopped',
+        reason: row?.reason ?? null,
+        device: n.device,
+        type: n.type,
+        network: n.network,
+        arch: n.arch,
+        cpuMillis: n.cpuMillis,
+        memoryBytes: n.memoryBytes,
+        capabilities: n.capabilities,
+        port: row?.port ?? null,
+        pid: row?.pid ?? null,
+        container: row?.container ?? null,
+        functions: placements.filter((p) => p.node === n.name).map((p) => `${p.workflow}/${p.function}`),
+        ...(this.health.get(n.name) ? { health: this.health.get(n.name) } : {}),
+      };
+    });
+    return {
+      cluster: this.cluster,
+      up: this.state.get('up') === 'true',
+      backend: (this.state.get('backend') as BackendKind | undefined) ?? null,
+      topology: topology?.name ?? null,
+      nodes,
+      deployments: this.state.deployments().map((d) => ({
+        ...d,
+        functions: placements.filter((p) => p.workflow === d.workflow).map((p) => ({ id: p.function, node: p.node, status: p.status, reason: p.reason })),
+      })),
+      links: this.state.links(),
+      unavailable: this.unavailableArtifacts(),
+    };
+  }
+
+  /** Artifacts whose bytes are only on nodes that are not Ready (and not in the registry's store). */
+  unavailableArtifacts(): Array<{ urn: string; version: number; locations: string[] }> {
+    const ready = this.readyNodes();
+    const out: Array<{ urn: string; version: number; locations: string[] }> = [];
+    for (const a of this.registry.list({})) {
+      if (this.registry.hasBytes(a)) continue;
+      if (!a.locations.some((l) => ready.has(l.node))) out.push({ urn: a.urn, version: a.version, locations: a.locations.map((l) => l.node) });
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // deploy
+
+  private requireUp(): { backend: Backend; topology: Topology; links: LinkModel } {
+    if (this.state.get('up') !== 'true' || !this.backend || !this.topology || !this.links) {
+      throw new StudioError('cluster-down', `cluster '${this.cluster}' is not running`, 'start it with `edgeai cluster up` (or the Cluster panel)');
+    }
+    return { backend: this.backend, topology: this.topology, links: this.links };
+  }
+
+  async deploy(projectDir: string): Promise<DeployResult> {
+    const { topology } = this.requireUp();
+    const project = loadProject(projectDir);
+    const errors = project.diagnostics.filter((d) => d.severity === 'error');
+    if (hasErrors(project.diagnostics)) {
+      throw new StudioError('deploy-invalid', `${project.workflow.name} has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was deployed:\n${errors.slice(0, 5).map(formatDiagnostic).join('\n')}`, 'fix them (`edgeai inspect` lists them all) and deploy again');
+    }
+    const warnings = project.diagnostics.filter((d) => d.severity === 'warning').map(formatDiagnostic);
+    const workflow = project.workflow.name;
+    const revision = (this.state.deployment(workflow)?.revision ?? 0) + 1;
+    this.state.setDeployment(workflow, revision, project.dir, 'deploying');
+
+    // data sources go into the registry's store (on the topology's registry node); a source
+    // that names a node is moved there, over the emulated network
+    for (const ds of project.workflow.dataSources) {
+      this.progress('data', `importing ${ds.urn}`);
+      const r = importDataSource(this.registry, project.dir, ds);
+      if (ds.node) {
+        if (!topology.nodes.some((n) => n.name === ds.node)) throw new StudioError('unknown-node', `data source ${ds.urn} lives on node '${ds.node}', which topology '${topology.name}' does not have`, `nodes: ${topology.nodes.map((n) => n.name).join(', ')}`);
+        await this.ensureOn(r.artifact, ds.node, undefined);
+      }
+    }
+
+    const bundles = new Map<string, FunctionBundle>();
+    const results: DeployedFunction[] = [];
+    for (const spec of project.functions) {
+      const file = join(project.dir, spec.file);
+      let bundle = bundles.get(file);
+      if (!bundle) {
+        bundle = await bundleFunction(file);
+        bundles.set(file, bundle);
+      }
+      try {
+        const r = await this.placeAndShip(workflow, { spec, file }, revision, new Set(), bundle);
+        results.push(r);
+      } catch (e) {
+        results.push({ id: spec.id, node: null, status: 'failed', reason: (e as Error).message });
+      }
+    }
+    this.state.deletePlacements(workflow, project.functions.map((f) => f.id));
+    const failed = results.filter((r) => r.status === 'failed');
+    this.state.setDeployment(workflow, revision, project.dir, failed.length ? 'failed' : 'ready');
+    return { workflow, revision, functions: results, warnings };
+  }
+
+  /** The data a function reads, as the scheduler needs it: sizes and where the bytes are. */
+  private dataItemsOf(spec: FunctionSpec, params: Record<string, string> = {}): DataItem[] {
+    const items: DataItem[] = [];
+    for (const c of spec.consumes) {
+      if (c.kind !== 'data') continue;
+      try {
+        const r = this.registry.resolve({ ...c.selector, kind: 'data' }, params);
+        const a = r.candidates[0];
+        if (a) items.push({ urn: a.urn, size: a.size, locations: this.locationsOf(a) });
+      } catch {
+        /* a template without params: the data is not known before the request */
+      }
+    }
+    return items;
+  }
+
+  private locationsOf(a: Artifact): string[] {
+    const ready = this.readyNodes();
+    const locs = a.locations.map((l) => l.node).filter((n) => ready.has(n));
+    if (this.registry.hasBytes(a)) for (const r of this.topology?.registry.at ?? []) if (!locs.includes(r)) locs.push(r);
+    return locs;
+  }
+
+  private async placeAndShip(workflow: string, stored: StoredSpec, revision: number, exclude: Set<string>, bundleIn?: FunctionBundle): Promise<DeployedFunction> {
+    const { topology } = this.requireUp();
+    const { spec } = stored;
+    const ready = this.readyNodes();
+    const usable: Topology = { ...topology, nodes: topology.nodes.map((n) => (ready.has(n.name) && !exclude.has(n.name) ? n : { ...n, noSchedule: true })) };
+    const snap = buildSnapshot(usable);
+    // functions already placed reserve their requests on their node
+    for (const p of this.state.placements()) {
+      if (p.node && !(p.workflow === workflow && p.function === spec.id) && ready.has(p.node)) {
+        const r = requirementsFromSpec((JSON.parse(p.spec) as StoredSpec).spec, { bundlePrefix: p.workflow });
+        snap.reserve(snap.nodeIndex(p.node), r.cpuMillis, r.memoryBytes, r.images.map((i) => i.name));
+      }
+    }
+    const req = requirementsFromSpec(spec, { inputs: this.dataItemsOf(spec), bundlePrefix: workflow });
+    const result = schedule(snap, profileByName('edge-ai'), req, { explain: false });
+    const bundle = bundleIn ?? (await bundleFunction(stored.file));
+    const base: PlacementRow = { workflow, function: spec.id, node: null, bundle: bundle.sha256, revision, status: 'scheduled', reason: null, spec: JSON.stringify(stored) };
+    if (!result.node) {
+      const reason = result.infeasible ? `${result.infeasible.message}${result.infeasible.filters.map((f) => (f.hint ? `\n  ${f.filter}: ${f.hint}` : '')).join('')}` : 'no feasible node';
+      this.state.setPlacement({ ...base, status: 'failed', reason });
+      this.emitEvent({ type: 'deploy', workflow, function: spec.id, status: 'failed', node: null, reason });
+      return { id: spec.id, node: null, status: 'failed', reason };
+    }
+    const node = result.node;
+    const step = (status: PlacementRow['status'], reason: string | null = null) => {
+      this.state.setPlacement({ ...base, node, status, reason });
+      this.emitEvent({ type: 'deploy', workflow, function: spec.id, status, node, ...(reason ? { reason } : {}) });
+    };
+    step('scheduled');
+    const h = this.handles.get(node)!;
+    try {
+      const put = await fetch(`http://127.0.0.1:${h.port}/bundles/${bundle.sha256}`, { method: 'PUT', body: bundle.code, signal: AbortSignal.timeout(60_000) });
+      if (!put.ok) throw new Error(`node ${node} refused the bundle: ${await put.text()}`);
+      step('shipped');
+      const warm = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(stored, bundle.sha256) }), signal: AbortSignal.timeout(120_000) });
+      const body = (await warm.json()) as { ok: boolean; coldStartMs?: number; error?: { message: string } };
+      if (!body.ok) throw new Error(body.error?.message ?? `node ${node} could not start ${spec.id}`);
+      step('started');
+      step('ready');
+      return { id: spec.id, node, status: 'ready', coldStartMs: body.coldStartMs };
+    } catch (e) {
+      const reason = `${spec.id} on ${node}: ${(e as Error).message}`;
+      step('failed', reason);
+      return { id: spec.id, node, status: 'failed', reason };
+    }
+  }
+
+  private fnRef(stored: StoredSpec, bundle: string): FunctionRef {
+    const s = stored.spec;
+    return { id: s.id, bundle, className: s.className, method: s.method, consumes: s.consumes, produces: s.produces, gates: s.gates };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // moving bytes
+
+  /** Makes sure `node` holds the artifact's bytes; returns the emulated transfer time in ms. */
+  private async ensureOn(a: Artifact, node: string, policy: { networks: string[]; strict: boolean; fn: string } | undefined): Promise<number> {
+    const { links, topology } = this.requireUp();
+    if (a.locations.some((l) => l.node === node)) {
+      const h = this.handles.get(node)!;
+      const head = await fetch(`http://127.0.0.1:${h.port}/blobs/${a.sha256}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+      if (head?.ok) return 0;
+    }
+    // candidate sources: ready nodes that hold it, and the registry's own store
+    const ready = this.readyNodes();
+    const sources: Array<{ node: string; fromRegistry: boolean }> = a.locations.filter((l) => l.node !== node && ready.has(l.node)).map((l) => ({ node: l.node, fromRegistry: false }));
+    if (this.registry.hasBytes(a)) for (const r of topology.registry.at) sources.push({ node: r, fromRegistry: true });
+    if (!sources.length) {
+      throw new StudioError('artifact-unavailable', `${a.urn} version ${a.version} is unavailable: its only copies were on ${a.locations.map((l) => l.node).join(', ') || '(no node)'}, which ${a.locations.length > 1 ? 'are' : 'is'} not running`, 'restart that node, or run the function that produces it again');
+    }
+    const plans = sources.map((s) => ({ s, plan: links.plan(s.node, node, a.size) })).sort((x, y) => x.plan.delayMs - y.plan.delayMs);
+    // the policy is judged on the route the bytes would take, before any byte moves
+    if (policy?.strict) checkDataPolicy(plans[0].plan, policy.networks, `${a.urn} version ${a.version}`, policy.fn);
+    let bytes: Uint8Array | undefined;
+    let best = plans[0];
+    const failures: string[] = [];
+    for (const p of plans) {
+      if (policy?.strict) {
+        try {
+          checkDataPolicy(p.plan, policy.networks, '', policy.fn);
+        } catch {
+          continue;
+        }
+      }
+      if (p.s.fromRegistry) {
+        bytes = this.registry.read(a);
+      } else {
+        const src = this.handles.get(p.s.node)!;
+        const r = await fetch(`http://127.0.0.1:${src.port}/blobs/${a.sha256}`, { signal: AbortSignal.timeout(AGENT_TIMEOUT_MS) }).catch((e: Error) => e);
+        if (r instanceof Error || !r.ok) {
+          failures.push(`${p.s.node}: ${r instanceof Error ? r.message : r.status}`);
+          continue;
+        }
+        bytes = new Uint8Array(await r.arrayBuffer());
+      }
+      best = p;
+      break;
+    }
+    if (!bytes) throw new StudioError('transfer-failed', `could not read ${a.urn} version ${a.version} from any node holding it (${failures.join('; ')})`, 'run the function that produces it again');
+    const t0 = Date.now();
+    const dst = this.handles.get(node)!;
+    const put = await fetch(`http://127.0.0.1:${dst.port}/blobs/${a.sha256}`, { method: 'PUT', body: new Uint8Array(bytes), signal: AbortSignal.timeout(AGENT_TIMEOUT_MS) });
+    if (!put.ok) throw new StudioError('transfer-failed', `node ${node} refused ${a.urn} version ${a.version}: ${await put.text()}`);
+    await sleep(best.plan.delayMs * this.timeScale - (Date.now() - t0));
+    for (const l of best.plan.links) this.state.countLink(l, a.size);
+    this.registry.addLocation({ urn: a.urn, version: a.version }, { node, networks: links.networksOf(node) });
+    return best.plan.delayMs * this.timeScale;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // invoke
+
+  async invoke(workflow: string, fnId: string, opts: InvokeOptions = {}): Promise<InvokeAnswer> {
+    this.requireUp();
+    const placement = this.state.placement(workflow, fnId);
+    if (!placement) {
+      const fns = this.state.placements(workflow).map((p) => p.function);
+      throw new StudioError('not-deployed', fns.length ? `${workflow} has no function '${fnId}' (deployed: ${fns.join(', ')})` : `${workflow} is not deployed`, fns.length ? undefined : `deploy it first: edgeai deploy <project>`);
+    }
+    const stored = JSON.parse(placement.spec) as StoredSpec;
+    const runId = randomUUID();
+    const params = opts.params ?? {};
+    const started = Date.now();
+    const run: RunRow = {
+      id: runId,
+      workflow,
+      function: fnId,
+      node: placement.node,
+      status: 'running',
+      started: new Date(started).toISOString(),
+      ended: null,
+      request: JSON.stringify({ params, input: opts.input ?? null }),
+      inputs: '[]',
+      outputs: '[]',
+      output: null,
+      timings: '{}',
+      logs: '[]',
+      error: null,
+      attempts: 1,
+    };
+    this.state.insertRun(run);
+    this.emitEvent({ type: 'run', run: runId, workflow, function: fnId, status: 'running' });
+    const finish = (status: RunRow['status'], patch: Partial<RunRow>) => {
+      this.state.updateRun(runId, { status, ended: new Date().toISOString(), ...patch });
+      this.emitEvent({ type: 'run', run: runId, workflow, function: fnId, status });
+    };
+    try {
+      const answer = await this.invokeOnce(workflow, stored, runId, params, opts.input, started, 1);
+      return answer;
+    } catch (e) {
+      if (e instanceof RetryOnAnotherNode) {
+        // the node died under the invocation: once more on another node, one answer to the caller
+        try {
+          await this.placeAndShip(workflow, stored, placement.revision, new Set([e.node]));
+          this.state.updateRun(runId, { attempts: 2 });
+          return await this.invokeOnce(workflow, stored, runId, params, opts.input, started, 2);
+        } catch (e2) {
+          finish('failed', { error: JSON.stringify(errorOf(e2)) });
+          throw e2 instanceof RetryOnAnotherNode ? new StudioError('node-failed', e2.message, 'the cluster is losing nodes: check `edgeai cluster status`') : e2;
+        }
+      }
+      const err = errorOf(e);
+      finish(err.code === 'deadline-exceeded' ? 'deadline-miss' : 'failed', { error: JSON.stringify(err) });
+      throw e;
+    }
+  }
+
+  private async invokeOnce(workflow: string, stored: StoredSpec, runId: string, params: Record<string, string>, input: unknown, started: number, attempt: number): Promise<InvokeAnswer> {
+    const placement = this.state.placement(workflow, stored.spec.id)!;
+    const spec = stored.spec;
+    const node = placement.node;
+    if (!node || placement.status !== 'ready') {
+      throw new StudioError('not-ready', `${workflow}/${spec.id} is not ready (${placement.status}${placement.reason ? ': ' + placement.reason : ''})`, 'deploy again once the cluster has a node that fits');
+    }
+    const h = this.handles.get(node);
+    if (!h) throw new RetryOnAnotherNode(node, `node ${node} is not running`);
+    this.state.updateRun(runId, { node });
+
+    // resolve inputs, newest (or best) first, skipping candidates with no reachable copy
+    const inputs: InvocationInput[] = [];
+    let transferMs = 0;
+    const policy = spec.policies.data;
+    for (const c of spec.consumes) {
+      const r = this.registry.resolve({ ...c.selector, kind: c.kind }, params, c.kind === 'model' && c.best ? { best: c.best } : {});
+      const pick = r.candidates.find((a) => this.registry.hasBytes(a) || this.locationsOf(a).length > 0);
+      if (!pick) {
+        const why = r.rejected.slice(0, 3).map((x) => `${x.artifact.urn}@${x.artifact.version}: ${x.reason}`);
+        throw new StudioError(
+          'no-input',
+          `${spec.id}: nothing in the registry matches @consumes.${c.kind} ${JSON.stringify(c.selector)}${r.candidates.length ? ` (${r.candidates.length} match but are unavailable)` : ''}${why.length ? `; closest: ${why.join('; ')}` : ''}`,
+          c.kind === 'model' ? 'run the function that produces the model first (e.g. train)' : 'import the data (edgeai data add) or deploy the workflow that declares it',
+        );
+      }
+      transferMs += await this.ensureOn(pick, node, c.kind === 'data' && policy ? { networks: policy.network, strict: policy.strict, fn: spec.id } : undefined);
+      inputs.push({ kind: c.kind, artifact: pick, ...(c.kind === 'data' && c.holdout ? { holdout: c.holdout } : {}), ...(c.kind === 'data' && c.batch ? { batch: c.batch } : {}), seed: 42 });
+    }
+    this.state.updateRun(runId, { inputs: JSON.stringify(inputs.map((i) => ({ kind: i.kind, urn: i.artifact.urn, version: i.artifact.version }))) });
+
+    const deadline = spec.policies.deadline?.ms;
+    const left = deadline !== undefined ? deadline - (Date.now() - started) : undefined;
+    if (left !== undefined && left <= 0) {
+      throw new StudioError('deadline-exceeded', `${spec.id} missed its ${spec.policies.deadline!.text} deadline before it started: moving its inputs took ${Math.round(Date.now() - started)} ms`, 'relax @policy.deadline, or keep the inputs close to the node (data locality)');
+    }
+    let res: Response;
+    try {
+      res = await fetch(`http://127.0.0.1:${h.port}/invoke`, {
+        method: 'POST',
+        body: JSON.stringify({ fn: this.fnRef(stored, placement.bundle), inputs, request: { id: runId, params, input, ...(left !== undefined ? { deadlineMs: left } : {}) } }),
+        // the agent enforces the deadline; this bound only catches an agent that hangs or dies
+        signal: AbortSignal.timeout(left !== undefined ? left + 3000 : AGENT_TIMEOUT_MS),
+      });
+    } catch (e) {
+      if (left !== undefined && (e as Error).name === 'TimeoutError') throw new StudioError('deadline-exceeded', `${spec.id} missed its ${spec.policies.deadline!.text} deadline on ${node}; node did not answer`, 'relax @policy.deadline');
+      throw new RetryOnAnotherNode(node, `node ${node} stopped answering during ${spec.id} (${(e as Error).message})`);
+    }
+    const body: unknown = await res.json();
+    const bad = AgentErrorSchema.safeParse(body);
+    if (bad.success) {
+      const { code, message, hint } = bad.data.error;
+      this.state.updateRun(runId, { logs: JSON.stringify(bad.data.logs) });
+      if (code === 'worker-died' && attempt === 1 && !(await this.alive(node))) throw new RetryOnAnotherNode(node, message);
+      throw new StudioError(code, message, hint);
+    }
+    const result: InvokeResult = InvokeResultSchema.parse(body);
+    for (const line of result.logs) this.emitEvent({ type: 'log', run: runId, line });
+
+    // gates: bias comes measured from the node; drift over this function's recent outputs
+    const gates = [...result.gates, ...this.driftGates(workflow, spec, result.output)];
+    const blocked = gates.some((g) => g.kind === 'bias' && !g.pass);
+    const produced: string[] = [];
+    if (!blocked) {
+      for (const p of result.produced) {
+        const a = this.registry.putRemote(
+          {
+            kind: p.kind,
+            urn: p.urn,
+            ...(p.type ? { type: p.type } : {}),
+            tags: p.tags,
+            data_tags: p.data_tags,
+            metrics: p.metrics,
+            format: p.format,
+            lineage: { run: runId, function: `${workflow}/${spec.id}`, inputs: inputs.map((i) => ({ urn: i.artifact.urn, version: i.artifact.version, kind: i.kind })) },
+            locations: [{ node, networks: this.links!.networksOf(node) }],
+          },
+          { sha256: p.sha256, size: p.size },
+        );
+        produced.push(`${a.urn}@${a.version}`);
+      }
+    }
+    const totalMs = Date.now() - started;
+    const timings = { queueMs: result.timings.queueMs, transferMs, coldStartMs: result.timings.coldStartMs, execMs: result.timings.execMs, totalMs };
+    const status: RunRow['status'] = blocked ? 'gate-failed' : 'ok';
+    this.state.updateRun(runId, {
+      status,
+      ended: new Date().toISOString(),
+      node,
+      outputs: JSON.stringify(produced),
+      output: JSON.stringify({ output: result.output, gates }),
+      timings: JSON.stringify(timings),
+      logs: JSON.stringify(result.logs),
+    });
+    this.emitEvent({ type: 'run', run: runId, workflow, function: spec.id, status });
+    const failedGates = gates.filter((g) => !g.pass);
+    if (failedGates.length) this.fireGateTriggers(workflow, spec.id, failedGates);
+    return {
+      run: runId,
+      workflow,
+      function: spec.id,
+      node,
+      output: result.output,
+      models: inputs.filter((i) => i.kind === 'model').map((i) => `${i.artifact.urn}@${i.artifact.version}`),
+      inputs: inputs.map((i) => `${i.artifact.urn}@${i.artifact.version}`),
+      produced,
+      gates,
+      timings,
+      cold: result.cold,
+      attempts: attempt,
+      logs: result.logs,
+    };
+  }
+
+  private async alive(node: string): Promise<boolean> {
+    const h = this.handles.get(node);
+    if (!h) return false;
+    try {
+      return (await fetch(`http://127.0.0.1:${h.port}/health`, { signal: AbortSignal.timeout(500) })).ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * gate.drift: the metric (a number in the function's output) is averaged over the last
+   * `window` invocations; its drift is the distance of that mean from the mean of the first
+   * full window after deploy. The gate passes while the predicate holds on the drift.
+   */
+  private driftGates(workflow: string, spec: FunctionSpec, output: unknown): GateResult[] {
+    const out: GateResult[] = [];
+    for (const g of spec.gates) {
+      if (g.kind !== 'drift') continue;
+      const key = `${workflow}/${spec.id}/${g.metric}`;
+      const v = output && typeof output === 'object' ? (output as Record<string, unknown>)[g.metric] : undefined;
+      if (typeof v !== 'number') {
+        out.push({ kind: 'drift', metric: g.metric, value: null, predicate: g.predicate, pass: true, detail: `the output has no numeric '${g.metric}'; nothing to watch` });
+        continue;
+      }
+      const win = g.window ?? 50;
+      const values = [...(this.driftWindows.get(key) ?? []), v].slice(-win);
+      this.driftWindows.set(key, values);
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      if (!this.driftBaselines.has(key) && values.length >= win) this.driftBaselines.set(key, mean);
+      const baseline = this.driftBaselines.get(key);
+      if (baseline === undefined) {
+        out.push({ kind: 'drift', metric: g.metric, value: null, predicate: g.predicate, pass: true, detail: `collecting the reference window (${values.length}/${win} invocations)` });
+        continue;
+      }
+      const drift = Math.abs(mean - baseline);
+      const p = parsePredicate(g.predicate);
+      const pass = !isPredicateError(p) && testPredicate(p, drift);
+      out.push({ kind: 'drift', metric: g.metric, value: drift, predicate: g.predicate, pass, detail: `mean ${g.metric} over the last ${values.length} is ${mean.toFixed(3)}, reference ${baseline.toFixed(3)}: drift ${drift.toFixed(3)}` });
+    }
+    return out;
+  }
+
+  private fireGateTriggers(workflow: string, fnId: string, failed: GateResult[]): void {
+    const dep = this.state.deployment(workflow);
+    if (!dep || !existsSync(dep.project)) return;
+    let triggers;
+    try {
+      triggers = loadProject(dep.project).workflow.triggers;
+    } catch {
+      return;
+    }
+    for (const t of triggers) {
+      if (t.kind !== 'gate' || t.source !== fnId) continue;
+      if (t.gate && !failed.some((g) => g.kind === t.gate)) continue;
+      this.progress('trigger', `gate ${failed.map((g) => g.kind).join(', ')} of ${fnId} failed: trigger ${t.id} starts ${t.function}`);
+      void this.invoke(workflow, t.function, {}).catch(() => undefined);
+    }
+  }
+
+  runs(filter: { workflow?: string; function?: string; limit?: number } = {}): RunRow[] {
+    return this.state.runs(filter);
+  }
+
+  run(id: string): RunRow | undefined {
+    return this.state.run(id);
+  }
+
+  /** Removes the cluster's state (after `down`). */
+  purge(): void {
+    this.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+class RetryOnAnotherNode extends Error {
+  constructor(
+    readonly node: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function errorOf(e: unknown): { code: string; message: string; hint?: string } {
+  if (e instanceof StudioError) return { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) };
+  return { code: 'error', message: (e as Error)?.message ?? String(e) };
+}

@@ -1,0 +1,162 @@
+/**
+ * The controller's durable state, in SQLite (WAL): the cluster and its nodes, deployments with
+ * revisions and placements, every run, and the bytes counted per network link. A restarted
+ * controller reads it back and re-adopts its nodes.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type NodeStatus = 'Starting' | 'Ready' | 'NotReady' | 'Stopped';
+
+export interface NodeRow {
+  name: string;
+  status: NodeStatus;
+  port: number | null;
+  pid: number | null;
+  container: string | null;
+  started: string | null;
+  lastSeen: string | null;
+  reason: string | null;
+}
+
+export interface PlacementRow {
+  workflow: string;
+  function: string;
+  node: string | null;
+  bundle: string;
+  revision: number;
+  status: 'scheduled' | 'shipped' | 'started' | 'ready' | 'failed';
+  reason: string | null;
+  spec: string;
+}
+
+export interface RunRow {
+  id: string;
+  workflow: string;
+  function: string;
+  node: string | null;
+  status: 'running' | 'ok' | 'failed' | 'deadline-miss' | 'gate-failed';
+  started: string;
+  ended: string | null;
+  request: string;
+  inputs: string;
+  outputs: string;
+  output: string | null;
+  timings: string;
+  logs: string;
+  error: string | null;
+  attempts: number;
+}
+
+export class ClusterState {
+  readonly db: Database.Database;
+
+  constructor(path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS nodes (
+        name TEXT PRIMARY KEY, status TEXT NOT NULL, port INTEGER, pid INTEGER, container TEXT,
+        started TEXT, lastSeen TEXT, reason TEXT);
+      CREATE TABLE IF NOT EXISTS deployments (
+        workflow TEXT PRIMARY KEY, revision INTEGER NOT NULL, project TEXT NOT NULL, status TEXT NOT NULL, updated TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS placements (
+        workflow TEXT NOT NULL, function TEXT NOT NULL, node TEXT, bundle TEXT NOT NULL, revision INTEGER NOT NULL,
+        status TEXT NOT NULL, reason TEXT, spec TEXT NOT NULL, PRIMARY KEY (workflow, function));
+      CREATE TABLE IF NOT EXISTS runs (
+        id TEXT PRIMARY KEY, workflow TEXT NOT NULL, function TEXT NOT NULL, node TEXT, status TEXT NOT NULL,
+        started TEXT NOT NULL, ended TEXT, request TEXT NOT NULL, inputs TEXT NOT NULL, outputs TEXT NOT NULL,
+        output TEXT, timings TEXT NOT NULL, logs TEXT NOT NULL, error TEXT, attempts INTEGER NOT NULL DEFAULT 1);
+      CREATE INDEX IF NOT EXISTS runs_by_fn ON runs (workflow, function, started);
+      CREATE TABLE IF NOT EXISTS links (link TEXT PRIMARY KEY, bytes INTEGER NOT NULL, transfers INTEGER NOT NULL);
+    `);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+  set(key: string, value: string | undefined): void {
+    if (value === undefined) this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+    else this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  nodes(): NodeRow[] {
+    return this.db.prepare('SELECT * FROM nodes ORDER BY rowid').all() as NodeRow[];
+  }
+  upsertNode(n: Partial<NodeRow> & { name: string }): void {
+    const cur = this.db.prepare('SELECT * FROM nodes WHERE name = ?').get(n.name) as NodeRow | undefined;
+    const row: NodeRow = { status: 'Starting', port: null, pid: null, container: null, started: null, lastSeen: null, reason: null, ...cur, ...n };
+    this.db
+      .prepare('INSERT INTO nodes (name, status, port, pid, container, started, lastSeen, reason) VALUES (@name, @status, @port, @pid, @container, @started, @lastSeen, @reason) ON CONFLICT(name) DO UPDATE SET status=@status, port=@port, pid=@pid, container=@container, started=@started, lastSeen=@lastSeen, reason=@reason')
+      .run(row);
+  }
+  clearNodes(): void {
+    this.db.prepare('DELETE FROM nodes').run();
+  }
+
+  deployment(workflow: string): { workflow: string; revision: number; project: string; status: string; updated: string } | undefined {
+    return this.db.prepare('SELECT * FROM deployments WHERE workflow = ?').get(workflow) as never;
+  }
+  deployments(): Array<{ workflow: string; revision: number; project: string; status: string; updated: string }> {
+    return this.db.prepare('SELECT * FROM deployments ORDER BY workflow').all() as never;
+  }
+  setDeployment(workflow: string, revision: number, project: string, status: string): void {
+    this.db
+      .prepare('INSERT INTO deployments (workflow, revision, project, status, updated) VALUES (?, ?, ?, ?, ?) ON CONFLICT(workflow) DO UPDATE SET revision=excluded.revision, project=excluded.project, status=excluded.status, updated=excluded.updated')
+      .run(workflow, revision, project, status, new Date().toISOString());
+  }
+
+  placements(workflow?: string): PlacementRow[] {
+    return (workflow ? this.db.prepare('SELECT * FROM placements WHERE workflow = ? ORDER BY rowid').all(workflow) : this.db.prepare('SELECT * FROM placements ORDER BY rowid').all()) as PlacementRow[];
+  }
+  placement(workflow: string, fn: string): PlacementRow | undefined {
+    return this.db.prepare('SELECT * FROM placements WHERE workflow = ? AND function = ?').get(workflow, fn) as PlacementRow | undefined;
+  }
+  setPlacement(p: PlacementRow): void {
+    this.db
+      .prepare('INSERT INTO placements (workflow, function, node, bundle, revision, status, reason, spec) VALUES (@workflow, @function, @node, @bundle, @revision, @status, @reason, @spec) ON CONFLICT(workflow, function) DO UPDATE SET node=@node, bundle=@bundle, revision=@revision, status=@status, reason=@reason, spec=@spec')
+      .run(p);
+  }
+  deletePlacements(workflow: string, keep: string[]): void {
+    const rows = this.placements(workflow).filter((p) => !keep.includes(p.function));
+    for (const r of rows) this.db.prepare('DELETE FROM placements WHERE workflow = ? AND function = ?').run(workflow, r.function);
+  }
+
+  insertRun(r: RunRow): void {
+    this.db.prepare('INSERT INTO runs (id, workflow, function, node, status, started, ended, request, inputs, outputs, output, timings, logs, error, attempts) VALUES (@id, @workflow, @function, @node, @status, @started, @ended, @request, @inputs, @outputs, @output, @timings, @logs, @error, @attempts)').run(r);
+  }
+  updateRun(id: string, r: Partial<RunRow>): void {
+    const keys = Object.keys(r);
+    if (!keys.length) return;
+    this.db.prepare(`UPDATE runs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...r, id });
+  }
+  run(id: string): RunRow | undefined {
+    return this.db.prepare('SELECT * FROM runs WHERE id = ? OR id LIKE ?').get(id, `${id}%`) as RunRow | undefined;
+  }
+  runs(filter: { workflow?: string; function?: string; limit?: number } = {}): RunRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.workflow) (where.push('workflow = ?'), args.push(filter.workflow));
+    if (filter.function) (where.push('function = ?'), args.push(filter.function));
+    return this.db.prepare(`SELECT * FROM runs ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY started DESC, rowid DESC LIMIT ?`).all(...args, filter.limit ?? 50) as RunRow[];
+  }
+
+  countLink(link: string, bytes: number): void {
+    this.db.prepare('INSERT INTO links (link, bytes, transfers) VALUES (?, ?, 1) ON CONFLICT(link) DO UPDATE SET bytes = bytes + excluded.bytes, transfers = transfers + 1').run(link, bytes);
+  }
+  links(): Array<{ link: string; bytes: number; transfers: number }> {
+    return this.db.prepare('SELECT * FROM links ORDER BY link').all() as never;
+  }
+  resetLinks(): void {
+    this.db.prepare('DELETE FROM links').run();
+  }
+}
