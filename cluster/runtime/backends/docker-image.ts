@@ -238,7 +238,7 @@ export async function buildFromBase(docker: Docker, build: AgentBuild, base: str
   for (const f of readdirSync(build.dir).sort()) {
     if (/\.(cjs|wasm|json)$/.test(f)) entries.push({ path: `app/${f}`, type: 'file', mode: 0o644, source: join(build.dir, f) });
   }
-  const stream = await docker.buildImage(tarStream(entries) as unknown as NodeJS.ReadableStream, { t: tag, labels: { [LABEL_MANAGED]: 'true', [LABEL_BUILD]: build.hash }, pull: 'false', rm: true, forcerm: true } as Docker.ImageBuildOptions);
+  const stream = await docker.buildImage(tarStream(entries) as unknown as NodeJS.ReadableStream, { t: tag, labels: { [LABEL_MANAGED]: 'true', [LABEL_BUILD]: build.hash }, rm: true, forcerm: true });
   await followProgress(docker, stream, (e) => {
     if (e.stream && e.stream.trim()) onLine?.(e.stream.trim());
   });

@@ -1,0 +1,470 @@
+/**
+ * The docker backend: every node agent is a container of the node image (built once per agent
+ * build in prepare(), see docker-image.ts), with
+ * - the device profile's CPU (NanoCpus, capped at the host's cores) and memory limits,
+ * - the node's labels plus edgeai.* labels (cluster, node, network, build) on everything created,
+ * - one Docker network per topology network (a labelled bridge network),
+ * - the agent's port (7070 inside) published on 127.0.0.1 only, on an ephemeral host port,
+ * - not privileged, all capabilities dropped, no-new-privileges, a read-only root filesystem
+ *   with a tmpfs /tmp, and no mounts but the node's store volume at /store (accelerator nodes:
+ *   also the host's USB bus, REFERENCE §6).
+ * adopt() finds running containers by label and checks /health; teardown() removes every
+ * container, network and volume labelled with the cluster. The image stays (it is shared by
+ * clusters and keyed by the agent build).
+ */
+import Docker from 'dockerode';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createHash } from 'node:crypto';
+import type { AgentBuild } from '../build';
+import type { Backend, NodeHandle, NodeLaunch } from '../backend';
+import { AGENT_PORT, LABEL_BUILD, LABEL_MANAGED, buildFromBase, followProgress, imageTagFor, importOfflineImage } from './docker-image';
+
+export const LABEL_CLUSTER = 'edgeai.cluster';
+export const LABEL_NODE = 'edgeai.node';
+export const LABEL_NETWORK = 'edgeai.network';
+
+/**
+ * The floor of a container's memory limit: the agent plus one worker with TensorFlow.js (wasm)
+ * need about 150–200 MiB resident; a device profile smaller than that (a microcontroller-class
+ * device) would only get OOM-killed agents, so the limit is raised to this.
+ */
+export const MIN_MEMORY_BYTES = 256 * 1024 * 1024;
+const USB_BUS = '/dev/bus/usb';
+/** USB character devices (major 189): read, write, mknod — REFERENCE §6. */
+const USB_CGROUP_RULE = 'c 189:* rmw';
+
+export interface DockerBackendOptions {
+  /** the engine's socket; default: DOCKER_HOST, else /var/run/docker.sock */
+  socketPath?: string;
+  /** how long prepare() waits for a pull of the base image before building offline (default 3 s) */
+  pullTimeoutMs?: number;
+  /** base image to build from when present or pullable; false: always build offline */
+  baseImage?: string | false;
+  /** the host's USB bus, bound into accelerator nodes (default /dev/bus/usb) */
+  usbPath?: string;
+  /** how long start() waits for the agent to answer /health (default 20 s) */
+  readyTimeoutMs?: number;
+}
+
+/** Docker is missing, not running or not reachable: the message says what to do. */
+export class DockerUnavailableError extends Error {
+  readonly code = 'docker-unavailable';
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'DockerUnavailableError';
+  }
+}
+
+interface EngineError {
+  statusCode?: number;
+  reason?: string;
+  json?: { message?: string } | null;
+  message?: string;
+  code?: string;
+}
+
+function engineMessage(e: unknown): string {
+  const err = e as EngineError;
+  return (err.json && typeof err.json === 'object' && err.json.message) || err.reason || err.message || String(e);
+}
+
+function statusOf(e: unknown): number | undefined {
+  return (e as EngineError).statusCode;
+}
+
+/** Ignores "no such …" (404) and "already in that state" (304/409) answers of the engine. */
+async function tolerate<T>(p: Promise<T>, ...codes: number[]): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (e) {
+    if (codes.includes(statusOf(e) ?? -1)) return undefined;
+    throw e;
+  }
+}
+
+function dockerClient(socketPath?: string): Docker {
+  return socketPath ? new Docker({ socketPath }) : new Docker();
+}
+
+function describeEndpoint(socketPath?: string): string {
+  if (socketPath) return socketPath;
+  return process.env.DOCKER_HOST || '/var/run/docker.sock';
+}
+
+/** Whether a Docker engine answers; otherwise why not and what to do. Never throws. */
+export async function dockerAvailable(socketPath?: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const where = describeEndpoint(socketPath);
+  try {
+    const docker = dockerClient(socketPath);
+    await Promise.race([
+      docker.ping(),
+      new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error('no answer within 3 s'), { code: 'ETIMEDOUT' })), 3000).unref()),
+    ]);
+    return { ok: true };
+  } catch (e) {
+    const err = e as EngineError;
+    if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED')
+      return { ok: false, reason: `Docker is not running (nothing answers at ${where}): start dockerd (scripts/docker-setup.sh installs and starts it) or use --backend process` };
+    if (err.code === 'EACCES' || err.code === 'EPERM')
+      return { ok: false, reason: `Docker is running but ${where} is not accessible (permission denied): add your user to the docker group, or use --backend process` };
+    return { ok: false, reason: `Docker is not running or not answering at ${where} (${engineMessage(e)}): start dockerd or use --backend process` };
+  }
+}
+
+/** A Docker object name from free-form parts ([a-zA-Z0-9][a-zA-Z0-9_.-]*), unique per input. */
+export function dockerName(...parts: string[]): string {
+  const raw = parts.join('-');
+  const clean = raw.replace(/[^a-zA-Z0-9_.-]/g, '-').replace(/^[^a-zA-Z0-9]+/, '');
+  if (clean === raw && clean.length <= 200) return clean;
+  // sanitized (or very long): add a short hash of the original so two names cannot collide
+  return `${clean.slice(0, 180)}-${createHash('sha256').update(raw).digest('hex').slice(0, 8)}`;
+}
+
+export function containerNameOf(cluster: string, node: string): string {
+  return dockerName('edgeai', cluster, node);
+}
+export function networkNameOf(cluster: string, network: string): string {
+  return dockerName('edgeai', cluster, 'net', network);
+}
+export function volumeNameOf(cluster: string, node: string): string {
+  return dockerName('edgeai', cluster, node, 'store');
+}
+
+async function healthOk(port: number, node: string, cluster: string, timeoutMs = 1000): Promise<boolean> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!r.ok) return false;
+    const h = (await r.json()) as { node?: string; cluster?: string };
+    return h.node === node && h.cluster === cluster;
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class DockerBackend implements Backend {
+  readonly kind = 'docker' as const;
+  readonly docker: Docker;
+  private readonly opts: Required<Omit<DockerBackendOptions, 'socketPath'>> & { socketPath?: string };
+  private readonly images = new Map<string, Promise<string>>();
+  private readonly networks = new Map<string, Promise<string>>();
+
+  constructor(opts: DockerBackendOptions = {}) {
+    this.opts = {
+      socketPath: opts.socketPath,
+      pullTimeoutMs: opts.pullTimeoutMs ?? 3000,
+      baseImage: opts.baseImage ?? 'node:20-slim',
+      usbPath: opts.usbPath ?? USB_BUS,
+      readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
+    };
+    this.docker = dockerClient(opts.socketPath);
+  }
+
+  /** The image tag start() runs for this build. */
+  imageTag(build: AgentBuild): string {
+    return imageTagFor(build);
+  }
+
+  async prepare(build: AgentBuild, progress: (msg: string) => void): Promise<void> {
+    const avail = await dockerAvailable(this.opts.socketPath);
+    if (!avail.ok) throw new DockerUnavailableError(avail.reason);
+    await this.ensureImage(build, progress);
+  }
+
+  /** Finds or builds the node image of `build` once per backend (concurrent callers share it). */
+  ensureImage(build: AgentBuild, progress: (msg: string) => void = () => {}): Promise<string> {
+    const tag = imageTagFor(build);
+    let p = this.images.get(tag);
+    if (!p) {
+      p = this.buildImage(build, tag, progress);
+      this.images.set(tag, p);
+      p.catch(() => this.images.delete(tag));
+    }
+    return p;
+  }
+
+  private async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 404) return false;
+      throw e;
+    }
+  }
+
+  private async buildImage(build: AgentBuild, tag: string, progress: (msg: string) => void): Promise<string> {
+    if (await this.imageExists(tag)) {
+      progress(`node image ${tag} is present`);
+      return tag;
+    }
+    const base = this.opts.baseImage;
+    if (base) {
+      const have = (await this.imageExists(base)) || (await this.tryPull(base, progress));
+      if (have) {
+        const t0 = Date.now();
+        progress(`building the node image ${tag} from ${base}`);
+        try {
+          await buildFromBase(this.docker, build, base, tag);
+          progress(`built ${tag} from ${base} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+          return tag;
+        } catch (e) {
+          progress(`building from ${base} failed (${engineMessage(e)}); building offline instead`);
+        }
+      }
+    }
+    const t0 = Date.now();
+    progress(`building the node image ${tag} offline from the local Node.js runtime (${process.execPath} ${process.version})`);
+    try {
+      await importOfflineImage(this.docker, build, tag);
+    } catch (e) {
+      throw new Error(`building the node image offline failed: ${engineMessage(e)}`);
+    }
+    progress(`built ${tag} offline in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return tag;
+  }
+
+  /** Pulls `ref`, giving up after pullTimeoutMs (no registry reachable is the common case). */
+  private async tryPull(ref: string, progress: (msg: string) => void): Promise<boolean> {
+    const ac = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        ac.abort();
+        reject(new Error(`no answer within ${this.opts.pullTimeoutMs} ms`));
+      }, this.opts.pullTimeoutMs);
+    });
+    progress(`pulling ${ref}`);
+    try {
+      await Promise.race([
+        (async () => {
+          const stream = (await this.docker.pull(ref, { abortSignal: ac.signal })) as NodeJS.ReadableStream;
+          await followProgress(this.docker, stream);
+        })(),
+        timeout,
+      ]);
+      return true;
+    } catch (e) {
+      progress(`cannot pull ${ref} (${engineMessage(e)})`);
+      return false;
+    } finally {
+      clearTimeout(timer);
+      ac.abort();
+    }
+  }
+
+  private ensureNetwork(cluster: string, network: string): Promise<string> {
+    const name = networkNameOf(cluster, network);
+    let p = this.networks.get(name);
+    if (!p) {
+      p = this.createNetwork(cluster, network, name);
+      this.networks.set(name, p);
+      p.catch(() => this.networks.delete(name));
+    }
+    return p;
+  }
+
+  private async createNetwork(cluster: string, network: string, name: string): Promise<string> {
+    const existing = await this.docker.listNetworks({ filters: { label: [`${LABEL_CLUSTER}=${cluster}`, `${LABEL_NETWORK}=${network}`] } });
+    if (existing.some((n) => n.Name === name)) return name;
+    try {
+      await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { [LABEL_MANAGED]: 'true', [LABEL_CLUSTER]: cluster, [LABEL_NETWORK]: network },
+      });
+    } catch (e) {
+      if (statusOf(e) !== 409) throw new Error(`cannot create the Docker network ${name} for topology network ${network}: ${engineMessage(e)}`);
+    }
+    return name;
+  }
+
+  /** The container settings of a node (exported through start(); tests inspect the result). */
+  containerSpec(spec: NodeLaunch, build: AgentBuild, network: string): Docker.ContainerCreateOptions {
+    const name = containerNameOf(spec.cluster, spec.name);
+    const labels: Record<string, string> = {
+      ...spec.labels,
+      [LABEL_MANAGED]: 'true',
+      [LABEL_CLUSTER]: spec.cluster,
+      [LABEL_NODE]: spec.name,
+      [LABEL_NETWORK]: spec.network,
+      [LABEL_BUILD]: build.hash,
+    };
+    const hostCores = availableParallelism();
+    const cpuMillis = spec.cpuMillis > 0 ? Math.min(spec.cpuMillis, hostCores * 1000) : 0;
+    const memory = spec.memoryBytes > 0 ? Math.max(spec.memoryBytes, MIN_MEMORY_BYTES) : 0;
+    const mounts: Docker.MountSettings[] = [
+      {
+        Type: 'volume',
+        Source: volumeNameOf(spec.cluster, spec.name),
+        Target: '/store',
+        ReadOnly: false,
+        // the engine creates the volume with these labels on first use (no extra round trip)
+        VolumeOptions: { NoCopy: false, DriverConfig: { Name: 'local', Options: {} }, Labels: { [LABEL_MANAGED]: 'true', [LABEL_CLUSTER]: spec.cluster, [LABEL_NODE]: spec.name } },
+      },
+    ];
+    const deviceRules: string[] = [];
+    if (spec.usb) {
+      // the whole bus, not one /dev/bus/usb/BBB/DDD: the sticks re-enumerate after firmware load
+      mounts.push({ Type: 'bind', Source: this.opts.usbPath, Target: USB_BUS, ReadOnly: false });
+      deviceRules.push(USB_CGROUP_RULE);
+    }
+    const port = `${AGENT_PORT}/tcp`;
+    return {
+      name,
+      Image: imageTagFor(build),
+      Cmd: ['--node', spec.name, '--cluster', spec.cluster, '--store', '/store', '--host', '0.0.0.0', '--port', String(AGENT_PORT)],
+      Labels: labels,
+      ExposedPorts: { [port]: {} },
+      Hostname: dockerName(spec.name).slice(0, 63),
+      HostConfig: {
+        PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        NetworkMode: network,
+        Mounts: mounts,
+        Tmpfs: { '/tmp': 'rw,noexec,nosuid,nodev,size=64m' },
+        ReadonlyRootfs: true,
+        Privileged: false,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        ...(deviceRules.length ? { DeviceCgroupRules: deviceRules } : {}),
+        ...(memory ? { Memory: memory, MemorySwap: memory } : {}),
+        ...(cpuMillis ? { NanoCpus: cpuMillis * 1_000_000 } : {}),
+        PidsLimit: 512,
+        RestartPolicy: { Name: 'no' },
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
+      },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [dockerName(spec.name)] } } },
+    };
+  }
+
+  async start(spec: NodeLaunch, build: AgentBuild): Promise<NodeHandle> {
+    if (spec.usb && !existsSync(this.opts.usbPath))
+      throw new Error(
+        `node ${spec.name} has a USB accelerator but this host has no USB bus at ${this.opts.usbPath}: plug the accelerator in, or run without it (--backend process); Docker Desktop on macOS and Windows cannot pass USB devices through`,
+      );
+    await this.ensureImage(build);
+    const network = await this.ensureNetwork(spec.cluster, spec.network);
+    const opts = this.containerSpec(spec, build, network);
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(opts);
+    } catch (e) {
+      if (statusOf(e) !== 409) throw new Error(`cannot create the container of node ${spec.name}: ${engineMessage(e)}`);
+      // a container of an earlier run of this node (stopped, or killed): replace it
+      await tolerate(this.docker.getContainer(opts.name!).remove({ force: true }), 404);
+      container = await this.docker.createContainer(opts);
+    }
+    try {
+      await container.start();
+    } catch (e) {
+      throw new Error(`cannot start the container of node ${spec.name}: ${engineMessage(e)}`);
+    }
+    const info = await container.inspect();
+    const binding = info.NetworkSettings.Ports?.[`${AGENT_PORT}/tcp`]?.find((b) => b.HostIp === '127.0.0.1');
+    if (!binding) {
+      await tolerate(container.kill(), 404, 409);
+      throw new Error(`the container of node ${spec.name} has no port published on 127.0.0.1`);
+    }
+    const port = Number(binding.HostPort);
+    await this.waitReady(container, port, spec);
+    return { name: spec.name, port, container: container.id };
+  }
+
+  private async waitReady(container: Docker.Container, port: number, spec: NodeLaunch): Promise<void> {
+    const t0 = Date.now();
+    let lastCheck = t0;
+    for (;;) {
+      if (await healthOk(port, spec.name, spec.cluster, 500)) return;
+      const now = Date.now();
+      if (now - lastCheck > 300) {
+        lastCheck = now;
+        const st = await tolerate(container.inspect(), 404);
+        if (!st || !st.State.Running) {
+          const logs = await this.tail(container);
+          throw new Error(`the agent of node ${spec.name} exited before it was ready (exit code ${st?.State.ExitCode ?? '?'}${st?.State.OOMKilled ? ', killed: out of memory' : ''})${logs}`);
+        }
+      }
+      if (now - t0 > this.opts.readyTimeoutMs) {
+        const logs = await this.tail(container);
+        await tolerate(container.kill(), 404, 409);
+        throw new Error(`the agent of node ${spec.name} did not answer on 127.0.0.1:${port} within ${this.opts.readyTimeoutMs / 1000} s${logs}`);
+      }
+      await sleep(15);
+    }
+  }
+
+  private async tail(container: Docker.Container): Promise<string> {
+    try {
+      const buf = (await container.logs({ stdout: true, stderr: true, tail: 20, follow: false })) as unknown as Buffer;
+      // strip the 8-byte stream headers of the multiplexed log format
+      const lines: string[] = [];
+      let i = 0;
+      while (i + 8 <= buf.length) {
+        const len = buf.readUInt32BE(i + 4);
+        lines.push(buf.subarray(i + 8, i + 8 + len).toString('utf8'));
+        i += 8 + len;
+      }
+      const text = lines.join('').trim();
+      return text ? `; its last output:\n${text}` : '';
+    } catch {
+      return '';
+    }
+  }
+
+  async stop(handle: NodeHandle): Promise<void> {
+    if (!handle.container) return;
+    const c = this.docker.getContainer(handle.container);
+    // SIGTERM: the agent stops its workers and exits; SIGKILL after 3 s
+    await tolerate(c.stop({ t: 3 }), 304, 404);
+    await tolerate(c.remove({ force: true }), 404, 409);
+  }
+
+  async kill(handle: NodeHandle): Promise<void> {
+    if (!handle.container) return;
+    const c = this.docker.getContainer(handle.container);
+    await tolerate(c.kill({ signal: 'SIGKILL' }), 404, 409);
+    const t0 = Date.now();
+    while (Date.now() - t0 < 5000) {
+      const st = await tolerate(c.inspect(), 404);
+      if (!st || !st.State.Running) return;
+      await sleep(10);
+    }
+  }
+
+  async adopt(cluster: string, names: string[], _storeDirOf: (name: string) => string): Promise<NodeHandle[]> {
+    const wanted = new Set(names);
+    const running = await this.docker.listContainers({ filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_CLUSTER}=${cluster}`], status: ['running'] } });
+    const out: NodeHandle[] = [];
+    await Promise.all(
+      running.map(async (c) => {
+        const name = c.Labels[LABEL_NODE];
+        if (!name || !wanted.has(name)) return;
+        const p = c.Ports.find((x) => x.PrivatePort === AGENT_PORT && x.IP === '127.0.0.1' && x.PublicPort);
+        if (!p) return;
+        if (await healthOk(p.PublicPort, name, cluster)) out.push({ name, port: p.PublicPort, container: c.Id });
+      }),
+    );
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async teardown(cluster: string): Promise<void> {
+    const label = { label: [`${LABEL_CLUSTER}=${cluster}`] };
+    const containers = await this.docker.listContainers({ all: true, filters: label });
+    await Promise.all(containers.map((c) => tolerate(this.docker.getContainer(c.Id).remove({ force: true, v: true }), 404, 409)));
+    const networks = await this.docker.listNetworks({ filters: label });
+    await Promise.all(networks.map((n) => tolerate(this.docker.getNetwork(n.Id).remove(), 404)));
+    for (const n of networks) this.networks.delete(n.Name);
+    const volumes = (await this.docker.listVolumes({ filters: label })).Volumes ?? [];
+    await Promise.all(volumes.map((v) => tolerate(this.docker.getVolume(v.Name).remove(), 404)));
+    // what could not be removed (a container someone else attached to our network, say)
+    const left = [
+      ...(await this.docker.listContainers({ all: true, filters: label })).map((c) => `container ${c.Names[0] ?? c.Id}`),
+      ...(await this.docker.listNetworks({ filters: label })).map((n) => `network ${n.Name}`),
+      ...((await this.docker.listVolumes({ filters: label })).Volumes ?? []).map((v) => `volume ${v.Name}`),
+    ];
+    if (left.length) throw new Error(`cluster ${cluster}: could not remove ${left.join(', ')}`);
+  }
+}
