@@ -105,7 +105,7 @@ export async function dockerAvailable(socketPath?: string): Promise<{ ok: true }
   } catch (e) {
     const err = e as EngineError;
     if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED')
-      return { ok: false, reason: `Docker is not running (nothing answers at ${where}): start dockerd (scripts/docker-setup.sh installs and starts it) or use --backend process` };
+      return { ok: false, reason: `Docker is not running (nothing answers at ${where}): start dockerd or use --backend process (scripts/docker-setup.sh installs and starts Docker)` };
     if (err.code === 'EACCES' || err.code === 'EPERM')
       return { ok: false, reason: `Docker is running but ${where} is not accessible (permission denied): add your user to the docker group, or use --backend process` };
     return { ok: false, reason: `Docker is not running or not answering at ${where} (${engineMessage(e)}): start dockerd or use --backend process` };

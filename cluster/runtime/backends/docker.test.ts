@@ -1,0 +1,254 @@
+/**
+ * Integration tests of the docker backend against a real Docker engine (scripts/docker-setup.sh
+ * starts one). Without Docker they are skipped with the reason printed — except when CI=true,
+ * where a missing engine is a failure.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import type Docker from 'dockerode';
+import { buildAgent, type AgentBuild } from '../build';
+import type { NodeHandle, NodeLaunch } from '../backend';
+import { DockerBackend, DockerUnavailableError, LABEL_CLUSTER, MIN_MEMORY_BYTES, containerNameOf, dockerAvailable, networkNameOf, volumeNameOf } from './docker';
+import { AGENT_PORT } from './docker-image';
+
+const avail = await dockerAvailable();
+const CI = process.env.CI === 'true';
+const run = avail.ok || CI;
+if (!run) console.warn(`[docker.test] SKIPPED: ${avail.ok ? '' : avail.reason} (set CI=true to make this a failure)`);
+
+describe('docker availability', () => {
+  it('reports a missing engine as a value that says what to do', async () => {
+    const r = await dockerAvailable('/nonexistent/docker.sock');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.reason).toMatch(/Docker is not running/);
+      expect(r.reason).toMatch(/start dockerd/);
+      expect(r.reason).toMatch(/--backend process/);
+    }
+  });
+
+  it('prepare() rejects with DockerUnavailableError when there is no engine', async () => {
+    const b = new DockerBackend({ socketPath: '/nonexistent/docker.sock' });
+    const build: AgentBuild = { dir: '/nonexistent', agent: '/nonexistent/agent.cjs', worker: '/nonexistent/worker.cjs', hash: '0'.repeat(64) };
+    const err = await b.prepare(build, () => {}).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DockerUnavailableError);
+    expect((err as DockerUnavailableError).code).toBe('docker-unavailable');
+    expect((err as Error).message).toMatch(/start dockerd or use --backend process/);
+  });
+});
+
+/** Collects an exec's output (the multiplexed stream: 8-byte frame headers). */
+async function execIn(c: Docker.Container, cmd: string[]): Promise<string> {
+  const ex = await c.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = (await ex.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  const buf = Buffer.concat(chunks);
+  let out = '';
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const len = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
+    i += 8 + len;
+  }
+  return out;
+}
+
+/** The bytes of one file in a container, through the archive endpoint (a one-entry tar). */
+async function readFileIn(c: Docker.Container, path: string): Promise<string> {
+  const stream = (await c.getArchive({ path })) as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  for await (const d of stream) chunks.push(d as Buffer);
+  const tar = Buffer.concat(chunks);
+  const size = parseInt(tar.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim(), 8);
+  return tar.subarray(512, 512 + size).toString('utf8');
+}
+
+async function healthOf(h: NodeHandle): Promise<{ node: string; cluster: string }> {
+  const r = await fetch(`http://127.0.0.1:${h.port}/health`, { signal: AbortSignal.timeout(2000) });
+  expect(r.status).toBe(200);
+  return (await r.json()) as { node: string; cluster: string };
+}
+
+describe.skipIf(!run)('docker backend (real engine)', () => {
+  const cluster = `t${process.pid}-${Date.now().toString(36)}`;
+  const backend = new DockerBackend({ pullTimeoutMs: 3000 });
+  const docker = backend.docker;
+  const usbDir = mkdtempSync(join(tmpdir(), 'edgeai-usb-'));
+  let build: AgentBuild;
+  const handles = new Map<string, NodeHandle>();
+  const progress: string[] = [];
+
+  const edge: NodeLaunch = { cluster, name: 'edge-1', storeDir: '/unused', cpuMillis: 500, memoryBytes: 128 * 1024 * 1024, labels: { 'edgeai.device': 'rpi4', zone: 'edge' }, network: 'lan' };
+  const cloud: NodeLaunch = { cluster, name: 'cloud-1', storeDir: '/unused', cpuMillis: 64_000, memoryBytes: 1024 * 1024 * 1024, labels: { 'edgeai.device': 'cloud' }, network: 'wan' };
+
+  beforeAll(async () => {
+    if (!avail.ok) throw new Error(`CI=true but Docker is not available: ${avail.reason}`);
+    const real = await buildAgent();
+    // a hash of its own, so this run really builds an image (and removes it afterwards)
+    build = { ...real, hash: createHash('sha256').update(real.hash).update(cluster).digest('hex') };
+  });
+
+  afterAll(async () => {
+    if (avail.ok) {
+      try {
+        await backend.teardown(cluster);
+      } catch (e) {
+        console.warn('[docker.test] teardown in afterAll:', (e as Error).message);
+      }
+      if (build) await docker.getImage(backend.imageTag(build)).remove({ force: true }).catch(() => undefined);
+    }
+    rmSync(usbDir, { recursive: true, force: true });
+  });
+
+  it('has a Docker engine', () => {
+    expect(avail).toEqual({ ok: true });
+  });
+
+  it('prepare() builds the node image (offline when no base image can be pulled) and is a no-op the second time', async () => {
+    await backend.prepare(build, (m) => progress.push(m));
+    const text = progress.join('\n');
+    expect(text).toMatch(/built edgeai-node:\S+ (offline|from node:20-slim)/);
+    const img = await docker.getImage(backend.imageTag(build)).inspect();
+    expect(img.Config.Labels?.['edgeai.build']).toBe(build.hash);
+    expect([img.Config.Entrypoint ?? []].flat().join(' ')).toMatch(/node \/app\/agent\.cjs$/);
+
+    const again: string[] = [];
+    await new DockerBackend().prepare(build, (m) => again.push(m));
+    expect(again.join('\n')).toMatch(/is present/);
+    expect(again.join('\n')).not.toMatch(/built/);
+  });
+
+  it('starts two nodes on two networks; each agent answers /health on 127.0.0.1', async () => {
+    const [a, b] = await Promise.all([backend.start(edge, build), backend.start(cloud, build)]);
+    handles.set('edge-1', a);
+    handles.set('cloud-1', b);
+    expect(a.port).not.toBe(b.port);
+    expect(await healthOf(a)).toMatchObject({ node: 'edge-1', cluster });
+    expect(await healthOf(b)).toMatchObject({ node: 'cloud-1', cluster });
+
+    const ca = await docker.getContainer(a.container!).inspect();
+    const cb = await docker.getContainer(b.container!).inspect();
+    expect(Object.keys(ca.NetworkSettings.Networks)).toEqual([networkNameOf(cluster, 'lan')]);
+    expect(Object.keys(cb.NetworkSettings.Networks)).toEqual([networkNameOf(cluster, 'wan')]);
+    const nets = await docker.listNetworks({ filters: { label: [`${LABEL_CLUSTER}=${cluster}`] } });
+    expect(nets.map((n) => n.Name).sort()).toEqual([networkNameOf(cluster, 'lan'), networkNameOf(cluster, 'wan')].sort());
+
+    // the agent registered itself in its store volume
+    const reg = JSON.parse(await readFileIn(docker.getContainer(a.container!), '/store/agent.json')) as { node: string; port: number };
+    expect(reg).toMatchObject({ node: 'edge-1', port: AGENT_PORT });
+  });
+
+  it('runs containers unprivileged, capability-free, read-only, with only the store volume, 127.0.0.1 ports, limits and labels', async () => {
+    for (const [spec, mem, cpus] of [
+      [edge, MIN_MEMORY_BYTES, 0.5],
+      [cloud, 1024 * 1024 * 1024, availableParallelism()],
+    ] as const) {
+      const h = handles.get(spec.name)!;
+      const info = await docker.getContainer(h.container!).inspect();
+      expect(info.Name).toBe(`/${containerNameOf(cluster, spec.name)}`);
+      const hc = info.HostConfig;
+      expect(hc.Privileged).toBe(false);
+      expect(hc.CapDrop).toEqual(['ALL']);
+      expect(hc.CapAdd ?? []).toEqual([]);
+      expect(hc.SecurityOpt).toContain('no-new-privileges');
+      expect(hc.ReadonlyRootfs).toBe(true);
+      expect(hc.Binds ?? []).toEqual([]);
+      expect(hc.Devices ?? []).toEqual([]);
+      expect(info.Mounts).toHaveLength(1);
+      expect(info.Mounts[0]).toMatchObject({ Type: 'volume', Name: volumeNameOf(cluster, spec.name), Destination: '/store' });
+      expect(hc.Memory).toBe(mem);
+      expect(hc.NanoCpus).toBe(cpus * 1e9);
+      const bindings = Object.values(info.NetworkSettings.Ports).flat();
+      expect(bindings.length).toBeGreaterThan(0);
+      for (const b of bindings) expect(b.HostIp).toBe('127.0.0.1');
+      expect(info.Config.Labels).toMatchObject({ ...spec.labels, 'edgeai.cluster': cluster, 'edgeai.node': spec.name, 'edgeai.network': spec.network, 'edgeai.managed': 'true' });
+      const vol = await docker.getVolume(volumeNameOf(cluster, spec.name)).inspect();
+      expect(vol.Labels).toMatchObject({ 'edgeai.cluster': cluster, 'edgeai.node': spec.name });
+    }
+    // from inside: / is read-only, /tmp is writable, no effective capabilities
+    const out = await execIn(docker.getContainer(handles.get('edge-1')!.container!), [
+      '/usr/local/bin/node',
+      '-e',
+      `const fs=require('fs');const r={};try{fs.writeFileSync('/x','y');r.root='written'}catch(e){r.root=e.code}try{fs.writeFileSync('/tmp/x','y');r.tmp='written'}catch(e){r.tmp=e.code}r.capEff=/CapEff:\\s*(\\w+)/.exec(fs.readFileSync('/proc/self/status','utf8'))[1];console.log(JSON.stringify(r))`,
+    ]);
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ root: 'EROFS', tmp: 'written', capEff: '0000000000000000' });
+  });
+
+  it('gives accelerator nodes the USB bus (bind + device cgroup rule), still unprivileged', async () => {
+    const usbBackend = new DockerBackend({ usbPath: usbDir });
+    const tpu: NodeLaunch = { cluster, name: 'tpu-1', storeDir: '/unused', cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024, labels: {}, network: 'lan', usb: true };
+    const h = await usbBackend.start(tpu, build);
+    expect(await healthOf(h)).toMatchObject({ node: 'tpu-1' });
+    const info = await docker.getContainer(h.container!).inspect();
+    expect(info.HostConfig.Privileged).toBe(false);
+    expect(info.HostConfig.CapDrop).toEqual(['ALL']);
+    expect(info.HostConfig.DeviceCgroupRules).toEqual(['c 189:* rmw']);
+    expect(info.Mounts.map((m) => `${m.Type}:${m.Destination}`).sort()).toEqual(['bind:/dev/bus/usb', 'volume:/store']);
+    expect(info.Mounts.find((m) => m.Type === 'bind')?.Source).toBe(usbDir);
+    await usbBackend.kill(h);
+
+    const noBus = new DockerBackend({ usbPath: join(usbDir, 'missing') });
+    await expect(noBus.start({ ...tpu, name: 'tpu-2' }, build)).rejects.toThrow(/no USB bus/);
+  });
+
+  it('kill stops the agent; adopt (a fresh backend, as after a controller restart) finds the running node only', async () => {
+    const a = handles.get('edge-1')!;
+    // a blob in edge-1's store, to see that the volume outlives the container
+    const bytes = Buffer.from('kept across a kill');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const put = await fetch(`http://127.0.0.1:${a.port}/blobs/${sha}`, { method: 'PUT', body: bytes });
+    expect(put.status).toBe(200);
+
+    await backend.kill(a);
+    const after = await fetch(`http://127.0.0.1:${a.port}/health`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.status,
+      () => 'unreachable',
+    );
+    expect(after).toBe('unreachable');
+    expect((await docker.getContainer(a.container!).inspect()).State.Running).toBe(false);
+
+    const adopted = await new DockerBackend().adopt(cluster, ['edge-1', 'cloud-1', 'ghost'], () => '/unused');
+    expect(adopted).toEqual([{ name: 'cloud-1', port: handles.get('cloud-1')!.port, container: handles.get('cloud-1')!.container }]);
+    // a node list that does not name it adopts nothing
+    expect(await new DockerBackend().adopt(cluster, ['edge-1'], () => '/unused')).toEqual([]);
+
+    // starting the killed node again replaces its stopped container and keeps its store
+    const again = await backend.start(edge, build);
+    handles.set('edge-1', again);
+    expect(again.container).not.toBe(a.container);
+    expect(await healthOf(again)).toMatchObject({ node: 'edge-1' });
+    expect((await fetch(`http://127.0.0.1:${again.port}/blobs/${sha}`, { method: 'HEAD' })).status).toBe(200);
+  });
+
+  it('stop removes the container and keeps the store volume', async () => {
+    const b = handles.get('cloud-1')!;
+    await backend.stop(b);
+    await expect(docker.getContainer(b.container!).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect((await docker.getVolume(volumeNameOf(cluster, 'cloud-1')).inspect()).Name).toBe(volumeNameOf(cluster, 'cloud-1'));
+  });
+
+  it('teardown removes every container, network and volume labelled with the cluster', async () => {
+    const label = { label: [`${LABEL_CLUSTER}=${cluster}`] };
+    expect((await docker.listContainers({ all: true, filters: label })).length).toBeGreaterThan(0);
+    await backend.teardown(cluster);
+    expect(await docker.listContainers({ all: true, filters: label })).toEqual([]);
+    expect(await docker.listNetworks({ filters: label })).toEqual([]);
+    expect((await docker.listVolumes({ filters: label })).Volumes ?? []).toEqual([]);
+    // and nothing named after the cluster is left either
+    expect((await docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => n.includes(cluster)))).toEqual([]);
+    expect((await docker.listNetworks()).filter((n) => n.Name.includes(cluster))).toEqual([]);
+    expect(((await docker.listVolumes()).Volumes ?? []).filter((v) => v.Name.includes(cluster))).toEqual([]);
+    await backend.teardown(cluster); // idempotent
+  });
+});
