@@ -737,6 +737,9 @@ export class Controller extends EventEmitter {
       const { code, message, hint } = bad.data.error;
       this.state.updateRun(runId, { logs: JSON.stringify(bad.data.logs) });
       if (code === 'worker-died' && attempt === 1 && !(await this.alive(node))) throw new RetryOnAnotherNode(node, message);
+      if (code === 'deadline-exceeded') {
+        throw new StudioError(code, `${spec.id} missed its ${spec.policies.deadline?.text ?? ''} deadline on ${node}: aborted after ${Date.now() - started} ms`, hint);
+      }
       throw new StudioError(code, message, hint);
     }
     const result: InvokeResult = InvokeResultSchema.parse(body);

@@ -4,3 +4,4 @@ export * from './selector';
 export * from './function';
 export * from './workflow';
 export * from './errors';
+export * from './topology';

@@ -52,6 +52,8 @@ interface Worker {
   lastUsed: number;
   ready: Promise<number>;
   rssBytes: number;
+  /** started ahead of demand (after an abort) and still loading */
+  warming?: boolean;
 }
 
 interface FnState {
@@ -119,7 +121,7 @@ async function acquire(s: FnState): Promise<{ worker: Worker; cold: boolean; que
       idle.busy = true;
       return { worker: idle, cold: false, queueMs: performance.now() - t0 };
     }
-    if (s.workers.length < MAX_WORKERS) return { worker: spawnWorker(s), cold: true, queueMs: performance.now() - t0 };
+    if (s.workers.length < MAX_WORKERS && !s.workers.some((w) => w.warming)) return { worker: spawnWorker(s), cold: true, queueMs: performance.now() - t0 };
     await new Promise<void>((r) => s.queue.push(r));
   }
 }
@@ -165,7 +167,17 @@ async function invoke(body: InvokeBody): Promise<InvokeResult | AgentError> {
       else {
         worker.child.kill('SIGKILL');
         s.workers = s.workers.filter((x) => x !== worker);
-        s.queue.shift()?.();
+        // keep the function warm: replace the aborted worker before the next request needs it
+        if (!s.workers.length) {
+          const fresh = spawnWorker(s);
+          fresh.warming = true;
+          fresh.ready
+            .then(() => {
+              fresh.warming = false;
+              release(s, fresh);
+            })
+            .catch(() => fresh.child.kill('SIGKILL'));
+        } else s.queue.shift()?.();
       }
       resolve(r);
     };

@@ -1,0 +1,194 @@
+/**
+ * The runtime's integration suite, run against a real cluster on one backend: deploy and
+ * invoke samples/mnist (real tfjs training, a real digit), the deadline, the strict data
+ * refusal, a node killed under an in-flight invocation, and a controller restart. Shared by
+ * process.int.test.ts and docker.int.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Controller, type BackendKind } from './controller';
+import { loadMnistSamples } from '../registry/mnist';
+import { StudioError } from '../spec/errors';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const MNIST = join(ROOT, 'samples/mnist');
+export const OPS = join(ROOT, 'cluster/runtime/fixtures/ops');
+
+async function rejects(p: Promise<unknown>): Promise<StudioError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(StudioError);
+    return e as StudioError;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs: number): Promise<{ value: T; ms: number }> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return { value: v, ms: Date.now() - t0 };
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function defineRuntimeSuite(kind: BackendKind, skip: string | false): void {
+  if (skip) {
+    describe(`runtime on the ${kind} backend`, () => {
+      it.skip(`skipped: ${skip}`, () => undefined);
+    });
+    return;
+  }
+
+  describe(`runtime on the ${kind} backend`, () => {
+    let home: string;
+    let c: Controller;
+    const cluster = `test-${kind}-${process.pid}`;
+
+    beforeAll(async () => {
+      home = mkdtempSync(join(tmpdir(), `edgeai-${kind}-`));
+      c = await Controller.open({ home, cluster });
+      await c.up({ backend: kind, topology: 'local' });
+    }, 180_000);
+
+    afterAll(async () => {
+      if (c) {
+        await c.down().catch(() => undefined);
+        c.close();
+      }
+      rmSync(home, { recursive: true, force: true });
+    }, 120_000);
+
+    it('starts every node of the local topology, each answering on its own port', () => {
+      const s = c.status();
+      expect(s.nodes.map((n) => [n.name, n.status])).toEqual([
+        ['laptop', 'Ready'],
+        ['edge-1', 'Ready'],
+        ['edge-2', 'Ready'],
+        ['cloud-1', 'Ready'],
+      ]);
+      expect(new Set(s.nodes.map((n) => n.port)).size).toBe(4);
+    });
+
+    it('deploys samples/mnist where the scheduler says, with a revision', async () => {
+      const d = await c.deploy(MNIST);
+      expect(d.revision).toBe(1);
+      expect(d.functions.map((f) => [f.id, f.status])).toEqual(expect.arrayContaining([['train', 'ready'], ['inference', 'ready'], ['refine', 'ready'], ['trainFair', 'ready']]));
+      const node = (id: string) => d.functions.find((f) => f.id === id)!.node;
+      expect(node('train')).toBe('cloud-1'); // policy.fn node cloud
+      expect(['edge-1', 'edge-2']).toContain(node('inference')); // node edge
+      expect(node('refine')).toBe('laptop'); // node local = the user's device
+    }, 120_000);
+
+    it('trains on its node and publishes mnist:model with its holdout accuracy', async () => {
+      const r = await c.invoke('mnist', 'train');
+      expect(r.node).toBe('cloud-1');
+      expect(r.produced).toEqual(['mnist:model@1']);
+      const model = c.registry.artifact('mnist:model', 1)!;
+      expect(model.metrics.accuracy).toBeGreaterThanOrEqual(0.88);
+      expect(model.data_tags).toEqual(expect.arrayContaining(['mnist', 'digits']));
+      expect(model.locations.map((l) => l.node)).toEqual(['cloud-1']);
+      expect(model.lineage).toMatchObject({ run: r.run, inputs: [{ urn: 'mnist:data', version: 1 }] });
+      // mnist:data crossed laptop → local → internet → cloud → cloud-1, counted per link
+      const links = Object.fromEntries(c.status().links.map((l) => [l.link, l.bytes]));
+      const data = c.registry.artifact('mnist:data', 1)!;
+      expect(links['local→internet']).toBe(data.size);
+      expect(links['internet→cloud']).toBe(data.size);
+    }, 120_000);
+
+    it('answers inference for real digits with the model it resolved by selector', async () => {
+      const { images, labels } = loadMnistSamples(10_000);
+      const placed = c.status().deployments.find((d) => d.workflow === 'mnist')!.functions.find((f) => f.id === 'inference')!.node;
+      let correct = 0;
+      for (let i = 9990; i < 10_000; i++) {
+        const r = await c.invoke('mnist', 'inference', { input: { pixels: images[i] } });
+        expect(r.node).toBe(placed);
+        expect(r.models).toEqual(['mnist:model@1']);
+        expect(r.timings.totalMs).toBeGreaterThan(0);
+        const out = r.output as { digit: number; confidence: number };
+        expect(out.confidence).toBeGreaterThan(0);
+        if (out.digit === labels[i]) correct++;
+      }
+      // digits the model never saw in training; it scored ≥ 0.88 on its holdout
+      expect(correct).toBeGreaterThanOrEqual(7);
+    }, 120_000);
+
+    it('aborts an invocation at its deadline, records the miss, and recovers', async () => {
+      await c.deploy(OPS);
+      const t0 = Date.now();
+      const e = await rejects(c.invoke('ops', 'slow', { input: { ms: 5000 } }));
+      expect(e.code).toBe('deadline-exceeded');
+      expect(e.message).toMatch(/slow missed its 600ms deadline on edge-\d/);
+      expect(Date.now() - t0).toBeLessThan(4000);
+      expect(c.runs({ workflow: 'ops', function: 'slow' })[0].status).toBe('deadline-miss');
+      // the agent replaced the aborted worker ahead of demand: wait until it is warm
+      const slowNode = c.status().deployments.find((d) => d.workflow === 'ops')!.functions.find((f) => f.id === 'slow')!.node;
+      await until('a warm slow worker', () => {
+        const f = c.status().nodes.find((n) => n.name === slowNode)?.health?.functions.find((x) => x.id === 'slow');
+        return f && f.workers >= 1 && f.busy === 0 && f.coldStarts >= 2;
+      }, 20_000);
+      const ok = await c.invoke('ops', 'slow', { input: { ms: 10 } });
+      expect(ok.output).toMatchObject({ slept: 10 });
+    }, 120_000);
+
+    it('refuses a transfer that would leave a strict policy\'s networks before any byte moves', async () => {
+      const first = await c.invoke('ops', 'summarize');
+      expect(first.node).toBe('laptop');
+      expect(first.output).toEqual({ rows: 3 });
+      const leak = await c.invoke('ops', 'leak');
+      expect(leak.node).toBe('cloud-1');
+      expect(leak.produced).toEqual(['ops:private@2']);
+      const before = JSON.stringify(c.status().links);
+      const e = await rejects(c.invoke('ops', 'summarize'));
+      expect(e.code).toBe('data-policy-violation');
+      expect(e.message).toMatch(/ops:private version 2 from cloud-1 to laptop/);
+      expect(e.message).toMatch(/crosses networks? .*internet/);
+      expect(e.message).toMatch(/policy\.data allows only local \(strict\)/);
+      expect(JSON.stringify(c.status().links)).toBe(before);
+    }, 120_000);
+
+    it('marks a killed node NotReady within 3 s, retries the in-flight invocation once elsewhere, reports lost artifacts', async () => {
+      const first = await c.invoke('ops', 'echo', { input: { n: 1 } });
+      const victim = first.node;
+      expect(c.registry.artifact('ops:echo', 1)!.locations.map((l) => l.node)).toEqual([victim]);
+      let notReadyAt = 0;
+      c.on('event', (ev) => {
+        if (ev.type === 'node' && ev.node === victim && ev.status === 'NotReady' && !notReadyAt) notReadyAt = Date.now();
+      });
+      const inflight = c.invoke('ops', 'echo', { input: { n: 2, ms: 1500 } });
+      await new Promise((r) => setTimeout(r, 400));
+      const killedAt = Date.now();
+      await c.killNode(victim);
+      const answer = await inflight;
+      expect(answer.attempts).toBe(2);
+      expect(answer.node).not.toBe(victim);
+      expect(answer.output).toMatchObject({ echo: { n: 2 } });
+      await until('NotReady', () => c.status().nodes.find((n) => n.name === victim)?.status === 'NotReady', 5000);
+      expect(notReadyAt - killedAt).toBeLessThan(3000);
+      const placedNow = await until('echo rescheduled', () => {
+        const f = c.status().deployments.find((d) => d.workflow === 'ops')!.functions.find((x) => x.id === 'echo')!;
+        return f.node !== victim && f.status === 'ready' ? f.node : undefined;
+      }, 10_000);
+      expect(placedNow.value).not.toBe(victim);
+      // its only copy was on the dead node: reported unavailable, not silently lost
+      expect(c.status().unavailable).toEqual(expect.arrayContaining([{ urn: 'ops:echo', version: 1, locations: [victim] }]));
+      expect(c.status().unavailable.some((u) => u.urn === 'ops:echo' && u.version === 2)).toBe(false);
+    }, 120_000);
+
+    it('re-adopts running nodes after a controller restart, without starting new ones', async () => {
+      const before = c.status().nodes.filter((n) => n.status === 'Ready').map((n) => [n.name, n.pid ?? n.container]);
+      c.close();
+      c = await Controller.open({ home, cluster });
+      const after = c.status().nodes.filter((n) => n.status === 'Ready').map((n) => [n.name, n.pid ?? n.container]);
+      expect(after).toEqual(before);
+      const r = await c.invoke('ops', 'echo', { input: { n: 4 } });
+      expect(r.output).toMatchObject({ echo: { n: 4 } });
+      expect(c.runs({ workflow: 'ops' }).length).toBeGreaterThan(4);
+    }, 60_000);
+  });
+}
