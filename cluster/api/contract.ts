@@ -190,6 +190,11 @@ export const METHODS = {
     request: z.object({ project: ProjectRef, path: RelPath, source: z.string().max(2_000_000), expectedRevision: Revision }).strict(),
     response: z.object({ path: z.string(), before: z.string(), revision: Revision, snapshot: ProjectSnapshotSchema }),
   },
+  /** Deletes a file when its revision is still `expectedRevision`; returns its last content (for undo). */
+  'project.files.delete': {
+    request: z.object({ project: ProjectRef, path: RelPath, expectedRevision: Revision }).strict(),
+    response: z.object({ path: z.string(), before: z.string(), snapshot: ProjectSnapshotSchema }),
+  },
   /** Creates functions/<id>.ts from a template. */
   'project.functions.create': {
     request: z

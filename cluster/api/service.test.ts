@@ -174,3 +174,22 @@ describe('StudioService', () => {
     expect(info.features.runtime).toBe(false);
   });
 });
+
+describe('StudioService file deletion', () => {
+  it('deletes a function file with its revision and returns the content for undo', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'studio-svc-'));
+    cpSync(SAMPLE, dir, { recursive: true });
+    const svc = new StudioService();
+    const snap = value(await svc.call('project.open', { dir }));
+    const f = snap.files.find((x) => x.path === 'functions/refine.ts')!;
+    const stale = await svc.call('project.files.delete', { project: dir, path: f.path, expectedRevision: f.revision + 5 });
+    expect(stale.ok).toBe(false);
+    const d = value(await svc.call('project.files.delete', { project: dir, path: f.path, expectedRevision: f.revision }));
+    expect(d.before).toBe(f.source);
+    expect(existsSync(join(dir, f.path))).toBe(false);
+    expect(d.snapshot.functions.some((x) => x.id === 'refine')).toBe(false);
+    const back = value(await svc.call('project.files.write', { project: dir, path: f.path, source: d.before, expectedRevision: 0 }));
+    expect(back.snapshot.functions.some((x) => x.id === 'refine')).toBe(true);
+    expect((await svc.call('project.files.delete', { project: dir, path: 'workflow.json', expectedRevision: 1 })).ok).toBe(false);
+  });
+});

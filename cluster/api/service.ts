@@ -8,7 +8,7 @@
  * revision it was based on, and a mismatch (another window saved first, or the file changed
  * on disk) is a `revision-conflict` error instead of a silent overwrite.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
@@ -188,6 +188,18 @@ export class StudioService {
         const open = this.get(p.project);
         const r = this.writeChecked(open, p.path, p.source, p.expectedRevision, ctx);
         return { path: p.path, before: r.before, revision: r.revision, snapshot: this.snapshot(open) };
+      },
+      'project.files.delete': (p, ctx) => {
+        const open = this.get(p.project);
+        if (p.path === WORKFLOW_FILE || p.path === LAYOUT_FILE) fail('cannot-delete', `${p.path} belongs to every project and cannot be deleted`);
+        const revision = this.currentRevision(open, p.path);
+        const before = open.known.get(p.path);
+        if (before === undefined) fail('file-not-found', `${p.path} does not exist`);
+        if (revision !== p.expectedRevision) this.conflict(p.path, revision);
+        rmSync(projectPath(open.dir, p.path));
+        this.reload(open);
+        this.emit('project.changed', { project: open.dir, paths: [p.path], ...(ctx.clientId ? { origin: ctx.clientId } : {}) });
+        return { path: p.path, before, snapshot: this.snapshot(open) };
       },
       'project.functions.create': (p, ctx) => {
         const open = this.get(p.project);

@@ -1,0 +1,151 @@
+/**
+ * Browser mode: the StudioApi over a WebSocket on 127.0.0.1, plus the built renderer over HTTP.
+ * A token made at each start guards the socket: the printed URL carries it (`?token=`), the
+ * page hands it to the socket, and a connection without it (or from another origin) is
+ * refused. Requests are validated by the service against the contract's schemas.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { extname, join, resolve, sep } from 'node:path';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { EVENT_NAMES, WsRequestSchema, type WsFrame } from './contract';
+import { contentSecurityPolicy } from './csp';
+import type { StudioService } from './service';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ttf': 'font/ttf',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+  '.ico': 'image/x-icon',
+  '.wasm': 'application/wasm',
+};
+
+export interface StudioServerOptions {
+  service: StudioService;
+  /** the built renderer (index.html and assets) */
+  rendererDir: string;
+  /** 0 picks a free port */
+  port?: number;
+  /** fixed token (tests); a random one otherwise */
+  token?: string;
+}
+
+export interface StudioServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export async function startStudioServer(opts: StudioServerOptions): Promise<StudioServer> {
+  const token = opts.token ?? randomBytes(24).toString('base64url');
+  const root = resolve(opts.rendererDir);
+  if (!existsSync(join(root, 'index.html'))) {
+    throw new Error(`no built renderer in ${root}: run \`npm run build\` first`);
+  }
+  let port = 0;
+
+  const serveFile = (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let rel = decodeURIComponent(url.pathname);
+    if (rel === '/' || rel === '') rel = '/index.html';
+    const file = resolve(root, '.' + rel);
+    if (file !== root && !file.startsWith(root + sep)) {
+      res.writeHead(403).end('forbidden');
+      return;
+    }
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${rel}`);
+      return;
+    }
+    const headers: Record<string, string> = {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': rel.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store',
+    };
+    if (extname(file) === '.html') {
+      headers['content-security-policy'] = contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`] });
+      headers['x-frame-options'] = 'DENY';
+    }
+    res.writeHead(200, headers);
+    createReadStream(file).pipe(res);
+  };
+
+  const http: Server = createServer((req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+      return;
+    }
+    serveFile(req, res);
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
+  http.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const origin = req.headers.origin;
+    const okOrigin = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+    if (url.pathname !== '/api' || !sameToken(url.searchParams.get('token') ?? '', token) || !okOrigin) {
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    const clientId = randomUUID();
+    const send = (frame: WsFrame) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    };
+    const unsubscribe = EVENT_NAMES.map((event) => opts.service.on(event, (payload) => send({ type: 'event', event, payload })));
+    send({ type: 'hello', clientId });
+    ws.on('message', async (data) => {
+      let frame: unknown;
+      try {
+        frame = JSON.parse(String(data));
+      } catch {
+        return; // not a request; nothing to answer
+      }
+      const req = WsRequestSchema.safeParse(frame);
+      if (!req.success) return;
+      const result = await opts.service.call(req.data.method as never, req.data.params, { clientId });
+      send({ type: 'result', id: req.data.id, result });
+    });
+    ws.on('close', () => unsubscribe.forEach((u) => u()));
+  });
+
+  await new Promise<void>((ok, fail) => {
+    http.once('error', fail);
+    http.listen(opts.port ?? 0, '127.0.0.1', () => ok());
+  });
+  port = (http.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const c of wss.clients) c.terminate();
+        wss.close();
+        http.closeAllConnections?.();
+        http.close(() => ok());
+      }),
+  };
+}

@@ -1,0 +1,749 @@
+/**
+ * The studio window: palette | canvas over code | inspector, with problems and a status bar.
+ * Every change goes through the StudioApi and lands on one undo stack (file contents before and
+ * after, and node positions), so undo/redo covers canvas, inspector, palette and saves alike.
+ */
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ReactFlowProvider, useReactFlow, type Viewport } from '@xyflow/react';
+import type { DecoratorPatchDto, DiagnosticDto, FunctionSpecDto, ProjectSnapshot } from '../cluster/api/contract';
+import { call, errorOf, studio } from './api';
+import { Canvas, type Positions } from './canvas/Canvas';
+import { autoLayout } from './canvas/layout';
+import { Inspector } from './inspector/Inspector';
+import { Palette, type PaletteHandle, type PaletteItem } from './panels/Palette';
+import { Toasts, type ToastItem } from './panels/Toast';
+
+// Monaco is large: the canvas becomes interactive first, the editor streams in after
+const CodeEditor = lazy(() => import('./editor/CodeEditor').then((m) => ({ default: m.CodeEditor })));
+
+type Change = { kind: 'file'; path: string; before: string | null; after: string | null } | { kind: 'layout'; before: Positions; after: Positions };
+interface UndoEntry {
+  label: string;
+  changes: Change[];
+}
+type Clip = { functions: Array<{ id: string; source: string }>; dataSources: Array<Record<string, unknown>>; triggers: ProjectSnapshot['workflow']['triggers'] };
+
+export function App({ initialProject }: { initialProject?: string }) {
+  return (
+    <ReactFlowProvider>
+      <Studio initialProject={initialProject} />
+    </ReactFlowProvider>
+  );
+}
+
+function isTyping(el: EventTarget | null): boolean {
+  const e = el as HTMLElement | null;
+  return !!e?.closest?.('input, textarea, select, [contenteditable="true"], .monaco-editor');
+}
+
+function lineOf(text: string, offset: number): number {
+  let n = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
+}
+
+function Studio({ initialProject }: { initialProject?: string }) {
+  const rf = useReactFlow();
+  const [snap, setSnapState] = useState<ProjectSnapshot | undefined>();
+  const snapRef = useRef<ProjectSnapshot | undefined>(undefined);
+  const setSnap = useCallback((s: ProjectSnapshot) => {
+    snapRef.current = s;
+    setSnapState(s);
+  }, []);
+  const [positions, setPositions] = useState<Positions>({});
+  const positionsRef = useRef(positions);
+  positionsRef.current = positions;
+  const [selection, setSelection] = useState<{ nodes: string[]; edges: string[] }>({ nodes: [], edges: [] });
+  const [openPath, setOpenPath] = useState<string | undefined>();
+  const [buffers, setBuffers] = useState<Record<string, string>>({});
+  const buffersRef = useRef(buffers);
+  buffersRef.current = buffers;
+  const [reveal, setReveal] = useState<{ path: string; line: number; endLine?: number; nonce: number } | undefined>();
+  const [toasts, setToasts] = useState<ToastItem[]>([]);
+  const [busy, setBusy] = useState<string | undefined>();
+  const [bottomTab, setBottomTab] = useState<'code' | 'problems'>('code');
+  const [liveDiagnostics, setLiveDiagnostics] = useState<Record<string, DiagnosticDto[]>>({});
+  const [projectInput, setProjectInput] = useState(initialProject ?? '');
+  const [undoState, setUndoState] = useState({ undo: 0, redo: 0, label: '' });
+  const undo = useRef<UndoEntry[]>([]);
+  const redo = useRef<UndoEntry[]>([]);
+  const clip = useRef<Clip | undefined>(undefined);
+  const viewportTimer = useRef<number | undefined>(undefined);
+  const paletteRef = useRef<PaletteHandle>(null);
+  const toastId = useRef(1);
+
+  const toast = useCallback((t: Omit<ToastItem, 'id'>) => {
+    const id = toastId.current++;
+    setToasts((ts) => [...ts.slice(-3), { ...t, id }]);
+    window.setTimeout(() => setToasts((ts) => ts.filter((x) => x.id !== id)), t.kind === 'error' ? 12000 : 3500);
+  }, []);
+  const fail = useCallback((title: string, e: unknown) => toast({ kind: 'error', title, error: errorOf(e) }), [toast]);
+
+  const syncUndo = () => setUndoState({ undo: undo.current.length, redo: redo.current.length, label: undo.current[undo.current.length - 1]?.label ?? '' });
+  const record = (entry: UndoEntry) => {
+    undo.current.push(entry);
+    if (undo.current.length > 200) undo.current.shift();
+    redo.current = [];
+    syncUndo();
+  };
+
+  /** Takes a new snapshot: drop buffers that now equal the saved file, and lay out new nodes. */
+  const adopt = useCallback(
+    async (s: ProjectSnapshot, fresh = false) => {
+      if (!fresh) setSnap(s);
+      setBuffers((b) => {
+        const next: Record<string, string> = {};
+        for (const [p, text] of Object.entries(b)) {
+          const f = s.files.find((x) => x.path === p);
+          if (f && f.source !== text) next[p] = text;
+        }
+        return next;
+      });
+      const base: Positions = fresh ? { ...s.layout.nodes } : { ...positionsRef.current };
+      const missing = s.graph.nodes.filter((n) => !base[n.id]);
+      if (missing.length) {
+        const laid = await autoLayout(s.graph);
+        if (missing.length === s.graph.nodes.length) Object.assign(base, laid);
+        else {
+          // place newcomers right of everything so they never cover existing nodes
+          const maxX = Math.max(0, ...Object.values(base).map((p) => p.x));
+          let y = 0;
+          for (const n of missing) {
+            base[n.id] = laid[n.id] && !Object.values(base).some((p) => Math.abs(p.x - laid[n.id].x) < 200 && Math.abs(p.y - laid[n.id].y) < 60) ? laid[n.id] : { x: maxX + 320, y: (y += 90) };
+          }
+        }
+      }
+      setPositions(base);
+      // a freshly opened project shows up once laid out, never as a pile of nodes at (0,0)
+      if (fresh) setSnap(s);
+    },
+    [setSnap],
+  );
+
+  const openProject = useCallback(
+    async (dir: string) => {
+      setBusy(`Opening ${dir} …`);
+      try {
+        const s = await call('project.open', { dir });
+        performance.mark('studio:opened');
+        undo.current = [];
+        redo.current = [];
+        syncUndo();
+        await adopt(s, true);
+        performance.mark('studio:laid-out');
+        setSelection({ nodes: [], edges: [] });
+        setOpenPath(s.files.find((f) => f.path.startsWith('functions/'))?.path);
+        setProjectInput(s.dir);
+        document.title = `${s.name} — Edge AI Studio`;
+      } catch (e) {
+        fail('Could not open the project', e);
+      } finally {
+        setBusy(undefined);
+      }
+    },
+    [adopt, fail],
+  );
+
+  useEffect(() => {
+    // the editor's typings load after the canvas, so they never delay the first interactive frame
+    const typings = () =>
+      call('sdk.typings', {})
+        .then((t) => import('./editor/monaco').then((m) => m.installTypings(t.files)))
+        .catch(() => undefined);
+    if (initialProject) void openProject(initialProject).then(typings);
+    else void typings();
+    const offChanged = studio().on('project.changed', (e) => {
+      const me = (studio() as { clientId?: string }).clientId;
+      if (!snapRef.current || e.project !== snapRef.current.dir || (me && e.origin === me)) return;
+      call('project.snapshot', { project: e.project }).then((s) => adopt(s), () => undefined);
+    });
+    const offProgress = studio().on('progress', (p) => {
+      if (p.error) toast({ kind: 'error', title: p.title, error: p.error });
+      else setBusy(p.finished ? undefined : `${p.title}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? ` — ${p.message}` : ''}`);
+    });
+    return () => {
+      offChanged();
+      offProgress();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  // -------------------------------------------------------------------------------------------
+  // edits
+
+  const revisionOf = (path: string) => snapRef.current?.files.find((f) => f.path === path)?.revision ?? 0;
+
+  const showEdit = useCallback((path: string, source: string, change: { start: number; text: string }) => {
+    setOpenPath(path);
+    setBottomTab('code');
+    const line = lineOf(source, change.start);
+    setReveal({ path, line, endLine: lineOf(source, change.start + change.text.length) + 1, nonce: Date.now() });
+  }, []);
+
+  const refuseIfDirty = (path: string): boolean => {
+    const b = buffersRef.current[path];
+    if (b !== undefined && b !== snapRef.current?.files.find((f) => f.path === path)?.source) {
+      toast({ kind: 'error', title: 'Unsaved changes', error: { code: 'unsaved', message: `${path} has unsaved changes in the editor`, hint: 'save them (Ctrl/Cmd+S) first, so the edit applies to what you see' } });
+      setOpenPath(path);
+      return true;
+    }
+    return false;
+  };
+
+  const patchDecorators = useCallback(
+    async (fn: FunctionSpecDto, patch: DecoratorPatchDto, label: string) => {
+      const s = snapRef.current;
+      if (!s || refuseIfDirty(fn.file)) return false;
+      try {
+        const r = await call('decorators.edit', { project: s.dir, path: fn.file, functionId: fn.id, patch, expectedRevision: revisionOf(fn.file) });
+        record({ label, changes: [{ kind: 'file', path: r.path, before: r.before, after: r.source }] });
+        await adopt(r.snapshot);
+        showEdit(r.path, r.source, r.change);
+        return true;
+      } catch (e) {
+        fail(`Could not change ${fn.id}`, e);
+        return false;
+      }
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [adopt, fail, showEdit],
+  );
+
+  const saveWorkflow = useCallback(
+    async (workflow: ProjectSnapshot['workflow'], label: string) => {
+      const s = snapRef.current;
+      if (!s) return false;
+      try {
+        const r = await call('workflow.save', { project: s.dir, workflow, expectedRevision: revisionOf('workflow.json') });
+        const after = r.snapshot.files.find((f) => f.path === 'workflow.json')?.source ?? null;
+        record({ label, changes: [{ kind: 'file', path: 'workflow.json', before: r.before, after }] });
+        await adopt(r.snapshot);
+        return true;
+      } catch (e) {
+        fail('workflow.json not saved', e);
+        return false;
+      }
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [adopt, fail],
+  );
+
+  /** Writes (or, with null, deletes) a file at its current revision; returns the new snapshot. */
+  const putFile = async (path: string, content: string | null): Promise<ProjectSnapshot> => {
+    const s = snapRef.current!;
+    if (content === null) return (await call('project.files.delete', { project: s.dir, path, expectedRevision: revisionOf(path) })).snapshot;
+    return (await call('project.files.write', { project: s.dir, path, source: content, expectedRevision: revisionOf(path) })).snapshot;
+  };
+
+  const saveLayout = useCallback(async (next: Positions) => {
+    const s = snapRef.current;
+    if (!s) return;
+    const known = new Set(s.graph.nodes.map((n) => n.id));
+    const nodes = Object.fromEntries(Object.entries(next).filter(([k]) => known.has(k)));
+    try {
+      await call('layout.save', { project: s.dir, layout: { nodes, viewport: rf.getViewport() } });
+    } catch (e) {
+      fail('layout.json not saved', e);
+    }
+  }, [rf, fail]);
+
+  const applyChanges = async (changes: Change[], dir: 'before' | 'after') => {
+    let s: ProjectSnapshot | undefined;
+    for (const c of dir === 'before' ? [...changes].reverse() : changes) {
+      if (c.kind === 'file') s = await putFile(c.path, c[dir]);
+      else {
+        const next = { ...positionsRef.current, ...c[dir] };
+        setPositions(next);
+        await saveLayout(next);
+      }
+    }
+    if (s) await adopt(s);
+  };
+
+  const doUndo = async () => {
+    const e = undo.current.pop();
+    if (!e) return;
+    try {
+      await applyChanges(e.changes, 'before');
+      redo.current.push(e);
+      toast({ kind: 'info', title: `Undid: ${e.label}` });
+    } catch (err) {
+      fail(`Could not undo ${e.label}`, err);
+    }
+    syncUndo();
+  };
+  const doRedo = async () => {
+    const e = redo.current.pop();
+    if (!e) return;
+    try {
+      await applyChanges(e.changes, 'after');
+      undo.current.push(e);
+      toast({ kind: 'info', title: `Redid: ${e.label}` });
+    } catch (err) {
+      fail(`Could not redo ${e.label}`, err);
+    }
+    syncUndo();
+  };
+
+  const saveFile = useCallback(
+    async (path: string) => {
+      const s = snapRef.current;
+      const text = buffersRef.current[path];
+      if (!s || text === undefined) return;
+      try {
+        const r = await call('project.files.write', { project: s.dir, path, source: text, expectedRevision: revisionOf(path) });
+        record({ label: `save ${path}`, changes: [{ kind: 'file', path, before: r.before, after: text }] });
+        await adopt(r.snapshot);
+        toast({ kind: 'success', title: `Saved ${path}` });
+      } catch (e) {
+        fail(`${path} not saved`, e);
+      }
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [adopt, fail, toast],
+  );
+
+  const connectNodes = useCallback(
+    async (producer: string, consumer: string) => {
+      const s = snapRef.current;
+      if (!s) return;
+      const f = s.functions.find((x) => `fn:${x.id}` === consumer);
+      if (f && refuseIfDirty(f.file)) return;
+      try {
+        const r = await call('graph.connect', { project: s.dir, producer, consumer });
+        record({ label: `connect ${producer} → ${consumer}`, changes: [{ kind: 'file', path: r.path, before: r.before, after: r.source }] });
+        await adopt(r.snapshot);
+        showEdit(r.path, r.source, r.change);
+      } catch (e) {
+        toast({ kind: 'error', title: 'Connection refused', error: errorOf(e) });
+      }
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [adopt, showEdit, toast],
+  );
+
+  const deleteSelection = async () => {
+    const s = snapRef.current;
+    if (!s) return;
+    const changes: Change[] = [];
+    let current = s;
+    const refusals: string[] = [];
+    // consumes edges, highest input first so the others keep their ids
+    const edges = selection.edges.map((id) => current.graph.edges.find((e) => e.id === id)).filter((e): e is NonNullable<typeof e> => !!e);
+    edges.sort((a, b) => (b.input ?? 0) - (a.input ?? 0));
+    try {
+      for (const e of edges) {
+        if (e.kind !== 'consumes') {
+          refusals.push(`a ${e.kind} edge follows from the code and workflow.json: remove the decorator or the trigger instead`);
+          continue;
+        }
+        const f = current.functions.find((x) => `fn:${x.id}` === e.target);
+        if (f && refuseIfDirty(f.file)) return;
+        const r = await call('graph.disconnect', { project: s.dir, edgeId: e.id });
+        changes.push({ kind: 'file', path: r.path, before: r.before, after: r.source });
+        current = r.snapshot;
+      }
+      let workflow = current.workflow;
+      let workflowChanged = false;
+      for (const id of selection.nodes) {
+        const n = current.graph.nodes.find((x) => x.id === id);
+        if (!n) continue;
+        if (n.kind === 'function') {
+          const fn = current.functions.find((x) => `fn:${x.id}` === id)!;
+          if (current.functions.filter((x) => x.file === fn.file).length > 1) {
+            refusals.push(`${fn.id} shares ${fn.file} with other functions: delete its method in the code`);
+            continue;
+          }
+          const rev = current.files.find((x) => x.path === fn.file)?.revision ?? 0;
+          const r = await call('project.files.delete', { project: s.dir, path: fn.file, expectedRevision: rev });
+          changes.push({ kind: 'file', path: fn.file, before: r.before, after: null });
+          current = r.snapshot;
+        } else if (n.kind === 'data-source') {
+          workflow = { ...workflow, dataSources: workflow.dataSources.filter((d) => d.urn !== n.detail.urn) };
+          workflowChanged = true;
+        } else if (n.kind === 'trigger') {
+          workflow = { ...workflow, triggers: workflow.triggers.filter((t) => t.id !== n.detail.trigger?.id) };
+          workflowChanged = true;
+        } else {
+          refusals.push(`${n.label} is ${n.kind === 'gate' ? 'a gate: remove it in the function inspector' : 'produced by a function: remove its @produces decorator'}`);
+        }
+      }
+      if (workflowChanged) {
+        const rev = current.files.find((x) => x.path === 'workflow.json')?.revision ?? 0;
+        const r = await call('workflow.save', { project: s.dir, workflow, expectedRevision: rev });
+        changes.push({ kind: 'file', path: 'workflow.json', before: r.before, after: r.snapshot.files.find((f) => f.path === 'workflow.json')?.source ?? null });
+        current = r.snapshot;
+      }
+    } catch (e) {
+      fail('Delete stopped', e);
+    }
+    if (changes.length) {
+      record({ label: `delete ${changes.length === 1 ? 'selection' : `${changes.length} items`}`, changes });
+      await adopt(current);
+      setSelection({ nodes: [], edges: [] });
+    }
+    if (refusals.length) toast({ kind: 'error', title: 'Some items were not deleted', error: { code: 'refused', message: refusals.join('\n') } });
+  };
+
+  const uniqueFnId = (base: string) => {
+    const s = snapRef.current!;
+    const taken = new Set([...s.functions.map((f) => f.id), ...s.files.map((f) => f.path.replace(/^functions\/|\.ts$/g, ''))]);
+    let id = base;
+    for (let i = 2; taken.has(id); i++) id = `${base}${i}`;
+    return id;
+  };
+
+  const copySelection = (): Clip | undefined => {
+    const s = snapRef.current;
+    if (!s || !selection.nodes.length) return undefined;
+    const c: Clip = { functions: [], dataSources: [], triggers: [] };
+    for (const id of selection.nodes) {
+      const fn = s.functions.find((f) => `fn:${f.id}` === id);
+      if (fn) {
+        const src = s.files.find((f) => f.path === fn.file)?.source;
+        if (src) c.functions.push({ id: fn.id, source: src });
+      }
+      const ds = s.workflow.dataSources.find((d) => `source:${d.urn}` === id);
+      if (ds) c.dataSources.push(ds);
+      const t = s.workflow.triggers.find((x) => `trigger:${x.id}` === id);
+      if (t) c.triggers.push(t);
+    }
+    clip.current = c;
+    const n = c.functions.length + c.dataSources.length + c.triggers.length;
+    if (n) toast({ kind: 'info', title: `Copied ${n} item${n === 1 ? '' : 's'}` });
+    return c;
+  };
+
+  const paste = async (c: Clip | undefined = clip.current) => {
+    const s = snapRef.current;
+    if (!s || !c) return;
+    const changes: Change[] = [];
+    let current = s;
+    try {
+      for (const f of c.functions) {
+        const id = uniqueFnId(`${f.id}Copy`);
+        const source = f.source.replace(new RegExp(`(\\b(?:async\\s+)?)${f.id}(\\s*\\()`), `$1${id}$2`).replace(/export class (\w+)/, (_m, cls: string) => `export class ${cls}${id.slice(f.id.length)}`);
+        const path = `functions/${id}.ts`;
+        const r = await call('project.files.write', { project: s.dir, path, source, expectedRevision: 0 });
+        changes.push({ kind: 'file', path, before: null, after: source });
+        current = r.snapshot;
+      }
+      if (c.dataSources.length || c.triggers.length) {
+        const urns = new Set(current.workflow.dataSources.map((d) => String(d.urn)));
+        const ids = new Set(current.workflow.triggers.map((t) => t.id));
+        const fresh = (base: string, taken: Set<string>) => {
+          let v = `${base}-copy`;
+          for (let i = 2; taken.has(v); i++) v = `${base}-copy${i}`;
+          taken.add(v);
+          return v;
+        };
+        const workflow = {
+          ...current.workflow,
+          dataSources: [...current.workflow.dataSources, ...c.dataSources.map((d) => ({ ...d, urn: fresh(String(d.urn), urns) }))],
+          triggers: [...current.workflow.triggers, ...c.triggers.map((t) => ({ ...t, id: fresh(t.id, ids) }))],
+        };
+        const r = await call('workflow.save', { project: s.dir, workflow, expectedRevision: current.files.find((x) => x.path === 'workflow.json')?.revision ?? 0 });
+        changes.push({ kind: 'file', path: 'workflow.json', before: r.before, after: r.snapshot.files.find((f) => f.path === 'workflow.json')?.source ?? null });
+        current = r.snapshot;
+      }
+    } catch (e) {
+      fail('Paste stopped', e);
+    }
+    if (changes.length) {
+      record({ label: 'paste', changes });
+      await adopt(current);
+    }
+  };
+
+  const addFromPalette = async (item: PaletteItem, name: string) => {
+    const s = snapRef.current;
+    if (!s) return;
+    if (item.kind === 'function') {
+      try {
+        const r = await call('project.functions.create', { project: s.dir, functionId: name, template: item.template });
+        record({ label: `add function ${name}`, changes: [{ kind: 'file', path: r.path, before: null, after: r.snapshot.files.find((f) => f.path === r.path)?.source ?? '' }] });
+        await adopt(r.snapshot);
+        setOpenPath(r.path);
+        setSelection({ nodes: [`fn:${name}`], edges: [] });
+      } catch (e) {
+        fail(`Could not add function ${name}`, e);
+      }
+      return;
+    }
+    if (item.kind === 'data-source') {
+      const slug = name.replace(/[^A-Za-z0-9_-]+/g, '-');
+      await saveWorkflow({ ...s.workflow, dataSources: [...s.workflow.dataSources, { urn: name, type: 'table', tags: [], format: item.format, source: { kind: 'file', path: `data/${slug}.${item.format}` } }] }, `add data source ${name}`);
+      setSelection({ nodes: [`source:${name}`], edges: [] });
+      return;
+    }
+    const fn = s.functions[0]?.id;
+    if (!fn) {
+      toast({ kind: 'error', title: 'No function to trigger', error: { code: 'no-function', message: 'a trigger starts a function, and this workflow has none yet', hint: 'add a function from the palette first' } });
+      return;
+    }
+    const base = { id: name, function: fn };
+    const trigger =
+      item.trigger === 'http'
+        ? { kind: 'http' as const, ...base, method: 'POST' as const }
+        : item.trigger === 'schedule'
+          ? { kind: 'schedule' as const, ...base, every: '1h' }
+          : item.trigger === 'data'
+            ? { kind: 'data' as const, ...base, selector: { urn: s.workflow.dataSources[0] ? String(s.workflow.dataSources[0].urn) : 'data:*' }, batch: 1 }
+            : { kind: 'model' as const, ...base, selector: { type: 'classifier' } };
+    await saveWorkflow({ ...s.workflow, triggers: [...s.workflow.triggers, trigger] }, `add trigger ${name}`);
+    setSelection({ nodes: [`trigger:${name}`], edges: [] });
+  };
+
+  const suggestName = (item: PaletteItem) => {
+    const s = snapRef.current;
+    if (!s) return 'new';
+    if (item.kind === 'function') return uniqueFnId(item.template === 'train' ? 'trainModel' : item.template === 'inference' ? 'predict' : 'transform');
+    const taken = item.kind === 'data-source' ? new Set(s.workflow.dataSources.map((d) => String(d.urn))) : new Set(s.workflow.triggers.map((t) => t.id));
+    const base = item.kind === 'data-source' ? 'data:new' : `${item.trigger}-trigger`;
+    let v = base;
+    for (let i = 2; taken.has(v); i++) v = `${base}${i}`;
+    return v;
+  };
+
+  const runAutoLayout = async () => {
+    const s = snapRef.current;
+    if (!s) return;
+    const before = { ...positionsRef.current };
+    const after = await autoLayout(s.graph);
+    setPositions(after);
+    record({ label: 'auto-layout', changes: [{ kind: 'layout', before, after }] });
+    await saveLayout(after);
+    window.setTimeout(() => rf.fitView({ padding: 0.12, duration: 250 }), 50);
+  };
+
+  // keyboard shortcuts that don't fire while typing
+  const keys = useRef<(e: KeyboardEvent) => void>(() => undefined);
+  keys.current = (e: KeyboardEvent) => {
+    const mod = e.ctrlKey || e.metaKey;
+    const k = e.key.toLowerCase();
+    if (mod && k === 's') {
+      e.preventDefault();
+      if (openPath && !isTyping(e.target)) void saveFile(openPath);
+      return;
+    }
+    if (mod && k === 'k') {
+      e.preventDefault();
+      paletteRef.current?.focus();
+      return;
+    }
+    if (isTyping(e.target)) return;
+    if (mod && k === 'z' && !e.shiftKey) void doUndo();
+    else if (mod && ((k === 'z' && e.shiftKey) || k === 'y')) void doRedo();
+    else if (mod && k === 'c') copySelection();
+    else if (mod && k === 'v') void paste();
+    else if (mod && k === 'd') void paste(copySelection());
+    else if (mod && k === 'a') setSelection({ nodes: snapRef.current?.graph.nodes.map((n) => n.id) ?? [], edges: [] });
+    else if (!mod && (e.key === 'Delete' || e.key === 'Backspace')) void deleteSelection();
+    else if (!mod && k === 'l') void runAutoLayout();
+    else if (!mod && k === 'f') void rf.fitView({ padding: 0.12, duration: 250 });
+    else if (e.key === 'Escape') setSelection({ nodes: [], edges: [] });
+    else return;
+    e.preventDefault();
+  };
+  useEffect(() => {
+    const h = (e: KeyboardEvent) => keys.current(e);
+    window.addEventListener('keydown', h);
+    const beforeUnload = (e: BeforeUnloadEvent) => {
+      if (Object.keys(buffersRef.current).length) e.preventDefault();
+    };
+    window.addEventListener('beforeunload', beforeUnload);
+    return () => {
+      window.removeEventListener('keydown', h);
+      window.removeEventListener('beforeunload', beforeUnload);
+    };
+  }, []);
+
+  const selectedNode = useMemo(() => (selection.nodes.length === 1 ? snap?.graph.nodes.find((n) => n.id === selection.nodes[0]) : undefined), [selection, snap]);
+  useEffect(() => {
+    if (selectedNode?.detail.file) setOpenPath(selectedNode.detail.file);
+  }, [selectedNode]);
+
+  const problems = useMemo(() => {
+    if (!snap) return [];
+    const byFile = new Map<string, DiagnosticDto[]>();
+    for (const d of [...snap.diagnostics, ...snap.graph.warnings]) byFile.set(d.file, [...(byFile.get(d.file) ?? []), d]);
+    for (const [file, ds] of Object.entries(liveDiagnostics)) if (buffers[file] !== undefined) byFile.set(file, [...ds, ...snap.graph.warnings.filter((w) => w.file === file)]);
+    return [...byFile.values()].flat();
+  }, [snap, liveDiagnostics, buffers]);
+  const errorCount = problems.filter((d) => d.severity === 'error').length;
+  const warnCount = problems.length - errorCount;
+  const dirtyCount = Object.keys(buffers).length;
+
+  const editorFiles = useMemo(() => (snap?.files ?? []).filter((f) => f.path.endsWith('.ts') || f.path === 'workflow.json').map((f) => ({ path: f.path, saved: f.source, revision: f.revision })), [snap]);
+
+  if (!snap) {
+    return (
+      <div className="welcome">
+        <div className="welcome-card">
+          <h1>
+            <span className="logo">λ</span> Edge AI Studio
+          </h1>
+          <p className="muted">Open a workflow project: a folder with workflow.json and functions/*.ts.</p>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (projectInput.trim()) void openProject(projectInput.trim());
+            }}
+          >
+            <input className="mono" value={projectInput} placeholder="/path/to/project" onChange={(e) => setProjectInput(e.target.value)} data-testid="project-path" />
+            <button className="button primary" type="submit">
+              Open
+            </button>
+          </form>
+          {busy && <div className="progress-line"><div className="bar" /> {busy}</div>}
+        </div>
+        <Toasts items={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
+      </div>
+    );
+  }
+
+  return (
+    <div className="studio" data-testid="studio">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo">λ</span> Edge AI Studio
+        </div>
+        <div className="project-name" title={snap.dir}>
+          {snap.name}
+          <span className="muted small"> · {snap.functions.length} functions · {snap.workflow.dataSources.length} data sources · {snap.workflow.triggers.length} triggers</span>
+        </div>
+        <div className="toolbar">
+          <button className="button ghost" onClick={() => void doUndo()} disabled={!undoState.undo} title={`Undo ${undoState.label} (Ctrl+Z)`} data-testid="undo">
+            ↶ Undo
+          </button>
+          <button className="button ghost" onClick={() => void doRedo()} disabled={!undoState.redo} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
+            ↷ Redo
+          </button>
+          <button className="button ghost" onClick={() => void runAutoLayout()} title="Auto-layout (L)">
+            ⇄ Auto-layout
+          </button>
+          <button className="button ghost" onClick={() => void rf.fitView({ padding: 0.12, duration: 250 })} title="Fit view (F)">
+            ⤢ Fit
+          </button>
+          <span className="toolbar-sep" />
+          <button className="button ghost" disabled title="Deploy and the cluster come with the runtime">
+            ▶ Deploy
+          </button>
+        </div>
+      </header>
+      {busy && (
+        <div className="progress-line top" role="progressbar">
+          <div className="bar" /> {busy}
+        </div>
+      )}
+      <div className="main">
+        <Palette ref={paletteRef} onAdd={(i, n) => void addFromPalette(i, n)} suggestName={suggestName} />
+        <div className="center">
+          <Canvas
+            graph={snap.graph}
+            diagnostics={snap.diagnostics}
+            positions={positions}
+            initialViewport={Object.keys(snap.layout.nodes).length ? snap.layout.viewport : undefined}
+            selectedNodes={selection.nodes}
+            selectedEdges={selection.edges}
+            onSelectionChange={(nodes, edges) => setSelection({ nodes, edges })}
+            onConnect={(a, b) => void connectNodes(a, b)}
+            onMoved={(moved, before) => {
+              const next = { ...positionsRef.current, ...moved };
+              setPositions(next);
+              record({ label: 'move', changes: [{ kind: 'layout', before: Object.fromEntries(Object.keys(moved).map((k) => [k, before[k]])), after: moved }] });
+              void saveLayout(next);
+            }}
+            onViewportChange={(_v: Viewport) => {
+              window.clearTimeout(viewportTimer.current);
+              viewportTimer.current = window.setTimeout(() => {
+                if (Object.keys(snapRef.current?.layout.nodes ?? {}).length) void saveLayout(positionsRef.current);
+              }, 1500);
+            }}
+          />
+          <div className="bottom">
+            <div className="bottom-tabs">
+              <button className={`bottom-tab${bottomTab === 'code' ? ' active' : ''}`} onClick={() => setBottomTab('code')}>
+                Code{dirtyCount ? <span className="dirty-dot"> ●</span> : null}
+              </button>
+              <button className={`bottom-tab${bottomTab === 'problems' ? ' active' : ''}`} onClick={() => setBottomTab('problems')} data-testid="problems-tab">
+                Problems <span className={`count ${errorCount ? 'error' : warnCount ? 'warn' : ''}`}>{problems.length}</span>
+              </button>
+            </div>
+            <div className="bottom-body" style={{ display: bottomTab === 'code' ? 'flex' : 'none' }}>
+              <Suspense fallback={<div className="muted small pad">Loading the code editor…</div>}>
+              <CodeEditor
+                files={editorFiles}
+                openPath={openPath}
+                buffers={buffers}
+                reveal={reveal}
+                onOpen={setOpenPath}
+                onChange={(p, text) =>
+                  setBuffers((b) => {
+                    const saved = snapRef.current?.files.find((f) => f.path === p)?.source;
+                    if (text === saved) {
+                      if (b[p] === undefined) return b;
+                      const { [p]: _drop, ...rest } = b;
+                      return rest;
+                    }
+                    return b[p] === text ? b : { ...b, [p]: text };
+                  })
+                }
+                onSave={(p) => void saveFile(p)}
+                onDiagnostics={(p, ds) => setLiveDiagnostics((m) => ({ ...m, [p]: ds }))}
+              />
+              </Suspense>
+            </div>
+            {bottomTab === 'problems' && (
+              <div className="problems" data-testid="problems">
+                {!problems.length && <div className="muted small pad">No problems: the workflow inspects clean.</div>}
+                {problems.map((d, i) => (
+                  <button
+                    key={i}
+                    className={`problem ${d.severity}`}
+                    onClick={() => {
+                      setBottomTab('code');
+                      setOpenPath(d.file);
+                      setReveal({ path: d.file, line: d.line, nonce: Date.now() });
+                    }}
+                  >
+                    <span className={`sev ${d.severity}`}>●</span>
+                    <span className="loc mono">
+                      {d.file}:{d.line}:{d.column}
+                    </span>
+                    <span className="msg">
+                      {d.message}
+                      {d.hint && <span className="hint"> — {d.hint}</span>}
+                    </span>
+                    <span className="code mono">{d.code}</span>
+                  </button>
+                ))}
+              </div>
+            )}
+          </div>
+        </div>
+        <Inspector
+          snapshot={snap}
+          node={selectedNode}
+          onPatch={patchDecorators}
+          onWorkflow={saveWorkflow}
+          onOpenCode={(path, line) => {
+            setBottomTab('code');
+            setOpenPath(path);
+            if (line) setReveal({ path, line, nonce: Date.now() });
+          }}
+        />
+      </div>
+      <footer className="statusbar">
+        <span>{studio().transport === 'electron' ? 'Desktop' : 'Browser mode'}</span>
+        <span className={errorCount ? 'error' : ''} data-testid="error-count">● {errorCount} error{errorCount === 1 ? '' : 's'}</span>
+        <span className={warnCount ? 'warn' : ''}>▲ {warnCount} warning{warnCount === 1 ? '' : 's'}</span>
+        <span>{dirtyCount ? `${dirtyCount} unsaved file${dirtyCount === 1 ? '' : 's'}` : 'all changes saved'}</span>
+        <span className="spacer" />
+        <span>{selection.nodes.length + selection.edges.length ? `${selection.nodes.length} node(s), ${selection.edges.length} edge(s) selected` : ''}</span>
+        <span className="muted" title="Deploy, cluster and invoke arrive with the runtime">runtime: not available yet</span>
+      </footer>
+      <Toasts items={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
+    </div>
+  );
+}

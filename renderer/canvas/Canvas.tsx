@@ -1,0 +1,169 @@
+/**
+ * The workflow canvas: the derived graph, laid out from layout.json (elkjs for nodes without a
+ * position). Drawing an edge asks the service to rewrite the consumer's selector; the service
+ * answers with the edit or the reason it refused.
+ */
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MarkerType,
+  MiniMap,
+  ReactFlow,
+  useEdgesState,
+  useNodesState,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type NodeChange,
+  type OnSelectionChangeParams,
+  type Viewport,
+} from '@xyflow/react';
+import type { DiagnosticDto, GraphDto } from '../../cluster/api/contract';
+import { nodeTypes, type StudioNode } from './nodes';
+
+export type Positions = Record<string, { x: number; y: number }>;
+
+export interface CanvasProps {
+  graph: GraphDto;
+  diagnostics: DiagnosticDto[];
+  positions: Positions;
+  initialViewport?: Viewport;
+  selectedNodes: string[];
+  selectedEdges: string[];
+  onSelectionChange(nodes: string[], edges: string[]): void;
+  onConnect(producer: string, consumer: string): void;
+  onMoved(moved: Positions, before: Positions): void;
+  onViewportChange(v: Viewport): void;
+}
+
+const EDGE_STYLE: Record<string, { stroke: string; dash?: string; animated?: boolean }> = {
+  consumes: { stroke: '#5b8def' },
+  produces: { stroke: '#3fb68b' },
+  triggers: { stroke: '#e0a526', dash: '6 4' },
+  guards: { stroke: '#c768d8', dash: '2 4' },
+  fires: { stroke: '#e56b50', dash: '6 4' },
+};
+
+const MINIMAP_COLORS: Record<string, string> = {
+  function: '#5b8def',
+  'data-source': '#3fb68b',
+  data: '#58a6a6',
+  model: '#a78bfa',
+  trigger: '#e0a526',
+  gate: '#c768d8',
+};
+
+export function Canvas(props: CanvasProps) {
+  const { graph, positions, diagnostics } = props;
+  const errorsByFile = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const d of diagnostics) if (d.severity === 'error') m.set(d.file, (m.get(d.file) ?? 0) + 1);
+    return m;
+  }, [diagnostics]);
+
+  const built = useMemo<StudioNode[]>(
+    () =>
+      graph.nodes.map((n) => ({
+        id: n.id,
+        type: n.kind,
+        position: positions[n.id] ?? { x: 0, y: 0 },
+        data: { node: n, errors: n.detail.file ? (errorsByFile.get(n.detail.file) ?? 0) : 0 },
+        selected: props.selectedNodes.includes(n.id),
+      })),
+    [graph, positions, errorsByFile, props.selectedNodes],
+  );
+  const builtEdges = useMemo<Edge[]>(
+    () =>
+      graph.edges.map((e) => {
+        const s = EDGE_STYLE[e.kind];
+        return {
+          id: e.id,
+          source: e.source,
+          target: e.target,
+          type: 'default',
+          selected: props.selectedEdges.includes(e.id),
+          className: `edge-${e.kind}`,
+          label: e.kind === 'consumes' ? undefined : undefined,
+          markerEnd: { type: MarkerType.ArrowClosed, color: s.stroke, width: 16, height: 16 },
+          style: { stroke: s.stroke, strokeWidth: 1.8, ...(s.dash ? { strokeDasharray: s.dash } : {}) },
+          data: { kind: e.kind },
+          deletable: e.kind === 'consumes',
+        };
+      }),
+    [graph, props.selectedEdges],
+  );
+
+  const [nodes, setNodes, onNodesChange] = useNodesState<StudioNode>(built);
+  const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>(builtEdges);
+  useEffect(() => setNodes(built), [built, setNodes]);
+  useEffect(() => setEdges(builtEdges), [builtEdges, setEdges]);
+
+  const dragStart = useRef<Positions>({});
+  const onNodeDragStart = useCallback((_: unknown, _n: StudioNode, dragged: StudioNode[]) => {
+    dragStart.current = Object.fromEntries(dragged.map((n) => [n.id, { ...n.position }]));
+  }, []);
+  const onNodeDragStop = useCallback(
+    (_: unknown, _n: StudioNode, dragged: StudioNode[]) => {
+      const moved: Positions = {};
+      for (const n of dragged) {
+        const b = dragStart.current[n.id];
+        if (!b || b.x !== n.position.x || b.y !== n.position.y) moved[n.id] = { x: n.position.x, y: n.position.y };
+      }
+      if (Object.keys(moved).length) props.onMoved(moved, dragStart.current);
+    },
+    [props],
+  );
+
+  const onSelection = useCallback(
+    ({ nodes: ns, edges: es }: OnSelectionChangeParams) => {
+      const a = ns.map((n) => n.id).sort();
+      const b = es.map((e) => e.id).sort();
+      if (a.join('\n') !== [...props.selectedNodes].sort().join('\n') || b.join('\n') !== [...props.selectedEdges].sort().join('\n')) props.onSelectionChange(a, b);
+    },
+    [props],
+  );
+
+  const onConnect = useCallback((c: Connection) => props.onConnect(c.source, c.target), [props]);
+  const onNodesChangeFiltered = useCallback(
+    (changes: NodeChange<StudioNode>[]) => onNodesChange(changes.filter((c) => c.type !== 'remove')),
+    [onNodesChange],
+  );
+
+  return (
+    <div className="canvas" data-testid="canvas">
+      <ReactFlow<StudioNode, Edge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChangeFiltered}
+        onEdgesChange={(ch) => onEdgesChange(ch.filter((c) => c.type !== 'remove'))}
+        onNodeDragStart={onNodeDragStart}
+        onNodeDragStop={onNodeDragStop}
+        onSelectionChange={onSelection}
+        onConnect={onConnect}
+        onMoveEnd={(_, v) => props.onViewportChange(v)}
+        deleteKeyCode={null}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={['Meta', 'Control']}
+        defaultViewport={props.initialViewport}
+        fitView={!props.initialViewport}
+        fitViewOptions={{ padding: 0.12 }}
+        minZoom={0.05}
+        maxZoom={2.5}
+        onlyRenderVisibleElements
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={18} size={1} color="#2a3342" />
+        <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#888'} maskColor="rgba(12,16,22,0.7)" style={{ background: '#141a23', width: 180, height: 110 }} />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </div>
+  );
+}
+
+export function useFitView() {
+  const rf = useReactFlow();
+  return useCallback(() => rf.fitView({ padding: 0.12, duration: 200 }), [rf]);
+}

@@ -1,0 +1,85 @@
+/** The palette: search, then add a function (from a template), a data source or a trigger. */
+import { useMemo, useRef, useState, forwardRef, useImperativeHandle } from 'react';
+
+export type PaletteItem =
+  | { kind: 'function'; template: 'transform' | 'train' | 'inference'; title: string; description: string }
+  | { kind: 'data-source'; format: 'csv' | 'jsonl' | 'json'; title: string; description: string }
+  | { kind: 'trigger'; trigger: 'http' | 'schedule' | 'data' | 'model'; title: string; description: string };
+
+export const PALETTE: PaletteItem[] = [
+  { kind: 'function', template: 'transform', title: 'Function: transform data', description: 'consumes data, produces data, runs at the edge' },
+  { kind: 'function', template: 'train', title: 'Function: train a model', description: 'consumes data with a holdout, produces a model' },
+  { kind: 'function', template: 'inference', title: 'Function: serve a model', description: 'consumes the best matching model, with a deadline' },
+  { kind: 'data-source', format: 'csv', title: 'Data source: CSV file', description: 'a table in the project (data/*.csv)' },
+  { kind: 'data-source', format: 'jsonl', title: 'Data source: JSON lines', description: 'records in the project (data/*.jsonl)' },
+  { kind: 'trigger', trigger: 'http', title: 'Trigger: HTTP request', description: 'POST to the gateway starts a function' },
+  { kind: 'trigger', trigger: 'schedule', title: 'Trigger: schedule', description: 'start a function every interval' },
+  { kind: 'trigger', trigger: 'data', title: 'Trigger: data arrival', description: 'start when matching data is published (batched)' },
+  { kind: 'trigger', trigger: 'model', title: 'Trigger: model published', description: 'start when a matching model is published' },
+];
+
+export interface PaletteHandle {
+  focus(): void;
+}
+
+export const Palette = forwardRef<PaletteHandle, { onAdd(item: PaletteItem, name: string): void; suggestName(item: PaletteItem): string }>(function Palette({ onAdd, suggestName }, ref) {
+  const [q, setQ] = useState('');
+  const [pending, setPending] = useState<{ item: PaletteItem; name: string } | undefined>();
+  const input = useRef<HTMLInputElement>(null);
+  useImperativeHandle(ref, () => ({ focus: () => input.current?.focus() }));
+  const items = useMemo(() => {
+    const words = q.toLowerCase().split(/\s+/).filter(Boolean);
+    return PALETTE.filter((i) => words.every((w) => (i.title + ' ' + i.description).toLowerCase().includes(w)));
+  }, [q]);
+  const icon = (i: PaletteItem) => (i.kind === 'function' ? 'λ' : i.kind === 'data-source' ? '⛁' : '⚡');
+  return (
+    <aside className="palette" data-testid="palette">
+      <div className="panel-title">Add</div>
+      <input ref={input} className="search" placeholder="Search  (Ctrl+K)" value={q} onChange={(e) => setQ(e.target.value)} data-testid="palette-search"
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && items[0]) setPending({ item: items[0], name: suggestName(items[0]) });
+          if (e.key === 'Escape') setQ('');
+        }}
+      />
+      <ul className="palette-list">
+        {items.map((i) => (
+          <li key={i.title}>
+            <button className="palette-item" onClick={() => setPending({ item: i, name: suggestName(i) })} title={i.description}>
+              <span className={`node-icon icon-${i.kind === 'function' ? 'fn' : i.kind}`}>{icon(i)}</span>
+              <span>
+                <span className="palette-title">{i.title}</span>
+                <span className="palette-desc">{i.description}</span>
+              </span>
+            </button>
+            {pending?.item === i && (
+              <form
+                className="palette-name"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  onAdd(i, pending.name.trim());
+                  setPending(undefined);
+                }}
+              >
+                <input autoFocus value={pending.name} onChange={(e) => setPending({ item: i, name: e.target.value })} aria-label="name" data-testid="palette-name"
+                  onKeyDown={(e) => e.key === 'Escape' && setPending(undefined)} />
+                <button className="button small primary" type="submit">
+                  Add
+                </button>
+              </form>
+            )}
+          </li>
+        ))}
+        {!items.length && <li className="muted small">Nothing matches “{q}”.</li>}
+      </ul>
+      <div className="panel-title">Shortcuts</div>
+      <ul className="shortcuts small muted">
+        <li><kbd>Ctrl</kbd>+<kbd>Z</kbd> / <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Z</kbd> undo / redo</li>
+        <li><kbd>Ctrl</kbd>+<kbd>C</kbd> / <kbd>V</kbd> copy / paste, <kbd>Ctrl</kbd>+<kbd>D</kbd> duplicate</li>
+        <li><kbd>Del</kbd> delete selection</li>
+        <li><kbd>Shift</kbd>+drag box select</li>
+        <li><kbd>L</kbd> auto-layout, <kbd>F</kbd> fit view</li>
+        <li><kbd>Ctrl</kbd>+<kbd>S</kbd> save file</li>
+      </ul>
+    </aside>
+  );
+});
