@@ -131,16 +131,44 @@ export function volumeNameOf(cluster: string, node: string): string {
   return dockerName('edgeai', cluster, node, 'store');
 }
 
-async function healthOk(port: number, node: string, cluster: string, timeoutMs = 1000): Promise<boolean> {
+/**
+ * Whether the agent of `node` answers GET /health on 127.0.0.1:`port`. The abort timer is a
+ * ref'd one on purpose: while the container's network is being plumbed, the published port
+ * accepts connections that then hang, and an unref'd timer (AbortSignal.timeout) would let a
+ * process with nothing else to do exit in the middle of the wait.
+ */
+export async function probeHealth(port: number, node: string, cluster?: string, timeoutMs = 1000): Promise<boolean> {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
   try {
-    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: ac.signal });
     if (!r.ok) return false;
     const h = (await r.json()) as { node?: string; cluster?: string };
-    return h.node === node && h.cluster === cluster;
+    return h.node === node && (cluster === undefined || h.cluster === cluster);
   } catch {
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+/** Polls probeHealth until it answers (short attempts first: early connections can hang). */
+export async function waitHealthy(port: number, node: string, cluster: string | undefined, opts: { timeoutMs: number; alive?: () => Promise<void> }): Promise<boolean> {
+  const t0 = Date.now();
+  let lastCheck = t0;
+  for (;;) {
+    const elapsed = Date.now() - t0;
+    if (await probeHealth(port, node, cluster, elapsed < 2000 ? 100 : 1000)) return true;
+    const now = Date.now();
+    if (opts.alive && now - lastCheck > 300) {
+      lastCheck = now;
+      await opts.alive();
+    }
+    if (now - t0 > opts.timeoutMs) return false;
+    await sleep(10);
+  }
+}
+
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -374,25 +402,20 @@ export class DockerBackend implements Backend {
   }
 
   private async waitReady(container: Docker.Container, port: number, spec: NodeLaunch): Promise<void> {
-    const t0 = Date.now();
-    let lastCheck = t0;
-    for (;;) {
-      if (await healthOk(port, spec.name, spec.cluster, 500)) return;
-      const now = Date.now();
-      if (now - lastCheck > 300) {
-        lastCheck = now;
+    const ok = await waitHealthy(port, spec.name, spec.cluster, {
+      timeoutMs: this.opts.readyTimeoutMs,
+      alive: async () => {
         const st = await tolerate(container.inspect(), 404);
         if (!st || !st.State.Running) {
           const logs = await this.tail(container);
           throw new Error(`the agent of node ${spec.name} exited before it was ready (exit code ${st?.State.ExitCode ?? '?'}${st?.State.OOMKilled ? ', killed: out of memory' : ''})${logs}`);
         }
-      }
-      if (now - t0 > this.opts.readyTimeoutMs) {
-        const logs = await this.tail(container);
-        await tolerate(container.kill(), 404, 409);
-        throw new Error(`the agent of node ${spec.name} did not answer on 127.0.0.1:${port} within ${this.opts.readyTimeoutMs / 1000} s${logs}`);
-      }
-      await sleep(15);
+      },
+    });
+    if (!ok) {
+      const logs = await this.tail(container);
+      await tolerate(container.kill(), 404, 409);
+      throw new Error(`the agent of node ${spec.name} did not answer on 127.0.0.1:${port} within ${this.opts.readyTimeoutMs / 1000} s${logs}`);
     }
   }
 
@@ -444,7 +467,7 @@ export class DockerBackend implements Backend {
         if (!name || !wanted.has(name)) return;
         const p = c.Ports.find((x) => x.PrivatePort === AGENT_PORT && x.IP === '127.0.0.1' && x.PublicPort);
         if (!p) return;
-        if (await healthOk(p.PublicPort, name, cluster)) out.push({ name, port: p.PublicPort, container: c.Id });
+        if (await probeHealth(p.PublicPort, name, cluster)) out.push({ name, port: p.PublicPort, container: c.Id });
       }),
     );
     return out.sort((a, b) => a.name.localeCompare(b.name));
