@@ -1,0 +1,25 @@
+import { startGateway } from '../../../runtime/gateway';
+import { parseCommandArgs, UserError, type Command } from '../command';
+import { CLUSTER_OPTIONS, openController } from '../runtime-support';
+
+const usage = 'gateway [--port N]';
+
+export const command: Command = {
+  usage,
+  summary: 'serve POST /fn/<workflow>/<function> on 127.0.0.1 for http triggers (runs until Ctrl+C)',
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, port: { type: 'string', default: '8080' } }, usage);
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be 0..65535, not '${values.port}'`);
+    const c = await openController(values, io);
+    const g = await startGateway(c, port);
+    io.out(`gateway on ${g.url}: POST ${g.url}/fn/<workflow>/<function> with {"input": …, "params": {…}}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await g.close();
+    c.close();
+    return 0;
+  },
+};

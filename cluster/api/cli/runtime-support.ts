@@ -1,0 +1,21 @@
+/** What the runtime commands share: opening the controller and printing its progress. */
+import { Controller, type ClusterEvent } from '../../runtime/controller';
+import type { CliIO } from './command';
+
+export const CLUSTER_OPTIONS = {
+  cluster: { type: 'string' as const, default: 'local' },
+  home: { type: 'string' as const },
+};
+
+export async function openController(values: { cluster?: string; home?: string }, io: CliIO, quiet = false): Promise<Controller> {
+  const c = await Controller.open({ cluster: values.cluster ?? 'local', ...(values.home ? { home: values.home } : {}) });
+  if (!quiet) {
+    c.on('event', (e: ClusterEvent) => {
+      if (e.type === 'progress') io.err(`  … ${e.message}`);
+      else if (e.type === 'node') io.err(`  node ${e.node}: ${e.status}${e.reason ? ` (${e.reason})` : ''}`);
+      else if (e.type === 'deploy') io.err(`  ${e.workflow}/${e.function}: ${e.status}${e.node ? ` on ${e.node}` : ''}${e.reason ? `\n      ${e.reason.replace(/\n/g, '\n      ')}` : ''}`);
+      else if (e.type === 'log') io.err(`  [log] ${e.line}`);
+    });
+  }
+  return c;
+}
