@@ -131,6 +131,8 @@ export function volumeNameOf(cluster: string, node: string): string {
   return dockerName('edgeai', cluster, node, 'store');
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Whether the agent of `node` answers GET /health on 127.0.0.1:`port`. The abort timer is a
  * ref'd one on purpose: while the container's network is being plumbed, the published port
@@ -169,8 +171,6 @@ export async function waitHealthy(port: number, node: string, cluster: string | 
   }
 }
 
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DockerBackend implements Backend {
   readonly kind = 'docker' as const;
