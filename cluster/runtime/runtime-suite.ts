@@ -38,14 +38,7 @@ async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs
 }
 
 export function defineRuntimeSuite(kind: BackendKind, skip: string | false): void {
-  if (skip) {
-    describe(`runtime on the ${kind} backend`, () => {
-      it.skip(`skipped: ${skip}`, () => undefined);
-    });
-    return;
-  }
-
-  describe(`runtime on the ${kind} backend`, () => {
+  describe.skipIf(!!skip)(`runtime on the ${kind} backend${skip ? ` (skipped: ${skip})` : ''}`, () => {
     let home: string;
     let c: Controller;
     const cluster = `test-${kind}-${process.pid}`;
