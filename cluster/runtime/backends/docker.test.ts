@@ -129,6 +129,23 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     expect(again.join('\n')).not.toMatch(/built/);
   });
 
+  it('builds from a base image when one is present (the node:20-slim path), without pulling', async () => {
+    // this run's offline image stands in for node:20-slim: it has node on PATH
+    const based: AgentBuild = { ...build, hash: createHash('sha256').update(build.hash).update('based').digest('hex') };
+    const b = new DockerBackend({ baseImage: backend.imageTag(build), pullTimeoutMs: 1 });
+    const msgs: string[] = [];
+    try {
+      await b.prepare(based, (m) => msgs.push(m));
+      expect(msgs.join('\n')).toMatch(new RegExp(`built \\S+ from ${backend.imageTag(build)}`));
+      expect(msgs.join('\n')).not.toMatch(/pulling|offline/);
+      const h = await b.start({ ...edge, name: 'based-1' }, based);
+      expect(await healthOf(h)).toMatchObject({ node: 'based-1', cluster });
+      await b.stop(h);
+    } finally {
+      await docker.getImage(b.imageTag(based)).remove({ force: true }).catch(() => undefined);
+    }
+  });
+
   it('starts two nodes on two networks; each agent answers /health on 127.0.0.1', async () => {
     const [a, b] = await Promise.all([backend.start(edge, build), backend.start(cloud, build)]);
     handles.set('edge-1', a);
