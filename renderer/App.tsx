@@ -638,7 +638,7 @@ function Studio({ initialProject }: { initialProject?: string }) {
       )}
       <div className="main">
         <Palette ref={paletteRef} onAdd={(i, n) => void addFromPalette(i, n)} suggestName={suggestName} />
-        <div className="center">
+        <div className="center-column">
           <Canvas
             graph={snap.graph}
             diagnostics={snap.diagnostics}
@@ -661,7 +661,7 @@ function Studio({ initialProject }: { initialProject?: string }) {
               }, 1500);
             }}
           />
-          <div className="bottom">
+          <div className="bottom-panel">
             <div className="bottom-tabs">
               <button className={`bottom-tab${bottomTab === 'code' ? ' active' : ''}`} onClick={() => setBottomTab('code')}>
                 Code{dirtyCount ? <span className="dirty-dot"> ●</span> : null}

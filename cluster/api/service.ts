@@ -155,7 +155,14 @@ export class StudioService {
   private readonly handlers: { [M in MethodName]: Handler<M> };
   private typingsCache?: Array<{ path: string; content: string }>;
 
-  constructor(private readonly options: { transport?: 'electron' | 'websocket' | 'in-process'; initialProject?: string } = {}) {
+  constructor(
+    private readonly options: {
+      transport?: 'electron' | 'websocket' | 'in-process';
+      initialProject?: string;
+      /** where cluster/ lives (a bundled Electron main passes it; sources find it themselves) */
+      clusterDir?: string;
+    } = {},
+  ) {
     this.handlers = {
       'studio.info': () => ({
         version: '0.1.0',
@@ -433,7 +440,7 @@ export class StudioService {
     if (this.typingsCache) return this.typingsCache;
     const out: Array<{ path: string; content: string }> = [];
     for (const sub of ['sdk', 'spec']) {
-      const dir = join(CLUSTER, sub);
+      const dir = join(this.options.clusterDir ?? CLUSTER, sub);
       for (const name of readdirSync(dir).sort()) {
         if (!name.endsWith('.ts') || name.endsWith('.test.ts')) continue;
         out.push({ path: `node_modules/edge-ai-studio/${sub}/${name}`, content: readFileSync(join(dir, name), 'utf8') });

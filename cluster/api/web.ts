@@ -36,7 +36,7 @@ export async function buildRenderer(outDir = RENDERER_OUT, log: (s: string) => v
   const { build } = await import('vite');
   const t0 = Date.now();
   log('building the renderer (vite) …');
-  await build({ configFile: join(ROOT, 'renderer', 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  await build({ configFile: join(ROOT, 'renderer', 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
   log(`built the renderer in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 

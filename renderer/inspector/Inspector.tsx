@@ -286,7 +286,7 @@ function GateForm({ onAdd }: { onAdd(kind: 'bias' | 'drift', args: Record<string
 
 /** A selector as editable text, with a live "matches N artifacts" preview and the reasons for misses. */
 export function SelectorEditor({ project, kind, selector, label, onApply }: { project: string; kind: 'data' | 'model'; selector: Record<string, unknown>; label: string; onApply(sel: Record<string, unknown>): void }) {
-  const [text, setText] = useState(JSON.stringify(selector));
+  const [text, setText] = useState(selectorText(selector));
   const [preview, setPreview] = useState<SelectorPreview | undefined>();
   const [parseError, setParseError] = useState<string | undefined>();
   const parsed = parseSelectorText(text);
@@ -307,7 +307,7 @@ export function SelectorEditor({ project, kind, selector, label, onApply }: { pr
       window.clearTimeout(t);
     };
   }, [text, project, kind]); // eslint-disable-line react-hooks/exhaustive-deps
-  const changed = text !== JSON.stringify(selector);
+  const changed = text !== selectorText(selector);
   const sameKindMisses = preview?.misses.filter((m) => m.kind === kind) ?? [];
   return (
     <div className="selector-editor" data-testid="selector-editor">
@@ -346,6 +346,17 @@ export function SelectorEditor({ project, kind, selector, label, onApply }: { pr
       )}
     </div>
   );
+}
+
+/** A selector as a person writes it in TypeScript: { urn: 'mnist:data', tags: ['digits'] } */
+export function selectorText(v: unknown): string {
+  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(v)) return `[${v.map(selectorText).join(', ')}]`;
+  if (v && typeof v === 'object') {
+    const e = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    return e.length ? `{ ${e.map(([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`}: ${selectorText(x)}`).join(', ')} }` : '{}';
+  }
+  return String(v);
 }
 
 /** Accepts JSON or the TypeScript literal people write ({ urn: 'x', tags: ['a'] }). */

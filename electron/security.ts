@@ -1,0 +1,122 @@
+/**
+ * The Electron security settings of the studio window (REFERENCE.md §8), as pure functions so a
+ * unit test can check them without the Electron binary: contextIsolation and sandbox on,
+ * nodeIntegration off, a CSP that still lets Monaco's workers run, navigation limited to the
+ * app's own origin, no new windows, no <webview>, IPC only from the app's frames on one
+ * channel prefix.
+ */
+import { resolve, sep } from 'node:path';
+import { contentSecurityPolicy as csp } from '../cluster/api/csp';
+import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../cluster/api/contract';
+
+/** The app's own origin: a privileged custom scheme serving dist/renderer (never file://, never http). */
+export const APP_SCHEME = 'studio';
+export const APP_ORIGIN = `${APP_SCHEME}://app`;
+export const APP_ENTRY = `${APP_ORIGIN}/index.html`;
+
+export interface StudioWebPreferences {
+  preload: string;
+  contextIsolation: true;
+  sandbox: true;
+  nodeIntegration: false;
+  nodeIntegrationInWorker: false;
+  nodeIntegrationInSubFrames: false;
+  webSecurity: true;
+  allowRunningInsecureContent: false;
+  experimentalFeatures: false;
+  webviewTag: false;
+  navigateOnDragDrop: false;
+  safeDialogs: true;
+  spellcheck: false;
+}
+
+export interface StudioWindowOptions {
+  width: number;
+  height: number;
+  minWidth: number;
+  minHeight: number;
+  show: boolean;
+  title: string;
+  backgroundColor: string;
+  webPreferences: StudioWebPreferences;
+}
+
+export function windowOptions(preloadPath: string): StudioWindowOptions {
+  return {
+    width: 1600,
+    height: 1000,
+    minWidth: 1000,
+    minHeight: 640,
+    show: false,
+    title: 'Edge AI Studio',
+    backgroundColor: '#0f141b',
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+    },
+  };
+}
+
+/** The CSP of every page the app protocol serves: only the app's origin; no eval; workers from 'self'. */
+export function contentSecurityPolicy(): string {
+  return csp();
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** will-navigate / will-redirect: only pages of the app itself. */
+export function isAllowedNavigation(url: string): boolean {
+  return originOf(url) === APP_ORIGIN;
+}
+
+/** Every IPC message must come from a frame of the app's own origin. */
+export function isTrustedSender(frameUrl: string | undefined): boolean {
+  return originOf(frameUrl) === APP_ORIGIN;
+}
+
+export function channelFor(method: string): string {
+  return IPC_PREFIX + method;
+}
+
+export function isStudioChannel(channel: string): boolean {
+  return channel.startsWith(IPC_PREFIX) || channel === IPC_EVENT_CHANNEL;
+}
+
+/** Maps an app-protocol URL to a file inside the renderer folder, or undefined when it would leave it. */
+export function resolveAppFile(rendererDir: string, url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (`${u.protocol}//${u.host}` !== APP_ORIGIN) return undefined;
+  const root = resolve(rendererDir);
+  const rel = decodeURIComponent(u.pathname === '/' ? '/index.html' : u.pathname);
+  const file = resolve(root, '.' + rel);
+  return file === root || !file.startsWith(root + sep) ? undefined : file;
+}
+
+/** Permissions the renderer may ask for: none (no camera, geolocation, notifications, …). */
+export function isAllowedPermission(_permission: string): boolean {
+  return false;
+}
