@@ -18,7 +18,7 @@ import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import type { AgentBuild } from '../build';
 import type { Backend, NodeHandle, NodeLaunch } from '../backend';
-import { AGENT_PORT, LABEL_BUILD, LABEL_MANAGED, buildFromBase, followProgress, imageTagFor, importOfflineImage } from './docker-image';
+import { AGENT_PORT, IMAGE_REPO, LABEL_BUILD, LABEL_MANAGED, buildFromBase, followProgress, imageTagFor, importOfflineImage } from './docker-image';
 
 export const LABEL_CLUSTER = 'edgeai.cluster';
 export const LABEL_NODE = 'edgeai.node';
@@ -252,6 +252,25 @@ export class DockerBackend implements Backend {
     }
     progress(`built ${tag} offline in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return tag;
+  }
+
+  /**
+   * Removes node images of other agent builds (each ~110 MB) that no container uses; returns
+   * their tags. Not called automatically: another checkout may still be starting nodes of its
+   * build. `cluster down` leaves the current image in place so the next `cluster up` is fast.
+   */
+  async pruneImages(keep: AgentBuild): Promise<string[]> {
+    const keepTag = imageTagFor(keep);
+    const images = await this.docker.listImages({ filters: { label: [`${LABEL_MANAGED}=true`], reference: [`${IMAGE_REPO}`] } });
+    const removed: string[] = [];
+    for (const img of images) {
+      const tags = (img.RepoTags ?? []).filter((t) => t.startsWith(`${IMAGE_REPO}:`));
+      if (!tags.length || tags.includes(keepTag)) continue;
+      for (const t of tags) {
+        if (await tolerate(this.docker.getImage(t).remove(), 404, 409).then((r) => r !== undefined)) removed.push(t);
+      }
+    }
+    return removed;
   }
 
   /** Pulls `ref`, giving up after pullTimeoutMs (no registry reachable is the common case). */
