@@ -8,6 +8,8 @@
  * - not privileged, all capabilities dropped, no-new-privileges, a read-only root filesystem
  *   with a tmpfs /tmp, and no mounts but the node's store volume at /store (accelerator nodes:
  *   also the host's USB bus, REFERENCE §6).
+ * The node's store is the named volume edgeai-<cluster>-<node>-store at /store (NodeLaunch.storeDir
+ * is not used); it outlives stop() and kill() and goes with teardown().
  * adopt() finds running containers by label and checks /health; teardown() removes every
  * container, network and volume labelled with the cluster. The image stays (it is shared by
  * clusters and keyed by the agent build).
@@ -37,8 +39,10 @@ const USB_CGROUP_RULE = 'c 189:* rmw';
 export interface DockerBackendOptions {
   /** the engine's socket; default: DOCKER_HOST, else /var/run/docker.sock */
   socketPath?: string;
-  /** how long prepare() waits for a pull of the base image before building offline (default 3 s) */
+  /** how long prepare() waits for a registry to answer a pull of the base image before building offline (default 3 s) */
   pullTimeoutMs?: number;
+  /** how long a pull that has started may take (default 300 s) */
+  pullTotalTimeoutMs?: number;
   /** base image to build from when present or pullable; false: always build offline */
   baseImage?: string | false;
   /** the host's USB bus, bound into accelerator nodes (default /dev/bus/usb) */
@@ -183,6 +187,7 @@ export class DockerBackend implements Backend {
     this.opts = {
       socketPath: opts.socketPath,
       pullTimeoutMs: opts.pullTimeoutMs ?? 3000,
+      pullTotalTimeoutMs: opts.pullTotalTimeoutMs ?? 300_000,
       baseImage: opts.baseImage ?? 'node:20-slim',
       usbPath: opts.usbPath ?? USB_BUS,
       readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
@@ -273,22 +278,37 @@ export class DockerBackend implements Backend {
     return removed;
   }
 
-  /** Pulls `ref`, giving up after pullTimeoutMs (no registry reachable is the common case). */
+  /**
+   * Pulls `ref`. Fails fast when no registry answers within pullTimeoutMs (the common offline
+   * case: the engine reports "no such host" at once, or nothing at all); once layers are coming,
+   * the pull may take up to pullTotalTimeoutMs.
+   */
   private async tryPull(ref: string, progress: (msg: string) => void): Promise<boolean> {
     const ac = new AbortController();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    let fail: (e: Error) => void = () => {};
+    const timeout = new Promise<never>((_, reject) => (fail = reject));
+    const arm = (ms: number, why: string) => {
+      clearTimeout(timer);
       timer = setTimeout(() => {
         ac.abort();
-        reject(new Error(`no answer within ${this.opts.pullTimeoutMs} ms`));
-      }, this.opts.pullTimeoutMs);
-    });
+        fail(new Error(why));
+      }, ms);
+    };
+    arm(this.opts.pullTimeoutMs, `no registry answered within ${this.opts.pullTimeoutMs} ms`);
+    let answered = false;
     progress(`pulling ${ref}`);
     try {
       await Promise.race([
         (async () => {
           const stream = (await this.docker.pull(ref, { abortSignal: ac.signal })) as NodeJS.ReadableStream;
-          await followProgress(this.docker, stream);
+          await followProgress(this.docker, stream, (e) => {
+            if (!answered && e.status) {
+              answered = true;
+              arm(this.opts.pullTotalTimeoutMs, `the pull did not finish within ${this.opts.pullTotalTimeoutMs / 1000} s`);
+              progress(`pulling ${ref}: ${e.status}`);
+            }
+          });
         })(),
         timeout,
       ]);
