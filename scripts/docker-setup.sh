@@ -40,7 +40,7 @@ if ! command -v docker >/dev/null 2>&1; then
 fi
 
 if ! engine_up; then
-  if pgrep -x dockerd >/dev/null 2>&1; then
+  if { [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid 2>/dev/null)" 2>/dev/null; } || pgrep -x dockerd >/dev/null 2>&1; then
     say "dockerd is running but not answering yet; waiting"
   else
     say "starting dockerd in the background (log: $LOG)"
