@@ -140,15 +140,16 @@ const MAX_ENTRIES = 4096;
 const MAX_FILE_BYTES = 256;
 
 /** A small sysfs attribute file, trimmed; undefined when it cannot be read or is not text. */
-function readAttr(dir: string, name: string): string | undefined {
+function readAttr(dir: string, name: string, multiLine = false): string | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(join(dir, name), 'r');
-    const buf = Buffer.alloc(MAX_FILE_BYTES);
-    const n = readSync(fd, buf, 0, MAX_FILE_BYTES, 0);
+    const max = multiLine ? 16 * MAX_FILE_BYTES : MAX_FILE_BYTES;
+    const buf = Buffer.alloc(max);
+    const n = readSync(fd, buf, 0, max, 0);
     const text = buf.subarray(0, n).toString('utf8').trim();
     // sysfs attributes are one printable line
-    if (!text || /[\u0000-\u001f\u007f\ufffd]/.test(text)) return undefined;
+    if (!text || (multiLine ? /[\u0000-\u0009\u000b-\u001f\u007f\ufffd]/ : /[\u0000-\u001f\u007f\ufffd]/).test(text)) return undefined;
     return text;
   } catch {
     return undefined;
@@ -172,8 +173,8 @@ function readNumber(dir: string, name: string, ueventKey: string): number | unde
   let v = readAttr(dir, name);
   if (v === undefined) {
     // fall back to the uevent file (BUSNUM=001 / DEVNUM=005)
-    const uevent = readAttr(dir, 'uevent');
-    const m = uevent ? new RegExp(`(?:^|\\s)${ueventKey}=(\\d+)`).exec(uevent) : null;
+    const uevent = readAttr(dir, 'uevent', true);
+    const m = uevent ? new RegExp(`(?:^|\\n)${ueventKey}=(\\d+)(?:\\n|$)`).exec(uevent) : null;
     v = m?.[1];
   }
   if (!v || !/^\d{1,3}$/.test(v)) return undefined;
