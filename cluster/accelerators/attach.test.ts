@@ -1,0 +1,111 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { localCluster } from '../topology/scenarios';
+import { parseTopology, topologyToFile } from '../topology/model';
+import type { FunctionSpec } from '../spec/function';
+import { StudioError } from '../spec/errors';
+import { buildSnapshot, profileByName, requirementsFromSpec, schedule } from '../scheduler/index';
+import { discoverAccelerators, type Accelerator } from './discover';
+import { acceleratorAttributes, withAccelerators } from './attach';
+import { coralBootloader, FakeSysfs, keyboard, ncs2Ready } from './testing/fake-sysfs';
+
+let fs: FakeSysfs;
+beforeEach(() => {
+  fs = new FakeSysfs();
+});
+afterEach(() => fs.dispose());
+
+function fnSpec(capability: string[], node?: Array<'cloud' | 'edge' | 'user_device' | 'local'>): FunctionSpec {
+  return {
+    id: 'inference',
+    className: 'Mnist',
+    method: 'inference',
+    file: 'functions/mnist.ts',
+    line: 1,
+    column: 1,
+    consumes: [],
+    produces: [],
+    policies: { fn: { capability, ...(node ? { node } : {}) } },
+    gates: [],
+    params: [],
+  };
+}
+
+function sticks(...plugged: Parameters<FakeSysfs['plug']>[0][]): Accelerator[] {
+  for (const d of plugged) fs.plug(d);
+  return discoverAccelerators({ sysfsRoot: fs.sysfsRoot });
+}
+
+describe('withAccelerators', () => {
+  it('adds capabilities and labels to the host node only, and does not mutate its input', () => {
+    const base = localCluster();
+    const before = structuredClone(base);
+    const found = sticks(coralBootloader('1-1.2', 5), ncs2Ready('2-3', 4), keyboard());
+    const t = withAccelerators(base, found);
+    expect(base).toEqual(before);
+    const laptop = t.nodes.find((n) => n.name === 'laptop')!;
+    expect(laptop.capabilities.sort()).toEqual(['tpu', 'vpu']);
+    expect(laptop.labels).toEqual({ 'accelerator/coral': '1', 'accelerator/ncs2': '1' });
+    for (const n of t.nodes.filter((n) => n.name !== 'laptop')) {
+      const orig = base.nodes.find((o) => o.name === n.name)!;
+      expect(n).toEqual(orig);
+    }
+    expect({ ...t, nodes: [] }).toEqual({ ...base, nodes: [] });
+    // the result is a valid topology and survives a save/load round trip
+    const reparsed = parseTopology(JSON.parse(JSON.stringify(topologyToFile(t))));
+    expect(reparsed.nodes.find((n) => n.name === 'laptop')?.capabilities.sort()).toEqual(['tpu', 'vpu']);
+    // mutating the result leaves the input alone
+    laptop.labels.extra = 'x';
+    t.nodes[1].capabilities.push('gpu');
+    expect(base).toEqual(before);
+  });
+
+  it('counts sticks per kind, is idempotent, and changes nothing without sticks', () => {
+    const two = sticks(coralBootloader('1-1.2', 5), coralBootloader('1-1.3', 8));
+    expect(two).toHaveLength(2);
+    expect(acceleratorAttributes(two)).toEqual({ capabilities: ['tpu'], labels: { 'accelerator/coral': '2' } });
+    const once = withAccelerators(localCluster(), two);
+    expect(withAccelerators(once, two)).toEqual(once);
+    expect(withAccelerators(localCluster(), [])).toEqual(localCluster());
+  });
+
+  it('attaches to another host when named, and refuses an unknown one with the nodes it could be', () => {
+    const found = sticks(coralBootloader());
+    const t = withAccelerators(localCluster(), found, 'edge-1');
+    expect(t.nodes.find((n) => n.name === 'edge-1')?.capabilities).toEqual(['tpu']);
+    expect(t.nodes.find((n) => n.name === 'laptop')?.capabilities).toEqual([]);
+    let err: unknown;
+    try {
+      withAccelerators(localCluster(), found, 'desktop');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StudioError);
+    expect((err as StudioError).message).toContain("node 'desktop'");
+    expect((err as StudioError).message).toContain('user devices: laptop');
+  });
+});
+
+describe('scheduling onto an attached stick', () => {
+  const edgeAi = profileByName('edge-ai');
+
+  it('a policy.fn capability tpu function lands on the laptop once a Coral is attached', () => {
+    const t = withAccelerators(localCluster(), sticks(coralBootloader()));
+    const r = schedule(buildSnapshot(t), edgeAi, requirementsFromSpec(fnSpec(['tpu'])), { explain: true });
+    expect(r.infeasible).toBeUndefined();
+    expect(r.node).toBe('laptop');
+    expect(r.feasible).toBe(1);
+  });
+
+  it('without a stick the same function is infeasible, and the hint says to attach a Coral stick', () => {
+    const r = schedule(buildSnapshot(localCluster()), edgeAi, requirementsFromSpec(fnSpec(['tpu'])));
+    expect(r.node).toBeNull();
+    expect(r.infeasible?.message).toMatch(/capability tpu/);
+    expect(r.infeasible?.message).toContain('Coral stick');
+  });
+
+  it('an NCS2 gives vpu, not tpu', () => {
+    const t = withAccelerators(localCluster(), sticks(ncs2Ready()));
+    expect(schedule(buildSnapshot(t), edgeAi, requirementsFromSpec(fnSpec(['vpu']))).node).toBe('laptop');
+    expect(schedule(buildSnapshot(t), edgeAi, requirementsFromSpec(fnSpec(['tpu']))).node).toBeNull();
+  });
+});
