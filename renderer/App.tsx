@@ -558,6 +558,12 @@ function Studio({ initialProject }: { initialProject?: string }) {
     };
   }, []);
 
+  // a handle for tests and the bench (the editor registers itself the same way)
+  useEffect(() => {
+    const w = window as unknown as { __studio?: Record<string, unknown> };
+    w.__studio = { ...(w.__studio ?? {}), flow: rf };
+  }, [rf]);
+
   const selectedNode = useMemo(() => (selection.nodes.length === 1 ? snap?.graph.nodes.find((n) => n.id === selection.nodes[0]) : undefined), [selection, snap]);
   useEffect(() => {
     if (selectedNode?.detail.file) setOpenPath(selectedNode.detail.file);

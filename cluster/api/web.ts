@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StudioService } from './service';
+import type { StudioService } from './service';
 import { startStudioServer, type StudioServer } from './ws-server';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -50,9 +50,22 @@ export interface WebOptions {
 export async function startWeb(opts: WebOptions = {}): Promise<StudioServer & { service: StudioService }> {
   const log = opts.log ?? ((s: string) => console.log(s));
   if (opts.rebuild || rendererStale()) await buildRenderer(RENDERER_OUT, log);
-  const service = new StudioService({ transport: 'websocket', ...(opts.project ? { initialProject: opts.project } : {}) });
+  // the platform code (TypeScript's parser, zod schemas) loads while the browser loads the page
+  const service = import('./service').then((m) => new m.StudioService({ transport: 'websocket', ...(opts.project ? { initialProject: opts.project } : {}) }));
   const server = await startStudioServer({ service, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
-  return { ...server, service };
+  return { ...server, service: await service };
+}
+
+/** Like startWeb, but resolves as soon as the URL can be opened (the service finishes loading behind it). */
+async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
+  const log = opts.log ?? ((s: string) => console.log(s));
+  if (opts.rebuild || rendererStale()) await buildRenderer(RENDERER_OUT, log);
+  const service = import('./service').then((m) => new m.StudioService({ transport: 'websocket', ...(opts.project ? { initialProject: opts.project } : {}) }));
+  service.catch((e: Error) => {
+    console.error(`error: the studio service failed to load: ${e.message}`);
+    process.exit(1);
+  });
+  return startStudioServer({ service, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
 }
 
 function parseArgs(argv: string[]): WebOptions {
@@ -77,7 +90,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   try {
     const opts = parseArgs(process.argv.slice(2));
     const project = opts.project ?? (process.env.INIT_CWD && existsSync(join(process.env.INIT_CWD, 'workflow.json')) ? process.env.INIT_CWD : join(ROOT, 'samples', 'mnist'));
-    const server = await startWeb({ ...opts, project });
+    const server = await startWebEarly({ ...opts, project });
     console.log(`Edge AI Studio (browser mode) — project ${project}`);
     console.log(`open ${server.url}`);
     console.log('the token in the URL changes at every start; only 127.0.0.1 can connect. Ctrl+C stops.');

@@ -31,7 +31,8 @@ const MIME: Record<string, string> = {
 };
 
 export interface StudioServerOptions {
-  service: StudioService;
+  /** the service, or a promise of it: the page can load while the platform code still loads */
+  service: StudioService | Promise<StudioService>;
   /** the built renderer (index.html and assets) */
   rendererDir: string;
   /** 0 picks a free port */
@@ -109,12 +110,14 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  wss.on('connection', (ws: WebSocket) => {
+  const ready = Promise.resolve(opts.service);
+  wss.on('connection', async (ws: WebSocket) => {
     const clientId = randomUUID();
+    const service = await ready;
     const send = (frame: WsFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
-    const unsubscribe = EVENT_NAMES.map((event) => opts.service.on(event, (payload) => send({ type: 'event', event, payload })));
+    const unsubscribe = EVENT_NAMES.map((event) => service.on(event, (payload) => send({ type: 'event', event, payload })));
     send({ type: 'hello', clientId });
     ws.on('message', async (data) => {
       let frame: unknown;
@@ -125,7 +128,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       }
       const req = WsRequestSchema.safeParse(frame);
       if (!req.success) return;
-      const result = await opts.service.call(req.data.method as never, req.data.params, { clientId });
+      const result = await service.call(req.data.method as never, req.data.params, { clientId });
       send({ type: 'result', id: req.data.id, result });
     });
     ws.on('close', () => unsubscribe.forEach((u) => u()));
