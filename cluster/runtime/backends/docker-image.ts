@@ -2,14 +2,15 @@
  * The node image of the docker backend. Two ways to make it, both ending in an image tagged by
  * the agent build's hash (so a second prepare() finds it and does nothing):
  *
- * - from a base image (node:20-slim) when one is present or can be pulled: a build context of a
- *   Dockerfile plus the agent build folder, sent to the engine's build endpoint;
+ * - from a base image (node:20-slim) when one is present or can be pulled: a container of the
+ *   base gets the agent build folder copied to /app and is committed with the agent as entry
+ *   point (no builder needed);
  * - offline, when no base image can be pulled: a root filesystem holding the local Node.js
  *   binary (process.execPath), the shared libraries it links (as `ldd` lists them) and the agent
  *   build folder in /app, written as a tar stream here in Node and imported with the engine's
  *   image import (`docker import`), with the agent as entry point.
  *
- * The tar writer is a small ustar writer (regular files, folders) so the build needs nothing but
+ * The tar writer is a small ustar writer (regular files, folders, symlinks) so the build needs nothing but
  * Node.js and the Docker socket.
  */
 import { execFileSync } from 'node:child_process';
@@ -223,23 +224,24 @@ export async function importOfflineImage(docker: Docker, build: AgentBuild, tag:
   await followProgress(docker, stream);
 }
 
-/** Builds `tag` from a base image that is present in the engine (node:20-slim). */
-export async function buildFromBase(docker: Docker, build: AgentBuild, base: string, tag: string, onLine?: (line: string) => void): Promise<void> {
-  const dockerfile = [
-    `FROM ${base}`,
-    `COPY app/ /app/`,
-    ...imageChanges(build, 'node').filter((c) => !c.startsWith('WORKDIR')),
-    `WORKDIR /app`,
-  ].join('\n');
-  const entries: TarEntry[] = [
-    { path: 'Dockerfile', type: 'file', mode: 0o644, source: Buffer.from(dockerfile + '\n') },
-    { path: 'app', type: 'dir', mode: 0o755 },
-  ];
+/**
+ * Makes `tag` from a base image that is present in the engine (node:20-slim): a container of the
+ * base (never started) gets the agent build copied to /app, and is committed with the agent as
+ * entry point — three API calls, no builder (the classic builder takes a second per Dockerfile
+ * step on a busy machine).
+ */
+export async function buildFromBase(docker: Docker, build: AgentBuild, base: string, tag: string): Promise<void> {
+  const [repo, version] = tag.split(':') as [string, string];
+  const entries: TarEntry[] = [{ path: 'app', type: 'dir', mode: 0o755 }];
   for (const f of readdirSync(build.dir).sort()) {
     if (/\.(cjs|wasm|json)$/.test(f)) entries.push({ path: `app/${f}`, type: 'file', mode: 0o644, source: join(build.dir, f) });
   }
-  const stream = await docker.buildImage(tarStream(entries) as unknown as NodeJS.ReadableStream, { t: tag, labels: { [LABEL_MANAGED]: 'true', [LABEL_BUILD]: build.hash }, rm: true, forcerm: true });
-  await followProgress(docker, stream, (e) => {
-    if (e.stream && e.stream.trim()) onLine?.(e.stream.trim());
-  });
+  const c = await docker.createContainer({ Image: base, Entrypoint: ['node'], Cmd: [], Labels: { [LABEL_MANAGED]: 'true' } });
+  try {
+    await c.putArchive(tarStream(entries) as unknown as NodeJS.ReadableStream, { path: '/' });
+    // CMD []: the base's CMD (["node"]) must not become arguments of the agent
+    await c.commit({ repo, tag: version, changes: [...imageChanges(build, 'node'), 'CMD []'] } as object);
+  } finally {
+    await c.remove({ force: true }).catch(() => undefined);
+  }
 }

@@ -202,6 +202,20 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ root: 'EROFS', tmp: 'written', capEff: '0000000000000000' });
   });
 
+  it('runs an invocation in a worker inside the container (TensorFlow.js wasm, read-only root, the 256 MiB floor)', async () => {
+    const h = handles.get('edge-1')!;
+    const code = Buffer.from('export class Hello { sum() { const tf = globalThis.__EDGEAI_TF__; return { sum: tf.tensor1d([1, 2, 3]).sum().dataSync()[0], backend: tf.getBackend(), node: process.env.EDGEAI_NODE }; } }\n');
+    const sha = createHash('sha256').update(code).digest('hex');
+    expect((await fetch(`http://127.0.0.1:${h.port}/bundles/${sha}`, { method: 'PUT', body: code })).status).toBe(200);
+    const r = await fetch(`http://127.0.0.1:${h.port}/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fn: { id: 'sum', bundle: sha, className: 'Hello', method: 'sum', consumes: [], produces: [], gates: [] }, inputs: [], request: { id: 'r1', params: {} } }),
+    });
+    const body = (await r.json()) as { ok: boolean; output?: unknown; error?: unknown };
+    expect(body).toMatchObject({ ok: true, output: { sum: 6, backend: 'wasm', node: 'edge-1' } });
+  });
+
   it('gives accelerator nodes the USB bus (bind + device cgroup rule), still unprivileged', async () => {
     const usbBackend = new DockerBackend({ usbPath: usbDir });
     const tpu: NodeLaunch = { cluster, name: 'tpu-1', storeDir: '/unused', cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024, labels: {}, network: 'lan', usb: true };
