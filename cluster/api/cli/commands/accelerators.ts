@@ -80,7 +80,8 @@ async function watch(opts: DiscoverOptions & { intervalMs: number; events?: numb
   let seen = 0;
   let finish: () => void = () => {};
   const done = new Promise<void>((r) => (finish = r));
-  const stop = watchAccelerators(opts, (e) => {
+  // JSON lines start with an 'attached' event per stick already present (the state to build on)
+  const stop = watchAccelerators({ ...opts, emitInitial: opts.json }, (e) => {
     if (opts.events !== undefined && seen >= opts.events) return;
     seen++;
     if (opts.json) io.out(JSON.stringify(e));
@@ -107,7 +108,8 @@ export const command: Command = {
   summary: 'list USB accelerators (Coral, NCS2), watch hot-plug, attach them to a topology',
   help: [
     'options:',
-    '  --json              machine-readable: {accelerators:[…]} (with --watch: one event per line)',
+    '  --json              machine-readable: {accelerators:[…]}; with --watch one event per line,',
+    "                      starting with an 'attached' event per stick already plugged in",
     '  --sysfs <root>      where sysfs is mounted (default /sys)',
     '  --dev <root>        where device nodes live; each stick\'s /dev/bus/usb/BBB/DDD is checked (default /dev)',
     '  --watch             print attached / detached / changed events until Ctrl+C; a stick loading its',

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { run } from '../api/cli/main';
+import { loadTopology } from '../topology/model';
+import { coralBootloader, coralReady, FakeSysfs, hub, keyboard, ncs2Ready } from './testing/fake-sysfs';
+
+let fs: FakeSysfs;
+beforeEach(() => {
+  fs = new FakeSysfs();
+});
+afterEach(() => fs.dispose());
+
+async function cli(argv: string[], onOut?: (line: string) => void) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(argv, {
+    out: (s) => {
+      out.push(s);
+      onOut?.(s);
+    },
+    err: (s) => err.push(s),
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('edgeai accelerators', { timeout: 20_000 }, () => {
+  it('with none plugged in, says so and how to attach one (udev rules, no USB passthrough on Docker Desktop)', async () => {
+    fs.plug(hub()).plug(keyboard());
+    const r = await cli(['accelerators', '--sysfs', fs.sysfsRoot, '--dev', fs.devRoot]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('no USB accelerator found');
+    expect(r.out).toContain('/etc/udev/rules.d/99-edge-accelerators.rules');
+    expect(r.out).toContain('SUBSYSTEM=="usb", ATTRS{idVendor}=="18d1", ATTRS{idProduct}=="9302", GROUP="plugdev"');
+    expect(r.out).toContain('SUBSYSTEM=="usb", ATTRS{idVendor}=="03e7", ATTRS{idProduct}=="2485", MODE="0666"');
+    expect(r.out).toContain('udevadm control --reload-rules');
+    expect(r.out).toContain('Docker Desktop on macOS and Windows has no USB passthrough');
+  });
+
+  it('lists sticks with kind, state, bus/device, capability and device node access, with the udev hint when missing', async () => {
+    fs.plug(coralBootloader('1-1.2', 5)).plug({ ...ncs2Ready('2-3', 4), devNode: false }).plug(keyboard());
+    const r = await cli(['accelerators', '--sysfs', fs.sysfsRoot, '--dev', fs.devRoot]);
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toBe('2 USB accelerators on this machine:');
+    expect(lines[1].split(/\s{2,}/).map((s) => s.trim()).filter(Boolean)).toEqual(['KIND', 'STATE', 'ID', 'BUS/DEV', 'PORT', 'CAPABILITY', 'DEVICE NODE', 'ACCESS']);
+    expect(lines[2].trim().split(/\s+/)).toEqual(['coral', 'bootloader', '1a6e:089a', '001/005', '1-1.2', 'tpu', '/dev/bus/usb/001/005', 'ok']);
+    expect(lines[3].trim().split(/\s+/)).toEqual(['ncs2', 'ready', '03e7:f63b', '002/004', '2-3', 'vpu', '/dev/bus/usb/002/004', 'missing']);
+    expect(r.out).toContain('coral on 1-1.2: firmware not loaded yet');
+    expect(r.out).toMatch(/ncs2 on 2-3: .*002\/004: the device node does not exist here/);
+    expect(r.out).toContain('edgeai accelerators --save topology.json');
+  });
+
+  it('--json gives the accelerators with their access', async () => {
+    fs.plug(coralReady('1-1.2', 6));
+    const r = await cli(['accelerators', '--json', '--sysfs', fs.sysfsRoot, '--dev', fs.devRoot]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { accelerators: Array<Record<string, unknown>> };
+    expect(j.accelerators).toHaveLength(1);
+    expect(j.accelerators[0]).toMatchObject({ kind: 'coral', state: 'ready', vendorId: '18d1', productId: '9302', busnum: 1, devnum: 6, devPath: '/dev/bus/usb/001/006', capability: 'tpu', access: { ok: true } });
+  });
+
+  it('--save writes a topology with the stick on the laptop that schedule places a tpu function with', async () => {
+    fs.plug(coralBootloader('1-1.2', 5));
+    const file = join(fs.root, 'topology.json');
+    const r = await cli(['accelerators', '--sysfs', fs.sysfsRoot, '--dev', fs.devRoot, '--save', file]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("coral attached to node 'laptop'");
+    expect(r.out).toContain(`edgeai cluster up --backend docker --topology ${file}`);
+    const t = await loadTopology(file);
+    expect(t.name).toBe('local');
+    expect(t.nodes.find((n) => n.name === 'laptop')).toMatchObject({ capabilities: ['tpu'], labels: { 'accelerator/coral': '1' } });
+    expect(t.nodes.filter((n) => n.capabilities.includes('tpu')).map((n) => n.name)).toEqual(['laptop']);
+    expect(JSON.parse(readFileSync(file, 'utf8')).version).toBe(1);
+  });
+
+  it('refuses bad option combinations and unknown hosts with a usage error', async () => {
+    expect((await cli(['accelerators', '--sysfs', fs.sysfsRoot, '--host', 'laptop'])).code).toBe(2);
+    expect((await cli(['accelerators', '--sysfs', fs.sysfsRoot, '--events', '2'])).code).toBe(2);
+    expect((await cli(['accelerators', '--sysfs', fs.sysfsRoot, '--watch', '--interval', 'soon'])).err).toContain('--interval wants a whole number');
+    fs.plug(coralReady());
+    const r = await cli(['accelerators', '--sysfs', fs.sysfsRoot, '--save', join(fs.root, 't.json'), '--host', 'desktop']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("node 'desktop'");
+  });
+
+  it('--watch prints hot-plug events: a re-enumerating Coral as one change', async () => {
+    fs.plug(coralBootloader('1-1.2', 5));
+    const r = await cli(['accelerators', '--watch', '--interval', '10', '--events', '2', '--sysfs', fs.sysfsRoot, '--dev', fs.devRoot], (line) => {
+      if (line.startsWith('watching for USB accelerators')) fs.plug(coralReady('1-1.2', 6));
+      if (line.startsWith('changed')) fs.unplug('1-1.2');
+    });
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toBe('1 USB accelerator on this machine:');
+    const events = lines.filter((l) => /^(attached|detached|changed)\b/.test(l));
+    expect(events).toEqual([
+      'changed   coral 18d1:9302 (ready) on bus 001 device 006, port 1-1.2 (was 1a6e:089a bootloader, device 005)',
+      'detached  coral 18d1:9302 (ready) on bus 001 device 006, port 1-1.2',
+    ]);
+  });
+
+  it('--watch --json prints one JSON event per line, starting with the sticks already present', async () => {
+    fs.plug(ncs2Ready('2-3', 4));
+    const r = await cli(['accelerators', '--watch', '--json', '--interval', '10', '--events', '2', '--sysfs', fs.sysfsRoot], (line) => {
+      if (JSON.parse(line).type === 'attached') fs.unplug('2-3');
+    });
+    expect(r.code).toBe(0);
+    const events = r.out.split('\n').map((l) => JSON.parse(l) as { type: string; accelerator: { kind: string; port: string } });
+    expect(events.map((e) => [e.type, e.accelerator.kind, e.accelerator.port])).toEqual([
+      ['attached', 'ncs2', '2-3'],
+      ['detached', 'ncs2', '2-3'],
+    ]);
+  });
+});
