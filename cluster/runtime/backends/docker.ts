@@ -70,7 +70,10 @@ interface EngineError {
 
 function engineMessage(e: unknown): string {
   const err = e as EngineError;
-  return (err.json && typeof err.json === 'object' && err.json.message) || err.reason || err.message || String(e);
+  if (err.json && typeof err.json === 'object' && err.json.message) return err.json.message;
+  // dockerode: "(HTTP code 500) server error - <the engine's message>"
+  const m = /^\(HTTP code \d+\) [^-]*- (.+)$/s.exec(err.message ?? '');
+  return (m ? m[1].trim() : undefined) || err.message || err.reason || String(e);
 }
 
 function statusOf(e: unknown): number | undefined {
