@@ -550,8 +550,13 @@ export class Controller extends EventEmitter {
       const put = await fetch(`http://127.0.0.1:${h.port}/bundles/${bundle.sha256}`, { method: 'PUT', body: bundle.code, signal: AbortSignal.timeout(60_000) });
       if (!put.ok) throw new Error(`node ${node} refused the bundle: ${await put.text()}`);
       step('shipped');
-      const warm = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(stored, bundle.sha256) }), signal: AbortSignal.timeout(120_000) });
-      const body = (await warm.json()) as { ok: boolean; coldStartMs?: number; error?: { message: string } };
+      // a cold start that dies while loading (a worker killed under memory pressure) gets one more try
+      let body: { ok: boolean; coldStartMs?: number; error?: { code?: string; message: string } } = { ok: false };
+      for (let attempt = 1; attempt <= 2 && !body.ok; attempt++) {
+        const warm = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(stored, bundle.sha256) }), signal: AbortSignal.timeout(120_000) });
+        body = (await warm.json()) as typeof body;
+        if (!body.ok && body.error?.code !== 'worker-died') break;
+      }
       if (!body.ok) throw new Error(body.error?.message ?? `node ${node} could not start ${spec.id}`);
       step('started');
       step('ready');
