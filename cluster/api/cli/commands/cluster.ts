@@ -1,9 +1,10 @@
 import { resolveTopologyArg } from '../../../topology/index';
+import { discoverAccelerators, withAccelerators } from '../../../accelerators/index';
 import { parseCommandArgs, UserError, type Command, type CliIO } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
 import type { ClusterStatus } from '../../../runtime/controller';
 
-const usage = 'cluster up|status|down [--backend process|docker] [--topology <name|file>] [--json]';
+const usage = 'cluster up|status|down [--backend process|docker] [--topology <name|file>] [--accelerators-on <node>|none] [--json]';
 
 function mib(n: number): string {
   return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
@@ -26,16 +27,25 @@ export const command: Command = {
   usage,
   summary: 'start, inspect or stop the local edge cluster (process or docker backend)',
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, backend: { type: 'string', default: 'process' }, topology: { type: 'string', default: 'local' }, json: { type: 'boolean' } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, backend: { type: 'string', default: 'process' }, topology: { type: 'string', default: 'local' }, json: { type: 'boolean' }, 'accelerators-on': { type: 'string', default: 'laptop' } }, usage);
     const sub = positionals[0];
     if (!['up', 'status', 'down'].includes(sub ?? '')) throw new UserError(`expected up, status or down\nusage: edgeai ${usage}`);
     if (values.backend !== 'process' && values.backend !== 'docker') throw new UserError(`--backend must be process or docker, not '${values.backend}'`);
     const c = await openController(values, io, !!values.json);
     try {
       if (sub === 'up') {
-        const topology = await resolveTopologyArg(values.topology!).catch((e: Error) => {
+        let topology = await resolveTopologyArg(values.topology!).catch((e: Error) => {
           throw new UserError(e.message);
         });
+        // USB sticks plugged into this machine join the node that stands for it (default: laptop)
+        const host = values['accelerators-on']!;
+        if (host !== 'none' && topology.nodes.some((n) => n.name === host)) {
+          const sticks = discoverAccelerators({ devRoot: '/dev' });
+          if (sticks.length) {
+            topology = withAccelerators(topology, sticks, host);
+            if (!values.json) io.err(`  … attached ${sticks.map((a) => `${a.kind} (${a.capability}, ${a.devPath})`).join(', ')} to node ${host}`);
+          }
+        }
         const t0 = Date.now();
         const s = await c.up({ backend: values.backend, topology });
         if (values.json) io.out(JSON.stringify(s, null, 2));
