@@ -14,21 +14,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openRegistry, type Registry } from '../cluster/registry/registry';
 import type { Selector } from '../cluster/spec/selector';
+import { mulberry32 } from '../cluster/registry/data';
 
 const TYPES = ['classifier', 'regressor', 'detector', 'segmenter', 'embedding', 'images', 'tabular', 'audio', 'text', 'timeseries', 'ranker', 'anomaly', 'forecaster', 'tokenizer', 'vae', 'gan', 'policy', 'encoder', 'decoder', 'other'];
 const DATA_TAGS = ['mnist', 'fashion', 'cifar', 'iris', 'imdb', 'coco', 'voc', 'kitti', 'librispeech', 'squad', ...Array.from({ length: 20 }, (_, i) => `site_${i}`)];
 const TAGS = Array.from({ length: 50 }, (_, i) => `tag${i}`);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms
 
