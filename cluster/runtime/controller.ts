@@ -14,7 +14,9 @@ import { randomUUID } from 'node:crypto';
 import { StudioError } from '../spec/errors';
 import type { FunctionSpec } from '../spec/function';
 import type { Artifact } from '../spec/artifact';
-import { parsePredicate, testPredicate, isPredicateError } from '../spec/predicate';
+import type { Trigger } from '../spec/workflow';
+import { matchSelector, paramsFromUrn, type Selector } from '../spec/selector';
+import { parseDuration, parsePredicate, testPredicate, isPredicateError } from '../spec/predicate';
 import { loadProject } from '../project/project';
 import { hasErrors, formatDiagnostic } from '../preprocessor/diagnostic';
 import { bundleFunction, type FunctionBundle } from '../sdk/bundle';
@@ -155,6 +157,9 @@ export class Controller extends EventEmitter {
   private readonly driftBaselines = new Map<string, number>();
   private rescheduling: Promise<void> = Promise.resolve();
   private closed = false;
+  /** armed triggers per workflow: schedule timers, and data / model triggers with their batch counts */
+  private readonly triggers = new Map<string, { timers: NodeJS.Timeout[]; onArtifact: Array<{ trigger: Extract<Trigger, { kind: 'data' | 'model' }>; seen: Artifact[] }> }>();
+  private readonly published: Artifact[] = [];
 
   private constructor(opts: ControllerOptions) {
     super();
@@ -282,11 +287,20 @@ export class Controller extends EventEmitter {
         this.state.upsertNode({ name: r.name, status: 'NotReady', reason: 'not running when the controller started' });
       }
     }
+    for (const d of this.state.deployments()) {
+      if (d.status === 'stopped' || !existsSync(d.project)) continue;
+      try {
+        this.armTriggers(d.workflow, loadProject(d.project).workflow.triggers);
+      } catch {
+        /* the project moved or broke since: its triggers wait for the next deploy */
+      }
+    }
     this.startHealthLoop();
   }
 
   async down(): Promise<void> {
     this.stopHealthLoop();
+    this.disarmTriggers();
     const kind = (this.state.get('backend') as BackendKind | undefined) ?? 'process';
     const backend = this.backend ?? (await this.backendOf(kind));
     if (!this.handles.size && this.state.get('up') === 'true') {
@@ -316,6 +330,7 @@ export class Controller extends EventEmitter {
   /** Stops polling and closes the state; the nodes keep running for the next controller. */
   close(): void {
     this.closed = true;
+    this.disarmTriggers();
     this.stopHealthLoop();
     this.state.close();
     this.registry.close();
@@ -488,6 +503,7 @@ export class Controller extends EventEmitter {
       }
     }
     this.state.deletePlacements(workflow, project.functions.map((f) => f.id));
+    this.armTriggers(workflow, project.workflow.triggers);
     const failed = results.filter((r) => r.status === 'failed');
     this.state.setDeployment(workflow, revision, project.dir, failed.length ? 'failed' : 'ready');
     return { workflow, revision, functions: results, warnings };
@@ -771,6 +787,7 @@ export class Controller extends EventEmitter {
           { sha256: p.sha256, size: p.size },
         );
         produced.push(`${a.urn}@${a.version}`);
+        this.published.push(a);
       }
     }
     const totalMs = Date.now() - started;
@@ -788,6 +805,7 @@ export class Controller extends EventEmitter {
     this.emitEvent({ type: 'run', run: runId, workflow, function: spec.id, status });
     const failedGates = gates.filter((g) => !g.pass);
     if (failedGates.length) this.fireGateTriggers(workflow, spec.id, failedGates);
+    for (const a of this.published.splice(0)) this.onPublished(a);
     return {
       run: runId,
       workflow,
@@ -848,6 +866,66 @@ export class Controller extends EventEmitter {
     return out;
   }
 
+  /**
+   * Triggers, enacted while this controller runs (the studio or `edgeai gateway`): schedule
+   * triggers on a timer; data-arrival triggers after `batch` new matching data artifacts; model-
+   * published triggers on each new matching model. Gate triggers fire from fireGateTriggers;
+   * http triggers are the gateway's routes.
+   */
+  private armTriggers(workflow: string, triggers: Trigger[]): void {
+    this.disarmTriggers(workflow);
+    const armed = { timers: [] as NodeJS.Timeout[], onArtifact: [] as Array<{ trigger: Extract<Trigger, { kind: 'data' | 'model' }>; seen: Artifact[] }> };
+    for (const t of triggers) {
+      if (t.kind === 'schedule') {
+        const ms = parseDurationMs(t.every);
+        const timer = setInterval(() => this.fire(workflow, t, {}, `every ${t.every}`), ms);
+        timer.unref();
+        armed.timers.push(timer);
+      } else if (t.kind === 'data' || t.kind === 'model') armed.onArtifact.push({ trigger: t, seen: [] });
+    }
+    this.triggers.set(workflow, armed);
+  }
+
+  private disarmTriggers(workflow?: string): void {
+    for (const [w, armed] of this.triggers) {
+      if (workflow && w !== workflow) continue;
+      for (const t of armed.timers) clearInterval(t);
+      this.triggers.delete(w);
+    }
+  }
+
+  private onPublished(a: Artifact): void {
+    for (const [workflow, armed] of this.triggers) {
+      for (const entry of armed.onArtifact) {
+        const t = entry.trigger;
+        if (!matchSelector({ ...t.selector, kind: t.kind }, a, {}).ok) continue;
+        entry.seen.push(a);
+        const batch = t.kind === 'data' ? t.batch : 1;
+        if (entry.seen.length < batch) continue;
+        const arrived = entry.seen.splice(0);
+        this.fire(workflow, t, this.paramsFor(workflow, t.function, arrived[arrived.length - 1]), `${arrived.length} new ${t.kind === 'data' ? 'data artifact' : 'model'}${arrived.length > 1 ? 's' : ''} (${arrived.map((x) => `${x.urn}@${x.version}`).join(', ')})`);
+      }
+    }
+  }
+
+  /** Request params read off an artifact's urn by the target function's urn templates (`mnist:user:{usr}` ← `mnist:user:alice`). */
+  private paramsFor(workflow: string, fnId: string, a: Artifact): Record<string, string> {
+    const p = this.state.placement(workflow, fnId);
+    if (!p) return {};
+    const out: Record<string, string> = {};
+    for (const c of (JSON.parse(p.spec) as StoredSpec).spec.consumes) {
+      const urn = (c.selector as Selector).urn;
+      if (urn) Object.assign(out, paramsFromUrn(urn, a.urn));
+    }
+    return out;
+  }
+
+  private fire(workflow: string, t: Trigger, params: Record<string, string>, why: string): void {
+    if (this.closed) return;
+    this.progress('trigger', `trigger ${t.id} (${t.kind}: ${why}) starts ${workflow}/${t.function}`);
+    void this.invoke(workflow, t.function, { params }).catch(() => undefined);
+  }
+
   private fireGateTriggers(workflow: string, fnId: string, failed: GateResult[]): void {
     const dep = this.state.deployment(workflow);
     if (!dep || !existsSync(dep.project)) return;
@@ -860,8 +938,7 @@ export class Controller extends EventEmitter {
     for (const t of triggers) {
       if (t.kind !== 'gate' || t.source !== fnId) continue;
       if (t.gate && !failed.some((g) => g.kind === t.gate)) continue;
-      this.progress('trigger', `gate ${failed.map((g) => g.kind).join(', ')} of ${fnId} failed: trigger ${t.id} starts ${t.function}`);
-      void this.invoke(workflow, t.function, {}).catch(() => undefined);
+      this.fire(workflow, t, {}, `gate ${failed.map((g) => g.kind).join(', ')} of ${fnId} failed`);
     }
   }
 
@@ -887,6 +964,12 @@ class RetryOnAnotherNode extends Error {
   ) {
     super(message);
   }
+}
+
+function parseDurationMs(text: string): number {
+  const ms = parseDuration(text);
+  if (typeof ms !== 'number') throw new StudioError('bad-duration', ms.error);
+  return ms;
 }
 
 function errorOf(e: unknown): { code: string; message: string; hint?: string } {

@@ -5,7 +5,7 @@
  * process.int.test.ts and docker.int.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,6 +144,25 @@ export function defineRuntimeSuite(kind: BackendKind, skip: string | false): voi
       expect(e.message).toMatch(/crosses networks? .*internet/);
       expect(e.message).toMatch(/policy\.data allows only local \(strict\)/);
       expect(JSON.stringify(c.status().links)).toBe(before);
+      // leak published ops:private@2: the data-arrival trigger (batch 1) started ping
+      await until('the triggered ping', () => c.runs({ workflow: 'ops', function: 'ping' }).find((r) => r.status === 'ok'), 20_000);
+    }, 120_000);
+
+    it('runs schedule triggers while the controller runs, and stops them on redeploy', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'edgeai-sched-'));
+      cpSync(OPS, dir, { recursive: true });
+      const wf = JSON.parse(readFileSync(join(dir, 'workflow.json'), 'utf8'));
+      wf.triggers.push({ kind: 'schedule', id: 'tick', function: 'ping', every: '500ms' });
+      writeFileSync(join(dir, 'workflow.json'), JSON.stringify(wf));
+      const before = c.runs({ workflow: 'ops', function: 'ping', limit: 1000 }).length;
+      await c.deploy(dir);
+      await until('two scheduled pings', () => c.runs({ workflow: 'ops', function: 'ping', limit: 1000 }).length >= before + 2, 20_000);
+      await c.deploy(OPS);
+      await new Promise((r) => setTimeout(r, 700)); // one in flight may still finish
+      const settled = c.runs({ workflow: 'ops', function: 'ping', limit: 1000 }).length;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(c.runs({ workflow: 'ops', function: 'ping', limit: 1000 }).length).toBe(settled);
+      rmSync(dir, { recursive: true, force: true });
     }, 120_000);
 
     it('marks a killed node NotReady within 3 s, retries the in-flight invocation once elsewhere, reports lost artifacts', async () => {

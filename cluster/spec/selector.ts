@@ -182,6 +182,23 @@ export function urnMatches(pattern: string, urn: string): boolean {
   return urnPatternRegExp(pattern).test(urn);
 }
 
+/** The template parameters a concrete URN gives a template: `model:user:{usr}` + `model:user:alice` → {usr: 'alice'}. */
+export function paramsFromUrn(template: string, urn: string): Record<string, string> {
+  const names = urnParams(template);
+  if (!names.length) return {};
+  let src = '^';
+  for (const part of template.split(/(\*|\{[A-Za-z0-9_]+\})/)) {
+    if (part === '*') src += '.*';
+    else if (/^\{[A-Za-z0-9_]+\}$/.test(part)) src += '([^:]+)';
+    else src += part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }
+  const m = new RegExp(src + '$').exec(urn);
+  if (!m) return {};
+  const out: Record<string, string> = {};
+  names.forEach((n, i) => (out[n] = m[i + 1]));
+  return out;
+}
+
 /**
  * Can some URN match both patterns? Used to connect a producer (whose URN may be a template
  * such as `model:user:{usr}`) to a consumer's selector when neither is known concretely.

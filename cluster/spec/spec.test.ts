@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration, parsePredicate, testPredicate } from './predicate';
-import { checkSelector, fillUrn, matchSelector, urnMatches, urnPatternsOverlap } from './selector';
+import { checkSelector, fillUrn, matchSelector, paramsFromUrn, urnMatches, urnPatternsOverlap } from './selector';
 import { contractFromDecorators } from './function';
 import { WorkflowSchema, workflowJsonSchema } from './workflow';
 import { didYouMean, editDistance } from './names';
@@ -62,6 +62,9 @@ describe('selectors', () => {
     expect(fillUrn('model:{a}:{b}', { a: 'x' })).toEqual({ urn: 'model:x:{b}', missing: ['b'] });
     expect(urnPatternsOverlap('model:user:*', 'model:user:{usr}')).toBe(true);
     expect(urnPatternsOverlap('model:base', 'model:user:{usr}')).toBe(false);
+    expect(paramsFromUrn('mnist:user:{usr}', 'mnist:user:alice')).toEqual({ usr: 'alice' });
+    expect(paramsFromUrn('m.{a}:*:{b}', 'm.x:any:thing:y')).toEqual({ a: 'x', b: 'y' });
+    expect(paramsFromUrn('mnist:user:{usr}', 'mnist:data')).toEqual({});
   });
   it('explains the first failing clause', () => {
     const cand = { kind: 'model' as const, urn: 'mnist:model', type: 'classifier', data_tags: ['mnist'], metrics: { accuracy: 0.85 } };
