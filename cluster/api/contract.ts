@@ -5,9 +5,9 @@
  * with these schemas where they cross a process boundary.
  *
  * The renderer imports only from this file (types, and the schemas if it wants them), never
- * other cluster code. Methods the runtime will bring (schedule, simulate, cluster.*, deploy,
- * invoke, artifacts, runs, accelerators) are added to `METHODS` and `EVENTS` the same way
- * when issue 5 lands; `studio.info` tells clients which feature groups a service offers.
+ * other cluster code. The runtime's methods (cluster.*, deploy, invoke, runs.*, artifacts.*,
+ * schedule.explain) and events (cluster.*, deploy.function, run, log) sit beside the project's;
+ * `studio.info` tells clients which feature groups a service offers.
  */
 import { z } from 'zod';
 import { DiagnosticSchema } from '../preprocessor/diagnostic';
@@ -154,13 +154,167 @@ export const SelectorPreviewSchema = z.object({
 });
 export type SelectorPreview = z.infer<typeof SelectorPreviewSchema>;
 
+
+// ---------------------------------------------------------------------------------------------
+// Runtime shapes (the local edge cluster: cluster/runtime's Controller behind the service)
+
+const NodeStatusEnum = z.enum(['Starting', 'Ready', 'NotReady', 'Stopped']);
+const PlacementStatusEnum = z.enum(['scheduled', 'shipped', 'started', 'ready', 'failed']);
+const RunStatusEnum = z.enum(['running', 'ok', 'failed', 'deadline-miss', 'gate-failed']);
+
+export const ClusterNodeSchema = z.object({
+  name: z.string(),
+  status: NodeStatusEnum,
+  reason: z.string().nullable(),
+  device: z.string(),
+  type: z.string(),
+  network: z.string(),
+  arch: z.string(),
+  cpuMillis: z.number(),
+  memoryBytes: z.number(),
+  capabilities: z.array(z.string()),
+  port: z.number().nullable(),
+  pid: z.number().nullable(),
+  container: z.string().nullable(),
+  /** `workflow/function` placed on this node */
+  functions: z.array(z.string()),
+  /** from the node agent's last heartbeat */
+  health: z.object({ uptimeMs: z.number().optional(), functions: z.array(z.object({ id: z.string(), workers: z.number(), busy: z.number(), coldStarts: z.number() }).passthrough()).optional() }).passthrough().optional(),
+});
+export type ClusterNodeDto = z.infer<typeof ClusterNodeSchema>;
+
+export const ClusterStatusSchema = z.object({
+  cluster: z.string(),
+  up: z.boolean(),
+  backend: z.enum(['process', 'docker']).nullable(),
+  topology: z.string().nullable(),
+  nodes: z.array(ClusterNodeSchema),
+  deployments: z.array(
+    z.object({
+      workflow: z.string(),
+      revision: z.number(),
+      project: z.string(),
+      status: z.string(),
+      functions: z.array(z.object({ id: z.string(), node: z.string().nullable(), status: z.string(), reason: z.string().nullable() })),
+    }),
+  ),
+  links: z.array(z.object({ link: z.string(), bytes: z.number(), transfers: z.number() })),
+  unavailable: z.array(z.object({ urn: z.string(), version: z.number(), locations: z.array(z.string()) })),
+});
+export type ClusterStatusDto = z.infer<typeof ClusterStatusSchema>;
+
+export const DeployCheckSchema = z.object({
+  workflow: z.string(),
+  /** block the deploy */
+  errors: z.array(DiagnosticSchema),
+  /** shown first; the user may "deploy anyway" */
+  warnings: z.array(DiagnosticSchema),
+  functions: z.array(z.string()),
+});
+export type DeployCheckDto = z.infer<typeof DeployCheckSchema>;
+
+export const DeployResultSchema = z.object({
+  workflow: z.string(),
+  revision: z.number(),
+  /** every function ends ready or failed, with the reason when it failed */
+  functions: z.array(z.object({ id: z.string(), node: z.string().nullable(), status: PlacementStatusEnum, reason: z.string().optional(), coldStartMs: z.number().optional() })),
+  warnings: z.array(z.string()),
+});
+export type DeployResultDto = z.infer<typeof DeployResultSchema>;
+
+const GateResultSchema = z.object({ kind: z.string(), metric: z.string().optional(), predicate: z.string().optional(), pass: z.boolean(), detail: z.string().optional() }).passthrough();
+
+export const InvokeAnswerSchema = z.object({
+  run: z.string(),
+  workflow: z.string(),
+  function: z.string(),
+  node: z.string(),
+  output: z.unknown(),
+  /** the model versions the function used, `urn@version` */
+  models: z.array(z.string()),
+  inputs: z.array(z.string()),
+  produced: z.array(z.string()),
+  gates: z.array(GateResultSchema),
+  timings: z.object({ queueMs: z.number(), transferMs: z.number(), coldStartMs: z.number(), execMs: z.number(), totalMs: z.number() }),
+  cold: z.boolean(),
+  attempts: z.number(),
+  logs: z.array(z.string()),
+});
+export type InvokeAnswerDto = z.infer<typeof InvokeAnswerSchema>;
+
+export const RunSchema = z.object({
+  id: z.string(),
+  workflow: z.string(),
+  function: z.string(),
+  node: z.string().nullable(),
+  status: RunStatusEnum,
+  started: z.string(),
+  ended: z.string().nullable(),
+  request: z.unknown(),
+  inputs: z.array(z.string()),
+  outputs: z.array(z.string()),
+  output: z.unknown(),
+  timings: z.record(z.string(), z.number()),
+  logs: z.array(z.string()),
+  error: z.string().nullable(),
+  attempts: z.number(),
+});
+export type RunDto = z.infer<typeof RunSchema>;
+
+export const ArtifactViewSchema = z.object({
+  kind: z.enum(['data', 'model']),
+  urn: z.string(),
+  version: z.number(),
+  type: z.string().optional(),
+  tags: z.array(z.string()),
+  data_tags: z.array(z.string()),
+  metrics: z.record(z.string(), z.number()),
+  format: z.string(),
+  size: z.number(),
+  sha256: z.string(),
+  created: z.string(),
+  lineage: z.object({ run: z.string().optional(), function: z.string().optional(), source: z.string().optional(), inputs: z.array(z.object({ urn: z.string(), version: z.number() }).passthrough()) }),
+  locations: z.array(z.string()),
+});
+export type ArtifactViewDto = z.infer<typeof ArtifactViewSchema>;
+
+/** One artifact of a lineage walk, flattened: depth 1 = direct input (or output). */
+export const LineageEntrySchema = z.object({ urn: z.string(), version: z.number(), kind: z.string().optional(), depth: z.number(), function: z.string().optional(), run: z.string().optional(), source: z.string().optional(), missing: z.boolean().optional() });
+export const LineageSchema = z.object({ artifact: ArtifactViewSchema, inputs: z.array(LineageEntrySchema), outputs: z.array(LineageEntrySchema) });
+export type LineageDto = z.infer<typeof LineageSchema>;
+
+export const PlacementExplanationSchema = z.object({
+  function: z.string(),
+  topology: z.string(),
+  profile: z.string(),
+  node: z.string().nullable(),
+  /** where the function runs now, when it is deployed */
+  deployedOn: z.string().nullable(),
+  infeasible: z.string().optional(),
+  warnings: z.array(z.string()),
+  nodes: z.array(
+    z.object({
+      node: z.string(),
+      status: z.enum(['chosen', 'feasible', 'filtered', 'not-examined']),
+      filter: z.string().optional(),
+      reason: z.string().optional(),
+      total: z.number().optional(),
+      scores: z.array(z.object({ plugin: z.string(), raw: z.number(), normalised: z.number(), weight: z.number() }).passthrough()).optional(),
+    }),
+  ),
+});
+export type PlacementExplanationDto = z.infer<typeof PlacementExplanationSchema>;
+
+const WorkflowName = z.string().min(1, 'name the workflow (deploy it first)');
+const FunctionName = z.string().min(1, 'name the function');
+
 export const FUNCTION_TEMPLATES = ['transform', 'train', 'inference'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Methods
 
 export const METHODS = {
-  /** Which methods and feature groups this service offers (the runtime adds 'runtime' later). */
+  /** Which methods and feature groups this service offers. */
   'studio.info': {
     request: z.object({}).strict(),
     response: z.object({
@@ -252,7 +406,62 @@ export const METHODS = {
     request: z.object({}).strict(),
     response: z.object({ files: z.array(z.object({ path: z.string(), content: z.string() })) }),
   },
+  // ---- runtime (features.runtime) ----
+  'cluster.status': {
+    request: z.object({}).strict(),
+    response: ClusterStatusSchema,
+  },
+  /** Starts the local cluster; progress streams as cluster.progress and cluster.node events. */
+  'cluster.up': {
+    request: z.object({ backend: z.enum(['process', 'docker']).default('process'), topology: z.string().min(1).default('local') }).strict(),
+    response: ClusterStatusSchema,
+  },
+  'cluster.down': {
+    request: z.object({}).strict(),
+    response: ClusterStatusSchema,
+  },
+  /** Validation before a deploy: errors block it, warnings ask "deploy anyway". */
+  'deploy.check': {
+    request: z.object({ project: ProjectRef }).strict(),
+    response: DeployCheckSchema,
+  },
+  /** Deploys the project as saved on disk; per-function progress streams as deploy.function events. */
+  deploy: {
+    request: z.object({ project: ProjectRef, acceptWarnings: z.boolean().default(false) }).strict(),
+    response: DeployResultSchema,
+  },
+  invoke: {
+    request: z.object({ workflow: WorkflowName, function: FunctionName, input: z.unknown().optional(), params: z.record(z.string(), z.string()).optional() }).strict(),
+    response: InvokeAnswerSchema,
+  },
+  'runs.list': {
+    request: z.object({ workflow: z.string().optional(), function: z.string().optional(), limit: z.number().int().positive().max(1000).default(50) }).strict(),
+    response: z.array(RunSchema),
+  },
+  'runs.get': {
+    request: z.object({ id: z.string().min(1) }).strict(),
+    response: RunSchema,
+  },
+  'artifacts.list': {
+    request: z.object({ kind: z.enum(['data', 'model']).optional() }).strict(),
+    response: z.array(ArtifactViewSchema),
+  },
+  'artifacts.lineage': {
+    request: z.object({ urn: z.string().min(1), version: z.number().int().positive().optional() }).strict(),
+    response: LineageSchema,
+  },
+  /** Why a function would run where it runs: per node, the filter that removed it or each plugin's score. */
+  'schedule.explain': {
+    request: z.object({ project: ProjectRef, function: FunctionName }).strict(),
+    response: PlacementExplanationSchema,
+  },
+  /** A real handwritten digit from the mnist data (one the sample never trains on), for the invoke console. */
+  'samples.digit': {
+    request: z.object({ digit: z.number().int().min(0).max(9).optional(), index: z.number().int().min(0).max(99).optional() }).strict(),
+    response: z.object({ label: z.number().int(), pixels: z.array(z.number()).length(784) }),
+  },
 } as const;
+
 
 export type MethodName = keyof typeof METHODS;
 export const METHOD_NAMES = Object.keys(METHODS) as MethodName[];
@@ -280,6 +489,13 @@ export const EVENTS = {
     error: ApiErrorSchema.optional(),
     finished: z.boolean().optional(),
   }),
+  /** A step of cluster work (building the agent, starting a node, importing data, …): what it waits for. */
+  'cluster.progress': z.object({ step: z.string(), message: z.string() }),
+  'cluster.node': z.object({ node: z.string(), status: NodeStatusEnum, reason: z.string().optional() }),
+  /** A function's deploy step: scheduled → shipped → started → ready, or failed with the reason. */
+  'deploy.function': z.object({ workflow: z.string(), function: z.string(), status: PlacementStatusEnum, node: z.string().nullable().optional(), reason: z.string().optional() }),
+  run: z.object({ run: z.string(), workflow: z.string(), function: z.string(), status: RunStatusEnum }),
+  log: z.object({ run: z.string(), line: z.string() }),
 } as const;
 export type EventName = keyof typeof EVENTS;
 export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];

@@ -1,5 +1,5 @@
-import { describe, expect, it, beforeEach } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { describe, expect, it, beforeEach, beforeAll, afterAll } from 'vitest';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StudioService } from './service';
@@ -43,7 +43,7 @@ describe('StudioService', () => {
       expect(missing.error.code).toBe('project-not-found');
       expect(missing.error.hint).toMatch(/edgeai new/);
     }
-    const unknown = await svc.call('deploy' as never, {});
+    const unknown = await svc.call('no.such.method' as never, {});
     expect(unknown.ok).toBe(false);
     if (!unknown.ok) expect(unknown.error.code).toBe('unknown-method');
     const notOpen = await svc.call('graph.derive', { project: dir });
@@ -171,7 +171,7 @@ describe('StudioService', () => {
     expect(s.schema.title).toMatch(/workflow/);
     const info = value(await svc.call('studio.info', {}));
     expect(info.methods.sort()).toEqual(Object.keys(METHODS).sort());
-    expect(info.features.runtime).toBe(false);
+    expect(info.features.runtime).toBe(true);
   });
 });
 
@@ -192,4 +192,126 @@ describe('StudioService file deletion', () => {
     expect(back.snapshot.functions.some((x) => x.id === 'refine')).toBe(true);
     expect((await svc.call('project.files.delete', { project: dir, path: 'workflow.json', expectedRevision: 1 })).ok).toBe(false);
   });
+});
+
+describe('StudioService runtime: errors as values without a cluster', () => {
+  let home: string;
+  let dir: string;
+  let svc: StudioService;
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), 'studio-rt-home-'));
+    dir = mkdtempSync(join(tmpdir(), 'studio-rt-'));
+    cpSync(SAMPLE, dir, { recursive: true });
+    svc = new StudioService({ runtime: { home, cluster: `svc-down-${process.pid}` } });
+  });
+  afterAll(async () => {
+    await svc.close({ down: true });
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('reports a stopped cluster, refuses to deploy to it with what to do, and validates requests', async () => {
+    value(await svc.call('project.open', { dir }));
+    const status = value(await svc.call('cluster.status', {}));
+    expect(status.up).toBe(false);
+    const check = value(await svc.call('deploy.check', { project: dir }));
+    expect(check).toMatchObject({ workflow: 'mnist', errors: [], warnings: [] });
+    expect(check.functions.sort()).toEqual(['inference', 'refine', 'train', 'trainFair']);
+    const events: string[] = [];
+    svc.on('deploy.function', (e) => events.push(`${e.function}:${e.status}:${e.reason ?? ''}`));
+    const down = await svc.call('deploy', { project: dir });
+    expect(down.ok).toBe(false);
+    if (!down.ok) {
+      expect(down.error.code).toBe('cluster-down');
+      expect(down.error.hint).toMatch(/Cluster panel|cluster up/);
+    }
+    // no function is left "in progress": each got a failed event with the reason
+    expect(events.sort()).toEqual(['inference', 'refine', 'train', 'trainFair'].map((f) => expect.stringMatching(new RegExp(`^${f}:failed:the deploy stopped before ${f} was ready: .*not running`))));
+    const bad = await svc.call('invoke', { workflow: '', function: 'train' });
+    expect(!bad.ok && bad.error.code).toBe('invalid-request');
+    const noRun = await svc.call('runs.get', { id: 'nope' });
+    expect(!noRun.ok && noRun.error.code).toBe('run-not-found');
+    const noArtifact = await svc.call('artifacts.lineage', { urn: 'mnist:nothing' });
+    expect(!noArtifact.ok && noArtifact.error.code).toBe('artifact-not-found');
+    const noFn = await svc.call('schedule.explain', { project: dir, function: 'nope' });
+    expect(!noFn.ok && noFn.error.code).toBe('function-not-found');
+  });
+
+  it('refuses a deploy with errors, and one with warnings unless accepted', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'studio-rt-warn-'));
+    cpSync(SAMPLE, d, { recursive: true });
+    // a selector that matches nothing: a dangling input is a warning
+    const f = join(d, 'functions/refine.ts');
+    writeFileSync(f, readFileSync(f, 'utf8').replace("urn: 'model:base'", "urn: 'model:nothing'"));
+    value(await svc.call('project.open', { dir: d }));
+    const check = value(await svc.call('deploy.check', { project: d }));
+    expect(check.errors).toEqual([]);
+    expect(check.warnings.length).toBeGreaterThan(0);
+    const r = await svc.call('deploy', { project: d });
+    expect(!r.ok && r.error.code).toBe('deploy-warnings');
+    if (!r.ok) expect(r.error.hint).toMatch(/Deploy anyway/);
+    const anyway = await svc.call('deploy', { project: d, acceptWarnings: true });
+    expect(!anyway.ok && anyway.error.code).toBe('cluster-down');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('@policy.fn(', '@policy.fn(42, '));
+    const broken = await svc.call('deploy', { project: d, acceptWarnings: true });
+    expect(!broken.ok && broken.error.code).toBe('deploy-invalid');
+    if (!broken.ok) expect(broken.error.message).toMatch(/functions\/refine\.ts:\d+:\d+/);
+  });
+
+  it('explains a placement on the local topology, and serves real digits', async () => {
+    const e = value(await svc.call('schedule.explain', { project: dir, function: 'inference' }));
+    expect(e.topology).toBe('local');
+    expect(e.profile).toBe('edge-ai');
+    expect(['edge-1', 'edge-2']).toContain(e.node);
+    expect(e.deployedOn).toBeNull();
+    expect(e.nodes.find((n) => n.node === 'cloud-1')).toMatchObject({ status: 'filtered' });
+    expect(e.nodes.find((n) => n.node === e.node)?.status).toBe('chosen');
+    const digit = value(await svc.call('samples.digit', { digit: 7, index: 3 }));
+    expect(digit.label).toBe(7);
+    expect(digit.pixels).toHaveLength(784);
+    expect(Math.max(...digit.pixels)).toBeGreaterThan(0.5);
+    expect(Math.min(...digit.pixels)).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('StudioService runtime on the process backend', () => {
+  let home: string;
+  let dir: string;
+  let svc: StudioService;
+  const events: Array<{ function: string; status: string; reason?: string }> = [];
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'studio-rt-home-'));
+    dir = mkdtempSync(join(tmpdir(), 'studio-rt-'));
+    cpSync(SAMPLE, dir, { recursive: true });
+    svc = new StudioService({ runtime: { home, cluster: `svc-${process.pid}` } });
+    svc.on('deploy.function', (e) => events.push(e));
+    value(await svc.call('project.open', { dir }));
+    value(await svc.call('cluster.up', { backend: 'process', topology: 'local' }));
+  }, 180_000);
+  afterAll(async () => {
+    await svc?.close({ down: true });
+    rmSync(home, { recursive: true, force: true });
+  }, 120_000);
+
+  it('deploys: every function ends ready, and the last event of each says so', async () => {
+    const r = value(await svc.call('deploy', { project: dir }));
+    expect(r.functions.map((f) => `${f.id}:${f.status}`).sort()).toEqual(['inference:ready', 'refine:ready', 'train:ready', 'trainFair:ready']);
+    for (const f of ['inference', 'refine', 'train', 'trainFair']) expect(events.filter((e) => e.function === f).at(-1)?.status).toBe('ready');
+    expect(events.filter((e) => e.function === 'train').map((e) => e.status)).toEqual(['scheduled', 'shipped', 'started', 'ready']);
+    const s = value(await svc.call('cluster.status', {}));
+    expect(s.up).toBe(true);
+    expect(s.nodes.find((n) => n.name === 'cloud-1')?.functions).toContain('mnist/train');
+    const busy = await Promise.all([svc.call('cluster.up', {}), svc.call('cluster.up', {})]);
+    expect(busy.every((b) => !b.ok)).toBe(true);
+  }, 180_000);
+
+  it('a function that cannot be placed ends failed with the scheduler’s reason', async () => {
+    const f = join(dir, 'functions/inference.ts');
+    writeFileSync(f, readFileSync(f, 'utf8').replace("@policy.fn({ node: 'edge' })", "@policy.fn({ node: 'edge', capability: 'tpu' })"));
+    events.length = 0;
+    const r = value(await svc.call('deploy', { project: dir }));
+    const inf = r.functions.find((x) => x.id === 'inference')!;
+    expect(inf.status).toBe('failed');
+    expect(inf.reason).toMatch(/tpu/);
+    expect(events.filter((e) => e.function === 'inference').at(-1)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/tpu/) });
+  }, 180_000);
 });

@@ -12,6 +12,9 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Controller, ClusterEvent } from '../runtime/controller';
+import type { Artifact } from '../spec/artifact';
 import {
   connect,
   deriveGraph,
@@ -38,6 +41,10 @@ import {
   invalidRequest,
   type ApiError,
   type ApiResult,
+  type ArtifactViewDto,
+  type DeployCheckDto,
+  type LineageDto,
+  type RunDto,
   type EventName,
   type EventPayload,
   type FileEdit,
@@ -85,6 +92,9 @@ function toApiError(e: unknown): ApiError {
   if (err && typeof err.code === 'string' && err.syscall) {
     return { code: 'io-error', message: `${err.syscall} ${err.path ?? ''} failed: ${err.message}`, hint: 'check that the folder exists and is writable' };
   }
+  // the registry's and the topology's own user errors (an unknown urn, an unknown scenario)
+  if (err instanceof Error && (err.name === 'ScenarioError' || err.name === 'TopologyError')) return { code: 'bad-topology', message: err.message, hint: 'pick a topology scenario the message names' };
+  if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && err.constructor.name === 'RegistryError') return { code: String((err as { code: string }).code), message: err.message };
   return { code: 'internal-error', message: `the studio service failed: ${(e as Error)?.message ?? String(e)}`, hint: 'please report this; the project files were not changed by the failed request' };
 }
 
@@ -161,6 +171,8 @@ export class StudioService {
       initialProject?: string;
       /** where cluster/ lives (a bundled Electron main passes it; sources find it themselves) */
       clusterDir?: string;
+      /** the embedded runtime controller: home (default $EDGEAI_HOME, else ~/.edgeai) and cluster name (default $EDGEAI_CLUSTER, else 'local') */
+      runtime?: { home?: string; cluster?: string };
     } = {},
   ) {
     this.handlers = {
@@ -168,7 +180,7 @@ export class StudioService {
         version: '0.1.0',
         transport: this.options.transport ?? 'in-process',
         methods: [...METHOD_NAMES],
-        features: { runtime: false },
+        features: { runtime: true },
         ...(this.options.initialProject ? { initialProject: resolve(this.options.initialProject) } : {}),
       }),
       'project.open': (p) => {
@@ -273,6 +285,94 @@ export class StudioService {
         return { schema: z.toJSONSchema(LayoutSchema, { io: 'input' }) as Record<string, unknown> };
       },
       'sdk.typings': () => ({ files: this.typings() }),
+
+      // ---- runtime ----------------------------------------------------------------------
+      'cluster.status': async () => (await this.runtime()).status(),
+      'cluster.up': async (p) => {
+        const c = await this.runtime();
+        return this.exclusive('cluster', 'the cluster is already starting or stopping', () => c.up({ backend: p.backend, topology: p.topology }));
+      },
+      'cluster.down': async () => {
+        const c = await this.runtime();
+        return this.exclusive('cluster', 'the cluster is already starting or stopping', async () => {
+          await c.down();
+          return c.status();
+        });
+      },
+      'deploy.check': (p) => this.deployCheck(this.get(p.project)),
+      deploy: async (p) => {
+        const open = this.get(p.project);
+        const check = this.deployCheck(open);
+        if (check.errors.length) {
+          fail('deploy-invalid', `${check.workflow} has ${check.errors.length} error${check.errors.length === 1 ? '' : 's'}; nothing was deployed:\n${check.errors.slice(0, 5).map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`, 'fix them (the Problems panel lists them all) and deploy again');
+        }
+        if (check.warnings.length && !p.acceptWarnings) {
+          fail('deploy-warnings', `${check.workflow} has ${check.warnings.length} warning${check.warnings.length === 1 ? '' : 's'}:\n${check.warnings.slice(0, 5).map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`, 'review them; "Deploy anyway" deploys with the warnings');
+        }
+        const c = await this.runtime();
+        return this.exclusive('deploy', 'a deploy is already running', () => this.deployTracked(c, open.dir, check));
+      },
+      invoke: async (p) => {
+        const c = await this.runtime();
+        return c.invoke(p.workflow, p.function, { input: p.input, ...(p.params ? { params: p.params } : {}) });
+      },
+      'runs.list': async (p) => (await this.runtime()).runs({ ...(p.workflow ? { workflow: p.workflow } : {}), ...(p.function ? { function: p.function } : {}), limit: p.limit }).map(runView),
+      'runs.get': async (p) => {
+        const r = (await this.runtime()).run(p.id);
+        if (!r) fail('run-not-found', `there is no run '${p.id}' in this cluster`, 'pick one from the run history (runs.list)');
+        return runView(r);
+      },
+      'artifacts.list': async (p) => (await this.runtime()).registry.list(p.kind ? { kind: p.kind } : {}).map(artifactView),
+      'artifacts.lineage': async (p) => {
+        const reg = (await this.runtime()).registry;
+        let report: ReturnType<typeof reg.lineage>;
+        try {
+          report = reg.lineage(p.urn, p.version);
+        } catch (e) {
+          fail('artifact-not-found', (e as Error).message, 'pick one from the artifacts list');
+        }
+        return lineageView(report);
+      },
+      'schedule.explain': async (p) => {
+        const open = this.get(p.project);
+        this.reload(open);
+        const spec = open.project.functions.find((f) => f.id === p.function);
+        if (!spec) fail('function-not-found', `${open.project.workflow.name} has no function '${p.function}'`, `functions: ${open.project.functions.map((f) => f.id).join(', ') || '(none)'}`);
+        const c = await this.runtime();
+        const [{ scheduleProject }, { topologyByName }] = await Promise.all([import('./cli/commands/schedule'), import('../topology/scenarios')]);
+        const raw = c.state.get('topology');
+        const target = (open.project.workflow.target as { topology?: string } | undefined)?.topology;
+        const topology = raw ? JSON.parse(raw) : topologyByName(typeof target === 'string' ? target : 'local');
+        const report = scheduleProject(open.project, topology, 'edge-ai', true);
+        const e = report.explanations[p.function];
+        const placed = report.placements.find((x) => x.function === p.function);
+        const deployed = c.status().deployments.find((d) => d.workflow === open.project.workflow.name)?.functions.find((f) => f.id === p.function);
+        return {
+          function: p.function,
+          topology: report.topology,
+          profile: report.profile,
+          node: placed?.node ?? null,
+          deployedOn: deployed?.node ?? null,
+          ...(report.infeasible[p.function] ? { infeasible: report.infeasible[p.function] } : {}),
+          warnings: report.warnings.filter((w) => w.startsWith(`${p.function}: `)).map((w) => w.slice(p.function.length + 2)),
+          nodes: (e?.nodes ?? []).map((n) => ({
+            node: n.node,
+            status: n.status,
+            ...(n.filter ? { filter: n.filter } : {}),
+            ...(n.reason ? { reason: n.reason } : {}),
+            ...(n.total !== undefined ? { total: n.total } : {}),
+            ...(n.scores ? { scores: n.scores.map((s) => ({ plugin: s.plugin, raw: s.raw, normalised: s.normalised, weight: s.weight })) } : {}),
+          })),
+        };
+      },
+      'samples.digit': (p) => {
+        const mnist = createRequire(import.meta.url)('mnist') as Record<number, { length: number; get(i: number): number[] }>;
+        const digit = p.digit ?? Math.floor(Math.random() * 10);
+        const set = mnist[digit];
+        // from the end of each digit's set: the sample's data sources take the first ones
+        const index = p.index ?? Math.floor(Math.random() * 100);
+        return { label: digit, pixels: set.get(set.length - 1 - index) };
+      },
     };
   }
 
@@ -318,6 +418,103 @@ export class StudioService {
       call: (method, params) => this.call(method, params, { clientId }),
       on: (event, listener) => this.on(event, listener),
     };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // runtime: one Controller per service, opened on first use
+
+  private controller?: Promise<Controller>;
+  private readonly running = new Set<string>();
+
+  private runtime(): Promise<Controller> {
+    if (!this.controller) {
+      const opts = this.options.runtime ?? {};
+      this.controller = import('../runtime/controller')
+        .then((m) => m.Controller.open({ ...(opts.home ?? process.env.EDGEAI_HOME ? { home: opts.home ?? process.env.EDGEAI_HOME } : {}), cluster: opts.cluster ?? process.env.EDGEAI_CLUSTER ?? 'local' }))
+        .then((c) => {
+          c.on('event', (e: ClusterEvent) => this.forward(e));
+          return c;
+        });
+      this.controller.catch(() => {
+        this.controller = undefined;
+      });
+    }
+    return this.controller;
+  }
+
+  private forward(e: ClusterEvent): void {
+    try {
+      if (e.type === 'progress') this.emit('cluster.progress', { step: e.step, message: e.message });
+      else if (e.type === 'node') this.emit('cluster.node', { node: e.node, status: e.status, ...(e.reason ? { reason: e.reason } : {}) });
+      else if (e.type === 'deploy') this.emit('deploy.function', { workflow: e.workflow, function: e.function, status: e.status, node: e.node ?? null, ...(e.reason ? { reason: e.reason } : {}) });
+      else if (e.type === 'run') this.emit('run', { run: e.run, workflow: e.workflow, function: e.function, status: e.status });
+      else if (e.type === 'log') this.emit('log', { run: e.run, line: e.line });
+    } catch {
+      // an event the contract does not know is dropped, never thrown into the controller
+    }
+  }
+
+  /** One at a time per kind of work; a second request is told what runs. */
+  private async exclusive<T>(key: string, busy: string, work: () => Promise<T>): Promise<T> {
+    if (this.running.has(key)) fail(`${key}-busy`, busy, 'wait for it to finish; its progress is shown');
+    this.running.add(key);
+    try {
+      return await work();
+    } finally {
+      this.running.delete(key);
+    }
+  }
+
+  private deployCheck(open: OpenProject): DeployCheckDto {
+    this.reload(open);
+    const diags = [...open.project.diagnostics, ...deriveGraph(open.project).warnings];
+    return {
+      workflow: open.project.workflow.name || basename(open.dir),
+      errors: diags.filter((d) => d.severity === 'error'),
+      warnings: diags.filter((d) => d.severity !== 'error'),
+      functions: open.project.functions.map((f) => f.id),
+    };
+  }
+
+  /** Deploys, and makes sure every function ends ready or failed with a reason — never "in progress". */
+  private async deployTracked(c: Controller, dir: string, check: DeployCheckDto) {
+    const final = new Map<string, string>();
+    const listener = (e: ClusterEvent) => {
+      if (e.type === 'deploy' && e.workflow === check.workflow && (e.status === 'ready' || e.status === 'failed')) final.set(e.function, e.status);
+    };
+    c.on('event', listener);
+    const settle = (id: string, reason: string) => {
+      if (final.has(id)) return;
+      final.set(id, 'failed');
+      this.emit('deploy.function', { workflow: check.workflow, function: id, status: 'failed', node: null, reason });
+    };
+    try {
+      const r = await c.deploy(dir);
+      for (const f of r.functions) {
+        if (f.status === 'ready' && !final.has(f.id)) this.emit('deploy.function', { workflow: r.workflow, function: f.id, status: 'ready', node: f.node });
+        else if (f.status !== 'ready') settle(f.id, f.reason ?? `${f.id} stopped at '${f.status}' without a reason from the node`);
+        final.set(f.id, f.status === 'ready' ? 'ready' : 'failed');
+      }
+      for (const id of check.functions) settle(id, `${id} was not part of the deploy result`);
+      return { ...r, functions: r.functions.map((f) => (f.status === 'ready' || f.status === 'failed' ? f : { ...f, status: 'failed' as const, reason: f.reason ?? `stopped at '${f.status}'` })) };
+    } catch (e) {
+      const err = toApiError(e);
+      for (const id of check.functions) settle(id, `the deploy stopped before ${id} was ready: ${err.message}`);
+      throw e;
+    } finally {
+      c.off('event', listener);
+    }
+  }
+
+  /** Closes the embedded controller; with `down`, stops the cluster's nodes first (tests, the web server). */
+  async close(opts: { down?: boolean } = {}): Promise<void> {
+    const pending = this.controller;
+    this.controller = undefined;
+    if (!pending) return;
+    const c = await pending.catch(() => undefined);
+    if (!c) return;
+    if (opts.down) await c.down().catch(() => undefined);
+    c.close();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -475,6 +672,75 @@ export function previewSelector(project: Pick<Project, 'workflow' | 'functions'>
     else misses.push({ nodeId: n.id, urn, kind: candKind, clause: r.clause, reason: r.reason });
   }
   return { problems, matches, misses, scope: 'workflow' };
+}
+
+function parseJson(text: string | null | undefined, fallback: unknown): unknown {
+  if (text === null || text === undefined || text === '') return fallback;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : typeof x === 'object' && x && 'urn' in x ? `${(x as { urn: string }).urn}${'version' in x ? `@${(x as { version: number }).version}` : ''}` : JSON.stringify(x))) : [];
+}
+
+function runView(r: import('../runtime/state').RunRow): RunDto {
+  const timings = parseJson(r.timings, {});
+  const logs = parseJson(r.logs, []);
+  return {
+    id: r.id,
+    workflow: r.workflow,
+    function: r.function,
+    node: r.node,
+    status: r.status,
+    started: r.started,
+    ended: r.ended,
+    request: parseJson(r.request, null),
+    inputs: strings(parseJson(r.inputs, [])),
+    outputs: strings(parseJson(r.outputs, [])),
+    output: parseJson(r.output, null),
+    timings: Object.fromEntries(Object.entries(typeof timings === 'object' && timings ? timings : {}).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
+    logs: Array.isArray(logs) ? logs.map(String) : [String(logs)],
+    error: r.error,
+    attempts: r.attempts,
+  };
+}
+
+function artifactView(a: Artifact): ArtifactViewDto {
+  return {
+    kind: a.kind as 'data' | 'model',
+    urn: a.urn,
+    version: a.version,
+    ...(a.type ? { type: a.type } : {}),
+    tags: a.tags,
+    data_tags: a.data_tags,
+    metrics: a.metrics,
+    format: a.format,
+    size: a.size,
+    sha256: a.sha256,
+    created: a.created,
+    lineage: { ...(a.lineage.run ? { run: a.lineage.run } : {}), ...(a.lineage.function ? { function: a.lineage.function } : {}), ...(a.lineage.source ? { source: a.lineage.source } : {}), inputs: a.lineage.inputs.map((i) => ({ urn: i.urn, version: i.version })) },
+    locations: a.locations.map((l) => l.node),
+  };
+}
+
+type LineageTree = Array<{ artifact: Artifact; inputs: LineageTree } | { missing: { urn: string; version: number } }>;
+function lineageView(r: { artifact: Artifact; inputs: LineageTree; outputs: Array<{ artifact: Artifact; inputs: LineageTree }> }): LineageDto {
+  const flat = (nodes: LineageTree, depth: number, out: LineageDto['inputs']) => {
+    for (const n of nodes) {
+      if ('missing' in n) out.push({ urn: n.missing.urn, version: n.missing.version, depth, missing: true });
+      else {
+        const l = n.artifact.lineage;
+        out.push({ urn: n.artifact.urn, version: n.artifact.version, kind: n.artifact.kind, depth, ...(l.function ? { function: l.function } : {}), ...(l.run ? { run: l.run } : {}), ...(l.source ? { source: l.source } : {}) });
+        flat(n.inputs, depth + 1, out);
+      }
+    }
+    return out;
+  };
+  return { artifact: artifactView(r.artifact), inputs: flat(r.inputs, 1, []), outputs: flat(r.outputs, 1, []) };
 }
 
 export type { MethodRequest };
