@@ -1,0 +1,170 @@
+/**
+ * The discrete-event core: a binary-heap event queue ordered by (time, insertion order), so
+ * events at equal times run in the order they were scheduled and a run is reproducible; and
+ * seeded random numbers (the registry's mulberry32) with exponential, normal and lognormal
+ * sampling.
+ */
+import { mulberry32 } from '../registry/data';
+
+export interface SimEvent {
+  time: number;
+  seq: number;
+  run: () => void;
+  /** set by `cancel`; a cancelled event is skipped when it reaches the head */
+  cancelled: boolean;
+}
+
+/** A min-heap of events on (time, seq). */
+export class EventQueue {
+  private heap: SimEvent[] = [];
+  private seq = 0;
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(time: number, run: () => void): SimEvent {
+    const e: SimEvent = { time, seq: this.seq++, run, cancelled: false };
+    const h = this.heap;
+    h.push(e);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!before(e, h[p])) break;
+      h[i] = h[p];
+      i = p;
+    }
+    h[i] = e;
+    return e;
+  }
+
+  peek(): SimEvent | undefined {
+    return this.heap[0];
+  }
+
+  pop(): SimEvent | undefined {
+    const h = this.heap;
+    if (!h.length) return undefined;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length) {
+      let i = 0;
+      const n = h.length;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && before(h[r], h[l]) ? r : l;
+        if (!before(h[c], last)) break;
+        h[i] = h[c];
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+}
+
+function before(a: SimEvent, b: SimEvent): boolean {
+  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+}
+
+/** Simulated clock and event loop. Times are seconds. */
+export class Engine {
+  now = 0;
+  /** events run so far (cancelled ones not counted) */
+  processed = 0;
+  private readonly queue = new EventQueue();
+
+  at(time: number, run: () => void): SimEvent {
+    if (!(time >= this.now)) throw new Error(`cannot schedule an event in the past (${time} < ${this.now})`);
+    return this.queue.push(time, run);
+  }
+
+  after(delay: number, run: () => void): SimEvent {
+    return this.at(this.now + Math.max(0, delay), run);
+  }
+
+  cancel(e: SimEvent | undefined): void {
+    if (e) e.cancelled = true;
+  }
+
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /** Runs events with time ≤ until (all when omitted) and moves the clock to `until`; returns the number run. */
+  run(until = Infinity): number {
+    let k = 0;
+    for (;;) {
+      const e = this.queue.peek();
+      if (!e || e.time > until) break;
+      this.queue.pop();
+      if (e.cancelled) continue;
+      this.now = e.time;
+      e.run();
+      k++;
+    }
+    this.processed += k;
+    if (until !== Infinity && until > this.now) this.now = until;
+    return k;
+  }
+}
+
+/** Seeded random numbers; one instance per independent stream. */
+export class Rng {
+  private readonly next: () => number;
+  private spare: number | undefined;
+
+  constructor(seed: number) {
+    this.next = mulberry32(seed >>> 0);
+  }
+
+  /** Derives an independent stream from a seed and a name (FNV-1a of the name mixed into the seed). */
+  static stream(seed: number, name: string): Rng {
+    let h = 0x811c9dc5 ^ (seed >>> 0);
+    for (let i = 0; i < name.length; i++) {
+      h ^= name.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    return new Rng(h >>> 0);
+  }
+
+  /** uniform in [0, 1) */
+  uniform(): number {
+    return this.next();
+  }
+
+  /** Exp with the given mean */
+  exponential(mean: number): number {
+    return -mean * Math.log(1 - this.next());
+  }
+
+  /** standard normal (Box–Muller, the second value kept for the next call) */
+  normal(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    let u = this.next();
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** lognormal with the given mean (not median) and log-space sigma */
+  lognormal(mean: number, sigma: number): number {
+    return lognormalFromNormal(mean, sigma, this.normal());
+  }
+}
+
+/** mean · exp(σz − σ²/2): a lognormal with the given mean from a standard normal z. */
+export function lognormalFromNormal(mean: number, sigma: number, z: number): number {
+  return mean * Math.exp(sigma * z - (sigma * sigma) / 2);
+}
