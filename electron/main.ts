@@ -2,7 +2,7 @@
  * The Electron main process: one window per project, every StudioApi method registered on IPC
  * (`studio:<method>`, sender checked, request validated by the service), events pushed on
  * `studio:event`. The StudioService — and with it the scheduler, the runtime controller and
- * the registry as they join it — runs here, in the main process.
+ * the registry — runs here, in the main process (runtime home: $EDGEAI_HOME, else ~/.edgeai).
  *
  * This file never imports 'electron' at type level (the package is optional and usually not
  * installed): it loads it at run time and types the narrow surface it uses below.
@@ -47,7 +47,7 @@ interface IpcMainInvokeEvent {
 interface ElectronMain {
   app: {
     whenReady(): Promise<void>;
-    on(event: 'window-all-closed' | 'activate', listener: () => void): void;
+    on(event: 'window-all-closed' | 'activate' | 'before-quit', listener: () => void): void;
     on(event: 'web-contents-created', listener: (e: unknown, contents: WebContents) => void): void;
     quit(): void;
     getVersion(): string;
@@ -126,6 +126,9 @@ export async function runMain(opts: MainOptions): Promise<void> {
     if (BrowserWindow.getAllWindows().length === 0) open();
   });
   app.on('window-all-closed', () => app.quit());
+  // the embedded runtime controller closes its state; the cluster's nodes keep running for the
+  // next start (or `edgeai cluster down`), as the README's "Running it on a local edge cluster" says
+  app.on('before-quit', () => void service.close());
 }
 
 // Entry point when bundled (scripts/start.mjs bundles this file to dist/electron/main.mjs).

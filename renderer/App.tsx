@@ -12,6 +12,8 @@ import { autoLayout } from './canvas/layout';
 import { Inspector } from './inspector/Inspector';
 import { Palette, type PaletteHandle, type PaletteItem } from './panels/Palette';
 import { Toasts, type ToastItem } from './panels/Toast';
+import { ArtifactsPanel, ClusterPanel, DeployPanel, RunsPanel, type DeployGate } from './panels/RuntimePanels';
+import { useRuntime, type FnDeployState } from './panels/runtime-state';
 
 // Monaco is large: the canvas becomes interactive first, the editor streams in after
 const CodeEditor = lazy(() => import('./editor/CodeEditor').then((m) => ({ default: m.CodeEditor })));
@@ -61,7 +63,9 @@ function Studio({ initialProject }: { initialProject?: string }) {
   const [reveal, setReveal] = useState<{ path: string; line: number; endLine?: number; nonce: number } | undefined>();
   const [toasts, setToasts] = useState<ToastItem[]>([]);
   const [busy, setBusy] = useState<string | undefined>();
-  const [bottomTab, setBottomTab] = useState<'code' | 'problems'>('code');
+  const [bottomTab, setBottomTab] = useState<'code' | 'problems' | 'deploy' | 'cluster' | 'runs' | 'artifacts'>('code');
+  const rt = useRuntime(snap?.workflow.name);
+  const [deployGate, setDeployGate] = useState<DeployGate | undefined>();
   const [liveDiagnostics, setLiveDiagnostics] = useState<Record<string, DiagnosticDto[]>>({});
   const [projectInput, setProjectInput] = useState(initialProject ?? '');
   const [undoState, setUndoState] = useState({ undo: 0, redo: 0, label: '' });
@@ -516,6 +520,67 @@ function Studio({ initialProject }: { initialProject?: string }) {
     window.setTimeout(() => rf.fitView({ padding: 0.12, duration: 250 }), 50);
   };
 
+  /** Deploy: unsaved changes first, then validation (errors block; warnings ask), then the cluster, then per-function progress. */
+  const startDeploy = async (opts: { acceptWarnings?: boolean; saveFirst?: boolean; ignoreUnsaved?: boolean } = {}) => {
+    const s0 = snapRef.current;
+    if (!s0 || rt.deploying) return;
+    setBottomTab('deploy');
+    const unsaved = Object.keys(buffersRef.current);
+    if (unsaved.length && !opts.saveFirst && !opts.ignoreUnsaved) {
+      setDeployGate({ unsaved, warnings: [], errors: [] });
+      return;
+    }
+    if (opts.saveFirst) for (const p of unsaved) await saveFile(p);
+    if (opts.saveFirst && Object.keys(buffersRef.current).length) {
+      setDeployGate({ unsaved: Object.keys(buffersRef.current), warnings: [], errors: [] });
+      return;
+    }
+    const s = snapRef.current!;
+    let check;
+    try {
+      check = await call('deploy.check', { project: s.dir });
+    } catch (e) {
+      fail('Could not validate the workflow', e);
+      return;
+    }
+    if (check.errors.length || (check.warnings.length && !opts.acceptWarnings)) {
+      setDeployGate({ unsaved: [], errors: check.errors, warnings: check.warnings });
+      return;
+    }
+    setDeployGate(undefined);
+    rt.setDeploying(true);
+    rt.setLastDeploy(undefined);
+    const t = Date.now();
+    rt.setDeploy(Object.fromEntries(check.functions.map((f) => [f, { status: 'queued', node: null, since: t } satisfies FnDeployState])));
+    const settle = (reason: string) =>
+      rt.setDeploy((d) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, v.status === 'ready' || v.status === 'failed' ? v : { ...v, status: 'failed', reason, since: Date.now() }])));
+    try {
+      const status = rt.status?.up ? rt.status : await rt.refresh();
+      if (!status?.up) {
+        const target = (s.workflow.target ?? {}) as { backend?: unknown; topology?: unknown };
+        const backend = target.backend === 'docker' ? 'docker' : 'process';
+        const topology = typeof target.topology === 'string' ? target.topology : 'local';
+        rt.setProgress(`starting the local cluster (${backend}, ${topology})`);
+        rt.setStatus(await call('cluster.up', { backend, topology }));
+      }
+      const r = await call('deploy', { project: s.dir, acceptWarnings: true });
+      rt.setLastDeploy(r);
+      rt.setDeploy((d) => ({ ...d, ...Object.fromEntries(r.functions.map((f) => [f.id, { status: f.status === 'ready' ? 'ready' : 'failed', node: f.node, ...(f.reason ? { reason: f.reason } : {}), since: d[f.id]?.since ?? Date.now() } satisfies FnDeployState])) }));
+      settle('not in the deploy result: the service did not report this function');
+      const failed = r.functions.filter((f) => f.status !== 'ready');
+      if (failed.length) toast({ kind: 'error', title: `Deploy revision ${r.revision}: ${failed.length} function${failed.length === 1 ? '' : 's'} failed`, error: { code: 'deploy-failed', message: failed.map((f) => `${f.id}: ${f.reason ?? 'failed'}`).join('\n'), hint: 'the Deploy panel shows each reason; fix it and deploy again' } });
+      else toast({ kind: 'success', title: `Deployed ${r.workflow} revision ${r.revision}: ${r.functions.length} functions ready` });
+    } catch (e) {
+      const err = errorOf(e);
+      settle(`the deploy stopped: ${err.message}`);
+      toast({ kind: 'error', title: 'Deploy failed', error: err });
+    } finally {
+      rt.setDeploying(false);
+      rt.setProgress(undefined);
+      void rt.refresh();
+    }
+  };
+
   // keyboard shortcuts that don't fire while typing
   const keys = useRef<(e: KeyboardEvent) => void>(() => undefined);
   keys.current = (e: KeyboardEvent) => {
@@ -632,8 +697,11 @@ function Studio({ initialProject }: { initialProject?: string }) {
             ⤢ Fit
           </button>
           <span className="toolbar-sep" />
-          <button className="button ghost" disabled title="Deploy and the cluster come with the runtime">
-            ▶ Deploy
+          <button className="button ghost" onClick={() => setBottomTab('cluster')} title="The local edge cluster" data-testid="cluster-button">
+            <span className={`dot dot-${rt.status?.up ? 'Ready' : 'Stopped'}`} /> Cluster
+          </button>
+          <button className="button primary" disabled={rt.deploying} onClick={() => void startDeploy()} title="Validate, then deploy every function to the local cluster" data-testid="deploy-button">
+            {rt.deploying ? 'Deploying…' : dirtyCount ? '▶ Deploy ●' : '▶ Deploy'}
           </button>
         </div>
       </header>
@@ -649,6 +717,7 @@ function Studio({ initialProject }: { initialProject?: string }) {
             graph={snap.graph}
             diagnostics={snap.diagnostics}
             positions={positions}
+            placements={rt.deploy}
             initialViewport={Object.keys(snap.layout.nodes).length ? snap.layout.viewport : undefined}
             selectedNodes={selection.nodes}
             selectedEdges={selection.edges}
@@ -675,6 +744,18 @@ function Studio({ initialProject }: { initialProject?: string }) {
               <button className={`bottom-tab${bottomTab === 'problems' ? ' active' : ''}`} onClick={() => setBottomTab('problems')} data-testid="problems-tab">
                 Problems <span className={`count ${errorCount ? 'error' : warnCount ? 'warn' : ''}`}>{problems.length}</span>
               </button>
+              <button className={`bottom-tab${bottomTab === 'deploy' ? ' active' : ''}`} onClick={() => setBottomTab('deploy')} data-testid="deploy-tab">
+                Deploy{rt.deploying ? <span className="dirty-dot"> ●</span> : null}
+              </button>
+              <button className={`bottom-tab${bottomTab === 'cluster' ? ' active' : ''}`} onClick={() => setBottomTab('cluster')} data-testid="cluster-tab">
+                Cluster
+              </button>
+              <button className={`bottom-tab${bottomTab === 'runs' ? ' active' : ''}`} onClick={() => setBottomTab('runs')} data-testid="runs-tab">
+                Runs
+              </button>
+              <button className={`bottom-tab${bottomTab === 'artifacts' ? ' active' : ''}`} onClick={() => setBottomTab('artifacts')} data-testid="artifacts-tab">
+                Artifacts
+              </button>
             </div>
             <div className="bottom-body" style={{ display: bottomTab === 'code' ? 'flex' : 'none' }}>
               <Suspense fallback={<div className="muted small pad">Loading the code editor…</div>}>
@@ -700,6 +781,24 @@ function Studio({ initialProject }: { initialProject?: string }) {
               />
               </Suspense>
             </div>
+            {bottomTab === 'deploy' && (
+              <DeployPanel
+                rt={rt}
+                workflow={snap.workflow.name}
+                functions={snap.functions.map((f) => f.id)}
+                gate={deployGate}
+                onDeploy={(o) => void startDeploy(o)}
+                onCancelGate={() => setDeployGate(undefined)}
+                onOpenProblem={(d) => {
+                  setBottomTab('code');
+                  setOpenPath(d.file);
+                  setReveal({ path: d.file, line: d.line, nonce: Date.now() });
+                }}
+              />
+            )}
+            {bottomTab === 'cluster' && <ClusterPanel rt={rt} project={snap.dir} functions={snap.functions.map((f) => f.id)} onError={fail} />}
+            {bottomTab === 'runs' && <RunsPanel rt={rt} workflow={snap.workflow.name} />}
+            {bottomTab === 'artifacts' && <ArtifactsPanel rt={rt} />}
             {bottomTab === 'problems' && (
               <div className="problems" data-testid="problems">
                 {!problems.length && <div className="muted small pad">No problems: the workflow inspects clean.</div>}
@@ -747,7 +846,9 @@ function Studio({ initialProject }: { initialProject?: string }) {
         <span>{dirtyCount ? `${dirtyCount} unsaved file${dirtyCount === 1 ? '' : 's'}` : 'all changes saved'}</span>
         <span className="spacer" />
         <span>{selection.nodes.length + selection.edges.length ? `${selection.nodes.length} node(s), ${selection.edges.length} edge(s) selected` : ''}</span>
-        <span className="muted" title="Deploy, cluster and invoke arrive with the runtime">runtime: not available yet</span>
+        <span data-testid="runtime-status">
+          {rt.status?.up ? `cluster ${rt.status.cluster}: ${rt.status.nodes.filter((n) => n.status === 'Ready').length}/${rt.status.nodes.length} nodes ready (${rt.status.backend})` : 'cluster stopped'}
+        </span>
       </footer>
       <Toasts items={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
     </div>

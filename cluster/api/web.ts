@@ -65,7 +65,9 @@ async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
     console.error(`error: the studio service failed to load: ${e.message}`);
     process.exit(1);
   });
-  return startStudioServer({ service, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+  const server = await startStudioServer({ service, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+  // closing the server also closes the embedded controller (the cluster's nodes keep running)
+  return { ...server, close: () => server.close().then(() => service.then((s) => s.close())) };
 }
 
 function parseArgs(argv: string[]): WebOptions {

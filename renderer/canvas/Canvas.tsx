@@ -29,6 +29,8 @@ export interface CanvasProps {
   graph: GraphDto;
   diagnostics: DiagnosticDto[];
   positions: Positions;
+  /** where each function runs once deployed, and its deploy state */
+  placements?: Record<string, { node: string | null; status: string }>;
   initialViewport?: Viewport;
   selectedNodes: string[];
   selectedEdges: string[];
@@ -56,7 +58,7 @@ const MINIMAP_COLORS: Record<string, string> = {
 };
 
 export function Canvas(props: CanvasProps) {
-  const { graph, positions, diagnostics } = props;
+  const { graph, positions, diagnostics, placements } = props;
   const errorsByFile = useMemo(() => {
     const m = new Map<string, number>();
     for (const d of diagnostics) if (d.severity === 'error') m.set(d.file, (m.get(d.file) ?? 0) + 1);
@@ -69,10 +71,10 @@ export function Canvas(props: CanvasProps) {
         id: n.id,
         type: n.kind,
         position: positions[n.id] ?? { x: 0, y: 0 },
-        data: { node: n, errors: n.detail.file ? (errorsByFile.get(n.detail.file) ?? 0) : 0 },
+        data: { node: n, errors: n.detail.file ? (errorsByFile.get(n.detail.file) ?? 0) : 0, ...(n.kind === 'function' && placements?.[n.label] ? { placement: placements[n.label] } : {}) },
         selected: props.selectedNodes.includes(n.id),
       })),
-    [graph, positions, errorsByFile, props.selectedNodes],
+    [graph, positions, errorsByFile, props.selectedNodes, placements],
   );
   const builtEdges = useMemo<Edge[]>(
     () =>

@@ -3,7 +3,7 @@ import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import type { GraphNodeDto } from '../../cluster/api/contract';
 
-export type StudioNodeData = { node: GraphNodeDto; errors: number };
+export type StudioNodeData = { node: GraphNodeDto; errors: number; placement?: { node: string | null; status: string } };
 export type StudioNode = Node<StudioNodeData>;
 
 function Badge({ kind, children, title }: { kind: string; children: React.ReactNode; title?: string }) {
@@ -43,6 +43,11 @@ export const FunctionNode = memo(function FunctionNode({ data, selected }: NodeP
         ))}
         {dangling ? <Badge kind="warn" title="an input whose selector matches nothing in this workflow">▲ {dangling} dangling</Badge> : null}
       </div>
+      {data.placement && (
+        <div className={`node-placement st-${data.placement.status}`} data-testid="node-placement" title="where this function runs on the local cluster">
+          ▸ {data.placement.node ?? 'not placed'} · {data.placement.status}
+        </div>
+      )}
       <Handle type="source" position={Position.Right} />
     </div>
   );
