@@ -116,6 +116,8 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     await expect(page.getByTestId('invoke-model').textContent()).resolves.toBe('mnist:model@1');
     await expect(page.getByTestId('invoke-latency').textContent()).resolves.toMatch(/\d+ ms|\d\.\d+ s/);
     await expect.poll(() => page.getByTestId('logs').textContent()).not.toMatch(/No logs yet/);
+    // the picture for the README: the inference node selected, its placement on the canvas
+    await page.locator('.react-flow__node[data-id="fn:inference"]').click();
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(RESULTS, 'studio-deploy.png') });
   }, 240_000);

@@ -363,7 +363,7 @@ function InvokeConsole({ rt, workflow, functions }: { rt: Runtime; workflow: str
         <select value={chosen} onChange={(e) => setFn(e.target.value)} data-testid="invoke-function" className="fn-select">
           {functions.map((f) => (
             <option key={f} value={f}>
-              {workflow}/{f}
+              {f}
               {rt.deploy[f]?.status === 'ready' ? '' : ' (not deployed)'}
             </option>
           ))}
