@@ -565,6 +565,13 @@ export class Controller extends EventEmitter {
     try {
       const put = await fetch(`http://127.0.0.1:${h.port}/bundles/${bundle.sha256}`, { method: 'PUT', body: bundle.code, signal: AbortSignal.timeout(60_000) });
       if (!put.ok) throw new Error(`node ${node} refused the bundle: ${await put.text()}`);
+      // the bundle travels from the registry node like an image pull, unless the node has it
+      if (!((await put.json()) as { had?: boolean }).had) {
+        const from = topology.registry.at[0] ?? node;
+        const plan = this.links!.plan(from, node, bundle.bytes);
+        await sleep(plan.delayMs * this.timeScale);
+        for (const l of plan.links) this.state.countLink(l, bundle.bytes);
+      }
       step('shipped');
       // a cold start that dies while loading (a worker killed under memory pressure) gets one more try
       let body: { ok: boolean; coldStartMs?: number; error?: { code?: string; message: string } } = { ok: false };

@@ -70,6 +70,8 @@ export function defineRuntimeSuite(kind: BackendKind, skip: string | false): voi
 
     it('deploys samples/mnist where the scheduler says, with a revision', async () => {
       const d = await c.deploy(MNIST);
+      // each bundle travelled from the registry node (laptop): the one for cloud-1 over the uplink
+      expect(c.status().links.find((l) => l.link === 'local→internet')?.bytes).toBeGreaterThan(0);
       expect(d.revision).toBe(1);
       expect(d.functions.filter((f) => f.status !== 'ready')).toEqual([]);
       expect(d.functions.map((f) => f.id).sort()).toEqual(['inference', 'refine', 'train', 'trainFair']);
@@ -80,6 +82,7 @@ export function defineRuntimeSuite(kind: BackendKind, skip: string | false): voi
     }, 120_000);
 
     it('trains on its node and publishes mnist:model with its holdout accuracy', async () => {
+      const linksBefore = Object.fromEntries(c.status().links.map((l) => [l.link, l.bytes]));
       const r = await c.invoke('mnist', 'train');
       expect(r.node).toBe('cloud-1');
       expect(r.produced).toEqual(['mnist:model@1']);
@@ -89,10 +92,11 @@ export function defineRuntimeSuite(kind: BackendKind, skip: string | false): voi
       expect(model.locations.map((l) => l.node)).toEqual(['cloud-1']);
       expect(model.lineage).toMatchObject({ run: r.run, inputs: [{ urn: 'mnist:data', version: 1 }] });
       // mnist:data crossed laptop → local → internet → cloud → cloud-1, counted per link
-      const links = Object.fromEntries(c.status().links.map((l) => [l.link, l.bytes]));
+      const links = Object.fromEntries(c.status().links.map((l) => [l.link, l.bytes - (linksBefore[l.link] ?? 0)]));
       const data = c.registry.artifact('mnist:data', 1)!;
       expect(links['local→internet']).toBe(data.size);
       expect(links['internet→cloud']).toBe(data.size);
+      expect(links['cloud→internet'] ?? 0).toBe(0);
     }, 120_000);
 
     it('answers inference for real digits with the model it resolved by selector', async () => {

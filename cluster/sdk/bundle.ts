@@ -45,6 +45,7 @@ export async function bundleFunction(entry: string): Promise<FunctionBundle> {
       alias: { 'edge-ai-studio/sdk': SDK_ENTRY },
       logLevel: 'silent',
       sourcemap: 'inline',
+      sourcesContent: false,
       legalComments: 'none',
     });
     const out = result.outputFiles[0];

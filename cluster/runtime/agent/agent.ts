@@ -301,8 +301,9 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const bytes = await readBody(req);
     if (sha256Hex(bytes) !== parts[1]) return json(res, 400, fail('hash-mismatch', 'the bundle bytes do not match their sha256'));
     const p = bundlePath(parts[1]);
-    if (!existsSync(p)) writeFileSync(p, bytes);
-    return json(res, 200, { ok: true, size: bytes.length });
+    const had = existsSync(p);
+    if (!had) writeFileSync(p, bytes);
+    return json(res, 200, { ok: true, size: bytes.length, had });
   }
   if (req.method === 'POST' && url.pathname === '/warm') {
     const parsed = WarmBodySchema.safeParse(JSON.parse((await readBody(req)).toString('utf8')));
