@@ -11,3 +11,4 @@ export * from './network';
 export * from './workflow';
 export * from './faas-sim';
 export * from './sim';
+export * from './format';

@@ -200,8 +200,9 @@ interface Replica {
   active: number;
   lastUsed: number;
   createdAt: number;
-  /** the next invocation it takes is the cold start */
+  /** the next invocation it takes is the cold start (if it waited for the worker to start) */
   coldNext: boolean;
+  warmAt: number;
 }
 
 interface Invocation {
@@ -429,7 +430,7 @@ class Simulation {
       return undefined;
     }
     const node = this.snap.nodeIndex(r.node);
-    const rep: Replica = { id: this.nextReplica++, fn: fs, node, state: 'pulling', active: 0, lastUsed: this.engine.now, createdAt: this.engine.now, coldNext: false };
+    const rep: Replica = { id: this.nextReplica++, fn: fs, node, state: 'pulling', active: 0, lastUsed: this.engine.now, createdAt: this.engine.now, coldNext: false, warmAt: NaN };
     fs.replicas.push(rep);
     fs.replicasStarted++;
     this.hosted[node] = 1;
@@ -585,6 +586,7 @@ class Simulation {
       if (!r.fn.replicas.includes(r)) return;
       r.state = 'warm';
       r.coldNext = true;
+      r.warmAt = this.engine.now;
       r.lastUsed = this.engine.now;
       this.dispatch(r.fn);
     });
@@ -595,9 +597,12 @@ class Simulation {
     inv.replica = r;
     inv.wait = this.engine.now - inv.arrival;
     if (r.coldNext) {
-      inv.cold = true;
+      // a cold start: the invocation waited for this worker to start
       r.coldNext = false;
-      inv.fn.coldStarts++;
+      if (inv.arrival < r.warmAt) {
+        inv.cold = true;
+        inv.fn.coldStarts++;
+      }
     }
     this.transferInputs(inv);
   }
