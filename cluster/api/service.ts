@@ -173,6 +173,8 @@ export class StudioService {
       clusterDir?: string;
       /** the embedded runtime controller: home (default $EDGEAI_HOME, else ~/.edgeai) and cluster name (default $EDGEAI_CLUSTER, else 'local') */
       runtime?: { home?: string; cluster?: string };
+      /** runs before the runtime's modules load (the bundled web server registers tsx here: the runtime loads from its sources) */
+      beforeRuntime?: () => Promise<void>;
     } = {},
   ) {
     this.handlers = {
@@ -429,7 +431,8 @@ export class StudioService {
   private runtime(): Promise<Controller> {
     if (!this.controller) {
       const opts = this.options.runtime ?? {};
-      this.controller = import('../runtime/controller')
+      this.controller = (this.options.beforeRuntime ? this.options.beforeRuntime() : Promise.resolve())
+        .then(() => import('../runtime/controller'))
         .then((m) => m.Controller.open({ ...(opts.home ?? process.env.EDGEAI_HOME ? { home: opts.home ?? process.env.EDGEAI_HOME } : {}), cluster: opts.cluster ?? process.env.EDGEAI_CLUSTER ?? 'local' }))
         .then((c) => {
           c.on('event', (e: ClusterEvent) => this.forward(e));

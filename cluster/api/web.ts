@@ -2,15 +2,72 @@
  * `npm run web [-- <project>] [--port N] [--rebuild]`: the studio in browser mode. Builds the
  * renderer when it is missing or older than its sources, starts the StudioApi over a WebSocket
  * on 127.0.0.1 with a per-start token, and prints the URL to open.
+ *
+ * Start-up speed: `npm run web` starts under tsx, whose module hooks make loading the service
+ * (TypeScript's parser, zod, the project code) ~1.6× slower. So the entry bundles this server
+ * ahead of time with esbuild (dist/web/web.mjs, rebuilt when a cluster/ source is newer) and runs
+ * that bundle in a plain `node` child. The runtime (controller, node agents) is left out of the
+ * bundle: it finds its agent sources on disk, so the child registers tsx when the runtime is
+ * first used and loads it from cluster/runtime. EDGEAI_WEB_BUNDLE=0 runs everything in-process.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { StudioService } from './service';
-import { startStudioServer, type StudioServer } from './ws-server';
+import type { StudioServer } from './ws-server';
 
+// cluster/api/web.ts and dist/web/web.mjs both sit two levels below the root
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_OUT = join(ROOT, 'dist', 'renderer');
+export const WEB_BUNDLE = join(ROOT, 'dist', 'web', 'web.mjs');
+const BUNDLED = import.meta.url.endsWith('.mjs');
+const CLUSTER_DIR = join(ROOT, 'cluster');
+
+/** Service options that differ when running from the bundle. */
+function serviceOptions(project: string | undefined) {
+  return {
+    transport: 'websocket' as const,
+    clusterDir: CLUSTER_DIR,
+    ...(project ? { initialProject: project } : {}),
+    ...(BUNDLED ? { beforeRuntime: async () => void (await import('tsx/esm/api')).register() } : {}),
+  };
+}
+
+/** True when dist/web/web.mjs is missing or older than a source under cluster/. */
+export function webBundleStale(out = WEB_BUNDLE): boolean {
+  if (!existsSync(out)) return true;
+  return newestMtime(CLUSTER_DIR) > statSync(out).mtimeMs;
+}
+
+/** Bundles this server (and the service, without the runtime) into one ES module for plain node. */
+export async function bundleWebServer(out = WEB_BUNDLE): Promise<void> {
+  const esbuild = await import('esbuild');
+  const runtimeDir = join(CLUSTER_DIR, 'runtime');
+  await esbuild.build({
+    entryPoints: [join(CLUSTER_DIR, 'api', 'web.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'runtime-from-sources',
+        setup(b) {
+          // the runtime stays on disk (its agent build reads its own sources): an absolute import, loaded through tsx
+          b.onResolve({ filter: /\/runtime\// }, (args) => {
+            const abs = resolve(args.resolveDir, args.path);
+            if (!abs.startsWith(runtimeDir)) return undefined;
+            return { path: pathToFileURL(abs.endsWith('.ts') ? abs : `${abs}.ts`).href, external: true };
+          });
+        },
+      },
+    ],
+  });
+}
 
 function newestMtime(path: string): number {
   const st = statSync(path);
@@ -51,7 +108,8 @@ export async function startWeb(opts: WebOptions = {}): Promise<StudioServer & { 
   const log = opts.log ?? ((s: string) => console.log(s));
   if (opts.rebuild || rendererStale()) await buildRenderer(RENDERER_OUT, log);
   // the platform code (TypeScript's parser, zod schemas) loads while the browser loads the page
-  const service = import('./service').then((m) => new m.StudioService({ transport: 'websocket', ...(opts.project ? { initialProject: opts.project } : {}) }));
+  const service = import('./service').then((m) => new m.StudioService(serviceOptions(opts.project)));
+  const { startStudioServer } = await import('./ws-server');
   const server = await startStudioServer({ service, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
   return { ...server, service: await service };
 }
@@ -60,11 +118,12 @@ export async function startWeb(opts: WebOptions = {}): Promise<StudioServer & { 
 async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
   const log = opts.log ?? ((s: string) => console.log(s));
   if (opts.rebuild || rendererStale()) await buildRenderer(RENDERER_OUT, log);
-  const service = import('./service').then((m) => new m.StudioService({ transport: 'websocket', ...(opts.project ? { initialProject: opts.project } : {}) }));
+  const service = import('./service').then((m) => new m.StudioService(serviceOptions(opts.project)));
   service.catch((e: Error) => {
     console.error(`error: the studio service failed to load: ${e.message}`);
     process.exit(1);
   });
+  const { startStudioServer } = await import('./ws-server');
   const server = await startStudioServer({ service, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
   // closing the server also closes the embedded controller (the cluster's nodes keep running)
   return { ...server, close: () => server.close().then(() => service.then((s) => s.close())) };
@@ -88,7 +147,25 @@ function parseArgs(argv: string[]): WebOptions {
   return out;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** Runs the bundled server in a plain node child (no tsx hooks); resolves with its exit code. */
+async function runBundled(argv: string[]): Promise<number> {
+  if (webBundleStale()) await bundleWebServer();
+  const child = spawn(process.execPath, [WEB_BUNDLE, ...argv], { stdio: 'inherit', env: { ...process.env, EDGEAI_WEB_CHILD: '1' } });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  return new Promise((ok) => child.on('exit', (code, signal) => ok(code ?? (signal ? 0 : 1))));
+}
+
+const isEntry = process.argv[1] && (resolve(process.argv[1]) === fileURLToPath(import.meta.url));
+if (isEntry && !BUNDLED && process.env.EDGEAI_WEB_BUNDLE !== '0' && !process.argv.includes('--help') && !process.argv.includes('-h')) {
+  let code: number;
+  try {
+    code = await runBundled(process.argv.slice(2));
+  } catch (e) {
+    console.error(`error: could not bundle the web server (${(e as Error).message}); set EDGEAI_WEB_BUNDLE=0 to run it from sources`);
+    code = 1;
+  }
+  process.exit(code);
+} else if (isEntry) {
   try {
     const opts = parseArgs(process.argv.slice(2));
     const project = opts.project ?? (process.env.INIT_CWD && existsSync(join(process.env.INIT_CWD, 'workflow.json')) ? process.env.INIT_CWD : join(ROOT, 'samples', 'mnist'));
