@@ -7,12 +7,9 @@
  * networks). Data sources live on their `node`, or else on the topology's registry node (the
  * studio's store; in the `local` topology, the laptop).
  */
-import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadProject, type Project } from '../../../project/index';
 import { StudioError } from '../../../spec/errors';
-import type { FunctionSpec } from '../../../spec/function';
-import { matchSelector } from '../../../spec/selector';
 import { parseTopology, resolveTopologyArg, ScenarioError, TopologyError, type Topology } from '../../../topology/index';
 import {
   buildSnapshot,
@@ -25,11 +22,9 @@ import {
   type ScheduleResult,
 } from '../../../scheduler/index';
 import { parseCommandArgs, UserError, type Command } from '../command';
+import { consumesArtifact, dataSourceBytes, placementOrder, registryNode } from '../../../simulator/workflow';
 
 const usage = 'schedule <project> [--topology <file|scenario>] [--profile edge-ai|skippy|kube-default] [--explain] [--json]';
-
-/** bytes of one MNIST row (784 pixels + label) */
-const MNIST_ROW_BYTES = 785;
 
 export interface ScheduleReport {
   project: string;
@@ -50,48 +45,21 @@ interface Artifact {
   locations: string[];
 }
 
-function sourceSize(project: Project, ds: Project['workflow']['dataSources'][number]): number {
-  if (ds.source.kind === 'file') {
-    try {
-      return statSync(join(project.dir, ds.source.path)).size;
-    } catch {
-      return 0;
-    }
-  }
-  return (ds.source.count ?? 0) * MNIST_ROW_BYTES;
-}
-
-function consumes(f: FunctionSpec, a: Artifact): boolean {
-  return f.consumes.some((c) => c.kind === a.kind && matchSelector(c.selector, { kind: a.kind, urn: a.urn, ...(a.type ? { type: a.type } : {}), ...(a.tags ? { tags: a.tags } : {}) }, { candidateIsPattern: true, metricsUnknownPass: true }).ok);
-}
-
-/** Producers before consumers (Kahn's algorithm; source order among equals; cycles broken in source order). */
-function placementOrder(fns: FunctionSpec[]): FunctionSpec[] {
-  const feeds = (p: FunctionSpec, c: FunctionSpec) => p !== c && p.produces.some((o) => consumes(c, { urn: o.urn, kind: o.kind, ...(o.type ? { type: o.type } : {}), ...(o.tags ? { tags: o.tags } : {}), size: 0, locations: [] }));
-  const left = [...fns];
-  const out: FunctionSpec[] = [];
-  while (left.length) {
-    const i = left.findIndex((c) => !left.some((p) => feeds(p, c)));
-    out.push(...left.splice(i >= 0 ? i : 0, 1));
-  }
-  return out;
-}
-
 export function scheduleProject(project: Project, topology: Topology, profileName: string, explain: boolean): ScheduleReport {
   const profile = profileByName(profileName);
   const snap = buildSnapshot(topology);
-  const registryNode = topology.registry.at.find((a) => topology.nodes.some((n) => n.name === a));
+  const registry = registryNode(topology);
   const artifacts: Artifact[] = project.workflow.dataSources.map((ds) => ({
     urn: ds.urn,
     kind: 'data',
     ...(ds.type ? { type: ds.type } : {}),
     tags: ds.tags,
-    size: sourceSize(project, ds),
-    locations: ds.node ? [ds.node] : registryNode ? [registryNode] : [],
+    size: dataSourceBytes(project.dir, ds),
+    locations: ds.node ? [ds.node] : registry ? [registry] : [],
   }));
   const report: ScheduleReport = { project: project.workflow.name, topology: topology.name, profile: profile.name, placements: [], explanations: {}, infeasible: {}, warnings: [] };
   for (const f of placementOrder(project.functions)) {
-    const inputs: DataItem[] = artifacts.filter((a) => consumes(f, a)).map((a) => ({ urn: a.urn, size: a.size, locations: a.locations }));
+    const inputs: DataItem[] = artifacts.filter((a) => consumesArtifact(f, a)).map((a) => ({ urn: a.urn, size: a.size, locations: a.locations }));
     const req = requirementsFromSpec(f, { inputs, bundlePrefix: project.workflow.name });
     const r: ScheduleResult = schedule(snap, profile, req, { explain });
     report.placements.push({ function: f.id, node: r.node, score: r.score });
