@@ -38,6 +38,12 @@ function isTyping(el: EventTarget | null): boolean {
   return !!e?.closest?.('input, textarea, select, [contenteditable="true"], .monaco-editor');
 }
 
+/** A layout.json with positions but the default viewport (a shipped sample) fits the view instead. */
+function hasSavedViewport(layout: ProjectSnapshot['layout']): boolean {
+  const v = layout.viewport;
+  return Object.keys(layout.nodes).length > 0 && !(v.x === 0 && v.y === 0 && v.zoom === 1);
+}
+
 function lineOf(text: string, offset: number): number {
   let n = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
@@ -718,7 +724,7 @@ function Studio({ initialProject }: { initialProject?: string }) {
             diagnostics={snap.diagnostics}
             positions={positions}
             placements={rt.deploy}
-            initialViewport={Object.keys(snap.layout.nodes).length ? snap.layout.viewport : undefined}
+            initialViewport={hasSavedViewport(snap.layout) ? snap.layout.viewport : undefined}
             selectedNodes={selection.nodes}
             selectedEdges={selection.edges}
             onSelectionChange={(nodes, edges) => setSelection({ nodes, edges })}

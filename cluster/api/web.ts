@@ -10,7 +10,7 @@
  * bundle: it finds its agent sources on disk, so the child registers tsx when the runtime is
  * first used and loads it from cluster/runtime. EDGEAI_WEB_BUNDLE=0 runs everything in-process.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -43,10 +43,16 @@ export function webBundleStale(out = WEB_BUNDLE): boolean {
 /** Bundles this server (and the service, without the runtime) into one ES module for plain node. */
 export async function bundleWebServer(out = WEB_BUNDLE): Promise<void> {
   const esbuild = await import('esbuild');
+  rmSync(dirname(out), { recursive: true, force: true });
   const runtimeDir = join(CLUSTER_DIR, 'runtime');
   await esbuild.build({
     entryPoints: [join(CLUSTER_DIR, 'api', 'web.ts')],
-    outfile: out,
+    // chunks: the server listens (and prints its URL) before the service's chunk loads TypeScript and zod
+    outdir: dirname(out),
+    entryNames: '[name]',
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',

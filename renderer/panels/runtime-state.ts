@@ -69,8 +69,20 @@ export function useRuntime(workflow: string | undefined) {
     refreshTimer.current = window.setTimeout(() => void refresh(), 250);
   }, [refresh]);
 
+  // the first status loads the runtime in the service: only once the canvas is up and idle
+  const opened = !!workflow;
   useEffect(() => {
-    void refresh();
+    if (!opened) return;
+    const w = window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number; cancelIdleCallback?: (h: number) => void };
+    if (w.requestIdleCallback) {
+      const h = w.requestIdleCallback(() => void refresh(), { timeout: 3000 });
+      return () => w.cancelIdleCallback?.(h);
+    }
+    const t = window.setTimeout(() => void refresh(), 500);
+    return () => window.clearTimeout(t);
+  }, [opened, refresh]);
+
+  useEffect(() => {
     const offs = [
       studio().on('cluster.progress', (p) => setProgress(p.message)),
       studio().on('cluster.node', () => refreshSoon()),
