@@ -105,10 +105,11 @@ async function timeToInteractive(browser: Browser, project: string): Promise<{ t
 }
 
 /** Frame times while the viewport moves every animation frame, from (x, y) at `zoom`. */
-async function panFrames(page: Page, from: { x: number; y: number }, zoom: number, ms: number): Promise<number[]> {
+async function panFrames(page: Page, from: { x: number; y: number }, zoom: number, ms: number): Promise<number[] & { script?: number[] }> {
   return page.evaluate(`new Promise((done) => {
     const flow = window.__studio.flow;
     const frames = [];
+    const script = [];
     let x = ${from.x};
     let y = ${from.y};
     flow.setViewport({ x, y, zoom: ${zoom} });
@@ -119,17 +120,23 @@ async function panFrames(page: Page, from: { x: number; y: number }, zoom: numbe
       last = t;
       x -= 6;
       y -= 10;
+      // the renderer's own work per frame (React and xyflow update synchronously), apart from the
+      // browser's style, layout and paint: less noisy than frame times on a busy machine
+      const s0 = performance.now();
       flow.setViewport({ x, y, zoom: ${zoom} });
+      // React flushes the store update in a microtask queued by setViewport; ours runs after it
+      queueMicrotask(() => queueMicrotask(() => script.push(performance.now() - s0)));
       if (t - start < ${ms}) requestAnimationFrame(tick);
-      else done(frames.slice(3));
+      else { const f = frames.slice(3); f.script = script.slice(3); done({ f, script: script.slice(3) }); }
     };
     requestAnimationFrame(tick);
-  })`);
+  })`).then((r) => Object.assign((r as { f: number[] }).f, { script: (r as { script: number[] }).script }));
 }
 
 export async function main(args: string[]): Promise<void> {
   const runs = Number(args[args.indexOf('--runs') + 1]) || 3;
   const functions = Number(args[args.indexOf('--functions') + 1]) || 500;
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined; // 'tti' or 'pan'
   if (!existsSync(CHROMIUM)) {
     console.log(`studio bench needs Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH); nothing measured`);
     return;
@@ -157,16 +164,17 @@ export async function main(args: string[]): Promise<void> {
     cpSync(join(ROOT, 'samples', 'mnist'), mnist, { recursive: true });
     const totals: number[] = [];
     let marks: Record<string, number> = {};
-    for (let i = 0; i < runs; i++) {
+    for (let i = 0; i < (only === 'pan' ? 0 : runs); i++) {
       const r = await timeToInteractive(browser, mnist);
       totals.push(r.total);
       marks = r.marks;
     }
     const tti = median(totals);
-    console.log(`time to interactive (npm run web → canvas with samples/mnist), median of ${runs}: ${(tti / 1000).toFixed(2)} s  [runs: ${totals.map((t) => (t / 1000).toFixed(2)).join(', ')} s]  goal < 2 s: ${tti < 2000 ? 'met' : 'NOT met'}`);
-    console.log(`  last run, ms since start (url) / since page start (marks): ${Object.entries(marks).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (totals.length) console.log(`time to interactive (npm run web → canvas with samples/mnist), median of ${runs}: ${(tti / 1000).toFixed(2)} s  [runs: ${totals.map((t) => (t / 1000).toFixed(2)).join(', ')} s]  goal < 2 s: ${tti < 2000 ? 'met' : 'NOT met'}`);
+    if (totals.length) console.log(`  last run, ms since start (url) / since page start (marks): ${Object.entries(marks).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 
     // 2. pan a workflow of N functions
+    if (only === 'tti') return;
     const big = join(work, 'big');
     generateProject(big, functions);
     const { child, url } = await startWeb(big);
@@ -177,6 +185,9 @@ export async function main(args: string[]): Promise<void> {
       await page.locator('.react-flow__node[data-id="fn:f0"]').waitFor({ timeout: 120_000 });
       const openMs = performance.now() - t;
       const count = await page.evaluate(() => document.querySelectorAll('.react-flow__node').length);
+      // steady state: the code editor (Monaco) and its workers have loaded
+      await page.locator('.monaco-editor').first().waitFor({ timeout: 120_000 }).catch(() => undefined);
+      await page.waitForTimeout(1000);
       console.log(`generated workflow: ${functions} functions; opened and drawn in ${(openMs / 1000).toFixed(2)} s (${count} nodes in the DOM at zoom 1, the rest culled)`);
       // start where the tree is widest (its deepest layers), so the screen is full of nodes
       const deep = 320 + 7 * 620;
@@ -184,11 +195,18 @@ export async function main(args: string[]): Promise<void> {
         const from = { x: -deep * zoom + 200, y: -200 * zoom };
         await panFrames(page, from, zoom, 800); // warm up
         const visible = await page.evaluate(() => document.querySelectorAll('.react-flow__node').length);
-        const frames = await panFrames(page, from, zoom, 3000);
-        const mean = frames.reduce((a, b) => a + b, 0) / frames.length;
-        const fps = 1000 / mean;
+        // three 3 s pans; the median one is reported (the machine's other work makes single runs noisy)
+        const reps: Array<{ frames: number[]; fps: number; script: number }> = [];
+        for (let r = 0; r < 3; r++) {
+          const frames = await panFrames(page, from, zoom, 3000);
+          reps.push({ frames, fps: 1000 / (frames.reduce((a, b) => a + b, 0) / frames.length), script: median(frames.script ?? []) });
+        }
+        reps.sort((a, b) => a.fps - b.fps);
+        const { frames, fps } = reps[1];
+        const scriptMs = median(reps.map((x) => x.script));
+        const mean = 1000 / fps;
         console.log(
-          `pan at ${label} (~${visible} nodes on screen): ${frames.length} frames, mean ${mean.toFixed(1)} ms (${fps.toFixed(1)} fps), median ${median(frames).toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms  goal >= 50 fps: ${fps >= 50 ? 'met' : 'NOT met'}`,
+          `pan at ${label} (~${visible} nodes on screen): median of 3 pans ${fps.toFixed(1)} fps [${reps.map((x) => x.fps.toFixed(1)).join(', ')}]; its frames: mean ${mean.toFixed(1)} ms, median ${median(frames).toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms; renderer script per frame (median) ${scriptMs.toFixed(2)} ms  goal >= 50 fps: ${fps >= 50 ? 'met' : 'NOT met'}`,
         );
       }
       await page.close();

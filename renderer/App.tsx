@@ -71,6 +71,26 @@ function Studio({ initialProject }: { initialProject?: string }) {
   const [busy, setBusy] = useState<string | undefined>();
   const [bottomTab, setBottomTab] = useState<'code' | 'problems' | 'deploy' | 'cluster' | 'runs' | 'artifacts'>('code');
   const rt = useRuntime(snap?.workflow.name);
+  // Monaco (several MB) mounts once the canvas has painted and the page is idle, so it never
+  // delays the first interactive frame; its typings follow it
+  const [editorWanted, setEditorWanted] = useState(false);
+  useEffect(() => {
+    if (!snap || editorWanted) return;
+    const w = window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number; cancelIdleCallback?: (h: number) => void };
+    const go = () => setEditorWanted(true);
+    if (w.requestIdleCallback) {
+      const h = w.requestIdleCallback(go, { timeout: 1500 });
+      return () => w.cancelIdleCallback?.(h);
+    }
+    const t = window.setTimeout(go, 200);
+    return () => window.clearTimeout(t);
+  }, [snap, editorWanted]);
+  useEffect(() => {
+    if (!editorWanted) return;
+    call('sdk.typings', {})
+      .then((t) => import('./editor/monaco').then((m) => m.installTypings(t.files)))
+      .catch(() => undefined);
+  }, [editorWanted]);
   const [deployGate, setDeployGate] = useState<DeployGate | undefined>();
   const [liveDiagnostics, setLiveDiagnostics] = useState<Record<string, DiagnosticDto[]>>({});
   const [projectInput, setProjectInput] = useState(initialProject ?? '');
@@ -155,13 +175,7 @@ function Studio({ initialProject }: { initialProject?: string }) {
   );
 
   useEffect(() => {
-    // the editor's typings load after the canvas, so they never delay the first interactive frame
-    const typings = () =>
-      call('sdk.typings', {})
-        .then((t) => import('./editor/monaco').then((m) => m.installTypings(t.files)))
-        .catch(() => undefined);
-    if (initialProject) void openProject(initialProject).then(typings);
-    else void typings();
+    if (initialProject) void openProject(initialProject);
     const offChanged = studio().on('project.changed', (e) => {
       const me = (studio() as { clientId?: string }).clientId;
       if (!snapRef.current || e.project !== snapRef.current.dir || (me && e.origin === me)) return;
@@ -765,7 +779,7 @@ function Studio({ initialProject }: { initialProject?: string }) {
             </div>
             <div className="bottom-body" style={{ display: bottomTab === 'code' ? 'flex' : 'none' }}>
               <Suspense fallback={<div className="muted small pad">Loading the code editor…</div>}>
-              <CodeEditor
+              {!editorWanted ? <div className="muted small pad">Loading the code editor…</div> : <CodeEditor
                 files={editorFiles}
                 openPath={openPath}
                 buffers={buffers}
@@ -784,7 +798,7 @@ function Studio({ initialProject }: { initialProject?: string }) {
                 }
                 onSave={(p) => void saveFile(p)}
                 onDiagnostics={(p, ds) => setLiveDiagnostics((m) => ({ ...m, [p]: ds }))}
-              />
+              />}
               </Suspense>
             </div>
             {bottomTab === 'deploy' && (

@@ -4,11 +4,10 @@ import './styles.css';
 import { App } from './App';
 import { setClient } from './api';
 import { connectWebSocketClient } from './studio-client';
-import { preloadLayout } from './canvas/layout';
 
 async function boot() {
   performance.mark('studio:boot');
-  void preloadLayout();
+  // elkjs loads on first use only: a project with layout.json never needs it to open
   const root = createRoot(document.getElementById('root')!);
   try {
     // Electron: the preload exposed window.studio; browser mode: connect over the WebSocket

@@ -3,10 +3,11 @@
  * position). Drawing an edge asks the service to rewrite the consumer's selector; the service
  * answers with the edit or the reason it refused.
  */
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   Background,
   BackgroundVariant,
+  ControlButton,
   Controls,
   MarkerType,
   MiniMap,
@@ -57,8 +58,13 @@ const MINIMAP_COLORS: Record<string, string> = {
   gate: '#c768d8',
 };
 
+/** Above this many nodes the minimap starts hidden: repainting it costs about as much per frame as the canvas (bench/studio.ts). */
+const MINIMAP_MAX_NODES = 300;
+
 export function Canvas(props: CanvasProps) {
   const { graph, positions, diagnostics, placements } = props;
+  const [minimapChoice, setMinimapChoice] = useState<boolean | undefined>();
+  const showMinimap = minimapChoice ?? graph.nodes.length <= MINIMAP_MAX_NODES;
   const errorsByFile = useMemo(() => {
     const m = new Map<string, number>();
     for (const d of diagnostics) if (d.severity === 'error') m.set(d.file, (m.get(d.file) ?? 0) + 1);
@@ -158,8 +164,12 @@ export function Canvas(props: CanvasProps) {
         proOptions={{ hideAttribution: true }}
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1} color="#2a3342" />
-        <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#888'} maskColor="rgba(12,16,22,0.7)" style={{ background: '#141a23', width: 170, height: 110 }} />
-        <Controls showInteractive={false} />
+        {showMinimap && <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#888'} maskColor="rgba(12,16,22,0.7)" style={{ background: '#141a23', width: 170, height: 110 }} />}
+        <Controls showInteractive={false}>
+          <ControlButton onClick={() => setMinimapChoice(!showMinimap)} title={showMinimap ? 'Hide the minimap' : `Show the minimap${graph.nodes.length > MINIMAP_MAX_NODES ? ' (off by default above 300 nodes: it slows panning)' : ''}`} aria-label="toggle minimap" data-testid="toggle-minimap">
+            ▦
+          </ControlButton>
+        </Controls>
       </ReactFlow>
     </div>
   );
