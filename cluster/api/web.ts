@@ -124,15 +124,20 @@ export async function startWeb(opts: WebOptions = {}): Promise<StudioServer & { 
 async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
   const log = opts.log ?? ((s: string) => console.log(s));
   if (opts.rebuild || rendererStale()) await buildRenderer(RENDERER_OUT, log);
-  const service = import('./service').then((m) => new m.StudioService(serviceOptions(opts.project)));
-  service.catch((e: Error) => {
-    console.error(`error: the studio service failed to load: ${e.message}`);
-    process.exit(1);
-  });
+  // loaded once the page's script is served (see StudioServerOptions.service)
+  let service: Promise<import('./service').StudioService> | undefined;
+  const load = () => {
+    service ??= import('./service').then((m) => new m.StudioService(serviceOptions(opts.project)));
+    service.catch((e: Error) => {
+      console.error(`error: the studio service failed to load: ${e.message}`);
+      process.exit(1);
+    });
+    return service;
+  };
   const { startStudioServer } = await import('./ws-server');
-  const server = await startStudioServer({ service, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+  const server = await startStudioServer({ service: load, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
   // closing the server also closes the embedded controller (the cluster's nodes keep running)
-  return { ...server, close: () => server.close().then(() => service.then((s) => s.close())) };
+  return { ...server, close: () => server.close().then(() => service?.then((s) => s.close())) };
 }
 
 function parseArgs(argv: string[]): WebOptions {

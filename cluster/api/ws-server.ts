@@ -10,7 +10,8 @@ import { extname, join, resolve, sep } from 'node:path';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { EVENT_NAMES, WsRequestSchema, type WsFrame } from './contract';
+// the contract (zod and the spec's schemas) loads with the service, not before the server listens
+import type { WsFrame } from './contract';
 import { contentSecurityPolicy } from './csp';
 import type { StudioService } from './service';
 
@@ -31,8 +32,15 @@ const MIME: Record<string, string> = {
 };
 
 export interface StudioServerOptions {
-  /** the service, or a promise of it: the page can load while the platform code still loads */
-  service: StudioService | Promise<StudioService>;
+  /**
+   * the service, a promise of it, or a loader: the page can load while the platform code still
+   * loads. A loader is called once the page's script has been served (or a socket connects, or
+   * after `lazyServiceMs`), so loading TypeScript and zod — which blocks this process's event
+   * loop for about a second — never delays serving the page itself.
+   */
+  service: StudioService | Promise<StudioService> | (() => Promise<StudioService>);
+  /** start a lazy service loader at the latest this long after listening (default 1500 ms) */
+  lazyServiceMs?: number;
   /** the built renderer (index.html and assets) */
   rendererDir: string;
   /** 0 picks a free port */
@@ -62,6 +70,11 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   }
   let port = 0;
 
+  let servicePromise: Promise<StudioService> | undefined = typeof opts.service === 'function' ? undefined : Promise.resolve(opts.service);
+  const loader = typeof opts.service === 'function' ? opts.service : undefined;
+  const ready = (): Promise<StudioService> => (servicePromise ??= loader!());
+  let lazyTimer: NodeJS.Timeout | undefined;
+
   const serveFile = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let rel = decodeURIComponent(url.pathname);
@@ -86,6 +99,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       headers['x-frame-options'] = 'DENY';
     }
     res.writeHead(200, headers);
+    if (!servicePromise && extname(file) === '.js') res.once('finish', () => setImmediate(() => void ready()));
     createReadStream(file).pipe(res);
   };
 
@@ -110,10 +124,10 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  const ready = Promise.resolve(opts.service);
   wss.on('connection', async (ws: WebSocket) => {
     const clientId = randomUUID();
-    const service = await ready;
+    const service = await ready();
+    const { EVENT_NAMES, WsRequestSchema } = await import('./contract');
     const send = (frame: WsFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
@@ -139,12 +153,17 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     http.listen(opts.port ?? 0, '127.0.0.1', () => ok());
   });
   port = (http.address() as AddressInfo).port;
+  if (loader) {
+    lazyTimer = setTimeout(() => void ready(), opts.lazyServiceMs ?? 1500);
+    lazyTimer.unref();
+  }
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
     close: () =>
       new Promise<void>((ok) => {
+        if (lazyTimer) clearTimeout(lazyTimer);
         for (const c of wss.clients) c.terminate();
         wss.close();
         http.closeAllConnections?.();

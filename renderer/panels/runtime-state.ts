@@ -73,13 +73,17 @@ export function useRuntime(workflow: string | undefined) {
   const opened = !!workflow;
   useEffect(() => {
     if (!opened) return;
+    // (loading the controller takes the service a second or two of CPU: not while the page starts)
     const w = window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number; cancelIdleCallback?: (h: number) => void };
-    if (w.requestIdleCallback) {
-      const h = w.requestIdleCallback(() => void refresh(), { timeout: 3000 });
-      return () => w.cancelIdleCallback?.(h);
-    }
-    const t = window.setTimeout(() => void refresh(), 500);
-    return () => window.clearTimeout(t);
+    let h: number | undefined;
+    const t = window.setTimeout(() => {
+      if (w.requestIdleCallback) h = w.requestIdleCallback(() => void refresh(), { timeout: 3000 });
+      else void refresh();
+    }, 2500);
+    return () => {
+      window.clearTimeout(t);
+      if (h !== undefined) w.cancelIdleCallback?.(h);
+    };
   }, [opened, refresh]);
 
   useEffect(() => {
