@@ -79,7 +79,13 @@ export async function runMain(opts: MainOptions): Promise<void> {
 
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
 
-  const service = new StudioService({ transport: 'electron', clusterDir: join(opts.root, 'cluster'), ...(opts.project ? { initialProject: opts.project } : {}) });
+  const service = new StudioService({
+    transport: 'electron',
+    clusterDir: join(opts.root, 'cluster'),
+    ...(opts.project ? { initialProject: opts.project } : {}),
+    // bundled (dist/electron/main.mjs): the runtime loads from its TypeScript sources through tsx
+    ...(import.meta.url.endsWith('.mjs') ? { beforeRuntime: async () => void (await import('tsx/esm/api')).register() } : {}),
+  });
 
   for (const method of METHOD_NAMES) {
     ipcMain.handle(channelFor(method), async (event, params) => {

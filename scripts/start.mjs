@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,7 +41,20 @@ if (!electron.binary) {
   }
   const esbuild = await import('esbuild');
   const out = join(ROOT, 'dist', 'electron');
-  await esbuild.build({ entryPoints: [join(ROOT, 'electron', 'main.ts')], outfile: join(out, 'main.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', external: ['electron'], logLevel: 'warning' });
+  // the runtime stays out of the bundle (its agent build reads its own sources): main.ts loads it
+  // from cluster/runtime through tsx on first use (see cluster/api/web.ts, which does the same)
+  const runtimeDir = join(ROOT, 'cluster', 'runtime');
+  const runtimeFromSources = {
+    name: 'runtime-from-sources',
+    setup(b) {
+      b.onResolve({ filter: /\/runtime\// }, (args) => {
+        const abs = resolve(args.resolveDir, args.path);
+        if (!abs.startsWith(runtimeDir)) return undefined;
+        return { path: pathToFileURL(abs.endsWith('.ts') ? abs : `${abs}.ts`).href, external: true };
+      });
+    },
+  };
+  await esbuild.build({ entryPoints: [join(ROOT, 'electron', 'main.ts')], outfile: join(out, 'main.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', external: ['electron'], plugins: [runtimeFromSources], logLevel: 'warning' });
   await esbuild.build({ entryPoints: [join(ROOT, 'electron', 'preload.ts')], outfile: join(out, 'preload.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['electron'], logLevel: 'warning' });
   const project = args.find((a) => !a.startsWith('-'));
   if (project) process.env.EDGEAI_PROJECT = resolve(project);
