@@ -126,13 +126,13 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
 
   wss.on('connection', async (ws: WebSocket) => {
     const clientId = randomUUID();
-    const service = await ready();
-    const { EVENT_NAMES, WsRequestSchema } = await import('./contract');
+    // listen at once: a request sent before the service has loaded waits for it, it is never dropped
+    let closed = false;
+    let unsubscribe: Array<() => void> = [];
+    const loaded = Promise.all([ready(), import('./contract')]);
     const send = (frame: WsFrame) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
-    const unsubscribe = EVENT_NAMES.map((event) => service.on(event, (payload) => send({ type: 'event', event, payload })));
-    send({ type: 'hello', clientId });
     ws.on('message', async (data) => {
       let frame: unknown;
       try {
@@ -140,12 +140,20 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       } catch {
         return; // not a request; nothing to answer
       }
+      const [service, { WsRequestSchema }] = await loaded;
       const req = WsRequestSchema.safeParse(frame);
       if (!req.success) return;
       const result = await service.call(req.data.method as never, req.data.params, { clientId });
       send({ type: 'result', id: req.data.id, result });
     });
-    ws.on('close', () => unsubscribe.forEach((u) => u()));
+    ws.on('close', () => {
+      closed = true;
+      unsubscribe.forEach((u) => u());
+    });
+    const [service, { EVENT_NAMES }] = await loaded;
+    if (closed) return;
+    unsubscribe = EVENT_NAMES.map((event) => service.on(event, (payload) => send({ type: 'event', event, payload })));
+    send({ type: 'hello', clientId });
   });
 
   await new Promise<void>((ok, fail) => {
