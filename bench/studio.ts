@@ -5,7 +5,12 @@
  *     with every node of samples/mnist rendered and laid out (Chromium already running, the
  *     renderer already built — the build is reported separately).
  *  2. panning a generated workflow of 500 functions (1001 nodes, 1000 edges): frame times while
- *     the viewport moves every animation frame for 3 s, at working zoom (1.0) and zoomed out.
+ *     the viewport moves every animation frame for 3 s, at working zoom (1.0) and zoomed out —
+ *     in steady state (after the code editor has loaded), the median of three pans, plus the
+ *     renderer's own script time per frame, which the machine's other work disturbs less.
+ *
+ * The load average is printed: on a shared machine compare ratios measured in one run (or runs
+ * made back to back), not absolute times across runs.
  *
  * Goals (issue 6): interactive in < 2 s; panning at >= 50 frames per second.
  */
@@ -142,13 +147,14 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
   const { chromium } = await import('playwright-core');
-  const { buildRenderer, rendererStale, bundleWebServer, webBundleStale } = await import('../cluster/api/web');
+  const web: { buildRenderer(): Promise<void>; rendererStale(): boolean; bundleWebServer?: () => Promise<void>; webBundleStale?: () => boolean } = await import('../cluster/api/web');
+  const { buildRenderer, rendererStale, bundleWebServer, webBundleStale } = web;
   if (rendererStale()) {
     const t = performance.now();
     await buildRenderer();
     console.log(`renderer build (not part of the timings): ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
-  if (webBundleStale()) {
+  if (bundleWebServer && webBundleStale?.()) {
     // npm run web rebuilds it itself when a cluster/ source changed; a user's second start finds it fresh
     const t = performance.now();
     await bundleWebServer();
@@ -171,7 +177,13 @@ export async function main(args: string[]): Promise<void> {
     }
     const tti = median(totals);
     if (totals.length) console.log(`time to interactive (npm run web → canvas with samples/mnist), median of ${runs}: ${(tti / 1000).toFixed(2)} s  [runs: ${totals.map((t) => (t / 1000).toFixed(2)).join(', ')} s]  goal < 2 s: ${tti < 2000 ? 'met' : 'NOT met'}`);
-    if (totals.length) console.log(`  last run, ms since start (url) / since page start (marks): ${Object.entries(marks).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (totals.length) {
+      console.log(`  = ${(tti / 2000).toFixed(2)} × the goal`);
+      const m = marks;
+      console.log(
+        `  last run: server up and URL printed ${m['url printed']} ms; in the page: script running ${m['studio:boot']} ms, service answering ${m['studio:connected']} ms (+${m['studio:connected'] - m['studio:boot']} waiting for the service to load), project open ${m['studio:opened']} ms, laid out ${m['studio:laid-out']} ms`,
+      );
+    }
 
     // 2. pan a workflow of N functions
     if (only === 'tti') return;
@@ -206,7 +218,7 @@ export async function main(args: string[]): Promise<void> {
         const scriptMs = median(reps.map((x) => x.script));
         const mean = 1000 / fps;
         console.log(
-          `pan at ${label} (~${visible} nodes on screen): median of 3 pans ${fps.toFixed(1)} fps [${reps.map((x) => x.fps.toFixed(1)).join(', ')}]; its frames: mean ${mean.toFixed(1)} ms, median ${median(frames).toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms; renderer script per frame (median) ${scriptMs.toFixed(2)} ms  goal >= 50 fps: ${fps >= 50 ? 'met' : 'NOT met'}`,
+          `pan at ${label} (~${visible} nodes on screen): median of 3 pans ${fps.toFixed(1)} fps (${(fps / 50).toFixed(2)} × the goal) [${reps.map((x) => x.fps.toFixed(1)).join(', ')}]; its frames: mean ${mean.toFixed(1)} ms, median ${median(frames).toFixed(1)} ms, p95 ${pct(frames, 95).toFixed(1)} ms; renderer script per frame (median) ${scriptMs.toFixed(2)} ms  goal >= 50 fps: ${fps >= 50 ? 'met' : 'NOT met'}`,
         );
       }
       await page.close();
