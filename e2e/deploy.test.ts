@@ -122,6 +122,27 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     await page.screenshot({ path: join(RESULTS, 'studio-deploy.png') });
   }, 240_000);
 
+  it('shows unsaved changes before a deploy, and deploys nothing until the user decides', async () => {
+    const revision = (await page.getByTestId('deploy-summary').textContent()) ?? '';
+    expect(revision).toMatch(/4\/4 ready · revision 1/);
+    await page.locator('.react-flow__node[data-id="fn:refine"]').click();
+    await page.locator('.bottom-tab', { hasText: 'Code' }).click();
+    await page.getByTestId('tab-functions/refine.ts').click();
+    await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+    await page.evaluate(`(() => { const m = window.__studio.editor.getModel(); m.setValue(m.getValue() + '\\n// a note\\n'); })()`);
+    await page.locator('[data-testid="dirty"]').first().waitFor();
+    await page.getByTestId('deploy-button').click();
+    const gate = page.getByTestId('deploy-gate');
+    await gate.waitFor();
+    await expect(gate.textContent()).resolves.toMatch(/1 file has unsaved changes: functions\/refine\.ts.*ships what is saved/);
+    await gate.getByText('Cancel').click();
+    await expect(gate.count()).resolves.toBe(0);
+    // nothing was deployed: the same revision, every function still ready
+    await expect(page.getByTestId('deploy-summary').textContent()).resolves.toBe(revision);
+    await page.evaluate(`(() => { const m = window.__studio.editor.getModel(); m.setValue(m.getValue().replace('\\n// a note\\n', '')); })()`);
+    await expect.poll(() => page.locator('[data-testid="dirty"]').count()).toBe(0);
+  }, 60_000);
+
   it('shows the run history and the trained model’s lineage', async () => {
     await page.getByTestId('runs-tab').click();
     await expect.poll(() => page.getByTestId('run-row').count()).toBeGreaterThanOrEqual(2);
