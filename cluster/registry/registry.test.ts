@@ -51,6 +51,17 @@ describe('registry put/get', () => {
     reg.close();
   });
 
+  it('re-checks the hash of a blob it verified before once the file changes on disk', () => {
+    const reg = openRegistry(tempDir());
+    const a = reg.put({ kind: 'data', urn: 'd:x', format: 'bin' }, enc('abcdefghij'));
+    expect(reg.get('d:x', 1).bytes.toString()).toBe('abcdefghij'); // verified and remembered
+    expect(reg.get('d:x', 1).bytes.toString()).toBe('abcdefghij');
+    writeFileSync(reg.blobs.pathOf(a.sha256), 'abcdefghiJ'); // same size, new content
+    expect(() => reg.get('d:x', 1)).toThrow(ArtifactCorruptError);
+    expect(() => reg.get('d:x', 1)).toThrow(/'d:x' version 1 is corrupt/);
+    reg.close();
+  });
+
   it('rejects bad metadata with a message naming the field', () => {
     const reg = openRegistry(tempDir());
     expect(() => reg.put({ kind: 'data', urn: 'bad:*', format: 'csv' }, enc('x'))).toThrow(/urn/);
