@@ -32,7 +32,8 @@ const electron = findElectron();
 if (!electron.binary) {
   console.log(`Edge AI Studio: no Electron here — ${electron.reason}.`);
   console.log('Starting browser mode instead (the same studio, served on 127.0.0.1); open the URL below.');
-  run(process.execPath, ['--import', 'tsx', join(ROOT, 'cluster', 'api', 'web.ts'), ...args]);
+  // scripts/web.mjs (what `npm run web` runs) reads the same arguments; it runs in this process
+  await import('./web.mjs');
 } else {
   if (!existsSync(join(ROOT, 'dist', 'renderer', 'index.html'))) {
     console.log('building the renderer …');

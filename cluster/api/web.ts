@@ -3,10 +3,13 @@
  * renderer when it is missing or older than its sources, starts the StudioApi over a WebSocket
  * on 127.0.0.1 with a per-start token, and prints the URL to open.
  *
- * Start-up speed: `npm run web` starts under tsx, whose module hooks make loading the service
- * (TypeScript's parser, zod, the project code) ~1.6× slower. So the entry bundles this server
- * ahead of time with esbuild (dist/web/web.mjs, rebuilt when a cluster/ source is newer) and runs
- * that bundle in a plain `node` child. The runtime (controller, node agents) is left out of the
+ * Start-up speed: tsx's module hooks make loading the service (TypeScript's parser, zod, the
+ * project code) ~1.6× slower, so this server is bundled ahead of time with esbuild
+ * (dist/web/web.mjs, rebuilt when a cluster/ source is newer). `npm run web` is scripts/web.mjs,
+ * a plain-JS launcher: when the bundle is fresh it imports it and calls `main` in its own process
+ * (no tsx, no child); when stale it runs `node --import tsx cluster/api/web.ts --bundle` first.
+ * Run directly (`node --import tsx cluster/api/web.ts`), this file bundles and runs the bundle in
+ * a plain `node` child. The runtime (controller, node agents) is left out of the
  * bundle: it finds its agent sources on disk, so the child registers tsx when the runtime is
  * first used and loads it from cluster/runtime. EDGEAI_WEB_BUNDLE=0 runs everything in-process.
  */
@@ -166,19 +169,13 @@ async function runBundled(argv: string[]): Promise<number> {
   return new Promise((ok) => child.on('exit', (code, signal) => ok(code ?? (signal ? 0 : 1))));
 }
 
-const isEntry = process.argv[1] && (resolve(process.argv[1]) === fileURLToPath(import.meta.url));
-if (isEntry && !BUNDLED && process.env.EDGEAI_WEB_BUNDLE !== '0' && !process.argv.includes('--help') && !process.argv.includes('-h')) {
-  let code: number;
+/**
+ * Runs the server in this process until SIGINT/SIGTERM: what `npm run web` ends up running
+ * (scripts/web.mjs imports the bundle and calls this).
+ */
+export async function main(argv: string[]): Promise<void> {
   try {
-    code = await runBundled(process.argv.slice(2));
-  } catch (e) {
-    console.error(`error: could not bundle the web server (${(e as Error).message}); set EDGEAI_WEB_BUNDLE=0 to run it from sources`);
-    code = 1;
-  }
-  process.exit(code);
-} else if (isEntry) {
-  try {
-    const opts = parseArgs(process.argv.slice(2));
+    const opts = parseArgs(argv);
     const project = opts.project ?? (process.env.INIT_CWD && existsSync(join(process.env.INIT_CWD, 'workflow.json')) ? process.env.INIT_CWD : join(ROOT, 'samples', 'mnist'));
     const server = await startWebEarly({ ...opts, project });
     console.log(`Edge AI Studio (browser mode) — project ${project}`);
@@ -193,4 +190,26 @@ if (isEntry && !BUNDLED && process.env.EDGEAI_WEB_BUNDLE !== '0' && !process.arg
     else console.error(`error: ${err.message}`);
     process.exit(1);
   }
+}
+
+const isEntry = process.argv[1] && (resolve(process.argv[1]) === fileURLToPath(import.meta.url));
+if (isEntry && !BUNDLED && process.argv[2] === '--bundle') {
+  // scripts/web.mjs, when dist/web/web.mjs is stale: bundle, then it imports the bundle itself
+  try {
+    await bundleWebServer();
+  } catch (e) {
+    console.error(`error: could not bundle the web server (${(e as Error).message}); set EDGEAI_WEB_BUNDLE=0 to run it from sources`);
+    process.exit(1);
+  }
+} else if (isEntry && !BUNDLED && process.env.EDGEAI_WEB_BUNDLE !== '0' && !process.argv.includes('--help') && !process.argv.includes('-h')) {
+  let code: number;
+  try {
+    code = await runBundled(process.argv.slice(2));
+  } catch (e) {
+    console.error(`error: could not bundle the web server (${(e as Error).message}); set EDGEAI_WEB_BUNDLE=0 to run it from sources`);
+    code = 1;
+  }
+  process.exit(code);
+} else if (isEntry) {
+  await main(process.argv.slice(2));
 }
