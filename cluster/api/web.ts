@@ -64,6 +64,18 @@ export async function bundleWebServer(out = WEB_BUNDLE): Promise<void> {
     logLevel: 'warning',
     plugins: [
       {
+        // `import ts from 'typescript'` through node's ESM loader first scans the 9 MB CommonJS file
+        // for its named exports (cjs-module-lexer, ~0.4 s of the service's load); require() does not
+        name: 'typescript-by-require',
+        setup(b) {
+          b.onResolve({ filter: /^typescript$/ }, (args) => (args.namespace === 'ts-require' ? { path: 'typescript', external: true } : { path: 'typescript', namespace: 'ts-require' }));
+          b.onLoad({ filter: /.*/, namespace: 'ts-require' }, () => ({
+            contents: "import { createRequire } from 'node:module';\nexport default createRequire(import.meta.url)('typescript');\n",
+            loader: 'js',
+          }));
+        },
+      },
+      {
         name: 'runtime-from-sources',
         setup(b) {
           // the runtime stays on disk (its agent build reads its own sources): an absolute import, loaded through tsx
