@@ -22,7 +22,7 @@ import {
   type ScheduleResult,
 } from '../../../scheduler/index';
 import { parseCommandArgs, UserError, type Command } from '../command';
-import { consumesArtifact, dataSourceBytes, placementOrder, registryNode } from '../../../simulator/workflow';
+import { consumesArtifact, dataSourceBytes, placementOrder, registryNode, type SimArtifact } from '../../../simulator/workflow';
 
 const usage = 'schedule <project> [--topology <file|scenario>] [--profile edge-ai|skippy|kube-default] [--explain] [--json]';
 
@@ -36,14 +36,8 @@ export interface ScheduleReport {
   warnings: string[];
 }
 
-interface Artifact {
-  urn: string;
-  kind: 'data' | 'model';
-  type?: string;
-  tags?: string[];
-  size: number;
-  locations: string[];
-}
+/** what scheduling needs of an artifact: the simulator's artifact without its write target */
+type Artifact = Pick<SimArtifact, 'urn' | 'kind' | 'type' | 'tags' | 'size' | 'locations'>;
 
 export function scheduleProject(project: Project, topology: Topology, profileName: string, explain: boolean): ScheduleReport {
   const profile = profileByName(profileName);
