@@ -25,10 +25,10 @@ interface UndoEntry {
 }
 type Clip = { functions: Array<{ id: string; source: string }>; dataSources: Array<Record<string, unknown>>; triggers: ProjectSnapshot['workflow']['triggers'] };
 
-export function App({ initialProject }: { initialProject?: string }) {
+export function App({ initialProject, initialSnapshot }: { initialProject?: string; initialSnapshot?: ProjectSnapshot }) {
   return (
     <ReactFlowProvider>
-      <Studio initialProject={initialProject} />
+      <Studio initialProject={initialProject} initialSnapshot={initialSnapshot} />
     </ReactFlowProvider>
   );
 }
@@ -50,7 +50,7 @@ function lineOf(text: string, offset: number): number {
   return n;
 }
 
-function Studio({ initialProject }: { initialProject?: string }) {
+function Studio({ initialProject, initialSnapshot }: { initialProject?: string; initialSnapshot?: ProjectSnapshot }) {
   const rf = useReactFlow();
   const [snap, setSnapState] = useState<ProjectSnapshot | undefined>();
   const snapRef = useRef<ProjectSnapshot | undefined>(undefined);
@@ -151,10 +151,10 @@ function Studio({ initialProject }: { initialProject?: string }) {
   );
 
   const openProject = useCallback(
-    async (dir: string) => {
+    async (dir: string, opened?: ProjectSnapshot) => {
       setBusy(`Opening ${dir} …`);
       try {
-        const s = await call('project.open', { dir });
+        const s = opened ?? (await call('project.open', { dir }));
         performance.mark('studio:opened');
         undo.current = [];
         redo.current = [];
@@ -175,7 +175,7 @@ function Studio({ initialProject }: { initialProject?: string }) {
   );
 
   useEffect(() => {
-    if (initialProject) void openProject(initialProject);
+    if (initialProject) void openProject(initialProject, initialSnapshot);
     const offChanged = studio().on('project.changed', (e) => {
       const me = (studio() as { clientId?: string }).clientId;
       if (!snapRef.current || e.project !== snapRef.current.dir || (me && e.origin === me)) return;

@@ -1,3 +1,5 @@
+// first: starts the connection and the first data while the rest of this script evaluates
+import { early } from './boot';
 import { createRoot } from 'react-dom/client';
 import '@xyflow/react/dist/style.css';
 import './styles.css';
@@ -11,12 +13,16 @@ async function boot() {
   const root = createRoot(document.getElementById('root')!);
   try {
     // Electron: the preload exposed window.studio; browser mode: connect over the WebSocket
-    const client = window.studio ?? (await connectWebSocketClient());
+    const client = window.studio ?? (await connectWebSocketClient(window.location, early?.socket));
     setClient(client);
     performance.mark('studio:connected');
-    const info = await client.call('studio.info', {});
+    const boot = await early?.boot;
+    const info = boot?.info ?? (await client.call('studio.info', {}));
     const fromUrl = new URLSearchParams(window.location.search).get('project') ?? undefined;
-    root.render(<App initialProject={fromUrl ?? (info.ok ? info.value.initialProject : undefined)} />);
+    const initialProject = fromUrl ?? (info.ok ? info.value.initialProject : undefined);
+    // the initial project's snapshot came with the boot data; an error there is asked for again (and shown) by the App
+    const initialSnapshot = boot?.project?.ok ? boot.project.value : undefined;
+    root.render(<App initialProject={initialProject} initialSnapshot={initialSnapshot} />);
   } catch (e) {
     root.render(
       <div className="welcome">

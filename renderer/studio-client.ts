@@ -4,12 +4,13 @@
  */
 import type { ApiResult, EventName, EventPayload, MethodName, MethodRequest, MethodResponse, StudioClient, WsFrame } from '../cluster/api/contract';
 
-export function connectWebSocketClient(location: Location = window.location): Promise<StudioClient & { clientId: string }> {
+/** `socket`: one already opened to this page's /api with its token (renderer/boot.ts opens it early). */
+export function connectWebSocketClient(location: Location = window.location, socket?: WebSocket): Promise<StudioClient & { clientId: string }> {
   const token = new URLSearchParams(location.search).get('token');
   if (!token) {
     return Promise.reject(new Error('this page was opened without its access token: open the URL that `npm run web` printed (it ends in ?token=…)'));
   }
-  const ws = new WebSocket(`ws://${location.host}/api?token=${encodeURIComponent(token)}`);
+  const ws = socket ?? new WebSocket(`ws://${location.host}/api?token=${encodeURIComponent(token)}`);
   const pending = new Map<number, (r: ApiResult<unknown>) => void>();
   const listeners = new Map<EventName, Set<(p: unknown) => void>>();
   let nextId = 1;

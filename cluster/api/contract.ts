@@ -522,6 +522,12 @@ export type WsFrame =
   | { type: 'event'; event: EventName; payload: unknown }
   | { type: 'hello'; clientId: string };
 
+/** Browser mode's GET /api/boot: studio.info and project.open of the initial project, asked for before the page's script has finished loading. */
+export interface BootResponse {
+  info: ApiResult<MethodResponse<'studio.info'>>;
+  project?: ApiResult<MethodResponse<'project.open'>>;
+}
+
 /** Formats a validation failure as an ApiError that names the field. */
 export function invalidRequest(method: string, error: z.ZodError): ApiError {
   const first = error.issues[0];

@@ -5,7 +5,7 @@
  * refused. Requests are validated by the service against the contract's schemas.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -62,6 +62,18 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The files index.html makes the browser fetch at once ('/assets/…' paths): scripts, preloads, style sheets. */
+export function initialAssets(root: string): Set<string> {
+  const out = new Set<string>();
+  try {
+    const html = readFileSync(join(root, 'index.html'), 'utf8');
+    for (const m of html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="\.?(\/[^"]+)"/g)) if (!m[1].startsWith('//')) out.add(m[1]);
+  } catch {
+    // no index.html: startStudioServer refuses to start anyway
+  }
+  return out;
+}
+
 export async function startStudioServer(opts: StudioServerOptions): Promise<StudioServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const root = resolve(opts.rendererDir);
@@ -74,6 +86,15 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const loader = typeof opts.service === 'function' ? opts.service : undefined;
   const ready = (): Promise<StudioService> => (servicePromise ??= loader!());
   let lazyTimer: NodeJS.Timeout | undefined;
+  // The service's load blocks this thread for a few hundred ms (TypeScript's parser): it starts once
+  // every file the page loads first (index.html's scripts, preloads and style sheets) has been sent,
+  // so it never holds back the page's own script — and runs while the browser evaluates it.
+  const firstFiles = initialAssets(root);
+  const sent = (rel: string) => {
+    if (servicePromise) return;
+    firstFiles.delete(rel);
+    if (firstFiles.size === 0) setImmediate(() => void ready());
+  };
 
   const serveFile = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -99,8 +120,34 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       headers['x-frame-options'] = 'DENY';
     }
     res.writeHead(200, headers);
-    if (!servicePromise && extname(file) === '.js') res.once('finish', () => setImmediate(() => void ready()));
+    if (!servicePromise && (firstFiles.has(rel) || extname(file) === '.js')) res.once('finish', () => sent(rel));
     createReadStream(file).pipe(res);
+  };
+
+  const okHost = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+
+  /**
+   * GET /api/boot?token=…[&project=dir]: what the page needs first (studio.info, and project.open
+   * of the initial project) in one response. The page asks for it before its own script has
+   * finished evaluating, so the service's load, the project's parse and the page's start-up overlap
+   * instead of running one after the other over the WebSocket. The same token as the WebSocket;
+   * no CORS headers, so other origins cannot read it.
+   */
+  const serveBoot = async (url: URL, req: IncomingMessage, res: ServerResponse) => {
+    if (!sameToken(url.searchParams.get('token') ?? '', token) || !okHost(req.headers.host)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('forbidden: open the URL that `npm run web` printed');
+      return;
+    }
+    try {
+      const service = await ready();
+      const info = await service.call('studio.info', {});
+      const dir = url.searchParams.get('project') ?? (info.ok ? info.value.initialProject : undefined);
+      const project = dir ? await service.call('project.open', { dir }) : undefined;
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.end(JSON.stringify({ info, ...(project ? { project } : {}) }));
+    } catch (e) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`the studio service failed: ${(e as Error).message}`);
+    }
   };
 
   const http: Server = createServer((req, res) => {
@@ -108,7 +155,9 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       res.writeHead(405).end();
       return;
     }
-    serveFile(req, res);
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/api/boot') void serveBoot(url, req, res);
+    else serveFile(req, res);
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });

@@ -1,0 +1,117 @@
+/**
+ * `npm run web` as a user starts it: scripts/web.mjs, the prebuilt server bundle (dist/web, with
+ * its minified TypeScript and V8 code cache) in a plain node process. No browser needed: the page's
+ * files and GET /api/boot are fetched over HTTP. The bundle must answer exactly what the platform
+ * answers from its sources (same parser results, diagnostics and graph).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BootResponse } from '../cluster/api/contract';
+import { StudioService } from '../cluster/api/service';
+import { generateProject } from '../bench/studio';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** A project whose functions have problems: the diagnostics (codes, lines, columns) must match too. */
+function brokenProject(dir: string): void {
+  cpSync(join(ROOT, 'samples', 'mnist'), dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'functions', 'typo.ts'),
+    "import { consumes, produces, polcy, type Data } from 'edge-ai-studio/sdk';\n\nexport class Typo {\n  @consumes.data({ selector: { urn: 'mnist:data' } })\n  @produces.model({ urn: 'typo:model', type: 'layers' })\n  @polcy.deadline('2 s')\n  async typo(data: Data) {\n    return data.length;\n  }\n}\n",
+  );
+  writeFileSync(join(dir, 'functions', 'broken.ts'), "import { consumes } from 'edge-ai-studio/sdk';\nexport class Broken {\n  @consumes.data({ selector: { urn: 'x' } }\n  async broken( {\n");
+}
+
+describe('npm run web (the launcher and its prebuilt bundle)', () => {
+  let child: ChildProcess;
+  let url: URL;
+  let out = '';
+  const work = mkdtempSync(join(tmpdir(), 'web-launcher-'));
+  const projects = { mnist: join(work, 'mnist'), generated: join(work, 'generated'), broken: join(work, 'broken') };
+
+  beforeAll(async () => {
+    cpSync(join(ROOT, 'samples', 'mnist'), projects.mnist, { recursive: true });
+    mkdirSync(projects.generated);
+    generateProject(projects.generated, 60);
+    brokenProject(projects.broken);
+    // bundles dist/web and builds dist/renderer itself when they are missing or stale
+    child = spawn(process.execPath, [join(ROOT, 'scripts', 'web.mjs'), projects.mnist, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (out += String(d)));
+    child.stderr!.on('data', (d) => (out += String(d)));
+    const printed = await new Promise<string>((ok, fail) => {
+      const timer = setInterval(() => {
+        const m = /open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+        if (m) {
+          clearInterval(timer);
+          ok(m[1]);
+        }
+      }, 50);
+      child.once('exit', (code) => {
+        clearInterval(timer);
+        fail(new Error(`npm run web exited (${code}) before printing its URL:\n${out}`));
+      });
+    });
+    url = new URL(printed);
+  }, 240_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+    }
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const boot = async (project?: string): Promise<BootResponse> => {
+    const q = new URLSearchParams({ token: url.searchParams.get('token')! });
+    if (project) q.set('project', project);
+    const r = await fetch(`${url.origin}/api/boot?${q}`);
+    expect(r.status).toBe(200);
+    return (await r.json()) as BootResponse;
+  };
+
+  it('prints the URL with a per-start token and serves the page with its CSP', async () => {
+    expect(out).toMatch(/Edge AI Studio \(browser mode\)/);
+    expect(url.hostname).toBe('127.0.0.1');
+    expect(url.searchParams.get('token')).toMatch(/^[\w-]{24,}$/);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<div id="root">/);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect((await fetch(`${url.origin}/api/boot?token=not-the-token`)).status).toBe(403);
+  });
+
+  it('runs from the bundle with the minified TypeScript', () => {
+    expect(existsSync(join(ROOT, 'dist', 'web', 'web.mjs'))).toBe(true);
+    expect(existsSync(join(ROOT, 'dist', 'web', 'typescript.min.cjs'))).toBe(true);
+  });
+
+  it('answers project.open exactly as the platform does from its sources (sample, generated and broken projects)', async () => {
+    const reference = new StudioService();
+    try {
+      for (const [name, dir] of Object.entries(projects)) {
+        const b = await boot(dir);
+        const expected = await reference.call('project.open', { dir });
+        expect(b.project, name).toEqual(expected);
+        expect(b.project?.ok, name).toBe(true);
+      }
+      const broken = await boot(projects.broken);
+      const codes = broken.project?.ok ? broken.project.value.diagnostics.map((d) => d.code) : [];
+      expect(codes.length).toBeGreaterThan(1); // the misspelled decorator and the syntax error
+    } finally {
+      await reference.close();
+    }
+  });
+
+  it('opens the initial project when none is named, and stops on SIGTERM', async () => {
+    const b = await boot();
+    expect(b.info).toMatchObject({ ok: true, value: { initialProject: projects.mnist, transport: 'websocket' } });
+    expect(b.project?.ok && b.project.value.name).toBe('mnist');
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+  });
+});
