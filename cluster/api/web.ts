@@ -225,7 +225,6 @@ export async function startWeb(opts: WebOptions = {}): Promise<StudioServer & { 
 async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
   const log = opts.log ?? ((s: string) => console.log(s));
   if (opts.rebuild || rendererStale()) await buildRenderer(RENDERER_OUT, log);
-  // loaded once the page's script is served (see StudioServerOptions.service)
   let service: Promise<import('./service').StudioService> | undefined;
   const load = () => {
     service ??= import('./service').then((m) => new m.StudioService(serviceOptions(opts.project)));
@@ -237,6 +236,11 @@ async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
   };
   const { startStudioServer } = await import('./ws-server');
   const server = await startStudioServer({ service: load, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+  // Right after the URL is printed (main prints it in this tick), the service starts loading: a
+  // person (or a script) needs a few hundred ms to open the URL and the browser to start a tab, time
+  // in which this process is otherwise idle. A page request that arrives during the load's one
+  // synchronous stretch (TypeScript, ~0.15 s) waits that long at most.
+  setTimeout(() => void load(), 0);
   // closing the server also closes the embedded controller (the cluster's nodes keep running)
   return { ...server, close: () => server.close().then(() => service?.then((s) => s.close())) };
 }
