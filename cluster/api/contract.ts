@@ -213,12 +213,38 @@ export const DeployCheckSchema = z.object({
 });
 export type DeployCheckDto = z.infer<typeof DeployCheckSchema>;
 
+/** full: place and ship every function; changed: only functions whose code or spec changed; restart: fresh workers for the deployed code, same revision */
+export const DeployModeEnum = z.enum(['full', 'changed', 'restart']);
+export type DeployMode = z.infer<typeof DeployModeEnum>;
+/** what a deploy did with a function: deployed (placed and shipped), unchanged (kept on its node, workers warm), restarted */
+export const DeployActionEnum = z.enum(['deployed', 'unchanged', 'restarted']);
+
 export const DeployResultSchema = z.object({
   workflow: z.string(),
   revision: z.number(),
   /** every function ends ready or failed, with the reason when it failed */
-  functions: z.array(z.object({ id: z.string(), node: z.string().nullable(), status: PlacementStatusEnum, reason: z.string().optional(), coldStartMs: z.number().optional() })),
+  functions: z.array(
+    z.object({
+      id: z.string(),
+      node: z.string().nullable(),
+      status: PlacementStatusEnum,
+      reason: z.string().optional(),
+      coldStartMs: z.number().optional(),
+      action: DeployActionEnum.optional(),
+      /** sha256 of the bundle it runs */
+      bundle: z.string().optional(),
+    }),
+  ),
   warnings: z.array(z.string()),
+  mode: DeployModeEnum.optional(),
+  /** the revision before this deploy (0: none); the same as revision after a restart */
+  previousRevision: z.number().optional(),
+  /** functions no longer in the project: undeployed (placement dropped, workers retired) */
+  removed: z.array(z.object({ id: z.string(), node: z.string().nullable() })).optional(),
+  /** a changed deploy found nothing to do: every function unchanged, none removed */
+  nothingChanged: z.boolean().optional(),
+  /** one line on what happened */
+  summary: z.string().optional(),
 });
 export type DeployResultDto = z.infer<typeof DeployResultSchema>;
 
@@ -425,9 +451,13 @@ export const METHODS = {
     request: z.object({ project: ProjectRef }).strict(),
     response: DeployCheckSchema,
   },
-  /** Deploys the project as saved on disk; per-function progress streams as deploy.function events. */
+  /**
+   * Deploys the project as saved on disk; per-function progress streams as deploy.function
+   * events. `expectedRevision` (the workflow's deployed revision the window last saw, 0: not
+   * deployed) makes a deploy that someone else overtook fail with `revision-conflict`.
+   */
   deploy: {
-    request: z.object({ project: ProjectRef, acceptWarnings: z.boolean().default(false) }).strict(),
+    request: z.object({ project: ProjectRef, acceptWarnings: z.boolean().default(false), mode: z.enum(['full', 'changed', 'restart']).default('full'), expectedRevision: z.number().int().nonnegative().optional() }).strict(),
     response: DeployResultSchema,
   },
   invoke: {
@@ -492,8 +522,8 @@ export const EVENTS = {
   /** A step of cluster work (building the agent, starting a node, importing data, …): what it waits for. */
   'cluster.progress': z.object({ step: z.string(), message: z.string() }),
   'cluster.node': z.object({ node: z.string(), status: NodeStatusEnum, reason: z.string().optional() }),
-  /** A function's deploy step: scheduled → shipped → started → ready, or failed with the reason. */
-  'deploy.function': z.object({ workflow: z.string(), function: z.string(), status: PlacementStatusEnum, node: z.string().nullable().optional(), reason: z.string().optional() }),
+  /** A function's deploy step: scheduled → shipped → started → ready, or failed with the reason; an unchanged function gets one ready event (action 'unchanged'). */
+  'deploy.function': z.object({ workflow: z.string(), function: z.string(), status: PlacementStatusEnum, node: z.string().nullable().optional(), reason: z.string().optional(), action: DeployActionEnum.optional() }),
   run: z.object({ run: z.string(), workflow: z.string(), function: z.string(), status: RunStatusEnum }),
   log: z.object({ run: z.string(), line: z.string() }),
 } as const;

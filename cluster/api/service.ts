@@ -13,7 +13,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { Controller, ClusterEvent } from '../runtime/controller';
+import type { Controller, ClusterEvent, DeployOptions } from '../runtime/controller';
 import type { Artifact } from '../spec/artifact';
 import {
   connect,
@@ -305,6 +305,13 @@ export class StudioService {
       deploy: async (p) => {
         const open = this.get(p.project);
         const check = this.deployCheck(open);
+        const opts = { mode: p.mode, ...(p.expectedRevision !== undefined ? { expectedRevision: p.expectedRevision } : {}) };
+        if (p.mode === 'restart') {
+          // no new code: what is on disk does not matter, the deployed functions restart
+          const c = await this.runtime();
+          const deployed = c.status().deployments.find((d) => d.workflow === check.workflow)?.functions.map((f) => f.id) ?? [];
+          return this.exclusive('deploy', 'a deploy is already running', () => this.deployTracked(c, open.dir, { ...check, functions: deployed }, opts));
+        }
         if (check.errors.length) {
           fail('deploy-invalid', `${check.workflow} has ${check.errors.length} error${check.errors.length === 1 ? '' : 's'}; nothing was deployed:\n${check.errors.slice(0, 5).map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`, 'fix them (the Problems panel lists them all) and deploy again');
         }
@@ -312,7 +319,7 @@ export class StudioService {
           fail('deploy-warnings', `${check.workflow} has ${check.warnings.length} warning${check.warnings.length === 1 ? '' : 's'}:\n${check.warnings.slice(0, 5).map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`, 'review them; "Deploy anyway" deploys with the warnings');
         }
         const c = await this.runtime();
-        return this.exclusive('deploy', 'a deploy is already running', () => this.deployTracked(c, open.dir, check));
+        return this.exclusive('deploy', 'a deploy is already running', () => this.deployTracked(c, open.dir, check, opts));
       },
       invoke: async (p) => {
         const c = await this.runtime();
@@ -449,7 +456,7 @@ export class StudioService {
     try {
       if (e.type === 'progress') this.emit('cluster.progress', { step: e.step, message: e.message });
       else if (e.type === 'node') this.emit('cluster.node', { node: e.node, status: e.status, ...(e.reason ? { reason: e.reason } : {}) });
-      else if (e.type === 'deploy') this.emit('deploy.function', { workflow: e.workflow, function: e.function, status: e.status, node: e.node ?? null, ...(e.reason ? { reason: e.reason } : {}) });
+      else if (e.type === 'deploy') this.emit('deploy.function', { workflow: e.workflow, function: e.function, status: e.status, node: e.node ?? null, ...(e.reason ? { reason: e.reason } : {}), ...(e.action ? { action: e.action } : {}) });
       else if (e.type === 'run') this.emit('run', { run: e.run, workflow: e.workflow, function: e.function, status: e.status });
       else if (e.type === 'log') this.emit('log', { run: e.run, line: e.line });
     } catch {
@@ -480,7 +487,7 @@ export class StudioService {
   }
 
   /** Deploys, and makes sure every function ends ready or failed with a reason — never "in progress". */
-  private async deployTracked(c: Controller, dir: string, check: DeployCheckDto) {
+  private async deployTracked(c: Controller, dir: string, check: DeployCheckDto, opts: DeployOptions) {
     const final = new Map<string, string>();
     const listener = (e: ClusterEvent) => {
       if (e.type === 'deploy' && e.workflow === check.workflow && (e.status === 'ready' || e.status === 'failed')) final.set(e.function, e.status);
@@ -492,9 +499,9 @@ export class StudioService {
       this.emit('deploy.function', { workflow: check.workflow, function: id, status: 'failed', node: null, reason });
     };
     try {
-      const r = await c.deploy(dir);
+      const r = await c.deploy(dir, opts);
       for (const f of r.functions) {
-        if (f.status === 'ready' && !final.has(f.id)) this.emit('deploy.function', { workflow: r.workflow, function: f.id, status: 'ready', node: f.node });
+        if (f.status === 'ready' && !final.has(f.id)) this.emit('deploy.function', { workflow: r.workflow, function: f.id, status: 'ready', node: f.node, ...(f.action ? { action: f.action } : {}) });
         else if (f.status !== 'ready') settle(f.id, f.reason ?? `${f.id} stopped at '${f.status}' without a reason from the node`);
         final.set(f.id, f.status === 'ready' ? 'ready' : 'failed');
       }
@@ -502,7 +509,8 @@ export class StudioService {
       return { ...r, functions: r.functions.map((f) => (f.status === 'ready' || f.status === 'failed' ? f : { ...f, status: 'failed' as const, reason: f.reason ?? `stopped at '${f.status}'` })) };
     } catch (e) {
       const err = toApiError(e);
-      for (const id of check.functions) settle(id, `the deploy stopped before ${id} was ready: ${err.message}`);
+      // a revision conflict is refused before any function is touched: they keep running as the other deploy left them
+      if (err.code !== 'revision-conflict') for (const id of check.functions) settle(id, `the deploy stopped before ${id} was ready: ${err.message}`);
       throw e;
     } finally {
       c.off('event', listener);

@@ -33,7 +33,7 @@ import type { Backend, NodeHandle } from './backend';
 import { ProcessBackend } from './backends/process';
 import { ClusterState, type NodeRow, type PlacementRow, type RunRow } from './state';
 import { LinkModel, checkDataPolicy, sleep } from './transfer';
-import { HealthSchema, InvokeResultSchema, AgentErrorSchema, type FunctionRef, type GateResult, type Health, type InvocationInput, type InvokeResult } from './agent/protocol';
+import { HealthSchema, InvokeResultSchema, AgentErrorSchema, RetireResultSchema, type FunctionRef, type GateResult, type Health, type InvocationInput, type InvokeResult } from './agent/protocol';
 
 export type BackendKind = 'process' | 'docker';
 
@@ -55,7 +55,7 @@ export interface ControllerOptions {
 export type ClusterEvent =
   | { type: 'progress'; step: string; message: string }
   | { type: 'node'; node: string; status: NodeRow['status']; reason?: string }
-  | { type: 'deploy'; workflow: string; function: string; status: PlacementRow['status']; node?: string | null; reason?: string }
+  | { type: 'deploy'; workflow: string; function: string; status: PlacementRow['status']; node?: string | null; reason?: string; action?: DeployAction }
   | { type: 'run'; run: string; workflow: string; function: string; status: RunRow['status'] }
   | { type: 'log'; run: string; line: string };
 
@@ -88,12 +88,41 @@ export interface ClusterStatus {
   unavailable: Array<{ urn: string; version: number; locations: string[] }>;
 }
 
+/**
+ * How a deploy treats the functions of a workflow:
+ * - `full`: every function is placed by the scheduler and its bundle shipped (the default);
+ * - `changed`: only functions whose bundle (sha256) or spec differ from their ready placement;
+ *   the others keep their node and warm workers;
+ * - `restart`: no new code: every deployed function's workers are retired and started again on
+ *   its node from the bundle already there; the revision stays.
+ * In every mode functions that left the project are undeployed.
+ */
+export type DeployMode = 'full' | 'changed' | 'restart';
+export const DEPLOY_MODES: readonly DeployMode[] = ['full', 'changed', 'restart'];
+
+/** What a deploy did with one function. */
+export type DeployAction = 'deployed' | 'unchanged' | 'restarted';
+
+export interface DeployOptions {
+  /** default 'full' */
+  mode?: DeployMode;
+  /**
+   * The workflow's deployed revision the caller last saw (0: not deployed). When the cluster's
+   * differs, the deploy is refused with `revision-conflict` and nothing changes.
+   */
+  expectedRevision?: number;
+}
+
 export interface DeployedFunction {
   id: string;
   node: string | null;
   status: PlacementRow['status'];
   reason?: string;
   coldStartMs?: number;
+  /** deployed (placed and shipped), unchanged (kept on its node, workers warm), restarted */
+  action?: DeployAction;
+  /** sha256 of the bundle the function runs */
+  bundle?: string;
 }
 
 export interface DeployResult {
@@ -101,6 +130,15 @@ export interface DeployResult {
   revision: number;
   functions: DeployedFunction[];
   warnings: string[];
+  mode: DeployMode;
+  /** the revision deployed before this deploy (0: none); equal to `revision` for a restart */
+  previousRevision: number;
+  /** functions that left the project: their placements dropped, their workers retired */
+  removed: Array<{ id: string; node: string | null }>;
+  /** a `changed` deploy that found nothing to do: every function unchanged, none removed */
+  nothingChanged: boolean;
+  /** one line saying what happened, for the CLI and the Deploy panel */
+  summary: string;
 }
 
 export interface InvokeOptions {
@@ -463,18 +501,43 @@ export class Controller extends EventEmitter {
     return { backend: this.backend, topology: this.topology, links: this.links };
   }
 
-  async deploy(projectDir: string): Promise<DeployResult> {
-    const { topology } = this.requireUp();
+  /**
+   * Deploys the project as saved on disk (see DeployMode). With `expectedRevision`, refuses with
+   * `revision-conflict` when someone else deployed the workflow since the caller looked.
+   */
+  async deploy(projectDir: string, opts: DeployOptions = {}): Promise<DeployResult> {
+    const mode = opts.mode ?? 'full';
+    if (!DEPLOY_MODES.includes(mode)) throw new StudioError('bad-deploy-mode', `unknown deploy mode '${String(mode)}'`, `use one of ${DEPLOY_MODES.join(', ')}`);
+    if (opts.expectedRevision !== undefined && !(Number.isInteger(opts.expectedRevision) && opts.expectedRevision >= 0)) {
+      throw new StudioError('bad-revision', `expectedRevision must be a whole number ≥ 0, not ${String(opts.expectedRevision)}`, 'pass the revision `edgeai cluster status` shows (0: not deployed yet)');
+    }
+    this.requireUp();
     const project = loadProject(projectDir);
+    const workflow = project.workflow.name;
+    if (mode === 'restart') return this.restartDeployed(workflow, opts.expectedRevision);
+
     const errors = project.diagnostics.filter((d) => d.severity === 'error');
     if (hasErrors(project.diagnostics)) {
       throw new StudioError('deploy-invalid', `${project.workflow.name} has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was deployed:\n${errors.slice(0, 5).map(formatDiagnostic).join('\n')}`, 'fix them (`edgeai inspect` lists them all) and deploy again');
     }
     const warnings = project.diagnostics.filter((d) => d.severity === 'warning').map(formatDiagnostic);
-    const workflow = project.workflow.name;
-    const revision = (this.state.deployment(workflow)?.revision ?? 0) + 1;
-    this.state.setDeployment(workflow, revision, project.dir, 'deploying');
+    const before = this.state.deployment(workflow);
+    const previous = new Map(this.state.placements(workflow).map((p) => [p.function, p]));
+    const claim = this.state.claimRevision(workflow, project.dir, 'deploying', opts.expectedRevision, true);
+    if (!claim.ok) throw this.revisionConflict(workflow, claim.current, opts.expectedRevision!);
+    const revision = claim.revision;
+    try {
+      return await this.deployClaimed(project, mode, revision, claim.previous, before?.status === 'stopped', previous, warnings);
+    } catch (e) {
+      // a deploy that stopped half-way (a data source that would not import) is failed, not left 'deploying'
+      this.state.setDeployment(workflow, revision, project.dir, 'failed');
+      throw e;
+    }
+  }
 
+  private async deployClaimed(project: ReturnType<typeof loadProject>, mode: 'full' | 'changed', revision: number, previousRevision: number, stopped: boolean, previous: Map<string, PlacementRow>, warnings: string[]): Promise<DeployResult> {
+    const { topology } = this.requireUp();
+    const workflow = project.workflow.name;
     // data sources go into the registry's store (on the topology's registry node); a source
     // that names a node is moved there, over the emulated network
     for (const ds of project.workflow.dataSources) {
@@ -486,27 +549,176 @@ export class Controller extends EventEmitter {
       }
     }
 
+    // a stopped deployment (the cluster went down since) has no workers to keep
+    const keepable = mode === 'changed' && !stopped;
     const bundles = new Map<string, FunctionBundle>();
     const results: DeployedFunction[] = [];
     for (const spec of project.functions) {
       const file = join(project.dir, spec.file);
-      let bundle = bundles.get(file);
-      if (!bundle) {
-        bundle = await bundleFunction(file);
-        bundles.set(file, bundle);
-      }
+      const stored: StoredSpec = { spec, file };
+      const prev = previous.get(spec.id);
       try {
-        const r = await this.placeAndShip(workflow, { spec, file }, revision, new Set(), bundle);
-        results.push(r);
+        let bundle = bundles.get(file);
+        if (!bundle) {
+          bundle = await bundleFunction(file);
+          bundles.set(file, bundle);
+        }
+        if (keepable && prev) {
+          const kept = await this.keepUnchanged(prev, stored, bundle.sha256, revision);
+          if (kept) {
+            results.push(kept);
+            continue;
+          }
+        }
+        const r = await this.placeAndShip(workflow, stored, revision, new Set(), bundle);
+        // moved to another node: its old workers would idle there until they retire
+        if (prev?.node && prev.node !== r.node) await this.retireOn(prev.node, spec.id, prev.bundle).catch(() => undefined);
+        results.push({ ...r, action: 'deployed', bundle: bundle.sha256 });
       } catch (e) {
-        results.push({ id: spec.id, node: null, status: 'failed', reason: (e as Error).message });
+        const reason = `${spec.id}: ${(e as Error).message}`;
+        this.emitEvent({ type: 'deploy', workflow, function: spec.id, status: 'failed', node: null, reason, action: 'deployed' });
+        results.push({ id: spec.id, node: null, status: 'failed', reason, action: 'deployed' });
       }
     }
-    this.state.deletePlacements(workflow, project.functions.map((f) => f.id));
+    const removed = await this.undeployRemoved(workflow, project.functions.map((f) => f.id));
     this.armTriggers(workflow, project.workflow.triggers);
     const failed = results.filter((r) => r.status === 'failed');
     this.state.setDeployment(workflow, revision, project.dir, failed.length ? 'failed' : 'ready');
-    return { workflow, revision, functions: results, warnings };
+    const count = (a: DeployAction) => results.filter((r) => r.action === a && r.status === 'ready').length;
+    const nothingChanged = mode === 'changed' && !removed.length && results.every((r) => r.action === 'unchanged' && r.status === 'ready');
+    const parts = [
+      count('deployed') ? `${count('deployed')} deployed` : '',
+      count('unchanged') ? `${count('unchanged')} unchanged` : '',
+      failed.length ? `${failed.length} failed` : '',
+      removed.length ? `${removed.length} removed (${removed.map((r) => r.id).join(', ')})` : '',
+    ].filter(Boolean);
+    const summary = nothingChanged
+      ? `nothing changed in ${workflow} since revision ${previousRevision}: all ${results.length} functions unchanged, kept running on their nodes (revision ${revision})`
+      : `${workflow} revision ${revision} (${mode}): ${parts.join(', ') || 'no functions'}`;
+    return { workflow, revision, functions: results, warnings, mode, previousRevision, removed, nothingChanged, summary };
+  }
+
+  private revisionConflict(workflow: string, current: number, expected: number): StudioError {
+    return new StudioError(
+      'revision-conflict',
+      `${workflow} is at revision ${current} on cluster '${this.cluster}', not the expected revision ${expected}${current === 0 ? ' (it is not deployed)' : ''}; nothing was deployed`,
+      'another window or `edgeai deploy` deployed it meanwhile: look at the Deploy panel / `edgeai cluster status`, then deploy again',
+    );
+  }
+
+  /**
+   * A `changed` deploy's unchanged function: same bundle and spec as its ready placement on a
+   * ready node. It stays there; the agent is asked to keep it warm (no bytes move, warm workers
+   * keep running; one is started only if the agent has none). undefined: it must be redeployed.
+   */
+  private async keepUnchanged(prev: PlacementRow, stored: StoredSpec, sha256: string, revision: number): Promise<DeployedFunction | undefined> {
+    const { workflow, function: id } = prev;
+    const node = prev.node;
+    const same = prev.status === 'ready' && prev.bundle === sha256 && prev.spec === JSON.stringify(stored);
+    if (!same || !node || !this.readyNodes().has(node)) return undefined;
+    const h = this.handles.get(node);
+    if (!h) return undefined;
+    let body: { ok: boolean; coldStartMs?: number; warm?: boolean; error?: { message: string } };
+    try {
+      const r = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(stored, sha256) }), signal: AbortSignal.timeout(120_000) });
+      body = (await r.json()) as typeof body;
+    } catch (e) {
+      body = { ok: false, error: { message: (e as Error).message } };
+    }
+    if (!body.ok) {
+      this.progress('deploy', `${workflow}/${id} is unchanged but could not stay on ${node} (${body.error?.message ?? 'no answer'}): deploying it again`);
+      return undefined;
+    }
+    this.state.setPlacement({ ...prev, revision, status: 'ready', reason: null });
+    this.emitEvent({ type: 'deploy', workflow, function: id, status: 'ready', node, action: 'unchanged' });
+    return { id, node, status: 'ready', action: 'unchanged', bundle: sha256, ...(body.warm ? {} : { coldStartMs: body.coldStartMs }) };
+  }
+
+  /** Drops the placements of functions no longer in the workflow and retires their workers. */
+  private async undeployRemoved(workflow: string, keep: string[]): Promise<Array<{ id: string; node: string | null }>> {
+    const gone = this.state.placements(workflow).filter((p) => !keep.includes(p.function));
+    for (const p of gone) {
+      this.progress('undeploy', `${workflow}/${p.function} is no longer in the workflow: undeploying it${p.node ? ` from ${p.node}` : ''}`);
+      if (p.node) await this.retireOn(p.node, p.function, p.bundle).catch((e: Error) => this.progress('undeploy', `could not retire ${p.function}'s workers on ${p.node}: ${e.message} (they retire when idle)`));
+    }
+    this.state.deletePlacements(workflow, keep);
+    return gone.map((p) => ({ id: p.function, node: p.node }));
+  }
+
+  /** Asks a node to retire a function's workers of one bundle; returns the pids retired. */
+  private async retireOn(node: string, id: string, bundle: string): Promise<number[]> {
+    const h = this.handles.get(node);
+    if (!h) return [];
+    const r = await fetch(`http://127.0.0.1:${h.port}/retire`, { method: 'POST', body: JSON.stringify({ id, bundle }), signal: AbortSignal.timeout(10_000) });
+    if (r.status === 404) throw new Error(`node ${node} runs an agent without /retire (from before deploy modes): restart the cluster (\`edgeai cluster down\`, then \`up\`)`);
+    const body: unknown = await r.json();
+    const ok = RetireResultSchema.safeParse(body);
+    if (!ok.success) throw new Error(`node ${node} could not retire ${id}: ${AgentErrorSchema.safeParse(body).data?.error.message ?? r.status}`);
+    return ok.data.retired;
+  }
+
+  /**
+   * `restart`: every function of the current deployment starts again on its node from the
+   * bundle already there (its workers retired, a new one warmed); same revision, no new code.
+   */
+  private async restartDeployed(workflow: string, expectedRevision: number | undefined): Promise<DeployResult> {
+    const dep = this.state.deployment(workflow);
+    const placements = this.state.placements(workflow);
+    if (!dep || !placements.length) {
+      throw new StudioError('not-deployed', `${workflow} is not deployed on cluster '${this.cluster}': there is nothing to restart`, 'deploy it first (`edgeai deploy <project>`, or Deploy in the studio); restart is for a deployed workflow');
+    }
+    if (dep.status === 'stopped') {
+      throw new StudioError('not-deployed', `${workflow} revision ${dep.revision} stopped when cluster '${this.cluster}' went down: there are no workers to restart`, 'deploy it first (`edgeai deploy <project>`, mode full or changed) to run it on the cluster again');
+    }
+    const claim = this.state.claimRevision(workflow, dep.project, 'restarting', expectedRevision, false);
+    if (!claim.ok) throw this.revisionConflict(workflow, claim.current, expectedRevision!);
+    const revision = claim.revision;
+    const ready = this.readyNodes();
+    const results: DeployedFunction[] = [];
+    for (const p of placements) {
+      const stored = JSON.parse(p.spec) as StoredSpec;
+      const id = p.function;
+      const failed = (reason: string, node: string | null) => {
+        this.state.setPlacement({ ...p, status: 'failed', reason });
+        this.emitEvent({ type: 'deploy', workflow, function: id, status: 'failed', node, reason, action: 'restarted' });
+        results.push({ id, node, status: 'failed', reason, action: 'restarted', bundle: p.bundle });
+      };
+      const node = p.node;
+      if (!node) {
+        failed(`${id} has no node at revision ${revision}${p.reason ? ` (${p.reason.split('\n')[0]})` : ''}: nothing to restart; deploy the workflow again once a node fits`, null);
+        continue;
+      }
+      const h = this.handles.get(node);
+      if (!h || !ready.has(node)) {
+        failed(`${id} runs on ${node}, which is not Ready: it cannot restart there; deploy again (full) to place it on a running node`, node);
+        continue;
+      }
+      const step = (status: PlacementRow['status']) => {
+        this.state.setPlacement({ ...p, status, reason: null });
+        this.emitEvent({ type: 'deploy', workflow, function: id, status, node, action: 'restarted' });
+      };
+      step('scheduled');
+      try {
+        const retired = await this.retireOn(node, id, p.bundle);
+        this.progress('restart', `${workflow}/${id} on ${node}: ${retired.length ? `retired worker${retired.length > 1 ? 's' : ''} ${retired.join(', ')}` : 'no worker was running'}; starting a fresh one`);
+        const warm = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(stored, p.bundle) }), signal: AbortSignal.timeout(120_000) });
+        const body = (await warm.json()) as { ok: boolean; coldStartMs?: number; error?: { code?: string; message: string } };
+        if (!body.ok) {
+          const missing = body.error?.code === 'bundle-missing';
+          throw new Error(missing ? `node ${node} no longer has the bundle of revision ${revision} (${p.bundle.slice(0, 12)}); deploy again (full) to ship it` : (body.error?.message ?? `node ${node} could not start ${id}`));
+        }
+        step('started');
+        step('ready');
+        results.push({ id, node, status: 'ready', action: 'restarted', bundle: p.bundle, ...(body.coldStartMs !== undefined ? { coldStartMs: body.coldStartMs } : {}) });
+      } catch (e) {
+        const msg = (e as Error).message;
+        failed(msg.startsWith(id) ? msg : `${id} on ${node}: ${msg}`, node);
+      }
+    }
+    const failedCount = results.filter((r) => r.status === 'failed').length;
+    this.state.setDeployment(workflow, revision, dep.project, failedCount ? 'failed' : 'ready');
+    const summary = `${workflow} revision ${revision} restarted: ${results.length - failedCount} of ${results.length} function${results.length === 1 ? '' : 's'} ready with fresh workers${failedCount ? `, ${failedCount} failed` : ''}`;
+    return { workflow, revision, functions: results, warnings: [], mode: 'restart', previousRevision: revision, removed: [], nothingChanged: false, summary };
   }
 
   /** The data a function reads, as the scheduler needs it: sizes and where the bytes are. */

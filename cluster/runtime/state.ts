@@ -115,6 +115,25 @@ export class ClusterState {
       .run(workflow, revision, project, status, new Date().toISOString());
   }
 
+  /**
+   * The revision check of a deploy, atomic across every controller on this state (windows,
+   * `edgeai deploy`): when `expected` is given and the workflow's deployed revision (0: never
+   * deployed) differs, nothing changes and the current revision comes back; otherwise the
+   * deployment is marked `status`, with the revision bumped when `bump` is set.
+   */
+  claimRevision(workflow: string, project: string, status: string, expected: number | undefined, bump: boolean): { ok: true; revision: number; previous: number } | { ok: false; current: number } {
+    const claim = this.db.transaction(() => {
+      const cur = this.deployment(workflow);
+      const current = cur?.revision ?? 0;
+      if (expected !== undefined && expected !== current) return { ok: false as const, current };
+      const revision = bump ? current + 1 : current;
+      this.setDeployment(workflow, revision, bump || !cur ? project : cur.project, status);
+      return { ok: true as const, revision, previous: current };
+    });
+    // IMMEDIATE: a second controller's claim waits (busy_timeout) instead of reading the same revision
+    return claim.immediate();
+  }
+
   placements(workflow?: string): PlacementRow[] {
     return (workflow ? this.db.prepare('SELECT * FROM placements WHERE workflow = ? ORDER BY rowid').all(workflow) : this.db.prepare('SELECT * FROM placements ORDER BY rowid').all()) as PlacementRow[];
   }

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { BlobStore, sha256Hex } from '../../registry/blobs';
-import { InvokeBodySchema, WarmBodySchema, type FromWorker, type FunctionRef, type Health, type InvokeBody, type InvokeResult, type AgentError, type ToWorker } from './protocol';
+import { InvokeBodySchema, RetireBodySchema, WarmBodySchema, type FromWorker, type FunctionRef, type Health, type InvokeBody, type InvokeResult, type AgentError, type ToWorker } from './protocol';
 
 const { values } = parseArgs({
   options: {
@@ -64,9 +64,13 @@ interface FnState {
   errors: number;
   coldStarts: number;
   execMsTotal: number;
+  /** retired (a restart or an undeploy): its workers exit once their invocation is done */
+  retired?: boolean;
 }
 
 const functions = new Map<string, FnState>();
+/** retired functions whose workers were busy when they were retired */
+const retiring = new Set<FnState>();
 let nextWorker = 1;
 
 function bundlePath(sha: string): string {
@@ -104,6 +108,7 @@ function spawnWorker(s: FnState): Worker {
   w.ready.catch(() => undefined);
   child.once('exit', () => {
     s.workers = s.workers.filter((x) => x !== w);
+    if (s.retired && !s.workers.length) retiring.delete(s);
   });
   const init: ToWorker = { type: 'init', bundlePath: bundlePath(s.ref.bundle), fn: s.ref, storeDir: STORE! };
   child.send(init);
@@ -129,7 +134,33 @@ async function acquire(s: FnState): Promise<{ worker: Worker; cold: boolean; que
 function release(s: FnState, w: Worker): void {
   w.busy = false;
   w.lastUsed = Date.now();
+  if (s.retired) {
+    // a retired function's worker finishes what it ran and exits; waiters start a fresh one
+    w.child.kill('SIGTERM');
+    s.workers = s.workers.filter((x) => x !== w);
+  }
   s.queue.shift()?.();
+}
+
+/**
+ * Retires a function's workers (a restart, or the function left its workflow): idle ones exit
+ * now, busy ones after their invocation. Only the given bundle's: another workflow's function
+ * of the same name on this node is left alone. The next warm or invocation starts afresh.
+ */
+function retire(id: string, bundle: string): { ok: true; retired: number[] } {
+  const s = functions.get(id);
+  if (!s || s.ref.bundle !== bundle) return { ok: true, retired: [] };
+  functions.delete(id);
+  s.retired = true;
+  const pids: number[] = [];
+  for (const w of [...s.workers]) {
+    if (w.child.pid) pids.push(w.child.pid);
+    if (w.busy && !w.warming) continue;
+    w.child.kill('SIGTERM');
+    s.workers = s.workers.filter((x) => x !== w);
+  }
+  if (s.workers.length) retiring.add(s);
+  return { ok: true, retired: pids };
 }
 
 function fail(code: string, message: string, hint?: string, logs: string[] = []): AgentError {
@@ -168,7 +199,7 @@ async function invoke(body: InvokeBody): Promise<InvokeResult | AgentError> {
         worker.child.kill('SIGKILL');
         s.workers = s.workers.filter((x) => x !== worker);
         // keep the function warm: replace the aborted worker before the next request needs it
-        if (!s.workers.length) {
+        if (!s.workers.length && !s.retired) {
           const fresh = spawnWorker(s);
           fresh.warming = true;
           fresh.ready
@@ -230,7 +261,9 @@ function health(): Health {
     memory: { rssBytes: mem.rss, heapBytes: mem.heapUsed, workersRssBytes: 0 },
     functions: [...functions.values()].map((s) => ({
       id: s.ref.id,
+      bundle: s.ref.bundle,
       workers: s.workers.length,
+      pids: s.workers.flatMap((w) => (w.child.pid ? [w.child.pid] : [])),
       busy: s.workers.filter((w) => w.busy).length,
       invocations: s.invocations,
       errors: s.errors,
@@ -311,6 +344,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const r = await warm(parsed.data.fn);
     return json(res, r.ok ? 200 : 500, r);
   }
+  if (req.method === 'POST' && url.pathname === '/retire') {
+    const parsed = RetireBodySchema.safeParse(JSON.parse((await readBody(req)).toString('utf8')));
+    if (!parsed.success) return json(res, 400, fail('bad-request', parsed.error.message));
+    return json(res, 200, retire(parsed.data.id, parsed.data.bundle));
+  }
   if (req.method === 'POST' && url.pathname === '/invoke') {
     const parsed = InvokeBodySchema.safeParse(JSON.parse((await readBody(req)).toString('utf8')));
     if (!parsed.success) return json(res, 400, fail('bad-request', parsed.error.message));
@@ -332,7 +370,7 @@ const server = createServer((req, res) => {
 });
 
 function shutdown(): void {
-  for (const s of functions.values()) for (const w of s.workers) w.child.kill('SIGKILL');
+  for (const s of [...functions.values(), ...retiring]) for (const w of s.workers) w.child.kill('SIGKILL');
   server.close();
   process.exit(0);
 }

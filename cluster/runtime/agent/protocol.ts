@@ -91,6 +91,10 @@ export type AgentError = z.infer<typeof AgentErrorSchema>;
 
 export const WarmBodySchema = z.object({ fn: FunctionRefSchema });
 
+/** POST /retire: the function's workers of this bundle exit (busy ones after their invocation). */
+export const RetireBodySchema = z.object({ id: z.string().min(1), bundle: z.string().regex(/^[0-9a-f]{64}$/) });
+export const RetireResultSchema = z.object({ ok: z.literal(true), retired: z.array(z.number().int()) });
+
 export const HealthSchema = z.object({
   node: z.string(),
   cluster: z.string(),
@@ -102,7 +106,11 @@ export const HealthSchema = z.object({
   functions: z.array(
     z.object({
       id: z.string(),
+      /** the bundle its workers run (agents before deploy modes did not say) */
+      bundle: z.string().optional(),
       workers: z.number().int(),
+      /** its workers' process ids (agents before deploy modes did not say) */
+      pids: z.array(z.number().int()).optional(),
       busy: z.number().int(),
       invocations: z.number().int(),
       errors: z.number().int(),

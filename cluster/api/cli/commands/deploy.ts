@@ -1,23 +1,58 @@
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
+import { DEPLOY_MODES, type DeployMode, type DeployOptions } from '../../../runtime/controller';
 
-const usage = 'deploy <project> [--json]';
+const usage = 'deploy <project> [--mode full|changed|restart] [--expect-revision N] [--json]';
+
+const help = `modes:
+  full      place every function and ship its bundle (the default)
+  changed   only functions whose code or decorators changed since the last deploy; the others
+            keep their node and warm workers; functions removed from the project are undeployed
+  restart   no new code: every deployed function gets fresh workers on its node (same revision)
+
+--expect-revision N  deploy only if the workflow is still at revision N on the cluster (0: not
+                     deployed yet); otherwise nothing is deployed and the command says who won`;
+
+/** The deploy options the flags ask for; a UserError that says what is allowed otherwise. */
+export function deployOptionsOf(values: { mode?: string; 'expect-revision'?: string }): DeployOptions {
+  const opts: DeployOptions = {};
+  if (values.mode !== undefined) {
+    if (!(DEPLOY_MODES as readonly string[]).includes(values.mode)) throw new UserError(`--mode '${values.mode}' is not a deploy mode: use one of ${DEPLOY_MODES.join(', ')}\nusage: edgeai ${usage}`);
+    opts.mode = values.mode as DeployMode;
+  }
+  const rev = values['expect-revision'];
+  if (rev !== undefined) {
+    if (!/^\d+$/.test(rev.trim()) || !Number.isSafeInteger(Number(rev))) throw new UserError(`--expect-revision '${rev}' must be a whole number ≥ 0: the workflow's revision \`edgeai cluster status\` shows (0: not deployed yet)\nusage: edgeai ${usage}`);
+    opts.expectedRevision = Number(rev);
+  }
+  return opts;
+}
+
+const ACTION_WORD = { deployed: 'deployed', unchanged: 'unchanged', restarted: 'restarted' } as const;
 
 export const command: Command = {
   usage,
   summary: 'validate, schedule and ship a workflow to the running cluster (per-function progress)',
+  help,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, json: { type: 'boolean' } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, json: { type: 'boolean' }, mode: { type: 'string' }, 'expect-revision': { type: 'string' } }, usage);
     if (positionals.length !== 1) throw new UserError(`expected one project folder\nusage: edgeai ${usage}`);
+    const opts = deployOptionsOf(values);
     const c = await openController(values, io, !!values.json);
     try {
       const t0 = Date.now();
-      const r = await c.deploy(positionals[0]);
+      const r = await c.deploy(positionals[0], opts);
       if (values.json) io.out(JSON.stringify(r, null, 2));
       else {
         for (const w of r.warnings) io.out(`warning: ${w}`);
-        io.out(`deployed ${r.workflow} revision ${r.revision} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-        for (const f of r.functions) io.out(`  ${f.id.padEnd(16)} ${f.status.padEnd(7)} ${f.node ?? '-'}${f.coldStartMs ? `  (cold start ${Math.round(f.coldStartMs)} ms)` : ''}${f.reason ? `\n      ${f.reason.replace(/\n/g, '\n      ')}` : ''}`);
+        const verb = r.mode === 'restart' ? 'restarted' : 'deployed';
+        io.out(`${verb} ${r.workflow} revision ${r.revision}${r.mode !== 'full' ? ` (mode ${r.mode})` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        if (r.nothingChanged) io.out(`  ${r.summary}`);
+        for (const f of r.functions) {
+          const what = f.status === 'ready' ? (f.action ? ACTION_WORD[f.action] : 'ready') : f.status;
+          io.out(`  ${f.id.padEnd(16)} ${what.padEnd(10)} ${f.node ?? '-'}${f.coldStartMs ? `  (cold start ${Math.round(f.coldStartMs)} ms)` : ''}${f.reason ? `\n      ${f.reason.replace(/\n/g, '\n      ')}` : ''}`);
+        }
+        for (const g of r.removed) io.out(`  ${g.id.padEnd(16)} ${'undeployed'.padEnd(10)} ${g.node ?? '-'}  (no longer in the project)`);
       }
       return r.functions.some((f) => f.status === 'failed') ? 1 : 0;
     } finally {
