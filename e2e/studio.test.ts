@@ -60,6 +60,12 @@ const EXPECTED_EDGES = [
   'source:mnist:user:alice->trigger:user-batch',
 ];
 
+/** Screen ↔ canvas coordinates through React Flow itself (the page's __studio handle). */
+type FlowHandle = { __studio: { flow: { screenToFlowPosition(p: { x: number; y: number }): { x: number; y: number }; flowToScreenPosition(p: { x: number; y: number }): { x: number; y: number } } } };
+let currentPage: Page;
+const flowPoint = (x: number, y: number) => currentPage.evaluate(([px, py]) => (window as unknown as FlowHandle).__studio.flow.screenToFlowPosition({ x: px, y: py }), [x, y] as const);
+const screenPoint = (x: number, y: number) => currentPage.evaluate(([px, py]) => (window as unknown as FlowHandle).__studio.flow.flowToScreenPosition({ x: px, y: py }), [x, y] as const);
+
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const edge = (page: Page, id: string) => page.locator(`.react-flow__edge[data-id="${id}"]`);
 
@@ -70,6 +76,7 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
   let work: string;
   let server: { url: string; close(): Promise<void> };
   const pageErrors: string[] = [];
+  const layoutOf = (id: string) => (JSON.parse(readFileSync(join(project, 'layout.json'), 'utf8')) as { nodes: Record<string, { x: number; y: number }> }).nodes[id];
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\``);
@@ -86,6 +93,7 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     server = await startStudioServer({ service, rendererDir: out });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    currentPage = page;
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
       if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
@@ -185,5 +193,103 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     const toast = page.getByTestId('toast-error').last();
     await toast.waitFor({ timeout: 10_000 });
     await expect(toast.textContent()).resolves.toMatch(/Connection refused.*trigger starts a function/);
+  });
+
+  it('the code editor completes the SDK: decorator namespaces and their options', async () => {
+    await node(page, 'fn:inference').click();
+    await page.locator('[data-testid="tab-functions/inference.ts"][aria-selected="true"]').waitFor();
+    // type "@policy." on a new line above the method and ask for suggestions
+    await page.evaluate(() => {
+      const ed = (window as unknown as { __studio: { editor: { getModel(): { findMatches(s: string, a: boolean, b: boolean, c: boolean, d: null, e: boolean): Array<{ range: { startLineNumber: number } }> }; setPosition(p: unknown): void; focus(): void } } }).__studio.editor;
+      const line = ed.getModel().findMatches('@policy.deadline', false, false, true, null, false)[0].range.startLineNumber;
+      ed.setPosition({ lineNumber: line, column: 1 });
+      ed.focus();
+    });
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.type('  @policy.');
+    const suggest = page.locator('.suggest-widget.visible .monaco-list-row');
+    // the TypeScript worker starts on first use: ask again until it answers
+    await expect
+      .poll(
+        async () => {
+          if (!(await suggest.count())) await page.keyboard.press('Control+Space');
+          return (await suggest.allInnerTexts()).join(' ');
+        },
+        { timeout: 45_000, interval: 1000 },
+      )
+      .toMatch(/deadline/);
+    const labels = (await suggest.allInnerTexts()).join(' ');
+    expect(labels).toMatch(/\bfn\b/);
+    expect(labels).toMatch(/\bdata\b/);
+    await page.screenshot({ path: join(RESULTS, 'studio-completion.png') });
+    // back out: the buffer matches the saved file again, so nothing is left unsaved
+    await page.keyboard.press('Escape');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ControlOrMeta+z');
+    await expect.poll(() => page.locator('[data-testid="dirty"]').count(), { timeout: 10_000 }).toBe(0);
+  });
+
+  it('right-click menus: open code, explain placement, add a function where clicked, refuse what follows from code', async () => {
+    const menu = page.getByTestId('context-menu');
+    // a function: Open code
+    await node(page, 'fn:refine').click({ button: 'right' });
+    await menu.waitFor();
+    await expect(menu.textContent()).resolves.toMatch(/function refine.*Open code.*Explain placement.*Copy.*Duplicate.*Delete/);
+    await menu.getByRole('menuitem', { name: 'Open code' }).click();
+    await page.locator('[data-testid="tab-functions/refine.ts"][aria-selected="true"]').waitFor();
+    await expect(menu.count()).resolves.toBe(0);
+    // a produced model cannot be deleted from the canvas: the item says why
+    await node(page, 'model:mnist:model').click({ button: 'right' });
+    const del = menu.getByRole('menuitem', { name: 'Delete' });
+    await expect(del.isDisabled()).resolves.toBe(true);
+    await expect(del.getAttribute('title')).resolves.toMatch(/@produces/);
+    await page.keyboard.press('Escape');
+    await expect(menu.count()).resolves.toBe(0);
+    // the empty canvas: add a function at the clicked point
+    const pane = page.locator('.react-flow__pane');
+    const box = (await pane.boundingBox())!;
+    const at = { x: box.width - 160, y: 60 };
+    const flowAt = await flowPoint(box.x + at.x, box.y + at.y);
+    await pane.click({ button: 'right', position: at });
+    await menu.getByRole('menuitem', { name: 'Add a function here' }).click();
+    await node(page, 'fn:transform').waitFor({ timeout: 15_000 });
+    expect(existsSync(join(project, 'functions/transform.ts'))).toBe(true);
+    // the node's top-left corner is where the menu was opened, and layout.json keeps it there
+    await expect.poll(() => layoutOf('fn:transform'), { timeout: 10_000 }).toEqual({ x: Math.round(flowAt.x), y: Math.round(flowAt.y) });
+    const placed = (await node(page, 'fn:transform').boundingBox())!;
+    const screen = await screenPoint(flowAt.x, flowAt.y);
+    expect(Math.abs(placed.x - screen.x)).toBeLessThan(4);
+    expect(Math.abs(placed.y - screen.y)).toBeLessThan(4);
+  });
+
+  it('dragging a palette item onto the canvas places it where it was dropped', async () => {
+    const pane = page.locator('.react-flow__pane');
+    const box = (await pane.boundingBox())!;
+    // bottom middle: clear of the minimap (bottom right) and the zoom controls (bottom left)
+    const at = { x: Math.round(box.width / 2), y: box.height - 50 };
+    const flowAt = await flowPoint(box.x + at.x, box.y + at.y);
+    await page.getByTestId('palette-item-3').dragTo(pane, { targetPosition: at, force: true });
+    await node(page, 'source:data:new').waitFor({ timeout: 15_000 });
+    await node(page, 'source:data:new').waitFor();
+    // where the drop happened, to the pixel or two the synthetic drag rounds
+    await expect.poll(() => layoutOf('source:data:new'), { timeout: 10_000 }).toBeTruthy();
+    const placed = layoutOf('source:data:new');
+    expect(Math.abs(placed.x - flowAt.x)).toBeLessThanOrEqual(3);
+    expect(Math.abs(placed.y - flowAt.y)).toBeLessThanOrEqual(3);
+    expect(JSON.parse(readFileSync(join(project, 'workflow.json'), 'utf8')).dataSources.map((d: { urn: string }) => d.urn)).toContain('data:new');
+  });
+
+  it('the table view lists every node with its policies; a row selects the node on the canvas', async () => {
+    await page.getByTestId('table-tab').click();
+    const rows = page.locator('[data-testid="node-table"] tbody tr');
+    const ids = async () => (await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id') ?? ''))).sort();
+    await expect.poll(ids).toEqual(expect.arrayContaining([...EXPECTED_NODES, 'fn:transform', 'source:data:new']));
+    await expect(page.locator('[data-testid="node-table"] tr[data-id="fn:inference"]').textContent()).resolves.toMatch(/deadline 2s.*drift confidence <0\.2/);
+    await page.getByTestId('node-table-filter').fill('deadline 2s');
+    await expect.poll(ids).toEqual(['fn:inference']);
+    await page.locator('[data-testid="node-table"] tr[data-id="fn:inference"]').click();
+    await page.locator('.react-flow__node.selected[data-id="fn:inference"]').waitFor();
+    await page.screenshot({ path: join(RESULTS, 'studio-table.png') });
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -7,10 +7,12 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } fro
 import { ReactFlowProvider, useReactFlow, type Viewport } from '@xyflow/react';
 import type { DecoratorPatchDto, DiagnosticDto, FunctionSpecDto, ProjectSnapshot } from '../cluster/api/contract';
 import { call, errorOf, studio } from './api';
-import { Canvas, type Positions } from './canvas/Canvas';
+import { Canvas, type CanvasTarget, type Positions } from './canvas/Canvas';
+import { ContextMenu, type ContextMenuState, type MenuItem } from './canvas/ContextMenu';
+import { NodeTable } from './panels/NodeTable';
 import { autoLayout } from './canvas/layout';
 import { Inspector } from './inspector/Inspector';
-import { Palette, type PaletteHandle, type PaletteItem } from './panels/Palette';
+import { Palette, PALETTE, type PaletteHandle, type PaletteItem } from './panels/Palette';
 import { Toasts, type ToastItem } from './panels/Toast';
 import { ArtifactsPanel, ClusterPanel, DeployPanel, RunsPanel, type DeployGate } from './panels/RuntimePanels';
 import { useRuntime, type FnDeployState } from './panels/runtime-state';
@@ -69,7 +71,10 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
   const [reveal, setReveal] = useState<{ path: string; line: number; endLine?: number; nonce: number } | undefined>();
   const [toasts, setToasts] = useState<ToastItem[]>([]);
   const [busy, setBusy] = useState<string | undefined>();
-  const [bottomTab, setBottomTab] = useState<'code' | 'problems' | 'deploy' | 'cluster' | 'runs' | 'artifacts'>('code');
+  const [bottomTab, setBottomTab] = useState<'code' | 'problems' | 'table' | 'deploy' | 'cluster' | 'runs' | 'artifacts'>('code');
+  const [menu, setMenu] = useState<ContextMenuState | undefined>();
+  // the Cluster panel's placement explanation, asked for from a node's context menu
+  const [explainRequest, setExplainRequest] = useState<{ fn: string; nonce: number } | undefined>();
   const rt = useRuntime(snap?.workflow.name);
   // Monaco (several MB) mounts once the canvas has painted and the page is idle, so it never
   // delays the first interactive frame; its typings follow it
@@ -143,6 +148,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
           }
         }
       }
+      positionsRef.current = base; // what follows in the same task (placeNode) builds on it
       setPositions(base);
       // a freshly opened project shows up once laid out, never as a pile of nodes at (0,0)
       if (fresh) setSnap(s);
@@ -479,7 +485,16 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
     }
   };
 
-  const addFromPalette = async (item: PaletteItem, name: string) => {
+  /** Moves a node that was just added to where it was dropped (or right-clicked), and saves the layout. */
+  const placeNode = async (id: string, at: { x: number; y: number } | undefined) => {
+    if (!at) return;
+    const next = { ...positionsRef.current, [id]: { x: Math.round(at.x), y: Math.round(at.y) } };
+    positionsRef.current = next;
+    setPositions(next);
+    await saveLayout(next);
+  };
+
+  const addFromPalette = async (item: PaletteItem, name: string, at?: { x: number; y: number }) => {
     const s = snapRef.current;
     if (!s) return;
     if (item.kind === 'function') {
@@ -487,6 +502,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
         const r = await call('project.functions.create', { project: s.dir, functionId: name, template: item.template });
         record({ label: `add function ${name}`, changes: [{ kind: 'file', path: r.path, before: null, after: r.snapshot.files.find((f) => f.path === r.path)?.source ?? '' }] });
         await adopt(r.snapshot);
+        await placeNode(`fn:${name}`, at);
         setOpenPath(r.path);
         setSelection({ nodes: [`fn:${name}`], edges: [] });
       } catch (e) {
@@ -496,7 +512,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
     }
     if (item.kind === 'data-source') {
       const slug = name.replace(/[^A-Za-z0-9_-]+/g, '-');
-      await saveWorkflow({ ...s.workflow, dataSources: [...s.workflow.dataSources, { urn: name, type: 'table', tags: [], format: item.format, source: { kind: 'file', path: `data/${slug}.${item.format}` } }] }, `add data source ${name}`);
+      if (await saveWorkflow({ ...s.workflow, dataSources: [...s.workflow.dataSources, { urn: name, type: 'table', tags: [], format: item.format, source: { kind: 'file', path: `data/${slug}.${item.format}` } }] }, `add data source ${name}`)) await placeNode(`source:${name}`, at);
       setSelection({ nodes: [`source:${name}`], edges: [] });
       return;
     }
@@ -514,8 +530,87 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
           : item.trigger === 'data'
             ? { kind: 'data' as const, ...base, selector: { urn: s.workflow.dataSources[0] ? String(s.workflow.dataSources[0].urn) : 'data:*' }, batch: 1 }
             : { kind: 'model' as const, ...base, selector: { type: 'classifier' } };
-    await saveWorkflow({ ...s.workflow, triggers: [...s.workflow.triggers, trigger] }, `add trigger ${name}`);
+    if (await saveWorkflow({ ...s.workflow, triggers: [...s.workflow.triggers, trigger] }, `add trigger ${name}`)) await placeNode(`trigger:${name}`, at);
     setSelection({ nodes: [`trigger:${name}`], edges: [] });
+  };
+
+  /** Opens a function's (or a gate's) code at its line. */
+  const openCode = (file: string, line?: number) => {
+    setBottomTab('code');
+    setOpenPath(file);
+    if (line) setReveal({ path: file, line, nonce: Date.now() });
+  };
+
+  /** The canvas's context menu: what can be done to what was right-clicked. */
+  const openMenu = (target: CanvasTarget, at: { x: number; y: number }, flowAt: { x: number; y: number }) => {
+    const s = snapRef.current;
+    if (!s) return;
+    const items: Array<MenuItem | 'separator'> = [];
+    let title = '';
+    // the actions below act on the selection: right-clicking something outside it selects it alone
+    let sel = selection;
+    if (target.kind === 'node' && !selection.nodes.includes(target.id)) sel = { nodes: [target.id], edges: [] };
+    if (target.kind === 'edge' && !selection.edges.includes(target.id)) sel = { nodes: [], edges: [target.id] };
+    if (sel !== selection) setSelection(sel);
+    const copyable = (ids: string[]) => ids.some((id) => /^(fn|source|trigger):/.test(id));
+    const editItems = (ids: string[]): Array<MenuItem | 'separator'> => [
+      { label: 'Copy', keys: 'Ctrl+C', disabled: copyable(ids) ? undefined : 'only functions, data sources and triggers can be copied', run: () => void copySelection() },
+      { label: 'Duplicate', keys: 'Ctrl+D', disabled: copyable(ids) ? undefined : 'only functions, data sources and triggers can be duplicated', run: () => void paste(copySelection()) },
+      'separator',
+      { label: ids.length > 1 ? `Delete ${ids.length} items` : 'Delete', keys: 'Del', danger: true, run: () => void deleteSelection() },
+    ];
+    if (target.kind === 'node') {
+      const n = s.graph.nodes.find((x) => x.id === target.id);
+      if (!n) return;
+      title = `${n.kind === 'data-source' ? 'data source' : n.kind} ${n.label}`;
+      if (n.kind === 'function') {
+        items.push({ label: 'Open code', run: () => openCode(n.detail.file!, n.detail.line) });
+        items.push({ label: 'Explain placement', run: () => (setBottomTab('cluster'), setExplainRequest({ fn: n.label, nonce: Date.now() })) });
+        items.push({ label: 'Show in table', run: () => setBottomTab('table') });
+        items.push('separator', ...editItems(sel.nodes));
+      } else if (n.kind === 'gate') {
+        const fnId = n.id.replace(/^gate:/, '').replace(/:\d+$/, '');
+        const fn = s.functions.find((f) => f.id === fnId);
+        items.push({ label: `Open ${fnId}'s code`, disabled: fn ? undefined : 'its function is gone', run: () => fn && openCode(fn.file, fn.line) });
+        items.push({ label: 'Edit in the inspector', run: () => setSelection({ nodes: [`fn:${fnId}`], edges: [] }) });
+      } else if (n.kind === 'data-source' || n.kind === 'trigger') {
+        items.push({ label: 'Edit in the inspector', run: () => setSelection({ nodes: [n.id], edges: [] }) });
+        items.push('separator', ...editItems(sel.nodes));
+      } else {
+        // produced data and models: they follow from a function's @produces
+        const producer = s.graph.edges.find((e) => e.target === n.id && e.kind === 'produces')?.source;
+        items.push({ label: 'Select the function that produces it', disabled: producer ? undefined : 'nothing in this workflow produces it', run: () => producer && setSelection({ nodes: [producer], edges: [] }) });
+        items.push({ label: 'Delete', disabled: 'it follows from a function: remove that function\'s @produces decorator', run: () => undefined });
+      }
+    } else if (target.kind === 'edge') {
+      const e = s.graph.edges.find((x) => x.id === target.id);
+      if (!e) return;
+      title = `${e.kind} edge`;
+      items.push({ label: 'Select both ends', run: () => setSelection({ nodes: [e.source, e.target], edges: [] }) });
+      items.push({
+        label: 'Delete connection',
+        keys: 'Del',
+        danger: true,
+        disabled: e.kind === 'consumes' ? undefined : `a ${e.kind} edge follows from the code and workflow.json: remove the decorator or the trigger instead`,
+        run: () => void deleteSelection(),
+      });
+    } else if (target.kind === 'selection') {
+      title = `${sel.nodes.length} selected`;
+      items.push(...editItems(sel.nodes));
+    } else {
+      title = 'Workflow';
+      const byKind = (k: PaletteItem['kind']) => PALETTE.find((p) => p.kind === k)!;
+      for (const [label, item] of [['Add a function here', PALETTE[0]], ['Add a data source here', byKind('data-source')], ['Add an HTTP trigger here', byKind('trigger')]] as const) {
+        items.push({ label, run: () => void addFromPalette(item, suggestName(item), flowAt) });
+      }
+      items.push('separator');
+      items.push({ label: 'Paste', keys: 'Ctrl+V', disabled: clip.current ? undefined : 'nothing copied yet', run: () => void paste() });
+      items.push({ label: 'Select all', keys: 'Ctrl+A', run: () => setSelection({ nodes: s.graph.nodes.map((n) => n.id), edges: [] }) });
+      items.push('separator');
+      items.push({ label: 'Auto-layout', keys: 'L', run: () => void runAutoLayout() });
+      items.push({ label: 'Fit view', keys: 'F', run: () => void rf.fitView({ padding: 0.12, duration: 250 }) });
+    }
+    setMenu({ x: at.x, y: at.y, title, items });
   };
 
   const suggestName = (item: PaletteItem) => {
@@ -743,6 +838,11 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
             selectedEdges={selection.edges}
             onSelectionChange={(nodes, edges) => setSelection({ nodes, edges })}
             onConnect={(a, b) => void connectNodes(a, b)}
+            onContextMenu={openMenu}
+            onDropItem={(i, at) => {
+              const item = PALETTE[Number(i)];
+              if (item) void addFromPalette(item, suggestName(item), at);
+            }}
             onMoved={(moved, before) => {
               const next = { ...positionsRef.current, ...moved };
               setPositions(next);
@@ -763,6 +863,9 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
               </button>
               <button className={`bottom-tab${bottomTab === 'problems' ? ' active' : ''}`} onClick={() => setBottomTab('problems')} data-testid="problems-tab">
                 Problems <span className={`count ${errorCount ? 'error' : warnCount ? 'warn' : ''}`}>{problems.length}</span>
+              </button>
+              <button className={`bottom-tab${bottomTab === 'table' ? ' active' : ''}`} onClick={() => setBottomTab('table')} data-testid="table-tab" title="Every node as a row: state, placement, last run">
+                Table
               </button>
               <button className={`bottom-tab${bottomTab === 'deploy' ? ' active' : ''}`} onClick={() => setBottomTab('deploy')} data-testid="deploy-tab">
                 Deploy{rt.deploying ? <span className="dirty-dot"> ●</span> : null}
@@ -816,7 +919,22 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
                 }}
               />
             )}
-            {bottomTab === 'cluster' && <ClusterPanel rt={rt} project={snap.dir} functions={snap.functions.map((f) => f.id)} onError={fail} />}
+            {bottomTab === 'table' && (
+              <NodeTable
+                graph={snap.graph}
+                problems={problems}
+                deploy={rt.deploy}
+                workflow={snap.workflow.name}
+                runsVersion={rt.runsVersion}
+                selected={selection.nodes}
+                onPick={(id) => {
+                  setSelection({ nodes: [id], edges: [] });
+                  const p = positionsRef.current[id];
+                  if (p) void rf.setCenter(p.x + 120, p.y + 40, { zoom: Math.max(rf.getZoom(), 0.8), duration: 250 });
+                }}
+              />
+            )}
+            {bottomTab === 'cluster' && <ClusterPanel rt={rt} project={snap.dir} functions={snap.functions.map((f) => f.id)} onError={fail} explain={explainRequest} />}
             {bottomTab === 'runs' && <RunsPanel rt={rt} workflow={snap.workflow.name} />}
             {bottomTab === 'artifacts' && <ArtifactsPanel rt={rt} />}
             {bottomTab === 'problems' && (
@@ -870,6 +988,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
           {rt.status?.up ? `cluster ${rt.status.cluster}: ${rt.status.nodes.filter((n) => n.status === 'Ready').length}/${rt.status.nodes.length} nodes ready (${rt.status.backend})` : 'cluster stopped'}
         </span>
       </footer>
+      {menu && <ContextMenu menu={menu} onClose={() => setMenu(undefined)} />}
       <Toasts items={toasts} onDismiss={(id) => setToasts((t) => t.filter((x) => x.id !== id))} />
     </div>
   );

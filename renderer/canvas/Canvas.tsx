@@ -3,7 +3,7 @@
  * position). Drawing an edge asks the service to rewrite the consumer's selector; the service
  * answers with the edit or the reason it refused.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
 import {
   Background,
   BackgroundVariant,
@@ -39,7 +39,20 @@ export interface CanvasProps {
   onConnect(producer: string, consumer: string): void;
   onMoved(moved: Positions, before: Positions): void;
   onViewportChange(v: Viewport): void;
+  /** right-click: on a node, an edge, the selection or the empty pane (screen position and flow position) */
+  onContextMenu?(target: CanvasTarget, at: { x: number; y: number }, flow: { x: number; y: number }): void;
+  /** a palette item dropped on the canvas, at a flow position */
+  onDropItem?(item: string, flow: { x: number; y: number }): void;
 }
+
+export type CanvasTarget = { kind: 'node'; id: string } | { kind: 'edge'; id: string } | { kind: 'selection' } | { kind: 'pane' };
+
+function selectionKey(nodes: string[], edges: string[]): string {
+  return `${[...nodes].sort().join('\n')}|${[...edges].sort().join('\n')}`;
+}
+
+/** The drag-and-drop type of palette items (their index in PALETTE). */
+export const PALETTE_MIME = 'application/x-edgeai-palette';
 
 const EDGE_STYLE: Record<string, { stroke: string; dash?: string; animated?: boolean }> = {
   consumes: { stroke: '#5b8def' },
@@ -124,14 +137,27 @@ export function Canvas(props: CanvasProps) {
     [props],
   );
 
-  const onSelection = useCallback(
-    ({ nodes: ns, edges: es }: OnSelectionChangeParams) => {
-      const a = ns.map((n) => n.id).sort();
-      const b = es.map((e) => e.id).sort();
-      if (a.join('\n') !== [...props.selectedNodes].sort().join('\n') || b.join('\n') !== [...props.selectedEdges].sort().join('\n')) props.onSelectionChange(a, b);
-    },
-    [props],
-  );
+  // Selection is the app's state; React Flow reports its own. When the app selects something (a
+  // table row, a context menu, after an add), React Flow first reports the selection it still has —
+  // echoing that back would undo the app's choice and the two would flip each other forever. So a
+  // report counts as the user's only once React Flow has echoed the app's current selection.
+  const propsKey = selectionKey(props.selectedNodes, props.selectedEdges);
+  const sync = useRef({ props: propsKey, echoed: true, reported: propsKey });
+  // a selection the user made comes back as props already echoed
+  if (sync.current.props !== propsKey) sync.current = { ...sync.current, props: propsKey, echoed: propsKey === sync.current.reported };
+  const onSelectionChangeRef = useRef(props.onSelectionChange);
+  onSelectionChangeRef.current = props.onSelectionChange;
+  const onSelection = useCallback(({ nodes: ns, edges: es }: OnSelectionChangeParams) => {
+    const a = ns.map((n) => n.id).sort();
+    const b = es.map((e) => e.id).sort();
+    sync.current.reported = selectionKey(a, b);
+    if (sync.current.reported === sync.current.props) {
+      sync.current.echoed = true;
+      return;
+    }
+    if (!sync.current.echoed) return; // the selection from before the app changed it
+    onSelectionChangeRef.current(a, b);
+  }, []);
 
   const onConnect = useCallback((c: Connection) => props.onConnect(c.source, c.target), [props]);
   const onNodesChangeFiltered = useCallback(
@@ -139,9 +165,38 @@ export function Canvas(props: CanvasProps) {
     [onNodesChange],
   );
 
+  const rf = useReactFlow();
+  const [dropping, setDropping] = useState(false);
+  const menu = (target: CanvasTarget) => (e: { preventDefault(): void; clientX: number; clientY: number }) => {
+    if (!props.onContextMenu) return;
+    e.preventDefault();
+    props.onContextMenu(target, { x: e.clientX, y: e.clientY }, rf.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+  };
+
   return (
-    <div className="canvas" data-testid="canvas">
+    <div
+      className={`canvas${dropping ? ' drop-target' : ''}`}
+      data-testid="canvas"
+      onDragOver={(e) => {
+        if (!props.onDropItem || !e.dataTransfer.types.includes(PALETTE_MIME)) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        setDropping(true);
+      }}
+      onDragLeave={() => setDropping(false)}
+      onDrop={(e) => {
+        setDropping(false);
+        const item = e.dataTransfer.getData(PALETTE_MIME);
+        if (!item || !props.onDropItem) return;
+        e.preventDefault();
+        props.onDropItem(item, rf.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+      }}
+    >
       <ReactFlow<StudioNode, Edge>
+        onNodeContextMenu={(e, n) => menu({ kind: 'node', id: n.id })(e)}
+        onEdgeContextMenu={(e, ed) => menu({ kind: 'edge', id: ed.id })(e)}
+        onSelectionContextMenu={(e) => menu({ kind: 'selection' })(e)}
+        onPaneContextMenu={(e) => menu({ kind: 'pane' })(e as ReactMouseEvent)}
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}

@@ -1,5 +1,6 @@
 /** The palette: search, then add a function (from a template), a data source or a trigger. */
 import { useMemo, useRef, useState, forwardRef, useImperativeHandle } from 'react';
+import { PALETTE_MIME } from '../canvas/Canvas';
 
 export type PaletteItem =
   | { kind: 'function'; template: 'transform' | 'train' | 'inference'; title: string; description: string }
@@ -44,7 +45,17 @@ export const Palette = forwardRef<PaletteHandle, { onAdd(item: PaletteItem, name
       <ul className="palette-list">
         {items.map((i) => (
           <li key={i.title}>
-            <button className="palette-item" onClick={() => setPending({ item: i, name: suggestName(i) })} title={i.description}>
+            <button
+              className="palette-item"
+              onClick={() => setPending({ item: i, name: suggestName(i) })}
+              title={`${i.description} — click to name it, or drag it onto the canvas`}
+              draggable
+              onDragStart={(e) => {
+                e.dataTransfer.setData(PALETTE_MIME, String(PALETTE.indexOf(i)));
+                e.dataTransfer.effectAllowed = 'copy';
+              }}
+              data-testid={`palette-item-${PALETTE.indexOf(i)}`}
+            >
               <span className={`node-icon icon-${i.kind === 'function' ? 'fn' : i.kind}`}>{icon(i)}</span>
               <span>
                 <span className="palette-title">{i.title}</span>
@@ -78,6 +89,7 @@ export const Palette = forwardRef<PaletteHandle, { onAdd(item: PaletteItem, name
         <li><kbd>Del</kbd> delete selection</li>
         <li><kbd>Shift</kbd>+drag box select</li>
         <li><kbd>L</kbd> auto-layout, <kbd>F</kbd> fit view</li>
+        <li>right-click a node, an edge or the canvas for more; drag an item above onto the canvas to place it</li>
         <li><kbd>Ctrl</kbd>+<kbd>S</kbd> save file</li>
       </ul>
     </aside>

@@ -466,11 +466,15 @@ function InvokeConsole({ rt, workflow, functions }: { rt: Runtime; workflow: str
 // ---------------------------------------------------------------------------------------------
 // Cluster
 
-export function ClusterPanel({ rt, functions, project, onError }: { rt: Runtime; functions: string[]; project: string; onError(title: string, e: unknown): void }) {
+export function ClusterPanel({ rt, functions, project, onError, explain: asked }: { rt: Runtime; functions: string[]; project: string; onError(title: string, e: unknown): void; explain?: { fn: string; nonce: number } }) {
   const [backend, setBackend] = useState<'process' | 'docker'>('process');
   const [topology, setTopology] = useState('local');
   const [busy, setBusy] = useState<string | undefined>();
-  const [explainFn, setExplainFn] = useState(functions[0] ?? '');
+  const [explainFn, setExplainFn] = useState(asked?.fn ?? functions[0] ?? '');
+  // "Explain placement" from a node's context menu picks the function
+  useEffect(() => {
+    if (asked) setExplainFn(asked.fn);
+  }, [asked]);
   const [explain, setExplain] = useState<PlacementExplanationDto | undefined>();
   const [explainError, setExplainError] = useState<ApiError | undefined>();
   const s = rt.status;
