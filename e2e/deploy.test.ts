@@ -156,7 +156,24 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     expect(pageErrors).toEqual([]);
   }, 60_000);
 
+  it('deploys again with changed functions only (all kept as they were), then restarts them in place', async () => {
+    await page.getByTestId('deploy-tab').click();
+    await expect(page.getByTestId('deploy-mode').inputValue()).resolves.toBe('changed');
+    await page.getByTestId('deploy-panel-button').click();
+    for (const f of FUNCTIONS) await expect.poll(() => page.getByTestId(`deploy-action-${f}`).textContent().catch(() => ''), { timeout: 60_000 }).toBe('unchanged');
+    await expect.poll(() => page.getByTestId('deploy-summary').textContent()).toMatch(/4\/4 ready · revision 2/);
+    await page.getByTestId('deploy-mode').selectOption('restart');
+    await expect(page.getByTestId('deploy-panel-button').textContent()).resolves.toMatch(/Restart/);
+    await page.getByTestId('deploy-panel-button').click();
+    for (const f of FUNCTIONS) await expect.poll(() => page.getByTestId(`deploy-action-${f}`).textContent().catch(() => ''), { timeout: 120_000 }).toBe('restarted');
+    // a restart ships no code: the revision stays
+    await expect.poll(() => page.getByTestId('deploy-summary').textContent()).toMatch(/4\/4 ready · revision 2/);
+    await page.getByTestId('deploy-mode').selectOption('changed');
+    expect(pageErrors).toEqual([]);
+  }, 240_000);
+
   it('stops the cluster from the Cluster panel', async () => {
+    await page.getByTestId('cluster-tab').click();
     await page.getByTestId('cluster-stop').click();
     await expect.poll(() => page.getByTestId('cluster-state').textContent(), { timeout: 60_000 }).toMatch(/stopped/);
     const status = await service.call('cluster.status', {});

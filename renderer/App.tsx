@@ -5,7 +5,7 @@
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ReactFlowProvider, useReactFlow, type Viewport } from '@xyflow/react';
-import type { DecoratorPatchDto, DiagnosticDto, FunctionSpecDto, ProjectSnapshot } from '../cluster/api/contract';
+import type { DecoratorPatchDto, DeployResultDto, DiagnosticDto, FunctionSpecDto, ProjectSnapshot } from '../cluster/api/contract';
 import { call, errorOf, studio } from './api';
 import { Canvas, type CanvasTarget, type Positions } from './canvas/Canvas';
 import { ContextMenu, type ContextMenuState, type MenuItem } from './canvas/ContextMenu';
@@ -640,6 +640,8 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
     const s0 = snapRef.current;
     if (!s0 || rt.deploying) return;
     setBottomTab('deploy');
+    const mode = rt.mode;
+    if (mode === 'restart') return void restartDeployment(s0);
     const unsaved = Object.keys(buffersRef.current);
     if (unsaved.length && !opts.saveFirst && !opts.ignoreUnsaved) {
       setDeployGate({ unsaved, warnings: [], errors: [] });
@@ -678,17 +680,48 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
         rt.setProgress(`starting the local cluster (${backend}, ${topology})`);
         rt.setStatus(await call('cluster.up', { backend, topology }));
       }
-      const r = await call('deploy', { project: s.dir, acceptWarnings: true });
+      // the revision this window knows: a deploy from another window (or the CLI) meanwhile is a conflict, not an overwrite
+      const known = (rt.status?.up ? rt.status : await rt.refresh())?.deployments.find((d) => d.workflow === s.workflow.name)?.revision ?? 0;
+      const r = await call('deploy', { project: s.dir, acceptWarnings: true, mode, expectedRevision: known });
       rt.setLastDeploy(r);
-      rt.setDeploy((d) => ({ ...d, ...Object.fromEntries(r.functions.map((f) => [f.id, { status: f.status === 'ready' ? 'ready' : 'failed', node: f.node, ...(f.reason ? { reason: f.reason } : {}), since: d[f.id]?.since ?? Date.now() } satisfies FnDeployState])) }));
+      adoptDeployResult(r);
       settle('not in the deploy result: the service did not report this function');
       const failed = r.functions.filter((f) => f.status !== 'ready');
       if (failed.length) toast({ kind: 'error', title: `Deploy revision ${r.revision}: ${failed.length} function${failed.length === 1 ? '' : 's'} failed`, error: { code: 'deploy-failed', message: failed.map((f) => `${f.id}: ${f.reason ?? 'failed'}`).join('\n'), hint: 'the Deploy panel shows each reason; fix it and deploy again' } });
-      else toast({ kind: 'success', title: `Deployed ${r.workflow} revision ${r.revision}: ${r.functions.length} functions ready` });
+      else toast({ kind: 'success', title: `Deployed ${r.workflow} revision ${r.revision}: ${r.summary ?? `${r.functions.length} functions ready`}` });
     } catch (e) {
       const err = errorOf(e);
       settle(`the deploy stopped: ${err.message}`);
       toast({ kind: 'error', title: 'Deploy failed', error: err });
+    } finally {
+      rt.setDeploying(false);
+      rt.setProgress(undefined);
+      void rt.refresh();
+    }
+  };
+
+  /** A deploy result into the per-function rows (ready / failed, where, and what was done). */
+  const adoptDeployResult = (r: DeployResultDto) => {
+    rt.setLastDeploy(r);
+    rt.setDeploy((d) => ({
+      ...d,
+      ...Object.fromEntries(r.functions.map((f) => [f.id, { status: f.status === 'ready' ? 'ready' : 'failed', node: f.node, ...(f.reason ? { reason: f.reason } : {}), ...(f.action ? { action: f.action } : {}), since: d[f.id]?.since ?? Date.now() } satisfies FnDeployState])),
+    }));
+  };
+
+  /** Restart: the deployed code again on the same nodes — no validation, nothing shipped, same revision. */
+  const restartDeployment = async (s: ProjectSnapshot) => {
+    setDeployGate(undefined);
+    rt.setDeploying(true);
+    try {
+      const known = (await rt.refresh())?.deployments.find((d) => d.workflow === s.workflow.name)?.revision ?? 0;
+      const r = await call('deploy', { project: s.dir, acceptWarnings: true, mode: 'restart', expectedRevision: known });
+      adoptDeployResult(r);
+      const failed = r.functions.filter((f) => f.status !== 'ready');
+      if (failed.length) toast({ kind: 'error', title: `Restart: ${failed.length} function${failed.length === 1 ? '' : 's'} failed`, error: { code: 'deploy-failed', message: failed.map((f) => `${f.id}: ${f.reason ?? 'failed'}`).join('\n'), hint: 'the Deploy panel shows each reason' } });
+      else toast({ kind: 'success', title: `Restarted ${r.workflow} revision ${r.revision}: ${r.functions.length} functions ready` });
+    } catch (e) {
+      toast({ kind: 'error', title: 'Restart failed', error: errorOf(e) });
     } finally {
       rt.setDeploying(false);
       rt.setProgress(undefined);

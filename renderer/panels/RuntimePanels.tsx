@@ -61,6 +61,7 @@ const DeployRow = memo(function DeployRow({ id, s, now }: { id: string; s: FnDep
         <span className="node-icon lambda">λ</span>
         <span className="deploy-fn">{id}</span>
         <span className={`pill pill-${s.status}`}>{s.status}</span>
+        {s.action && s.action !== 'deployed' && s.status === 'ready' && <span className="muted small" data-testid={`deploy-action-${id}`}>{s.action}</span>}
         {s.node && <span className="muted small">on {s.node}</span>}
         <span className="spacer" />
         {!done && <span className="muted small">{secs} s</span>}
@@ -82,6 +83,12 @@ const DeployRow = memo(function DeployRow({ id, s, now }: { id: string; s: FnDep
     </div>
   );
 });
+
+const DEPLOY_MODE_HELP: Record<string, string> = {
+  changed: 'Ships only functions whose code or decorators changed; the others keep their node and warm workers',
+  full: 'Places and ships every function again',
+  restart: 'Restarts every deployed function on its node from the code already there (nothing is shipped)',
+};
 
 export function DeployPanel(props: {
   rt: Runtime;
@@ -109,9 +116,19 @@ export function DeployPanel(props: {
               {rt.lastDeploy ? ` · revision ${rt.lastDeploy.revision}` : ''}
             </span>
           )}
+          {rt.lastDeploy?.summary && !rt.deploying && (
+            <span className="muted small" data-testid="deploy-result-summary">
+              {rt.lastDeploy.summary}
+            </span>
+          )}
           <span className="spacer" />
+          <select value={rt.mode} onChange={(e) => rt.setMode(e.target.value as typeof rt.mode)} disabled={rt.deploying} aria-label="deploy mode" data-testid="deploy-mode" title={DEPLOY_MODE_HELP[rt.mode]}>
+            <option value="changed">Changed functions</option>
+            <option value="full">Everything</option>
+            <option value="restart">Restart (no new code)</option>
+          </select>
           <button className="button primary small" disabled={rt.deploying} onClick={() => props.onDeploy({})} data-testid="deploy-panel-button">
-            {rt.deploying ? 'Deploying…' : '▶ Deploy'}
+            {rt.deploying ? 'Deploying…' : rt.mode === 'restart' ? '↻ Restart' : '▶ Deploy'}
           </button>
         </div>
         {gate && (

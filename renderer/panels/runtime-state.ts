@@ -5,7 +5,7 @@
  * never stay "in progress" after the call returns.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ClusterStatusDto, DeployResultDto } from '../../cluster/api/contract';
+import type { ClusterStatusDto, DeployMode, DeployResultDto } from '../../cluster/api/contract';
 import { call, studio } from '../api';
 
 export type FnDeployStatus = 'queued' | 'scheduled' | 'shipped' | 'started' | 'ready' | 'failed';
@@ -13,6 +13,8 @@ export interface FnDeployState {
   status: FnDeployStatus;
   node: string | null;
   reason?: string;
+  /** what the last deploy did to it: shipped new code, kept it as it was, or restarted it */
+  action?: 'deployed' | 'unchanged' | 'restarted';
   /** when this step began (ms since epoch), for "waiting for … 12 s" */
   since: number;
 }
@@ -49,6 +51,8 @@ export function useRuntime(workflow: string | undefined) {
   const [progress, setProgress] = useState<string | undefined>();
   const [logs, setLogs] = useState<LogLine[]>([]);
   const [runsVersion, setRunsVersion] = useState(0);
+  // changed-only by default: unchanged functions keep their node and warm workers
+  const [mode, setMode] = useState<DeployMode>('changed');
   const runFns = useRef(new Map<string, string>());
   const workflowRef = useRef(workflow);
   workflowRef.current = workflow;
@@ -92,7 +96,7 @@ export function useRuntime(workflow: string | undefined) {
       studio().on('cluster.node', () => refreshSoon()),
       studio().on('deploy.function', (e) => {
         if (workflowRef.current && e.workflow !== workflowRef.current) return;
-        setDeploy((d) => ({ ...d, [e.function]: { status: e.status, node: e.node ?? d[e.function]?.node ?? null, ...(e.reason ? { reason: e.reason } : {}), since: Date.now() } }));
+        setDeploy((d) => ({ ...d, [e.function]: { status: e.status, node: e.node ?? d[e.function]?.node ?? null, ...(e.reason ? { reason: e.reason } : {}), ...(e.action ? { action: e.action } : {}), since: Date.now() } }));
         if (e.status === 'ready' || e.status === 'failed') refreshSoon();
       }),
       studio().on('run', (e) => {
@@ -115,7 +119,7 @@ export function useRuntime(workflow: string | undefined) {
     });
   }, [status, deploying, workflow]);
 
-  return { status, setStatus, refresh, deploy, setDeploy, deploying, setDeploying, lastDeploy, setLastDeploy, progress, setProgress, logs, setLogs, runsVersion, runFns };
+  return { status, setStatus, refresh, deploy, setDeploy, deploying, setDeploying, lastDeploy, setLastDeploy, progress, setProgress, logs, setLogs, runsVersion, runFns, mode, setMode };
 }
 
 export type Runtime = ReturnType<typeof useRuntime>;
