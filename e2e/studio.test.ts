@@ -125,7 +125,7 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('changing a selector in the code moves the canvas edge', async () => {
+  it('changing a selector in the code moves the canvas edge (while typing, and once saved)', async () => {
     await node(page, 'fn:train').click();
     await page.locator('[data-testid="tab-functions/train.ts"][aria-selected="true"]').waitFor();
     // select mnist:data inside the quotes of train's selector and type another urn
@@ -138,6 +138,10 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     });
     await page.keyboard.type('mnist:user:alice');
     await page.locator('[data-testid="dirty"]').first().waitFor();
+    // the canvas follows typing, before any save: the edge has moved, the file is as it was
+    await edge(page, 'source:mnist:user:alice->fn:train#0').waitFor({ timeout: 15_000 });
+    await expect(edge(page, 'source:mnist:data->fn:train#0').count()).resolves.toBe(0);
+    expect(readFileSync(join(project, 'functions/train.ts'), 'utf8')).toContain("urn: 'mnist:data'");
     // shortcuts typed in the editor stay in the editor: Delete must not delete canvas nodes
     await page.keyboard.press('ControlOrMeta+s');
     await edge(page, 'source:mnist:user:alice->fn:train#0').waitFor({ timeout: 15_000 });

@@ -5,7 +5,7 @@
  */
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ReactFlowProvider, useReactFlow, type Viewport } from '@xyflow/react';
-import type { DecoratorPatchDto, DeployResultDto, DiagnosticDto, FunctionSpecDto, ProjectSnapshot } from '../cluster/api/contract';
+import type { DecoratorPatchDto, DeployResultDto, DiagnosticDto, FunctionSpecDto, GraphDto, ProjectSnapshot } from '../cluster/api/contract';
 import { call, errorOf, studio } from './api';
 import { Canvas, type CanvasTarget, type Positions } from './canvas/Canvas';
 import { ContextMenu, type ContextMenuState, type MenuItem } from './canvas/ContextMenu';
@@ -98,6 +98,9 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
   }, [editorWanted]);
   const [deployGate, setDeployGate] = useState<DeployGate | undefined>();
   const [liveDiagnostics, setLiveDiagnostics] = useState<Record<string, DiagnosticDto[]>>({});
+  // the graph as it would be with the buffer being typed saved (the canvas follows typing); the
+  // last one without errors is kept while the code is mid-edit, so nodes don't flicker away
+  const [liveGraph, setLiveGraph] = useState<{ path: string; graph: GraphDto } | undefined>();
   const [projectInput, setProjectInput] = useState(initialProject ?? '');
   const [undoState, setUndoState] = useState({ undo: 0, redo: 0, label: '' });
   const undo = useRef<UndoEntry[]>([]);
@@ -125,6 +128,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
   /** Takes a new snapshot: drop buffers that now equal the saved file, and lay out new nodes. */
   const adopt = useCallback(
     async (s: ProjectSnapshot, fresh = false) => {
+      setLiveGraph(undefined);
       if (!fresh) setSnap(s);
       setBuffers((b) => {
         const next: Record<string, string> = {};
@@ -793,6 +797,16 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
   const warnCount = problems.length - errorCount;
   const dirtyCount = Object.keys(buffers).length;
 
+  // the canvas shows the typed graph while its buffer is unsaved; nodes it adds sit right of the rest until saved
+  const shownGraph = liveGraph && buffers[liveGraph.path] !== undefined ? liveGraph.graph : snap?.graph;
+  const shownPositions = useMemo(() => {
+    if (!shownGraph || shownGraph === snap?.graph) return positions;
+    const missing = shownGraph.nodes.filter((n) => !positions[n.id]);
+    if (!missing.length) return positions;
+    const maxX = Math.max(0, ...Object.values(positions).map((p) => p.x));
+    return { ...positions, ...Object.fromEntries(missing.map((n, i) => [n.id, { x: maxX + 320, y: 90 * i }])) };
+  }, [shownGraph, snap, positions]);
+
   const editorFiles = useMemo(() => (snap?.files ?? []).filter((f) => f.path.endsWith('.ts') || f.path === 'workflow.json').map((f) => ({ path: f.path, saved: f.source, revision: f.revision })), [snap]);
 
   if (!snap) {
@@ -862,9 +876,9 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
         <Palette ref={paletteRef} onAdd={(i, n) => void addFromPalette(i, n)} suggestName={suggestName} />
         <div className="center-column">
           <Canvas
-            graph={snap.graph}
+            graph={shownGraph ?? snap.graph}
             diagnostics={snap.diagnostics}
-            positions={positions}
+            positions={shownPositions}
             placements={rt.deploy}
             initialViewport={hasSavedViewport(snap.layout) ? snap.layout.viewport : undefined}
             selectedNodes={selection.nodes}
@@ -933,7 +947,13 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
                   })
                 }
                 onSave={(p) => void saveFile(p)}
-                onDiagnostics={(p, ds) => setLiveDiagnostics((m) => ({ ...m, [p]: ds }))}
+                project={snap.dir}
+                onDiagnostics={(p, ds, graph) => {
+                  setLiveDiagnostics((m) => ({ ...m, [p]: ds }));
+                  if (!graph || ds.some((d) => d.severity === 'error')) return;
+                  if (buffersRef.current[p] === undefined) setLiveGraph((g) => (g?.path === p ? undefined : g));
+                  else setLiveGraph({ path: p, graph });
+                }}
               />}
               </Suspense>
             </div>

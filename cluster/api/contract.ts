@@ -388,8 +388,9 @@ export const METHODS = {
   },
   /** Preprocesses a buffer (unsaved editor content) without writing it. */
   preprocess: {
-    request: z.object({ path: RelPath, source: z.string().max(2_000_000) }).strict(),
-    response: z.object({ functions: z.array(FunctionSpecSchema), diagnostics: z.array(DiagnosticSchema) }),
+    /** with `project`: also the project's graph as it would be with this buffer saved (the canvas follows typing) */
+    request: z.object({ path: RelPath, source: z.string().max(2_000_000), project: ProjectRef.optional() }).strict(),
+    response: z.object({ functions: z.array(FunctionSpecSchema), diagnostics: z.array(DiagnosticSchema), graph: GraphSchema.optional() }),
   },
   /** Edits one function's decorators in its file (a minimal text edit) and saves the file. */
   'decorators.edit': {

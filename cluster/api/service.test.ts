@@ -33,6 +33,27 @@ describe('StudioService', () => {
     expect(snap.files.some((f) => f.path === 'workflow.json')).toBe(true);
   });
 
+  it('preprocesses an unsaved buffer: its diagnostics, and with the project the graph as if it were saved', async () => {
+    value(await svc.call('project.open', { dir }));
+    const path = 'functions/train.ts';
+    const saved = readFileSync(join(dir, path), 'utf8');
+    const buffer = saved.replace("urn: 'mnist:data'", "urn: 'mnist:user:alice'");
+    expect(buffer).not.toBe(saved);
+    const alone = value(await svc.call('preprocess', { path, source: buffer }));
+    expect(alone.graph).toBeUndefined();
+    expect(alone.functions.map((f) => f.id)).toEqual(['train']);
+    const live = value(await svc.call('preprocess', { path, source: buffer, project: dir }));
+    const edges = live.graph!.edges.map((e) => e.id);
+    expect(edges).toContain('source:mnist:user:alice->fn:train#0');
+    expect(edges).not.toContain('source:mnist:data->fn:train#0');
+    // the other functions are still there, and nothing was written
+    expect(live.graph!.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['fn:inference', 'fn:refine', 'fn:trainFair', 'fn:train']));
+    expect(readFileSync(join(dir, path), 'utf8')).toBe(saved);
+    // a buffer with a syntax error: diagnostics say where, and the graph simply lacks that file's functions
+    const broken = value(await svc.call('preprocess', { path, source: saved.replace('async train(', 'async train((') , project: dir }));
+    expect(broken.diagnostics.some((d) => d.severity === 'error' && d.file === path)).toBe(true);
+  });
+
   it('turns bad requests and missing projects into error values', async () => {
     const bad = await svc.call('project.open', { dir: '' });
     expect(bad.ok).toBe(false);

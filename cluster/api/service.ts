@@ -233,7 +233,11 @@ export class StudioService {
       },
       preprocess: (p) => {
         const r = preprocessSource(p.path, p.source);
-        return { functions: r.functions, diagnostics: r.diagnostics };
+        if (!p.project) return { functions: r.functions, diagnostics: r.diagnostics };
+        // the graph with this buffer in place of the saved file (nothing is written)
+        const { project } = this.get(p.project);
+        const functions = [...project.functions.filter((f) => f.file !== p.path), ...r.functions];
+        return { functions: r.functions, diagnostics: r.diagnostics, graph: deriveGraph({ workflow: project.workflow, functions }) };
       },
       'decorators.edit': (p, ctx) => {
         const open = this.get(p.project);

@@ -3,7 +3,7 @@
  * markers (live, on the unsaved buffer), Ctrl/Cmd+S to save, and a dot on unsaved tabs.
  */
 import { useEffect, useRef } from 'react';
-import type { DiagnosticDto } from '../../cluster/api/contract';
+import type { DiagnosticDto, GraphDto } from '../../cluster/api/contract';
 import { call } from '../api';
 import { monaco } from './monaco';
 
@@ -23,7 +23,10 @@ export interface CodeEditorProps {
   onOpen(path: string): void;
   onChange(path: string, text: string): void;
   onSave(path: string): void;
-  onDiagnostics(path: string, diagnostics: DiagnosticDto[]): void;
+  /** a buffer's diagnostics as the user types; with `project`, also the graph as it would be with the buffer saved */
+  onDiagnostics(path: string, diagnostics: DiagnosticDto[], graph?: GraphDto): void;
+  /** the open project (its graph follows typing) */
+  project?: string;
 }
 
 const uriOf = (path: string) => monaco.Uri.parse(`file:///project/${path}`);
@@ -80,10 +83,12 @@ export function CodeEditor(props: CodeEditorProps) {
       path,
       window.setTimeout(async () => {
         try {
-          const r = await call('preprocess', { path, source: text });
+          const project = propsRef.current.project;
+          const r = await call('preprocess', { path, source: text, ...(project ? { project } : {}) });
           const model = monaco.editor.getModel(uriOf(path));
-          if (model && model.getValue() === text) setMarkers(model, r.diagnostics);
-          propsRef.current.onDiagnostics(path, r.diagnostics);
+          if (!model || model.getValue() !== text) return; // typed on meanwhile: a newer answer follows
+          setMarkers(model, r.diagnostics);
+          propsRef.current.onDiagnostics(path, r.diagnostics, r.graph);
         } catch {
           // the service is unreachable: the connection toast already says so
         }
