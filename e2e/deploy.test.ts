@@ -9,60 +9,29 @@
  * (CI=true) it runs and fails when Chromium is missing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import type { StudioService } from '../cluster/api/service';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openStudio, RESULTS, skipWithoutChromium, type StudioE2E } from './harness';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CI = process.env.CI === 'true';
-const haveChromium = existsSync(CHROMIUM);
-const ROOT = resolve(import.meta.dirname, '..');
-const RESULTS = join(ROOT, 'test-results');
-const skip = !haveChromium && !CI;
-if (skip) console.warn(`e2e/deploy.test.ts skipped: no Chromium at ${CHROMIUM} (install it with \`apt-get install -y chromium\`, or set CHROMIUM_PATH); CI=true makes this a failure`);
+const skip = skipWithoutChromium('e2e/deploy.test.ts');
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const FUNCTIONS = ['train', 'trainFair', 'inference', 'refine'];
 const NODES = ['laptop', 'edge-1', 'edge-2', 'cloud-1'];
 
 describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process cluster)', () => {
-  let browser: Browser;
+  let studio: StudioE2E;
   let page: Page;
-  let work: string;
-  let service: StudioService;
-  let server: { url: string; close(): Promise<void> };
-  const pageErrors: string[] = [];
+  let server: StudioE2E['server'];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\``);
-    const { chromium } = await import('playwright-core');
-    const { buildRenderer } = await import('../cluster/api/web');
-    const { StudioService } = await import('../cluster/api/service');
-    const { startStudioServer } = await import('../cluster/api/ws-server');
-    work = mkdtempSync(join(tmpdir(), 'studio-deploy-e2e-'));
-    const project = join(work, 'mnist');
-    cpSync(join(ROOT, 'samples', 'mnist'), project, { recursive: true });
-    const out = join(work, 'renderer');
-    await buildRenderer(out);
-    service = new StudioService({ transport: 'websocket', initialProject: project, runtime: { home: join(work, 'home'), cluster: `e2e-${process.pid}` } });
-    server = await startStudioServer({ service, rendererDir: out });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
-    });
-    mkdirSync(RESULTS, { recursive: true });
-  }, 180_000);
+    studio = await openStudio('studio-deploy-e2e', { runtime: true });
+    ({ page, server, pageErrors } = studio);
+  }, 400_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    // stops every node process of the test cluster, whatever the tests did
-    await service?.close({ down: true });
-    if (work) rmSync(work, { recursive: true, force: true });
+    await studio?.close();
   }, 120_000);
 
   it('starts the local cluster from the Cluster panel: every node Ready with its profile', async () => {
@@ -176,8 +145,8 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     await page.getByTestId('cluster-tab').click();
     await page.getByTestId('cluster-stop').click();
     await expect.poll(() => page.getByTestId('cluster-state').textContent(), { timeout: 60_000 }).toMatch(/stopped/);
-    const status = await service.call('cluster.status', {});
+    const status = await studio.service.call('cluster.status', {});
     expect(status.ok && status.value.up).toBe(false);
-    expect(readFileSync(join(work, 'mnist', 'workflow.json'), 'utf8')).toMatch(/"name": "mnist"/);
+    expect(readFileSync(join(studio.project, 'workflow.json'), 'utf8')).toMatch(/"name": "mnist"/);
   }, 90_000);
 });

@@ -34,8 +34,7 @@ describe.skipIf(!found.binary)('desktop studio (Electron)', () => {
   it('opens a secure window on the app origin showing samples/mnist', async () => {
     const { _electron } = await import('playwright-core');
     const esbuild = await import('esbuild');
-    const { buildRenderer, rendererStale } = await import('../cluster/api/web');
-    if (rendererStale()) await buildRenderer();
+    await (await import('./harness')).builtRenderer();
     const out = join(ROOT, 'dist', 'electron');
     await esbuild.build({ entryPoints: [join(ROOT, 'electron', 'main.ts')], outfile: join(out, 'main.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', external: ['electron'], logLevel: 'warning' });
     await esbuild.build({ entryPoints: [join(ROOT, 'electron', 'preload.ts')], outfile: join(out, 'preload.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['electron'], logLevel: 'warning' });

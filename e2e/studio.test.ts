@@ -6,20 +6,12 @@
  * (CI=true) it runs and fails when Chromium is missing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openStudio, RESULTS, skipWithoutChromium, type StudioE2E } from './harness';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CI = process.env.CI === 'true';
-const haveChromium = existsSync(CHROMIUM);
-const ROOT = resolve(import.meta.dirname, '..');
-const RESULTS = join(ROOT, 'test-results');
-const skip = !haveChromium && !CI;
-if (skip) console.warn(`e2e/studio.test.ts skipped: no Chromium at ${CHROMIUM} (install it with \`apt-get install -y chromium\`, or set CHROMIUM_PATH); CI=true makes this a failure`);
-
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const skip = skipWithoutChromium('e2e/studio.test.ts');
 
 const EXPECTED_NODES = [
   'fn:train',
@@ -70,41 +62,21 @@ const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id
 const edge = (page: Page, id: string) => page.locator(`.react-flow__edge[data-id="${id}"]`);
 
 describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
-  let browser: Browser;
+  let studio: StudioE2E;
   let page: Page;
   let project: string;
-  let work: string;
-  let server: { url: string; close(): Promise<void> };
-  const pageErrors: string[] = [];
+  let server: StudioE2E['server'];
+  let pageErrors: string[] = [];
   const layoutOf = (id: string) => (JSON.parse(readFileSync(join(project, 'layout.json'), 'utf8')) as { nodes: Record<string, { x: number; y: number }> }).nodes[id];
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\``);
-    const { chromium } = await import('playwright-core');
-    const { buildRenderer } = await import('../cluster/api/web');
-    const { StudioService } = await import('../cluster/api/service');
-    const { startStudioServer } = await import('../cluster/api/ws-server');
-    work = mkdtempSync(join(tmpdir(), 'studio-e2e-'));
-    project = join(work, 'mnist');
-    cpSync(join(ROOT, 'samples', 'mnist'), project, { recursive: true });
-    const out = join(work, 'renderer');
-    await buildRenderer(out);
-    const service = new StudioService({ transport: 'websocket', initialProject: project });
-    server = await startStudioServer({ service, rendererDir: out });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    studio = await openStudio('studio-e2e');
+    ({ page, project, server, pageErrors } = studio);
     currentPage = page;
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error' || /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
-    });
-    mkdirSync(RESULTS, { recursive: true });
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
+    await studio?.close();
   });
 
   it('opens samples/mnist: the canvas shows the expected nodes and edges', async () => {

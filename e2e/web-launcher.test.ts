@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import type { BootResponse } from '../cluster/api/contract';
 import { StudioService } from '../cluster/api/service';
 import { generateProject } from '../bench/studio';
+import { builtRenderer } from './harness';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -37,7 +38,10 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
     mkdirSync(projects.generated);
     generateProject(projects.generated, 60);
     brokenProject(projects.broken);
-    // bundles dist/web and builds dist/renderer itself when they are missing or stale
+    // the launcher builds dist/renderer itself when it is stale; built here first, under the
+    // harness's lock, so it never builds at the same time as another suite
+    await builtRenderer();
+    // it bundles dist/web itself when that is missing or stale
     child = spawn(process.execPath, [join(ROOT, 'scripts', 'web.mjs'), projects.mnist, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (out += String(d)));
     child.stderr!.on('data', (d) => (out += String(d)));
