@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, type ClusterEvent, type DeployResult } from './controller';
 import { HealthSchema } from './agent/protocol';
-import { MNIST, OPS } from './runtime-suite';
-import { StudioError } from '../spec/errors';
+import { MNIST, OPS, rejects } from './runtime-suite';
 import { StudioService } from '../api/service';
 import { DeployResultSchema, type ApiResult } from '../api/contract';
 
@@ -27,16 +26,6 @@ export class Probe {
   }
 }
 `;
-
-async function rejects(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StudioError);
-    return e as StudioError;
-  }
-  throw new Error('expected a rejection');
-}
 
 function value<T>(r: ApiResult<T>): T {
   if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);

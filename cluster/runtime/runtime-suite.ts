@@ -17,7 +17,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MNIST = join(ROOT, 'samples/mnist');
 export const OPS = join(ROOT, 'cluster/runtime/fixtures/ops');
 
-async function rejects(p: Promise<unknown>): Promise<StudioError> {
+/** The StudioError a promise rejects with (the test fails when it resolves). */
+export async function rejects(p: Promise<unknown>): Promise<StudioError> {
   try {
     await p;
   } catch (e) {
