@@ -88,6 +88,15 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
     expect((await fetch(`${url.origin}/api/boot?token=not-the-token`)).status).toBe(403);
   });
 
+  it('serves a production build of the renderer (React without its development code), even when the tests built it', async () => {
+    const html = await (await fetch(url)).text();
+    const main = /src="\.?(\/assets\/index-[^"]+\.js)"/.exec(html)![1];
+    const js = await (await fetch(`${url.origin}${main}`)).text();
+    // React's development build spells its errors out; production has only their numbers
+    expect(js).not.toContain('Maximum update depth exceeded');
+    expect(js).toMatch(/react\.dev\/errors\//);
+  });
+
   it('runs from the bundle with the minified TypeScript', () => {
     expect(existsSync(join(ROOT, 'dist', 'web', 'web.mjs'))).toBe(true);
     expect(existsSync(join(ROOT, 'dist', 'web', 'typescript.min.cjs'))).toBe(true);
