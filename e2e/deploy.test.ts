@@ -116,6 +116,10 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     await page.getByTestId('runs-tab').click();
     await expect.poll(() => page.getByTestId('run-row').count()).toBeGreaterThanOrEqual(2);
     await expect(page.getByTestId('runs-panel').textContent()).resolves.toMatch(/λ train.*cloud-1.*ok/s);
+    // where each run's time went, as stacked bars (one stack per finished run)
+    await expect.poll(() => page.locator('[data-testid="latency-chart"] .recharts-bar-rectangle').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    await expect(page.getByTestId('latency-chart').textContent()).resolves.toMatch(/cold start.*exec/s);
+    await page.screenshot({ path: join(RESULTS, 'studio-runs.png') });
     await page.getByTestId('artifacts-tab').click();
     await page.getByTestId('artifact-row').filter({ hasText: 'mnist:model@1' }).click();
     await expect.poll(() => page.getByTestId('lineage').textContent()).toMatch(/mnist:data@1.*mnist:model@1 by λ (mnist\/)?train/s);

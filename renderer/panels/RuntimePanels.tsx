@@ -3,10 +3,13 @@
  * Cluster (start/stop, nodes, placement explanations), Runs (history) and Artifacts (lineage).
  * Everything goes through the StudioApi; errors come back as values and are shown with their hint.
  */
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiError, ArtifactViewDto, DiagnosticDto, InvokeAnswerDto, LineageDto, PlacementExplanationDto, RunDto } from '../../cluster/api/contract';
 import { call, errorOf } from '../api';
 import { waitingFor, type FnDeployState, type Runtime } from './runtime-state';
+
+// recharts loads with the Runs tab, not with the first screen
+const LatencyChart = lazy(() => import('./LatencyChart'));
 
 function ErrorBox({ error }: { error: ApiError }) {
   return (
@@ -672,6 +675,9 @@ export function RunsPanel({ rt, workflow }: { rt: Runtime; workflow: string }) {
           <span className="muted small">{runs.length} run(s)</span>
         </div>
         {error && <ErrorBox error={error} />}
+        <Suspense fallback={null}>
+          <LatencyChart runs={runs} />
+        </Suspense>
         <table className="rt-table clickable">
           <thead>
             <tr>
