@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, RESULTS, skipWithoutChromium, type StudioE2E } from './harness';
+import { openStudio, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 
 const skip = skipWithoutChromium('e2e/deploy.test.ts');
 
@@ -24,6 +24,8 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
   let page: Page;
   let server: StudioE2E['server'];
   let pageErrors: string[] = [];
+
+  screenshotOnFailure('deploy', () => page);
 
   beforeAll(async () => {
     studio = await openStudio('studio-deploy-e2e', { runtime: true });

@@ -9,6 +9,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { StudioService } from '../cluster/api/service';
 
@@ -128,4 +129,23 @@ export async function openStudio(name: string, opts: { runtime?: boolean } = {})
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * After a failed test, a screenshot of the page as it was, in test-results/failed-<suite>-<n>.png,
+ * and its path in the output: what CI shows when a locator times out.
+ */
+export function screenshotOnFailure(suite: string, page: () => Page | undefined): void {
+  let n = 0;
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    const p = page();
+    if (!p) return;
+    const file = join(RESULTS, `failed-${suite}-${++n}.png`);
+    mkdirSync(RESULTS, { recursive: true });
+    await p.screenshot({ path: file, timeout: 10_000 }).then(
+      () => console.error(`${ctx.task.name}: the page at the failure is in ${file}`),
+      (e: Error) => console.error(`${ctx.task.name}: no screenshot (${e.message})`),
+    );
+  });
 }

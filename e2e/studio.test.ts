@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, RESULTS, skipWithoutChromium, type StudioE2E } from './harness';
+import { openStudio, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 
 const skip = skipWithoutChromium('e2e/studio.test.ts');
 
@@ -69,6 +69,8 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
   let pageErrors: string[] = [];
   const layoutOf = (id: string) => (JSON.parse(readFileSync(join(project, 'layout.json'), 'utf8')) as { nodes: Record<string, { x: number; y: number }> }).nodes[id];
 
+  screenshotOnFailure('studio', () => page);
+
   beforeAll(async () => {
     studio = await openStudio('studio-e2e');
     ({ page, project, server, pageErrors } = studio);
@@ -95,6 +97,27 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(RESULTS, 'studio-mnist.png') });
     expect(pageErrors).toEqual([]);
+  });
+
+  it('a node once shown stays shown when the graph is rebuilt (selection, badges): none blinks hidden to be measured again', async () => {
+    // React Flow hides a node until it has measured it; rebuilding the nodes without their measured
+    // size made every node blink hidden on each rebuild, and under load a node could stay hidden
+    // (CI: "element is not visible" on a node click after a deploy)
+    await page.evaluate(() => {
+      const w = window as unknown as { __hidden: string[] };
+      w.__hidden = [];
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const el = r.target as HTMLElement;
+          if (el.classList?.contains('react-flow__node') && el.style.visibility === 'hidden') w.__hidden.push(el.dataset.id ?? '?');
+        }
+      }).observe(document.querySelector('.react-flow__nodes')!, { attributes: true, attributeFilter: ['style'], subtree: true });
+    });
+    await node(page, 'fn:inference').click();
+    await node(page, 'fn:refine').click();
+    await page.locator('.react-flow__node.selected[data-id="fn:refine"]').waitFor();
+    await page.waitForTimeout(300);
+    await expect(page.evaluate(() => (window as unknown as { __hidden: string[] }).__hidden)).resolves.toEqual([]);
   });
 
   it('changing a selector in the code moves the canvas edge (while typing, and once saved)', async () => {

@@ -23,6 +23,7 @@ import {
 } from '@xyflow/react';
 import type { DiagnosticDto, GraphDto } from '../../cluster/api/contract';
 import { nodeTypes, type StudioNode } from './nodes';
+import { keepMeasured } from './rebuild';
 
 export type Positions = Record<string, { x: number; y: number }>;
 
@@ -118,7 +119,8 @@ export function Canvas(props: CanvasProps) {
 
   const [nodes, setNodes, onNodesChange] = useNodesState<StudioNode>(built);
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>(builtEdges);
-  useEffect(() => setNodes(built), [built, setNodes]);
+  // rebuilt nodes keep the size React Flow measured, or every rebuild hides them to measure again (rebuild.ts)
+  useEffect(() => setNodes((previous) => keepMeasured(previous, built)), [built, setNodes]);
   useEffect(() => setEdges(builtEdges), [builtEdges, setEdges]);
 
   const dragStart = useRef<Positions>({});
