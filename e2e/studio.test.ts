@@ -291,4 +291,66 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     await page.screenshot({ path: join(RESULTS, 'studio-table.png') });
     expect(pageErrors).toEqual([]);
   });
+
+  it('simulates the workflow on an edge topology and compares schedulers; bad input says what to do; a long run shows progress and cancels', async () => {
+    await page.getByTestId('simulate-button').click();
+    await page.getByTestId('sim-topology').fill('urban-sensing');
+    await page.getByTestId('sim-profile-skippy').check();
+    await page.getByTestId('sim-duration').fill('10m');
+    await page.getByTestId('sim-rate-inference').fill('2');
+    await page.getByTestId('sim-run').click();
+    const compare = page.getByTestId('sim-compare');
+    await compare.waitFor({ timeout: 60_000 });
+    await expect(compare.locator('tbody tr').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')))).resolves.toEqual(['sim-row-edge-ai', 'sim-row-skippy', 'sim-row-kube-default']);
+    await expect(page.getByTestId('sim-summary').textContent()).resolves.toMatch(/on urban-sensing \(91 nodes, scenario\) · 10\.0 min simulated/);
+    // about 2 requests per second for 600 s, the same arrivals for every profile
+    const runs = await compare.locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(new Set(runs).size).toBe(1);
+    expect(Number(runs[0])).toBeGreaterThan(1000);
+    // edge-ai keeps inference at the edge; kube-default puts it in the cloud
+    await expect(page.getByTestId('sim-fn-inference').locator('td').nth(1).textContent()).resolves.not.toMatch(/^cloud-vm/);
+    await page.getByTestId('sim-row-kube-default').click();
+    await expect.poll(() => page.getByTestId('sim-fn-inference').locator('td').nth(1).textContent()).toMatch(/^cloud-vm-/);
+    // the chosen profile's placements on the canvas, until hidden
+    const placement = page.locator('.react-flow__node[data-id="fn:inference"] [data-testid="node-placement"]');
+    await page.getByTestId('sim-show-on-canvas').click();
+    await expect.poll(() => placement.textContent().catch(() => '')).toMatch(/cloud-vm-\d+ · simulated/);
+    await page.getByTestId('sim-row-edge-ai').click();
+    await expect(page.getByTestId('sim-show-on-canvas').textContent()).resolves.toBe('Show on the canvas');
+    await page.getByTestId('sim-show-on-canvas').click();
+    await expect.poll(() => placement.textContent().catch(() => '')).toMatch(/▸ (?!cloud-vm)\S+ · simulated/);
+    await page.getByTestId('sim-show-on-canvas').click();
+    await expect.poll(() => placement.count()).toBe(0);
+    await page.getByTestId('sim-show-on-canvas').click();
+    await expect.poll(() => page.locator('[data-testid="sim-chart"] .recharts-bar-rectangle').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    await page.evaluate(() => document.querySelectorAll('[data-testid="simulate-panel"] .rt-col').forEach((c) => c.scrollTo(0, 0)));
+    await page.mouse.move(5, 5);
+    await page.waitForTimeout(200);
+    await page.screenshot({ path: join(RESULTS, 'studio-simulate.png') });
+    // the answer survives a trip to another tab
+    await page.getByTestId('problems-tab').click();
+    await page.getByTestId('simulate-tab').click();
+    await expect(page.getByTestId('sim-row-skippy').count()).resolves.toBe(1);
+
+    // bad input: what is wrong, where, and what to do; the last answer stays
+    await page.getByTestId('sim-duration').fill('soon');
+    await page.getByTestId('sim-run').click();
+    await expect.poll(() => page.getByTestId('sim-error').textContent()).toMatch(/duration 'soon'.*600s, 30m or 1h/s);
+    await page.getByTestId('sim-rate-inference').fill('fast');
+    await page.getByTestId('sim-run').click();
+    await expect.poll(() => page.getByTestId('sim-error').textContent()).toMatch(/rate of inference: 'fast'/);
+    await expect(page.getByTestId('sim-row-skippy').count()).resolves.toBe(1);
+
+    // a long simulation: progress while it runs, the studio still answers, Cancel stops it
+    await page.getByTestId('sim-rate-inference').fill('60');
+    await page.getByTestId('sim-duration').fill('6h');
+    await page.getByTestId('sim-run').click();
+    await expect.poll(() => page.getByTestId('sim-progress').textContent(), { timeout: 30_000 }).toMatch(/edge-ai: \d+% of 6h simulated/);
+    await node(page, 'fn:train').click();
+    await page.locator('.react-flow__node.selected[data-id="fn:train"]').waitFor();
+    await page.getByTestId('sim-cancel').click();
+    await expect.poll(() => page.getByTestId('sim-error').textContent(), { timeout: 30_000 }).toMatch(/cancelled/);
+    await expect(page.getByTestId('sim-run').isEnabled()).resolves.toBe(true);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });

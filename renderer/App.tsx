@@ -19,6 +19,8 @@ import { useRuntime, type FnDeployState } from './panels/runtime-state';
 
 // Monaco is large: the canvas becomes interactive first, the editor streams in after
 const CodeEditor = lazy(() => import('./editor/CodeEditor').then((m) => ({ default: m.CodeEditor })));
+// loaded with the Simulate tab, not with the first screen
+const SimulatePanel = lazy(() => import('./panels/SimulatePanel').then((m) => ({ default: m.SimulatePanel })));
 
 type Change = { kind: 'file'; path: string; before: string | null; after: string | null } | { kind: 'layout'; before: Positions; after: Positions };
 interface UndoEntry {
@@ -71,7 +73,14 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
   const [reveal, setReveal] = useState<{ path: string; line: number; endLine?: number; nonce: number } | undefined>();
   const [toasts, setToasts] = useState<ToastItem[]>([]);
   const [busy, setBusy] = useState<string | undefined>();
-  const [bottomTab, setBottomTab] = useState<'code' | 'problems' | 'table' | 'deploy' | 'cluster' | 'runs' | 'artifacts'>('code');
+  const [bottomTab, setBottomTab] = useState<'code' | 'problems' | 'table' | 'simulate' | 'deploy' | 'cluster' | 'runs' | 'artifacts'>('code');
+  // the Simulate panel stays mounted once opened: its form and last answer survive tab switches
+  const [simulateOpened, setSimulateOpened] = useState(false);
+  // where a simulation's scheduler placed each function, shown on the canvas instead of the cluster's placements until hidden or a deploy
+  const [simPlacements, setSimPlacements] = useState<{ profile: string; placements: Record<string, { node: string | null; status: string }> }>();
+  useEffect(() => {
+    if (bottomTab === 'simulate') setSimulateOpened(true);
+  }, [bottomTab]);
   const [menu, setMenu] = useState<ContextMenuState | undefined>();
   // the Cluster panel's placement explanation, asked for from a node's context menu
   const [explainRequest, setExplainRequest] = useState<{ fn: string; nonce: number } | undefined>();
@@ -641,6 +650,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
 
   /** Deploy: unsaved changes first, then validation (errors block; warnings ask), then the cluster, then per-function progress. */
   const startDeploy = async (opts: { acceptWarnings?: boolean; saveFirst?: boolean; ignoreUnsaved?: boolean } = {}) => {
+    setSimPlacements(undefined);
     const s0 = snapRef.current;
     if (!s0 || rt.deploying) return;
     setBottomTab('deploy');
@@ -859,6 +869,9 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
             ⤢ Fit
           </button>
           <span className="toolbar-sep" />
+          <button className="button ghost" onClick={() => setBottomTab('simulate')} title="Simulate the workflow on an edge topology, compare schedulers" data-testid="simulate-button">
+            ◇ Simulate
+          </button>
           <button className="button ghost" onClick={() => setBottomTab('cluster')} title="The local edge cluster" data-testid="cluster-button">
             <span className={`dot dot-${rt.status?.up ? 'Ready' : 'Stopped'}`} /> Cluster
           </button>
@@ -879,7 +892,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
             graph={shownGraph ?? snap.graph}
             diagnostics={snap.diagnostics}
             positions={shownPositions}
-            placements={rt.deploy}
+            placements={simPlacements?.placements ?? rt.deploy}
             initialViewport={hasSavedViewport(snap.layout) ? snap.layout.viewport : undefined}
             selectedNodes={selection.nodes}
             selectedEdges={selection.edges}
@@ -913,6 +926,9 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
               </button>
               <button className={`bottom-tab${bottomTab === 'table' ? ' active' : ''}`} onClick={() => setBottomTab('table')} data-testid="table-tab" title="Every node as a row: state, placement, last run">
                 Table
+              </button>
+              <button className={`bottom-tab${bottomTab === 'simulate' ? ' active' : ''}`} onClick={() => setBottomTab('simulate')} data-testid="simulate-tab" title="Simulate the workflow on an edge topology and compare schedulers">
+                Simulate
               </button>
               <button className={`bottom-tab${bottomTab === 'deploy' ? ' active' : ''}`} onClick={() => setBottomTab('deploy')} data-testid="deploy-tab">
                 Deploy{rt.deploying ? <span className="dirty-dot"> ●</span> : null}
@@ -986,6 +1002,11 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
                   if (p) void rf.setCenter(p.x + 120, p.y + 40, { zoom: Math.max(rf.getZoom(), 0.8), duration: 250 });
                 }}
               />
+            )}
+            {(simulateOpened || bottomTab === 'simulate') && (
+              <Suspense fallback={bottomTab === 'simulate' ? <div className="muted small pad">Loading the simulator panel…</div> : null}>
+                <SimulatePanel project={snap.dir} workflow={snap.workflow} functions={snap.functions.map((f) => f.id)} hidden={bottomTab !== 'simulate'} onCanvas={simPlacements?.profile} onShowOnCanvas={setSimPlacements} />
+              </Suspense>
             )}
             {bottomTab === 'cluster' && <ClusterPanel rt={rt} project={snap.dir} functions={snap.functions.map((f) => f.id)} onError={fail} explain={explainRequest} />}
             {bottomTab === 'runs' && <RunsPanel rt={rt} workflow={snap.workflow.name} />}

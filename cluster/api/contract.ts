@@ -331,6 +331,66 @@ export const PlacementExplanationSchema = z.object({
 });
 export type PlacementExplanationDto = z.infer<typeof PlacementExplanationSchema>;
 
+// ---- simulation (cluster/simulator's SimulationReport, as the studio shows it) ----
+const LatencyStatsSchema = z.object({ mean: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() });
+export const SimulationReportSchema = z.object({
+  workflow: z.string(),
+  topology: z.string(),
+  nodes: z.number().int(),
+  profile: z.string(),
+  seed: z.number().int(),
+  durationS: z.number(),
+  endS: z.number(),
+  events: z.number().int(),
+  concurrency: z.string(),
+  deploy: z.array(z.object({ function: z.string(), node: z.string().nullable(), reason: z.string().optional() })),
+  functions: z.array(
+    z.object({
+      function: z.string(),
+      invocations: z.number().int(),
+      arrivals: z.number().int(),
+      arrivalsChecksum: z.string(),
+      completed: z.number().int(),
+      failed: z.number().int(),
+      unfinished: z.number().int(),
+      coldStarts: z.number().int(),
+      deadlineMs: z.number().nullable(),
+      deadlineMisses: z.number().int(),
+      /** seconds, over completed invocations */
+      wait: LatencyStatsSchema,
+      transfer: LatencyStatsSchema,
+      execution: LatencyStatsSchema,
+      total: LatencyStatsSchema,
+      replicasStarted: z.number().int(),
+      nodes: z.record(z.string(), z.number()),
+      failures: z.array(z.string()),
+    }),
+  ),
+  totals: z.object({ invocations: z.number().int(), completed: z.number().int(), failed: z.number().int(), unfinished: z.number().int(), coldStarts: z.number().int(), deadlineMisses: z.number().int() }),
+  links: z.array(z.object({ link: z.string(), from: z.string(), to: z.string(), upBytes: z.number(), downBytes: z.number() })),
+  nodeUsage: z.array(z.object({ node: z.string(), type: z.string(), device: z.string(), invocations: z.number().int(), busy: z.number(), allocated: z.number() })),
+  edgeUtilisation: z.number().nullable(),
+  cloudCost: z.object({ cloudInvocations: z.number(), gbSeconds: z.number(), compute: z.number(), requests: z.number(), egressBytes: z.number(), egress: z.number(), total: z.number() }),
+  notes: z.array(z.string()),
+});
+export type SimulationReportDto = z.infer<typeof SimulationReportSchema>;
+export const SimulationSummarySchema = z.object({
+  profile: z.string(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  coldStarts: z.number().int(),
+  deadlineMisses: z.number().int(),
+  meanS: z.number(),
+  p95S: z.number(),
+  wanUpBytes: z.number(),
+  wanDownBytes: z.number(),
+  edgeUtilisation: z.number().nullable(),
+  cloudCost: z.number(),
+});
+export type SimulationSummaryDto = z.infer<typeof SimulationSummarySchema>;
+
+export { SIM_MAX_ARRIVALS, SIM_PROFILES, SIM_TOPOLOGIES } from './sim-choices';
+
 const WorkflowName = z.string().min(1, 'name the workflow (deploy it first)');
 const FunctionName = z.string().min(1, 'name the function');
 
@@ -485,6 +545,38 @@ export const METHODS = {
   'schedule.explain': {
     request: z.object({ project: ProjectRef, function: FunctionName }).strict(),
     response: PlacementExplanationSchema,
+  },
+  /**
+   * Simulates the project as saved on a topology with the real scheduler, once per profile on the
+   * same arrivals (cluster/simulator). Runs in slices so the service keeps answering; progress
+   * streams as `progress` events with id 'simulate'; simulate.cancel stops it.
+   * topology: a scenario (SIM_TOPOLOGIES, optionally `name:key=N`), or 'project' (default): the
+   * project's topology.json, else workflow.json target.topology, else local.
+   */
+  'simulate.run': {
+    request: z
+      .object({
+        project: ProjectRef,
+        topology: z.string().min(1).default('project'),
+        profiles: z.array(z.string().min(1)).min(1, 'pick at least one scheduler profile').max(4, 'compare at most 4 profiles at once').default(['edge-ai']),
+        seed: z.number().int().nonnegative().default(1),
+        /** simulated time with arrivals: 600s, 30m, 1h, … */
+        duration: z.string().min(1).default('1h'),
+        /** requests per second of a function's http trigger (or of a function without one); default 1 */
+        rates: z.record(z.string(), z.number().positive().max(10_000)).default({}),
+      })
+      .strict(),
+    response: z.object({ topology: z.object({ name: z.string(), nodes: z.number().int(), source: z.string() }), reports: z.array(SimulationReportSchema),
+      /** per report, its line of the comparison (as `edgeai simulate` prints it) */
+      summaries: z.array(SimulationSummarySchema),
+      elapsedMs: z.number(),
+      warning: z.string().optional(),
+    }),
+  },
+  /** Stops the running simulation (it answers with a `cancelled` error); false when none runs. */
+  'simulate.cancel': {
+    request: z.object({}).strict(),
+    response: z.object({ cancelled: z.boolean() }),
   },
   /** A real handwritten digit from the mnist data (one the sample never trains on), for the invoke console. */
   'samples.digit': {

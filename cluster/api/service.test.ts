@@ -336,3 +336,84 @@ describe('StudioService runtime on the process backend', () => {
     expect(events.filter((e) => e.function === 'inference').at(-1)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/tpu/) });
   }, 180_000);
 });
+
+describe('StudioService simulation', () => {
+  let dir: string;
+  let svc: StudioService;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'studio-sim-'));
+    cpSync(SAMPLE, dir, { recursive: true });
+    svc = new StudioService();
+    value(await svc.call('project.open', { dir }));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('simulates the saved project on a scenario, once per profile on the same arrivals, with progress', async () => {
+    const progress: Array<{ done: number; total?: number; finished?: boolean; message?: string }> = [];
+    const off = svc.on('progress', (p) => {
+      if (p.id === 'simulate') progress.push(p);
+    });
+    const r = value(await svc.call('simulate.run', { project: dir, topology: 'urban-sensing', profiles: ['edge-ai', 'kube-default'], duration: '10m', seed: 2, rates: { inference: 2 } }));
+    off();
+    expect(METHODS['simulate.run'].response.safeParse(r).success).toBe(true);
+    expect(r.topology).toEqual({ name: 'urban-sensing', nodes: 91, source: 'scenario' });
+    expect(r.reports.map((x) => x.profile)).toEqual(['edge-ai', 'kube-default']);
+    // the comparison line of each, as the CLI prints it
+    expect(r.summaries.map((x) => x.profile)).toEqual(['edge-ai', 'kube-default']);
+    expect(r.summaries[1]).toMatchObject({ completed: r.reports[1].totals.completed, wanUpBytes: 0, edgeUtilisation: 0 });
+    expect(r.summaries[0].edgeUtilisation).toBeGreaterThan(0.5);
+    const inf = r.reports.map((x) => x.functions.find((f) => f.function === 'inference')!);
+    // the same arrivals for both profiles, about 2/s for 600 s
+    expect(inf[0].arrivals).toBe(inf[1].arrivals);
+    expect(inf[0].arrivalsChecksum).toBe(inf[1].arrivalsChecksum);
+    expect(inf[0].arrivals).toBeGreaterThan(1000);
+    expect(inf[0].arrivals).toBeLessThan(1400);
+    // kube-default ignores the edge policy: everything lands in the cloud
+    expect(r.reports[1].deploy.find((d) => d.function === 'inference')!.node).toMatch(/^cloud-vm-/);
+    expect(r.reports[0].deploy.find((d) => d.function === 'inference')!.node).not.toMatch(/^cloud-vm-/);
+    // progress: rising, across both profiles, then finished
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.at(-1)).toMatchObject({ done: 200, total: 200, finished: true });
+    expect(progress.some((p) => /kube-default: \d+% of 10m simulated/.test(p.message ?? ''))).toBe(true);
+  });
+
+  it("uses the project's own topology by default (workflow.json target, else local)", async () => {
+    const r = value(await svc.call('simulate.run', { project: dir, duration: '2m' }));
+    expect(r.reports).toHaveLength(1);
+    expect(r.reports[0].profile).toBe('edge-ai');
+    expect(r.topology.source).toMatch(/workflow\.json target|default \(local\)/);
+  });
+
+  it('says what is wrong with a request, and runs nothing', async () => {
+    const err = async (params: Record<string, unknown>) => {
+      const res = await svc.call('simulate.run', { project: dir, ...params });
+      if (res.ok) throw new Error('expected an error');
+      return res.error;
+    };
+    await expect(err({ topology: 'urban-sensng' })).resolves.toMatchObject({ code: 'bad-topology', message: expect.stringMatching(/did you mean 'urban-sensing'/) });
+    await expect(err({ topology: '/etc/passwd' })).resolves.toMatchObject({ code: 'bad-topology', hint: expect.stringMatching(/topology\.json/) });
+    await expect(err({ topology: 'urban-sensing:cells=0' })).resolves.toMatchObject({ code: 'bad-topology', message: expect.stringMatching(/cells=0: give a whole number/) });
+    await expect(err({ profiles: ['edge-aj'] })).resolves.toMatchObject({ code: 'bad-profile' });
+    await expect(err({ profiles: ['skippy', 'skippy'] })).resolves.toMatchObject({ code: 'bad-profile' });
+    await expect(err({ profiles: [] })).resolves.toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/at least one scheduler profile/) });
+    await expect(err({ duration: 'soon' })).resolves.toMatchObject({ code: 'bad-duration', hint: expect.stringMatching(/600s, 30m or 1h/) });
+    await expect(err({ duration: '200h' })).resolves.toMatchObject({ code: 'bad-duration', message: expect.stringMatching(/at most 7 days/) });
+    await expect(err({ rates: { infrence: 2 } })).resolves.toMatchObject({ code: 'function-not-found', hint: expect.stringMatching(/inference/) });
+    await expect(err({ rates: { inference: -1 } })).resolves.toMatchObject({ code: 'invalid-request' });
+    await expect(err({ duration: '150h', rates: { inference: 5 } })).resolves.toMatchObject({ code: 'simulation-too-large', message: expect.stringMatching(/^2,\d{3},\d{3} invocations per profile/) });
+  });
+
+  it('one simulation at a time; cancel stops it with a readable error', async () => {
+    const first = svc.call('simulate.run', { project: dir, topology: 'urban-sensing', duration: '2h', rates: { inference: 20 } });
+    const second = await svc.call('simulate.run', { project: dir, duration: '1m' });
+    expect(second.ok ? 'ok' : second.error.code).toBe('simulate-busy');
+    // let it get going, then stop it
+    await new Promise((r) => setTimeout(r, 50));
+    expect(value(await svc.call('simulate.cancel', {}))).toEqual({ cancelled: true });
+    const r = await first;
+    expect(r.ok ? 'ok' : r.error.code).toBe('cancelled');
+    expect(value(await svc.call('simulate.cancel', {}))).toEqual({ cancelled: false });
+    // the service still answers, and the next simulation runs
+    expect(value(await svc.call('simulate.run', { project: dir, duration: '1m' })).reports).toHaveLength(1);
+  });
+});

@@ -55,6 +55,7 @@ import {
   type SelectorPreview,
   type StudioClient,
 } from './contract';
+import { SIM_MAX_ARRIVALS, SIM_PROFILES, SIM_TOPOLOGIES } from './sim-choices';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLUSTER = resolve(HERE, '..');
@@ -378,6 +379,16 @@ export class StudioService {
           })),
         };
       },
+      'simulate.run': (p) => {
+        const open = this.get(p.project);
+        this.reload(open);
+        return this.exclusive('simulate', 'a simulation is already running', () => this.simulate(open, p));
+      },
+      'simulate.cancel': () => {
+        const run = this.simulation;
+        run?.abort();
+        return { cancelled: !!run };
+      },
       'samples.digit': (p) => {
         const mnist = createRequire(import.meta.url)('mnist') as Record<number, { length: number; get(i: number): number[] }>;
         const digit = p.digit ?? Math.floor(Math.random() * 10);
@@ -469,6 +480,98 @@ export class StudioService {
   }
 
   /** One at a time per kind of work; a second request is told what runs. */
+  /** The running simulation's stop switch (one at a time). */
+  private simulation?: AbortController;
+
+  private async simulate(open: OpenProject, p: z.output<(typeof METHODS)['simulate.run']['request']>): Promise<MethodResponse<'simulate.run'>> {
+    const started = Date.now();
+    const [{ parseTopology, topologyByName }, sim, { profileByName }, { parseDuration }] = await Promise.all([
+      import('../topology/index'),
+      import('../simulator/index'),
+      import('../scheduler/index'),
+      import('../spec/predicate'),
+    ]);
+    const project = open.project;
+    // the topology: a scenario by name, or the project's own (topology.json, else workflow.json's target)
+    let topology;
+    let source: string;
+    const spec = p.topology.trim();
+    if (spec.includes('/') || spec.endsWith('.json')) fail('bad-topology', `topology '${spec}': give a scenario name, or 'project'`, `a topology file belongs in the project as topology.json; scenarios: ${SIM_TOPOLOGIES.join(', ')}`);
+    if (spec === 'project') {
+      if (project.topology !== undefined) {
+        topology = parseTopology(project.topology, join(open.dir, 'topology.json'));
+        source = 'topology.json';
+      } else {
+        const target = (project.workflow.target as { topology?: string } | undefined)?.topology;
+        topology = topologyByName(typeof target === 'string' ? target : 'local');
+        source = typeof target === 'string' ? 'workflow.json target' : 'default (local)';
+      }
+    } else {
+      topology = topologyByName(spec);
+      source = 'scenario';
+    }
+    for (const prof of p.profiles) {
+      try {
+        profileByName(prof);
+      } catch (e) {
+        fail('bad-profile', (e as Error).message, `profiles: ${SIM_PROFILES.join(', ')}`);
+      }
+    }
+    if (new Set(p.profiles).size !== p.profiles.length) fail('bad-profile', `profiles ${p.profiles.join(', ')}: each profile once`, 'remove the repeated one');
+    const ms = parseDuration(p.duration);
+    if (typeof ms !== 'number') fail('bad-duration', `duration '${p.duration}': ${ms.error}`, 'write it like 600s, 30m or 1h');
+    if (ms <= 0 || ms > 7 * 24 * 3600_000) fail('bad-duration', `duration '${p.duration}': give more than 0 and at most 7 days of simulated time`, 'e.g. 10m for a quick look, 1h for steady state');
+    const ids = new Set(project.functions.map((f) => f.id));
+    for (const fn of Object.keys(p.rates)) {
+      if (!ids.has(fn)) fail('function-not-found', `rate for '${fn}': ${project.workflow.name} has no such function`, `functions: ${[...ids].join(', ') || '(none)'}`);
+    }
+    const opts = { project, topology, seed: p.seed, durationS: ms / 1000, rates: p.rates };
+    // bounded work: arrivals = Σ rate × duration (+ schedules); refused before anything runs
+    let wf;
+    try {
+      wf = sim.workflowOf({ ...opts, profile: p.profiles[0] });
+    } catch (e) {
+      if (e instanceof sim.SimulationError) fail('simulation-failed', e.message, 'fix the trigger or data source it names');
+      throw e;
+    }
+    const arrivals = wf.arrivals.reduce((n, a) => n + (a.kind === 'poisson' ? a.ratePerS * opts.durationS : a.kind === 'periodic' ? opts.durationS / a.everyS : 0), 0);
+    if (arrivals > SIM_MAX_ARRIVALS) {
+      fail('simulation-too-large', `${Math.round(arrivals).toLocaleString('en-US')} invocations per profile (${p.duration} × the rates) is more than the ${SIM_MAX_ARRIVALS.toLocaleString('en-US')} a simulation may run`, 'shorten the duration or lower the rates');
+    }
+    const ac = new AbortController();
+    this.simulation = ac;
+    const title = `Simulating ${project.workflow.name} on ${topology.name}`;
+    let lastPercent = -1;
+    try {
+      const reports = await sim.compareSchedulersAsync(opts, p.profiles, {
+        signal: ac.signal,
+        onProgress: ({ index, profile, fraction }) => {
+          const percent = Math.floor(fraction * 100);
+          const done = index * 100 + percent;
+          if (done === lastPercent) return;
+          lastPercent = done;
+          this.emit('progress', { id: 'simulate', title, done, total: p.profiles.length * 100, message: `${profile}: ${percent}% of ${p.duration} simulated` });
+        },
+      });
+      const errors = project.diagnostics.filter((d) => d.severity === 'error');
+      const files = [...new Set(errors.map((d) => d.file))];
+      return {
+        topology: { name: topology.name, nodes: topology.nodes.length, source },
+        reports,
+        summaries: reports.map((r) => sim.comparisonSummary(r, topology)),
+        elapsedMs: Date.now() - started,
+        ...(errors.length ? { warning: `${errors.length} error${errors.length === 1 ? '' : 's'} in ${files.join(', ')}: the functions there were left out of the simulation` } : {}),
+      };
+    } catch (e) {
+      if (e instanceof sim.SimulationCancelled) fail('cancelled', e.message, 'run it again when you are ready; nothing was kept');
+      if (e instanceof sim.SimulationError) fail('simulation-failed', e.message);
+      throw e;
+    } finally {
+      this.simulation = undefined;
+      this.emit('progress', { id: 'simulate', title, done: p.profiles.length * 100, total: p.profiles.length * 100, finished: true });
+    }
+  }
+
   private async exclusive<T>(key: string, busy: string, work: () => Promise<T>): Promise<T> {
     if (this.running.has(key)) fail(`${key}-busy`, busy, 'wait for it to finish; its progress is shown');
     this.running.add(key);

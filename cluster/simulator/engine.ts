@@ -93,10 +93,18 @@ export class Engine {
     return this.queue.size;
   }
 
-  /** Runs events with time ≤ until (all when omitted) and moves the clock to `until`; returns the number run. */
-  run(until = Infinity): number {
+  /**
+   * Runs events with time ≤ until (all when omitted) and moves the clock to `until`; returns the
+   * number run. With `maxEvents`, stops after that many (the clock stays at the last event's time:
+   * call again with the same `until` to go on — the events run in the same order either way).
+   */
+  run(until = Infinity, maxEvents = Infinity): number {
     let k = 0;
     for (;;) {
+      if (k >= maxEvents) {
+        this.processed += k;
+        return k;
+      }
       const e = this.queue.peek();
       if (!e || e.time > until) break;
       this.queue.pop();
@@ -108,6 +116,16 @@ export class Engine {
     this.processed += k;
     if (until !== Infinity && until > this.now) this.now = until;
     return k;
+  }
+
+  /** True when no event with time ≤ until is left. */
+  doneUntil(until = Infinity): boolean {
+    for (;;) {
+      const e = this.queue.peek();
+      if (!e) return true;
+      if (!e.cancelled) return e.time > until;
+      this.queue.pop();
+    }
   }
 }
 

@@ -57,6 +57,45 @@ export function wanBytes(r: SimulationReport, t: Topology): { up: number; down: 
   return { up, down };
 }
 
+/** One profile's line of a comparison (the CLI's table and the studio's Simulate panel). */
+export interface ComparisonSummary {
+  profile: string;
+  completed: number;
+  /** failed or unfinished when the simulation ended */
+  failed: number;
+  coldStarts: number;
+  deadlineMisses: number;
+  /** seconds, mean total latency over every completed invocation */
+  meanS: number;
+  /** seconds, the worst function's p95 total latency */
+  p95S: number;
+  /** bytes over edge uplinks (edge → WAN) and downlinks (WAN → edge) */
+  wanUpBytes: number;
+  wanDownBytes: number;
+  edgeUtilisation: number | null;
+  /** dollars */
+  cloudCost: number;
+}
+
+export function comparisonSummary(r: SimulationReport, t: Topology): ComparisonSummary {
+  const all = r.functions.filter((f) => f.completed > 0);
+  const n = all.reduce((a, f) => a + f.completed, 0);
+  const wan = wanBytes(r, t);
+  return {
+    profile: r.profile,
+    completed: r.totals.completed,
+    failed: r.totals.failed + r.totals.unfinished,
+    coldStarts: r.totals.coldStarts,
+    deadlineMisses: r.totals.deadlineMisses,
+    meanS: n ? all.reduce((a, f) => a + f.total.mean * f.completed, 0) / n : 0,
+    p95S: Math.max(0, ...all.map((f) => f.total.p95)),
+    wanUpBytes: wan.up,
+    wanDownBytes: wan.down,
+    edgeUtilisation: r.edgeUtilisation,
+    cloudCost: r.cloudCost.total,
+  };
+}
+
 export function reportText(r: SimulationReport, t: Topology): string[] {
   const out: string[] = [];
   out.push(`${r.workflow} on ${r.topology} (${r.nodes} nodes), profile ${r.profile}, seed ${r.seed}, ${fmtSeconds(r.durationS)} simulated (${r.events} events), concurrency ${r.concurrency}`);
@@ -111,23 +150,19 @@ export function comparisonText(reports: SimulationReport[], t: Topology): string
     ...table(
       ['profile', 'runs', 'failed', 'cold', 'deadline miss', 'mean total', 'p95 total', 'uplinks', 'downlinks', 'edge util', 'cloud cost'],
       reports.map((r) => {
-        const all = r.functions.filter((f) => f.completed > 0);
-        const n = all.reduce((a, f) => a + f.completed, 0);
-        const mean = n ? all.reduce((a, f) => a + f.total.mean * f.completed, 0) / n : 0;
-        const p95 = Math.max(0, ...all.map((f) => f.total.p95));
-        const wan = wanBytes(r, t);
+        const c = comparisonSummary(r, t);
         return [
           r.profile,
-          String(r.totals.completed),
-          String(r.totals.failed + r.totals.unfinished),
-          String(r.totals.coldStarts),
-          String(r.totals.deadlineMisses),
-          fmtSeconds(mean),
-          fmtSeconds(p95),
-          fmtBytes(wan.up),
-          fmtBytes(wan.down),
-          r.edgeUtilisation === null ? '–' : `${(r.edgeUtilisation * 100).toFixed(1)}%`,
-          fmtUsd(r.cloudCost.total),
+          String(c.completed),
+          String(c.failed),
+          String(c.coldStarts),
+          String(c.deadlineMisses),
+          fmtSeconds(c.meanS),
+          fmtSeconds(c.p95S),
+          fmtBytes(c.wanUpBytes),
+          fmtBytes(c.wanDownBytes),
+          c.edgeUtilisation === null ? '–' : `${(c.edgeUtilisation * 100).toFixed(1)}%`,
+          fmtUsd(c.cloudCost),
         ];
       }),
     ),

@@ -4,7 +4,7 @@ import { loadProject } from '../project/index';
 import { requirements, type FunctionRequirements } from '../scheduler/requirements';
 import { topologyByName } from '../topology/scenarios';
 import { scheduleProject } from '../api/cli/commands/schedule';
-import { cloudCostOf, compareSchedulers, gbSeconds, simulate, type SimulationOptions } from './sim';
+import { cloudCostOf, compareSchedulers, compareSchedulersAsync, gbSeconds, simulate, SimulationCancelled, type SimulationOptions } from './sim';
 import type { ArrivalProcess, SimWorkflow } from './workflow';
 
 const MiB = 1024 * 1024;
@@ -154,5 +154,47 @@ describe('compareSchedulers', () => {
     const edge = reports[0].functions.find((f) => f.function === 'train')!;
     expect(edge.completed).toBeGreaterThan(0);
     expect(edge.failed).toBe(0);
+  });
+});
+
+describe('compareSchedulersAsync (the studio runs it in its main process)', () => {
+  const project = loadProject(mnistDir);
+  const topology = topologyByName('urban-sensing');
+  const opts = { project, topology, seed: 4, durationS: 1200, rates: { inference: 3 } };
+
+  it('gives the same reports as compareSchedulers, whatever the slice size, with progress per profile', async () => {
+    const sync = JSON.stringify(compareSchedulers(opts, ['edge-ai', 'kube-default']));
+    const progress: Array<{ index: number; profile: string; fraction: number }> = [];
+    const sliced = await compareSchedulersAsync(opts, ['edge-ai', 'kube-default'], { eventsPerStep: 500, onProgress: (p) => progress.push(p) });
+    expect(JSON.stringify(sliced)).toBe(sync);
+    expect(JSON.stringify(await compareSchedulersAsync(opts, ['edge-ai', 'kube-default'], { eventsPerStep: 1 }))).toBe(sync);
+    // many slices, fractions rising to 1 for each profile in turn
+    for (const [index, profile] of ['edge-ai', 'kube-default'].entries()) {
+      const mine = progress.filter((p) => p.index === index);
+      expect(mine.every((p) => p.profile === profile)).toBe(true);
+      expect(mine.length).toBeGreaterThan(10);
+      expect(mine[0].fraction).toBe(0);
+      expect(mine.at(-1)!.fraction).toBe(1);
+      for (let i = 1; i < mine.length; i++) expect(mine[i].fraction).toBeGreaterThanOrEqual(mine[i - 1].fraction);
+    }
+  });
+
+  it('lets the event loop run between slices, and stops when cancelled', async () => {
+    const ac = new AbortController();
+    let ticks = 0;
+    const timer = setInterval(() => {
+      ticks++;
+    }, 0);
+    const run = compareSchedulersAsync(opts, ['edge-ai', 'skippy'], {
+      eventsPerStep: 200,
+      onProgress: (p) => {
+        if (p.index === 1 && p.fraction > 0.2) ac.abort();
+      },
+      signal: ac.signal,
+    });
+    await expect(run).rejects.toThrow(SimulationCancelled);
+    await expect(run).rejects.toThrow(/cancelled \(skippy, profile 2 of 2\)/);
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0);
   });
 });

@@ -396,13 +396,35 @@ class Simulation {
   }
 
   run(): SimulationReport {
+    const steps = this.steps(Infinity);
+    for (;;) {
+      const s = steps.next();
+      if (s.done) return s.value;
+    }
+  }
+
+  /**
+   * The simulation in slices of at most `eventsPerStep` events; each yield is the fraction of the
+   * simulated duration done. The same events run in the same order whatever the slice size, so
+   * the report is the same as run()'s.
+   */
+  *steps(eventsPerStep: number): Generator<number, SimulationReport> {
     const duration = this.opts.durationS;
     if (!(duration > 0)) throw new SimulationError(`duration must be positive (got ${duration})`);
     this.engine.at(0, () => this.deployAll());
     for (const a of this.wf.arrivals) this.startArrivals(a);
     if (this.reconcileS > 0) this.engine.at(Math.min(this.reconcileS, duration), () => this.reconcile());
-    this.engine.run(duration);
-    this.engine.run(); // drain: no arrivals and no reconciling after the duration
+    for (;;) {
+      this.engine.run(duration, eventsPerStep);
+      if (this.engine.doneUntil(duration)) break;
+      yield Math.min(1, this.engine.now / duration);
+    }
+    this.engine.run(duration); // moves the clock to the end of the arrivals
+    // drain: no arrivals and no reconciling after the duration
+    while (!this.engine.doneUntil()) {
+      this.engine.run(Infinity, eventsPerStep);
+      yield 1;
+    }
     return this.report();
   }
 
@@ -859,6 +881,46 @@ class Simulation {
       notes: this.notes,
     };
   }
+}
+
+export interface SimulateAsyncOptions {
+  /** called between slices: which profile (index), and the fraction of its simulated time done */
+  onProgress?(p: { index: number; profile: string; fraction: number }): void;
+  /** stops the simulation between slices; the promise rejects with SimulationCancelled */
+  signal?: AbortSignal;
+  /** events per slice (default 20,000: a few milliseconds) */
+  eventsPerStep?: number;
+}
+
+export class SimulationCancelled extends Error {
+  override name = 'SimulationCancelled';
+}
+
+/**
+ * compareSchedulers without holding the event loop: the simulation runs in slices with a
+ * macrotask between them, so a server in the same process (the studio's main process) keeps
+ * answering, progress can be shown and the run cancelled. Same reports as compareSchedulers.
+ */
+export async function compareSchedulersAsync(opts: Omit<SimulationOptions, 'profile'>, profiles: Array<string | Profile>, run: SimulateAsyncOptions = {}): Promise<SimulationReport[]> {
+  const out: SimulationReport[] = [];
+  const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+  for (const [index, profile] of profiles.entries()) {
+    const name = typeof profile === 'string' ? profile : profile.name;
+    const steps = new Simulation({ ...opts, profile }).steps(run.eventsPerStep ?? 20_000);
+    run.onProgress?.({ index, profile: name, fraction: 0 });
+    for (;;) {
+      if (run.signal?.aborted) throw new SimulationCancelled(`the simulation was cancelled (${name}, profile ${index + 1} of ${profiles.length})`);
+      const s = steps.next();
+      if (s.done) {
+        out.push(s.value);
+        break;
+      }
+      run.onProgress?.({ index, profile: name, fraction: s.value });
+      await yieldNow();
+    }
+    run.onProgress?.({ index, profile: name, fraction: 1 });
+  }
+  return out;
 }
 
 /** Runs the same options (same seed, same arrivals) once per profile. */

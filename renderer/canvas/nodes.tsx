@@ -44,7 +44,7 @@ export const FunctionNode = memo(function FunctionNode({ data, selected }: NodeP
         {dangling ? <Badge kind="warn" title="an input whose selector matches nothing in this workflow">▲ {dangling} dangling</Badge> : null}
       </div>
       {data.placement && (
-        <div className={`node-placement st-${data.placement.status}`} data-testid="node-placement" title="where this function runs on the local cluster">
+        <div className={`node-placement st-${data.placement.status}`} data-testid="node-placement" title={data.placement.status === 'simulated' ? 'where the simulated scheduler placed this function (Simulate panel)' : 'where this function runs on the local cluster'}>
           ▸ {data.placement.node ?? 'not placed'} · {data.placement.status}
         </div>
       )}

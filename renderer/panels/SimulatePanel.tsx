@@ -1,0 +1,310 @@
+/**
+ * Simulate: the saved workflow on an edge topology with the real scheduler (cluster/simulator),
+ * one run per scheduler profile on the same arrivals. The form on the left (topology, profiles,
+ * simulated time, seed, request rates), the comparison, a p95 chart and the chosen profile's
+ * per-function figures on the right. The simulation runs in the service in slices: progress
+ * streams, Cancel stops it, and the studio keeps answering meanwhile.
+ */
+import { lazy, Suspense, useEffect, useState } from 'react';
+import type { ApiError, MethodResponse, ProjectSnapshot } from '../../cluster/api/contract';
+import { SIM_PROFILES, SIM_TOPOLOGIES } from '../../cluster/api/sim-choices';
+import { call, errorOf, studio } from '../api';
+import { arrivalSource, fmtBytes, fmtPercent, fmtS, fmtUsd, parseRates } from './sim-view';
+
+const SimChart = lazy(() => import('./SimChart'));
+
+type Answer = MethodResponse<'simulate.run'>;
+
+function ErrorBox({ error }: { error: ApiError }) {
+  return (
+    <div className="error-box" data-testid="sim-error">
+      <div className="error-message">{error.message}</div>
+      {error.hint && <div className="muted">→ {error.hint}</div>}
+    </div>
+  );
+}
+
+const TOPOLOGY_CHOICES = ['project', ...SIM_TOPOLOGIES, 'urban-sensing:cells=8', 'industrial-iot:sites=4', 'cloud-regions:regions=3'];
+
+export interface SimulatePanelProps {
+  project: string;
+  workflow: ProjectSnapshot['workflow'];
+  functions: string[];
+  hidden: boolean;
+  /** the profile whose placements the canvas shows, if any */
+  onCanvas?: string;
+  /** shows a profile's placements on the canvas (status 'simulated'), or hides them */
+  onShowOnCanvas(p: { profile: string; placements: Record<string, { node: string | null; status: string }> } | undefined): void;
+}
+
+export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, onShowOnCanvas }: SimulatePanelProps) {
+  const [topology, setTopology] = useState('project');
+  const [profiles, setProfiles] = useState<string[]>(['edge-ai', 'kube-default']);
+  const [duration, setDuration] = useState('1h');
+  const [seed, setSeed] = useState('1');
+  const [rates, setRates] = useState<Record<string, string>>({});
+  const [running, setRunning] = useState(false);
+  const [progress, setProgress] = useState<{ done: number; total: number; message?: string }>();
+  const [answer, setAnswer] = useState<Answer>();
+  const [error, setError] = useState<ApiError>();
+  const [chosen, setChosen] = useState<string>();
+
+  useEffect(
+    () =>
+      studio().on('progress', (p) => {
+        if (p.id === 'simulate' && !p.finished) setProgress({ done: p.done, total: p.total ?? 100, ...(p.message ? { message: p.message } : {}) });
+      }),
+    [],
+  );
+
+  const run = async () => {
+    const parsed = parseRates(rates);
+    if ('error' in parsed) return setError({ code: 'bad-rate', message: parsed.error });
+    const s = Number(seed);
+    if (!Number.isInteger(s) || s < 0) return setError({ code: 'bad-seed', message: `seed '${seed}': give a whole number ≥ 0`, hint: 'the same seed gives the same arrivals and the same report' });
+    setError(undefined);
+    setRunning(true);
+    setProgress({ done: 0, total: profiles.length * 100 });
+    try {
+      const a = await call('simulate.run', { project, topology: topology.trim() || 'project', profiles, duration: duration.trim(), seed: s, rates: parsed.rates });
+      setAnswer(a);
+      setChosen((c) => (c && a.reports.some((r) => r.profile === c) ? c : a.reports[0]?.profile));
+    } catch (e) {
+      setError(errorOf(e));
+    } finally {
+      setRunning(false);
+      setProgress(undefined);
+    }
+  };
+
+  const report = answer?.reports.find((r) => r.profile === chosen) ?? answer?.reports[0];
+  const toggle = (p: string) => setProfiles((ps) => (ps.includes(p) ? ps.filter((x) => x !== p) : SIM_PROFILES.filter((x) => x === p || ps.includes(x))));
+
+  return (
+    <div className="runtime-grid sim" data-testid="simulate-panel" style={hidden ? { display: 'none' } : undefined}>
+      <section className="rt-col">
+        <div className="rt-head">
+          <h3>Simulate</h3>
+          <span className="muted small">the saved workflow, the real scheduler, simulated time</span>
+        </div>
+        <form
+          className="sim-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!running) void run();
+          }}
+        >
+          <label className="field">
+            <span>Topology</span>
+            <input list="sim-topologies" value={topology} onChange={(e) => setTopology(e.target.value)} data-testid="sim-topology" spellCheck={false} />
+            <datalist id="sim-topologies">
+              {TOPOLOGY_CHOICES.map((t) => (
+                <option key={t} value={t} />
+              ))}
+            </datalist>
+            <span className="muted small">project = its topology.json, else workflow.json's target, else local; a scenario takes a size, e.g. urban-sensing:cells=8</span>
+          </label>
+          <div className="field">
+            <span>Scheduler profiles (compared on the same arrivals)</span>
+            <div className="sim-profiles">
+              {SIM_PROFILES.map((p) => (
+                <label key={p} className="check">
+                  <input type="checkbox" checked={profiles.includes(p)} onChange={() => toggle(p)} data-testid={`sim-profile-${p}`} /> {p}
+                </label>
+              ))}
+            </div>
+          </div>
+          <div className="sim-row">
+            <label className="field">
+              <span>Simulated time</span>
+              <input value={duration} onChange={(e) => setDuration(e.target.value)} data-testid="sim-duration" placeholder="1h" spellCheck={false} />
+            </label>
+            <label className="field">
+              <span>Seed</span>
+              <input value={seed} onChange={(e) => setSeed(e.target.value)} data-testid="sim-seed" inputMode="numeric" />
+            </label>
+          </div>
+          <div className="field">
+            <span>Requests per second</span>
+            <table className="sim-rates">
+              <tbody>
+                {functions.map((fn) => {
+                  const src = arrivalSource(workflow, fn);
+                  return (
+                    <tr key={fn}>
+                      <td>λ {fn}</td>
+                      <td>
+                        <input value={rates[fn] ?? ''} placeholder={String(src.defaultRate)} onChange={(e) => setRates((r) => ({ ...r, [fn]: e.target.value }))} data-testid={`sim-rate-${fn}`} inputMode="decimal" />
+                      </td>
+                      <td className="muted small">{src.text}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+          <div className="sim-actions">
+            <button className="button primary" type="submit" disabled={running || !profiles.length} data-testid="sim-run" title={profiles.length ? 'Simulate once per checked profile' : 'Check at least one profile'}>
+              {running ? 'Simulating…' : profiles.length > 1 ? `▶ Simulate and compare ${profiles.length}` : '▶ Simulate'}
+            </button>
+            {running && (
+              <button className="button" type="button" onClick={() => void call('simulate.cancel', {}).catch(() => undefined)} data-testid="sim-cancel">
+                Cancel
+              </button>
+            )}
+          </div>
+          {running && progress && (
+            <div className="sim-progress" data-testid="sim-progress">
+              <progress max={progress.total} value={progress.done} /> <span className="muted small">{progress.message ?? 'starting…'}</span>
+            </div>
+          )}
+        </form>
+        {error && <ErrorBox error={error} />}
+      </section>
+      <section className="rt-col">
+        {!answer ? (
+          <div className="muted small pad">Pick a topology and the profiles to compare, then Simulate: latency per function, deadline misses, cold starts, bytes over the edge links, edge utilisation and cloud cost, per scheduler.</div>
+        ) : (
+          <>
+            <div className="rt-head">
+              <h3>Comparison</h3>
+              <span className="muted small" data-testid="sim-summary">
+                {answer.reports[0]?.workflow} on {answer.topology.name} ({answer.topology.nodes} nodes, {answer.topology.source}) · {fmtS(answer.reports[0]?.durationS ?? 0)} simulated · seed {answer.reports[0]?.seed} · ran in {(answer.elapsedMs / 1000).toFixed(1)} s
+              </span>
+            </div>
+            {answer.warning && <div className="sim-warning">{answer.warning}</div>}
+            <table className="rt-table clickable sim-compare" data-testid="sim-compare">
+              <thead>
+                <tr>
+                  <th>profile</th>
+                  <th>runs</th>
+                  <th>failed</th>
+                  <th>cold</th>
+                  <th>deadline miss</th>
+                  <th>mean</th>
+                  <th title="the worst function's p95">p95</th>
+                  <th title="bytes over edge uplinks (edge → WAN) and downlinks (WAN → edge)">edge up / down</th>
+                  <th>edge util</th>
+                  <th>cloud cost</th>
+                </tr>
+              </thead>
+              <tbody>
+                {answer.summaries.map((c) => (
+                  <tr key={c.profile} className={c.profile === report?.profile ? 'sel' : ''} onClick={() => setChosen(c.profile)} data-testid={`sim-row-${c.profile}`}>
+                    <td className="strong">{c.profile}</td>
+                    <td>{c.completed}</td>
+                    <td>{c.failed}</td>
+                    <td>{c.coldStarts}</td>
+                    <td>{c.deadlineMisses}</td>
+                    <td>{fmtS(c.meanS)}</td>
+                    <td>{fmtS(c.p95S)}</td>
+                    <td>
+                      {fmtBytes(c.wanUpBytes)} / {fmtBytes(c.wanDownBytes)}
+                    </td>
+                    <td>{fmtPercent(c.edgeUtilisation)}</td>
+                    <td>{fmtUsd(c.cloudCost)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <Suspense fallback={null}>
+              <SimChart reports={answer.reports} />
+            </Suspense>
+            {report && (
+              <>
+                <div className="rt-head">
+                  <h3>{report.profile}: per function</h3>
+                  <span className="muted small">{report.events.toLocaleString('en-US')} events · {report.concurrency}</span>
+                  <span className="spacer" />
+                  <button
+                    className="button ghost small"
+                    data-testid="sim-show-on-canvas"
+                    title="Show where this profile placed each function on the canvas (until you hide it or deploy)"
+                    onClick={() =>
+                      onShowOnCanvas(
+                        onCanvas === report.profile
+                          ? undefined
+                          : { profile: report.profile, placements: Object.fromEntries(report.deploy.map((d) => [d.function, { node: d.node, status: 'simulated' }])) },
+                      )
+                    }
+                  >
+                    {onCanvas === report.profile ? 'Hide from the canvas' : 'Show on the canvas'}
+                  </button>
+                </div>
+                <table className="rt-table" data-testid="sim-functions">
+                  <thead>
+                    <tr>
+                      <th>function</th>
+                      <th>placed on</th>
+                      <th>runs</th>
+                      <th>failed</th>
+                      <th>cold</th>
+                      <th>deadline miss</th>
+                      <th>total p50 / p95 / p99</th>
+                      <th>wait / transfer / exec p50</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {report.functions.map((f) => {
+                      const d = report.deploy.find((x) => x.function === f.function);
+                      return (
+                        <tr key={f.function} data-testid={`sim-fn-${f.function}`}>
+                          <td>λ {f.function}</td>
+                          <td title={d?.reason}>{d?.node ?? <span className="error-text">✗ {d?.reason ?? 'not placed'}</span>}</td>
+                          <td>{f.completed}</td>
+                          <td>{f.failed + f.unfinished}</td>
+                          <td>{f.coldStarts}</td>
+                          <td>{f.deadlineMs === null ? '–' : `${f.deadlineMisses} (> ${fmtS(f.deadlineMs / 1000)})`}</td>
+                          <td>{f.completed ? `${fmtS(f.total.p50)} / ${fmtS(f.total.p95)} / ${fmtS(f.total.p99)}` : '–'}</td>
+                          <td>{f.completed ? `${fmtS(f.wait.p50)} / ${fmtS(f.transfer.p50)} / ${fmtS(f.execution.p50)}` : '–'}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+                {(report.notes.length > 0 || report.functions.some((f) => f.failures.length)) && (
+                  <ul className="sim-notes" data-testid="sim-notes">
+                    {report.functions.flatMap((f) => f.failures.map((m) => <li key={`${f.function}:${m}`} className="error-text">{f.function}: {m}</li>))}
+                    {report.notes.map((n) => (
+                      <li key={n} className="muted">
+                        {n}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                <div className="rt-head">
+                  <h3>Busiest nodes</h3>
+                </div>
+                <table className="rt-table">
+                  <thead>
+                    <tr>
+                      <th>node</th>
+                      <th>device</th>
+                      <th>runs</th>
+                      <th>busy</th>
+                      <th>cpu reserved</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {[...report.nodeUsage]
+                      .sort((a, b) => b.invocations - a.invocations)
+                      .slice(0, 8)
+                      .map((n) => (
+                        <tr key={n.node}>
+                          <td>{n.node}</td>
+                          <td>{n.device}</td>
+                          <td>{n.invocations}</td>
+                          <td>{fmtPercent(n.busy)}</td>
+                          <td>{fmtPercent(n.allocated)}</td>
+                        </tr>
+                      ))}
+                  </tbody>
+                </table>
+              </>
+            )}
+          </>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+/**
+ * What the Simulate panel shows, computed from the simulation answer (pure: unit-tested without
+ * a browser). Seconds in, readable text out.
+ */
+import type { ProjectSnapshot, SimulationReportDto } from '../../cluster/api/contract';
+
+export function fmtS(s: number): string {
+  if (!Number.isFinite(s)) return '–';
+  if (s >= 60) return `${(s / 60).toFixed(1)} min`;
+  if (s >= 1) return `${s.toFixed(2)} s`;
+  if (s >= 0.001) return `${Math.round(s * 1000)} ms`;
+  if (s > 0) return `${(s * 1000).toFixed(2)} ms`;
+  return '0';
+}
+
+export function fmtBytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(2)} MiB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+export function fmtUsd(x: number): string {
+  return x >= 1 ? `$${x.toFixed(2)}` : `$${x.toFixed(6)}`;
+}
+
+export function fmtPercent(x: number | null): string {
+  return x === null ? '–' : `${(x * 100).toFixed(1)}%`;
+}
+
+/** Where a function's invocations come from in a simulation, and the rate it gets by default. */
+export function arrivalSource(workflow: ProjectSnapshot['workflow'], fn: string): { text: string; defaultRate: number } {
+  const ts = workflow.triggers.filter((t) => t.function === fn);
+  const http = ts.find((t) => t.kind === 'http');
+  if (http) return { text: `http ${http.id}: 1/s unless set`, defaultRate: 1 };
+  const parts = ts.map((t) => (t.kind === 'schedule' ? `every ${(t as { every?: string }).every}` : t.kind === 'gate' ? 'gate (not simulated)' : `on ${t.kind}`));
+  return { text: parts.length ? `${parts.join(', ')}; a rate adds requests` : 'no trigger: give a rate to invoke it', defaultRate: 0 };
+}
+
+/** The chart's rows: per function that completed somewhere, its p95 total latency in ms per profile. */
+export function p95Rows(reports: SimulationReportDto[]): Array<Record<string, number | string>> {
+  const fns = reports[0]?.functions.map((f) => f.function) ?? [];
+  return fns
+    .map((fn) => {
+      const row: Record<string, number | string> = { function: fn };
+      for (const r of reports) {
+        const f = r.functions.find((x) => x.function === fn);
+        if (f && f.completed > 0) row[r.profile] = Math.round(f.total.p95 * 10_000) / 10;
+      }
+      return row;
+    })
+    .filter((row) => Object.keys(row).length > 1);
+}
+
+/** Parses the rate fields: blank = default; anything else must be a number > 0. */
+export function parseRates(fields: Record<string, string>): { rates: Record<string, number> } | { error: string } {
+  const rates: Record<string, number> = {};
+  for (const [fn, text] of Object.entries(fields)) {
+    const t = text.trim();
+    if (!t) continue;
+    const n = Number(t);
+    if (!Number.isFinite(n) || n <= 0 || n > 10_000) return { error: `rate of ${fn}: '${t}' is not a number of requests per second from 0 to 10000 (leave it blank for the default)` };
+    rates[fn] = n;
+  }
+  return { rates };
+}
