@@ -572,7 +572,7 @@ export class Controller extends EventEmitter {
         }
         const r = await this.placeAndShip(workflow, stored, revision, new Set(), bundle);
         // moved to another node: its old workers would idle there until they retire
-        if (prev?.node && prev.node !== r.node) await this.retireOn(prev.node, spec.id, prev.bundle).catch(() => undefined);
+        if (prev?.node && prev.node !== r.node) await this.retireOn(prev.node, workflow, spec.id, prev.bundle).catch(() => undefined);
         results.push({ ...r, action: 'deployed', bundle: bundle.sha256 });
       } catch (e) {
         const reason = `${spec.id}: ${(e as Error).message}`;
@@ -620,7 +620,7 @@ export class Controller extends EventEmitter {
     if (!h) return undefined;
     let body: { ok: boolean; coldStartMs?: number; warm?: boolean; error?: { message: string } };
     try {
-      const r = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(stored, sha256) }), signal: AbortSignal.timeout(120_000) });
+      const r = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(workflow, stored, sha256) }), signal: AbortSignal.timeout(120_000) });
       body = (await r.json()) as typeof body;
     } catch (e) {
       body = { ok: false, error: { message: (e as Error).message } };
@@ -639,17 +639,17 @@ export class Controller extends EventEmitter {
     const gone = this.state.placements(workflow).filter((p) => !keep.includes(p.function));
     for (const p of gone) {
       this.progress('undeploy', `${workflow}/${p.function} is no longer in the workflow: undeploying it${p.node ? ` from ${p.node}` : ''}`);
-      if (p.node) await this.retireOn(p.node, p.function, p.bundle).catch((e: Error) => this.progress('undeploy', `could not retire ${p.function}'s workers on ${p.node}: ${e.message} (they retire when idle)`));
+      if (p.node) await this.retireOn(p.node, workflow, p.function, p.bundle).catch((e: Error) => this.progress('undeploy', `could not retire ${p.function}'s workers on ${p.node}: ${e.message} (they retire when idle)`));
     }
     this.state.deletePlacements(workflow, keep);
     return gone.map((p) => ({ id: p.function, node: p.node }));
   }
 
-  /** Asks a node to retire a function's workers of one bundle; returns the pids retired. */
-  private async retireOn(node: string, id: string, bundle: string): Promise<number[]> {
+  /** Asks a node to retire one workflow's function workers of one bundle; returns the pids retired. */
+  private async retireOn(node: string, workflow: string, id: string, bundle: string): Promise<number[]> {
     const h = this.handles.get(node);
     if (!h) return [];
-    const r = await fetch(`http://127.0.0.1:${h.port}/retire`, { method: 'POST', body: JSON.stringify({ id, bundle }), signal: AbortSignal.timeout(10_000) });
+    const r = await fetch(`http://127.0.0.1:${h.port}/retire`, { method: 'POST', body: JSON.stringify({ workflow, id, bundle }), signal: AbortSignal.timeout(10_000) });
     if (r.status === 404) throw new Error(`node ${node} runs an agent without /retire (from before deploy modes): restart the cluster (\`edgeai cluster down\`, then \`up\`)`);
     const body: unknown = await r.json();
     const ok = RetireResultSchema.safeParse(body);
@@ -699,9 +699,9 @@ export class Controller extends EventEmitter {
       };
       step('scheduled');
       try {
-        const retired = await this.retireOn(node, id, p.bundle);
+        const retired = await this.retireOn(node, workflow, id, p.bundle);
         this.progress('restart', `${workflow}/${id} on ${node}: ${retired.length ? `retired worker${retired.length > 1 ? 's' : ''} ${retired.join(', ')}` : 'no worker was running'}; starting a fresh one`);
-        const warm = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(stored, p.bundle) }), signal: AbortSignal.timeout(120_000) });
+        const warm = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(workflow, stored, p.bundle) }), signal: AbortSignal.timeout(120_000) });
         const body = (await warm.json()) as { ok: boolean; coldStartMs?: number; error?: { code?: string; message: string } };
         if (!body.ok) {
           const missing = body.error?.code === 'bundle-missing';
@@ -788,7 +788,7 @@ export class Controller extends EventEmitter {
       // a cold start that dies while loading (a worker killed under memory pressure) gets one more try
       let body: { ok: boolean; coldStartMs?: number; error?: { code?: string; message: string } } = { ok: false };
       for (let attempt = 1; attempt <= 2 && !body.ok; attempt++) {
-        const warm = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(stored, bundle.sha256) }), signal: AbortSignal.timeout(120_000) });
+        const warm = await fetch(`http://127.0.0.1:${h.port}/warm`, { method: 'POST', body: JSON.stringify({ fn: this.fnRef(workflow, stored, bundle.sha256) }), signal: AbortSignal.timeout(120_000) });
         body = (await warm.json()) as typeof body;
         if (!body.ok && body.error?.code !== 'worker-died') break;
       }
@@ -803,9 +803,9 @@ export class Controller extends EventEmitter {
     }
   }
 
-  private fnRef(stored: StoredSpec, bundle: string): FunctionRef {
+  private fnRef(workflow: string, stored: StoredSpec, bundle: string): FunctionRef {
     const s = stored.spec;
-    return { id: s.id, bundle, className: s.className, method: s.method, consumes: s.consumes, produces: s.produces, gates: s.gates };
+    return { workflow, id: s.id, bundle, className: s.className, method: s.method, consumes: s.consumes, produces: s.produces, gates: s.gates };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -963,7 +963,7 @@ export class Controller extends EventEmitter {
     try {
       res = await fetch(`http://127.0.0.1:${h.port}/invoke`, {
         method: 'POST',
-        body: JSON.stringify({ fn: this.fnRef(stored, placement.bundle), inputs, request: { id: runId, params, input, ...(left !== undefined ? { deadlineMs: left } : {}) } }),
+        body: JSON.stringify({ fn: this.fnRef(workflow, stored, placement.bundle), inputs, request: { id: runId, params, input, ...(left !== undefined ? { deadlineMs: left } : {}) } }),
         // the agent enforces the deadline; this bound only catches an agent that hangs or dies
         signal: AbortSignal.timeout(left !== undefined ? left + 3000 : AGENT_TIMEOUT_MS),
       });

@@ -7,7 +7,7 @@
  * window's service) on the same cluster state. Worker pids come from the agents' /health.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, type ClusterEvent, type DeployResult } from './controller';
@@ -225,6 +225,53 @@ describe('deploy modes and the revision check (process backend)', () => {
       await svc.close();
     }
   }, 60_000);
+
+  it('two workflows with a function of the same name on one node keep their own workers', async () => {
+    // the agent used to key workers by function id alone: invoking one workflow's `echo` killed the other's
+    const make = (name: string, version: number) => {
+      const d = mkdtempSync(join(tmpdir(), `edgeai-${name}-`));
+      writeFileSync(join(d, 'workflow.json'), JSON.stringify({ name, version: 1, dataSources: [], triggers: [] }));
+      mkdirSync(join(d, 'functions'));
+      writeFileSync(join(d, 'functions', 'echo.ts'), probeSource(version).replace('class Probe', 'class Echo').replace('async probe(', 'async echo(').replace("node: 'edge'", "node: 'local'"));
+      return d;
+    };
+    const a = make('twin-a', 10);
+    const b = make('twin-b', 20);
+    const echoPids = async () => {
+      const out: Record<string, number[]> = {};
+      for (const n of c.status().nodes) {
+        if (!n.port) continue;
+        const h = HealthSchema.parse(await (await realFetch(`http://127.0.0.1:${n.port}/health`)).json());
+        for (const f of h.functions) if (f.id === 'echo' && f.workers) out[`${f.workflow}@${n.name}`] = f.pids ?? [];
+      }
+      return out;
+    };
+    try {
+      for (const d of [a, b]) expect((await c.deploy(d, {})).functions.map((f) => `${f.id}:${f.status}`)).toEqual(['echo:ready']);
+      expect(c.state.placement('twin-a', 'echo')!.node).toBe('laptop');
+      expect(c.state.placement('twin-b', 'echo')!.node).toBe('laptop');
+      const first = await echoPids();
+      expect(Object.keys(first).sort()).toEqual(['twin-a@laptop', 'twin-b@laptop']);
+      const ra = await c.invoke('twin-a', 'echo');
+      const rb = await c.invoke('twin-b', 'echo');
+      expect(ra.output).toMatchObject({ version: 10, pid: first['twin-a@laptop'][0] });
+      expect(rb.output).toMatchObject({ version: 20, pid: first['twin-b@laptop'][0] });
+      // warm, on the same workers, after the other workflow's function ran
+      const again = await c.invoke('twin-a', 'echo');
+      expect(again).toMatchObject({ cold: false, output: { version: 10, pid: first['twin-a@laptop'][0] } });
+      expect(await echoPids()).toEqual(first);
+      // restarting one workflow retires its worker only
+      await c.deploy(a, { mode: 'restart' });
+      const after = await echoPids();
+      expect(after['twin-b@laptop']).toEqual(first['twin-b@laptop']);
+      expect(after['twin-a@laptop']).toHaveLength(1);
+      expect(after['twin-a@laptop']).not.toEqual(first['twin-a@laptop']);
+      expect((await c.invoke('twin-b', 'echo')).output).toMatchObject({ version: 20, pid: first['twin-b@laptop'][0] });
+    } finally {
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('a restart of a workflow that is not deployed says to deploy it first', async () => {
     const e = await rejects(c.deploy(OPS, { mode: 'restart' }));

@@ -68,7 +68,9 @@ interface FnState {
   retired?: boolean;
 }
 
+/** by workflow/function: two workflows may each have a function of the same name on this node */
 const functions = new Map<string, FnState>();
+const keyOf = (workflow: string, id: string) => `${workflow}/${id}`;
 /** retired functions whose workers were busy when they were retired */
 const retiring = new Set<FnState>();
 let nextWorker = 1;
@@ -78,11 +80,12 @@ function bundlePath(sha: string): string {
 }
 
 function stateOf(ref: FunctionRef): FnState {
-  let s = functions.get(ref.id);
+  const key = keyOf(ref.workflow, ref.id);
+  let s = functions.get(key);
   if (!s || s.ref.bundle !== ref.bundle) {
     if (s) for (const w of s.workers) w.child.kill('SIGKILL');
     s = { ref, workers: [], queue: [], invocations: 0, errors: 0, coldStarts: 0, execMsTotal: 0 };
-    functions.set(ref.id, s);
+    functions.set(key, s);
   }
   return s;
 }
@@ -144,13 +147,15 @@ function release(s: FnState, w: Worker): void {
 
 /**
  * Retires a function's workers (a restart, or the function left its workflow): idle ones exit
- * now, busy ones after their invocation. Only the given bundle's: another workflow's function
- * of the same name on this node is left alone. The next warm or invocation starts afresh.
+ * now, busy ones after their invocation. Only that workflow's function, and only if it runs the
+ * given bundle: another workflow's function of the same name on this node is left alone. The next
+ * warm or invocation starts afresh.
  */
-function retire(id: string, bundle: string): { ok: true; retired: number[] } {
-  const s = functions.get(id);
+function retire(workflow: string, id: string, bundle: string): { ok: true; retired: number[] } {
+  const key = keyOf(workflow, id);
+  const s = functions.get(key);
   if (!s || s.ref.bundle !== bundle) return { ok: true, retired: [] };
-  functions.delete(id);
+  functions.delete(key);
   s.retired = true;
   const pids: number[] = [];
   for (const w of [...s.workers]) {
@@ -260,6 +265,7 @@ function health(): Health {
     cpu: { userMs: cpu.user / 1000, systemMs: cpu.system / 1000, load1: loadavg()[0] },
     memory: { rssBytes: mem.rss, heapBytes: mem.heapUsed, workersRssBytes: 0 },
     functions: [...functions.values()].map((s) => ({
+      workflow: s.ref.workflow,
       id: s.ref.id,
       bundle: s.ref.bundle,
       workers: s.workers.length,
@@ -347,7 +353,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (req.method === 'POST' && url.pathname === '/retire') {
     const parsed = RetireBodySchema.safeParse(JSON.parse((await readBody(req)).toString('utf8')));
     if (!parsed.success) return json(res, 400, fail('bad-request', parsed.error.message));
-    return json(res, 200, retire(parsed.data.id, parsed.data.bundle));
+    return json(res, 200, retire(parsed.data.workflow, parsed.data.id, parsed.data.bundle));
   }
   if (req.method === 'POST' && url.pathname === '/invoke') {
     const parsed = InvokeBodySchema.safeParse(JSON.parse((await readBody(req)).toString('utf8')));

@@ -8,7 +8,9 @@ import { ArtifactSchema } from '../../spec/artifact';
 import { ConsumesSchema, GateSchema, ProducesSchema } from '../../spec/function';
 
 export const FunctionRefSchema = z.object({
-  /** the function id (method name) */
+  /** the workflow it belongs to: two workflows may each have a function of the same name on one node */
+  workflow: z.string().min(1),
+  /** the function id (method name, unique within its workflow) */
   id: z.string().min(1),
   /** sha256 of the function bundle the agent holds */
   bundle: z.string().regex(/^[0-9a-f]{64}$/),
@@ -92,7 +94,7 @@ export type AgentError = z.infer<typeof AgentErrorSchema>;
 export const WarmBodySchema = z.object({ fn: FunctionRefSchema });
 
 /** POST /retire: the function's workers of this bundle exit (busy ones after their invocation). */
-export const RetireBodySchema = z.object({ id: z.string().min(1), bundle: z.string().regex(/^[0-9a-f]{64}$/) });
+export const RetireBodySchema = z.object({ workflow: z.string().min(1), id: z.string().min(1), bundle: z.string().regex(/^[0-9a-f]{64}$/) });
 export const RetireResultSchema = z.object({ ok: z.literal(true), retired: z.array(z.number().int()) });
 
 export const HealthSchema = z.object({
@@ -105,6 +107,8 @@ export const HealthSchema = z.object({
   memory: z.object({ rssBytes: z.number(), heapBytes: z.number(), workersRssBytes: z.number() }),
   functions: z.array(
     z.object({
+      /** its workflow (agents before workflows were told apart did not say) */
+      workflow: z.string().optional(),
       id: z.string(),
       /** the bundle its workers run (agents before deploy modes did not say) */
       bundle: z.string().optional(),

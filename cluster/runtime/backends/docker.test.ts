@@ -210,7 +210,7 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     const r = await fetch(`http://127.0.0.1:${h.port}/invoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ fn: { id: 'sum', bundle: sha, className: 'Hello', method: 'sum', consumes: [], produces: [], gates: [] }, inputs: [], request: { id: 'r1', params: {} } }),
+      body: JSON.stringify({ fn: { workflow: 'hello', id: 'sum', bundle: sha, className: 'Hello', method: 'sum', consumes: [], produces: [], gates: [] }, inputs: [], request: { id: 'r1', params: {} } }),
     });
     const body = (await r.json()) as { ok: boolean; output?: unknown; error?: unknown };
     expect(body).toMatchObject({ ok: true, output: { sum: 6, backend: 'wasm', node: 'edge-1' } });
