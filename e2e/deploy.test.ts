@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { openStudio, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { coralBootloader, FakeSysfs, ncs2Ready } from '../cluster/accelerators/testing/fake-sysfs';
 
 const skip = skipWithoutChromium('e2e/deploy.test.ts');
 
@@ -27,13 +28,18 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
 
   screenshotOnFailure('deploy', () => page);
 
+  let sysfs: FakeSysfs;
+
   beforeAll(async () => {
-    studio = await openStudio('studio-deploy-e2e', { runtime: true });
+    // a Coral stick "plugged in" (a fake sysfs tree: this machine has no USB bus)
+    sysfs = new FakeSysfs().plug(coralBootloader());
+    studio = await openStudio('studio-deploy-e2e', { runtime: true, accelerators: { sysfsRoot: sysfs.sysfsRoot, devRoot: sysfs.devRoot, intervalMs: 100 } });
     ({ page, server, pageErrors } = studio);
   }, 400_000);
 
   afterAll(async () => {
     await studio?.close();
+    sysfs?.dispose();
   }, 120_000);
 
   it('starts the local cluster from the Cluster panel: every node Ready with its profile', async () => {
@@ -41,8 +47,16 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
     await page.getByTestId('cluster-tab').click();
     await expect.poll(() => page.getByTestId('cluster-state').textContent()).toMatch(/stopped/);
+    // the plugged-in Coral, and one plugged in while the panel is open (hot-plug), without a device node
+    await expect.poll(() => page.getByTestId('accelerator-1-1.2').textContent()).toMatch(/Google Coral USB Accelerator.*tpu.*bootloader.*ok.*joins laptop as tpu when the cluster starts/);
+    sysfs.plug({ ...ncs2Ready(), devNode: false });
+    await expect.poll(() => page.getByTestId('accelerator-2-3').textContent(), { timeout: 10_000 }).toMatch(/Intel Neural Compute Stick 2.*vpu.*no device node/);
+    await expect(page.getByTestId('accelerator-hints').textContent()).resolves.toMatch(/Intel Neural Compute Stick 2 \(2-3\): the device node does not exist here/);
     await page.getByTestId('cluster-start').click();
     for (const n of NODES) await page.locator(`[data-testid="node-row-${n}"][data-status="Ready"]`).waitFor({ timeout: 120_000 });
+    // both sticks joined the laptop node
+    await expect(page.getByTestId('node-row-laptop').textContent()).resolves.toMatch(/tpu.*vpu|vpu.*tpu/);
+    await expect.poll(() => page.getByTestId('accelerator-1-1.2').textContent()).toMatch(/laptop offers tpu/);
     await expect(page.getByTestId('cluster-state').textContent()).resolves.toMatch(/up · process · local/);
     await expect(page.getByTestId('node-row-cloud-1').textContent()).resolves.toMatch(/cloud/);
     // a placement explanation for any function

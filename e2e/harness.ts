@@ -88,8 +88,9 @@ export interface StudioE2E {
  * A copy of samples/mnist opened in the studio (browser mode, a StudioService in this process)
  * in a fresh Chromium page. `runtime`: give the embedded controller a home and cluster name of its
  * own; close() then brings that cluster down, so no node process outlives the suite.
+ * `accelerators`: where the service looks for USB sticks (a fake sysfs tree).
  */
-export async function openStudio(name: string, opts: { runtime?: boolean } = {}): Promise<StudioE2E> {
+export async function openStudio(name: string, opts: { runtime?: boolean; accelerators?: { sysfsRoot: string; devRoot: string; intervalMs?: number } } = {}): Promise<StudioE2E> {
   if (!haveChromium) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\``);
   const { chromium } = await import('playwright-core');
   const { StudioService } = await import('../cluster/api/service');
@@ -102,6 +103,7 @@ export async function openStudio(name: string, opts: { runtime?: boolean } = {})
     transport: 'websocket',
     initialProject: project,
     ...(opts.runtime ? { runtime: { home: join(work, 'home'), cluster: `${name}-${process.pid}` } } : {}),
+    ...(opts.accelerators ? { accelerators: opts.accelerators } : {}),
   });
   const server = await startStudioServer({ service, rendererDir });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -5,7 +5,7 @@ import type { FunctionSpec } from '../spec/function';
 import { StudioError } from '../spec/errors';
 import { buildSnapshot, profileByName, requirementsFromSpec, schedule } from '../scheduler/index';
 import { discoverAccelerators, type Accelerator } from './discover';
-import { acceleratorAttributes, withAccelerators } from './attach';
+import { acceleratorAttributes, attachLocalAccelerators, withAccelerators } from './attach';
 import { coralBootloader, FakeSysfs, keyboard, ncs2Ready } from './testing/fake-sysfs';
 
 let fs: FakeSysfs;
@@ -107,5 +107,25 @@ describe('scheduling onto an attached stick', () => {
     const t = withAccelerators(localCluster(), sticks(ncs2Ready()));
     expect(schedule(buildSnapshot(t), edgeAi, requirementsFromSpec(fnSpec(['vpu']))).node).toBe('laptop');
     expect(schedule(buildSnapshot(t), edgeAi, requirementsFromSpec(fnSpec(['tpu']))).node).toBeNull();
+  });
+});
+
+describe('attachLocalAccelerators (what cluster up does, in the CLI and the studio)', () => {
+  it('attaches the plugged-in sticks to the laptop and says so', () => {
+    fs.plug(coralBootloader()).plug(keyboard());
+    const r = attachLocalAccelerators(localCluster(), 'laptop', { sysfsRoot: fs.sysfsRoot, devRoot: fs.devRoot });
+    expect(r.attached.map((a) => a.kind)).toEqual(['coral']);
+    expect(r.topology.nodes.find((n) => n.name === 'laptop')!.capabilities).toContain('tpu');
+    expect(r.note).toBe('attached coral (tpu, /dev/bus/usb/001/005) to node laptop');
+  });
+
+  it("leaves the topology as it is without sticks, with 'none', or without the host node (and says why)", () => {
+    const base = localCluster();
+    expect(attachLocalAccelerators(base, 'laptop', { sysfsRoot: fs.sysfsRoot })).toEqual({ topology: base, attached: [] });
+    fs.plug(ncs2Ready());
+    expect(attachLocalAccelerators(base, 'none', { sysfsRoot: fs.sysfsRoot })).toEqual({ topology: base, attached: [] });
+    const r = attachLocalAccelerators(base, 'desk', { sysfsRoot: fs.sysfsRoot });
+    expect(r.topology).toBe(base);
+    expect(r.note).toMatch(/no USB accelerators attached: topology 'local' has no node 'desk'/);
   });
 });

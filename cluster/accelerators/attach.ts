@@ -12,7 +12,7 @@
  */
 import { StudioError } from '../spec/errors';
 import type { Topology } from '../topology/model';
-import type { Accelerator, AcceleratorKind } from './discover';
+import { discoverAccelerators, type Accelerator, type AcceleratorKind, type DiscoverOptions } from './discover';
 
 /** Label per kind on the host node: `accelerator/coral: '1'` (the number of sticks of that kind). */
 export const ACCELERATOR_LABEL_PREFIX = 'accelerator/';
@@ -62,5 +62,26 @@ export function withAccelerators(topology: Topology, accelerators: Accelerator[]
         ? { ...n, capabilities: [...new Set([...n.capabilities, ...capabilities])], labels: { ...n.labels, ...labels } }
         : { ...n, capabilities: [...n.capabilities], labels: { ...n.labels } },
     ),
+  };
+}
+
+/**
+ * What `cluster up` does with the sticks plugged into this machine (the CLI and the studio alike):
+ * they join `host` (default the laptop) when the topology has such a node; 'none' or a topology
+ * without it leaves the topology as it is. `attached` is what joined, `note` says what happened.
+ */
+export function attachLocalAccelerators(
+  topology: Topology,
+  host = 'laptop',
+  discover: DiscoverOptions = { devRoot: '/dev' },
+): { topology: Topology; attached: Accelerator[]; note?: string } {
+  if (host === 'none') return { topology, attached: [] };
+  if (!topology.nodes.some((n) => n.name === host)) return { topology, attached: [], note: `no USB accelerators attached: topology '${topology.name}' has no node '${host}'` };
+  const sticks = discoverAccelerators(discover);
+  if (!sticks.length) return { topology, attached: [] };
+  return {
+    topology: withAccelerators(topology, sticks, host),
+    attached: sticks,
+    note: `attached ${sticks.map((a) => `${a.kind} (${a.capability}, ${a.devPath})`).join(', ')} to node ${host}`,
   };
 }

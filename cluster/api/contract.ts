@@ -183,6 +183,27 @@ export const ClusterNodeSchema = z.object({
 });
 export type ClusterNodeDto = z.infer<typeof ClusterNodeSchema>;
 
+/** A USB accelerator plugged into this machine (cluster/accelerators, REFERENCE §6). */
+export const AcceleratorSchema = z.object({
+  kind: z.enum(['coral', 'ncs2', 'ncs1']),
+  /** 'Google Coral USB Accelerator', … */
+  name: z.string(),
+  capability: z.enum(['tpu', 'vpu']),
+  /** bootloader: the firmware loads at first use (the stick then re-enumerates with new ids) */
+  state: z.enum(['bootloader', 'ready']),
+  vendorId: z.string(),
+  productId: z.string(),
+  /** the sysfs port, e.g. 1-1.2: stable while the stick stays in its socket */
+  port: z.string(),
+  devPath: z.string(),
+  product: z.string().optional(),
+  manufacturer: z.string().optional(),
+  serial: z.string().optional(),
+  /** can this user open the device node; when not, what to do (the udev rule) */
+  access: z.object({ path: z.string(), ok: z.boolean(), problem: z.enum(['missing', 'denied']).optional(), hint: z.string().optional() }).optional(),
+});
+export type AcceleratorDto = z.infer<typeof AcceleratorSchema>;
+
 export const ClusterStatusSchema = z.object({
   cluster: z.string(),
   up: z.boolean(),
@@ -500,12 +521,27 @@ export const METHODS = {
   },
   /** Starts the local cluster; progress streams as cluster.progress and cluster.node events. */
   'cluster.up': {
-    request: z.object({ backend: z.enum(['process', 'docker']).default('process'), topology: z.string().min(1).default('local') }).strict(),
+    request: z
+      .object({
+        backend: z.enum(['process', 'docker']).default('process'),
+        topology: z.string().min(1).default('local'),
+        /** the node the USB accelerators plugged into this machine join ('none': leave them out) */
+        acceleratorsOn: z.string().min(1).default('laptop'),
+      })
+      .strict(),
     response: ClusterStatusSchema,
   },
   'cluster.down': {
     request: z.object({}).strict(),
     response: ClusterStatusSchema,
+  },
+  /**
+   * The USB accelerators plugged into this machine (Linux sysfs; elsewhere `note` says why none
+   * can be found), with the udev rules that give access. Hot-plug streams as accelerators.changed.
+   */
+  'accelerators.list': {
+    request: z.object({}).strict(),
+    response: z.object({ accelerators: z.array(AcceleratorSchema), note: z.string().optional(), udevFile: z.string(), udevRules: z.string(), udevReload: z.string() }),
   },
   /** Validation before a deploy: errors block it, warnings ask "deploy anyway". */
   'deploy.check': {
@@ -617,6 +653,8 @@ export const EVENTS = {
   'cluster.node': z.object({ node: z.string(), status: NodeStatusEnum, reason: z.string().optional() }),
   /** A function's deploy step: scheduled → shipped → started → ready, or failed with the reason; an unchanged function gets one ready event (action 'unchanged'). */
   'deploy.function': z.object({ workflow: z.string(), function: z.string(), status: PlacementStatusEnum, node: z.string().nullable().optional(), reason: z.string().optional(), action: DeployActionEnum.optional() }),
+  /** A USB accelerator was plugged in, pulled out, or re-enumerated (firmware loaded: one stick, new ids). */
+  'accelerators.changed': z.object({ type: z.enum(['attached', 'detached', 'changed']), accelerator: AcceleratorSchema, previous: AcceleratorSchema.optional() }),
   run: z.object({ run: z.string(), workflow: z.string(), function: z.string(), status: RunStatusEnum }),
   log: z.object({ run: z.string(), line: z.string() }),
 } as const;

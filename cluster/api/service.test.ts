@@ -3,7 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StudioService } from './service';
-import { METHODS, ProjectSnapshotSchema, type ApiResult } from './contract';
+import { METHODS, ProjectSnapshotSchema, type ApiResult, type EventPayload } from './contract';
+import { coralBootloader, coralReady, FakeSysfs, keyboard, ncs2Ready } from '../accelerators/testing/fake-sysfs';
 
 const SAMPLE = join(import.meta.dirname, '..', '..', 'samples', 'mnist');
 
@@ -295,6 +296,7 @@ describe('StudioService runtime: errors as values without a cluster', () => {
 });
 
 describe('StudioService runtime on the process backend', () => {
+  let sysfs: FakeSysfs;
   let home: string;
   let dir: string;
   let svc: StudioService;
@@ -303,7 +305,9 @@ describe('StudioService runtime on the process backend', () => {
     home = mkdtempSync(join(tmpdir(), 'studio-rt-home-'));
     dir = mkdtempSync(join(tmpdir(), 'studio-rt-'));
     cpSync(SAMPLE, dir, { recursive: true });
-    svc = new StudioService({ runtime: { home, cluster: `svc-${process.pid}` } });
+    // an empty USB tree: a stick plugged into the machine running the tests must not change them
+    sysfs = new FakeSysfs();
+    svc = new StudioService({ runtime: { home, cluster: `svc-${process.pid}` }, accelerators: { sysfsRoot: sysfs.sysfsRoot, devRoot: sysfs.devRoot } });
     svc.on('deploy.function', (e) => events.push(e));
     value(await svc.call('project.open', { dir }));
     value(await svc.call('cluster.up', { backend: 'process', topology: 'local' }));
@@ -311,6 +315,7 @@ describe('StudioService runtime on the process backend', () => {
   afterAll(async () => {
     await svc?.close({ down: true });
     rmSync(home, { recursive: true, force: true });
+    sysfs?.dispose();
   }, 120_000);
 
   it('deploys: every function ends ready, and the last event of each says so', async () => {
@@ -416,4 +421,67 @@ describe('StudioService simulation', () => {
     // the service still answers, and the next simulation runs
     expect(value(await svc.call('simulate.run', { project: dir, duration: '1m' })).reports).toHaveLength(1);
   });
+});
+
+describe('StudioService: USB accelerators (a fake sysfs tree: this machine has no USB bus)', () => {
+  let sysfs: FakeSysfs;
+  let home: string;
+  let dir: string;
+  let svc: StudioService;
+  beforeAll(async () => {
+    sysfs = new FakeSysfs();
+    home = mkdtempSync(join(tmpdir(), 'studio-usb-home-'));
+    dir = mkdtempSync(join(tmpdir(), 'studio-usb-'));
+    cpSync(SAMPLE, dir, { recursive: true });
+    svc = new StudioService({ runtime: { home, cluster: `usb-${process.pid}` }, accelerators: { sysfsRoot: sysfs.sysfsRoot, devRoot: sysfs.devRoot, intervalMs: 40 } });
+    value(await svc.call('project.open', { dir }));
+  });
+  afterAll(async () => {
+    await svc?.close({ down: true });
+    rmSync(home, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+    sysfs.dispose();
+  }, 120_000);
+
+  it('lists the sticks with their access, and the udev rules that grant it', async () => {
+    sysfs.plug(coralBootloader()).plug(keyboard()).plug({ ...ncs2Ready(), devNode: false });
+    const r = value(await svc.call('accelerators.list', {}));
+    expect(METHODS['accelerators.list'].response.safeParse(r).success).toBe(true);
+    expect(r.accelerators.map((a) => `${a.name} ${a.capability} ${a.state} ${a.port}`)).toEqual(['Google Coral USB Accelerator tpu bootloader 1-1.2', 'Intel Neural Compute Stick 2 vpu ready 2-3']);
+    expect(r.accelerators[0].access).toMatchObject({ ok: true });
+    expect(r.accelerators[1].access).toMatchObject({ ok: false, problem: 'missing', hint: expect.stringMatching(/bind \/dev\/bus\/usb/) });
+    expect(r.udevFile).toBe('/etc/udev/rules.d/99-edge-accelerators.rules');
+    expect(r.udevRules).toMatch(/1a6e/);
+    expect(r.udevRules).toMatch(/03e7/);
+  });
+
+  it('streams hot-plug: firmware loaded (one stick, new ids), pulled out', async () => {
+    const seen: Array<EventPayload<'accelerators.changed'>> = [];
+    const off = svc.on('accelerators.changed', (e) => seen.push(e));
+    try {
+      sysfs.plug(coralReady());
+      sysfs.unplug('2-3');
+      for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(seen.map((e) => `${e.type} ${e.accelerator.kind} ${e.accelerator.state}`).sort()).toEqual(['changed coral ready', 'detached ncs2 ready']);
+      expect(seen.find((e) => e.type === 'changed')!.previous).toMatchObject({ state: 'bootloader', productId: '089a' });
+    } finally {
+      off();
+    }
+  });
+
+  it('cluster.up attaches the stick to the laptop, and a function that needs a TPU deploys there', async () => {
+    const progress: string[] = [];
+    const off = svc.on('cluster.progress', (e) => progress.push(e.message));
+    const s = value(await svc.call('cluster.up', { backend: 'process', topology: 'local' }));
+    off();
+    expect(progress).toContain('attached coral (tpu, /dev/bus/usb/001/006) to node laptop');
+    expect(s.nodes.find((n) => n.name === 'laptop')!.capabilities).toContain('tpu');
+    expect(s.nodes.find((n) => n.name === 'edge-1')!.capabilities).not.toContain('tpu');
+    const f = join(dir, 'functions/inference.ts');
+    writeFileSync(f, readFileSync(f, 'utf8').replace("@policy.fn({ node: 'edge' })", "@policy.fn({ capability: 'tpu' })"));
+    const r = value(await svc.call('deploy', { project: dir, acceptWarnings: true }));
+    expect(r.functions.find((x) => x.id === 'inference')).toMatchObject({ status: 'ready', node: 'laptop' });
+    const e = value(await svc.call('schedule.explain', { project: dir, function: 'inference' }));
+    expect(e.nodes.find((n) => n.node === 'edge-1')).toMatchObject({ status: 'filtered', reason: expect.stringMatching(/tpu/) });
+  }, 180_000);
 });

@@ -39,6 +39,7 @@ import {
   METHODS,
   METHOD_NAMES,
   invalidRequest,
+  type AcceleratorDto,
   type ApiError,
   type ApiResult,
   type ArtifactViewDto,
@@ -176,6 +177,8 @@ export class StudioService {
       runtime?: { home?: string; cluster?: string };
       /** runs before the runtime's modules load (the bundled web server registers tsx here: the runtime loads from its sources) */
       beforeRuntime?: () => Promise<void>;
+      /** where USB accelerators are looked for (default /sys and /dev; tests give a fake tree) and how often hot-plug is polled (default 1000 ms) */
+      accelerators?: { sysfsRoot?: string; devRoot?: string; intervalMs?: number };
     } = {},
   ) {
     this.handlers = {
@@ -297,7 +300,26 @@ export class StudioService {
       'cluster.status': async () => (await this.runtime()).status(),
       'cluster.up': async (p) => {
         const c = await this.runtime();
-        return this.exclusive('cluster', 'the cluster is already starting or stopping', () => c.up({ backend: p.backend, topology: p.topology }));
+        const [{ topologyByName }, { attachLocalAccelerators }] = await Promise.all([import('../topology/scenarios'), import('../accelerators/index')]);
+        const topology = topologyByName(p.topology);
+        return this.exclusive('cluster', 'the cluster is already starting or stopping', () => {
+          // USB sticks plugged into this machine join the node that stands for it (as `edgeai cluster up` does)
+          const joined = attachLocalAccelerators(topology, p.acceleratorsOn, this.discoverOptions());
+          if (joined.note) this.emit('cluster.progress', { step: 'accelerators', message: joined.note });
+          return c.up({ backend: p.backend, topology: joined.topology });
+        });
+      },
+      'accelerators.list': async () => {
+        const acc = await import('../accelerators/index');
+        this.watchAccelerators(acc);
+        const note = acc.platformNote();
+        return {
+          accelerators: acc.discoverAccelerators(this.discoverOptions()).map((a) => acceleratorView(a, acc.KIND_NAMES)),
+          ...(note ? { note } : {}),
+          udevFile: acc.UDEV_RULES_FILE,
+          udevRules: acc.udevRulesText(),
+          udevReload: acc.UDEV_RELOAD,
+        };
       },
       'cluster.down': async () => {
         const c = await this.runtime();
@@ -480,6 +502,25 @@ export class StudioService {
   }
 
   /** One at a time per kind of work; a second request is told what runs. */
+  private stopWatching?: () => void;
+
+  private discoverOptions(): { sysfsRoot?: string; devRoot: string } {
+    const o = this.options.accelerators ?? {};
+    return { ...(o.sysfsRoot ? { sysfsRoot: o.sysfsRoot } : {}), devRoot: o.devRoot ?? '/dev' };
+  }
+
+  /** Hot-plug: once a client has asked for the accelerators, changes stream as accelerators.changed. */
+  private watchAccelerators(acc: typeof import('../accelerators/index')): void {
+    if (this.stopWatching) return;
+    this.stopWatching = acc.watchAccelerators({ ...this.discoverOptions(), intervalMs: this.options.accelerators?.intervalMs ?? 1000 }, (e) =>
+      this.emit('accelerators.changed', {
+        type: e.type,
+        accelerator: acceleratorView(e.accelerator, acc.KIND_NAMES),
+        ...(e.previous ? { previous: acceleratorView(e.previous, acc.KIND_NAMES) } : {}),
+      }),
+    );
+  }
+
   /** The running simulation's stop switch (one at a time). */
   private simulation?: AbortController;
 
@@ -626,6 +667,8 @@ export class StudioService {
 
   /** Closes the embedded controller; with `down`, stops the cluster's nodes first (tests, the web server). */
   async close(opts: { down?: boolean } = {}): Promise<void> {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
     const pending = this.controller;
     this.controller = undefined;
     if (!pending) return;
@@ -765,6 +808,23 @@ export class StudioService {
     this.typingsCache = out;
     return out;
   }
+}
+
+function acceleratorView(a: import('../accelerators/index').Accelerator, names: Record<string, string>): AcceleratorDto {
+  return {
+    kind: a.kind,
+    name: names[a.kind] ?? a.kind,
+    capability: a.capability,
+    state: a.state,
+    vendorId: a.vendorId,
+    productId: a.productId,
+    port: a.port,
+    devPath: a.devPath,
+    ...(a.product ? { product: a.product } : {}),
+    ...(a.manufacturer ? { manufacturer: a.manufacturer } : {}),
+    ...(a.serial ? { serial: a.serial } : {}),
+    ...(a.access ? { access: a.access } : {}),
+  };
 }
 
 /** Matches a selector against what the workflow declares or produces, with the reason for each miss. */

@@ -7,6 +7,7 @@ import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useRef, useState
 import type { ApiError, ArtifactViewDto, DiagnosticDto, InvokeAnswerDto, LineageDto, PlacementExplanationDto, RunDto } from '../../cluster/api/contract';
 import { call, errorOf } from '../api';
 import { waitingFor, type FnDeployState, type Runtime } from './runtime-state';
+import { AcceleratorsSection } from './Accelerators';
 
 // recharts loads with the Runs tab, not with the first screen
 const LatencyChart = lazy(() => import('./LatencyChart'));
@@ -602,6 +603,7 @@ export function ClusterPanel({ rt, functions, project, onError, explain: asked }
           </div>
         )}
         {s && s.unavailable.length > 0 && <div className="warn small pad">unavailable artifacts (only copy on a node that is down): {s.unavailable.map((a) => `${a.urn}@${a.version}`).join(', ')}</div>}
+        <AcceleratorsSection status={s} />
       </section>
       <section className="rt-col">
         <div className="rt-head">

@@ -1,5 +1,5 @@
 import { resolveTopologyArg } from '../../../topology/index';
-import { discoverAccelerators, withAccelerators } from '../../../accelerators/index';
+import { attachLocalAccelerators } from '../../../accelerators/index';
 import { parseCommandArgs, UserError, type Command, type CliIO } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
 import type { ClusterStatus } from '../../../runtime/controller';
@@ -38,14 +38,9 @@ export const command: Command = {
           throw new UserError(e.message);
         });
         // USB sticks plugged into this machine join the node that stands for it (default: laptop)
-        const host = values['accelerators-on']!;
-        if (host !== 'none' && topology.nodes.some((n) => n.name === host)) {
-          const sticks = discoverAccelerators({ devRoot: '/dev' });
-          if (sticks.length) {
-            topology = withAccelerators(topology, sticks, host);
-            if (!values.json) io.err(`  … attached ${sticks.map((a) => `${a.kind} (${a.capability}, ${a.devPath})`).join(', ')} to node ${host}`);
-          }
-        }
+        const joined = attachLocalAccelerators(topology, values['accelerators-on']!);
+        topology = joined.topology;
+        if (joined.attached.length && !values.json) io.err(`  … ${joined.note}`);
         const t0 = Date.now();
         const s = await c.up({ backend: values.backend, topology });
         if (values.json) io.out(JSON.stringify(s, null, 2));
