@@ -119,6 +119,40 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
     }
   });
 
+  it('the bundle runs what loads on demand (the simulator, USB discovery) exactly as the sources do', async () => {
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(`ws://${url.host}/api?token=${url.searchParams.get('token')}`, { headers: { origin: url.origin } });
+    let next = 1;
+    const waiting = new Map<number, (r: unknown) => void>();
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data)) as { type: string; id?: number; result?: unknown };
+      if (f.type === 'result') waiting.get(f.id!)?.(f.result);
+    });
+    await new Promise((ok, fail) => (ws.once('open', ok), ws.once('error', fail)));
+    const ask = (method: string, params: unknown) =>
+      new Promise<unknown>((ok) => {
+        const id = next++;
+        waiting.set(id, ok);
+        ws.send(JSON.stringify({ id, method, params }));
+      });
+    const reference = new StudioService();
+    try {
+      const sim = { project: projects.mnist, topology: 'urban-sensing', profiles: ['edge-ai', 'skippy'], duration: '5m', seed: 3 };
+      await ask('project.open', { dir: projects.mnist });
+      await reference.call('project.open', { dir: projects.mnist });
+      const fromBundle = (await ask('simulate.run', sim)) as { ok: boolean; value: { reports: unknown; summaries: unknown } };
+      const fromSources = await reference.call('simulate.run', sim);
+      expect(fromBundle.ok).toBe(true);
+      expect(fromSources.ok && fromBundle.value.reports).toEqual(fromSources.ok && fromSources.value.reports);
+      expect(fromSources.ok && fromBundle.value.summaries).toEqual(fromSources.ok && fromSources.value.summaries);
+      const usb = (await ask('accelerators.list', {})) as { ok: boolean; value: { udevRules: string } };
+      expect(usb).toMatchObject({ ok: true, value: { udevRules: expect.stringMatching(/1a6e/) } });
+    } finally {
+      ws.close();
+      await reference.close();
+    }
+  });
+
   it('opens the initial project when none is named, and stops on SIGTERM', async () => {
     const b = await boot();
     expect(b.info).toMatchObject({ ok: true, value: { initialProject: projects.mnist, transport: 'websocket' } });
