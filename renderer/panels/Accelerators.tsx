@@ -7,6 +7,7 @@
 import { useEffect, useState } from 'react';
 import type { AcceleratorDto, ApiError, ClusterStatusDto, MethodResponse } from '../../cluster/api/contract';
 import { call, errorOf, studio } from '../api';
+import { ErrorBox } from './ErrorBox';
 
 type List = MethodResponse<'accelerators.list'>;
 
@@ -37,12 +38,7 @@ export function AcceleratorsSection({ status }: { status: ClusterStatusDto | und
         <h3>USB accelerators</h3>
         <span className="muted small">{list ? `${list.accelerators.length} plugged in` : '…'}</span>
       </div>
-      {error && (
-        <div className="error-box">
-          <div className="error-message">{error.message}</div>
-          {error.hint && <div className="muted">→ {error.hint}</div>}
-        </div>
-      )}
+      {error && <ErrorBox error={error} />}
       {list && !list.accelerators.length && (
         <div className="muted small pad" data-testid="accelerators-empty">
           {list.note ?? 'None found. Plug in a Google Coral USB Accelerator or an Intel Neural Compute Stick 2: it joins the laptop node as capability tpu / vpu when the cluster starts, and functions with policy.fn({ capability: … }) are placed there.'}

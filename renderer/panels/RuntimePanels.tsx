@@ -8,18 +8,11 @@ import type { ApiError, ArtifactViewDto, DiagnosticDto, InvokeAnswerDto, Lineage
 import { call, errorOf } from '../api';
 import { waitingFor, type FnDeployState, type Runtime } from './runtime-state';
 import { AcceleratorsSection } from './Accelerators';
+import { ErrorBox } from './ErrorBox';
 
 // recharts loads with the Runs tab, not with the first screen
 const LatencyChart = lazy(() => import('./LatencyChart'));
 
-function ErrorBox({ error }: { error: ApiError }) {
-  return (
-    <div className="error-box" data-testid="error-box">
-      <div className="error-message">{error.message}</div>
-      {error.hint && <div className="muted">→ {error.hint}</div>}
-    </div>
-  );
-}
 
 function fmtBytes(n: number): string {
   if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;

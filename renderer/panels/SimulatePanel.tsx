@@ -9,20 +9,13 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import type { ApiError, MethodResponse, ProjectSnapshot } from '../../cluster/api/contract';
 import { SIM_PROFILES, SIM_TOPOLOGIES } from '../../cluster/api/sim-choices';
 import { call, errorOf, studio } from '../api';
+import { ErrorBox } from './ErrorBox';
 import { arrivalSource, fmtBytes, fmtPercent, fmtS, fmtUsd, parseRates } from './sim-view';
 
 const SimChart = lazy(() => import('./SimChart'));
 
 type Answer = MethodResponse<'simulate.run'>;
 
-function ErrorBox({ error }: { error: ApiError }) {
-  return (
-    <div className="error-box" data-testid="sim-error">
-      <div className="error-message">{error.message}</div>
-      {error.hint && <div className="muted">→ {error.hint}</div>}
-    </div>
-  );
-}
 
 const TOPOLOGY_CHOICES = ['project', ...SIM_TOPOLOGIES, 'urban-sensing:cells=8', 'industrial-iot:sites=4', 'cloud-regions:regions=3'];
 
@@ -159,7 +152,7 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
             </div>
           )}
         </form>
-        {error && <ErrorBox error={error} />}
+        {error && <ErrorBox error={error} testId="sim-error" />}
       </section>
       <section className="rt-col">
         {!answer ? (
