@@ -353,4 +353,37 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     await expect(page.getByTestId('sim-run').isEnabled()).resolves.toBe(true);
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('creates a new project from the project menu, asks before dropping unsaved changes, and reopens a recent one', async () => {
+    const fresh = join(studio.work, 'fresh-flow');
+    await page.getByTestId('project-name').click();
+    // a folder with files is refused, nothing in it is touched
+    await page.getByTestId('new-project-path').fill(project);
+    await page.getByTestId('create-project').click();
+    await expect.poll(() => page.getByTestId('toast-error').last().textContent()).toMatch(/exists and is not empty.*choose a new folder name/s);
+    await page.getByTestId('project-name').click();
+    await page.getByTestId('new-project-path').fill(fresh);
+    await page.getByTestId('create-project').click();
+    await node(page, 'fn:summarize').waitFor({ timeout: 30_000 });
+    await expect(page.locator('.react-flow__node[data-id="source:sensor:readings"]').count()).resolves.toBe(1);
+    await expect(node(page, 'fn:train').count()).resolves.toBe(0);
+    await expect(page.getByTestId('project-name').textContent()).resolves.toMatch(/^fresh-flow/);
+    expect(readFileSync(join(fresh, 'functions', 'summarize.ts'), 'utf8')).toMatch(/@policy\.fn\(\{ node: 'edge' \}\)/);
+    // an unsaved edit, then a switch: the menu asks first
+    await page.locator('.bottom-tab', { hasText: 'Code' }).click();
+    await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __studio: { editor: { getModel(): { uri: { path: string } } } } }).__studio.editor.getModel().uri.path)).toMatch(/summarize\.ts$/);
+    await page.evaluate(`(() => { const m = window.__studio.editor.getModel(); m.setValue(m.getValue() + '\\n// unsaved\\n'); })()`);
+    await page.locator('[data-testid="dirty"]').first().waitFor();
+    await page.getByTestId('project-name').click();
+    await page.getByTestId('recent-project').filter({ hasText: project }).click();
+    await expect(page.getByTestId('switch-gate').textContent()).resolves.toMatch(/1 file has unsaved changes in this project.*discard them and open/);
+    await expect(node(page, 'fn:summarize').count()).resolves.toBe(1);
+    await page.getByTestId('discard-and-switch').click();
+    await node(page, 'fn:train').waitFor({ timeout: 30_000 });
+    await expect(page.locator('[data-testid="dirty"]').count()).resolves.toBe(0);
+    // discarded means not written
+    expect(readFileSync(join(fresh, 'functions', 'summarize.ts'), 'utf8')).not.toMatch(/unsaved/);
+    expect(pageErrors.filter((e) => !/exists and is not empty/.test(e))).toEqual([]);
+  }, 120_000);
 });

@@ -15,6 +15,8 @@ import { Inspector } from './inspector/Inspector';
 import { Palette, PALETTE, type PaletteHandle, type PaletteItem } from './panels/Palette';
 import { Toasts, type ToastItem } from './panels/Toast';
 import { ArtifactsPanel, ClusterPanel, DeployPanel, RunsPanel, type DeployGate } from './panels/RuntimePanels';
+import { ProjectMenu } from './ProjectMenu';
+import { readRecent, rememberRecent } from './recent';
 import { useRuntime, type FnDeployState } from './panels/runtime-state';
 
 // Monaco is large: the canvas becomes interactive first, the editor streams in after
@@ -111,6 +113,8 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
   // last one without errors is kept while the code is mid-edit, so nodes don't flicker away
   const [liveGraph, setLiveGraph] = useState<{ path: string; graph: GraphDto } | undefined>();
   const [projectInput, setProjectInput] = useState(initialProject ?? '');
+  const [projectMenu, setProjectMenu] = useState(false);
+  const [recent, setRecent] = useState<string[]>(() => readRecent());
   const [undoState, setUndoState] = useState({ undo: 0, redo: 0, label: '' });
   const undo = useRef<UndoEntry[]>([]);
   const redo = useRef<UndoEntry[]>([]);
@@ -175,11 +179,28 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
       try {
         const s = opened ?? (await call('project.open', { dir }));
         performance.mark('studio:opened');
+        // what belonged to the project open before (the menu asked about unsaved changes first)
+        setBuffers({});
+        setLiveDiagnostics({});
+        setLiveGraph(undefined);
+        setSimPlacements(undefined);
+        setDeployGate(undefined);
+        setReveal(undefined);
+        setProjectMenu(false);
+        setRecent(rememberRecent(s.dir));
         undo.current = [];
         redo.current = [];
         syncUndo();
+        const switching = !!snapRef.current && snapRef.current.dir !== s.dir;
         await adopt(s, true);
         performance.mark('studio:laid-out');
+        // React Flow takes the initial viewport only when it mounts: another project brings its own
+        if (switching) {
+          window.requestAnimationFrame(() => {
+            if (hasSavedViewport(s.layout)) void rf.setViewport(s.layout.viewport);
+            else void rf.fitView({ padding: 0.12 });
+          });
+        }
         setSelection({ nodes: [], edges: [] });
         setOpenPath(s.files.find((f) => f.path.startsWith('functions/'))?.path);
         setProjectInput(s.dir);
@@ -190,7 +211,22 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
         setBusy(undefined);
       }
     },
-    [adopt, fail],
+    [adopt, fail, rf],
+  );
+
+  const createProject = useCallback(
+    async (dir: string) => {
+      setBusy(`Creating ${dir} …`);
+      try {
+        const s = await call('project.create', { dir });
+        await openProject(s.dir, s);
+      } catch (e) {
+        fail('Could not create the project', e);
+      } finally {
+        setBusy(undefined);
+      }
+    },
+    [openProject, fail],
   );
 
   useEffect(() => {
@@ -851,8 +887,8 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
         <div className="brand">
           <span className="logo">λ</span> Edge AI Studio
         </div>
-        <div className="project-name" title={snap.dir}>
-          {snap.name}
+        <div className="project-name clickable" title={`${snap.dir} — click to open or create another project`} onClick={() => setProjectMenu((m) => !m)} data-testid="project-name">
+          {snap.name} <span className="muted small">▾</span>
           <span className="muted small"> · {snap.functions.length} functions · {snap.workflow.dataSources.length} data sources · {snap.workflow.triggers.length} triggers</span>
         </div>
         <div className="toolbar">
@@ -880,6 +916,16 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
           </button>
         </div>
       </header>
+      {projectMenu && (
+        <ProjectMenu
+          current={snap.dir}
+          recent={recent}
+          unsaved={dirtyCount}
+          onOpen={(d) => void openProject(d)}
+          onCreate={(d) => void createProject(d)}
+          onClose={() => setProjectMenu(false)}
+        />
+      )}
       {busy && (
         <div className="progress-line top" role="progressbar">
           <div className="bar" /> {busy}
@@ -1005,7 +1051,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
             )}
             {(simulateOpened || bottomTab === 'simulate') && (
               <Suspense fallback={bottomTab === 'simulate' ? <div className="muted small pad">Loading the simulator panel…</div> : null}>
-                <SimulatePanel project={snap.dir} workflow={snap.workflow} functions={snap.functions.map((f) => f.id)} hidden={bottomTab !== 'simulate'} onCanvas={simPlacements?.profile} onShowOnCanvas={setSimPlacements} />
+                <SimulatePanel key={snap.dir} project={snap.dir} workflow={snap.workflow} functions={snap.functions.map((f) => f.id)} hidden={bottomTab !== 'simulate'} onCanvas={simPlacements?.profile} onShowOnCanvas={setSimPlacements} />
               </Suspense>
             )}
             {bottomTab === 'cluster' && <ClusterPanel rt={rt} project={snap.dir} functions={snap.functions.map((f) => f.id)} onError={fail} explain={explainRequest} />}

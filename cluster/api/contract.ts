@@ -437,6 +437,15 @@ export const METHODS = {
     request: z.object({ dir: z.string().min(1, 'name the project folder') }).strict(),
     response: ProjectSnapshotSchema,
   },
+  /**
+   * Creates a project from the template (as `edgeai new`: a function, a CSV data source and an
+   * http trigger that inspect clean) in a new or empty folder, given as a full path (~ for home),
+   * and opens it.
+   */
+  'project.create': {
+    request: z.object({ dir: z.string().min(1, 'name the new project folder'), name: z.string().min(1).optional() }).strict(),
+    response: ProjectSnapshotSchema,
+  },
   /** Reloads from disk (after an external change) and returns the project. */
   'project.snapshot': {
     request: z.object({ project: ProjectRef }).strict(),

@@ -197,6 +197,44 @@ describe('StudioService', () => {
   });
 });
 
+describe('StudioService project.create', () => {
+  let root: string;
+  const home = process.env.HOME;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'studio-create-'));
+  });
+  afterAll(() => {
+    process.env.HOME = home;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('creates a project from the template that inspects clean, and opens it', async () => {
+    const svc = new StudioService();
+    const snap = value(await svc.call('project.create', { dir: join(root, 'air-quality') }));
+    expect(ProjectSnapshotSchema.safeParse(snap).success).toBe(true);
+    expect(snap).toMatchObject({ name: 'air-quality', dir: join(root, 'air-quality') });
+    expect(snap.functions.map((f) => f.id)).toEqual(['summarize']);
+    expect(snap.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(snap.graph.edges.some((e) => e.source === 'source:sensor:readings' && e.target === 'fn:summarize')).toBe(true);
+    // it is open: the next call on it works
+    expect(value(await svc.call('project.snapshot', { project: snap.dir })).name).toBe('air-quality');
+  });
+
+  it('never writes into a folder that has files, and wants a full path (or ~)', async () => {
+    const svc = new StudioService();
+    cpSync(SAMPLE, join(root, 'taken'), { recursive: true });
+    const before = readFileSync(join(root, 'taken', 'workflow.json'), 'utf8');
+    const taken = await svc.call('project.create', { dir: join(root, 'taken') });
+    expect(!taken.ok && taken.error).toMatchObject({ code: 'project-exists', hint: expect.stringMatching(/new folder name/) });
+    expect(readFileSync(join(root, 'taken', 'workflow.json'), 'utf8')).toBe(before);
+    const relative = await svc.call('project.create', { dir: 'my-flow' });
+    expect(!relative.ok && relative.error).toMatchObject({ code: 'bad-path', message: "'my-flow' is a relative path", hint: expect.stringMatching(/full path/) });
+    process.env.HOME = root;
+    const tilde = value(await svc.call('project.create', { dir: '~/from-home', name: 'homely' }));
+    expect(tilde).toMatchObject({ dir: join(root, 'from-home'), name: 'homely' });
+  });
+});
+
 describe('StudioService file deletion', () => {
   it('deletes a function file with its revision and returns the content for undo', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-svc-'));

@@ -9,7 +9,8 @@
  * on disk) is a `revision-conflict` error instead of a silent overwrite.
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -196,6 +197,12 @@ export class StudioService {
         this.projects.set(dir, open);
         this.syncKnown(open);
         return this.snapshot(open);
+      },
+      'project.create': async (p) => {
+        const dir = fullPath(p.dir);
+        const { newProject } = await import('../project/template');
+        newProject(dir, p.name);
+        return this.handlers['project.open']({ dir }, {});
       },
       'project.snapshot': (p) => {
         const open = this.get(p.project);
@@ -808,6 +815,14 @@ export class StudioService {
     this.typingsCache = out;
     return out;
   }
+}
+
+/** A folder the user typed: absolute, or under ~; a relative path would depend on where the studio was started. */
+function fullPath(dir: string): string {
+  const d = dir.trim();
+  if (d === '~' || d.startsWith('~/')) return join(homedir(), d.slice(1));
+  if (!isAbsolute(d)) fail('bad-path', `'${d}' is a relative path`, `give the full path of the folder, e.g. ${join(homedir(), d)}`);
+  return resolve(d);
 }
 
 function acceleratorView(a: import('../accelerators/index').Accelerator, names: Record<string, string>): AcceleratorDto {

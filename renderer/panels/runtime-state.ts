@@ -108,6 +108,14 @@ export function useRuntime(workflow: string | undefined) {
     return () => offs.forEach((o) => o());
   }, [refresh, refreshSoon]);
 
+  // another project opened: the placements shown were the other workflow's
+  const shownFor = useRef(workflow);
+  useEffect(() => {
+    if (shownFor.current === workflow) return;
+    shownFor.current = workflow;
+    setDeploy({});
+  }, [workflow]);
+
   // what the cluster already runs of this workflow (after a reload, or another window's deploy)
   useEffect(() => {
     if (!status || deploying || !workflow) return;
