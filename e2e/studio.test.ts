@@ -358,11 +358,11 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     const fresh = join(studio.work, 'fresh-flow');
     await page.getByTestId('project-name').click();
     // a folder with files is refused, nothing in it is touched
-    await page.getByTestId('new-project-path').fill(project);
+    await page.getByTestId('create-project-path').fill(project);
     await page.getByTestId('create-project').click();
     await expect.poll(() => page.getByTestId('toast-error').last().textContent()).toMatch(/exists and is not empty.*choose a new folder name/s);
     await page.getByTestId('project-name').click();
-    await page.getByTestId('new-project-path').fill(fresh);
+    await page.getByTestId('create-project-path').fill(fresh);
     await page.getByTestId('create-project').click();
     await node(page, 'fn:summarize').waitFor({ timeout: 30_000 });
     await expect(page.locator('.react-flow__node[data-id="source:sensor:readings"]').count()).resolves.toBe(1);

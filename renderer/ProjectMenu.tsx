@@ -20,6 +20,28 @@ function parentOf(dir: string): string {
   return i > 0 ? dir.slice(0, i) : '/';
 }
 
+/** A folder path and its button; test ids `<testId>` (the button) and `<testId>-path` (the input). */
+function PathForm(p: { label: string; value: string; onChange(v: string): void; onSubmit(): void; button: string; testId: string; primary?: boolean }) {
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        p.onSubmit();
+      }}
+    >
+      <label className="field">
+        <span>{p.label}</span>
+        <div className="row">
+          <input className="mono" value={p.value} onChange={(e) => p.onChange(e.target.value)} data-testid={`${p.testId}-path`} spellCheck={false} />
+          <button className={`button${p.primary ? ' primary' : ''}`} type="submit" data-testid={p.testId}>
+            {p.button}
+          </button>
+        </div>
+      </label>
+    </form>
+  );
+}
+
 export function ProjectMenu({ current, recent, unsaved, onOpen, onCreate, onClose }: ProjectMenuProps) {
   const [openDir, setOpenDir] = useState(current);
   const [newDir, setNewDir] = useState(`${parentOf(current)}/my-workflow`);
@@ -48,38 +70,8 @@ export function ProjectMenu({ current, recent, unsaved, onOpen, onCreate, onClos
 
   return (
     <div className="project-menu" ref={ref} data-testid="project-menu" role="dialog" aria-label="Projects">
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          go('open', openDir);
-        }}
-      >
-        <label className="field">
-          <span>Open a project (a folder with workflow.json)</span>
-          <div className="row">
-            <input className="mono" value={openDir} onChange={(e) => setOpenDir(e.target.value)} data-testid="open-project-path" spellCheck={false} />
-            <button className="button" type="submit" data-testid="open-project">
-              Open
-            </button>
-          </div>
-        </label>
-      </form>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          go('create', newDir);
-        }}
-      >
-        <label className="field">
-          <span>New project from the template (a new or empty folder; full path or ~/…)</span>
-          <div className="row">
-            <input className="mono" value={newDir} onChange={(e) => setNewDir(e.target.value)} data-testid="new-project-path" spellCheck={false} />
-            <button className="button primary" type="submit" data-testid="create-project">
-              Create
-            </button>
-          </div>
-        </label>
-      </form>
+      <PathForm label="Open a project (a folder with workflow.json)" value={openDir} onChange={setOpenDir} onSubmit={() => go('open', openDir)} button="Open" testId="open-project" />
+      <PathForm label="New project from the template (a new or empty folder; full path or ~/…)" value={newDir} onChange={setNewDir} onSubmit={() => go('create', newDir)} button="Create" testId="create-project" primary />
       {confirm && (
         <div className="deploy-gate" data-testid="switch-gate">
           <div>

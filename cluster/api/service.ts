@@ -508,7 +508,6 @@ export class StudioService {
     }
   }
 
-  /** One at a time per kind of work; a second request is told what runs. */
   private stopWatching?: () => void;
 
   private discoverOptions(): { sysfsRoot?: string; devRoot: string } {
@@ -533,31 +532,18 @@ export class StudioService {
 
   private async simulate(open: OpenProject, p: z.output<(typeof METHODS)['simulate.run']['request']>): Promise<MethodResponse<'simulate.run'>> {
     const started = Date.now();
-    const [{ parseTopology, topologyByName }, sim, { profileByName }, { parseDuration }] = await Promise.all([
+    const [{ topologyByName }, { projectTopology }, sim, { profileByName }, { parseDuration }] = await Promise.all([
       import('../topology/index'),
+      import('./project-topology'),
       import('../simulator/index'),
       import('../scheduler/index'),
       import('../spec/predicate'),
     ]);
     const project = open.project;
     // the topology: a scenario by name, or the project's own (topology.json, else workflow.json's target)
-    let topology;
-    let source: string;
     const spec = p.topology.trim();
     if (spec.includes('/') || spec.endsWith('.json')) fail('bad-topology', `topology '${spec}': give a scenario name, or 'project'`, `a topology file belongs in the project as topology.json; scenarios: ${SIM_TOPOLOGIES.join(', ')}`);
-    if (spec === 'project') {
-      if (project.topology !== undefined) {
-        topology = parseTopology(project.topology, join(open.dir, 'topology.json'));
-        source = 'topology.json';
-      } else {
-        const target = (project.workflow.target as { topology?: string } | undefined)?.topology;
-        topology = topologyByName(typeof target === 'string' ? target : 'local');
-        source = typeof target === 'string' ? 'workflow.json target' : 'default (local)';
-      }
-    } else {
-      topology = topologyByName(spec);
-      source = 'scenario';
-    }
+    const { topology, source } = spec === 'project' ? await projectTopology(project) : { topology: topologyByName(spec), source: 'scenario' };
     for (const prof of p.profiles) {
       try {
         profileByName(prof);
@@ -620,6 +606,7 @@ export class StudioService {
     }
   }
 
+  /** One at a time per kind of work; a second request is told what runs. */
   private async exclusive<T>(key: string, busy: string, work: () => Promise<T>): Promise<T> {
     if (this.running.has(key)) fail(`${key}-busy`, busy, 'wait for it to finish; its progress is shown');
     this.running.add(key);

@@ -9,17 +9,11 @@ import { call, errorOf } from '../api';
 import { waitingFor, type FnDeployState, type Runtime } from './runtime-state';
 import { AcceleratorsSection } from './Accelerators';
 import { ErrorBox } from './ErrorBox';
+import { fmtBytes } from '../format';
 
 // recharts loads with the Runs tab, not with the first screen
 const LatencyChart = lazy(() => import('./LatencyChart'));
 
-
-function fmtBytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
 
 function ms(n: number | undefined): string {
   if (n === undefined) return '–';

@@ -10,7 +10,8 @@ import type { ApiError, MethodResponse, ProjectSnapshot } from '../../cluster/ap
 import { SIM_PROFILES, SIM_TOPOLOGIES } from '../../cluster/api/sim-choices';
 import { call, errorOf, studio } from '../api';
 import { ErrorBox } from './ErrorBox';
-import { arrivalSource, fmtBytes, fmtPercent, fmtS, fmtUsd, parseRates } from './sim-view';
+import { fmtBytes } from '../format';
+import { arrivalSource, fmtPercent, fmtS, fmtUsd, parseRates } from './sim-view';
 
 const SimChart = lazy(() => import('./SimChart'));
 

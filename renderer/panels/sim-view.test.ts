@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalSource, fmtS, fmtBytes, parseRates, p95Rows } from './sim-view';
+import { arrivalSource, fmtS, parseRates, p95Rows } from './sim-view';
+import { fmtBytes } from '../format';
 import type { ProjectSnapshot, SimulationReportDto } from '../../cluster/api/contract';
 
 describe('simulate panel view', () => {

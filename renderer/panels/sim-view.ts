@@ -13,13 +13,6 @@ export function fmtS(s: number): string {
   return '0';
 }
 
-export function fmtBytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(2)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
-
 export function fmtUsd(x: number): string {
   return x >= 1 ? `$${x.toFixed(2)}` : `$${x.toFixed(6)}`;
 }

@@ -7,10 +7,11 @@
  * networks). Data sources live on their `node`, or else on the topology's registry node (the
  * studio's store; in the `local` topology, the laptop).
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadProject, type Project } from '../../../project/index';
 import { StudioError } from '../../../spec/errors';
-import { parseTopology, resolveTopologyArg, ScenarioError, TopologyError, type Topology } from '../../../topology/index';
+import { projectTopology } from '../../project-topology';
+import { resolveTopologyArg, ScenarioError, TopologyError, type Topology } from '../../../topology/index';
 import {
   buildSnapshot,
   profileByName,
@@ -112,8 +113,7 @@ export const command: Command = {
     let topology: Topology;
     try {
       if (values.topology) topology = await resolveTopologyArg(values.topology.endsWith('.json') ? resolve(values.topology) : values.topology);
-      else if (project.topology !== undefined) topology = parseTopology(project.topology, join(project.dir, 'topology.json'));
-      else topology = await resolveTopologyArg(project.workflow.target?.topology ?? 'local');
+      else topology = (await projectTopology(project)).topology;
     } catch (e) {
       if (e instanceof TopologyError || e instanceof ScenarioError) throw new UserError(e.message);
       throw e;

@@ -7,11 +7,12 @@
  * node utilisation and cloud cost; with several profiles, a side-by-side comparison on the same
  * seed.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadProject, type Project } from '../../../project/index';
+import { projectTopology } from '../../project-topology';
 import { StudioError } from '../../../spec/errors';
 import { parseDuration } from '../../../spec/predicate';
-import { parseTopology, resolveTopologyArg, ScenarioError, TopologyError, WORKLOADS, type Topology, type Workload } from '../../../topology/index';
+import { resolveTopologyArg, ScenarioError, TopologyError, WORKLOADS, type Topology, type Workload } from '../../../topology/index';
 import { ProfileError, profileByName } from '../../../scheduler/index';
 import { compareSchedulers, comparisonText, reportText, SimulationError, type SimulationOptions } from '../../../simulator/index';
 import { parseCommandArgs, UserError, type Command } from '../command';
@@ -90,8 +91,8 @@ export const command: Command = {
     let topology: Topology;
     try {
       if (values.topology) topology = await resolveTopologyArg(values.topology.endsWith('.json') ? resolve(values.topology) : values.topology);
-      else if (project?.topology !== undefined) topology = parseTopology(project.topology, join(project.dir, 'topology.json'));
-      else topology = await resolveTopologyArg(project?.workflow.target?.topology ?? 'local');
+      else if (project) topology = (await projectTopology(project)).topology;
+      else topology = await resolveTopologyArg('local');
     } catch (e) {
       if (e instanceof TopologyError || e instanceof ScenarioError) throw new UserError(e.message);
       throw e;
