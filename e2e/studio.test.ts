@@ -361,6 +361,9 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     await page.getByTestId('create-project-path').fill(project);
     await page.getByTestId('create-project').click();
     await expect.poll(() => page.getByTestId('toast-error').last().textContent()).toMatch(/exists and is not empty.*choose a new folder name/s);
+    // the menu stays open to correct the path; a click on the name closes it, another opens it
+    await page.getByTestId('project-name').click();
+    await expect(page.getByTestId('project-menu').count()).resolves.toBe(0);
     await page.getByTestId('project-name').click();
     await page.getByTestId('create-project-path').fill(fresh);
     await page.getByTestId('create-project').click();

@@ -686,9 +686,9 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
 
   /** Deploy: unsaved changes first, then validation (errors block; warnings ask), then the cluster, then per-function progress. */
   const startDeploy = async (opts: { acceptWarnings?: boolean; saveFirst?: boolean; ignoreUnsaved?: boolean } = {}) => {
-    setSimPlacements(undefined);
     const s0 = snapRef.current;
     if (!s0 || rt.deploying) return;
+    setSimPlacements(undefined); // the canvas shows the real placements from here on
     setBottomTab('deploy');
     const mode = rt.mode;
     if (mode === 'restart') return void restartDeployment(s0);

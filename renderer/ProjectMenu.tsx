@@ -51,7 +51,8 @@ export function ProjectMenu({ current, recent, unsaved, onOpen, onCreate, onClos
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    const onDown = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && onClose();
+    // a click outside closes it; not one on the project's name, whose click toggles it
+    const onDown = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && !(e.target as Element).closest?.('[data-testid="project-name"]') && onClose();
     window.addEventListener('keydown', onKey);
     window.addEventListener('mousedown', onDown);
     return () => {
