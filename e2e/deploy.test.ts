@@ -135,6 +135,14 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     // where each run's time went, as stacked bars (one stack per finished run)
     await expect.poll(() => page.locator('[data-testid="latency-chart"] .recharts-bar-rectangle').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
     await expect(page.getByTestId('latency-chart').textContent()).resolves.toMatch(/cold start.*exec/s);
+    // each run as 100%: the axis reads in percent
+    const chartText = async () => (await page.getByTestId('latency-chart').textContent()) ?? '';
+    await page.getByTestId('latency-scale-share').click();
+    await expect.poll(chartText).toMatch(/100%/);
+    expect(await chartText()).not.toMatch(/\d ms/);
+    await page.getByTestId('latency-scale-ms').click();
+    await expect.poll(chartText).toMatch(/\d ms/);
+    expect(await chartText()).not.toMatch(/100%/);
     await page.screenshot({ path: join(RESULTS, 'studio-runs.png') });
     await page.getByTestId('artifacts-tab').click();
     await page.getByTestId('artifact-row').filter({ hasText: 'mnist:model@1' }).click();

@@ -3,6 +3,7 @@
  * stacked per run, oldest left. A cold start or a slow transfer stands out at a glance, which a
  * table of totals hides. Loaded only when the Runs tab opens (recharts is not on the first screen).
  */
+import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { RunDto } from '../../cluster/api/contract';
 
@@ -24,21 +25,31 @@ export function latencyRows(runs: RunDto[], max = 40) {
 }
 
 export default function LatencyChart({ runs }: { runs: RunDto[] }) {
+  // 'share': each run's bar as 100% — a 3 ms inference next to a 5 s training run is then still readable
+  const [scale, setScale] = useState<'ms' | 'share'>('ms');
   const rows = latencyRows(runs);
   if (!rows.length) return null;
   return (
-    <div className="latency-chart" data-testid="latency-chart">
-      <ResponsiveContainer width="100%" height={150}>
-        <BarChart data={rows} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
+    <div className="latency-chart" data-testid="latency-chart" data-scale={scale}>
+      <div className="seg latency-scale" role="group" aria-label="bar scale">
+        <button type="button" className={`seg-b${scale === 'ms' ? ' on' : ''}`} onClick={() => setScale('ms')} data-testid="latency-scale-ms" title="bar heights in milliseconds">
+          ms
+        </button>
+        <button type="button" className={`seg-b${scale === 'share' ? ' on' : ''}`} onClick={() => setScale('share')} data-testid="latency-scale-share" title="each run as 100%: where its time went, however long it took">
+          % of run
+        </button>
+      </div>
+      <ResponsiveContainer width="100%" height={170}>
+        <BarChart data={rows} margin={{ top: 26, right: 8, bottom: 0, left: 0 }} stackOffset={scale === 'share' ? 'expand' : 'none'}>
           <CartesianGrid stroke="#263041" vertical={false} />
           <XAxis dataKey="label" tick={{ fill: '#8b96a8', fontSize: 10 }} interval="preserveStartEnd" />
-          <YAxis unit=" ms" tick={{ fill: '#8b96a8', fontSize: 10 }} width={58} />
+          {scale === 'ms' ? <YAxis unit=" ms" tick={{ fill: '#8b96a8', fontSize: 10 }} width={58} /> : <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)}%`} tick={{ fill: '#8b96a8', fontSize: 10 }} width={58} />}
           <Tooltip
             contentStyle={{ background: '#151b24', border: '1px solid #2a3342', fontSize: 12 }}
             labelFormatter={(_l, p) => (p?.[0] ? `${p[0].payload.label} on ${p[0].payload.node}` : '')}
             formatter={(v) => `${v} ms`}
           />
-          <Legend wrapperStyle={{ fontSize: 11 }} />
+          <Legend wrapperStyle={{ fontSize: 11 }} itemSorter={null} />
           {PARTS.map((p) => (
             <Bar key={p.key} dataKey={p.key} name={p.label} stackId="t" fill={p.color} isAnimationActive={false} />
           ))}
