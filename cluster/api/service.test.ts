@@ -273,6 +273,14 @@ describe('StudioService runtime: errors as values without a cluster', () => {
     value(await svc.call('project.open', { dir }));
     const status = value(await svc.call('cluster.status', {}));
     expect(status.up).toBe(false);
+    // a topology made for simulation is refused before anything starts, with what to do instead
+    const big = await svc.call('cluster.up', { topology: 'urban-sensing' });
+    expect(!big.ok && big.error).toMatchObject({
+      code: 'topology-too-large',
+      message: expect.stringMatching(/topology 'urban-sensing' has 91 nodes; .* at most 32; nothing was started/),
+      hint: expect.stringMatching(/simulate it instead/),
+    });
+    expect(value(await svc.call('cluster.status', {})).up).toBe(false);
     const check = value(await svc.call('deploy.check', { project: dir }));
     expect(check).toMatchObject({ workflow: 'mnist', errors: [], warnings: [] });
     expect(check.functions.sort()).toEqual(['inference', 'refine', 'train', 'trainFair']);

@@ -168,6 +168,9 @@ interface StoredSpec {
   file: string;
 }
 
+/** The most nodes `up` starts: each is an agent process or container on this one machine (~50 MB each). */
+export const MAX_LOCAL_NODES = 32;
+
 const DEFAULT_HOME = () => process.env.EDGEAI_HOME ?? join(homedir(), '.edgeai');
 
 /** Every request is bounded: an agent that does not answer in this long is treated as gone. */
@@ -264,6 +267,13 @@ export class Controller extends EventEmitter {
     }
     const kind = opts.backend ?? 'process';
     const topology = typeof opts.topology === 'object' ? opts.topology : topologyByName(opts.topology ?? 'local');
+    if (topology.nodes.length > MAX_LOCAL_NODES) {
+      throw new StudioError(
+        'topology-too-large',
+        `topology '${topology.name}' has ${topology.nodes.length} nodes; the local cluster runs every node on this machine (a ${kind === 'docker' ? 'container' : 'process'} each) and starts at most ${MAX_LOCAL_NODES}; nothing was started`,
+        `simulate it instead (the Simulate tab, or \`edgeai simulate <project> --topology ${topology.name}\`), or start a smaller one: local, skippy-testbed, urban-sensing:cells=1, industrial-iot:sites=2`,
+      );
+    }
     this.setTopology(topology);
     this.progress('build', 'building the node agent');
     this.build = await buildAgent();
