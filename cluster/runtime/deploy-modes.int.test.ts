@@ -14,6 +14,7 @@ import { Controller, type ClusterEvent, type DeployResult } from './controller';
 import { HealthSchema } from './agent/protocol';
 import { MNIST, OPS, rejects } from './runtime-suite';
 import { StudioService } from '../api/service';
+import { newProject } from '../project/template';
 import { DeployResultSchema, type ApiResult } from '../api/contract';
 
 const probeSource = (version: number) => `import { policy, type Request } from 'edge-ai-studio/sdk';
@@ -272,6 +273,20 @@ describe('deploy modes and the revision check (process backend)', () => {
       rmSync(b, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('a project made from the template (`edgeai new`, the studio\'s New project) deploys and answers from its CSV', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'edgeai-template-'));
+    try {
+      const { dir: d } = newProject(join(root, 'fresh'));
+      const r = await c.deploy(d, {});
+      expect(r.functions.map((f) => `${f.id}:${f.status}`)).toEqual(['summarize:ready']);
+      const a = await c.invoke('fresh', 'summarize');
+      expect(a.output).toEqual({ count: 5, mean: 21.3, max: 23.4, min: 19.8 });
+      expect(a).toMatchObject({ inputs: ['sensor:readings@1'], produced: ['sensor:summary@1'], logs: ['summarised 5 readings'] });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('a restart of a workflow that is not deployed says to deploy it first', async () => {
     const e = await rejects(c.deploy(OPS, { mode: 'restart' }));
