@@ -298,6 +298,7 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     await page.getByTestId('sim-profile-skippy').check();
     await page.getByTestId('sim-duration').fill('10m');
     await page.getByTestId('sim-rate-inference').fill('2');
+    await page.getByTestId('sim-exec-inference').selectOption('mobilenet-inference-tflite');
     await page.getByTestId('sim-run').click();
     const compare = page.getByTestId('sim-compare');
     await compare.waitFor({ timeout: 60_000 });
@@ -307,6 +308,8 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     const runs = await compare.locator('tbody tr td:nth-child(2)').allTextContents();
     expect(new Set(runs).size).toBe(1);
     expect(Number(runs[0])).toBeGreaterThan(1000);
+    // inference runs as MobileNet (REFERENCE §4): hundreds of ms on an edge box, not the small default
+    await expect(page.getByTestId('sim-fn-inference').locator('td').nth(7).textContent()).resolves.toMatch(/ \/ \d{3} ms$|\/ \d\.\d\d s$/);
     // edge-ai keeps inference at the edge; kube-default puts it in the cloud
     await expect(page.getByTestId('sim-fn-inference').locator('td').nth(1).textContent()).resolves.not.toMatch(/^cloud-vm/);
     await page.getByTestId('sim-row-kube-default').click();

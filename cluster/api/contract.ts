@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { DiagnosticSchema } from '../preprocessor/diagnostic';
 import { ConsumesSchema, FunctionSpecSchema, GateSchema, PoliciesSchema, ProducesSchema } from '../spec/function';
 import { LayoutSchema, TriggerSchema } from '../spec/workflow';
+import { SIM_WORKLOADS } from './sim-choices';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -410,7 +411,7 @@ export const SimulationSummarySchema = z.object({
 });
 export type SimulationSummaryDto = z.infer<typeof SimulationSummarySchema>;
 
-export { SIM_MAX_ARRIVALS, SIM_PROFILES, SIM_TOPOLOGIES } from './sim-choices';
+export { SIM_MAX_ARRIVALS, SIM_PROFILES, SIM_TOPOLOGIES, SIM_WORKLOADS } from './sim-choices';
 
 const WorkflowName = z.string().min(1, 'name the workflow (deploy it first)');
 const FunctionName = z.string().min(1, 'name the function');
@@ -609,6 +610,8 @@ export const METHODS = {
         duration: z.string().min(1).default('1h'),
         /** requests per second of a function's http trigger (or of a function without one); default 1 */
         rates: z.record(z.string(), z.number().positive().max(10_000)).default({}),
+        /** a function's execution-time profile (REFERENCE §4); default: a small function */
+        workloads: z.record(z.string(), z.enum(SIM_WORKLOADS)).default({}),
       })
       .strict(),
     response: z.object({ topology: z.object({ name: z.string(), nodes: z.number().int(), source: z.string() }), reports: z.array(SimulationReportSchema),

@@ -428,6 +428,19 @@ describe('StudioService simulation', () => {
     expect(progress.some((p) => /kube-default: \d+% of 10m simulated/.test(p.message ?? ''))).toBe(true);
   });
 
+  it('simulates a function with an execution-time profile of REFERENCE §4 instead of the small default', async () => {
+    const small = value(await svc.call('simulate.run', { project: dir, duration: '5m', seed: 5 }));
+    const tflite = value(await svc.call('simulate.run', { project: dir, duration: '5m', seed: 5, workloads: { inference: 'mobilenet-inference-tflite' } }));
+    const exec = (r: typeof small) => r.reports[0].functions.find((f) => f.function === 'inference')!.execution.p50;
+    // on the local topology's edge boxes: a NUC runs mobilenet in ~0.3 s, the small default in well under 0.1 s
+    expect(exec(small)).toBeLessThan(0.1);
+    expect(exec(tflite)).toBeGreaterThan(0.2);
+    const bad = await svc.call('simulate.run', { project: dir, workloads: { inference: 'gpt-inference' } });
+    expect(!bad.ok && bad.error).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/workloads\.inference/) });
+    const unknown = await svc.call('simulate.run', { project: dir, workloads: { infer: 'resnet-preprocessing' } });
+    expect(!unknown.ok && unknown.error).toMatchObject({ code: 'function-not-found', message: expect.stringMatching(/execution profile for 'infer'/) });
+  });
+
   it("uses the project's own topology by default (workflow.json target, else local)", async () => {
     const r = value(await svc.call('simulate.run', { project: dir, duration: '2m' }));
     expect(r.reports).toHaveLength(1);

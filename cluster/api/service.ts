@@ -556,10 +556,10 @@ export class StudioService {
     if (typeof ms !== 'number') fail('bad-duration', `duration '${p.duration}': ${ms.error}`, 'write it like 600s, 30m or 1h');
     if (ms <= 0 || ms > 7 * 24 * 3600_000) fail('bad-duration', `duration '${p.duration}': give more than 0 and at most 7 days of simulated time`, 'e.g. 10m for a quick look, 1h for steady state');
     const ids = new Set(project.functions.map((f) => f.id));
-    for (const fn of Object.keys(p.rates)) {
-      if (!ids.has(fn)) fail('function-not-found', `rate for '${fn}': ${project.workflow.name} has no such function`, `functions: ${[...ids].join(', ') || '(none)'}`);
+    for (const [what, fns] of [['rate', Object.keys(p.rates)], ['execution profile', Object.keys(p.workloads)]] as const) {
+      for (const fn of fns) if (!ids.has(fn)) fail('function-not-found', `${what} for '${fn}': ${project.workflow.name} has no such function`, `functions: ${[...ids].join(', ') || '(none)'}`);
     }
-    const opts = { project, topology, seed: p.seed, durationS: ms / 1000, rates: p.rates };
+    const opts = { project, topology, seed: p.seed, durationS: ms / 1000, rates: p.rates, workloads: p.workloads };
     // bounded work: arrivals = Σ rate × duration (+ schedules); refused before anything runs
     let wf;
     try {

@@ -11,3 +11,18 @@ export const SIM_TOPOLOGIES = ['local', 'skippy-testbed', 'urban-sensing', 'indu
 
 /** The most invocations one simulation may generate (duration × rates, per profile). */
 export const SIM_MAX_ARRIVALS = 2_000_000;
+
+/**
+ * Execution-time profiles of REFERENCE §4 a function can be simulated with (cluster/topology's
+ * WORKLOADS); without one a function is a small one (50 ms on a Xeon VM, scaled per device).
+ */
+export const SIM_WORKLOADS = [
+  'resnet-inference-cpu',
+  'resnet-inference-gpu',
+  'mobilenet-inference-tflite',
+  'mobilenet-inference-tpu',
+  'speech-inference-tflite',
+  'resnet-preprocessing',
+  'resnet-training-gpu',
+  'resnet-training-cpu',
+] as const;

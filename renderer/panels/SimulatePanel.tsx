@@ -7,7 +7,7 @@
  */
 import { lazy, Suspense, useEffect, useState } from 'react';
 import type { ApiError, MethodResponse, ProjectSnapshot } from '../../cluster/api/contract';
-import { SIM_PROFILES, SIM_TOPOLOGIES } from '../../cluster/api/sim-choices';
+import { SIM_PROFILES, SIM_TOPOLOGIES, SIM_WORKLOADS } from '../../cluster/api/sim-choices';
 import { call, errorOf, studio } from '../api';
 import { ErrorBox } from './ErrorBox';
 import { fmtBytes } from '../format';
@@ -37,6 +37,7 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
   const [duration, setDuration] = useState('1h');
   const [seed, setSeed] = useState('1');
   const [rates, setRates] = useState<Record<string, string>>({});
+  const [workloads, setWorkloads] = useState<Record<string, (typeof SIM_WORKLOADS)[number]>>({});
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<{ done: number; total: number; message?: string }>();
   const [answer, setAnswer] = useState<Answer>();
@@ -60,7 +61,7 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
     setRunning(true);
     setProgress({ done: 0, total: profiles.length * 100 });
     try {
-      const a = await call('simulate.run', { project, topology: topology.trim() || 'project', profiles, duration: duration.trim(), seed: s, rates: parsed.rates });
+      const a = await call('simulate.run', { project, topology: topology.trim() || 'project', profiles, duration: duration.trim(), seed: s, rates: parsed.rates, workloads: Object.fromEntries(Object.entries(workloads).filter(([fn]) => functions.includes(fn))) });
       setAnswer(a);
       setChosen((c) => (c && a.reports.some((r) => r.profile === c) ? c : a.reports[0]?.profile));
     } catch (e) {
@@ -119,18 +120,40 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
             </label>
           </div>
           <div className="field">
-            <span>Requests per second</span>
+            <span>Requests per second, and how long each run takes (REFERENCE §4 device profiles)</span>
             <table className="sim-rates">
               <tbody>
                 {functions.map((fn) => {
                   const src = arrivalSource(workflow, fn);
                   return (
                     <tr key={fn}>
-                      <td>λ {fn}</td>
+                      <td>
+                        λ {fn}
+                        <div className="muted small">{src.text}</div>
+                      </td>
                       <td>
                         <input value={rates[fn] ?? ''} placeholder={String(src.defaultRate)} onChange={(e) => setRates((r) => ({ ...r, [fn]: e.target.value }))} data-testid={`sim-rate-${fn}`} inputMode="decimal" />
                       </td>
-                      <td className="muted small">{src.text}</td>
+                      <td>
+                        <select
+                          value={workloads[fn] ?? ''}
+                          onChange={(e) =>
+                            setWorkloads((w) => {
+                              const { [fn]: _drop, ...rest } = w;
+                              return e.target.value ? { ...rest, [fn]: e.target.value as (typeof SIM_WORKLOADS)[number] } : rest;
+                            })
+                          }
+                          data-testid={`sim-exec-${fn}`}
+                          title="execution time per device: a small function (50 ms on a Xeon VM), or a measured ML workload"
+                        >
+                          <option value="">small function</option>
+                          {SIM_WORKLOADS.map((w) => (
+                            <option key={w} value={w}>
+                              {w}
+                            </option>
+                          ))}
+                        </select>
+                      </td>
                     </tr>
                   );
                 })}
