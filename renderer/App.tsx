@@ -114,6 +114,8 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
   const [liveGraph, setLiveGraph] = useState<{ path: string; graph: GraphDto } | undefined>();
   const [projectInput, setProjectInput] = useState(initialProject ?? '');
   const [projectMenu, setProjectMenu] = useState(false);
+  // counts project openings: the code editor starts its models afresh at each
+  const [session, setSession] = useState(0);
   const [recent, setRecent] = useState<string[]>(() => readRecent());
   const [undoState, setUndoState] = useState({ undo: 0, redo: 0, label: '' });
   const undo = useRef<UndoEntry[]>([]);
@@ -180,6 +182,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
         const s = opened ?? (await call('project.open', { dir }));
         performance.mark('studio:opened');
         // what belonged to the project open before (the menu asked about unsaved changes first)
+        setSession((n) => n + 1);
         setBuffers({});
         setLiveDiagnostics({});
         setLiveGraph(undefined);
@@ -234,7 +237,11 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
     const offChanged = studio().on('project.changed', (e) => {
       const me = (studio() as { clientId?: string }).clientId;
       if (!snapRef.current || e.project !== snapRef.current.dir || (me && e.origin === me)) return;
-      call('project.snapshot', { project: e.project }).then((s) => adopt(s), () => undefined);
+      // (another project may have been opened by the time it answers)
+      call('project.snapshot', { project: e.project }).then(
+        (s) => (snapRef.current?.dir === s.dir ? adopt(s) : undefined),
+        () => undefined,
+      );
     });
     const offProgress = studio().on('progress', (p) => {
       if (p.error) toast({ kind: 'error', title: p.title, error: p.error });
@@ -921,6 +928,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
           current={snap.dir}
           recent={recent}
           unsaved={dirtyCount}
+          {...(rt.deploying ? { blocked: `A deploy of ${snap.workflow.name} is running: open another project once it has finished (its progress is in the Deploy tab).` } : {})}
           onOpen={(d) => void openProject(d)}
           onCreate={(d) => void createProject(d)}
           onClose={() => setProjectMenu(false)}
@@ -1010,6 +1018,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
                 }
                 onSave={(p) => void saveFile(p)}
                 project={snap.dir}
+                session={session}
                 onDiagnostics={(p, ds, graph) => {
                   setLiveDiagnostics((m) => ({ ...m, [p]: ds }));
                   if (!graph || ds.some((d) => d.severity === 'error')) return;

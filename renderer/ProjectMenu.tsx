@@ -10,6 +10,8 @@ export interface ProjectMenuProps {
   recent: string[];
   /** files with unsaved changes in the open project */
   unsaved: number;
+  /** why no other project can be opened now (a deploy in progress) */
+  blocked?: string;
   onOpen(dir: string): void;
   onCreate(dir: string): void;
   onClose(): void;
@@ -42,7 +44,7 @@ function PathForm(p: { label: string; value: string; onChange(v: string): void; 
   );
 }
 
-export function ProjectMenu({ current, recent, unsaved, onOpen, onCreate, onClose }: ProjectMenuProps) {
+export function ProjectMenu({ current, recent, unsaved, blocked, onOpen, onCreate, onClose }: ProjectMenuProps) {
   const [openDir, setOpenDir] = useState(current);
   const [newDir, setNewDir] = useState(`${parentOf(current)}/my-workflow`);
   // with unsaved changes, the first click asks; the second discards and goes on
@@ -63,7 +65,7 @@ export function ProjectMenu({ current, recent, unsaved, onOpen, onCreate, onClos
 
   const go = (kind: 'open' | 'create', dir: string) => {
     const d = dir.trim();
-    if (!d) return;
+    if (!d || blocked) return;
     if (unsaved && !(confirm && confirm.kind === kind && confirm.dir === d)) return setConfirm({ kind, dir: d });
     if (kind === 'open') onOpen(d);
     else onCreate(d);
@@ -73,6 +75,11 @@ export function ProjectMenu({ current, recent, unsaved, onOpen, onCreate, onClos
     <div className="project-menu" ref={ref} data-testid="project-menu" role="dialog" aria-label="Projects">
       <PathForm label="Open a project (a folder with workflow.json)" value={openDir} onChange={setOpenDir} onSubmit={() => go('open', openDir)} button="Open" testId="open-project" />
       <PathForm label="New project from the template (a new or empty folder; full path or ~/…)" value={newDir} onChange={setNewDir} onSubmit={() => go('create', newDir)} button="Create" testId="create-project" primary />
+      {blocked && (
+        <div className="deploy-gate" data-testid="switch-blocked">
+          {blocked}
+        </div>
+      )}
       {confirm && (
         <div className="deploy-gate" data-testid="switch-gate">
           <div>

@@ -477,6 +477,11 @@ describe('StudioService simulation', () => {
     const r = await first;
     expect(r.ok ? 'ok' : r.error.code).toBe('cancelled');
     expect(value(await svc.call('simulate.cancel', {}))).toEqual({ cancelled: false });
+    // a cancel that arrives before the simulation got going (its modules loading) stops it too
+    const early = svc.call('simulate.run', { project: dir, topology: 'urban-sensing', duration: '2h', rates: { inference: 20 } });
+    expect(value(await svc.call('simulate.cancel', {}))).toEqual({ cancelled: true });
+    const e = await early;
+    expect(e.ok ? 'ok' : e.error.code).toBe('cancelled');
     // the service still answers, and the next simulation runs
     expect(value(await svc.call('simulate.run', { project: dir, duration: '1m' })).reports).toHaveLength(1);
   });

@@ -312,7 +312,8 @@ export class StudioService {
         return this.exclusive('cluster', 'the cluster is already starting or stopping', () => {
           // USB sticks plugged into this machine join the node that stands for it (as `edgeai cluster up` does)
           const joined = attachLocalAccelerators(topology, p.acceleratorsOn, this.discoverOptions());
-          if (joined.note) this.emit('cluster.progress', { step: 'accelerators', message: joined.note });
+          // (a cluster already up refuses to start: no word about sticks joining it then)
+          if (joined.note && !c.status().up) this.emit('cluster.progress', { step: 'accelerators', message: joined.note });
           return c.up({ backend: p.backend, topology: joined.topology });
         });
       },
@@ -411,7 +412,16 @@ export class StudioService {
       'simulate.run': (p) => {
         const open = this.get(p.project);
         this.reload(open);
-        return this.exclusive('simulate', 'a simulation is already running', () => this.simulate(open, p));
+        return this.exclusive('simulate', 'a simulation is already running', async () => {
+          // cancellable from the start, while the simulator loads and the request is checked
+          const ac = new AbortController();
+          this.simulation = ac;
+          try {
+            return await this.simulate(open, p, ac.signal);
+          } finally {
+            this.simulation = undefined;
+          }
+        });
       },
       'simulate.cancel': () => {
         const run = this.simulation;
@@ -530,7 +540,7 @@ export class StudioService {
   /** The running simulation's stop switch (one at a time). */
   private simulation?: AbortController;
 
-  private async simulate(open: OpenProject, p: z.output<(typeof METHODS)['simulate.run']['request']>): Promise<MethodResponse<'simulate.run'>> {
+  private async simulate(open: OpenProject, p: z.output<(typeof METHODS)['simulate.run']['request']>, signal: AbortSignal): Promise<MethodResponse<'simulate.run'>> {
     const started = Date.now();
     const [{ topologyByName }, { projectTopology }, sim, { profileByName }, { parseDuration }] = await Promise.all([
       import('../topology/index'),
@@ -572,13 +582,11 @@ export class StudioService {
     if (arrivals > SIM_MAX_ARRIVALS) {
       fail('simulation-too-large', `${Math.round(arrivals).toLocaleString('en-US')} invocations per profile (${p.duration} × the rates) is more than the ${SIM_MAX_ARRIVALS.toLocaleString('en-US')} a simulation may run`, 'shorten the duration or lower the rates');
     }
-    const ac = new AbortController();
-    this.simulation = ac;
     const title = `Simulating ${project.workflow.name} on ${topology.name}`;
     let lastPercent = -1;
     try {
       const reports = await sim.compareSchedulersAsync(opts, p.profiles, {
-        signal: ac.signal,
+        signal,
         onProgress: ({ index, profile, fraction }) => {
           const percent = Math.floor(fraction * 100);
           const done = index * 100 + percent;
@@ -601,7 +609,6 @@ export class StudioService {
       if (e instanceof sim.SimulationError) fail('simulation-failed', e.message);
       throw e;
     } finally {
-      this.simulation = undefined;
       this.emit('progress', { id: 'simulate', title, done: p.profiles.length * 100, total: p.profiles.length * 100, finished: true });
     }
   }

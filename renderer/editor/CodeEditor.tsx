@@ -27,6 +27,8 @@ export interface CodeEditorProps {
   onDiagnostics(path: string, diagnostics: DiagnosticDto[], graph?: GraphDto): void;
   /** the open project (its graph follows typing) */
   project?: string;
+  /** counts project openings (the same folder reopened counts too): a new one drops every model */
+  session?: number;
 }
 
 const uriOf = (path: string) => monaco.Uri.parse(`file:///project/${path}`);
@@ -100,6 +102,16 @@ export function CodeEditor(props: CodeEditorProps) {
   // that changes (an edit from the canvas, the inspector, undo, another window) and the buffer
   // has no unsaved changes — never the other way round, so typing is never overwritten.
   const lastSaved = useRef(new Map<string, string>());
+  // a project opened (another one, or this one again after discarding its changes): its files get
+  // models of their own — a model of the same path (two projects made from the template,
+  // workflow.json) must not carry unsaved text or undo history across
+  const modelsOf = useRef(props.session);
+  useEffect(() => {
+    if (modelsOf.current === props.session) return;
+    modelsOf.current = props.session;
+    for (const m of monaco.editor.getModels()) if (m.uri.path.startsWith('/project/')) m.dispose();
+    lastSaved.current.clear();
+  }, [props.session]);
   useEffect(() => {
     for (const f of props.files) {
       const uri = uriOf(f.path);

@@ -5,8 +5,8 @@
  * per-function figures on the right. The simulation runs in the service in slices: progress
  * streams, Cancel stops it, and the studio keeps answering meanwhile.
  */
-import { lazy, Suspense, useEffect, useState } from 'react';
-import type { ApiError, MethodResponse, ProjectSnapshot } from '../../cluster/api/contract';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import type { ApiError, MethodResponse, ProjectSnapshot, SimulationReportDto } from '../../cluster/api/contract';
 import { SIM_PROFILES, SIM_TOPOLOGIES, SIM_WORKLOADS } from '../../cluster/api/sim-choices';
 import { call, errorOf, studio } from '../api';
 import { ErrorBox } from './ErrorBox';
@@ -19,6 +19,11 @@ type Answer = MethodResponse<'simulate.run'>;
 
 
 const TOPOLOGY_CHOICES = ['project', ...SIM_TOPOLOGIES, 'urban-sensing:cells=8', 'industrial-iot:sites=4', 'cloud-regions:regions=3'];
+
+/** A report's placements as the canvas shows them (status 'simulated'). */
+function placementsOf(r: SimulationReportDto): Record<string, { node: string | null; status: string }> {
+  return Object.fromEntries(r.deploy.map((d) => [d.function, { node: d.node, status: 'simulated' }]));
+}
 
 export interface SimulatePanelProps {
   project: string;
@@ -44,6 +49,16 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
   const [error, setError] = useState<ApiError>();
   const [chosen, setChosen] = useState<string>();
 
+  // a simulation still running when the panel goes (another project opened) is stopped
+  const runningRef = useRef(false);
+  runningRef.current = running;
+  useEffect(
+    () => () => {
+      if (runningRef.current) void call('simulate.cancel', {}).catch(() => undefined);
+    },
+    [],
+  );
+
   useEffect(
     () =>
       studio().on('progress', (p) => {
@@ -53,7 +68,8 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
   );
 
   const run = async () => {
-    const parsed = parseRates(rates);
+    // fields of functions that are gone (renamed in the code meanwhile) are left out
+    const parsed = parseRates(Object.fromEntries(Object.entries(rates).filter(([fn]) => functions.includes(fn))));
     if ('error' in parsed) return setError({ code: 'bad-rate', message: parsed.error });
     const s = Number(seed);
     if (!Number.isInteger(s) || s < 0) return setError({ code: 'bad-seed', message: `seed '${seed}': give a whole number ≥ 0`, hint: 'the same seed gives the same arrivals and the same report' });
@@ -64,6 +80,11 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
       const a = await call('simulate.run', { project, topology: topology.trim() || 'project', profiles, duration: duration.trim(), seed: s, rates: parsed.rates, workloads: Object.fromEntries(Object.entries(workloads).filter(([fn]) => functions.includes(fn))) });
       setAnswer(a);
       setChosen((c) => (c && a.reports.some((r) => r.profile === c) ? c : a.reports[0]?.profile));
+      // placements shown on the canvas are this answer's from now on (or none, if that profile was not run)
+      if (onCanvas) {
+        const shown = a.reports.find((r) => r.profile === onCanvas);
+        onShowOnCanvas(shown ? { profile: shown.profile, placements: placementsOf(shown) } : undefined);
+      }
     } catch (e) {
       setError(errorOf(e));
     } finally {
@@ -241,7 +262,7 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
                       onShowOnCanvas(
                         onCanvas === report.profile
                           ? undefined
-                          : { profile: report.profile, placements: Object.fromEntries(report.deploy.map((d) => [d.function, { node: d.node, status: 'simulated' }])) },
+                          : { profile: report.profile, placements: placementsOf(report) },
                       )
                     }
                   >
