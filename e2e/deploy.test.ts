@@ -158,13 +158,15 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     await expect(page.getByTestId('deploy-mode').inputValue()).resolves.toBe('changed');
     await page.getByTestId('deploy-panel-button').click();
     for (const f of FUNCTIONS) await expect.poll(() => page.getByTestId(`deploy-action-${f}`).textContent().catch(() => ''), { timeout: 60_000 }).toBe('unchanged');
-    await expect.poll(() => page.getByTestId('deploy-summary').textContent()).toMatch(/4\/4 ready · revision 2/);
+    // nothing changed: the workflow keeps its revision (another window that saw it is not in conflict)
+    await expect.poll(() => page.getByTestId('deploy-panel').textContent()).toMatch(/nothing changed in mnist since revision 1: all 4 functions unchanged, kept running on their nodes, still revision 1/);
+    await expect(page.getByTestId('deploy-summary').textContent()).resolves.toMatch(/4\/4 ready · revision 1/);
     await page.getByTestId('deploy-mode').selectOption('restart');
     await expect(page.getByTestId('deploy-panel-button').textContent()).resolves.toMatch(/Restart/);
     await page.getByTestId('deploy-panel-button').click();
     for (const f of FUNCTIONS) await expect.poll(() => page.getByTestId(`deploy-action-${f}`).textContent().catch(() => ''), { timeout: 120_000 }).toBe('restarted');
     // a restart ships no code: the revision stays
-    await expect.poll(() => page.getByTestId('deploy-summary').textContent()).toMatch(/4\/4 ready · revision 2/);
+    await expect.poll(() => page.getByTestId('deploy-summary').textContent()).toMatch(/4\/4 ready · revision 1/);
     await page.getByTestId('deploy-mode').selectOption('changed');
     expect(pageErrors).toEqual([]);
   }, 240_000);

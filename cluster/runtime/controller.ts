@@ -593,9 +593,13 @@ export class Controller extends EventEmitter {
     const removed = await this.undeployRemoved(workflow, project.functions.map((f) => f.id));
     this.armTriggers(workflow, project.workflow.triggers);
     const failed = results.filter((r) => r.status === 'failed');
-    this.state.setDeployment(workflow, revision, project.dir, failed.length ? 'failed' : 'ready');
     const count = (a: DeployAction) => results.filter((r) => r.action === a && r.status === 'ready').length;
-    const nothingChanged = mode === 'changed' && !removed.length && results.every((r) => r.action === 'unchanged' && r.status === 'ready');
+    const nothingChanged = mode === 'changed' && previousRevision > 0 && !removed.length && results.every((r) => r.action === 'unchanged' && r.status === 'ready');
+    // nothing changed: the workflow stays at the revision it had, so a window that knows that
+    // revision can still deploy without a conflict (unless a deploy claimed one after this)
+    const kept = nothingChanged && this.state.releaseRevision(workflow, revision, previousRevision, project.dir, 'ready');
+    if (kept) revision = previousRevision;
+    else this.state.setDeployment(workflow, revision, project.dir, failed.length ? 'failed' : 'ready');
     const parts = [
       count('deployed') ? `${count('deployed')} deployed` : '',
       count('unchanged') ? `${count('unchanged')} unchanged` : '',
@@ -603,7 +607,7 @@ export class Controller extends EventEmitter {
       removed.length ? `${removed.length} removed (${removed.map((r) => r.id).join(', ')})` : '',
     ].filter(Boolean);
     const summary = nothingChanged
-      ? `nothing changed in ${workflow} since revision ${previousRevision}: all ${results.length} functions unchanged, kept running on their nodes (revision ${revision})`
+      ? `nothing changed in ${workflow} since revision ${previousRevision}: all ${results.length} functions unchanged, kept running on their nodes${kept ? `, still revision ${revision}` : ` (revision ${revision})`}`
       : `${workflow} revision ${revision} (${mode}): ${parts.join(', ') || 'no functions'}`;
     return { workflow, revision, functions: results, warnings, mode, previousRevision, removed, nothingChanged, summary };
   }

@@ -110,11 +110,11 @@ describe('deploy modes and the revision check (process backend)', () => {
     for (const id of ALL) expect(pids[id]).toHaveLength(1);
   }, 60_000);
 
-  it('changed with no edit: every function unchanged, no bundle moves, same workers, the revision counts on', async () => {
+  it('changed with no edit: every function unchanged, no bundle moves, same workers, still the same revision', async () => {
     const links = JSON.stringify(c.status().links);
     const r = await deploy({ mode: 'changed', expectedRevision: 1 });
-    expect(r).toMatchObject({ revision: 2, previousRevision: 1, mode: 'changed', nothingChanged: true, removed: [] });
-    expect(r.summary).toMatch(/nothing changed in mnist since revision 1: all 5 functions unchanged/);
+    expect(r).toMatchObject({ revision: 1, previousRevision: 1, mode: 'changed', nothingChanged: true, removed: [] });
+    expect(r.summary).toBe('nothing changed in mnist since revision 1: all 5 functions unchanged, kept running on their nodes, still revision 1');
     expect(r.functions.map((f) => `${f.id}:${f.status}:${f.action}`).sort()).toEqual(ALL.map((id) => `${id}:ready:unchanged`));
     expect(requests.filter((q) => q.startsWith('PUT /bundles') || q === 'POST /retire')).toEqual([]);
     // one event each, and it ends ready: a panel never shows an unchanged function in progress
@@ -122,8 +122,10 @@ describe('deploy modes and the revision check (process backend)', () => {
     expect(await workerPids()).toEqual(pids);
     expect(JSON.stringify(c.status().links)).toBe(links);
     const dep = c.status().deployments.find((d) => d.workflow === 'mnist')!;
-    expect(dep).toMatchObject({ revision: 2, status: 'ready' });
-    expect(c.state.placements('mnist').map((p) => p.revision)).toEqual(ALL.map(() => 2));
+    expect(dep).toMatchObject({ revision: 1, status: 'ready' });
+    expect(c.state.placements('mnist').map((p) => p.revision)).toEqual(ALL.map(() => 1));
+    // so a window that saw revision 1 deploys without a conflict
+    expect((await deploy({ mode: 'changed', expectedRevision: 1 })).revision).toBe(1);
   }, 60_000);
 
   it('changed after editing one file: only that function is shipped and restarted; the others keep their workers', async () => {
@@ -131,7 +133,7 @@ describe('deploy modes and the revision check (process backend)', () => {
     expect(before.output).toMatchObject({ version: 1 });
     writeFileSync(join(dir, 'functions/probe.ts'), probeSource(2));
     const r = await deploy({ mode: 'changed' });
-    expect(r).toMatchObject({ revision: 3, nothingChanged: false, removed: [] });
+    expect(r).toMatchObject({ revision: 2, nothingChanged: false, removed: [] });
     const f = byId(r);
     expect(f.probe).toMatchObject({ status: 'ready', action: 'deployed' });
     for (const id of ALL.filter((x) => x !== 'probe')) expect(f[id]).toMatchObject({ status: 'ready', action: 'unchanged', node: c.status().deployments[0].functions.find((x) => x.id === id)!.node });
@@ -152,7 +154,7 @@ describe('deploy modes and the revision check (process backend)', () => {
     const [victim] = pids.trainFair;
     rmSync(join(dir, 'functions/train_fair.ts'));
     const r = await deploy({ mode: 'changed' });
-    expect(r).toMatchObject({ revision: 4, removed: [{ id: 'trainFair', node }], nothingChanged: false });
+    expect(r).toMatchObject({ revision: 3, removed: [{ id: 'trainFair', node }], nothingChanged: false });
     expect(r.functions.map((f) => `${f.id}:${f.action}`).sort()).toEqual(['inference:unchanged', 'probe:unchanged', 'refine:unchanged', 'train:unchanged']);
     expect(r.summary).toMatch(/1 removed \(trainFair\)/);
     expect(requests).toContain('POST /retire');
@@ -171,8 +173,8 @@ describe('deploy modes and the revision check (process backend)', () => {
   it('restart: fresh workers for every deployed function from the bundles already there, same revision', async () => {
     // code edited on disk is not what a restart runs
     writeFileSync(join(dir, 'functions/probe.ts'), probeSource(3));
-    const r = await deploy({ mode: 'restart', expectedRevision: 4 });
-    expect(r).toMatchObject({ revision: 4, previousRevision: 4, mode: 'restart', removed: [], nothingChanged: false });
+    const r = await deploy({ mode: 'restart', expectedRevision: 3 });
+    expect(r).toMatchObject({ revision: 3, previousRevision: 3, mode: 'restart', removed: [], nothingChanged: false });
     expect(r.functions.map((f) => `${f.id}:${f.status}:${f.action}`).sort()).toEqual(['inference', 'probe', 'refine', 'train'].map((id) => `${id}:ready:restarted`));
     expect(requests.filter((q) => q.startsWith('PUT /bundles'))).toEqual([]);
     expect(requests.filter((q) => q === 'POST /retire')).toHaveLength(4);
@@ -183,7 +185,7 @@ describe('deploy modes and the revision check (process backend)', () => {
       expect(now[id]).toHaveLength(1);
       expect(now[id]).not.toContain(pids[id][0]);
     }
-    expect(c.status().deployments.find((d) => d.workflow === 'mnist')).toMatchObject({ revision: 4, status: 'ready' });
+    expect(c.status().deployments.find((d) => d.workflow === 'mnist')).toMatchObject({ revision: 3, status: 'ready' });
     const answer = await c.invoke('mnist', 'probe');
     expect(answer.output).toMatchObject({ version: 2, pid: now.probe[0] });
     expect(answer.cold).toBe(false);
@@ -196,7 +198,7 @@ describe('deploy modes and the revision check (process backend)', () => {
       events.length = 0;
       const e = await rejects(c.deploy(dir, { mode, expectedRevision: 2 }));
       expect(e.code).toBe('revision-conflict');
-      expect(e.message).toMatch(/mnist is at revision 4 on cluster '.*', not the expected revision 2; nothing was deployed/);
+      expect(e.message).toMatch(/mnist is at revision 3 on cluster '.*', not the expected revision 2; nothing was deployed/);
       expect(e.hint).toMatch(/another window or `edgeai deploy` deployed it meanwhile: look at the Deploy panel \/ `edgeai cluster status`, then deploy again/);
       expect(events).toEqual([]);
     }
@@ -212,15 +214,15 @@ describe('deploy modes and the revision check (process backend)', () => {
       value(await svc.call('project.open', { dir }));
       const bad = await svc.call('deploy', { project: dir, mode: 'sideways' as never });
       expect(!bad.ok && bad.error).toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/deploy: mode: /) });
-      // the window saw revision 4; this controller deploys revision 5 meanwhile
-      const mine = await deploy({ mode: 'changed', expectedRevision: 4 });
-      expect(mine.revision).toBe(5);
+      // the window saw revision 3; this controller deploys revision 4 meanwhile
+      const mine = await deploy({ mode: 'changed', expectedRevision: 3 });
+      expect(mine.revision).toBe(4);
       expect(byId(mine).probe.action).toBe('deployed');
-      const stale = await svc.call('deploy', { project: dir, acceptWarnings: true, mode: 'changed', expectedRevision: 4 });
-      expect(!stale.ok && stale.error).toMatchObject({ code: 'revision-conflict', message: expect.stringMatching(/mnist is at revision 5 .*not the expected revision 4/), hint: expect.stringMatching(/another window/) });
+      const stale = await svc.call('deploy', { project: dir, acceptWarnings: true, mode: 'changed', expectedRevision: 3 });
+      expect(!stale.ok && stale.error).toMatchObject({ code: 'revision-conflict', message: expect.stringMatching(/mnist is at revision 4 .*not the expected revision 3/), hint: expect.stringMatching(/another window/) });
       expect(seen).toEqual([]);
-      const fresh = value(await svc.call('deploy', { project: dir, acceptWarnings: true, mode: 'changed', expectedRevision: 5 }));
-      expect(fresh).toMatchObject({ revision: 6, mode: 'changed', nothingChanged: true });
+      const fresh = value(await svc.call('deploy', { project: dir, acceptWarnings: true, mode: 'changed', expectedRevision: 4 }));
+      expect(fresh).toMatchObject({ revision: 4, mode: 'changed', nothingChanged: true });
       expect(seen.map((e) => `${e.function}:${e.status}:${e.action}`).sort()).toEqual(['inference', 'probe', 'refine', 'train'].map((id) => `${id}:ready:unchanged`));
     } finally {
       await svc.close();

@@ -134,6 +134,21 @@ export class ClusterState {
     return claim.immediate();
   }
 
+  /**
+   * Gives back a revision a deploy claimed but did not need (a `changed` deploy that changed
+   * nothing): the workflow and its placements return to `to` — only while `from` is still the
+   * workflow's revision (a deploy claimed after it keeps its own). True when given back.
+   */
+  releaseRevision(workflow: string, from: number, to: number, project: string, status: string): boolean {
+    const release = this.db.transaction(() => {
+      if (this.deployment(workflow)?.revision !== from) return false;
+      this.setDeployment(workflow, to, project, status);
+      this.db.prepare('UPDATE placements SET revision = ? WHERE workflow = ? AND revision = ?').run(to, workflow, from);
+      return true;
+    });
+    return release.immediate();
+  }
+
   placements(workflow?: string): PlacementRow[] {
     return (workflow ? this.db.prepare('SELECT * FROM placements WHERE workflow = ? ORDER BY rowid').all(workflow) : this.db.prepare('SELECT * FROM placements ORDER BY rowid').all()) as PlacementRow[];
   }
