@@ -745,7 +745,7 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
       settle('not in the deploy result: the service did not report this function');
       const failed = r.functions.filter((f) => f.status !== 'ready');
       if (failed.length) toast({ kind: 'error', title: `Deploy revision ${r.revision}: ${failed.length} function${failed.length === 1 ? '' : 's'} failed`, error: { code: 'deploy-failed', message: failed.map((f) => `${f.id}: ${f.reason ?? 'failed'}`).join('\n'), hint: 'the Deploy panel shows each reason; fix it and deploy again' } });
-      else toast({ kind: 'success', title: `Deployed ${r.workflow} revision ${r.revision}: ${r.summary ?? `${r.functions.length} functions ready`}` });
+      else toast({ kind: 'success', title: r.nothingChanged ? `Nothing to deploy: ${r.summary}` : `Deployed ${r.workflow} revision ${r.revision}: ${r.summary ?? `${r.functions.length} functions ready`}` });
     } catch (e) {
       const err = errorOf(e);
       settle(`the deploy stopped: ${err.message}`);

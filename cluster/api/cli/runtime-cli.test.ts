@@ -70,13 +70,16 @@ describe('edgeai cluster / deploy / invoke / runs, and the gateway', () => {
   it('deploys changed-only and restarts, and refuses a stale --expect-revision', async () => {
     const same = await cli('deploy', OPS, '--mode', 'changed', '--expect-revision', '1');
     expect(same.code, same.err).toBe(0);
-    expect(same.out).toMatch(/deployed ops revision 2 \(mode changed\)/);
-    expect(same.out).toMatch(/nothing changed in ops since revision 1/);
+    // nothing changed: the revision stays
+    expect(same.out).toMatch(/kept ops revision 1 \(mode changed\)/);
+    expect(same.out).toMatch(/nothing changed in ops since revision 1: .*still revision 1/);
     expect(same.out).toMatch(/^ {2}echo +unchanged +edge-\d$/m);
     const restart = await cli('deploy', OPS, '--mode', 'restart');
     expect(restart.code, restart.err).toBe(0);
-    expect(restart.out).toMatch(/restarted ops revision 2 \(mode restart\)/);
+    expect(restart.out).toMatch(/restarted ops revision 1 \(mode restart\)/);
     expect(restart.out).toMatch(/^ {2}echo +restarted +edge-\d/m);
+    const full = await cli('deploy', OPS);
+    expect(full.out).toMatch(/deployed ops revision 2 in/);
     const stale = await cli('deploy', OPS, '--expect-revision', '1');
     expect(stale.code).toBe(2);
     expect(stale.err).toMatch(/ops is at revision 2 on cluster 'cli', not the expected revision 1; nothing was deployed\n +another window or `edgeai deploy` deployed it meanwhile/);

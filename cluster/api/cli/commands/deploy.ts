@@ -45,7 +45,7 @@ export const command: Command = {
       if (values.json) io.out(JSON.stringify(r, null, 2));
       else {
         for (const w of r.warnings) io.out(`warning: ${w}`);
-        const verb = r.mode === 'restart' ? 'restarted' : 'deployed';
+        const verb = r.mode === 'restart' ? 'restarted' : r.nothingChanged ? 'kept' : 'deployed';
         io.out(`${verb} ${r.workflow} revision ${r.revision}${r.mode !== 'full' ? ` (mode ${r.mode})` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         if (r.nothingChanged) io.out(`  ${r.summary}`);
         for (const f of r.functions) {
