@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClusterState } from './state';
+import { ClusterState, type PlacementRow } from './state';
 
 describe('deploy revisions in the cluster state', () => {
   let dir: string;
@@ -20,7 +20,7 @@ describe('deploy revisions in the cluster state', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const placement = (revision: number) => ({ workflow: 'w', function: 'f', node: 'edge-1', bundle: 'b'.repeat(64), revision, status: 'ready', reason: null, spec: '{}' });
+  const placement = (revision: number): PlacementRow => ({ workflow: 'w', function: 'f', node: 'edge-1', bundle: 'b'.repeat(64), revision, status: 'ready', reason: null, spec: '{}' });
 
   it('a claimed revision that was not needed is given back, placements with it', () => {
     expect(a.claimRevision('w', '/p', 'deploying', undefined, true)).toMatchObject({ ok: true, revision: 1, previous: 0 });
