@@ -5,6 +5,9 @@
  *   input, against calling the same bundled function directly in this process (the baseline,
  *   same run); the overhead is the difference, the ratio the quotient;
  * - docker backend: node start time against a bare `docker run` of the same image.
+ * - function bundles: the samples' bundle sizes and the time a fresh node process takes to import
+ *   one, against the same bundles with the platform's spec and zod inlined as they used to be
+ *   (the baseline, built in the same run).
  * Goals (issue 5): warm overhead p50 under 5 ms on the process backend; node start within
  * 1.5× a bare docker run.
  */
@@ -24,6 +27,40 @@ const OPS = join(ROOT, 'cluster/runtime/fixtures/ops');
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/** Median ms for a fresh `node` to import `file` (5 runs), measured inside the child. */
+async function importMs(file: string): Promise<number> {
+  const { execFileSync } = await import('node:child_process');
+  const runs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const t0 = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t0);`], { encoding: 'utf8' });
+    runs.push(Number(out.trim()));
+  }
+  return pct(runs, 50);
+}
+
+async function benchBundles(): Promise<void> {
+  const dir = join(ROOT, 'node_modules', '.cache', 'edge-ai-studio', 'bench-bundles');
+  mkdirSync(dir, { recursive: true });
+  let bytesNow = 0;
+  let bytesBefore = 0;
+  const ratios: number[] = [];
+  for (const f of ['inference', 'train', 'train_fair', 'refine']) {
+    const entry = join(MNIST, 'functions', `${f}.ts`);
+    const [now, before] = [await bundleFunction(entry), await bundleFunction(entry, { keepSpec: true })];
+    const files = [now, before].map((b, i) => {
+      const file = join(dir, `${f}-${i ? 'with-spec' : 'now'}.mjs`);
+      writeFileSync(file, b.code);
+      return file;
+    });
+    const [tNow, tBefore] = [await importMs(files[0]), await importMs(files[1])];
+    bytesNow += now.bytes;
+    bytesBefore += before.bytes;
+    ratios.push(tNow / tBefore);
+    console.log(`[bundles] ${f}: ${(now.bytes / 1024).toFixed(1)} KiB (with spec and zod inlined: ${(before.bytes / 1024).toFixed(0)} KiB); import in a fresh node ${tNow.toFixed(1)} ms vs ${tBefore.toFixed(1)} ms = ${(tNow / tBefore).toFixed(2)}×`);
+  }
+  console.log(`[bundles] samples/mnist: ${(bytesNow / 1024).toFixed(0)} KiB shipped per deploy instead of ${(bytesBefore / 1024).toFixed(0)} KiB (${(bytesNow / bytesBefore).toFixed(3)}×); import time ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}× the baseline`);
 }
 
 async function directBaseline(n: number): Promise<number[]> {
@@ -81,6 +118,7 @@ export async function main(args: string[]): Promise<void> {
   const only = args.find((a) => a === 'process' || a === 'docker') as BackendKind | undefined;
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 300);
   const kinds: BackendKind[] = only ? [only] : ['process', 'docker'];
+  await benchBundles();
   for (const kind of kinds) {
     if (kind === 'docker') {
       const a = await dockerAvailable();

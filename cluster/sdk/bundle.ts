@@ -6,6 +6,8 @@
  * one TensorFlow.js and its tensors.
  */
 import { build, type Plugin } from 'esbuild';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '../spec/errors';
 
@@ -24,6 +26,26 @@ const tfFromWorker: Plugin = {
   },
 };
 
+const SPEC_DIR = fileURLToPath(new URL('../spec/', import.meta.url));
+
+/**
+ * The SDK's decorators import the platform's spec modules only for `functionsOfModule` (which
+ * validates with zod); their top-level schema building counts as side effects to esbuild, so every
+ * bundle carried spec and zod (1.39 MB with its source map) though a function never calls them.
+ * Marked free of side effects, they are left out unless the function code uses them (9 KB).
+ */
+const specWithoutSideEffects: Plugin = {
+  name: 'edgeai-spec-pure',
+  setup(b) {
+    b.onResolve({ filter: /spec\// }, (args) => {
+      const abs = resolve(args.resolveDir, args.path);
+      if (!abs.startsWith(SPEC_DIR)) return undefined;
+      const file = [abs, `${abs}.ts`, join(abs, 'index.ts')].find((f) => existsSync(f) && statSync(f).isFile());
+      return file ? { path: file, sideEffects: false } : undefined;
+    });
+  },
+};
+
 export interface FunctionBundle {
   /** the ES module's code */
   code: string;
@@ -32,7 +54,8 @@ export interface FunctionBundle {
   bytes: number;
 }
 
-export async function bundleFunction(entry: string): Promise<FunctionBundle> {
+/** `keepSpec`: bundle the spec modules whether used or not, as before (the bench's baseline). */
+export async function bundleFunction(entry: string, opts: { keepSpec?: boolean } = {}): Promise<FunctionBundle> {
   try {
     const result = await build({
       entryPoints: [entry],
@@ -41,7 +64,7 @@ export async function bundleFunction(entry: string): Promise<FunctionBundle> {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      plugins: [tfFromWorker],
+      plugins: opts.keepSpec ? [tfFromWorker] : [tfFromWorker, specWithoutSideEffects],
       alias: { 'edge-ai-studio/sdk': SDK_ENTRY },
       logLevel: 'silent',
       sourcemap: 'inline',

@@ -58,4 +58,14 @@ describe('decorators at run time', () => {
     expect(mod.result).toBe(1);
     expect(mod.issues).toEqual(['unknown-node-type']);
   });
+
+  it("ship without the platform's schemas unless the function uses them (a sample is ~10 KB, not 1.4 MB of spec and zod)", async () => {
+    for (const file of sampleFiles) {
+      const b = await bundleFunction(file);
+      expect(b.bytes, file).toBeLessThan(64 * 1024);
+      expect(b.code, file).not.toMatch(/ZodObject|\$ZodType/);
+    }
+    // a function that validates with functionsOfModule keeps what it needs (the test above runs it)
+    expect((await bundleFunction(join(root, 'cluster/sdk/fixtures/decorated.ts'))).bytes).toBeGreaterThan(64 * 1024);
+  });
 });
