@@ -520,6 +520,10 @@ describe('StudioService: USB accelerators (a fake sysfs tree: this machine has n
   });
 
   it('streams hot-plug: firmware loaded (one stick, new ids), pulled out', async () => {
+    // the sticks of the test above (plugged again when this one runs alone), and the watcher running
+    sysfs.plug(coralBootloader()).plug({ ...ncs2Ready(), devNode: false });
+    expect(value(await svc.call('accelerators.list', {})).accelerators).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 200)); // the watcher's first scan sees them
     const seen: Array<EventPayload<'accelerators.changed'>> = [];
     const off = svc.on('accelerators.changed', (e) => seen.push(e));
     try {
