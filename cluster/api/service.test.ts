@@ -538,6 +538,7 @@ describe('StudioService: USB accelerators (a fake sysfs tree: this machine has n
   });
 
   it('cluster.up attaches the stick to the laptop, and a function that needs a TPU deploys there', async () => {
+    sysfs.plug(coralReady()); // (as the test above left it)
     const progress: string[] = [];
     const off = svc.on('cluster.progress', (e) => progress.push(e.message));
     const s = value(await svc.call('cluster.up', { backend: 'process', topology: 'local' }));
