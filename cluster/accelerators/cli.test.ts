@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../api/cli/main';
+import { run } from '../cli/main';
 import { loadTopology } from '../topology/model';
 import { coralBootloader, coralReady, FakeSysfs, hub, keyboard, ncs2Ready } from './testing/fake-sysfs';
 

@@ -383,7 +383,7 @@ export class StudioService {
         const spec = open.project.functions.find((f) => f.id === p.function);
         if (!spec) fail('function-not-found', `${open.project.workflow.name} has no function '${p.function}'`, `functions: ${open.project.functions.map((f) => f.id).join(', ') || '(none)'}`);
         const c = await this.runtime();
-        const [{ scheduleProject }, { topologyByName }] = await Promise.all([import('./cli/commands/schedule'), import('../topology/scenarios')]);
+        const [{ scheduleProject }, { topologyByName }] = await Promise.all([import('../cli/commands/schedule'), import('../topology/scenarios')]);
         const raw = c.state.get('topology');
         const target = (open.project.workflow.target as { topology?: string } | undefined)?.topology;
         const topology = raw ? JSON.parse(raw) : topologyByName(typeof target === 'string' ? target : 'local');

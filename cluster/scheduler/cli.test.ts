@@ -1,8 +1,8 @@
-/** `edgeai schedule` (cluster/api/cli/commands/schedule.ts) on the mnist sample. */
+/** `edgeai schedule` (cluster/cli/commands/schedule.ts) on the mnist sample. */
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { command, type ScheduleReport } from '../api/cli/commands/schedule';
-import { UserError } from '../api/cli/command';
+import { command, type ScheduleReport } from '../cli/commands/schedule';
+import { UserError } from '../cli/command';
 
 const sample = fileURLToPath(new URL('../../samples/mnist', import.meta.url));
 

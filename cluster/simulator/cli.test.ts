@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { run } from '../api/cli/main';
+import { run } from '../cli/main';
 
 const MNIST = fileURLToPath(new URL('../../samples/mnist', import.meta.url));
 

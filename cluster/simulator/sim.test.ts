@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadProject } from '../project/index';
 import { requirements, type FunctionRequirements } from '../scheduler/requirements';
 import { topologyByName } from '../topology/scenarios';
-import { scheduleProject } from '../api/cli/commands/schedule';
+import { scheduleProject } from '../cli/commands/schedule';
 import { cloudCostOf, compareSchedulers, compareSchedulersAsync, gbSeconds, simulate, SimulationCancelled, type SimulationOptions } from './sim';
 import type { ArrivalProcess, SimWorkflow } from './workflow';
 

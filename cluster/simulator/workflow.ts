@@ -4,7 +4,7 @@
  * arrival processes and follow-ups that its triggers define.
  *
  * The artifact matching, the placement order and the data-source sizes are extracted from
- * `edgeai schedule` (cluster/api/cli/commands/schedule.ts: `consumes`, `placementOrder`,
+ * `edgeai schedule` (cluster/cli/commands/schedule.ts: `consumes`, `placementOrder`,
  * `sourceSize`), which keeps them private; the helpers here are the same rules, exported, so
  * the CLI can import them from here instead (a follow-up for schedule.ts's owner). A test checks
  * that the simulator's deploy places every function where `scheduleProject` does.

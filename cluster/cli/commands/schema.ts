@@ -1,4 +1,4 @@
-import { workflowJsonSchema } from '../../../spec/workflow';
+import { workflowJsonSchema } from '../../spec/workflow';
 import { parseCommandArgs, UserError, type Command } from '../command';
 
 const usage = 'schema workflow';

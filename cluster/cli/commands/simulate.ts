@@ -8,13 +8,13 @@
  * seed.
  */
 import { resolve } from 'node:path';
-import { loadProject, type Project } from '../../../project/index';
-import { projectTopology } from '../../project-topology';
-import { StudioError } from '../../../spec/errors';
-import { parseDuration } from '../../../spec/predicate';
-import { resolveTopologyArg, ScenarioError, TopologyError, WORKLOADS, type Topology, type Workload } from '../../../topology/index';
-import { ProfileError, profileByName } from '../../../scheduler/index';
-import { compareSchedulers, comparisonText, reportText, SimulationError, type SimulationOptions } from '../../../simulator/index';
+import { loadProject, type Project } from '../../project/index';
+import { projectTopology } from '../../api/project-topology';
+import { StudioError } from '../../spec/errors';
+import { parseDuration } from '../../spec/predicate';
+import { resolveTopologyArg, ScenarioError, TopologyError, WORKLOADS, type Topology, type Workload } from '../../topology/index';
+import { ProfileError, profileByName } from '../../scheduler/index';
+import { compareSchedulers, comparisonText, reportText, SimulationError, type SimulationOptions } from '../../simulator/index';
 import { parseCommandArgs, UserError, type Command } from '../command';
 
 const usage = 'simulate <project> [--topology <t>] [--profile p[,p2…]] [--seed N] [--duration 1h] [--rate fn=per_s] [--json]';

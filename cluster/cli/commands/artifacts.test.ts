@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../main';
-import { openProjectRegistry } from '../../../registry/registry';
-import { tempDir } from '../../../registry/testing/tmpdir';
+import { openProjectRegistry } from '../../registry/registry';
+import { tempDir } from '../../registry/testing/tmpdir';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -1,4 +1,4 @@
-import { startGateway } from '../../../runtime/gateway';
+import { startGateway } from '../../runtime/gateway';
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
 

@@ -8,10 +8,10 @@
  * studio's store; in the `local` topology, the laptop).
  */
 import { resolve } from 'node:path';
-import { loadProject, type Project } from '../../../project/index';
-import { StudioError } from '../../../spec/errors';
-import { projectTopology } from '../../project-topology';
-import { resolveTopologyArg, ScenarioError, TopologyError, type Topology } from '../../../topology/index';
+import { loadProject, type Project } from '../../project/index';
+import { StudioError } from '../../spec/errors';
+import { projectTopology } from '../../api/project-topology';
+import { resolveTopologyArg, ScenarioError, TopologyError, type Topology } from '../../topology/index';
 import {
   buildSnapshot,
   profileByName,
@@ -21,9 +21,9 @@ import {
   type DataItem,
   type Explanation,
   type ScheduleResult,
-} from '../../../scheduler/index';
+} from '../../scheduler/index';
 import { parseCommandArgs, UserError, type Command } from '../command';
-import { consumesArtifact, dataSourceBytes, placementOrder, registryNode, type SimArtifact } from '../../../simulator/workflow';
+import { consumesArtifact, dataSourceBytes, placementOrder, registryNode, type SimArtifact } from '../../simulator/workflow';
 
 const usage = 'schedule <project> [--topology <file|scenario>] [--profile edge-ai|skippy|kube-default] [--explain] [--json]';
 

@@ -1,14 +1,14 @@
 /** `edgeai data add|import|show`: put data sets into a project's registry and look at them. */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArtifactRef } from '../../../spec/artifact';
-import { WorkflowSchema } from '../../../spec/workflow';
-import { openRegistryOfProject } from '../../../registry/cli-support';
-import { artifactLine } from '../../../registry/describe';
-import { RegistryError } from '../../../registry/errors';
-import { importDataSource, importFile } from '../../../registry/import';
-import { openData } from '../../../registry/data';
-import { formatZodIssues } from '../../../registry/registry';
+import { parseArtifactRef } from '../../spec/artifact';
+import { WorkflowSchema } from '../../spec/workflow';
+import { openRegistryOfProject } from '../../registry/cli-support';
+import { artifactLine } from '../../registry/describe';
+import { RegistryError } from '../../registry/errors';
+import { importDataSource, importFile } from '../../registry/import';
+import { openData } from '../../registry/data';
+import { formatZodIssues } from '../../registry/registry';
 import { parseCommandArgs, UserError, type Command } from '../command';
 
 const usage = 'data add <project> <file> --urn <urn> [--tags a,b] | data import <project> | data show <project> <urn[@version]>';

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { run } from '../main';
 import { deployOptionsOf } from './deploy';
 import { UserError } from '../command';
-import { METHODS } from '../../contract';
+import { METHODS } from '../../api/contract';
 
-const MNIST = fileURLToPath(new URL('../../../../samples/mnist', import.meta.url));
+const MNIST = fileURLToPath(new URL('../../samples/mnist', import.meta.url));
 
 async function cli(...argv: string[]) {
   const out: string[] = [];

@@ -1,8 +1,8 @@
-import { resolveTopologyArg } from '../../../topology/index';
-import { attachLocalAccelerators } from '../../../accelerators/index';
+import { resolveTopologyArg } from '../../topology/index';
+import { attachLocalAccelerators } from '../../accelerators/index';
 import { parseCommandArgs, UserError, type Command, type CliIO } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
-import type { ClusterStatus } from '../../../runtime/controller';
+import type { ClusterStatus } from '../../runtime/controller';
 
 const usage = 'cluster up|status|down [--backend process|docker] [--topology <name|file>] [--accelerators-on <node>|none] [--json]';
 

@@ -1,4 +1,4 @@
-import { newProject } from '../../../project/template';
+import { newProject } from '../../project/template';
 import { parseCommandArgs, UserError, type Command } from '../command';
 
 const usage = 'new <dir> [--name <workflow name>]';

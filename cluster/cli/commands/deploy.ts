@@ -1,6 +1,6 @@
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
-import { DEPLOY_MODES, type DeployMode, type DeployOptions } from '../../../runtime/controller';
+import { DEPLOY_MODES, type DeployMode, type DeployOptions } from '../../runtime/controller';
 
 const usage = 'deploy <project> [--mode full|changed|restart] [--expect-revision N] [--json]';
 

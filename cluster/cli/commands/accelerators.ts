@@ -19,11 +19,11 @@ import {
   UDEV_RULES_FILE,
   type Accelerator,
   type DiscoverOptions,
-} from '../../../accelerators/discover';
-import { watchAccelerators, type AcceleratorEvent } from '../../../accelerators/watch';
-import { acceleratorAttributes, withAccelerators } from '../../../accelerators/attach';
-import { resolveTopologyArg, saveTopology, type Topology } from '../../../topology/index';
-import { StudioError } from '../../../spec/errors';
+} from '../../accelerators/discover';
+import { watchAccelerators, type AcceleratorEvent } from '../../accelerators/watch';
+import { acceleratorAttributes, withAccelerators } from '../../accelerators/attach';
+import { resolveTopologyArg, saveTopology, type Topology } from '../../topology/index';
+import { StudioError } from '../../spec/errors';
 import { parseCommandArgs, UserError, type CliIO, type Command } from '../command';
 
 const usage = 'accelerators [--json] [--sysfs <root>] [--dev <root>] [--watch [--interval <ms>] [--events <n>]] [--save <topology.json> [--topology <t>] [--host <node>]]';

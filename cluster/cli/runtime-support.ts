@@ -1,5 +1,5 @@
 /** What the runtime commands share: opening the controller and printing its progress. */
-import { Controller, type ClusterEvent } from '../../runtime/controller';
+import { Controller, type ClusterEvent } from '../runtime/controller';
 import type { CliIO } from './command';
 
 export const CLUSTER_OPTIONS = {

@@ -1,10 +1,10 @@
 /** `edgeai artifacts list|show|lineage|gc|verify`: what the project's registry holds. */
-import { parseArtifactRef } from '../../../spec/artifact';
-import { parseDuration } from '../../../spec/predicate';
-import { openRegistryOfProject } from '../../../registry/cli-support';
-import { artifactDetails, artifactLine, humanBytes, lineageText } from '../../../registry/describe';
-import { RegistryError } from '../../../registry/errors';
-import type { Registry } from '../../../registry/registry';
+import { parseArtifactRef } from '../../spec/artifact';
+import { parseDuration } from '../../spec/predicate';
+import { openRegistryOfProject } from '../../registry/cli-support';
+import { artifactDetails, artifactLine, humanBytes, lineageText } from '../../registry/describe';
+import { RegistryError } from '../../registry/errors';
+import type { Registry } from '../../registry/registry';
 import { parseCommandArgs, UserError, type CliIO, type Command } from '../command';
 
 const usage = 'artifacts list|show|lineage|gc|verify [<urn[@version]>] [--project <dir>] [--json]';

@@ -1,9 +1,9 @@
 /** `edgeai resolve '<selector json>'`: which artifacts a selector picks, and why each other one fails. */
-import { openRegistryOfProject } from '../../../registry/cli-support';
-import { resolveText } from '../../../registry/describe';
-import { RegistryError } from '../../../registry/errors';
-import { ArtifactIndex } from '../../../registry/resolve';
-import type { Selector } from '../../../spec/selector';
+import { openRegistryOfProject } from '../../registry/cli-support';
+import { resolveText } from '../../registry/describe';
+import { RegistryError } from '../../registry/errors';
+import { ArtifactIndex } from '../../registry/resolve';
+import type { Selector } from '../../spec/selector';
 import { parseCommandArgs, UserError, type Command } from '../command';
 
 const usage = "resolve '<selector json>' [--param k=v]… [--best <metric>] [--project <dir>] [--json]";

@@ -33,7 +33,7 @@ export const command: Command = {
   },
 };
 
-function decode(r: ReturnType<import('../../../runtime/controller').Controller['runs']>[number]) {
+function decode(r: ReturnType<import('../../runtime/controller').Controller['runs']>[number]) {
   const j = (s: string | null) => (s === null ? null : JSON.parse(s));
   return { ...r, request: j(r.request), inputs: j(r.inputs), outputs: j(r.outputs), output: j(r.output), timings: j(r.timings), logs: j(r.logs), error: j(r.error) };
 }

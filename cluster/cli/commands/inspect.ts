@@ -1,7 +1,7 @@
-import { loadProject } from '../../../project/project';
-import { deriveGraph, type GraphNode } from '../../../project/graph';
-import { formatDiagnostic, hasErrors } from '../../../preprocessor/diagnostic';
-import type { FunctionSpec } from '../../../spec/function';
+import { loadProject } from '../../project/project';
+import { deriveGraph, type GraphNode } from '../../project/graph';
+import { formatDiagnostic, hasErrors } from '../../preprocessor/diagnostic';
+import type { FunctionSpec } from '../../spec/function';
 import { parseCommandArgs, UserError, type Command } from '../command';
 
 const usage = 'inspect <project> [--json]';

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './main';
-import { Controller } from '../../runtime/controller';
-import { startGateway, type Gateway } from '../../runtime/gateway';
+import { Controller } from '../runtime/controller';
+import { startGateway, type Gateway } from '../runtime/gateway';
 
-const OPS = fileURLToPath(new URL('../../runtime/fixtures/ops', import.meta.url));
+const OPS = fileURLToPath(new URL('../runtime/fixtures/ops', import.meta.url));
 
 describe('edgeai cluster / deploy / invoke / runs, and the gateway', () => {
   const home = mkdtempSync(join(tmpdir(), 'edgeai-cli-rt-'));
