@@ -3,9 +3,11 @@
  *   POST /fn/<workflow>/<function>   body: {"input": …, "params": {…}} (or any other JSON = the input)
  * It routes to the node the function is placed on (cold start if needed) and answers with the
  * output, the node, the model versions used and the timings. Errors are JSON with a code, a
- * message and a hint; a missed deadline is 504.
+ * message and a hint; a missed deadline is 504, a malformed path 400, a body over 64 MiB 413.
+ * Whatever a request carries, it gets an answer and the gateway keeps serving.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { MAX_REQUEST_BYTES, mib } from '../api/limits';
 import { StudioError } from '../spec/errors';
 import type { Controller } from './controller';
 
@@ -27,45 +29,138 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** One body is one invocation's input: the same limit as a request to the studio (cluster/api/limits.ts says why). */
+const MAX_BODY_BYTES = MAX_REQUEST_BYTES;
+const USAGE = 'POST /fn/<workflow>/<function> with {"input": …, "params": {…}}';
+
+interface ErrorBody {
+  error: { code: string; message: string; hint?: string };
+}
+
+function errorBody(code: string, message: string, hint?: string): ErrorBody {
+  return { error: { code, message, ...(hint ? { hint } : {}) } };
+}
+
+/** decodeURIComponent without the URIError a malformed %-escape (`%E0%A4%A`) throws. */
+function decodeSegment(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What is wrong with `params`, or undefined when it is an object of strings. */
+function paramsProblem(params: unknown): string | undefined {
+  if (params === undefined || params === null) return undefined; // as before: no params
+  if (!params || typeof params !== 'object' || Array.isArray(params)) return `params must be an object of strings, not ${Array.isArray(params) ? 'an array' : params === null ? 'null' : typeof params}`;
+  for (const [k, v] of Object.entries(params)) if (typeof v !== 'string') return `params.${k} must be a string, not ${v === null ? 'null' : typeof v}`;
+  return undefined;
+}
+
 export function startGateway(controller: Controller, port = 0): Promise<Gateway> {
+  // Anyone on this machine can reach the gateway, and so can any web page (a no-cors POST is a
+  // "simple" request): nothing a request carries may throw out of this handler, or one request
+  // would take the gateway and its controller down with it.
   const server = createServer((req, res) => {
-    const send = (status: number, body: unknown) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    let answered = false;
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      if (answered || res.headersSent) return;
+      answered = true;
+      let text: string;
+      try {
+        text = JSON.stringify(body);
+      } catch (e) {
+        status = 500;
+        text = JSON.stringify(errorBody('internal-error', `the answer could not be encoded as JSON: ${(e as Error).message}`, 'return plain JSON data from the function'));
+      }
+      res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);
     };
-    const m = /^\/fn\/([^/]+)\/([^/?]+)\/?$/.exec(req.url ?? '');
-    if (req.method === 'GET' && req.url === '/healthz') return send(200, { ok: true, cluster: controller.cluster });
-    if (!m || req.method !== 'POST') return send(404, { error: { code: 'not-found', message: `no route ${req.method} ${req.url}`, hint: 'POST /fn/<workflow>/<function>' } });
+    const internal = (e: unknown) => {
+      if (e instanceof StudioError) return send(STATUS[e.code] ?? 500, errorBody(e.code, e.message, e.hint));
+      const message = e instanceof Error ? e.message : String(e);
+      send(500, errorBody('internal-error', message, 'the gateway keeps serving; if it happens again, report it with the request that caused it'));
+    };
+    try {
+      route(req, res, send, internal);
+    } catch (e) {
+      internal(e);
+    }
+  });
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    // Node's default answers a request it cannot parse with a bare 400; say the same in JSON
+    if (e.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    const [status, reason, message] =
+      e.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'the request headers are too large'] : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'the request did not arrive in time'] : [400, 'Bad Request', `the request is not valid HTTP/1.1 (${e.code ?? e.message})`];
+    const text = JSON.stringify(errorBody(status === 400 ? 'bad-request' : 'request-refused', message, USAGE));
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+  });
+
+  const route = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    send: (status: number, body: unknown, headers?: Record<string, string>) => void,
+    internal: (e: unknown) => void,
+  ) => {
+    const url = req.url ?? '';
+    if (req.method === 'GET' && url === '/healthz') return send(200, { ok: true, cluster: controller.cluster });
+    const m = /^\/fn\/([^/]+)\/([^/?]+)\/?$/.exec(url);
+    if (!m) return send(404, errorBody('not-found', `no route ${req.method} ${url}`, USAGE));
+    if (req.method !== 'POST') return send(405, errorBody('method-not-allowed', `${req.method} ${url}: functions are invoked with POST`, USAGE), { allow: 'POST' });
+    const workflow = decodeSegment(m[1]);
+    const fn = decodeSegment(m[2]);
+    if (workflow === undefined || fn === undefined) {
+      return send(400, errorBody('bad-request', `the path ${url} has a malformed %-escape in the ${workflow === undefined ? 'workflow' : 'function'} name`, 'escape each name with encodeURIComponent: POST /fn/<workflow>/<function>'));
+    }
+    const tooLarge = (n: string) =>
+      send(413, errorBody('request-too-large', `the request body is ${n}; the gateway accepts at most ${mib(MAX_BODY_BYTES)}`, 'send a smaller input, or put large data in an artifact and pass its name'), { connection: 'close' });
+    const announced = Number(req.headers['content-length']);
+    if (announced > MAX_BODY_BYTES) return tooLarge(mib(announced));
     const chunks: Buffer[] = [];
     let size = 0;
+    let dropped = false;
+    // a client that goes away mid-body: nothing to answer, and nothing may throw
+    req.on('error', () => {
+      dropped = true;
+      chunks.length = 0;
+    });
     req.on('data', (c: Buffer) => {
+      if (dropped) return;
       size += c.length;
-      if (size > 64 * 1024 * 1024) req.destroy();
-      else chunks.push(c);
+      if (size <= MAX_BODY_BYTES) return void chunks.push(c);
+      // stop holding it; `connection: close` makes Node close the socket after the answer
+      dropped = true;
+      chunks.length = 0;
+      tooLarge(`more than ${mib(MAX_BODY_BYTES)}`);
     });
     req.on('end', () => {
-      let body: unknown = undefined;
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim()) {
-        try {
-          body = JSON.parse(text);
-        } catch (e) {
-          return send(400, { error: { code: 'bad-request', message: `the request body is not JSON: ${(e as Error).message}`, hint: 'send {"input": …, "params": {…}}' } });
+      if (dropped) return;
+      try {
+        let body: unknown = undefined;
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (text.trim()) {
+          try {
+            body = JSON.parse(text);
+          } catch (e) {
+            return send(400, errorBody('bad-request', `the request body is not JSON: ${(e as Error).message}`, 'send {"input": …, "params": {…}}'));
+          }
         }
+        const wrapped = !!body && typeof body === 'object' && !Array.isArray(body) && ('input' in body || 'params' in body);
+        const input = wrapped ? (body as { input?: unknown }).input : body;
+        const params = wrapped ? (body as { params?: unknown }).params : undefined;
+        const problem = paramsProblem(params);
+        if (problem) return send(400, errorBody('bad-request', `${workflow}/${fn}: ${problem}`, 'send {"input": …, "params": {"name": "value"}}'));
+        // a controller that throws synchronously ends up in the same catch as one that rejects
+        Promise.resolve()
+          .then(() => controller.invoke(workflow, fn, { input, params: (params as Record<string, string> | undefined) ?? {} }))
+          .then((a) => send(200, a))
+          .catch(internal);
+      } catch (e) {
+        internal(e);
       }
-      const wrapped = body && typeof body === 'object' && !Array.isArray(body) && ('input' in body || 'params' in body);
-      const input = wrapped ? (body as { input?: unknown }).input : body;
-      const params = wrapped ? ((body as { params?: Record<string, string> }).params ?? {}) : {};
-      controller
-        .invoke(decodeURIComponent(m[1]), decodeURIComponent(m[2]), { input, params })
-        .then((a) => send(200, a))
-        .catch((e: unknown) => {
-          if (e instanceof StudioError) send(STATUS[e.code] ?? 500, { error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) } });
-          else send(500, { error: { code: 'internal-error', message: (e as Error)?.message ?? String(e) } });
-        });
     });
-  });
+  };
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(e.code === 'EADDRINUSE' ? new StudioError('port-in-use', `port ${port} on 127.0.0.1 is taken`, 'pick another with --port, or 0 for any free port') : e),
