@@ -20,8 +20,7 @@
  */
 export const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
-/** `n` bytes in MiB for messages: "70.4 MiB", "64 MiB". */
+/** `n` bytes in MiB for messages, one decimal at most: "70.4 MiB", "64 MiB". */
 export function mib(n: number): string {
-  const v = n / (1024 * 1024);
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} MiB`;
+  return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
 }

@@ -3,6 +3,11 @@
  * A token made at each start guards the socket: the printed URL carries it (`?token=`), the
  * page hands it to the socket, and a connection without it (or from another origin) is
  * refused. Requests are validated by the service against the contract's schemas.
+ *
+ * Any page the user has open can reach this port (an <img> needs no token), and any client with
+ * the token can send any frame: nothing a request or a frame carries may throw out of a handler
+ * (that would end `npm run web`). A bad request gets a 4xx, a failure a 5xx, a protocol error on a
+ * socket closes that socket with the code ws chose (1002, 1007, 1009), and the server keeps serving.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
@@ -13,6 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 // the contract (zod and the spec's schemas) loads with the service, not before the server listens
 import type { WsFrame } from './contract';
 import { contentSecurityPolicy } from './csp';
+import { MAX_REQUEST_BYTES } from './limits';
 import type { StudioService } from './service';
 
 const MIME: Record<string, string> = {
@@ -62,6 +68,15 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The request target as a URL, or undefined when the URL parser refuses it (`//[`, `//x:99999`). */
+function parseUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://127.0.0.1');
+  } catch {
+    return undefined;
+  }
+}
+
 /** The files index.html makes the browser fetch at once ('/assets/…' paths): scripts, preloads, style sheets. */
 export function initialAssets(root: string): Set<string> {
   const out = new Set<string>();
@@ -93,12 +108,17 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const sent = (rel: string) => {
     if (servicePromise) return;
     firstFiles.delete(rel);
-    if (firstFiles.size === 0) setImmediate(() => void ready());
+    if (firstFiles.size === 0) setImmediate(() => void ready().catch(() => undefined)); // a failed load surfaces where it is awaited
   };
 
-  const serveFile = (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    let rel = decodeURIComponent(url.pathname);
+  const serveFile = (url: URL, res: ServerResponse) => {
+    let rel: string;
+    try {
+      rel = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }).end(`bad request: the path ${url.pathname} has a malformed %-escape; escape it with encodeURIComponent`);
+      return;
+    }
     if (rel === '/' || rel === '') rel = '/index.html';
     const file = resolve(root, '.' + rel);
     if (file !== root && !file.startsWith(root + sep)) {
@@ -106,7 +126,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       return;
     }
     if (!existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${rel}`);
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }).end(`not found: ${rel}`);
       return;
     }
     const headers: Record<string, string> = {
@@ -119,9 +139,17 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       headers['content-security-policy'] = contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`] });
       headers['x-frame-options'] = 'DENY';
     }
-    res.writeHead(200, headers);
-    if (!servicePromise && (firstFiles.has(rel) || extname(file) === '.js')) res.once('finish', () => sent(rel));
-    createReadStream(file).pipe(res);
+    const stream = createReadStream(file);
+    // an unreadable file (permissions, removed meanwhile): a stream error with no listener would throw
+    stream.once('error', (e) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`cannot read ${rel}: ${e.message}`);
+      else res.destroy();
+    });
+    stream.once('open', () => {
+      res.writeHead(200, headers);
+      if (!servicePromise && (firstFiles.has(rel) || extname(file) === '.js')) res.once('finish', () => sent(rel));
+      stream.pipe(res);
+    });
   };
 
   const okHost = (host: string | undefined) => host === `127.0.0.1:${port}` || host === `localhost:${port}`;
@@ -146,63 +174,125 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
       res.end(JSON.stringify({ info, ...(project ? { project } : {}) }));
     } catch (e) {
-      res.writeHead(500, { 'content-type': 'text/plain' }).end(`the studio service failed: ${(e as Error).message}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`the studio service failed: ${(e as Error)?.message ?? String(e)}`);
+      else res.destroy();
     }
   };
 
   const http: Server = createServer((req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405).end();
-      return;
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD' }).end();
+        return;
+      }
+      const url = parseUrl(req.url);
+      if (!url) {
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('bad request: the request target is not a valid path');
+        return;
+      }
+      if (url.pathname === '/api/boot') void serveBoot(url, req, res);
+      else serveFile(url, res);
+    } catch (e) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`the studio server failed: ${(e as Error)?.message ?? String(e)}`);
+      else res.destroy();
     }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname === '/api/boot') void serveBoot(url, req, res);
-    else serveFile(req, res);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES });
   http.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const origin = req.headers.origin;
-    const okOrigin = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-    if (url.pathname !== '/api' || !sameToken(url.searchParams.get('token') ?? '', token) || !okOrigin) {
-      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-      socket.destroy();
-      return;
+    // Node removes its own error listener from an upgraded socket: a reset with none would throw
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: string, why: string) => {
+      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(why)}\r\nConnection: close\r\n\r\n${why}`, () => socket.destroy());
+    };
+    try {
+      const url = parseUrl(req.url);
+      if (!url) return refuse('400 Bad Request', 'bad request: the request target is not a valid path');
+      const origin = req.headers.origin;
+      const okOrigin = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
+      if (url.pathname !== '/api' || !sameToken(url.searchParams.get('token') ?? '', token) || !okOrigin) {
+        socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch (e) {
+      refuse('500 Internal Server Error', `the studio server failed: ${(e as Error)?.message ?? String(e)}`);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  wss.on('connection', async (ws: WebSocket) => {
+  wss.on('connection', (ws: WebSocket) => {
     const clientId = randomUUID();
     // listen at once: a request sent before the service has loaded waits for it, it is never dropped
     let closed = false;
     let unsubscribe: Array<() => void> = [];
     const loaded = Promise.all([ready(), import('./contract')]);
+    loaded.catch(() => undefined); // awaited below; a failed load must not also be an unhandled rejection
     const send = (frame: WsFrame) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+      if (ws.readyState !== ws.OPEN) return;
+      let text: string;
+      try {
+        text = JSON.stringify(frame);
+      } catch (e) {
+        if (frame.type !== 'result') return;
+        text = JSON.stringify({ type: 'result', id: frame.id, result: { ok: false, error: { code: 'internal-error', message: `the answer could not be encoded as JSON: ${(e as Error).message}`, hint: 'this is a bug in the studio service; please report it' } } } satisfies WsFrame);
+      }
+      ws.send(text);
     };
-    ws.on('message', async (data) => {
+    // A protocol error (invalid UTF-8, an unmasked frame, a reserved opcode or RSV bit, a frame over
+    // maxPayload): ws has already started closing this socket with the matching code (1002, 1007,
+    // 1009) and emits 'error' on it, which throws when nobody listens. Only this connection ends.
+    ws.on('error', () => {
+      if (ws.readyState !== ws.CLOSED && ws.readyState !== ws.CLOSING) ws.terminate();
+    });
+    const answer = async (data: unknown) => {
       let frame: unknown;
       try {
         frame = JSON.parse(String(data));
       } catch {
-        return; // not a request; nothing to answer
+        return; // not JSON: no id to answer to
       }
-      const [service, { WsRequestSchema }] = await loaded;
-      const req = WsRequestSchema.safeParse(frame);
-      if (!req.success) return;
-      const result = await service.call(req.data.method as never, req.data.params, { clientId });
-      send({ type: 'result', id: req.data.id, result });
+      const id = frame && typeof frame === 'object' && Number.isInteger((frame as { id?: unknown }).id) ? (frame as { id: number }).id : undefined;
+      const method = frame && typeof frame === 'object' && typeof (frame as { method?: unknown }).method === 'string' ? (frame as { method: string }).method : '(request)';
+      const fail = (code: string, message: string, hint: string) => {
+        if (id !== undefined) send({ type: 'result', id, result: { ok: false, error: { code, message, hint } } });
+      };
+      let service: StudioService;
+      let contract: typeof import('./contract');
+      try {
+        [service, contract] = await loaded;
+      } catch (e) {
+        return fail('service-unavailable', `${method}: the studio service failed to load: ${(e as Error)?.message ?? String(e)}`, 'restart `npm run web`; if it fails again, run `npm run typecheck`');
+      }
+      const req = contract.WsRequestSchema.safeParse(frame);
+      // JSON, but not a request: answer when it says which request it was, ignore it otherwise
+      if (!req.success) return id === undefined ? undefined : send({ type: 'result', id, result: { ok: false, error: contract.invalidRequest(method, req.error) } });
+      try {
+        const result = await service.call(req.data.method as never, req.data.params, { clientId });
+        send({ type: 'result', id: req.data.id, result });
+      } catch (e) {
+        fail('internal-error', `${req.data.method}: ${(e as Error)?.message ?? String(e)}`, 'the studio server keeps serving; if it happens again, please report it');
+      }
+    };
+    ws.on('message', (data) => {
+      answer(data).catch(() => undefined); // answer() catches what it can answer; nothing else may escape
     });
     ws.on('close', () => {
       closed = true;
       unsubscribe.forEach((u) => u());
     });
-    const [service, { EVENT_NAMES }] = await loaded;
-    if (closed) return;
-    unsubscribe = EVENT_NAMES.map((event) => service.on(event, (payload) => send({ type: 'event', event, payload })));
-    send({ type: 'hello', clientId });
+    loaded.then(
+      ([service, { EVENT_NAMES }]) => {
+        if (closed) return;
+        unsubscribe = EVENT_NAMES.map((event) => service.on(event, (payload) => send({ type: 'event', event, payload })));
+        send({ type: 'hello', clientId });
+      },
+      (e: unknown) => {
+        // close reasons are at most 123 bytes
+        const reason = `the studio service failed to load: ${(e as Error)?.message ?? String(e)}`;
+        if (ws.readyState === ws.OPEN) ws.close(1011, Buffer.from(reason).subarray(0, 123).toString());
+      },
+    );
   });
 
   await new Promise<void>((ok, fail) => {
@@ -211,7 +301,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   });
   port = (http.address() as AddressInfo).port;
   if (loader) {
-    lazyTimer = setTimeout(() => void ready(), opts.lazyServiceMs ?? 1500);
+    lazyTimer = setTimeout(() => void ready().catch(() => undefined), opts.lazyServiceMs ?? 1500);
     lazyTimer.unref();
   }
   return {

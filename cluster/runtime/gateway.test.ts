@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { request, Agent } from 'node:http';
 import { StudioError } from '../spec/errors';
@@ -51,6 +51,20 @@ function bodyOf(response: string): unknown {
 }
 
 describe('HTTP gateway: requests anyone on this machine (or any web page) can send', () => {
+  // a throw out of the handler kills `edgeai gateway` in real life; vitest would only log it
+  const escaped: unknown[] = [];
+  const onEscape = (e: unknown) => escaped.push(e);
+  beforeAll(() => {
+    process.on('uncaughtException', onEscape);
+    process.on('unhandledRejection', onEscape);
+  });
+  afterAll(() => {
+    process.off('uncaughtException', onEscape);
+    process.off('unhandledRejection', onEscape);
+  });
+  afterEach(() => {
+    expect(escaped.splice(0).map((e) => String((e as Error)?.stack ?? e))).toEqual([]);
+  });
   const calls: Array<{ workflow: string; fn: string; opts: InvokeOptions }> = [];
   let g: Gateway;
   beforeAll(async () => {
