@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { APP_ENTRY, channelFor, contentSecurityPolicy, isAllowedNavigation, isAllowedPermission, isStudioChannel, isTrustedSender, resolveAppFile, windowOptions } from './security';
+import { APP_ENTRY, appFileFor, channelFor, contentSecurityPolicy, isAllowedNavigation, isAllowedPermission, isStudioChannel, isTrustedSender, resolveAppFile, windowOptions } from './security';
 import { METHOD_NAMES } from '../cluster/api/contract';
 
 function directives(csp: string): Map<string, string[]> {
@@ -67,5 +67,17 @@ describe('Electron window security (REFERENCE §8)', () => {
     expect(resolveAppFile('/r', 'studio://app/%2e%2e/%2e%2e/etc/passwd')).toBe(join('/r', 'etc', 'passwd'));
     expect(resolveAppFile('/r', 'studio://app/..%2f..%2fetc%2fpasswd')).toBeUndefined();
     expect(resolveAppFile('/r', 'studio://other/index.html')).toBeUndefined();
+  });
+
+  it('answers a malformed %-escape (studio://app/%E0%A4%A) with a 400 instead of throwing out of the protocol handler', () => {
+    expect(() => resolveAppFile('/r', 'studio://app/%E0%A4%A')).not.toThrow();
+    expect(resolveAppFile('/r', 'studio://app/%E0%A4%A')).toBeUndefined();
+    expect(appFileFor('/r', 'studio://app/%E0%A4%A')).toEqual({ ok: false, status: 400, message: expect.stringMatching(/malformed %-escape/) });
+    expect(appFileFor('/r', 'studio://app/assets/%ZZ.js')).toMatchObject({ ok: false, status: 400 });
+    // the other refusals keep their meaning, and a good path still resolves
+    expect(appFileFor('/r', 'not a url')).toMatchObject({ ok: false, status: 400 });
+    expect(appFileFor('/r', 'studio://other/index.html')).toMatchObject({ ok: false, status: 403 });
+    expect(appFileFor('/r', 'studio://app/..%2f..%2fetc%2fpasswd')).toMatchObject({ ok: false, status: 403 });
+    expect(appFileFor('/r', 'studio://app/assets/a%20b.js')).toEqual({ ok: true, file: join('/r', 'assets', 'a b.js') });
   });
 });

@@ -101,19 +101,35 @@ export function isStudioChannel(channel: string): boolean {
   return channel.startsWith(IPC_PREFIX) || channel === IPC_EVENT_CHANNEL;
 }
 
-/** Maps an app-protocol URL to a file inside the renderer folder, or undefined when it would leave it. */
-export function resolveAppFile(rendererDir: string, url: string): string | undefined {
+/**
+ * What the app protocol answers for `url`: a file inside the renderer folder, or the status of a
+ * refusal. Never throws: the handler runs in the main process, and a page (or a link in one) can
+ * ask for any URL, including one with a malformed %-escape (`studio://app/%E0%A4%A`).
+ */
+export function appFileFor(rendererDir: string, url: string): { ok: true; file: string } | { ok: false; status: 400 | 403; message: string } {
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    return undefined;
+    return { ok: false, status: 400, message: `bad request: ${url} is not a URL` };
   }
-  if (`${u.protocol}//${u.host}` !== APP_ORIGIN) return undefined;
+  if (`${u.protocol}//${u.host}` !== APP_ORIGIN) return { ok: false, status: 403, message: `forbidden: only ${APP_ORIGIN} is served` };
+  let rel: string;
+  try {
+    rel = decodeURIComponent(u.pathname === '/' ? '/index.html' : u.pathname);
+  } catch {
+    return { ok: false, status: 400, message: `bad request: the path ${u.pathname} has a malformed %-escape` };
+  }
   const root = resolve(rendererDir);
-  const rel = decodeURIComponent(u.pathname === '/' ? '/index.html' : u.pathname);
   const file = resolve(root, '.' + rel);
-  return file === root || !file.startsWith(root + sep) ? undefined : file;
+  if (file === root || !file.startsWith(root + sep)) return { ok: false, status: 403, message: `forbidden: ${u.pathname} is outside the app` };
+  return { ok: true, file };
+}
+
+/** Maps an app-protocol URL to a file inside the renderer folder, or undefined when it would leave it (or is malformed). */
+export function resolveAppFile(rendererDir: string, url: string): string | undefined {
+  const r = appFileFor(rendererDir, url);
+  return r.ok ? r.file : undefined;
 }
 
 /** Permissions the renderer may ask for: none (no camera, geolocation, notifications, …). */
