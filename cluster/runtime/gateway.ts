@@ -88,15 +88,6 @@ export function startGateway(controller: Controller, port = 0): Promise<Gateway>
       internal(e);
     }
   });
-  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
-    // Node's default answers a request it cannot parse with a bare 400; say the same in JSON
-    if (e.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-    const [status, reason, message] =
-      e.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'the request headers are too large'] : e.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'the request did not arrive in time'] : [400, 'Bad Request', `the request is not valid HTTP/1.1 (${e.code ?? e.message})`];
-    const text = JSON.stringify(errorBody(status === 400 ? 'bad-request' : 'request-refused', message, USAGE));
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
-  });
-
   const route = (
     req: IncomingMessage,
     res: ServerResponse,

@@ -107,7 +107,12 @@ function spawnWorker(s: FnState): Worker {
     };
     child.on('message', onMsg);
     child.once('exit', (code, signal) => reject(Object.assign(new Error(`the worker exited while loading (${signal ?? code})`), { code: 'worker-died' })));
+    // a fork that failed never exits: say so instead of waiting forever
+    child.once('error', (e) => reject(Object.assign(new Error(`the worker could not start: ${e.message}`), { code: 'worker-died' })));
   });
+  // a child's 'error' (the fork failed, a send on a closed channel) throws when nobody listens;
+  // the worker is useless then: kill it, and its 'exit' ends whatever waits for it
+  child.on('error', () => child.kill('SIGKILL'));
   w.ready.catch(() => undefined);
   child.once('exit', () => {
     s.workers = s.workers.filter((x) => x !== w);
@@ -193,7 +198,10 @@ async function invoke(body: InvokeBody): Promise<InvokeResult | AgentError> {
   const deadline = body.request.deadlineMs;
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     const done = (r: InvokeResult | AgentError, keep: boolean) => {
+      if (settled) return;
+      settled = true;
       if (timer) clearTimeout(timer);
       worker.child.off('message', onMsg);
       worker.child.off('exit', onExit);
@@ -233,7 +241,10 @@ async function invoke(body: InvokeBody): Promise<InvokeResult | AgentError> {
       timer = setTimeout(() => done(fail('deadline-exceeded', `${body.fn.id} missed its ${deadline} ms deadline on ${NODE}; the invocation was aborted`, 'relax @policy.deadline or make the function faster', logs), false), left);
     }
     const msg: ToWorker = { type: 'invoke', body };
-    worker.child.send(msg);
+    // with a callback, a closed channel is reported here rather than thrown as an 'error' event
+    worker.child.send(msg, (e) => {
+      if (e) done(fail('worker-died', `the worker for ${body.fn.id} on ${NODE} went away before the invocation reached it: ${e.message}`, undefined, logs), false);
+    });
   });
 }
 
@@ -292,36 +303,98 @@ function countBlobs(): number {
 
 // ---------------------------------------------------------------------------------------------
 // HTTP
+//
+// The agent listens on 127.0.0.1 (or a port published there): anything on this machine can send
+// it anything, a web page included. A request that is not the protocol gets a 4xx JSON answer in
+// the AgentError shape, a failure a 5xx; nothing a request carries may end the agent.
 
+/** A blob (a data set, a model) travels in one PUT. */
 const MAX_BODY = 1024 * 1024 * 1024;
+const GiB = (n: number) => `${(n / 1024 ** 3).toFixed(2).replace(/\.?0+$/, '')} GiB`;
+
+/** A refusal with its status: thrown by the handlers, answered by the server. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The routes and the methods each takes: a known path with another method is a 405, not a 404. */
+function allowedMethods(pathname: string): string[] | undefined {
+  if (pathname === '/health') return ['GET'];
+  if (/^\/blobs\/[0-9a-f]{64}$/.test(pathname)) return ['GET', 'HEAD', 'PUT'];
+  if (/^\/bundles\/[0-9a-f]{64}$/.test(pathname)) return ['PUT'];
+  if (pathname === '/warm' || pathname === '/retire' || pathname === '/invoke' || pathname === '/shutdown') return ['POST'];
+  return undefined;
+}
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const tooLarge = (size: string) => new HttpError(413, 'request-too-large', `${req.method} ${req.url}: the body is ${size}; node ${NODE} accepts at most ${GiB(MAX_BODY)}`, 'send it in parts, or keep the artifact smaller');
+    const announced = Number(req.headers['content-length']);
+    if (announced > MAX_BODY) return reject(tooLarge(GiB(announced)));
     const chunks: Buffer[] = [];
     let n = 0;
+    let over = false;
     req.on('data', (c: Buffer) => {
+      if (over) return;
       n += c.length;
-      if (n > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
-      } else chunks.push(c);
+      if (n <= MAX_BODY) return void chunks.push(c);
+      // stop holding it; the 413 answer closes the connection
+      over = true;
+      chunks.length = 0;
+      reject(tooLarge(`more than ${GiB(MAX_BODY)}`));
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', (e) => reject(new HttpError(400, 'aborted', `${req.method} ${req.url}: the body did not arrive: ${e.message}`)));
+    req.on('close', () => {
+      if (!req.complete) reject(new HttpError(400, 'aborted', `${req.method} ${req.url}: the client went away before the body was complete`));
+    });
   });
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
+/** The body as JSON: a body that is not JSON is the sender's mistake (400), not the agent's (500). */
+async function readJson(req: IncomingMessage, pathname: string): Promise<unknown> {
+  const text = (await readBody(req)).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, 'bad-request', `POST ${pathname}: the body is not JSON: ${(e as Error).message}`, 'send the JSON body cluster/runtime/agent/protocol.ts describes');
+  }
+}
+
+/** A schema failure, naming the field. */
+function badShape(pathname: string, error: { issues: Array<{ path: PropertyKey[]; message: string }> }): AgentError {
+  const first = error.issues[0];
+  const where = first && first.path.length ? first.path.map(String).join('.') : '(body)';
+  return fail('bad-request', `POST ${pathname}: ${where}: ${first?.message ?? 'invalid body'}`, 'send the JSON body cluster/runtime/agent/protocol.ts describes');
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://agent');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://agent');
+  } catch {
+    throw new HttpError(400, 'bad-request', `the request target ${JSON.stringify(req.url)} is not a valid path`);
+  }
+  const allowed = allowedMethods(url.pathname);
+  if (!allowed) return json(res, 404, fail('not-found', `no route ${req.method} ${url.pathname}`));
+  if (!allowed.includes(req.method ?? '')) return json(res, 405, fail('method-not-allowed', `${req.method} ${url.pathname}: use ${allowed.join(' or ')}`), { allow: allowed.join(', ') });
   const parts = url.pathname.split('/').filter(Boolean);
-  if (req.method === 'GET' && url.pathname === '/health') return json(res, 200, health());
-  if (parts[0] === 'blobs' && parts.length === 2 && /^[0-9a-f]{64}$/.test(parts[1])) {
+  if (url.pathname === '/health') return json(res, 200, health());
+  if (parts[0] === 'blobs') {
     const sha = parts[1];
     if (req.method === 'HEAD' || req.method === 'GET') {
       if (!blobs.has(sha)) return json(res, 404, fail('blob-missing', `node ${NODE} does not hold blob ${sha.slice(0, 12)}`));
@@ -329,14 +402,12 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
       return void res.end(req.method === 'GET' ? bytes : undefined);
     }
-    if (req.method === 'PUT') {
-      const bytes = await readBody(req);
-      if (sha256Hex(bytes) !== sha) return json(res, 400, fail('hash-mismatch', `the bytes sent for blob ${sha.slice(0, 12)} hash to ${sha256Hex(bytes).slice(0, 12)}`));
-      blobs.write(bytes, sha);
-      return json(res, 200, { ok: true, size: bytes.length });
-    }
+    const bytes = await readBody(req);
+    if (sha256Hex(bytes) !== sha) return json(res, 400, fail('hash-mismatch', `the bytes sent for blob ${sha.slice(0, 12)} hash to ${sha256Hex(bytes).slice(0, 12)}`));
+    blobs.write(bytes, sha);
+    return json(res, 200, { ok: true, size: bytes.length });
   }
-  if (parts[0] === 'bundles' && parts.length === 2 && req.method === 'PUT' && /^[0-9a-f]{64}$/.test(parts[1])) {
+  if (parts[0] === 'bundles') {
     const bytes = await readBody(req);
     if (sha256Hex(bytes) !== parts[1]) return json(res, 400, fail('hash-mismatch', 'the bundle bytes do not match their sha256'));
     const p = bundlePath(parts[1]);
@@ -344,34 +415,41 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     if (!had) writeFileSync(p, bytes);
     return json(res, 200, { ok: true, size: bytes.length, had });
   }
-  if (req.method === 'POST' && url.pathname === '/warm') {
-    const parsed = WarmBodySchema.safeParse(JSON.parse((await readBody(req)).toString('utf8')));
-    if (!parsed.success) return json(res, 400, fail('bad-request', parsed.error.message));
+  if (url.pathname === '/warm') {
+    const parsed = WarmBodySchema.safeParse(await readJson(req, url.pathname));
+    if (!parsed.success) return json(res, 400, badShape(url.pathname, parsed.error));
     const r = await warm(parsed.data.fn);
     return json(res, r.ok ? 200 : 500, r);
   }
-  if (req.method === 'POST' && url.pathname === '/retire') {
-    const parsed = RetireBodySchema.safeParse(JSON.parse((await readBody(req)).toString('utf8')));
-    if (!parsed.success) return json(res, 400, fail('bad-request', parsed.error.message));
+  if (url.pathname === '/retire') {
+    const parsed = RetireBodySchema.safeParse(await readJson(req, url.pathname));
+    if (!parsed.success) return json(res, 400, badShape(url.pathname, parsed.error));
     return json(res, 200, retire(parsed.data.workflow, parsed.data.id, parsed.data.bundle));
   }
-  if (req.method === 'POST' && url.pathname === '/invoke') {
-    const parsed = InvokeBodySchema.safeParse(JSON.parse((await readBody(req)).toString('utf8')));
-    if (!parsed.success) return json(res, 400, fail('bad-request', parsed.error.message));
+  if (url.pathname === '/invoke') {
+    const parsed = InvokeBodySchema.safeParse(await readJson(req, url.pathname));
+    if (!parsed.success) return json(res, 400, badShape(url.pathname, parsed.error));
     const r = await invoke(parsed.data);
     return json(res, r.ok ? 200 : r.error.code === 'deadline-exceeded' ? 504 : 500, r);
   }
-  if (req.method === 'POST' && url.pathname === '/shutdown') {
-    json(res, 200, { ok: true });
-    return void setTimeout(shutdown, 10);
-  }
-  json(res, 404, fail('not-found', `no route ${req.method} ${url.pathname}`));
+  // POST /shutdown (the one route left)
+  json(res, 200, { ok: true });
+  setTimeout(shutdown, 10);
 }
 
 const server = createServer((req, res) => {
+  // a synchronous throw inside handle() rejects its promise too: every failure ends up here
   handle(req, res).catch((e: unknown) => {
-    if (!res.headersSent) json(res, 500, fail('agent-error', (e as Error).message));
-    else res.destroy();
+    try {
+      if (res.headersSent) return void res.destroy();
+      if (e instanceof HttpError) {
+        // a 413 leaves the rest of the body unread: close the connection rather than read it
+        return json(res, e.status, fail(e.code, e.message, e.hint), e.status === 413 ? { connection: 'close' } : {});
+      }
+      json(res, 500, fail('agent-error', `${req.method} ${req.url}: ${(e as Error)?.message ?? String(e)}`, 'the agent keeps serving; if it happens again, look at its log'));
+    } catch {
+      res.destroy();
+    }
   });
 });
 
