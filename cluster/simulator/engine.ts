@@ -6,12 +6,28 @@
  */
 import { mulberry32 } from '../registry/data';
 
+/** What is wrong with a simulation's input, or (the engine's guard) with the simulator itself. */
+export class SimulationError extends Error {
+  override name = 'SimulationError';
+}
+
+/**
+ * Events the engine runs at one simulated instant before it calls the run stuck. Legitimate
+ * bursts at one instant are bounded by the workflow's size (a deploy, one arrival per process,
+ * a reconcile, a few events per flow and invocation it touches: thousands at most), so a million
+ * can only be an event that keeps rescheduling itself without the clock advancing; at a few
+ * microseconds per event the guard fires within seconds.
+ */
+export const MAX_EVENTS_PER_INSTANT = 1_000_000;
+
 export interface SimEvent {
   time: number;
   seq: number;
   run: () => void;
   /** set by `cancel`; a cancelled event is skipped when it reaches the head */
   cancelled: boolean;
+  /** what it is, for the engine's error messages (e.g. 'flow completion') */
+  label?: string;
 }
 
 /** A min-heap of events on (time, seq). */
@@ -23,8 +39,8 @@ export class EventQueue {
     return this.heap.length;
   }
 
-  push(time: number, run: () => void): SimEvent {
-    const e: SimEvent = { time, seq: this.seq++, run, cancelled: false };
+  push(time: number, run: () => void, label?: string): SimEvent {
+    const e: SimEvent = { time, seq: this.seq++, run, cancelled: false, label };
     const h = this.heap;
     h.push(e);
     let i = h.length - 1;
@@ -74,15 +90,23 @@ export class Engine {
   now = 0;
   /** events run so far (cancelled ones not counted) */
   processed = 0;
+  /** the guard: more events than this at one instant is a SimulationError (tests lower it) */
+  maxEventsPerInstant = MAX_EVENTS_PER_INSTANT;
+  /** events run at `now` so far (kept across run() calls: the studio runs in slices) */
+  private atInstant = 0;
   private readonly queue = new EventQueue();
 
-  at(time: number, run: () => void): SimEvent {
+  at(time: number, run: () => void, label?: string): SimEvent {
     if (!(time >= this.now)) throw new Error(`cannot schedule an event in the past (${time} < ${this.now})`);
-    return this.queue.push(time, run);
+    return this.queue.push(time, run, label);
   }
 
-  after(delay: number, run: () => void): SimEvent {
-    return this.at(this.now + Math.max(0, delay), run);
+  /**
+   * `delay` after now. A delay below the clock's resolution at `now` (half an ulp: 7e-12 s at
+   * t = 1 day) gives `now` itself: callers must not rely on a tiny delay moving the clock.
+   */
+  after(delay: number, run: () => void, label?: string): SimEvent {
+    return this.at(this.now + Math.max(0, delay), run, label);
   }
 
   cancel(e: SimEvent | undefined): void {
@@ -97,6 +121,8 @@ export class Engine {
    * Runs events with time ≤ until (all when omitted) and moves the clock to `until`; returns the
    * number run. With `maxEvents`, stops after that many (the clock stays at the last event's time:
    * call again with the same `until` to go on — the events run in the same order either way).
+   * Throws a SimulationError naming the event and the time when more than `maxEventsPerInstant`
+   * events run without the clock advancing (a loop that would otherwise never end).
    */
   run(until = Infinity, maxEvents = Infinity): number {
     let k = 0;
@@ -109,13 +135,32 @@ export class Engine {
       if (!e || e.time > until) break;
       this.queue.pop();
       if (e.cancelled) continue;
-      this.now = e.time;
+      if (e.time !== this.now) {
+        this.now = e.time;
+        this.atInstant = 0;
+      }
+      if (++this.atInstant > this.maxEventsPerInstant) {
+        this.processed += k;
+        throw this.stuck(e);
+      }
       e.run();
       k++;
     }
     this.processed += k;
-    if (until !== Infinity && until > this.now) this.now = until;
+    if (until !== Infinity && until > this.now) {
+      this.now = until;
+      this.atInstant = 0;
+    }
     return k;
+  }
+
+  private stuck(e: SimEvent): SimulationError {
+    const what = e.label ? `'${e.label}'` : 'an unlabelled event';
+    const t = this.now >= 3600 ? `${this.now} s (${(this.now / 3600).toFixed(2)} h)` : `${this.now} s`;
+    return new SimulationError(
+      `simulator bug: ${this.maxEventsPerInstant.toLocaleString('en-US')} events at t = ${t} without the clock advancing; the next was ${what}, ` +
+        'which keeps being rescheduled at the same instant (please report it with the command that ran)',
+    );
   }
 
   /** True when no event with time ≤ until is left. */

@@ -30,7 +30,7 @@ import { schedule } from '../scheduler/schedule';
 import type { DataItem, FunctionRequirements } from '../scheduler/requirements';
 import type { Topology } from '../topology/model';
 import { MBPS_TO_BPS } from '../topology/routes';
-import { Engine, lognormalFromNormal, Rng } from './engine';
+import { Engine, lognormalFromNormal, Rng, SimulationError } from './engine';
 import { faasSimWorkflow } from './faas-sim';
 import { FlowNetwork, type Flow, type LinkBytes } from './network';
 import { followUpMatches, workflowFrom, workflowOfProject, type ArrivalProcess, type SimArtifact, type SimFunction, type SimWorkflow, type WorkflowOptions } from './workflow';
@@ -278,9 +278,7 @@ function fnv(h: number, x: number): number {
   return h >>> 0;
 }
 
-export class SimulationError extends Error {
-  override name = 'SimulationError';
-}
+export { SimulationError }; // defined in engine.ts: its stuck-run guard throws one too
 
 // ------------------------------------------------------------------------------------------
 
