@@ -6,9 +6,9 @@
  * message and a hint; a missed deadline is 504, a malformed path 400, a body over 64 MiB 413.
  * Whatever a request carries, it gets an answer and the gateway keeps serving.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { MAX_REQUEST_BYTES, mib } from '../api/limits';
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 import type { Controller } from './controller';
 
 const STATUS: Record<string, number> = {
@@ -83,17 +83,12 @@ export function startGateway(controller: Controller, port = 0): Promise<Gateway>
       send(500, errorBody('internal-error', message, 'the gateway keeps serving; if it happens again, report it with the request that caused it'));
     };
     try {
-      route(req, res, send, internal);
+      route(req, send, internal);
     } catch (e) {
       internal(e);
     }
   });
-  const route = (
-    req: IncomingMessage,
-    res: ServerResponse,
-    send: (status: number, body: unknown, headers?: Record<string, string>) => void,
-    internal: (e: unknown) => void,
-  ) => {
+  const route = (req: IncomingMessage, send: (status: number, body: unknown, headers?: Record<string, string>) => void, internal: (e: unknown) => void) => {
     const url = req.url ?? '';
     if (req.method === 'GET' && url === '/healthz') return send(200, { ok: true, cluster: controller.cluster });
     const m = /^\/fn\/([^/]+)\/([^/?]+)\/?$/.exec(url);
