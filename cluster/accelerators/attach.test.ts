@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { localCluster } from '../topology/scenarios';
 import { parseTopology, topologyToFile } from '../topology/model';
 import type { FunctionSpec } from '../spec/function';
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 import { buildSnapshot, profileByName, requirementsFromSpec, schedule } from '../scheduler/index';
 import { discoverAccelerators, type Accelerator } from './discover';
 import { acceleratorAttributes, attachLocalAccelerators, withAccelerators } from './attach';

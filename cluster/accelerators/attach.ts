@@ -10,7 +10,7 @@
  *
  * Derive from the base topology each time the sticks change (withAccelerators only adds).
  */
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 import type { Topology } from '../topology/model';
 import { discoverAccelerators, type Accelerator, type AcceleratorKind, type DiscoverOptions } from './discover';
 

@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { DiagnosticSchema } from '../preprocessor/diagnostic';
 import { ConsumesSchema, FunctionSpecSchema, GateSchema, PoliciesSchema, ProducesSchema } from '../spec/function';
 import { LayoutSchema, TriggerSchema } from '../spec/workflow';
-import { SIM_WORKLOADS } from './sim-choices';
+import { SIM_WORKLOADS } from '../common/sim-choices';
+import { BACKEND_KINDS, DEPLOY_ACTIONS, DEPLOY_MODES, NODE_STATUSES, PLACEMENT_STATUSES, RUN_STATUSES } from '../common/status';
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -159,9 +160,9 @@ export type SelectorPreview = z.infer<typeof SelectorPreviewSchema>;
 // ---------------------------------------------------------------------------------------------
 // Runtime shapes (the local edge cluster: cluster/runtime's Controller behind the service)
 
-const NodeStatusEnum = z.enum(['Starting', 'Ready', 'NotReady', 'Stopped']);
-const PlacementStatusEnum = z.enum(['scheduled', 'shipped', 'started', 'ready', 'failed']);
-const RunStatusEnum = z.enum(['running', 'ok', 'failed', 'deadline-miss', 'gate-failed']);
+const NodeStatusEnum = z.enum(NODE_STATUSES);
+const PlacementStatusEnum = z.enum(PLACEMENT_STATUSES);
+const RunStatusEnum = z.enum(RUN_STATUSES);
 
 export const ClusterNodeSchema = z.object({
   name: z.string(),
@@ -208,7 +209,7 @@ export type AcceleratorDto = z.infer<typeof AcceleratorSchema>;
 export const ClusterStatusSchema = z.object({
   cluster: z.string(),
   up: z.boolean(),
-  backend: z.enum(['process', 'docker']).nullable(),
+  backend: z.enum(BACKEND_KINDS).nullable(),
   topology: z.string().nullable(),
   nodes: z.array(ClusterNodeSchema),
   deployments: z.array(
@@ -236,10 +237,10 @@ export const DeployCheckSchema = z.object({
 export type DeployCheckDto = z.infer<typeof DeployCheckSchema>;
 
 /** full: place and ship every function; changed: only functions whose code or spec changed; restart: fresh workers for the deployed code, same revision */
-export const DeployModeEnum = z.enum(['full', 'changed', 'restart']);
+export const DeployModeEnum = z.enum(DEPLOY_MODES);
 export type DeployMode = z.infer<typeof DeployModeEnum>;
 /** what a deploy did with a function: deployed (placed and shipped), unchanged (kept on its node, workers warm), restarted */
-export const DeployActionEnum = z.enum(['deployed', 'unchanged', 'restarted']);
+export const DeployActionEnum = z.enum(DEPLOY_ACTIONS);
 
 export const DeployResultSchema = z.object({
   workflow: z.string(),
@@ -283,7 +284,8 @@ export const InvokeAnswerSchema = z.object({
   inputs: z.array(z.string()),
   produced: z.array(z.string()),
   gates: z.array(GateResultSchema),
-  timings: z.object({ queueMs: z.number(), transferMs: z.number(), coldStartMs: z.number(), execMs: z.number(), totalMs: z.number() }),
+  /** the parts add up to totalMs (overheadMs: the platform's own work between them) */
+  timings: z.object({ queueMs: z.number(), transferMs: z.number(), coldStartMs: z.number(), execMs: z.number(), overheadMs: z.number(), totalMs: z.number() }),
   cold: z.boolean(),
   attempts: z.number(),
   logs: z.array(z.string()),
@@ -411,7 +413,7 @@ export const SimulationSummarySchema = z.object({
 });
 export type SimulationSummaryDto = z.infer<typeof SimulationSummarySchema>;
 
-export { SIM_MAX_ARRIVALS, SIM_PROFILES, SIM_TOPOLOGIES, SIM_WORKLOADS } from './sim-choices';
+export { SIM_MAX_ARRIVALS, SIM_PROFILES, SIM_TOPOLOGIES, SIM_WORKLOADS } from '../common/sim-choices';
 
 const WorkflowName = z.string().min(1, 'name the workflow (deploy it first)');
 const FunctionName = z.string().min(1, 'name the function');
@@ -533,7 +535,7 @@ export const METHODS = {
   'cluster.up': {
     request: z
       .object({
-        backend: z.enum(['process', 'docker']).default('process'),
+        backend: z.enum(BACKEND_KINDS).default('process'),
         topology: z.string().min(1).default('local'),
         /** the node the USB accelerators plugged into this machine join ('none': leave them out) */
         acceleratorsOn: z.string().min(1).default('laptop'),
@@ -541,8 +543,9 @@ export const METHODS = {
       .strict(),
     response: ClusterStatusSchema,
   },
+  /** Stops every node. `keepState` keeps the deployments (stopped), the node stores and where artifacts live, for the next up. */
   'cluster.down': {
-    request: z.object({}).strict(),
+    request: z.object({ keepState: z.boolean().default(false) }).strict(),
     response: ClusterStatusSchema,
   },
   /**
@@ -564,7 +567,16 @@ export const METHODS = {
    * deployed) makes a deploy that someone else overtook fail with `revision-conflict`.
    */
   deploy: {
-    request: z.object({ project: ProjectRef, acceptWarnings: z.boolean().default(false), mode: z.enum(['full', 'changed', 'restart']).default('full'), expectedRevision: z.number().int().nonnegative().optional() }).strict(),
+    request: z
+      .object({
+        project: ProjectRef,
+        acceptWarnings: z.boolean().default(false),
+        mode: DeployModeEnum.default('full'),
+        expectedRevision: z.number().int().nonnegative().optional(),
+        /** replace a deployment of the same workflow name made from another project folder */
+        replace: z.boolean().default(false),
+      })
+      .strict(),
     response: DeployResultSchema,
   },
   invoke: {

@@ -461,7 +461,7 @@ describe('StudioService simulation', () => {
     await expect(err({ profiles: ['skippy', 'skippy'] })).resolves.toMatchObject({ code: 'bad-profile' });
     await expect(err({ profiles: [] })).resolves.toMatchObject({ code: 'invalid-request', message: expect.stringMatching(/at least one scheduler profile/) });
     await expect(err({ duration: 'soon' })).resolves.toMatchObject({ code: 'bad-duration', hint: expect.stringMatching(/600s, 30m or 1h/) });
-    await expect(err({ duration: '200h' })).resolves.toMatchObject({ code: 'bad-duration', message: expect.stringMatching(/at most 7 days/) });
+    await expect(err({ duration: '800h' })).resolves.toMatchObject({ code: 'bad-duration', message: expect.stringMatching(/at most 30 days/) });
     await expect(err({ rates: { infrence: 2 } })).resolves.toMatchObject({ code: 'function-not-found', hint: expect.stringMatching(/inference/) });
     await expect(err({ rates: { inference: -1 } })).resolves.toMatchObject({ code: 'invalid-request' });
     await expect(err({ duration: '150h', rates: { inference: 5 } })).resolves.toMatchObject({ code: 'simulation-too-large', message: expect.stringMatching(/^2,\d{3},\d{3} invocations per profile/) });

@@ -14,7 +14,8 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { Controller, ClusterEvent, DeployOptions } from '../runtime/controller';
+import type { Controller, ClusterEvent, DeployResult } from '../runtime/controller';
+import { deployCheck } from '../app/preflight';
 import type { Artifact } from '../spec/artifact';
 import {
   connect,
@@ -33,7 +34,7 @@ import {
 import { editDecorators, preprocessSource, type DecoratorPatch } from '../preprocessor/index';
 import { checkSelector, matchSelector, type Selector } from '../spec/selector';
 import { LayoutSchema, workflowJsonSchema } from '../spec/workflow';
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 import { z } from 'zod';
 import {
   EVENTS,
@@ -57,7 +58,7 @@ import {
   type SelectorPreview,
   type StudioClient,
 } from './contract';
-import { SIM_MAX_ARRIVALS, SIM_PROFILES, SIM_TOPOLOGIES } from './sim-choices';
+import { SIM_TOPOLOGIES } from '../common/sim-choices';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLUSTER = resolve(HERE, '..');
@@ -75,29 +76,21 @@ interface OpenProject {
   known: Map<string, string>;
 }
 
-export class UserFacingError extends Error {
-  constructor(readonly apiError: ApiError) {
-    super(apiError.message);
-  }
+function fail(code: string, message: string, hint?: string, facts?: StudioError['facts']): never {
+  throw new StudioError(code, message, hint, facts);
 }
 
-function fail(code: string, message: string, hint?: string, extra?: Partial<ApiError>): never {
-  throw new UserFacingError({ code, message, ...(hint ? { hint } : {}), ...extra });
-}
-
+/**
+ * The ApiError of anything a handler threw: a StudioError (every error a user can cause and fix
+ * extends it) says what and what to do; a failed file system call names the call and the path;
+ * anything else is a bug of the studio and says so.
+ */
 function toApiError(e: unknown): ApiError {
-  if (e instanceof UserFacingError) return e.apiError;
-  if (e instanceof StudioError) {
-    const message = e.hint && e.message.endsWith(e.hint) ? e.message.slice(0, e.message.length - e.hint.length).trimEnd() : e.message;
-    return { code: e.code, message, ...(e.hint ? { hint: e.hint } : {}) };
-  }
+  if (e instanceof StudioError) return { code: e.code, message: e.detail, ...(e.hint ? { hint: e.hint } : {}), ...(e.facts?.conflict ? { conflict: e.facts.conflict } : {}) };
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && err.syscall) {
     return { code: 'io-error', message: `${err.syscall} ${err.path ?? ''} failed: ${err.message}`, hint: 'check that the folder exists and is writable' };
   }
-  // the registry's and the topology's own user errors (an unknown urn, an unknown scenario)
-  if (err instanceof Error && (err.name === 'ScenarioError' || err.name === 'TopologyError')) return { code: 'bad-topology', message: err.message, hint: 'pick a topology scenario the message names' };
-  if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && err.constructor.name === 'RegistryError') return { code: String((err as { code: string }).code), message: err.message };
   return { code: 'internal-error', message: `the studio service failed: ${(e as Error)?.message ?? String(e)}`, hint: 'please report this; the project files were not changed by the failed request' };
 }
 
@@ -307,15 +300,11 @@ export class StudioService {
       'cluster.status': async () => (await this.runtime()).status(),
       'cluster.up': async (p) => {
         const c = await this.runtime();
-        const [{ topologyByName }, { attachLocalAccelerators }] = await Promise.all([import('../topology/scenarios'), import('../accelerators/index')]);
-        const topology = topologyByName(p.topology);
-        return this.exclusive('cluster', 'the cluster is already starting or stopping', () => {
+        const { startCluster } = await import('../app/cluster');
+        return this.exclusive('cluster', 'the cluster is already starting or stopping', () =>
           // USB sticks plugged into this machine join the node that stands for it (as `edgeai cluster up` does)
-          const joined = attachLocalAccelerators(topology, p.acceleratorsOn, this.discoverOptions());
-          // (a cluster already up refuses to start: no word about sticks joining it then)
-          if (joined.note && !c.status().up) this.emit('cluster.progress', { step: 'accelerators', message: joined.note });
-          return c.up({ backend: p.backend, topology: joined.topology });
-        });
+          startCluster(c, { backend: p.backend, topology: p.topology, acceleratorsOn: p.acceleratorsOn, discover: this.discoverOptions() }, (message) => this.emit('cluster.progress', { step: 'accelerators', message })),
+        );
       },
       'accelerators.list': async () => {
         const acc = await import('../accelerators/index');
@@ -329,10 +318,10 @@ export class StudioService {
           udevReload: acc.UDEV_RELOAD,
         };
       },
-      'cluster.down': async () => {
+      'cluster.down': async (p) => {
         const c = await this.runtime();
         return this.exclusive('cluster', 'the cluster is already starting or stopping', async () => {
-          await c.down();
+          await c.down({ keepState: p.keepState });
           return c.status();
         });
       },
@@ -340,21 +329,13 @@ export class StudioService {
       deploy: async (p) => {
         const open = this.get(p.project);
         const check = this.deployCheck(open);
-        const opts = { mode: p.mode, ...(p.expectedRevision !== undefined ? { expectedRevision: p.expectedRevision } : {}) };
-        if (p.mode === 'restart') {
-          // no new code: what is on disk does not matter, the deployed functions restart
-          const c = await this.runtime();
-          const deployed = c.status().deployments.find((d) => d.workflow === check.workflow)?.functions.map((f) => f.id) ?? [];
-          return this.exclusive('deploy', 'a deploy is already running', () => this.deployTracked(c, open.dir, { ...check, functions: deployed }, opts));
-        }
-        if (check.errors.length) {
-          fail('deploy-invalid', `${check.workflow} has ${check.errors.length} error${check.errors.length === 1 ? '' : 's'}; nothing was deployed:\n${check.errors.slice(0, 5).map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`, 'fix them (the Problems panel lists them all) and deploy again');
-        }
-        if (check.warnings.length && !p.acceptWarnings) {
-          fail('deploy-warnings', `${check.workflow} has ${check.warnings.length} warning${check.warnings.length === 1 ? '' : 's'}:\n${check.warnings.slice(0, 5).map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`, 'review them; "Deploy anyway" deploys with the warnings');
-        }
+        const { deployProject } = await import('../app/deploy');
+        const req = { mode: p.mode, acceptWarnings: p.acceptWarnings, replace: p.replace, ...(p.expectedRevision !== undefined ? { expectedRevision: p.expectedRevision } : {}) };
         const c = await this.runtime();
-        return this.exclusive('deploy', 'a deploy is already running', () => this.deployTracked(c, open.dir, check, opts));
+        // a restart ships no new code: the deployed functions restart, whatever is on disk
+        const tracked = p.mode === 'restart' ? { ...check, functions: c.status().deployments.find((d) => d.workflow === check.workflow)?.functions.map((f) => f.id) ?? [] } : check;
+        if (p.mode !== 'restart') (await import('../app/preflight')).requireDeployable(check, p.acceptWarnings);
+        return this.exclusive('deploy', 'a deploy is already running', () => this.deployTracked(check.workflow, tracked.functions, c, () => deployProject(c, open.dir, req, check)));
       },
       invoke: async (p) => {
         const c = await this.runtime();
@@ -380,25 +361,23 @@ export class StudioService {
       'schedule.explain': async (p) => {
         const open = this.get(p.project);
         this.reload(open);
-        const spec = open.project.functions.find((f) => f.id === p.function);
-        if (!spec) fail('function-not-found', `${open.project.workflow.name} has no function '${p.function}'`, `functions: ${open.project.functions.map((f) => f.id).join(', ') || '(none)'}`);
         const c = await this.runtime();
-        const [{ scheduleProject }, { topologyByName }] = await Promise.all([import('../cli/commands/schedule'), import('../topology/scenarios')]);
-        const raw = c.state.get('topology');
-        const target = (open.project.workflow.target as { topology?: string } | undefined)?.topology;
-        const topology = raw ? JSON.parse(raw) : topologyByName(typeof target === 'string' ? target : 'local');
-        const report = scheduleProject(open.project, topology, 'edge-ai', true);
-        const e = report.explanations[p.function];
-        const placed = report.placements.find((x) => x.function === p.function);
-        const deployed = c.status().deployments.find((d) => d.workflow === open.project.workflow.name)?.functions.find((f) => f.id === p.function);
+        const status = c.status();
+        const { explainPlacement } = await import('../app/explain');
+        const running = status.up ? (c.state.get('topology') ? JSON.parse(c.state.get('topology')!) : undefined) : undefined;
+        const { plan } = await explainPlacement(open.project, p.function, running);
+        const e = plan.explanations[p.function];
+        const placed = plan.placements.find((x) => x.function === p.function);
+        const deployed = status.deployments.find((d) => d.workflow === open.project.workflow.name)?.functions.find((f) => f.id === p.function);
+        const infeasible = plan.infeasible[p.function];
         return {
           function: p.function,
-          topology: report.topology,
-          profile: report.profile,
+          topology: plan.topology,
+          profile: plan.profile,
           node: placed?.node ?? null,
           deployedOn: deployed?.node ?? null,
-          ...(report.infeasible[p.function] ? { infeasible: report.infeasible[p.function] } : {}),
-          warnings: report.warnings.filter((w) => w.startsWith(`${p.function}: `)).map((w) => w.slice(p.function.length + 2)),
+          ...(infeasible ? { infeasible: infeasible.message } : {}),
+          warnings: plan.warnings.filter((w) => w.startsWith(`${p.function}: `)).map((w) => w.slice(p.function.length + 2)),
           nodes: (e?.nodes ?? []).map((n) => ({
             node: n.node,
             status: n.status,
@@ -542,46 +521,15 @@ export class StudioService {
 
   private async simulate(open: OpenProject, p: z.output<(typeof METHODS)['simulate.run']['request']>, signal: AbortSignal): Promise<MethodResponse<'simulate.run'>> {
     const started = Date.now();
-    const [{ topologyByName }, { projectTopology }, sim, { profileByName }, { parseDuration }] = await Promise.all([
-      import('../topology/index'),
-      import('./project-topology'),
-      import('../simulator/index'),
-      import('../scheduler/index'),
-      import('../spec/predicate'),
-    ]);
+    const [{ chooseTopology }, sim, { simulationRequest }] = await Promise.all([import('../app/topology'), import('../simulator/index'), import('../app/simulation')]);
     const project = open.project;
     // the topology: a scenario by name, or the project's own (topology.json, else workflow.json's target)
     const spec = p.topology.trim();
     if (spec.includes('/') || spec.endsWith('.json')) fail('bad-topology', `topology '${spec}': give a scenario name, or 'project'`, `a topology file belongs in the project as topology.json; scenarios: ${SIM_TOPOLOGIES.join(', ')}`);
-    const { topology, source } = spec === 'project' ? await projectTopology(project) : { topology: topologyByName(spec), source: 'scenario' };
-    for (const prof of p.profiles) {
-      try {
-        profileByName(prof);
-      } catch (e) {
-        fail('bad-profile', (e as Error).message, `profiles: ${SIM_PROFILES.join(', ')}`);
-      }
-    }
-    if (new Set(p.profiles).size !== p.profiles.length) fail('bad-profile', `profiles ${p.profiles.join(', ')}: each profile once`, 'remove the repeated one');
-    const ms = parseDuration(p.duration);
-    if (typeof ms !== 'number') fail('bad-duration', `duration '${p.duration}': ${ms.error}`, 'write it like 600s, 30m or 1h');
-    if (ms <= 0 || ms > 7 * 24 * 3600_000) fail('bad-duration', `duration '${p.duration}': give more than 0 and at most 7 days of simulated time`, 'e.g. 10m for a quick look, 1h for steady state');
-    const ids = new Set(project.functions.map((f) => f.id));
-    for (const [what, fns] of [['rate', Object.keys(p.rates)], ['execution profile', Object.keys(p.workloads)]] as const) {
-      for (const fn of fns) if (!ids.has(fn)) fail('function-not-found', `${what} for '${fn}': ${project.workflow.name} has no such function`, `functions: ${[...ids].join(', ') || '(none)'}`);
-    }
-    const opts = { project, topology, seed: p.seed, durationS: ms / 1000, rates: p.rates, workloads: p.workloads };
+    const { topology, source } = await chooseTopology(project, spec);
     // bounded work: arrivals = Σ rate × duration (+ schedules); refused before anything runs
-    let wf;
-    try {
-      wf = sim.workflowOf({ ...opts, profile: p.profiles[0] });
-    } catch (e) {
-      if (e instanceof sim.SimulationError) fail('simulation-failed', e.message, 'fix the trigger or data source it names');
-      throw e;
-    }
-    const arrivals = wf.arrivals.reduce((n, a) => n + (a.kind === 'poisson' ? a.ratePerS * opts.durationS : a.kind === 'periodic' ? opts.durationS / a.everyS : 0), 0);
-    if (arrivals > SIM_MAX_ARRIVALS) {
-      fail('simulation-too-large', `${Math.round(arrivals).toLocaleString('en-US')} invocations per profile (${p.duration} × the rates) is more than the ${SIM_MAX_ARRIVALS.toLocaleString('en-US')} a simulation may run`, 'shorten the duration or lower the rates');
-    }
+    const request = simulationRequest({ project, topology, profiles: p.profiles, seed: p.seed, duration: p.duration, rates: p.rates, workloads: p.workloads });
+    const opts = request.options;
     const title = `Simulating ${project.workflow.name} on ${topology.name}`;
     let lastPercent = -1;
     try {
@@ -604,10 +552,6 @@ export class StudioService {
         elapsedMs: Date.now() - started,
         ...(errors.length ? { warning: `${errors.length} error${errors.length === 1 ? '' : 's'} in ${files.join(', ')}: the functions there were left out of the simulation` } : {}),
       };
-    } catch (e) {
-      if (e instanceof sim.SimulationCancelled) fail('cancelled', e.message, 'run it again when you are ready; nothing was kept');
-      if (e instanceof sim.SimulationError) fail('simulation-failed', e.message);
-      throw e;
     } finally {
       this.emit('progress', { id: 'simulate', title, done: p.profiles.length * 100, total: p.profiles.length * 100, finished: true });
     }
@@ -626,40 +570,34 @@ export class StudioService {
 
   private deployCheck(open: OpenProject): DeployCheckDto {
     this.reload(open);
-    const diags = [...open.project.diagnostics, ...deriveGraph(open.project).warnings];
-    return {
-      workflow: open.project.workflow.name || basename(open.dir),
-      errors: diags.filter((d) => d.severity === 'error'),
-      warnings: diags.filter((d) => d.severity !== 'error'),
-      functions: open.project.functions.map((f) => f.id),
-    };
+    return deployCheck(open.project);
   }
 
-  /** Deploys, and makes sure every function ends ready or failed with a reason — never "in progress". */
-  private async deployTracked(c: Controller, dir: string, check: DeployCheckDto, opts: DeployOptions) {
+  /** Runs a deploy and makes sure every function ends ready or failed with a reason — never "in progress". */
+  private async deployTracked(workflow: string, functions: string[], c: Controller, run: () => Promise<DeployResult>): Promise<DeployResult> {
     const final = new Map<string, string>();
     const listener = (e: ClusterEvent) => {
-      if (e.type === 'deploy' && e.workflow === check.workflow && (e.status === 'ready' || e.status === 'failed')) final.set(e.function, e.status);
+      if (e.type === 'deploy' && e.workflow === workflow && (e.status === 'ready' || e.status === 'failed')) final.set(e.function, e.status);
     };
     c.on('event', listener);
     const settle = (id: string, reason: string) => {
       if (final.has(id)) return;
       final.set(id, 'failed');
-      this.emit('deploy.function', { workflow: check.workflow, function: id, status: 'failed', node: null, reason });
+      this.emit('deploy.function', { workflow, function: id, status: 'failed', node: null, reason });
     };
     try {
-      const r = await c.deploy(dir, opts);
+      const r = await run();
       for (const f of r.functions) {
         if (f.status === 'ready' && !final.has(f.id)) this.emit('deploy.function', { workflow: r.workflow, function: f.id, status: 'ready', node: f.node, ...(f.action ? { action: f.action } : {}) });
         else if (f.status !== 'ready') settle(f.id, f.reason ?? `${f.id} stopped at '${f.status}' without a reason from the node`);
         final.set(f.id, f.status === 'ready' ? 'ready' : 'failed');
       }
-      for (const id of check.functions) settle(id, `${id} was not part of the deploy result`);
+      for (const id of functions) settle(id, `${id} was not part of the deploy result`);
       return { ...r, functions: r.functions.map((f) => (f.status === 'ready' || f.status === 'failed' ? f : { ...f, status: 'failed' as const, reason: f.reason ?? `stopped at '${f.status}'` })) };
     } catch (e) {
       const err = toApiError(e);
-      // a revision conflict is refused before any function is touched: they keep running as the other deploy left them
-      if (err.code !== 'revision-conflict') for (const id of check.functions) settle(id, `the deploy stopped before ${id} was ready: ${err.message}`);
+      // a revision conflict (or a name taken by another folder) is refused before any function is touched: they keep running as they were
+      if (err.code !== 'revision-conflict' && err.code !== 'workflow-name-taken') for (const id of functions) settle(id, `the deploy stopped before ${id} was ready: ${err.message}`);
       throw e;
     } finally {
       c.off('event', listener);

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { StudioError } from '../common/errors';
 
 export interface CliIO {
   out: (s: string) => void;
@@ -13,8 +14,13 @@ export interface Command {
   run(argv: string[], io: CliIO): Promise<number>;
 }
 
-/** An error the user caused and can fix: printed without a stack trace. */
-export class UserError extends Error {}
+/** A command line the user got wrong (an unknown option, a missing argument): printed without a stack trace, exit 2. */
+export class UserError extends StudioError {
+  constructor(message: string, hint?: string) {
+    super('usage', message, hint);
+    this.name = 'UserError';
+  }
+}
 
 /** node:util parseArgs with errors turned into UserErrors that name the bad option. */
 export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { UserError, type Command } from './command';
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 
 const commandsDir = join(dirname(fileURLToPath(import.meta.url)), 'commands');
 

@@ -47,7 +47,7 @@ describe('edgeai cluster / deploy / invoke / runs, and the gateway', () => {
     expect(inv.code, inv.err).toBe(0);
     const a = JSON.parse(inv.out);
     expect(a.output).toMatchObject({ echo: { hello: 'edge' } });
-    expect(Object.keys(a.timings)).toEqual(['queueMs', 'transferMs', 'coldStartMs', 'execMs', 'totalMs']);
+    expect(Object.keys(a.timings)).toEqual(['queueMs', 'transferMs', 'coldStartMs', 'execMs', 'overheadMs', 'totalMs']);
 
     const list = await cli('runs', 'list');
     expect(list.out).toMatch(new RegExp(`^${a.run.slice(0, 8)} .* ops/echo +ok +edge-\\d`, 'm'));

@@ -7,8 +7,13 @@ export const CLUSTER_OPTIONS = {
   home: { type: 'string' as const },
 };
 
-export async function openController(values: { cluster?: string; home?: string }, io: CliIO, quiet = false): Promise<Controller> {
-  const c = await Controller.open({ cluster: values.cluster ?? 'local', ...(values.home ? { home: values.home } : {}) });
+/**
+ * The cluster's controller for one command. Commands that end when their work is done open it
+ * with `triggers: 'off'` (a running studio or `edgeai gateway` fires the cluster's triggers);
+ * the long-running gateway fires them.
+ */
+export async function openController(values: { cluster?: string; home?: string }, io: CliIO, quiet = false, triggers: 'run' | 'off' = 'off'): Promise<Controller> {
+  const c = await Controller.open({ cluster: values.cluster ?? 'local', ...(values.home ? { home: values.home } : {}), triggers });
   if (!quiet) {
     c.on('event', (e: ClusterEvent) => {
       if (e.type === 'progress') io.err(`  … ${e.message}`);

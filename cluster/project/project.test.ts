@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProject, saveLayout, saveWorkflow, projectPath, newProject } from './index';
 import { connect, deriveGraph, disconnect } from './graph';
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 
 const MNIST = fileURLToPath(new URL('../../samples/mnist', import.meta.url));
 

@@ -6,15 +6,18 @@
  *   topology.json  optional target topology
  */
 import { existsSync, readdirSync, readFileSync, statSync, mkdirSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { LayoutSchema, WorkflowSchema, type Layout, type Workflow } from '../spec/workflow';
 import type { FunctionSpec } from '../spec/function';
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 import { didYouMeanSuffix } from '../spec/names';
 import { preprocessFiles } from '../preprocessor/preprocess';
 import type { Diagnostic } from '../preprocessor/diagnostic';
 import { locateJsonPath, sortRecordKeys, stableJson, writeFileAtomic } from './json';
+import { mnistEncodedLength } from '../registry/formats';
+import { MNIST_TOTAL } from '../registry/mnist';
+import type { DataSource } from '../spec/workflow';
 
 export interface ProjectFile {
   /** relative to the project, with forward slashes, e.g. functions/train.ts */
@@ -31,6 +34,12 @@ export interface Project {
   diagnostics: Diagnostic[];
   /** topology.json, parsed as JSON but not validated here (the topology module does that) */
   topology?: unknown;
+  /**
+   * bytes of each data source (by urn) as the registry will hold them: a file's size, or the
+   * encoded digits of the mnist loader; 0 for a file that does not exist. Plans (schedule,
+   * simulate) weigh moving the data with it before anything is imported.
+   */
+  dataBytes: Record<string, number>;
 }
 
 export const WORKFLOW_FILE = 'workflow.json';
@@ -134,8 +143,41 @@ export function loadProject(dirIn: string): Project {
 
   if (wf) checkTriggers(workflow, pre.functions, pre.declared, wf.text, diagnostics);
 
+  if (wf) checkDataFiles(dir, workflow, wf.text, diagnostics);
   const topo = readJson(dir, TOPOLOGY_FILE, diagnostics);
-  return { dir, workflow, layout, files, functions: pre.functions, diagnostics, ...(topo ? { topology: topo.value } : {}) };
+  const dataBytes = Object.fromEntries(workflow.dataSources.map((ds) => [ds.urn, dataSourceBytes(dir, ds)]));
+  return { dir, workflow, layout, files, functions: pre.functions, diagnostics, dataBytes, ...(topo ? { topology: topo.value } : {}) };
+}
+
+/** A data source whose file is not in the project cannot be deployed: said at once, where it is declared. */
+function checkDataFiles(dir: string, workflow: Workflow, text: string, diagnostics: Diagnostic[]): void {
+  workflow.dataSources.forEach((ds, i) => {
+    if (ds.source.kind !== 'file') return;
+    const path = resolve(dir, ds.source.path);
+    const rel = relative(dir, path);
+    const outside = rel === '' || rel.startsWith('..') || isAbsolute(rel);
+    const missing = !outside && !(existsSync(path) && statSync(path).isFile());
+    if (!outside && !missing) return;
+    diagnostics.push({
+      severity: 'error',
+      code: outside ? 'data-file-outside' : 'data-file-missing',
+      message: outside ? `data source '${ds.urn}': ${ds.source.path} leaves the project folder` : `data source '${ds.urn}': ${ds.source.path} does not exist in the project`,
+      file: WORKFLOW_FILE,
+      ...locateJsonPath(text, ['dataSources', i, 'source', 'path']),
+      hint: outside ? 'keep data files inside the project (e.g. data/…)' : `add the file (${ds.format}), or point source.path at one that exists; nothing can be deployed until it is there`,
+    });
+  });
+}
+
+/** Bytes of a data source as the registry will hold them: the file's size, or the mnist loader's encoded digits. */
+export function dataSourceBytes(projectDir: string, ds: DataSource): number {
+  if (ds.source.kind === 'loader') return mnistEncodedLength(ds.source.count ?? MNIST_TOTAL);
+  try {
+    const st = statSync(resolve(projectDir, ds.source.path));
+    return st.isFile() ? st.size : 0;
+  } catch {
+    return 0;
+  }
 }
 
 function checkTriggers(workflow: Workflow, functions: FunctionSpec[], declared: string[], text: string, diagnostics: Diagnostic[]): void {

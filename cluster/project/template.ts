@@ -1,7 +1,7 @@
 /** `edgeai new <dir>`: a small project that inspects clean, to start from. */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 import { saveLayout, saveWorkflow } from './project';
 
 const FUNCTION = `import { consumes, produces, policy, type Data, type Request } from 'edge-ai-studio/sdk';

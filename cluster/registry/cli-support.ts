@@ -10,7 +10,7 @@ import { RegistryError } from './errors';
  */
 export function openRegistryOfProject(projectDir: string, mode: 'read' | 'write'): Registry | undefined {
   const dir = resolve(projectDir);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RegistryError('registry_open', `project folder ${dir} does not exist; pass --project <folder> or run the command inside a project`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new RegistryError('registry-open', `project folder ${dir} does not exist; pass --project <folder> or run the command inside a project`);
   const regDir = registryDirOf(dir);
   if (mode === 'read' && !existsSync(join(regDir, 'registry.db'))) return undefined;
   return openRegistry(regDir);

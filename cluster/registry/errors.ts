@@ -1,21 +1,20 @@
 /** Errors the registry reports. Each says what went wrong, on which artifact, and what to do. */
+import { StudioError } from '../common/errors';
 import type { SelectorIssue } from '../spec/selector';
 
 export type RegistryErrorCode =
-  | 'not_found'
-  | 'corrupt_blob'
-  | 'missing_blob'
-  | 'invalid_artifact'
-  | 'invalid_selector'
-  | 'invalid_data'
-  | 'registry_open';
+  | 'artifact-not-found'
+  | 'corrupt-blob'
+  | 'missing-blob'
+  | 'invalid-artifact'
+  | 'invalid-selector'
+  | 'invalid-data'
+  | 'registry-open';
 
-export class RegistryError extends Error {
-  constructor(
-    readonly code: RegistryErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class RegistryError extends StudioError {
+  declare readonly code: RegistryErrorCode;
+  constructor(code: RegistryErrorCode, message: string, hint?: string) {
+    super(code, message, hint);
     this.name = 'RegistryError';
   }
 }
@@ -25,7 +24,7 @@ export class ArtifactNotFoundError extends RegistryError {
     readonly urn: string,
     readonly version?: number,
   ) {
-    super('not_found', `no artifact ${version === undefined ? `with urn '${urn}'` : `'${urn}' version ${version}`} in the registry; list what is there with \`edgeai artifacts list\``);
+    super('artifact-not-found', `no artifact ${version === undefined ? `with urn '${urn}'` : `'${urn}' version ${version}`} in the registry; list what is there with \`edgeai artifacts list\``);
   }
 }
 
@@ -39,7 +38,7 @@ export class ArtifactCorruptError extends RegistryError {
     readonly path: string,
   ) {
     super(
-      'corrupt_blob',
+      'corrupt-blob',
       `artifact '${urn}' version ${version} is corrupt: its blob ${path} hashes to sha256 ${actual.slice(0, 12)}…, expected ${expected.slice(0, 12)}…; ` +
         `re-import or re-produce it (the damaged bytes are not used)`,
     );
@@ -52,7 +51,7 @@ export class ArtifactBlobMissingError extends RegistryError {
     readonly version: number,
     readonly path: string,
   ) {
-    super('missing_blob', `artifact '${urn}' version ${version} has no bytes: blob ${path} is missing; re-import or re-produce it`);
+    super('missing-blob', `artifact '${urn}' version ${version} has no bytes: blob ${path} is missing; re-import or re-produce it`);
   }
 }
 
@@ -61,12 +60,12 @@ export class SelectorError extends RegistryError {
     readonly issues: SelectorIssue[],
     what = 'selector',
   ) {
-    super('invalid_selector', `invalid ${what}: ${issues.map((i) => `${i.clause}: ${i.message}`).join('; ')}`);
+    super('invalid-selector', `invalid ${what}: ${issues.map((i) => `${i.clause}: ${i.message}`).join('; ')}`);
   }
 }
 
 export class DataFormatError extends RegistryError {
   constructor(message: string) {
-    super('invalid_data', message);
+    super('invalid-data', message);
   }
 }

@@ -396,10 +396,15 @@ export function encodeNpy(data: NumArray, shape: readonly number[]): Uint8Array 
 
 const MNIST_MAGIC = 'EAMNIST1';
 
+/** Bytes of `n` 28×28 digits in the mnist format: header, one label byte and 784 pixel bytes per digit. */
+export function mnistEncodedLength(n: number, rows = 28, cols = 28): number {
+  return 8 + 12 + n + n * rows * cols;
+}
+
 export function encodeMnist(images: ReadonlyArray<ArrayLike<number>>, labels: ArrayLike<number>, rows = 28, cols = 28): Uint8Array {
   const n = images.length;
   const px = rows * cols;
-  const out = new Uint8Array(8 + 12 + n + n * px);
+  const out = new Uint8Array(mnistEncodedLength(n, rows, cols));
   out.set(new TextEncoder().encode(MNIST_MAGIC), 0);
   const dv = new DataView(out.buffer);
   dv.setUint32(8, n, true);

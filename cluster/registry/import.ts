@@ -71,33 +71,66 @@ export function importFile(registry: Registry, file: string, opts: Omit<ImportBy
   try {
     st = statSync(path);
   } catch {
-    throw new RegistryError('invalid_data', `data file ${path} does not exist; check the path`);
+    throw new RegistryError('invalid-data', `data file ${path} does not exist; check the path`);
   }
-  if (!st.isFile()) throw new RegistryError('invalid_data', `${path} is not a file`);
+  if (!st.isFile()) throw new RegistryError('invalid-data', `${path} is not a file`);
   const format = opts.format ?? formatFromFileName(path);
   if (!format) throw new DataFormatError(`cannot tell the format of ${path} from its extension; pass --format (${DATA_FORMAT_NAMES.join(', ')})`);
   const shown = opts.baseDir && !isAbsolute(file) ? file : relative(opts.baseDir ?? process.cwd(), path) || path;
   return importBytes(registry, readFileSync(path), { ...opts, format, source: opts.source ?? `file:${shown}` });
 }
 
-/** Puts a workflow.json data source into the registry; idempotent by content hash. */
-export function importDataSource(registry: Registry, projectDir: string, dataSource: DataSource): ImportResult {
+/** A data source's bytes, checked to decode in their format: what an import or a node would hold. */
+export interface DataSourceBytes {
+  bytes: Uint8Array;
+  format: string;
+  sha256: string;
+  /** lineage source: `file:data/x.csv` or `loader:mnist?count=N` */
+  source: string;
+}
+
+function checkedDataSource(dataSource: DataSource): DataSource {
   const parsed = DataSourceSchema.safeParse(dataSource);
-  if (!parsed.success) throw new RegistryError('invalid_data', `data source ${JSON.stringify((dataSource as { urn?: unknown })?.urn ?? '?')} in workflow.json: ${formatZodIssues(parsed.error)}`);
-  const ds = parsed.data;
-  const locations = ds.node ? [{ node: ds.node }] : [];
-  const common = { urn: ds.urn, type: ds.type, tags: ds.tags, locations };
+  if (!parsed.success) throw new RegistryError('invalid-data', `data source ${JSON.stringify((dataSource as { urn?: unknown })?.urn ?? '?')} in workflow.json: ${formatZodIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Reads (or generates) a workflow.json data source's bytes and checks they parse; nothing is stored. */
+export function readDataSource(projectDir: string, dataSource: DataSource): DataSourceBytes {
+  const ds = checkedDataSource(dataSource);
+  let bytes: Uint8Array;
+  let source: string;
   if (ds.source.kind === 'loader') {
     if (ds.format !== 'mnist') throw new DataFormatError(`data source '${ds.urn}': the mnist loader produces format 'mnist', not '${ds.format}'`);
     const count = ds.source.count;
-    return importBytes(registry, mnistBytes(count), { ...common, format: 'mnist', source: `loader:mnist${count ? `?count=${count}` : ''}` });
+    bytes = mnistBytes(count);
+    source = `loader:mnist${count ? `?count=${count}` : ''}`;
+  } else {
+    const path = resolve(projectDir, ds.source.path);
+    const rel = relative(resolve(projectDir), path);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      throw new RegistryError('invalid-data', `data source '${ds.urn}': path '${ds.source.path}' leaves the project folder; keep data files inside the project (e.g. data/…)`);
+    }
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      throw new RegistryError('invalid-data', `data source '${ds.urn}': file ${ds.source.path} does not exist in ${projectDir}`, 'add the file, or point source.path in workflow.json at one that exists');
+    }
+    if (!st.isFile()) throw new RegistryError('invalid-data', `data source '${ds.urn}': ${ds.source.path} is not a file`);
+    bytes = readFileSync(path);
+    source = `file:${ds.source.path}`;
+    if (!(DATA_FORMAT_NAMES as readonly string[]).includes(ds.format)) throw new DataFormatError(`unknown data format '${ds.format}' for '${ds.urn}'; use one of ${DATA_FORMAT_NAMES.join(', ')}`);
+    decodeTable(ds.format, bytes, `${source} (${ds.format})`);
   }
-  const path = resolve(projectDir, ds.source.path);
-  const rel = relative(resolve(projectDir), path);
-  if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new RegistryError('invalid_data', `data source '${ds.urn}': path '${ds.source.path}' leaves the project folder; keep data files inside the project (e.g. data/…)`);
-  }
-  return importFile(registry, ds.source.path, { ...common, format: ds.format, baseDir: projectDir, source: `file:${ds.source.path}` });
+  return { bytes, format: ds.format, sha256: sha256Hex(bytes), source };
+}
+
+/** Puts a workflow.json data source into the registry; idempotent by content hash. */
+export function importDataSource(registry: Registry, projectDir: string, dataSource: DataSource): ImportResult {
+  const ds = checkedDataSource(dataSource);
+  const data = readDataSource(projectDir, ds);
+  return importBytes(registry, data.bytes, { urn: ds.urn, type: ds.type, tags: ds.tags, locations: [], format: data.format, source: data.source });
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

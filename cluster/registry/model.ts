@@ -65,7 +65,7 @@ export function registrySaveHandler(registry: Registry, meta: ModelPutMeta): tf.
   const handler: tf.io.IOHandler & { artifact?: Artifact } = {
     async save(modelArtifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (!(modelArtifacts.modelTopology && typeof modelArtifacts.modelTopology === 'object' && !(modelArtifacts.modelTopology instanceof ArrayBuffer))) {
-        throw new RegistryError('invalid_artifact', `model '${meta.urn}': only layers models (JSON topology) can be saved to the registry`);
+        throw new RegistryError('invalid-artifact', `model '${meta.urn}': only layers models (JSON topology) can be saved to the registry`);
       }
       handler.artifact = registry.put(
         {
@@ -93,7 +93,7 @@ export function registryLoadHandler(registry: Registry, urn: string, version?: n
     async load(): Promise<tf.io.ModelArtifacts> {
       const { artifact, bytes } = registry.get(urn, version);
       if (artifact.kind !== 'model' || artifact.format !== MODEL_FORMAT) {
-        throw new RegistryError('invalid_artifact', `'${urn}' version ${artifact.version} is ${artifact.kind === 'model' ? `a model of format '${artifact.format}'` : 'data'}, not a ${MODEL_FORMAT} model`);
+        throw new RegistryError('invalid-artifact', `'${urn}' version ${artifact.version} is ${artifact.kind === 'model' ? `a model of format '${artifact.format}'` : 'data'}, not a ${MODEL_FORMAT} model`);
       }
       handler.artifact = artifact;
       return decodeModelArtifacts(bytes, `model '${urn}' version ${artifact.version}`);
@@ -159,7 +159,7 @@ export async function saveModel(registry: Registry, model: tf.LayersModel, meta:
   await ensureTf();
   const handler = registrySaveHandler(registry, meta);
   await model.save(handler);
-  if (!handler.artifact) throw new RegistryError('invalid_artifact', `model '${meta.urn}' was not saved`);
+  if (!handler.artifact) throw new RegistryError('invalid-artifact', `model '${meta.urn}' was not saved`);
   return new RegistryModel(model, handler.artifact);
 }
 
@@ -167,7 +167,7 @@ export async function loadModel(registry: Registry, urn: string, version?: numbe
   await ensureTf();
   const handler = registryLoadHandler(registry, urn, version);
   const model = await tf.loadLayersModel(handler);
-  if (!handler.artifact) throw new RegistryError('not_found', `model '${urn}' could not be loaded`);
+  if (!handler.artifact) throw new RegistryError('artifact-not-found', `model '${urn}' could not be loaded`);
   return new RegistryModel(model, handler.artifact);
 }
 
@@ -183,7 +183,7 @@ export async function resolveModel(
   if (!best) {
     const why = r.rejected.slice(0, 5).map((x) => `${x.artifact.urn}@${x.artifact.version}: ${x.reason}`);
     throw new RegistryError(
-      'not_found',
+      'artifact-not-found',
       `no model matches ${JSON.stringify(selector)}${why.length ? ` (${why.join('; ')}${r.rejected.length > 5 ? '; …' : ''})` : ''}; train or publish one first, or loosen the selector`,
     );
   }

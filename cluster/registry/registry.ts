@@ -163,7 +163,7 @@ export class Registry {
       const cols = this.db.prepare<[], { name: string }>('PRAGMA table_info(artifacts)').all();
       if (!cols.some((c) => c.name === 'remote')) this.db.exec('ALTER TABLE artifacts ADD COLUMN remote INTEGER NOT NULL DEFAULT 0');
     } catch (e) {
-      throw new RegistryError('registry_open', `cannot open the artifact registry at ${this.dir}: ${(e as Error).message}`);
+      throw new RegistryError('registry-open', `cannot open the artifact registry at ${this.dir}: ${(e as Error).message}`);
     }
     this.stmts = this.prepare();
   }
@@ -201,7 +201,7 @@ export class Registry {
 
   /**
    * Stores bytes and their metadata as the next version of the urn. The blob is durable on
-   * disk before the metadata commits. Throws RegistryError('invalid_artifact') on bad metadata
+   * disk before the metadata commits. Throws RegistryError('invalid-artifact') on bad metadata
    * or a lineage input that is not in the registry.
    */
   put(input: ArtifactPutInput, bytes: Uint8Array): Artifact {
@@ -221,8 +221,8 @@ export class Registry {
    */
   putRemote(input: ArtifactPutInput, blob: { sha256: string; size: number }): Artifact {
     const meta = this.checkPut(input);
-    if (!meta.locations.length) throw new RegistryError('invalid_artifact', `cannot record '${meta.urn}' without its bytes: name the node(s) that hold them in locations`);
-    if (!/^[0-9a-f]{64}$/.test(blob.sha256) || !(blob.size >= 0)) throw new RegistryError('invalid_artifact', `cannot record '${meta.urn}': bad sha256 or size`);
+    if (!meta.locations.length) throw new RegistryError('invalid-artifact', `cannot record '${meta.urn}' without its bytes: name the node(s) that hold them in locations`);
+    if (!/^[0-9a-f]{64}$/.test(blob.sha256) || !(blob.size >= 0)) throw new RegistryError('invalid-artifact', `cannot record '${meta.urn}': bad sha256 or size`);
     return this.insertVersion(meta, blob.sha256, blob.size, true);
   }
 
@@ -234,11 +234,11 @@ export class Registry {
 
   private checkPut(input: ArtifactPutInput) {
     const parsed = ArtifactPutSchema.safeParse(input);
-    if (!parsed.success) throw new RegistryError('invalid_artifact', `cannot put artifact${typeof input?.urn === 'string' ? ` '${input.urn}'` : ''}: ${formatZodIssues(parsed.error)}`);
+    if (!parsed.success) throw new RegistryError('invalid-artifact', `cannot put artifact${typeof input?.urn === 'string' ? ` '${input.urn}'` : ''}: ${formatZodIssues(parsed.error)}`);
     const meta = parsed.data;
     for (const inp of meta.lineage.inputs) {
       if (!this.stmts.exists.get(inp.urn, inp.version)) {
-        throw new RegistryError('invalid_artifact', `cannot put artifact '${meta.urn}': its lineage input '${inp.urn}' version ${inp.version} is not in the registry`);
+        throw new RegistryError('invalid-artifact', `cannot put artifact '${meta.urn}': its lineage input '${inp.urn}' version ${inp.version} is not in the registry`);
       }
     }
     return meta;
@@ -369,6 +369,22 @@ export class Registry {
     return out;
   }
 
+  /**
+   * The artifacts recorded after `seq` (in order), with their sequence numbers: what another
+   * process (a CLI's `data add`, another window) or this one published since a reader last
+   * looked. `since(-1)` is everything; the largest seq returned is the next call's argument.
+   */
+  since(seq: number): Array<{ seq: number; artifact: Artifact }> {
+    return [...this.ensureIndex().entries()].filter((e) => e.seq > seq).sort((a, b) => a.seq - b.seq).map((e) => ({ seq: e.seq, artifact: e.artifact }));
+  }
+
+  /** The sequence number of the newest record (-1: none). */
+  lastSeq(): number {
+    let max = -1;
+    for (const e of this.ensureIndex().entries()) if (e.seq > max) max = e.seq;
+    return max;
+  }
+
   /** Records that a node holds the artifact's bytes (idempotent per node; networks are replaced). */
   addLocation(ref: ArtifactRef, location: ArtifactLocationInput): Artifact {
     const loc = ArtifactLocationSchema.parse(location);
@@ -398,6 +414,29 @@ export class Registry {
     const { id, a } = tx.immediate();
     this.index?.update(id, freezeArtifact(a));
     return a;
+  }
+
+  /**
+   * The nodes are gone (a cluster went down for good): every artifact stops listing them. Returns
+   * the artifacts that have no copy left anywhere (their bytes lived only on those nodes); their
+   * records stay, so lineage and version numbers stay whole, but nothing resolves to them.
+   */
+  forgetLocations(nodes: readonly string[]): Artifact[] {
+    const gone = new Set(nodes);
+    const tx = this.db.transaction(() => {
+      const changed: Array<{ id: number; a: Artifact }> = [];
+      for (const row of this.stmts.all.all()) {
+        const a = rowToArtifact(row);
+        if (!a.locations.some((l) => gone.has(l.node))) continue;
+        a.locations = a.locations.filter((l) => !gone.has(l.node));
+        this.stmts.setLocations.run(JSON.stringify(a.locations), row.id);
+        changed.push({ id: row.id, a });
+      }
+      return changed;
+    });
+    const changed = tx.immediate();
+    for (const { id, a } of changed) this.index?.update(id, freezeArtifact(a));
+    return changed.filter(({ a }) => !a.locations.length && !this.hasBytes(a)).map(({ a }) => a);
   }
 
   // -------------------------------------------------------------------------------------------

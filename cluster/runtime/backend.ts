@@ -38,8 +38,11 @@ export interface Backend {
   kill(handle: NodeHandle): Promise<void>;
   /** nodes of this cluster that are still running (after a controller restart) */
   adopt(cluster: string, names: string[], storeDirOf: (name: string) => string): Promise<NodeHandle[]>;
-  /** removes everything the backend created for the cluster */
-  teardown(cluster: string): Promise<void>;
+  /**
+   * removes everything the backend created for the cluster; with keepStores the nodes' stores
+   * stay for the next start (`cluster down --keep-state`)
+   */
+  teardown(cluster: string, opts?: { keepStores?: boolean }): Promise<void>;
 }
 
 /** Reads agent.json the agent writes when it listens; undefined until then. */

@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { MAX_REQUEST_BYTES, mib } from '../api/limits';
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 import type { Controller } from './controller';
 
 const STATUS: Record<string, number> = {

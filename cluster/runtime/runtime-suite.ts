@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Controller, type BackendKind } from './controller';
 import { loadMnistSamples } from '../registry/mnist';
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MNIST = join(ROOT, 'samples/mnist');
@@ -160,9 +160,15 @@ export function defineRuntimeSuite(kind: BackendKind, skip: string | false): voi
       wf.triggers.push({ kind: 'schedule', id: 'tick', function: 'ping', every: '500ms' });
       writeFileSync(join(dir, 'workflow.json'), JSON.stringify(wf));
       const before = c.runs({ workflow: 'ops', function: 'ping', limit: 1000 }).length;
-      await c.deploy(dir);
+      // another folder with the same workflow name would silently replace the deployment: refused, nothing changes
+      const placements = JSON.stringify(c.state.placements('ops'));
+      const taken = await rejects(c.deploy(dir));
+      expect(taken.code).toBe('workflow-name-taken');
+      expect(taken.message).toContain(`is deployed from ${OPS}`);
+      expect(JSON.stringify(c.state.placements('ops'))).toBe(placements);
+      await c.deploy(dir, { replace: true });
       await until('two scheduled pings', () => c.runs({ workflow: 'ops', function: 'ping', limit: 1000 }).length >= before + 2, 20_000);
-      await c.deploy(OPS);
+      await c.deploy(OPS, { replace: true });
       await new Promise((r) => setTimeout(r, 700)); // one in flight may still finish
       const settled = c.runs({ workflow: 'ops', function: 'ping', limit: 1000 }).length;
       await new Promise((r) => setTimeout(r, 1500));

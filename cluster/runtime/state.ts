@@ -7,7 +7,9 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export type NodeStatus = 'Starting' | 'Ready' | 'NotReady' | 'Stopped';
+import type { NodeStatus, PlacementStatus, RunStatus } from '../common/status';
+
+export type { NodeStatus } from '../common/status';
 
 export interface NodeRow {
   name: string;
@@ -26,7 +28,7 @@ export interface PlacementRow {
   node: string | null;
   bundle: string;
   revision: number;
-  status: 'scheduled' | 'shipped' | 'started' | 'ready' | 'failed';
+  status: PlacementStatus;
   reason: string | null;
   spec: string;
 }
@@ -36,7 +38,7 @@ export interface RunRow {
   workflow: string;
   function: string;
   node: string | null;
-  status: 'running' | 'ok' | 'failed' | 'deadline-miss' | 'gate-failed';
+  status: RunStatus;
   started: string;
   ended: string | null;
   request: string;
@@ -159,6 +161,13 @@ export class ClusterState {
     this.db
       .prepare('INSERT INTO placements (workflow, function, node, bundle, revision, status, reason, spec) VALUES (@workflow, @function, @node, @bundle, @revision, @status, @reason, @spec) ON CONFLICT(workflow, function) DO UPDATE SET node=@node, bundle=@bundle, revision=@revision, status=@status, reason=@reason, spec=@spec')
       .run(p);
+  }
+  /** Forgets every deployment and placement (a cluster that went down for good). */
+  dropDeployments(): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM placements').run();
+      this.db.prepare('DELETE FROM deployments').run();
+    })();
   }
   deletePlacements(workflow: string, keep: string[]): void {
     const rows = this.placements(workflow).filter((p) => !keep.includes(p.function));

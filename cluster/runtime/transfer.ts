@@ -1,17 +1,15 @@
 /**
  * Moving artifact bytes between nodes as the topology says they would move: a route (shortest
- * path), a connection setup of 1.5 · RTT and the bottleneck bandwidth at 97% goodput
- * (REFERENCE §5, edgerun/ether), bytes counted on every link of the route per direction. The
- * bytes themselves travel over loopback; the controller waits as long as the emulated link
- * would take. A strict data policy is checked before any byte moves.
+ * path) and the network cost of common/network-cost.ts (a connection setup of 1.5 · RTT, the
+ * bottleneck bandwidth at 97% goodput: docs/reference.md §5, edgerun/ether), bytes counted on
+ * every link of the route per direction. The bytes themselves travel over loopback; the
+ * controller waits as long as the emulated link would take. A strict data policy is checked
+ * before any byte moves.
  */
 import { NetworkGraph, type Route } from '../topology/routes';
 import type { Topology } from '../topology/model';
-import { StudioError } from '../spec/errors';
-
-/** goodput = allocation · 0.97; connection setup 1.5 · RTT (REFERENCE §5) */
-export const GOODPUT = 0.97;
-export const SETUP_RTTS = 1.5;
+import { StudioError } from '../common/errors';
+import { transferSeconds } from '../common/network-cost';
 
 export interface TransferPlan {
   from: string;
@@ -34,7 +32,7 @@ export class LinkModel {
     const route = this.graph.route(from, to);
     const links: string[] = [];
     for (let i = 0; i + 1 < route.path.length; i++) links.push(`${route.path[i]}→${route.path[i + 1]}`);
-    const delayMs = SETUP_RTTS * route.rttMs + (bytes / (route.bandwidthBps * GOODPUT)) * 1000;
+    const delayMs = transferSeconds(bytes, route.bandwidthBps, route.rttMs) * 1000;
     return { from, to, route, links, delayMs };
   }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { command, type ScheduleReport } from '../cli/commands/schedule';
-import { UserError } from '../cli/command';
+import { StudioError } from '../common/errors';
 
 const sample = fileURLToPath(new URL('../../samples/mnist', import.meta.url));
 
@@ -36,7 +36,7 @@ describe('edgeai schedule', () => {
   });
 
   it('turns a bad topology or profile into a user error', async () => {
-    await expect(run([sample, '--topology', 'urban-sensin'])).rejects.toThrow(UserError);
+    await expect(run([sample, '--topology', 'urban-sensin'])).rejects.toThrow(StudioError);
     await expect(run([sample, '--profile', 'skipy'])).rejects.toThrow(/did you mean 'skippy'/);
     await expect(run([sample, '--topology', '/nonexistent/topology.json'])).rejects.toThrow(/cannot read it/);
   });

@@ -100,7 +100,7 @@ describe('edge-ai: deadline feasibility', () => {
     const snap = buildSnapshot(topologyByName('skippy-testbed'));
     const r = schedule(snap, edgeAi, requirements('f', { images: [{ name: 'big', size: 100e6 }], referenceSeconds: 0.1, deadlineMs: 5000 }));
     expect(r.node).toBeNull();
-    expect(r.infeasible!.message).toMatch(/Deadline removed 8 — the fastest estimate is 8\.\d{3} s on .* image pull 8\.\d{3} s\) against a deadline of 5\.000 s: relax policy.deadline/);
+    expect(r.infeasible!.message).toMatch(/Deadline removed 8 — the fastest estimate among the nodes left by the other filters is 8\.\d{3} s on .* image pull 8\.\d{3} s\) against a deadline of 5\.000 s: relax policy.deadline/);
   });
 
   it('removes devices without a trace for the workload', () => {

@@ -21,8 +21,11 @@ export interface FilterPlugin {
   run(snap: ClusterSnapshot, fn: CompiledFunction, cand: Int32Array, count: number, removedBy: Int16Array, id: number): number;
   /** why node v was removed */
   reason(snap: ClusterSnapshot, fn: CompiledFunction, v: number): string;
-  /** what to do when this filter removed `removed` nodes and nothing is left */
-  hint(snap: ClusterSnapshot, fn: CompiledFunction, removed: number): string;
+  /**
+   * what to do when this filter removed `removed` nodes and nothing is left; `removedBy[v] === id`
+   * for exactly the nodes this filter removed (every node was a candidate and was removed by one filter)
+   */
+  hint(snap: ClusterSnapshot, fn: CompiledFunction, removed: number, removedBy: Int16Array, id: number): string;
 }
 
 export interface ScorePlugin {
@@ -309,17 +312,19 @@ export const DeadlineFeasible: FilterPlugin = {
     const noProfile = e.exec === Infinity ? ` (device ${snap.s.topology.nodes[v].device} has no execution time for ${fn.req.workload})` : '';
     return `estimated ${fmtS(e.total)} (execution ${fmtS(e.exec)}${noProfile} + input transfer ${fmtS(e.transfer)} + image pull ${fmtS(e.pull)}) > deadline ${fmtS((fn.req.deadlineMs ?? 0) / 1000)}`;
   },
-  hint(snap, fn) {
+  hint(snap, fn, _removed, removedBy, id) {
+    // the estimate on the nodes that were still candidates when the deadline was checked: a node
+    // another filter removed (wrong type, no capability) is no way out of the deadline
     let best = Infinity;
     let bestV = -1;
     const e: Estimate = { exec: 0, transfer: 0, pull: 0, total: 0 };
     for (let v = 0; v < snap.n; v++) {
-      if (snap.s.storage[v] || snap.s.noSchedule[v]) continue;
+      if (removedBy[v] !== id) continue;
       if (estimate(snap, fn, v, e).total < best) ((best = e.total), (bestV = v));
     }
     if (bestV < 0) return 'no node can run it: relax policy.deadline';
     const b = estimate(snap, fn, bestV, e);
-    return `the fastest estimate is ${fmtS(b.total)} on ${snap.s.names[bestV]} (execution ${fmtS(b.exec)} + input transfer ${fmtS(b.transfer)} + image pull ${fmtS(b.pull)}) against a deadline of ${fmtS((fn.req.deadlineMs ?? 0) / 1000)}: relax policy.deadline, move the data closer, pre-pull the image or add a faster node`;
+    return `the fastest estimate among the nodes left by the other filters is ${fmtS(b.total)} on ${snap.s.names[bestV]} (execution ${fmtS(b.exec)} + input transfer ${fmtS(b.transfer)} + image pull ${fmtS(b.pull)}) against a deadline of ${fmtS((fn.req.deadlineMs ?? 0) / 1000)}: relax policy.deadline, move the data closer, pre-pull the image or add a faster node`;
   },
 };
 

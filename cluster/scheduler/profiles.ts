@@ -10,6 +10,7 @@
  *                 non-strict policy.data as a score
  */
 import { didYouMeanSuffix } from '../spec/names';
+import { StudioError } from '../common/errors';
 import {
   BalancedResource,
   CapabilityFilter,
@@ -88,8 +89,11 @@ export function edgeAiProfile(): Profile {
   };
 }
 
-export class ProfileError extends Error {
-  override name = 'ProfileError';
+export class ProfileError extends StudioError {
+  constructor(message: string, hint?: string) {
+    super('bad-profile', message, hint);
+    this.name = 'ProfileError';
+  }
 }
 
 /**

@@ -110,7 +110,7 @@ export function schedule(snap: ClusterSnapshot, profile: Profile, req: FunctionR
   if (count > 0) snap.rrIndex = (cand[count - 1] + 1) % n;
 
   if (count === 0) {
-    const filters = profile.filters.map((f, i) => ({ filter: f.name, removed: removed[i], ...(removed[i] > 0 ? { hint: f.hint(snap, fn, removed[i]) } : {}) }));
+    const filters = profile.filters.map((f, i) => ({ filter: f.name, removed: removed[i], ...(removed[i] > 0 ? { hint: f.hint(snap, fn, removed[i], removedBy, i) } : {}) }));
     const used = filters.filter((f) => f.removed > 0);
     const message = n === 0
       ? `no node can run ${req.id}: the topology has no nodes`

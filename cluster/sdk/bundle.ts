@@ -9,7 +9,7 @@ import { build, type Plugin } from 'esbuild';
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StudioError } from '../spec/errors';
+import { StudioError } from '../common/errors';
 
 const SDK_ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
 

@@ -34,7 +34,7 @@ describe('edgeai simulate', () => {
   });
 
   it('says what is wrong with a bad option', async () => {
-    expect((await cli('simulate', MNIST, '--rate', 'nosuch=1')).err).toMatch(/'nosuch' is neither a function nor a trigger/);
+    expect((await cli('simulate', MNIST, '--rate', 'nosuch=1')).err).toMatch(/rate for 'nosuch': mnist has no function or http trigger of that name/);
     expect((await cli('simulate', MNIST, '--profile', 'edge-aj')).err).toMatch(/unknown scheduler profile 'edge-aj'/);
     expect((await cli('simulate', MNIST, '--duration', 'forever')).code).toBe(2);
   });

@@ -5,10 +5,14 @@
  * sampling.
  */
 import { mulberry32 } from '../registry/data';
+import { StudioError } from '../common/errors';
 
 /** What is wrong with a simulation's input, or (the engine's guard) with the simulator itself. */
-export class SimulationError extends Error {
-  override name = 'SimulationError';
+export class SimulationError extends StudioError {
+  constructor(message: string, hint?: string) {
+    super('simulation-failed', message, hint);
+    this.name = 'SimulationError';
+  }
 }
 
 /**

@@ -27,13 +27,14 @@ import type { DataSource, Trigger } from '../spec/workflow';
 import { buildSnapshot, type ClusterSnapshot } from '../scheduler/snapshot';
 import { profileByName, type Profile } from '../scheduler/profiles';
 import { schedule } from '../scheduler/schedule';
-import type { DataItem, FunctionRequirements } from '../scheduler/requirements';
+import { placeWorkflow, requirementsAt } from '../planning/plan';
 import type { Topology } from '../topology/model';
 import { MBPS_TO_BPS } from '../topology/routes';
 import { Engine, lognormalFromNormal, Rng, SimulationError } from './engine';
 import { faasSimWorkflow } from './faas-sim';
 import { FlowNetwork, type Flow, type LinkBytes } from './network';
 import { followUpMatches, workflowFrom, workflowOfProject, type ArrivalProcess, type SimArtifact, type SimFunction, type SimWorkflow, type WorkflowOptions } from './workflow';
+import { StudioError } from '../common/errors';
 
 // ------------------------------------------------------------------------------------------
 // Constants (with their sources)
@@ -428,48 +429,42 @@ class Simulation {
 
   // -------------------------------------------------------------------------- placement
 
-  private requirementsOf(fs: FnState): FunctionRequirements {
-    const inputs: DataItem[] = [];
-    const outputs: DataItem[] = [];
-    for (const urn of fs.def.inputs) {
-      const a = this.artifacts.get(urn);
-      if (a && a.locations.length) inputs.push({ urn, size: a.size, locations: [...a.locations] });
-    }
-    for (const urn of fs.def.outputs) {
-      const a = this.artifacts.get(urn);
-      if (a && a.store === 'storage' && a.locations.length) outputs.push({ urn, size: a.size, locations: [...a.locations] });
-    }
-    return { ...fs.def.base, inputs, outputs };
-  }
-
-  /** Runs the real scheduler for one replica of fs; returns the replica or undefined. */
+  /** Runs the real scheduler for one more replica of fs (a scale-up); returns the replica or undefined. */
   private place(fs: FnState): Replica | undefined {
-    const r = schedule(this.snap, this.profile, this.requirementsOf(fs));
+    const r = schedule(this.snap, this.profile, requirementsAt(fs.def, this.artifacts));
     if (r.node === null) {
       fs.lastInfeasible = r.infeasible?.message ?? `no node can run ${fs.def.id}`;
       return undefined;
     }
-    const node = this.snap.nodeIndex(r.node);
+    return this.startReplica(fs, this.snap.nodeIndex(r.node), r.neededImages);
+  }
+
+  private startReplica(fs: FnState, node: number, neededImages: string[]): Replica {
     const rep: Replica = { id: this.nextReplica++, fn: fs, node, state: 'pulling', active: 0, lastUsed: this.engine.now, createdAt: this.engine.now, coldNext: false, warmAt: NaN };
     fs.replicas.push(rep);
     fs.replicasStarted++;
     this.hosted[node] = 1;
     this.allocate(node, fs.def.base.cpuMillis);
-    this.pull(rep, r.neededImages);
+    this.pull(rep, neededImages);
     return rep;
   }
 
+  /** t = 0: the workflow's first placements are the planner's, exactly as `edgeai schedule` and a deploy make them. */
   private deployAll(): void {
-    for (const fs of this.order) {
-      const rep = this.place(fs);
-      this.deploy.push(rep ? { function: fs.def.id, node: this.t.nodes[rep.node].name } : { function: fs.def.id, node: null, reason: fs.lastInfeasible ?? '' });
-      // an output is located where its producer runs until written elsewhere (as `edgeai schedule` assumes)
-      if (rep) {
-        for (const urn of fs.def.outputs) {
-          const a = this.artifacts.get(urn);
-          if (a && !a.locations.length) a.locations = [this.t.nodes[rep.node].name];
-        }
+    const plan = placeWorkflow(this.wf, this.t, this.profile, { snapshot: this.snap });
+    for (const a of plan.artifacts) {
+      const mine = this.artifacts.get(a.urn);
+      if (mine && !mine.locations.length) mine.locations = [...a.locations];
+    }
+    for (const p of plan.placements) {
+      const fs = this.fns.get(p.function)!;
+      if (p.node === null) {
+        fs.lastInfeasible = plan.infeasible[p.function]?.message ?? `no node can run ${p.function}`;
+        this.deploy.push({ function: p.function, node: null, reason: fs.lastInfeasible });
+        continue;
       }
+      this.startReplica(fs, this.snap.nodeIndex(p.node), p.neededImages);
+      this.deploy.push({ function: p.function, node: p.node });
     }
   }
 
@@ -890,8 +885,11 @@ export interface SimulateAsyncOptions {
   eventsPerStep?: number;
 }
 
-export class SimulationCancelled extends Error {
-  override name = 'SimulationCancelled';
+export class SimulationCancelled extends StudioError {
+  constructor(message: string) {
+    super('cancelled', message, 'run it again when you are ready; nothing was kept');
+    this.name = 'SimulationCancelled';
+  }
 }
 
 /**

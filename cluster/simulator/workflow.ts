@@ -1,55 +1,30 @@
 /**
- * A workflow project as the simulator sees it: functions (in placement order, producers first)
- * with the artifacts they consume and produce, the artifacts' sizes and locations, and the
- * arrival processes and follow-ups that its triggers define.
- *
- * The artifact matching, the placement order and the data-source sizes are extracted from
- * `edgeai schedule` (cluster/cli/commands/schedule.ts: `consumes`, `placementOrder`,
- * `sourceSize`), which keeps them private; the helpers here are the same rules, exported, so
- * the CLI can import them from here instead (a follow-up for schedule.ts's owner). A test checks
- * that the simulator's deploy places every function where `scheduleProject` does.
+ * A workflow project as the simulator sees it: the planner's view of its functions (in
+ * placement order, producers first, with the artifacts they consume and produce, their sizes
+ * and locations: cluster/planning) plus the arrival processes and follow-ups that its triggers
+ * define. Pure: the data sources' sizes come with the project (Project.dataBytes).
  */
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Project } from '../project/index';
 import type { FunctionSpec } from '../spec/function';
 import { parseDuration } from '../spec/predicate';
-import { matchSelector, type Selector } from '../spec/selector';
+import type { Selector } from '../spec/selector';
 import type { Trigger } from '../spec/workflow';
 import type { DataSource } from '../spec/workflow';
-import { requirementsFromSpec, type FunctionRequirements } from '../scheduler/requirements';
 import type { Topology } from '../topology/model';
 import type { Workload } from '../topology/catalog';
+import { dataSourceArtifacts } from '../planning/artifacts';
+import { triggerBatch, triggerMatches } from '../planning/triggers';
+import { planWorkflowOf, type PlanArtifact, type PlanFunction, type PlanWorkflow } from '../planning/plan';
+import type { ExecModel } from '../planning/exec-model';
+import { SimulationError } from './engine';
 
-/** bytes of one MNIST row (784 pixels + label), as `edgeai schedule` counts them */
-export const MNIST_ROW_BYTES = 785;
+export { registryNode } from '../planning/artifacts';
+
 /** requests per second of an http trigger when no rate is given (an assumption: 1/s) */
 export const DEFAULT_HTTP_RATE = 1;
-/** seconds on a xeon cpu VM of a function without a workload (an assumption: a small function, 50 ms) */
-export const DEFAULT_REFERENCE_SECONDS = 0.05;
 
-export interface SimArtifact {
-  urn: string;
-  kind: 'data' | 'model';
-  type?: string;
-  tags?: string[];
-  /** bytes */
-  size: number;
-  /** nodes holding its bytes (an output: where it was last written) */
-  locations: string[];
-  /** where a function writes it: on the node it ran on (default), or to the nearest storage node */
-  store?: 'local' | 'storage';
-}
-
-export interface SimFunction {
-  id: string;
-  /** the scheduler's requirements without inputs and outputs (filled per placement from the artifacts' current locations) */
-  base: FunctionRequirements;
-  /** urns of the artifacts it reads */
-  inputs: string[];
-  /** urns of the artifacts it writes */
-  outputs: string[];
-}
+export type SimArtifact = PlanArtifact;
+export type SimFunction = PlanFunction;
 
 export type ArrivalProcess =
   /** every `everyS` seconds, first at `everyS` (a schedule trigger) */
@@ -68,22 +43,14 @@ export interface FollowUp {
   source: string;
 }
 
-export interface SimWorkflow {
-  name: string;
-  /** producers first */
-  functions: SimFunction[];
-  artifacts: SimArtifact[];
+export interface SimWorkflow extends PlanWorkflow {
   arrivals: ArrivalProcess[];
   followUps: FollowUp[];
   /** notes about triggers that are not simulated */
   notes: string[];
 }
 
-export interface WorkflowOptions {
-  /** function id → workload of REFERENCE §4 (execution time per device) */
-  workloads?: Record<string, Workload>;
-  /** function id → seconds on a xeon cpu VM (scaled per device); default DEFAULT_REFERENCE_SECONDS */
-  referenceSeconds?: Record<string, number>;
+export interface WorkflowOptions extends ExecModel {
   /** function id or http trigger id → Poisson rate per second; a function without an http trigger gets one */
   rates?: Record<string, number>;
   /** produced artifact urn → bytes (default 0: unknown) */
@@ -92,89 +59,25 @@ export interface WorkflowOptions {
   memoryBytes?: Record<string, number>;
 }
 
-function candidate(a: Pick<SimArtifact, 'urn' | 'kind' | 'type' | 'tags'>) {
-  return { kind: a.kind, urn: a.urn, ...(a.type ? { type: a.type } : {}), ...(a.tags ? { tags: a.tags } : {}) };
-}
-
-/** Does the function consume this artifact? (selector overlap, metrics unknown pass — as `edgeai schedule`) */
-export function consumesArtifact(f: FunctionSpec, a: Pick<SimArtifact, 'urn' | 'kind' | 'type' | 'tags'>): boolean {
-  return f.consumes.some((c) => c.kind === a.kind && matchSelector(c.selector, candidate(a), { candidateIsPattern: true, metricsUnknownPass: true }).ok);
-}
-
-/** Producers before consumers (Kahn's algorithm; source order among equals; cycles broken in source order). */
-export function placementOrder(fns: FunctionSpec[]): FunctionSpec[] {
-  const feeds = (p: FunctionSpec, c: FunctionSpec) => p !== c && p.produces.some((o) => consumesArtifact(c, { urn: o.urn, kind: o.kind, ...(o.type ? { type: o.type } : {}), ...(o.tags ? { tags: o.tags } : {}) }));
-  const left = [...fns];
-  const out: FunctionSpec[] = [];
-  while (left.length) {
-    const i = left.findIndex((c) => !left.some((p) => feeds(p, c)));
-    out.push(...left.splice(i >= 0 ? i : 0, 1));
-  }
-  return out;
-}
-
-/** Bytes of a data source: the file's size, or rows × MNIST_ROW_BYTES for the mnist loader. */
-export function dataSourceBytes(projectDir: string, ds: DataSource): number {
-  if (ds.source.kind === 'file') {
-    try {
-      return statSync(join(projectDir, ds.source.path)).size;
-    } catch {
-      return 0;
-    }
-  }
-  return (ds.source.count ?? 0) * MNIST_ROW_BYTES;
-}
-
-/** The node holding data sources without a `node`: the first registry location that is a node. */
-export function registryNode(topology: Topology): string | undefined {
-  return topology.registry.at.find((a) => topology.nodes.some((n) => n.name === a));
-}
-
 function durationS(text: string, where: string): number {
   const ms = parseDuration(text);
-  if (typeof ms !== 'number') throw new Error(`${where}: ${ms.error}`);
+  if (typeof ms !== 'number') throw new SimulationError(`${where}: ${ms.error}`, 'fix the trigger in workflow.json');
   return ms / 1000;
 }
 
 /**
  * The simulator's view of a set of functions, triggers and data sources (a project, or given
- * directly). Data sources live on their `node`, else on the topology's registry node.
+ * directly). Data sources live on their `node`, else on the topology's registry node; their
+ * sizes are `dataBytes` (by urn; 0 when unknown).
  */
 export function workflowFrom(
-  input: { name: string; dir?: string; functions: FunctionSpec[]; triggers: Trigger[]; dataSources: DataSource[] },
+  input: { name: string; functions: FunctionSpec[]; triggers: Trigger[]; dataSources: DataSource[]; dataBytes?: Record<string, number> },
   topology: Topology,
   opts: WorkflowOptions = {},
 ): SimWorkflow {
-  const reg = registryNode(topology);
-  const artifacts: SimArtifact[] = input.dataSources.map((ds) => ({
-    urn: ds.urn,
-    kind: 'data',
-    ...(ds.type ? { type: ds.type } : {}),
-    tags: ds.tags,
-    size: input.dir ? dataSourceBytes(input.dir, ds) : 0,
-    locations: ds.node ? [ds.node] : reg ? [reg] : [],
-  }));
-  const ordered = placementOrder(input.functions);
-  for (const f of ordered) {
-    for (const p of f.produces) {
-      if (artifacts.some((a) => a.urn === p.urn && a.kind === p.kind)) continue;
-      artifacts.push({ urn: p.urn, kind: p.kind, ...(p.type ? { type: p.type } : {}), ...(p.tags ? { tags: p.tags } : {}), size: opts.artifactBytes?.[p.urn] ?? 0, locations: [] });
-    }
-  }
-  const functions: SimFunction[] = ordered.map((f) => {
-    const workload = opts.workloads?.[f.id];
-    const base = requirementsFromSpec(f, {
-      bundlePrefix: input.name,
-      ...(workload ? { workload } : { referenceSeconds: opts.referenceSeconds?.[f.id] ?? DEFAULT_REFERENCE_SECONDS }),
-      ...(opts.memoryBytes?.[f.id] !== undefined ? { memoryBytes: opts.memoryBytes[f.id] } : {}),
-    });
-    return {
-      id: f.id,
-      base,
-      inputs: artifacts.filter((a) => consumesArtifact(f, a)).map((a) => a.urn),
-      outputs: f.produces.map((p) => p.urn),
-    };
-  });
+  const known = dataSourceArtifacts(input.dataSources, input.dataBytes ?? {}, topology);
+  const view = planWorkflowOf(input.name, input.functions, known, opts, opts.artifactBytes);
+  const functions: SimFunction[] = view.functions.map((f) => (opts.memoryBytes?.[f.id] !== undefined ? { ...f, base: { ...f.base, memoryBytes: opts.memoryBytes[f.id] } } : f));
   const ids = new Set(functions.map((f) => f.id));
   const arrivals: ArrivalProcess[] = [];
   const followUps: FollowUp[] = [];
@@ -197,7 +100,7 @@ export function workflowFrom(
         break;
       case 'data':
       case 'model':
-        followUps.push({ function: t.function, kind: t.kind, selector: t.selector, batch: t.kind === 'data' ? t.batch : 1, source: `${t.kind} ${t.id}` });
+        followUps.push({ function: t.function, kind: t.kind, selector: t.selector, batch: triggerBatch(t), source: `${t.kind} ${t.id}` });
         break;
       case 'gate':
         notes.push(`trigger ${t.id} (gate failed) is not simulated: gates are not evaluated`);
@@ -208,19 +111,19 @@ export function workflowFrom(
     if (!ids.has(fn) || withHttp.has(fn)) continue;
     if (rate > 0) arrivals.push({ function: fn, kind: 'poisson', ratePerS: rate, source: `--rate ${fn}` });
   }
-  return { name: input.name, functions, artifacts, arrivals, followUps, notes };
+  return { name: input.name, functions, artifacts: view.artifacts, arrivals, followUps, notes };
 }
 
 /** The simulator's view of a loaded project. */
 export function workflowOfProject(project: Project, topology: Topology, opts: WorkflowOptions = {}): SimWorkflow {
   return workflowFrom(
-    { name: project.workflow.name, dir: project.dir, functions: project.functions, triggers: project.workflow.triggers, dataSources: project.workflow.dataSources },
+    { name: project.workflow.name, functions: project.functions, triggers: project.workflow.triggers, dataSources: project.workflow.dataSources, dataBytes: project.dataBytes },
     topology,
     opts,
   );
 }
 
-/** Does a produced artifact fire a data/model trigger? */
+/** Does a produced artifact fire a data/model trigger? (the runtime's rule, on a declared output) */
 export function followUpMatches(u: FollowUp, a: SimArtifact): boolean {
-  return u.kind === a.kind && matchSelector(u.selector, candidate(a), { candidateIsPattern: true, metricsUnknownPass: true }).ok;
+  return triggerMatches(u, a, true);
 }

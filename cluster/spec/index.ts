@@ -3,5 +3,5 @@ export * from './names';
 export * from './selector';
 export * from './function';
 export * from './workflow';
-export * from './errors';
+export * from '../common/errors';
 export * from './topology';

@@ -7,6 +7,7 @@ import { CAPABILITIES } from '../spec/function';
 import { didYouMeanSuffix } from '../spec/names';
 import { TopologyFileSchema, type Arch, type NetworkKind, type TopologyFile, type TopologyFileInput, type TopologyNodeType } from '../spec/topology';
 import { DEVICES, DEVICE_IDS, MiB } from './catalog';
+import { StudioError } from '../common/errors';
 
 export interface TopologyNode {
   name: string;
@@ -58,12 +59,12 @@ export interface TopologyIssue {
   message: string;
 }
 
-export class TopologyError extends Error {
+export class TopologyError extends StudioError {
   constructor(
     readonly issues: TopologyIssue[],
     readonly source?: string,
   ) {
-    super(`${source ? source + ': ' : ''}invalid topology:\n${issues.map((i) => `  ${i.where}: ${i.message}`).join('\n')}`);
+    super('bad-topology', `${source ? source + ': ' : ''}invalid topology:\n${issues.map((i) => `  ${i.where}: ${i.message}`).join('\n')}`, 'see docs/topology.md, or `edgeai schema topology`');
     this.name = 'TopologyError';
   }
 }

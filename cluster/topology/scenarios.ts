@@ -6,6 +6,7 @@
 import { didYouMeanSuffix } from '../spec/names';
 import { LOCAL_NETWORK, type NetworkKind, type TopologyFile, type TopologyNodeType } from '../spec/topology';
 import { LAN_LATENCY_MS, resolveTopology, type Topology } from './model';
+import { StudioError } from '../common/errors';
 
 // Latencies, ms (REFERENCE §5, lognormal means)
 const WLAN_MS = 5.18;
@@ -180,8 +181,11 @@ export const SCENARIOS: Record<string, ScenarioDef> = {
 };
 export const SCENARIO_NAMES = Object.keys(SCENARIOS);
 
-export class ScenarioError extends Error {
-  override name = 'ScenarioError';
+export class ScenarioError extends StudioError {
+  constructor(message: string, hint?: string) {
+    super('bad-topology', message, hint);
+    this.name = 'ScenarioError';
+  }
 }
 
 export function isScenarioName(spec: string): boolean {

@@ -7,7 +7,7 @@
  */
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { ApiError, MethodResponse, ProjectSnapshot, SimulationReportDto } from '../../cluster/api/contract';
-import { SIM_PROFILES, SIM_TOPOLOGIES, SIM_WORKLOADS } from '../../cluster/api/sim-choices';
+import { SIM_PROFILES, SIM_TOPOLOGIES, SIM_WORKLOADS } from '../../cluster/common/sim-choices';
 import { call, errorOf, studio } from '../api';
 import { ErrorBox } from './ErrorBox';
 import { fmtBytes } from '../format';

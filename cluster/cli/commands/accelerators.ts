@@ -23,7 +23,7 @@ import {
 import { watchAccelerators, type AcceleratorEvent } from '../../accelerators/watch';
 import { acceleratorAttributes, withAccelerators } from '../../accelerators/attach';
 import { resolveTopologyArg, saveTopology, type Topology } from '../../topology/index';
-import { StudioError } from '../../spec/errors';
+import { StudioError } from '../../common/errors';
 import { parseCommandArgs, UserError, type CliIO, type Command } from '../command';
 
 const usage = 'accelerators [--json] [--sysfs <root>] [--dev <root>] [--watch [--interval <ms>] [--events <n>]] [--save <topology.json> [--topology <t>] [--host <node>]]';

@@ -1,25 +1,22 @@
-import { resolveTopologyArg } from '../../topology/index';
-import { attachLocalAccelerators } from '../../accelerators/index';
 import { parseCommandArgs, UserError, type Command, type CliIO } from '../command';
+import { startCluster } from '../../app/cluster';
+import { BACKEND_KINDS, type BackendKind } from '../../common/status';
+import { fmtBytes, fmtMemory } from '../../common/units';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
 import type { ClusterStatus } from '../../runtime/controller';
 
-const usage = 'cluster up|status|down [--backend process|docker] [--topology <name|file>] [--accelerators-on <node>|none] [--json]';
-
-function mib(n: number): string {
-  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
-}
+const usage = 'cluster up|status|down [--backend process|docker] [--topology <name|file>] [--accelerators-on <node>|none] [--keep-state] [--json]';
 
 export function printStatus(s: ClusterStatus, io: CliIO): void {
   io.out(`cluster ${s.cluster}: ${s.up ? 'up' : 'down'}${s.backend ? ` (${s.backend} backend` : ''}${s.topology ? `, topology ${s.topology})` : s.backend ? ')' : ''}`);
   if (!s.nodes.length) return;
-  const rows = s.nodes.map((n) => [n.name, n.status, n.device, n.type, n.network, `${n.cpuMillis}m/${mib(n.memoryBytes)}`, n.capabilities.join(',') || '-', n.functions.join(', ') || '-']);
+  const rows = s.nodes.map((n) => [n.name, n.status, n.device, n.type, n.network, `${n.cpuMillis}m/${fmtMemory(n.memoryBytes)}`, n.capabilities.join(',') || '-', n.functions.join(', ') || '-']);
   const head = ['NODE', 'STATUS', 'DEVICE', 'TYPE', 'NETWORK', 'CPU/MEM', 'CAPS', 'FUNCTIONS'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) io.out('  ' + r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
   for (const n of s.nodes) if (n.status === 'NotReady' && n.reason) io.out(`  ${n.name}: ${n.reason}`);
   for (const d of s.deployments) io.out(`deployment ${d.workflow} revision ${d.revision}: ${d.status}${d.functions.filter((f) => f.status === 'failed').map((f) => `\n  ${f.id}: ${f.reason}`).join('')}`);
-  if (s.links.length) io.out(`bytes moved: ${s.links.map((l) => `${l.link} ${l.bytes}`).join(', ')}`);
+  if (s.links.length) io.out(`bytes moved: ${s.links.map((l) => `${l.link} ${fmtBytes(l.bytes)}`).join(', ')}`);
   if (s.unavailable.length) io.out(`unavailable artifacts (only copies on stopped nodes): ${s.unavailable.map((u) => `${u.urn}@${u.version} [${u.locations.join(',')}]`).join(', ')}`);
 }
 
@@ -27,22 +24,18 @@ export const command: Command = {
   usage,
   summary: 'start, inspect or stop the local edge cluster (process or docker backend)',
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, backend: { type: 'string', default: 'process' }, topology: { type: 'string', default: 'local' }, json: { type: 'boolean' }, 'accelerators-on': { type: 'string', default: 'laptop' } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, backend: { type: 'string', default: 'process' }, topology: { type: 'string', default: 'local' }, json: { type: 'boolean' }, 'accelerators-on': { type: 'string', default: 'laptop' }, 'keep-state': { type: 'boolean' } }, usage);
     const sub = positionals[0];
     if (!['up', 'status', 'down'].includes(sub ?? '')) throw new UserError(`expected up, status or down\nusage: edgeai ${usage}`);
-    if (values.backend !== 'process' && values.backend !== 'docker') throw new UserError(`--backend must be process or docker, not '${values.backend}'`);
+    if (!(BACKEND_KINDS as readonly string[]).includes(values.backend!)) throw new UserError(`--backend must be ${BACKEND_KINDS.join(' or ')}, not '${values.backend}'`);
     const c = await openController(values, io, !!values.json);
     try {
       if (sub === 'up') {
-        let topology = await resolveTopologyArg(values.topology!).catch((e: Error) => {
-          throw new UserError(e.message);
-        });
-        // USB sticks plugged into this machine join the node that stands for it (default: laptop)
-        const joined = attachLocalAccelerators(topology, values['accelerators-on']!);
-        topology = joined.topology;
-        if (joined.attached.length && !values.json) io.err(`  … ${joined.note}`);
         const t0 = Date.now();
-        const s = await c.up({ backend: values.backend, topology });
+        // USB sticks plugged into this machine join the node that stands for it (default: laptop)
+        const s = await startCluster(c, { backend: values.backend as BackendKind, topology: values.topology!, acceleratorsOn: values['accelerators-on']! }, (note) => {
+          if (!values.json) io.err(`  … ${note}`);
+        });
         if (values.json) io.out(JSON.stringify(s, null, 2));
         else {
           printStatus(s, io);
@@ -55,8 +48,9 @@ export const command: Command = {
         if (values.json) io.out(JSON.stringify(s, null, 2));
         else printStatus(s, io);
       } else {
-        await c.down();
-        io.out(`cluster ${c.cluster} is down: every node stopped and removed`);
+        const keep = values['keep-state'] === true;
+        await c.down({ keepState: keep });
+        io.out(keep ? `cluster ${c.cluster} is down: every node stopped; deployments (stopped), node stores and artifacts kept for the next up` : `cluster ${c.cluster} is down: every node stopped and removed, with its deployments and what lived only on the nodes`);
       }
       return 0;
     } finally {

@@ -70,7 +70,7 @@ describe('edgeai deploy flags', () => {
 describe('the contract\'s deploy request', () => {
   const req = METHODS.deploy.request;
   it('defaults to mode full with no revision check', () => {
-    expect(req.parse({ project: '/p' })).toEqual({ project: '/p', acceptWarnings: false, mode: 'full' });
+    expect(req.parse({ project: '/p' })).toEqual({ project: '/p', acceptWarnings: false, mode: 'full', replace: false });
     expect(req.parse({ project: '/p', mode: 'changed', expectedRevision: 0 })).toMatchObject({ mode: 'changed', expectedRevision: 0 });
   });
   it('refuses unknown modes and negative or fractional revisions', () => {

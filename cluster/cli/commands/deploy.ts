@@ -1,8 +1,9 @@
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
-import { DEPLOY_MODES, type DeployMode, type DeployOptions } from '../../runtime/controller';
+import { DEPLOY_MODES, type DeployMode } from '../../common/status';
+import { deployProject, type DeployRequest } from '../../app/deploy';
 
-const usage = 'deploy <project> [--mode full|changed|restart] [--expect-revision N] [--json]';
+const usage = 'deploy <project> [--mode full|changed|restart] [--expect-revision N] [--accept-warnings] [--replace] [--json]';
 
 const help = `modes:
   full      place every function and ship its bundle (the default)
@@ -11,11 +12,16 @@ const help = `modes:
   restart   no new code: every deployed function gets fresh workers on its node (same revision)
 
 --expect-revision N  deploy only if the workflow is still at revision N on the cluster (0: not
-                     deployed yet); otherwise nothing is deployed and the command says who won`;
+                     deployed yet); otherwise nothing is deployed and the command says who won
+--accept-warnings    deploy although the project has warnings (errors always stop a deploy)
+--replace            deploy although a workflow of the same name is deployed from another
+                     project folder, replacing it (otherwise refused: workflow-name-taken)`;
 
 /** The deploy options the flags ask for; a UserError that says what is allowed otherwise. */
-export function deployOptionsOf(values: { mode?: string; 'expect-revision'?: string }): DeployOptions {
-  const opts: DeployOptions = {};
+export function deployOptionsOf(values: { mode?: string; 'expect-revision'?: string; 'accept-warnings'?: boolean; replace?: boolean }): DeployRequest {
+  const opts: DeployRequest = {};
+  if (values['accept-warnings']) opts.acceptWarnings = true;
+  if (values.replace) opts.replace = true;
   if (values.mode !== undefined) {
     if (!(DEPLOY_MODES as readonly string[]).includes(values.mode)) throw new UserError(`--mode '${values.mode}' is not a deploy mode: use one of ${DEPLOY_MODES.join(', ')}\nusage: edgeai ${usage}`);
     opts.mode = values.mode as DeployMode;
@@ -35,13 +41,13 @@ export const command: Command = {
   summary: 'validate, schedule and ship a workflow to the running cluster (per-function progress)',
   help,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, json: { type: 'boolean' }, mode: { type: 'string' }, 'expect-revision': { type: 'string' } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, json: { type: 'boolean' }, mode: { type: 'string' }, 'expect-revision': { type: 'string' }, 'accept-warnings': { type: 'boolean' }, replace: { type: 'boolean' } }, usage);
     if (positionals.length !== 1) throw new UserError(`expected one project folder\nusage: edgeai ${usage}`);
     const opts = deployOptionsOf(values);
     const c = await openController(values, io, !!values.json);
     try {
       const t0 = Date.now();
-      const r = await c.deploy(positionals[0], opts);
+      const r = await deployProject(c, positionals[0], opts);
       if (values.json) io.out(JSON.stringify(r, null, 2));
       else {
         for (const w of r.warnings) io.out(`warning: ${w}`);

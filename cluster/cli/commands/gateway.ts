@@ -11,7 +11,7 @@ export const command: Command = {
     const { values } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, port: { type: 'string', default: '8080' } }, usage);
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be 0..65535, not '${values.port}'`);
-    const c = await openController(values, io);
+    const c = await openController(values, io, false, 'run');
     const g = await startGateway(c, port);
     io.out(`gateway on ${g.url}: POST ${g.url}/fn/<workflow>/<function> with {"input": …, "params": {…}}`);
     await new Promise<void>((resolve) => {

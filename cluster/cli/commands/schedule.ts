@@ -7,26 +7,18 @@
  * networks). Data sources live on their `node`, or else on the topology's registry node (the
  * studio's store; in the `local` topology, the laptop).
  */
-import { resolve } from 'node:path';
 import { loadProject, type Project } from '../../project/index';
-import { StudioError } from '../../spec/errors';
-import { projectTopology } from '../../api/project-topology';
-import { resolveTopologyArg, ScenarioError, TopologyError, type Topology } from '../../topology/index';
-import {
-  buildSnapshot,
-  profileByName,
-  ProfileError,
-  requirementsFromSpec,
-  schedule,
-  type DataItem,
-  type Explanation,
-  type ScheduleResult,
-} from '../../scheduler/index';
+import { chooseTopology } from '../../app/topology';
+import { planProject } from '../../app/plan';
+import type { Topology } from '../../topology/index';
+import type { Explanation } from '../../scheduler/index';
+import { parseWorkloads } from '../../planning/exec-model';
+import type { Plan } from '../../planning/plan';
 import { parseCommandArgs, UserError, type Command } from '../command';
-import { consumesArtifact, dataSourceBytes, placementOrder, registryNode, type SimArtifact } from '../../simulator/workflow';
 
-const usage = 'schedule <project> [--topology <file|scenario>] [--profile edge-ai|skippy|kube-default] [--explain] [--json]';
+const usage = 'schedule <project> [--topology <file|scenario>] [--profile edge-ai|skippy|kube-default] [--exec fn=workload]… [--explain] [--json]';
 
+/** `edgeai schedule --json`: the plan, as scripts read it. */
 export interface ScheduleReport {
   project: string;
   topology: string;
@@ -37,33 +29,21 @@ export interface ScheduleReport {
   warnings: string[];
 }
 
-/** what scheduling needs of an artifact: the simulator's artifact without its write target */
-type Artifact = Pick<SimArtifact, 'urn' | 'kind' | 'type' | 'tags' | 'size' | 'locations'>;
+export function scheduleReport(project: Project, plan: Plan): ScheduleReport {
+  return {
+    project: project.workflow.name,
+    topology: plan.topology,
+    profile: plan.profile,
+    placements: plan.placements.map((p) => ({ function: p.function, node: p.node, score: p.score })),
+    explanations: plan.explanations,
+    infeasible: Object.fromEntries(Object.entries(plan.infeasible).map(([f, i]) => [f, i.message])),
+    warnings: plan.warnings,
+  };
+}
 
+/** The plan of a project as `edgeai schedule` makes it (tests call this). */
 export function scheduleProject(project: Project, topology: Topology, profileName: string, explain: boolean): ScheduleReport {
-  const profile = profileByName(profileName);
-  const snap = buildSnapshot(topology);
-  const registry = registryNode(topology);
-  const artifacts: Artifact[] = project.workflow.dataSources.map((ds) => ({
-    urn: ds.urn,
-    kind: 'data',
-    ...(ds.type ? { type: ds.type } : {}),
-    tags: ds.tags,
-    size: dataSourceBytes(project.dir, ds),
-    locations: ds.node ? [ds.node] : registry ? [registry] : [],
-  }));
-  const report: ScheduleReport = { project: project.workflow.name, topology: topology.name, profile: profile.name, placements: [], explanations: {}, infeasible: {}, warnings: [] };
-  for (const f of placementOrder(project.functions)) {
-    const inputs: DataItem[] = artifacts.filter((a) => consumesArtifact(f, a)).map((a) => ({ urn: a.urn, size: a.size, locations: a.locations }));
-    const req = requirementsFromSpec(f, { inputs, bundlePrefix: project.workflow.name });
-    const r: ScheduleResult = schedule(snap, profile, req, { explain });
-    report.placements.push({ function: f.id, node: r.node, score: r.score });
-    if (r.explanation) report.explanations[f.id] = r.explanation;
-    if (r.infeasible) report.infeasible[f.id] = r.infeasible.message;
-    report.warnings.push(...r.warnings.map((w) => `${f.id}: ${w}`));
-    for (const p of f.produces) artifacts.push({ urn: p.urn, kind: p.kind, ...(p.type ? { type: p.type } : {}), ...(p.tags ? { tags: p.tags } : {}), size: 0, locations: r.node ? [r.node] : [] });
-  }
-  return report;
+  return scheduleReport(project, planProject(project, topology, profileName, { explain }));
 }
 
 function fmt(x: number): string {
@@ -92,6 +72,8 @@ export const command: Command = {
     '                  industrial-iot[:sites=N], cloud-regions[:regions=N,vms=N]',
     "                  (default: the project's topology.json, else workflow.json target.topology, else local)",
     "  --profile <p>   edge-ai (default), skippy, skippy:<scenario> (tuned weights), kube-default[:<percent>]",
+    '  --exec fn=w     execution-time profile of a function for the deadline estimate (docs/reference.md §4), as',
+    '                  `edgeai simulate --exec`; otherwise a small function (50 ms on a Xeon VM, scaled per device)',
     '  --explain       per node: the filter that removed it, or each plugin\'s raw, normalised and weighted score',
     '  --json          {placements:[{function,node,score}], explanations:{…}, infeasible:{…}}',
     'exit code: 0 when every function has a node, 1 when one cannot be placed, 2 on a usage error.',
@@ -99,33 +81,16 @@ export const command: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { topology: { type: 'string' }, profile: { type: 'string' }, explain: { type: 'boolean' }, json: { type: 'boolean' } },
+      { topology: { type: 'string' }, profile: { type: 'string' }, exec: { type: 'string', multiple: true }, explain: { type: 'boolean' }, json: { type: 'boolean' } },
       usage,
     );
     if (positionals.length !== 1) throw new UserError(`expected one project folder\nusage: edgeai ${usage}`);
-    let project: Project;
-    try {
-      project = await loadProject(positionals[0]);
-    } catch (e) {
-      if (e instanceof StudioError) throw new UserError(e.message);
-      throw e;
-    }
-    let topology: Topology;
-    try {
-      if (values.topology) topology = await resolveTopologyArg(values.topology.endsWith('.json') ? resolve(values.topology) : values.topology);
-      else topology = (await projectTopology(project)).topology;
-    } catch (e) {
-      if (e instanceof TopologyError || e instanceof ScenarioError) throw new UserError(e.message);
-      throw e;
-    }
+    const project = loadProject(positionals[0]);
+    const { topology } = await chooseTopology(project, values.topology);
     const profileName = values.profile ?? project.workflow.target?.profile ?? 'edge-ai';
-    let report: ScheduleReport;
-    try {
-      report = scheduleProject(project, topology, profileName, values.explain === true || values.json === true);
-    } catch (e) {
-      if (e instanceof ProfileError) throw new UserError(e.message);
-      throw e;
-    }
+    const exec = { workloads: parseWorkloads(execItems(values.exec), new Set(project.functions.map((f) => f.id))) };
+    const plan = planProject(project, topology, profileName, { explain: values.explain === true || values.json === true, exec });
+    const report = scheduleReport(project, plan);
     const errors = project.diagnostics.filter((d) => d.severity === 'error');
     if (values.json) {
       io.out(JSON.stringify(report, null, 2));
@@ -136,9 +101,18 @@ export const command: Command = {
         else io.out(`  λ ${p.function.padEnd(20)} ✗ ${report.infeasible[p.function]}`);
         if (values.explain && report.explanations[p.function]) for (const l of explanationText(report.explanations[p.function])) io.out(l);
       }
-      for (const w of report.warnings) io.err(`warning: ${w}`);
+      for (const w of report.warnings) io.out(`  warning: ${w}`);
     }
     if (errors.length) io.err(`${errors.length} error(s) in the project (functions with errors were left out); run edgeai inspect ${positionals[0]}`);
     return Object.keys(report.infeasible).length || errors.length ? 1 : 0;
   },
 };
+
+/** `--exec fn=workload` items (repeatable), as `edgeai simulate` takes them. */
+export function execItems(list: string[] | undefined): Array<[string, string]> {
+  return (list ?? []).map((item) => {
+    const i = item.indexOf('=');
+    if (i <= 0) throw new UserError(`--exec ${item}: write function=workload, e.g. --exec inference=mobilenet-inference-tflite`);
+    return [item.slice(0, i), item.slice(i + 1)];
+  });
+}

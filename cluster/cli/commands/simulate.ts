@@ -7,17 +7,14 @@
  * node utilisation and cloud cost; with several profiles, a side-by-side comparison on the same
  * seed.
  */
-import { resolve } from 'node:path';
 import { loadProject, type Project } from '../../project/index';
-import { projectTopology } from '../../api/project-topology';
-import { StudioError } from '../../spec/errors';
-import { parseDuration } from '../../spec/predicate';
-import { resolveTopologyArg, ScenarioError, TopologyError, WORKLOADS, type Topology, type Workload } from '../../topology/index';
-import { ProfileError, profileByName } from '../../scheduler/index';
-import { compareSchedulers, comparisonText, reportText, SimulationError, type SimulationOptions } from '../../simulator/index';
+import { chooseTopology } from '../../app/topology';
+import { simulationRequest } from '../../app/simulation';
+import { compareSchedulers, comparisonText, reportText } from '../../simulator/index';
 import { parseCommandArgs, UserError, type Command } from '../command';
+import { execItems } from './schedule';
 
-const usage = 'simulate <project> [--topology <t>] [--profile p[,p2…]] [--seed N] [--duration 1h] [--rate fn=per_s] [--json]';
+const usage = 'simulate <project> [--topology <t>] [--profile p[,p2…]] [--seed N] [--duration 1h] [--rate fn=per_s]… [--exec fn=workload]… [--workers N] [--json]';
 
 function parseRates(list: string[] | undefined): Record<string, number> {
   const out: Record<string, number> = {};
@@ -29,14 +26,10 @@ function parseRates(list: string[] | undefined): Record<string, number> {
   return out;
 }
 
-function parseWorkloads(list: string[] | undefined): Record<string, Workload> {
-  const out: Record<string, Workload> = {};
-  for (const item of list ?? []) {
-    const [fn, w] = item.split('=');
-    if (!fn || !(WORKLOADS as readonly string[]).includes(w ?? '')) throw new UserError(`--exec ${item}: write function=workload with a workload of: ${WORKLOADS.join(', ')}`);
-    out[fn] = w as Workload;
-  }
-  return out;
+function wholeNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim())) throw new UserError(`${flag} ${text}: give a whole number`);
+  return Number(text);
 }
 
 export const command: Command = {
@@ -79,64 +72,21 @@ export const command: Command = {
     const faasSim = values.workload === 'faas-sim';
     if (values.workload !== undefined && !faasSim) throw new UserError(`--workload ${values.workload}: the only built-in workload is faas-sim`);
     if (positionals.length !== 1 && !(faasSim && positionals.length === 0)) throw new UserError(`expected one project folder\nusage: edgeai ${usage}`);
-    let project: Project | undefined;
-    if (positionals.length) {
-      try {
-        project = loadProject(positionals[0]);
-      } catch (e) {
-        if (e instanceof StudioError) throw new UserError(e.message);
-        throw e;
-      }
-    }
-    let topology: Topology;
-    try {
-      if (values.topology) topology = await resolveTopologyArg(values.topology.endsWith('.json') ? resolve(values.topology) : values.topology);
-      else if (project) topology = (await projectTopology(project)).topology;
-      else topology = await resolveTopologyArg('local');
-    } catch (e) {
-      if (e instanceof TopologyError || e instanceof ScenarioError) throw new UserError(e.message);
-      throw e;
-    }
+    const project: Project | undefined = positionals.length ? loadProject(positionals[0]) : undefined;
+    const { topology } = await chooseTopology(faasSim ? undefined : project, values.topology);
     const profiles = (values.profile ?? project?.workflow.target?.profile ?? 'edge-ai').split(',').map((p) => p.trim()).filter(Boolean);
-    for (const p of profiles) {
-      try {
-        profileByName(p);
-      } catch (e) {
-        if (e instanceof ProfileError) throw new UserError(e.message);
-        throw e;
-      }
-    }
-    const seed = values.seed === undefined ? 1 : Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new UserError(`--seed ${values.seed}: give a whole number ≥ 0`);
-    const ms = parseDuration(values.duration ?? '1h');
-    if (typeof ms !== 'number') throw new UserError(`--duration: ${ms.error}`);
-    let workers: number | undefined;
-    if (values.workers !== undefined) {
-      workers = Number(values.workers);
-      if (!Number.isInteger(workers) || workers < 1) throw new UserError(`--workers ${values.workers}: give a whole number ≥ 1`);
-    }
-    const opts: Omit<SimulationOptions, 'profile'> = {
+    const workers = wholeNumber('--workers', values.workers);
+    const request = simulationRequest({
       ...(faasSim ? { workload: 'faas-sim' as const } : { project }),
       topology,
-      seed,
-      durationS: ms / 1000,
+      profiles,
+      seed: wholeNumber('--seed', values.seed) ?? 1,
+      duration: values.duration ?? '1h',
       rates: parseRates(values.rate),
-      workloads: parseWorkloads(values.exec),
-      ...(workers !== undefined ? { concurrency: { kind: 'workers' as const, workers } } : {}),
-    };
-    if (project) {
-      const ids = new Set(project.functions.map((f) => f.id));
-      for (const fn of [...Object.keys(opts.rates ?? {}), ...Object.keys(opts.workloads ?? {})]) {
-        if (!ids.has(fn) && !project.workflow.triggers.some((t) => t.id === fn)) throw new UserError(`'${fn}' is neither a function nor a trigger of ${project.workflow.name}; functions: ${[...ids].join(', ')}`);
-      }
-    }
-    let reports;
-    try {
-      reports = compareSchedulers(opts, profiles);
-    } catch (e) {
-      if (e instanceof SimulationError) throw new UserError(e.message);
-      throw e;
-    }
+      workloads: Object.fromEntries(execItems(values.exec)),
+      ...(workers !== undefined ? { workers } : {}),
+    });
+    const reports = compareSchedulers(request.options, request.profiles);
     if (values.json) io.out(JSON.stringify(reports.length === 1 ? reports[0] : { comparison: reports }, null, 2));
     else {
       reports.forEach((r, i) => {

@@ -92,6 +92,16 @@ export const AgentErrorSchema = z.object({
 export type AgentError = z.infer<typeof AgentErrorSchema>;
 
 export const WarmBodySchema = z.object({ fn: FunctionRefSchema });
+/** POST /warm: a worker of the function is ready (started now, or one was already running). */
+export const WarmResultSchema = z.object({ ok: z.literal(true), coldStartMs: z.number().nonnegative(), warm: z.boolean() });
+export type WarmResult = z.infer<typeof WarmResultSchema>;
+
+/** PUT /blobs/<sha256> and PUT /bundles/<sha256>: stored (a bundle says whether the node already had it). */
+export const StoredResultSchema = z.object({ ok: z.literal(true), size: z.number().int().nonnegative(), had: z.boolean().optional() });
+export type StoredResult = z.infer<typeof StoredResultSchema>;
+
+/** POST /shutdown */
+export const ShutdownResultSchema = z.object({ ok: z.literal(true) });
 
 /** POST /retire: the function's workers of this bundle exit (busy ones after their invocation). */
 export const RetireBodySchema = z.object({ workflow: z.string().min(1), id: z.string().min(1), bundle: z.string().regex(/^[0-9a-f]{64}$/) });

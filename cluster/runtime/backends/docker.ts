@@ -21,6 +21,8 @@ import { createHash } from 'node:crypto';
 import type { AgentBuild } from '../build';
 import type { Backend, NodeHandle, NodeLaunch } from '../backend';
 import { AGENT_PORT, IMAGE_REPO, LABEL_BUILD, LABEL_MANAGED, buildFromBase, followProgress, imageTagFor, importOfflineImage } from './docker-image';
+import { StudioError } from '../../common/errors';
+import { AgentClient } from '../agent/client';
 
 export const LABEL_CLUSTER = 'edgeai.cluster';
 export const LABEL_NODE = 'edgeai.node';
@@ -52,10 +54,9 @@ export interface DockerBackendOptions {
 }
 
 /** Docker is missing, not running or not reachable: the message says what to do. */
-export class DockerUnavailableError extends Error {
-  readonly code = 'docker-unavailable';
+export class DockerUnavailableError extends StudioError {
   constructor(readonly reason: string) {
-    super(reason);
+    super('docker-unavailable', reason);
     this.name = 'DockerUnavailableError';
   }
 }
@@ -141,23 +142,17 @@ export function volumeNameOf(cluster: string, node: string): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Whether the agent of `node` answers GET /health on 127.0.0.1:`port`. The abort timer is a
+ * Whether the agent of `node` answers GET /health on 127.0.0.1:`port`. AgentClient's timer is a
  * ref'd one on purpose: while the container's network is being plumbed, the published port
  * accepts connections that then hang, and an unref'd timer (AbortSignal.timeout) would let a
  * process with nothing else to do exit in the middle of the wait.
  */
 export async function probeHealth(port: number, node: string, cluster?: string, timeoutMs = 1000): Promise<boolean> {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), timeoutMs);
   try {
-    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: ac.signal });
-    if (!r.ok) return false;
-    const h = (await r.json()) as { node?: string; cluster?: string };
+    const h = await new AgentClient(node, port).health({ timeoutMs });
     return h.node === node && (cluster === undefined || h.cluster === cluster);
   } catch {
     return false;
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -515,20 +510,20 @@ export class DockerBackend implements Backend {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async teardown(cluster: string): Promise<void> {
+  async teardown(cluster: string, opts: { keepStores?: boolean } = {}): Promise<void> {
     const label = { label: [`${LABEL_CLUSTER}=${cluster}`] };
     const containers = await this.docker.listContainers({ all: true, filters: label });
     await Promise.all(containers.map((c) => tolerate(this.docker.getContainer(c.Id).remove({ force: true, v: true }), 404, 409)));
     const networks = await this.docker.listNetworks({ filters: label });
     await Promise.all(networks.map((n) => tolerate(this.docker.getNetwork(n.Id).remove(), 404)));
     for (const n of networks) this.networks.delete(n.Name);
-    const volumes = (await this.docker.listVolumes({ filters: label })).Volumes ?? [];
+    const volumes = opts.keepStores ? [] : ((await this.docker.listVolumes({ filters: label })).Volumes ?? []);
     await Promise.all(volumes.map((v) => tolerate(this.docker.getVolume(v.Name).remove(), 404)));
     // what could not be removed (a container someone else attached to our network, say)
     const left = [
       ...(await this.docker.listContainers({ all: true, filters: label })).map((c) => `container ${c.Names[0] ?? c.Id}`),
       ...(await this.docker.listNetworks({ filters: label })).map((n) => `network ${n.Name}`),
-      ...((await this.docker.listVolumes({ filters: label })).Volumes ?? []).map((v) => `volume ${v.Name}`),
+      ...(opts.keepStores ? [] : ((await this.docker.listVolumes({ filters: label })).Volumes ?? [])).map((v) => `volume ${v.Name}`),
     ];
     if (left.length) throw new Error(`cluster ${cluster}: could not remove ${left.join(', ')}`);
   }

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, closeSync } from
 import { join } from 'node:path';
 import type { AgentBuild } from '../build';
 import { waitForAgent, type Backend, type NodeHandle, type NodeLaunch } from '../backend';
+import { AgentClient } from '../agent/client';
 
 function pidAlive(pid: number): boolean {
   try {
@@ -28,10 +29,8 @@ function readRegistration(storeDir: string): { port: number; pid: number; node?:
 
 async function healthOk(port: number, node: string, cluster: string): Promise<boolean> {
   try {
-    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
-    if (!r.ok) return false;
-    const h = (await r.json()) as { node?: string; cluster?: string };
-    return h.node === node && h.cluster === cluster;
+    await new AgentClient(node, port).healthOf(cluster, { timeoutMs: 1000 });
+    return true;
   } catch {
     return false;
   }
@@ -68,11 +67,7 @@ export class ProcessBackend implements Backend {
 
   async stop(handle: NodeHandle): Promise<void> {
     if (!handle.pid) return;
-    try {
-      await fetch(`http://127.0.0.1:${handle.port}/shutdown`, { method: 'POST', signal: AbortSignal.timeout(1000) });
-    } catch {
-      /* already gone */
-    }
+    await new AgentClient(handle.name, handle.port).shutdown({ timeoutMs: 1000 }).catch(() => undefined /* already gone */);
     const t0 = Date.now();
     while (pidAlive(handle.pid) && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 25));
     if (pidAlive(handle.pid)) await this.kill(handle);

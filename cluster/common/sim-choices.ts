@@ -1,3 +1,5 @@
+import { WORKLOADS } from '../topology/catalog';
+
 /**
  * What a simulation offers to choose from, shared by the service and the renderer (no zod here:
  * the renderer's first screen does not load the contract's schemas).
@@ -16,13 +18,4 @@ export const SIM_MAX_ARRIVALS = 2_000_000;
  * Execution-time profiles of REFERENCE §4 a function can be simulated with (cluster/topology's
  * WORKLOADS); without one a function is a small one (50 ms on a Xeon VM, scaled per device).
  */
-export const SIM_WORKLOADS = [
-  'resnet-inference-cpu',
-  'resnet-inference-gpu',
-  'mobilenet-inference-tflite',
-  'mobilenet-inference-tpu',
-  'speech-inference-tflite',
-  'resnet-preprocessing',
-  'resnet-training-gpu',
-  'resnet-training-cpu',
-] as const;
+export const SIM_WORKLOADS = WORKLOADS;

@@ -1,0 +1,21 @@
+/**
+ * One deploy, as every front end makes it: the preflight (app/preflight.ts), then the
+ * controller's deploy. A restart ships no new code, so it skips the preflight.
+ */
+import { loadProject } from '../project/index';
+import type { Controller, DeployResult } from '../runtime/controller';
+import type { DeployMode } from '../common/status';
+import { deployCheck, requireDeployable, type DeployCheck } from './preflight';
+
+export interface DeployRequest {
+  mode?: DeployMode;
+  expectedRevision?: number;
+  acceptWarnings?: boolean;
+  replace?: boolean;
+}
+
+export async function deployProject(c: Controller, dir: string, req: DeployRequest, checked?: DeployCheck): Promise<DeployResult> {
+  const opts = { mode: req.mode ?? 'full', ...(req.expectedRevision !== undefined ? { expectedRevision: req.expectedRevision } : {}), ...(req.replace ? { replace: true } : {}) };
+  if (opts.mode !== 'restart') requireDeployable(checked ?? deployCheck(loadProject(dir)), req.acceptWarnings === true);
+  return c.deploy(dir, opts);
+}

@@ -1,0 +1,84 @@
+/**
+ * A simulation request, checked the same way for `edgeai simulate` and the studio's Simulate
+ * tab: the profiles (known, each once, at most four), the seed, the simulated duration, the
+ * request rates (of a function, or of an http trigger), the execution profiles and the workers
+ * per replica; and bounded: a request whose arrivals (Σ rate × duration, plus schedules) exceed
+ * SIM_MAX_ARRIVALS is refused before anything runs.
+ */
+import type { Project } from '../project/index';
+import type { Topology } from '../topology/model';
+import { StudioError } from '../common/errors';
+import { parseDuration } from '../spec/predicate';
+import { profileByName } from '../scheduler/profiles';
+import { parseWorkloads } from '../planning/exec-model';
+import { workflowOf, type SimulationOptions } from '../simulator/sim';
+import { SIM_MAX_ARRIVALS } from '../common/sim-choices';
+
+/** The longest simulated time a request may ask for (the termination tests run up to 30 days). */
+export const SIM_MAX_DURATION_MS = 30 * 24 * 3600_000;
+/** At most this many profiles compared at once (each runs the whole simulation). */
+export const SIM_MAX_PROFILES = 4;
+
+export interface SimulationInput {
+  /** the project, or none for the faas-sim workload */
+  project?: Project;
+  workload?: 'faas-sim';
+  topology: Topology;
+  profiles: string[];
+  seed: number;
+  /** simulated time with arrivals: 600s, 30m, 1h, … */
+  duration: string;
+  /** function id or http trigger id → requests per second */
+  rates?: Record<string, number>;
+  /** function id → execution profile (a workload of docs/reference.md §4) */
+  workloads?: Record<string, string>;
+  /** workers per replica (default: one invocation per replica at a time) */
+  workers?: number;
+}
+
+export interface SimulationRequest {
+  options: Omit<SimulationOptions, 'profile'>;
+  profiles: string[];
+  /** invocations per profile the arrivals will generate (about) */
+  arrivals: number;
+}
+
+export function simulationRequest(input: SimulationInput): SimulationRequest {
+  const { project } = input;
+  if (!input.profiles.length) throw new StudioError('bad-profile', 'no scheduler profile given', 'pick at least one: edge-ai, skippy, kube-default');
+  if (input.profiles.length > SIM_MAX_PROFILES) throw new StudioError('bad-profile', `${input.profiles.length} profiles: compare at most ${SIM_MAX_PROFILES} at once`, 'drop some');
+  if (new Set(input.profiles).size !== input.profiles.length) throw new StudioError('bad-profile', `profiles ${input.profiles.join(', ')}: each profile once`, 'remove the repeated one');
+  for (const p of input.profiles) profileByName(p);
+  if (!Number.isInteger(input.seed) || input.seed < 0) throw new StudioError('bad-seed', `seed ${input.seed}: give a whole number ≥ 0`);
+  const ms = parseDuration(input.duration);
+  if (typeof ms !== 'number') throw new StudioError('bad-duration', `duration '${input.duration}': ${ms.error}`, 'write it like 600s, 30m or 1h');
+  if (ms <= 0 || ms > SIM_MAX_DURATION_MS) throw new StudioError('bad-duration', `duration '${input.duration}': give more than 0 and at most 30 days of simulated time`, 'e.g. 10m for a quick look, 1h for steady state');
+  if (input.workers !== undefined && !(Number.isInteger(input.workers) && input.workers >= 1)) throw new StudioError('bad-workers', `workers ${input.workers}: give a whole number ≥ 1`);
+  const rates = input.rates ?? {};
+  const functions = project ? new Set(project.functions.map((f) => f.id)) : undefined;
+  if (project) {
+    const httpTriggers = new Set(project.workflow.triggers.filter((t) => t.kind === 'http').map((t) => t.id));
+    for (const [key, rate] of Object.entries(rates)) {
+      if (!functions!.has(key) && !httpTriggers.has(key)) {
+        throw new StudioError('function-not-found', `rate for '${key}': ${project.workflow.name} has no function or http trigger of that name`, `functions: ${[...functions!].join(', ') || '(none)'}${httpTriggers.size ? `; http triggers: ${[...httpTriggers].join(', ')}` : ''}`);
+      }
+      if (!(Number.isFinite(rate) && rate > 0 && rate <= 10_000)) throw new StudioError('bad-rate', `rate for '${key}': ${rate} requests per second; give a number above 0 and at most 10000`);
+    }
+  }
+  const workloads = parseWorkloads(Object.entries(input.workloads ?? {}), functions);
+  const options: Omit<SimulationOptions, 'profile'> = {
+    ...(input.workload === 'faas-sim' || !project ? { workload: 'faas-sim' as const } : { project }),
+    topology: input.topology,
+    seed: input.seed,
+    durationS: ms / 1000,
+    rates,
+    workloads,
+    ...(input.workers !== undefined ? { concurrency: { kind: 'workers' as const, workers: input.workers } } : {}),
+  };
+  const wf = workflowOf({ ...options, profile: input.profiles[0] });
+  const arrivals = wf.arrivals.reduce((n, a) => n + (a.kind === 'poisson' ? a.ratePerS * options.durationS : a.kind === 'periodic' ? options.durationS / a.everyS : options.durationS / (a.baseS + a.meanS)), 0);
+  if (arrivals > SIM_MAX_ARRIVALS) {
+    throw new StudioError('simulation-too-large', `${Math.round(arrivals).toLocaleString('en-US')} invocations per profile (${input.duration} × the rates) is more than the ${SIM_MAX_ARRIVALS.toLocaleString('en-US')} a simulation may run`, 'shorten the duration or lower the rates');
+  }
+  return { options, profiles: input.profiles, arrivals };
+}

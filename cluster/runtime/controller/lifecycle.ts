@@ -1,0 +1,276 @@
+/**
+ * The cluster's life: starting the nodes of a topology (`up`), re-adopting running nodes when a
+ * controller opens a cluster that is up, stopping them (`down`), watching their heartbeats
+ * (a node silent for `notReadyAfterMs` is NotReady; its functions are rescheduled by the
+ * deployer), and the status every front end shows.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { StudioError } from '../../common/errors';
+import type { BackendKind } from '../../common/status';
+import type { Topology } from '../../topology/model';
+import { buildAgent, type AgentBuild } from '../build';
+import type { Backend } from '../backend';
+import { ProcessBackend } from '../backends/process';
+import type { ControllerContext } from './context';
+import { MAX_LOCAL_NODES, type ClusterStatus, type NodeStatusView } from './types';
+
+export interface LifecycleOptions {
+  heartbeatMs: number;
+  notReadyAfterMs: number;
+  dockerBackend?: () => Promise<Backend>;
+  /** a node went NotReady: place its functions elsewhere */
+  onNotReady: (node: string) => void;
+  /** the nodes are up again after a controller restart: re-arm what the deployments need */
+  onAdopted: () => void;
+}
+
+export interface DownOptions {
+  /**
+   * keep the deployments (stopped), the node stores and where artifacts live, for the next `up`
+   * (a trained model stays on its node). Default: down means down — deployments, placements,
+   * node stores and the records of artifacts whose only copies were on the nodes are removed.
+   */
+  keepState?: boolean;
+}
+
+export class Lifecycle {
+  private build: AgentBuild | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+
+  constructor(
+    private readonly ctx: ControllerContext,
+    private readonly opts: LifecycleOptions,
+  ) {}
+
+  async backendOf(kind: BackendKind): Promise<Backend> {
+    if (kind === 'process') return new ProcessBackend();
+    if (!this.opts.dockerBackend) {
+      // loaded on demand: the process backend must not need dockerode
+      const path = '../backends/docker';
+      const mod = (await import(path)) as { DockerBackend: new () => Backend };
+      return new mod.DockerBackend();
+    }
+    return this.opts.dockerBackend();
+  }
+
+  async up(kind: BackendKind, topology: Topology): Promise<void> {
+    const { ctx } = this;
+    if (ctx.isUp()) {
+      const status = this.status();
+      const ready = status.nodes.filter((n) => n.status === 'Ready').length;
+      throw new StudioError('cluster-already-up', `cluster '${ctx.cluster}' is already up with ${ready} ready node(s) on the ${status.backend} backend`, '`edgeai cluster down` first to start it with other settings');
+    }
+    if (topology.nodes.length > MAX_LOCAL_NODES) {
+      throw new StudioError(
+        'topology-too-large',
+        `topology '${topology.name}' has ${topology.nodes.length} nodes; the local cluster runs every node on this machine (a ${kind === 'docker' ? 'container' : 'process'} each) and starts at most ${MAX_LOCAL_NODES}; nothing was started`,
+        `simulate it instead (the Simulate tab, or \`edgeai simulate <project> --topology ${topology.name}\`), or start a smaller one: local, skippy-testbed, urban-sensing:cells=1, industrial-iot:sites=2`,
+      );
+    }
+    ctx.setTopology(topology);
+    ctx.progress('build', 'building the node agent');
+    this.build = await buildAgent();
+    const backend = await this.backendOf(kind);
+    ctx.progress('prepare', `preparing the ${kind} backend`);
+    await backend.prepare(this.build, (m) => ctx.progress('prepare', m));
+    ctx.backend = backend;
+    ctx.state.clearNodes();
+    ctx.state.set('topology', JSON.stringify(topology));
+    ctx.state.set('backend', kind);
+    ctx.state.set('up', 'true');
+    ctx.state.resetLinks();
+    for (const n of topology.nodes) ctx.state.upsertNode({ name: n.name, status: 'Starting', port: null, pid: null, container: null, reason: null });
+    try {
+      for (const n of topology.nodes) {
+        ctx.progress('start', `starting node ${n.name} (${n.device}, ${n.type}, network ${n.network})`);
+        const h = await backend.start(
+          {
+            cluster: ctx.cluster,
+            name: n.name,
+            storeDir: ctx.storeDirOf(n.name),
+            cpuMillis: n.cpuMillis,
+            memoryBytes: n.memoryBytes,
+            labels: { ...n.labels, 'edgeai.device': n.device, 'edgeai.type': n.type, 'edgeai.network': n.network },
+            network: n.network,
+            usb: n.capabilities.includes('tpu') || n.capabilities.includes('vpu'),
+          },
+          this.build,
+        );
+        ctx.addNode(h);
+        ctx.state.upsertNode({ name: n.name, status: 'Ready', port: h.port, pid: h.pid ?? null, container: h.container ?? null, started: new Date().toISOString(), lastSeen: new Date().toISOString(), reason: null });
+        ctx.emit({ type: 'node', node: n.name, status: 'Ready' });
+      }
+    } catch (e) {
+      ctx.progress('start', `a node failed to start: ${(e as Error).message}; stopping the others`);
+      await this.down({}).catch(() => undefined);
+      throw new StudioError('cluster-start-failed', `cluster '${ctx.cluster}' could not start: ${(e as Error).message}`, kind === 'docker' ? 'check that dockerd runs, or use --backend process' : 'see the agent log named above');
+    }
+    this.startHealthLoop();
+  }
+
+  /** A controller opening a cluster that is up takes over its running nodes. */
+  async adopt(): Promise<void> {
+    const { ctx } = this;
+    const topology = ctx.loadTopology();
+    if (!topology) return;
+    ctx.setTopology(topology);
+    ctx.backend = await this.backendOf(ctx.backendKind());
+    const rows = ctx.state.nodes();
+    const found = await ctx.backend.adopt(ctx.cluster, rows.map((r) => r.name), (n) => ctx.storeDirOf(n));
+    for (const r of rows) {
+      const h = found.find((x) => x.name === r.name);
+      if (h) {
+        ctx.addNode(h);
+        ctx.state.upsertNode({ name: r.name, status: 'Ready', port: h.port, pid: h.pid ?? null, container: h.container ?? null, reason: null });
+      } else if (r.status !== 'NotReady') {
+        ctx.state.upsertNode({ name: r.name, status: 'NotReady', reason: 'not running when the controller started' });
+      }
+    }
+    this.opts.onAdopted();
+    this.startHealthLoop();
+  }
+
+  async down(opts: DownOptions): Promise<void> {
+    const { ctx } = this;
+    this.stopHealthLoop();
+    const backend = ctx.backend ?? (await this.backendOf(ctx.backendKind()));
+    if (!ctx.handles.size && ctx.isUp()) {
+      // a fresh controller: find what still runs
+      const rows = ctx.state.nodes();
+      for (const h of await backend.adopt(ctx.cluster, rows.map((r) => r.name), (n) => ctx.storeDirOf(n))) ctx.addNode(h);
+    }
+    for (const [name, h] of ctx.handles) {
+      ctx.progress('stop', `stopping node ${name}`);
+      await backend.stop(h).catch(() => backend.kill(h));
+      ctx.state.upsertNode({ name, status: 'Stopped', port: null, pid: null, container: null });
+    }
+    const nodes = (ctx.topology ?? ctx.loadTopology())?.nodes.map((n) => n.name) ?? ctx.state.nodes().map((n) => n.name);
+    await backend.teardown(ctx.cluster, { keepStores: opts.keepState === true });
+    ctx.clearNodes();
+    ctx.state.set('up', 'false');
+    if (opts.keepState) {
+      for (const d of ctx.state.deployments()) ctx.state.setDeployment(d.workflow, d.revision, d.project, 'stopped');
+      return;
+    }
+    // down means down: nothing of this cluster's run comes back at the next `up`
+    for (const name of nodes) {
+      const dir = ctx.storeDirOf(name);
+      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    }
+    ctx.state.dropDeployments();
+    const dropped = ctx.registry.forgetLocations(nodes);
+    if (dropped.length) ctx.progress('stop', `${dropped.length} artifact${dropped.length === 1 ? '' : 's'} lived only on the nodes and are gone with them: ${dropped.slice(0, 5).map((a) => `${a.urn}@${a.version}`).join(', ')}${dropped.length > 5 ? ', …' : ''}`);
+  }
+
+  /** Fault injection: SIGKILL a node's agent (process) or `docker kill` its container. */
+  async killNode(name: string): Promise<void> {
+    const h = this.ctx.handles.get(name);
+    if (!h || !this.ctx.backend) throw new StudioError('unknown-node', `no running node '${name}'`);
+    await this.ctx.backend.kill(h);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // health
+
+  startHealthLoop(): void {
+    this.stopHealthLoop();
+    this.timer = setInterval(() => void this.poll(), this.opts.heartbeatMs);
+    this.timer.unref();
+  }
+
+  stopHealthLoop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async poll(): Promise<void> {
+    const { ctx } = this;
+    if (this.polling || ctx.closed) return;
+    this.polling = true;
+    try {
+      await Promise.all(
+        [...ctx.handles.keys()].map(async (name) => {
+          try {
+            const health = await ctx.client(name)!.healthOf(ctx.cluster, { timeoutMs: Math.max(200, this.opts.heartbeatMs - 50) });
+            ctx.health.set(name, health);
+            ctx.lastSeen.set(name, Date.now());
+          } catch {
+            /* counted below */
+          }
+        }),
+      );
+      if (ctx.closed) return;
+      const now = Date.now();
+      for (const row of ctx.state.nodes()) {
+        if (!ctx.handles.has(row.name)) continue;
+        const seen = ctx.lastSeen.get(row.name) ?? 0;
+        if (row.status === 'Ready' && now - seen > this.opts.notReadyAfterMs) {
+          ctx.state.upsertNode({ name: row.name, status: 'NotReady', reason: `no heartbeat for ${Math.round((now - seen) / 100) / 10} s` });
+          ctx.emit({ type: 'node', node: row.name, status: 'NotReady', reason: 'no heartbeat' });
+          this.opts.onNotReady(row.name);
+        } else if (row.status === 'NotReady' && now - seen <= this.opts.notReadyAfterMs) {
+          ctx.state.upsertNode({ name: row.name, status: 'Ready', reason: null, lastSeen: new Date(seen).toISOString() });
+          ctx.emit({ type: 'node', node: row.name, status: 'Ready' });
+        }
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // status
+
+  status(): ClusterStatus {
+    const { ctx } = this;
+    const topology = ctx.topology ?? ctx.loadTopology();
+    const placements = ctx.state.placements();
+    const rows = ctx.state.nodes();
+    const nodes: NodeStatusView[] = (topology?.nodes ?? []).map((n) => {
+      const row = rows.find((r) => r.name === n.name);
+      const health = ctx.health.get(n.name);
+      return {
+        name: n.name,
+        status: row?.status ?? 'Stopped',
+        reason: row?.reason ?? null,
+        device: n.device,
+        type: n.type,
+        network: n.network,
+        arch: n.arch,
+        cpuMillis: n.cpuMillis,
+        memoryBytes: n.memoryBytes,
+        capabilities: n.capabilities,
+        port: row?.port ?? null,
+        pid: row?.pid ?? null,
+        container: row?.container ?? null,
+        functions: placements.filter((p) => p.node === n.name).map((p) => `${p.workflow}/${p.function}`),
+        ...(health ? { health } : {}),
+      };
+    });
+    return {
+      cluster: ctx.cluster,
+      up: ctx.isUp(),
+      backend: (ctx.state.get('backend') as BackendKind | undefined) ?? null,
+      topology: topology?.name ?? null,
+      nodes,
+      deployments: ctx.state.deployments().map((d) => ({
+        ...d,
+        functions: placements.filter((p) => p.workflow === d.workflow).map((p) => ({ id: p.function, node: p.node, status: p.status, reason: p.reason })),
+      })),
+      links: ctx.state.links(),
+      unavailable: this.unavailableArtifacts(),
+    };
+  }
+
+  /** Artifacts whose bytes are only on nodes that are not Ready (and not in the registry's store). */
+  unavailableArtifacts(): Array<{ urn: string; version: number; locations: string[] }> {
+    const ready = this.ctx.readyNodes();
+    const out: Array<{ urn: string; version: number; locations: string[] }> = [];
+    for (const a of this.ctx.registry.list({})) {
+      if (this.ctx.registry.hasBytes(a)) continue;
+      if (!a.locations.some((l) => ready.has(l.node))) out.push({ urn: a.urn, version: a.version, locations: a.locations.map((l) => l.node) });
+    }
+    return out;
+  }
+}
