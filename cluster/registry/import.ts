@@ -64,8 +64,8 @@ export function importBytes(registry: Registry, bytes: Uint8Array, opts: ImportB
   return { artifact, added: true };
 }
 
-/** Reads a data file, checks it parses in its format, and imports it. */
-export function importFile(registry: Registry, file: string, opts: Omit<ImportBytesOptions, 'format'> & { format?: string; baseDir?: string }): ImportResult {
+/** Reads a data file (format from its extension unless given) and checks it parses in its format; nothing is stored. */
+export function readDataFile(file: string, opts: { format?: string; baseDir?: string; source?: string } = {}): DataSourceBytes {
   const path = resolve(opts.baseDir ?? process.cwd(), file);
   let st;
   try {
@@ -76,8 +76,18 @@ export function importFile(registry: Registry, file: string, opts: Omit<ImportBy
   if (!st.isFile()) throw new RegistryError('invalid-data', `${path} is not a file`);
   const format = opts.format ?? formatFromFileName(path);
   if (!format) throw new DataFormatError(`cannot tell the format of ${path} from its extension; pass --format (${DATA_FORMAT_NAMES.join(', ')})`);
+  if (!(DATA_FORMAT_NAMES as readonly string[]).includes(format)) throw new DataFormatError(`unknown data format '${format}' for ${path}; use one of ${DATA_FORMAT_NAMES.join(', ')}`);
   const shown = opts.baseDir && !isAbsolute(file) ? file : relative(opts.baseDir ?? process.cwd(), path) || path;
-  return importBytes(registry, readFileSync(path), { ...opts, format, source: opts.source ?? `file:${shown}` });
+  const source = opts.source ?? `file:${shown}`;
+  const bytes = readFileSync(path);
+  decodeTable(format, bytes, `${source} (${format})`);
+  return { bytes, format, sha256: sha256Hex(bytes), source };
+}
+
+/** Reads a data file, checks it parses in its format, and imports it. */
+export function importFile(registry: Registry, file: string, opts: Omit<ImportBytesOptions, 'format'> & { format?: string; baseDir?: string }): ImportResult {
+  const data = readDataFile(file, opts);
+  return importBytes(registry, data.bytes, { ...opts, format: data.format, source: data.source });
 }
 
 /** A data source's bytes, checked to decode in their format: what an import or a node would hold. */

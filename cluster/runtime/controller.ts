@@ -8,12 +8,15 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { join } from 'node:path';
+import { clusterDirOf } from './home';
 import { StudioError } from '../common/errors';
 import type { BackendKind } from '../common/status';
 import { loadProject } from '../project/project';
 import { openRegistry, type Registry } from '../registry/registry';
+import { importBytes, type DataSourceBytes } from '../registry/import';
+import type { Artifact } from '../spec/artifact';
+import type { DataSource } from '../spec/workflow';
 import { topologyByName } from '../topology/scenarios';
 import type { Topology } from '../topology/model';
 import { ClusterState, type RunRow } from './state';
@@ -24,13 +27,11 @@ import { Mover } from './controller/mover';
 import { Invoker } from './controller/invoker';
 import { DriftWatch } from './controller/gates';
 import { TriggerBoard, type Fired } from './controller/triggers';
-import type { ClusterStatus, ControllerOptions, DeployOptions, DeployResult, InvokeAnswer, InvokeOptions } from './controller/types';
+import type { ClusterStatus, ControllerOptions, DeployOptions, DeployResult, HttpRoute, InvokeAnswer, InvokeOptions } from './controller/types';
 
 export * from './controller/types';
 export type { DownOptions } from './controller/lifecycle';
 export type { Fired } from './controller/triggers';
-
-const DEFAULT_HOME = () => process.env.EDGEAI_HOME ?? join(homedir(), '.edgeai');
 
 export interface OpenOptions extends ControllerOptions {
   /**
@@ -50,18 +51,19 @@ export class Controller extends EventEmitter {
   private readonly deployer: Deployer;
   private readonly invoker: Invoker;
   private readonly triggerBoard: TriggerBoard;
+  private readonly mover: Mover;
 
   private constructor(opts: OpenOptions) {
     super();
     this.cluster = opts.cluster ?? 'local';
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(this.cluster)) throw new StudioError('bad-cluster-name', `cluster name '${this.cluster}' may use letters, digits, _ . - only`);
-    this.dir = join(resolvePath(opts.home ?? DEFAULT_HOME()), 'clusters', this.cluster);
+    this.dir = clusterDirOf({ ...(opts.home ? { home: opts.home } : {}), cluster: this.cluster });
     mkdirSync(this.dir, { recursive: true });
     this.state = new ClusterState(join(this.dir, 'state.db'));
     this.registry = openRegistry(join(this.dir, 'registry'));
     const heartbeatMs = opts.heartbeatMs ?? 500;
     const ctx = (this.ctx = new ControllerContext(this.cluster, this.dir, this.state, this.registry, opts.timeScale ?? 1, this));
-    const mover = new Mover(ctx);
+    const mover = (this.mover = new Mover(ctx));
     this.deployer = new Deployer(ctx, mover, () => this.triggerBoard);
     this.invoker = new Invoker(ctx, { mover, drift: new DriftWatch(), triggers: () => this.triggerBoard, replace: (w, s, r, x) => this.deployer.replace(w, s, r, x) });
     this.triggerBoard = new TriggerBoard(ctx, (w, f, o) => this.invoker.invoke(w, f, o), opts.triggers ?? 'run', heartbeatMs);
@@ -130,6 +132,24 @@ export class Controller extends EventEmitter {
   }
 
   /**
+   * Publishes data into the cluster's registry (`edgeai data add`): into the registry's store, or
+   * onto `node` when it lives there (a camera's new frame). The running controller that fires
+   * the cluster's triggers sees it; see fireTriggers for when none runs.
+   */
+  async publishData(data: DataSourceBytes, meta: { urn: string; type?: string; tags: string[] }, node?: string): Promise<{ artifact: Artifact; added: boolean }> {
+    if (node) {
+      this.ctx.requireUp();
+      return this.mover.putOnNode(node, data, meta);
+    }
+    return importBytes(this.registry, data.bytes, { ...meta, format: data.format, source: data.source });
+  }
+
+  /** Puts a workflow.json data source where it lives (the registry's store, or its node). */
+  placeDataSource(projectDir: string, ds: DataSource): Promise<Artifact> {
+    return this.mover.placeDataSource(projectDir, ds);
+  }
+
+  /**
    * Fires the data and model triggers that artifacts published since the last look complete
    * (`edgeai data add` when no running controller fires them). `force` fires without the lease.
    */
@@ -140,6 +160,11 @@ export class Controller extends EventEmitter {
   /** The pid of another live controller that fires this cluster's triggers (the studio, `edgeai gateway`), if any. */
   triggerOwner(): string | undefined {
     return TriggerBoard.liveOwner(this.ctx);
+  }
+
+  /** The declared http trigger routes of the deployed workflows (the gateway serves them). */
+  routes(): HttpRoute[] {
+    return this.state.entries('routes:').flatMap(([, raw]) => JSON.parse(raw) as HttpRoute[]);
   }
 
   runs(filter: { workflow?: string; function?: string; limit?: number } = {}): RunRow[] {

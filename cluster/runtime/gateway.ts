@@ -1,6 +1,8 @@
 /**
  * The HTTP gateway for http triggers, on 127.0.0.1 only:
  *   POST /fn/<workflow>/<function>   body: {"input": …, "params": {…}} (or any other JSON = the input)
+ *   <method> <path>                  an http trigger's declared route (workflow.json `path`, `method`):
+ *                                    POST as above; GET takes its params from the query string
  * It routes to the node the function is placed on (cold start if needed) and answers with the
  * output, the node, the model versions used and the timings. Errors are JSON with a code, a
  * message and a hint; a missed deadline is 504, a malformed path 400, a body over 64 MiB 413.
@@ -91,14 +93,36 @@ export function startGateway(controller: Controller, port = 0): Promise<Gateway>
   const route = (req: IncomingMessage, send: (status: number, body: unknown, headers?: Record<string, string>) => void, internal: (e: unknown) => void) => {
     const url = req.url ?? '';
     if (req.method === 'GET' && url === '/healthz') return send(200, { ok: true, cluster: controller.cluster });
+    let workflow: string | undefined;
+    let fn: string | undefined;
     const m = /^\/fn\/([^/]+)\/([^/?]+)\/?$/.exec(url);
-    if (!m) return send(404, errorBody('not-found', `no route ${req.method} ${url}`, USAGE));
-    if (req.method !== 'POST') return send(405, errorBody('method-not-allowed', `${req.method} ${url}: functions are invoked with POST`, USAGE), { allow: 'POST' });
-    const workflow = decodeSegment(m[1]);
-    const fn = decodeSegment(m[2]);
-    if (workflow === undefined || fn === undefined) {
-      return send(400, errorBody('bad-request', `the path ${url} has a malformed %-escape in the ${workflow === undefined ? 'workflow' : 'function'} name`, 'escape each name with encodeURIComponent: POST /fn/<workflow>/<function>'));
+    if (m) {
+      if (req.method !== 'POST') return send(405, errorBody('method-not-allowed', `${req.method} ${url}: functions are invoked with POST`, USAGE), { allow: 'POST' });
+      workflow = decodeSegment(m[1]);
+      fn = decodeSegment(m[2]);
+      if (workflow === undefined || fn === undefined) {
+        return send(400, errorBody('bad-request', `the path ${url} has a malformed %-escape in the ${workflow === undefined ? 'workflow' : 'function'} name`, 'escape each name with encodeURIComponent: POST /fn/<workflow>/<function>'));
+      }
+    } else {
+      const [rawPath, query = ''] = url.split('?', 2);
+      const path = decodeSegment(rawPath);
+      if (path === undefined) return send(400, errorBody('bad-request', `the path ${rawPath} has a malformed %-escape`, USAGE));
+      const declared = typeof controller.routes === 'function' ? controller.routes().find((r) => r.path === path) : undefined;
+      if (!declared) return send(404, errorBody('not-found', `no route ${req.method} ${rawPath}`, USAGE));
+      if (req.method !== declared.method) return send(405, errorBody('method-not-allowed', `${req.method} ${path}: trigger ${declared.trigger} of ${declared.workflow} takes ${declared.method}`), { allow: declared.method });
+      if (declared.method === 'GET') {
+        // a GET carries no body: its query string is the request's params
+        const params = Object.fromEntries(new URLSearchParams(query));
+        Promise.resolve()
+          .then(() => controller.invoke(declared.workflow, declared.function, { params }))
+          .then((a) => send(200, a))
+          .catch(internal);
+        return;
+      }
+      workflow = declared.workflow;
+      fn = declared.function;
     }
+    const target = { workflow, fn };
     const tooLarge = (n: string) =>
       send(413, errorBody('request-too-large', `the request body is ${n}; the gateway accepts at most ${mib(MAX_BODY_BYTES)}`, 'send a smaller input, or put large data in an artifact and pass its name'), { connection: 'close' });
     const announced = Number(req.headers['content-length']);
@@ -136,10 +160,10 @@ export function startGateway(controller: Controller, port = 0): Promise<Gateway>
         const input = wrapped ? (body as { input?: unknown }).input : body;
         const params = wrapped ? (body as { params?: unknown }).params : undefined;
         const problem = paramsProblem(params);
-        if (problem) return send(400, errorBody('bad-request', `${workflow}/${fn}: ${problem}`, 'send {"input": …, "params": {"name": "value"}}'));
+        if (problem) return send(400, errorBody('bad-request', `${target.workflow}/${target.fn}: ${problem}`, 'send {"input": …, "params": {"name": "value"}}'));
         // a controller that throws synchronously ends up in the same catch as one that rejects
         Promise.resolve()
-          .then(() => controller.invoke(workflow, fn, { input, params: (params as Record<string, string> | undefined) ?? {} }))
+          .then(() => controller.invoke(target.workflow, target.fn, { input, params: (params as Record<string, string> | undefined) ?? {} }))
           .then((a) => send(200, a))
           .catch(internal);
       } catch (e) {

@@ -91,6 +91,10 @@ export class ClusterState {
     else this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
+  /** meta entries whose key starts with `prefix` (key without the prefix → value) */
+  entries(prefix: string): Array<[string, string]> {
+    return (this.db.prepare("SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key").all(prefix, prefix + '\uffff') as Array<{ key: string; value: string }>).map((r) => [r.key.slice(prefix.length), r.value]);
+  }
   nodes(): NodeRow[] {
     return this.db.prepare('SELECT * FROM nodes ORDER BY rowid').all() as NodeRow[];
   }
@@ -167,6 +171,7 @@ export class ClusterState {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM placements').run();
       this.db.prepare('DELETE FROM deployments').run();
+      this.db.prepare("DELETE FROM meta WHERE key >= 'routes:' AND key < 'routes:\uffff'").run();
     })();
   }
   deletePlacements(workflow: string, keep: string[]): void {

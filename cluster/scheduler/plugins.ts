@@ -230,7 +230,13 @@ export const DataNetworkStrict: FilterPlugin = {
       const known = snap.s.topology.networks.map((n) => n.name);
       return `policy.data names network(s) ${fn.unknownNetworks.join(', ')} that topology '${snap.s.topology.name}' does not have (networks: ${known.join(', ')}): use one of those or another topology`;
     }
-    return `no node on network(s) ${nets.join(', ')} can get its data without leaving them: move the data into ${nets.join(', ')}, or relax policy.data (strict: false)`;
+    // name the data and where it lives: the user's fix is moving it (or the policy)
+    const outside = (items: typeof fn.req.inputs) =>
+      items
+        .filter((it) => it.locations.length && !it.locations.some((l) => nets.includes(snap.s.topology.nodes.find((n) => n.name === l)?.network ?? '')))
+        .map((it) => `${it.urn} lives on ${it.locations.map((l) => `${l} (network ${snap.s.topology.nodes.find((n) => n.name === l)?.network ?? '?'})`).join(', ')}`);
+    const where = [...outside(fn.req.inputs), ...outside(fn.req.outputs)];
+    return `no node on network(s) ${nets.join(', ')} can get its data without leaving them${where.length ? ` (${where.join('; ')})` : ''}: move the data into ${nets.join(', ')}, or relax policy.data (strict: false)`;
   },
 };
 

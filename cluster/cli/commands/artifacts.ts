@@ -1,13 +1,12 @@
-/** `edgeai artifacts list|show|lineage|gc|verify`: what the project's registry holds. */
+/** `edgeai artifacts list|show|lineage|gc|verify`: what a registry holds (the cluster's, or a project's own store: app/registry.ts). */
 import { parseArtifactRef } from '../../spec/artifact';
 import { parseDuration } from '../../spec/predicate';
-import { openRegistryOfProject } from '../../registry/cli-support';
+import { describeTarget, openTarget, registryTarget } from '../../app/registry';
 import { artifactDetails, artifactLine, humanBytes, lineageText } from '../../registry/describe';
-import { RegistryError } from '../../registry/errors';
 import type { Registry } from '../../registry/registry';
 import { parseCommandArgs, UserError, type CliIO, type Command } from '../command';
 
-const usage = 'artifacts list|show|lineage|gc|verify [<urn[@version]>] [--project <dir>] [--json]';
+const usage = 'artifacts list|show|lineage|gc|verify [<urn[@version]>] [--store cluster|project] [--cluster c] [--project <dir>] [--json]';
 
 const help = `subcommands:
   list [--kind data|model] [--urn <pattern>] [--type <t>] [--tag <t>] [--latest]
@@ -19,11 +18,19 @@ const help = `subcommands:
                         remove blobs no artifact references and temp files older than --grace
   verify                re-hash every blob; exit 1 when one is missing or corrupt
 options:
+  --store cluster|project
+                        the cluster's registry (what ran there: outputs, metrics, lineage), or the
+                        project's own scratch store (<project>/.edgeai/registry); default: the
+                        cluster's when it runs, else the project's
+  --cluster <name>      the cluster (default: $EDGEAI_CLUSTER, else local); --home <dir> its home
   --project <dir>       the project folder (default: the current folder)
   --json                machine-readable output`;
 
 const options = {
   project: { type: 'string' },
+  store: { type: 'string' },
+  cluster: { type: 'string' },
+  home: { type: 'string' },
   json: { type: 'boolean' },
   kind: { type: 'string' },
   urn: { type: 'string' },
@@ -45,16 +52,13 @@ export const command: Command = {
     const json = values.json === true;
     const subs = ['list', 'show', 'lineage', 'gc', 'verify'];
     if (!sub || !subs.includes(sub)) throw new UserError(`${sub ? `unknown subcommand '${sub}'` : 'missing subcommand'}; use one of ${subs.join(', ')}\nusage: edgeai ${usage}`);
+    const target = registryTarget(values, project, values.project !== undefined);
+    if (!json) io.err(describeTarget(target));
+    const reg = openTarget(target, sub === 'gc' ? 'write' : 'read');
     try {
-      const reg = openRegistryOfProject(project, sub === 'gc' ? 'write' : 'read');
-      try {
-        return run(sub, rest, values, reg, io, json);
-      } finally {
-        reg?.close();
-      }
-    } catch (e) {
-      if (e instanceof RegistryError) throw new UserError(e.message);
-      throw e;
+      return run(sub, rest, values, reg, io, json);
+    } finally {
+      reg?.close();
     }
   },
 };

@@ -14,6 +14,11 @@ export const command: Command = {
     const c = await openController(values, io, false, 'run');
     const g = await startGateway(c, port);
     io.out(`gateway on ${g.url}: POST ${g.url}/fn/<workflow>/<function> with {"input": …, "params": {…}}`);
+    const routes = c.routes();
+    if (routes.length) {
+      io.out('declared routes (http triggers with a path):');
+      for (const r of routes) io.out(`  ${r.method.padEnd(4)} ${g.url}${r.path}  → ${r.workflow}/${r.function} (trigger ${r.trigger})${r.method === 'GET' ? ', params from the query string' : ''}`);
+    }
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -1,12 +1,12 @@
 /** `edgeai resolve '<selector json>'`: which artifacts a selector picks, and why each other one fails. */
-import { openRegistryOfProject } from '../../registry/cli-support';
+import { describeTarget, openTarget, registryTarget } from '../../app/registry';
 import { resolveText } from '../../registry/describe';
 import { RegistryError } from '../../registry/errors';
 import { ArtifactIndex } from '../../registry/resolve';
 import type { Selector } from '../../spec/selector';
 import { parseCommandArgs, UserError, type Command } from '../command';
 
-const usage = "resolve '<selector json>' [--param k=v]… [--best <metric>] [--project <dir>] [--json]";
+const usage = "resolve '<selector json>' [--param k=v]… [--best <metric>] [--store cluster|project] [--cluster c] [--project <dir>] [--json]";
 
 const help = `examples:
   edgeai resolve '{"urn":"mnist:data"}'
@@ -16,6 +16,9 @@ options:
   --param k=v        fills {k} in a URN template (repeatable)
   --best <metric>    rank by this metric, highest first (--order asc: lowest first)
   --all              explain every artifact, not only those sharing the selector's most selective clause
+  --store cluster|project
+                     the cluster's registry, or the project's own store (default: the cluster's
+                     when it runs, else the project's); --cluster <name>, --home <dir> name the cluster
   --project <dir>    the project folder (default: the current folder)
   --json             machine-readable output
 exit code: 0 when something matches, 1 when nothing does, 2 on a bad selector`;
@@ -27,7 +30,7 @@ export const command: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { project: { type: 'string' }, json: { type: 'boolean' }, param: { type: 'string', multiple: true }, best: { type: 'string' }, order: { type: 'string' }, all: { type: 'boolean' } },
+      { project: { type: 'string' }, store: { type: 'string' }, cluster: { type: 'string' }, home: { type: 'string' }, json: { type: 'boolean' }, param: { type: 'string', multiple: true }, best: { type: 'string' }, order: { type: 'string' }, all: { type: 'boolean' } },
       usage,
     );
     if (positionals.length !== 1) throw new UserError(`expected one selector as JSON, e.g. '{"urn":"mnist:data"}'\nusage: edgeai ${usage}`);
@@ -45,7 +48,9 @@ export const command: Command = {
     }
     if (values.order !== undefined && values.order !== 'asc' && values.order !== 'desc') throw new UserError(`--order must be asc or desc, got '${values.order}'`);
     try {
-      const reg = openRegistryOfProject(values.project ?? process.cwd(), 'read');
+      const target = registryTarget(values, values.project ?? process.cwd(), values.project !== undefined);
+      if (!values.json) io.err(describeTarget(target));
+      const reg = openTarget(target, 'read');
       try {
         // a project without a registry yet resolves against an empty index (the selector is still checked)
         const r = (reg ?? new ArtifactIndex()).resolve(selector as Selector, params, { best: values.best, order: values.order as 'asc' | 'desc' | undefined, explainAll: values.all });

@@ -32,7 +32,7 @@ import type { ControllerContext } from './context';
 import { functionRef } from './invoker';
 import type { Mover } from './mover';
 import type { TriggerBoard } from './triggers';
-import type { DeployedFunction, DeployOptions, DeployResult, StoredSpec } from './types';
+import type { DeployedFunction, DeployOptions, DeployResult, HttpRoute, StoredSpec } from './types';
 
 /** What decides whether a function changed: its contract and its code identity (not where in the file it stands). */
 function identityOf(s: StoredSpec): string {
@@ -218,6 +218,7 @@ export class Deployer {
     }
     const removed = await this.undeployRemoved(workflow, project.functions.map((f) => f.id));
     this.triggers().arm(workflow, project.workflow.triggers);
+    warnings.push(...this.recordRoutes(project));
     const failed = results.filter((r) => r.status === 'failed');
     const count = (a: DeployAction) => results.filter((r) => r.action === a && r.status === 'ready').length;
     const nothingChanged = mode === 'changed' && previousRevision > 0 && !removed.length && results.every((r) => r.action === 'unchanged' && r.status === 'ready');
@@ -236,6 +237,32 @@ export class Deployer {
       ? `nothing changed in ${workflow} since revision ${previousRevision}: all ${results.length} functions unchanged, kept running on their nodes${kept ? `, still revision ${revision}` : ` (revision ${revision})`}`
       : `${workflow} revision ${revision} (${mode}): ${parts.join(', ') || 'no functions'}`;
     return { workflow, revision, functions: results, warnings: [...warnings, ...plan.warnings], mode, previousRevision, removed, nothingChanged, summary };
+  }
+
+  /**
+   * The workflow's http triggers with a `path`: routes the gateway serves besides
+   * /fn/<workflow>/<function>. A path another workflow already serves stays with it; the deploy
+   * says so in its warnings.
+   */
+  private recordRoutes(project: Project): string[] {
+    const { ctx } = this;
+    const workflow = project.workflow.name;
+    const taken = new Map<string, HttpRoute>();
+    for (const [w, raw] of ctx.state.entries('routes:')) if (w !== workflow) for (const r of JSON.parse(raw) as HttpRoute[]) taken.set(r.path, r);
+    const routes: HttpRoute[] = [];
+    const warnings: string[] = [];
+    for (const t of project.workflow.triggers) {
+      if (t.kind !== 'http' || !t.path) continue;
+      const path = t.path.startsWith('/') ? t.path : `/${t.path}`;
+      const other = taken.get(path) ?? routes.find((r) => r.path === path);
+      if (other) {
+        warnings.push(`http trigger ${t.id}: path ${path} is already served by ${other.workflow}/${other.function}; ${workflow}/${t.function} stays reachable at /fn/${workflow}/${t.function}`);
+        continue;
+      }
+      routes.push({ method: t.method, path, workflow, function: t.function, trigger: t.id });
+    }
+    ctx.state.set(`routes:${workflow}`, routes.length ? JSON.stringify(routes) : undefined);
+    return warnings;
   }
 
   private revisionConflict(workflow: string, current: number, expected: number): StudioError {

@@ -269,7 +269,8 @@ export class Lifecycle {
     const out: Array<{ urn: string; version: number; locations: string[] }> = [];
     for (const a of this.ctx.registry.list({})) {
       if (this.ctx.registry.hasBytes(a)) continue;
-      if (!a.locations.some((l) => ready.has(l.node))) out.push({ urn: a.urn, version: a.version, locations: a.locations.map((l) => l.node) });
+      // no location at all: gone with a cluster that went down for good, nothing to wait for
+      if (a.locations.length && !a.locations.some((l) => ready.has(l.node))) out.push({ urn: a.urn, version: a.version, locations: a.locations.map((l) => l.node) });
     }
     return out;
   }

@@ -13,7 +13,7 @@
 import { StudioError } from '../../common/errors';
 import type { Artifact } from '../../spec/artifact';
 import type { DataSource } from '../../spec/workflow';
-import { importDataSource, readDataSource } from '../../registry/import';
+import { importDataSource, readDataSource, type DataSourceBytes } from '../../registry/import';
 import { registryNode, type PlannedArtifact } from '../../planning/artifacts';
 import { AgentRefused, AgentUnreachable } from '../agent/client';
 import { checkDataPolicy, sleep, type TransferPlan } from '../transfer';
@@ -55,26 +55,37 @@ export class Mover {
     if (!topology.nodes.some((n) => n.name === ds.node)) {
       throw new StudioError('unknown-node', `data source ${ds.urn} lives on node '${ds.node}', which topology '${topology.name}' does not have`, `nodes: ${topology.nodes.map((n) => n.name).join(', ')}`);
     }
-    const client = ctx.client(ds.node);
-    if (!client || !ctx.readyNodes().has(ds.node)) {
+    if (!ctx.readyNodes().has(ds.node)) {
       throw new StudioError('artifact-unavailable', `data source ${ds.urn} lives on node ${ds.node}, which is not running`, 'start the cluster again (`edgeai cluster down`, then `up`), or move the data source to another node in workflow.json');
     }
-    const data = readDataSource(projectDir, ds);
-    const latest = ctx.registry.artifact(ds.urn);
-    if (latest && latest.sha256 === data.sha256 && latest.format === data.format && latest.locations.some((l) => l.node === ds.node) && (await client.hasBlob(data.sha256))) return latest;
+    return (await this.putOnNode(ds.node, readDataSource(projectDir, ds), { urn: ds.urn, ...(ds.type !== undefined ? { type: ds.type } : {}), tags: ds.tags })).artifact;
+  }
+
+  /**
+   * Data that lives on a node (a data source's, or `edgeai data add --node`): its bytes go onto
+   * the node, and the registry records them there. Idempotent: the same bytes already there as
+   * the urn's latest version are not put again (`added: false`).
+   */
+  async putOnNode(node: string, data: DataSourceBytes, meta: { urn: string; type?: string; tags: string[] }): Promise<{ artifact: Artifact; added: boolean }> {
+    const { ctx } = this;
+    const client = ctx.client(node);
+    if (!client || !ctx.readyNodes().has(node)) throw new StudioError('artifact-unavailable', `node ${node} is not running: ${meta.urn} cannot be put there`, 'check `edgeai cluster status`');
+    const latest = ctx.registry.artifact(meta.urn);
+    if (latest && latest.sha256 === data.sha256 && latest.format === data.format && latest.locations.some((l) => l.node === node) && (await client.hasBlob(data.sha256))) return { artifact: latest, added: false };
     await client.putBlob(data.sha256, data.bytes);
-    return ctx.registry.putRemote(
+    const artifact = ctx.registry.putRemote(
       {
         kind: 'data',
-        urn: ds.urn,
+        urn: meta.urn,
         format: data.format,
-        ...(ds.type !== undefined ? { type: ds.type } : {}),
-        tags: ds.tags,
+        ...(meta.type !== undefined ? { type: meta.type } : {}),
+        tags: meta.tags,
         lineage: { inputs: [], source: data.source },
-        locations: [{ node: ds.node, networks: ctx.links!.networksOf(ds.node) }],
+        locations: [{ node, networks: ctx.links!.networksOf(node) }],
       },
       { sha256: data.sha256, size: data.bytes.byteLength },
     );
+    return { artifact, added: true };
   }
 
   /**

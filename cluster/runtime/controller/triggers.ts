@@ -4,11 +4,13 @@
  * model; gate triggers when the named function's gate fails. http triggers are the gateway's
  * routes.
  *
- * New artifacts are seen by reading the cluster's registry for records newer than the last one
- * read (registry.since), whoever wrote them: this controller's own invocations, a CLI's
- * `edgeai data add` (a new camera frame), another window. One reader fires per cluster: the
- * controller holding the trigger lease (the studio, `edgeai gateway`); short-lived commands
- * (`edgeai invoke`, `deploy`) do not fire triggers while a live owner exists, so nothing fires twice.
+ * New artifacts are seen by reading the cluster's registry for records newer than the cluster's
+ * trigger cursor (registry.since), whoever wrote them: this controller's own invocations, a
+ * CLI's `edgeai data add` (a new camera frame), another window. The cursor lives in the cluster's
+ * state and moves in one transaction with the read, so each record is read by one firer once.
+ * One controller fires per cluster: the one holding the trigger lease (the studio, `edgeai
+ * gateway`); short-lived commands (`edgeai invoke`, `deploy`) never fire, and `edgeai data add`
+ * fires only when no live controller holds the lease.
  */
 import type { Artifact } from '../../spec/artifact';
 import type { Trigger } from '../../spec/workflow';
@@ -18,6 +20,9 @@ import { triggerBatch, triggerMatches, triggerParams, type ArtifactTrigger } fro
 import type { GateResult } from '../agent/protocol';
 import type { ControllerContext } from './context';
 import type { InvokeOptions, StoredSpec } from './types';
+
+/** The cluster's trigger cursor: the registry sequence number up to which records were read for triggers. */
+const CURSOR = 'triggers.seq';
 
 /** A lease older than this is dead (its controller stopped without letting go). */
 export const TRIGGER_LEASE_MS = 5000;
@@ -39,7 +44,6 @@ interface Armed {
 
 export class TriggerBoard {
   private readonly armed = new Map<string, Armed>();
-  private lastSeq: number;
   private timer: NodeJS.Timeout | undefined;
   private readonly owner = `${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
@@ -50,12 +54,15 @@ export class TriggerBoard {
     private readonly mode: 'run' | 'off',
     private readonly intervalMs: number,
   ) {
-    this.lastSeq = ctx.registry.lastSeq();
+    // the registry's index is built now, when the controller opens, not inside the first invocation's deadline
+    ctx.registry.lastSeq();
   }
 
   /** (Re-)arms a workflow's triggers: its schedule timers start now, its artifact triggers count from now. */
   arm(workflow: string, triggers: Trigger[]): void {
     this.disarm(workflow);
+    // what was published before any trigger was armed on this cluster fires nothing
+    if (this.ctx.state.get(CURSOR) === undefined) this.ctx.state.set(CURSOR, String(this.ctx.registry.lastSeq()));
     const armed: Armed = { timers: [], onArtifact: [], gates: [] };
     for (const t of triggers) {
       if (t.kind === 'schedule') {
@@ -119,9 +126,16 @@ export class TriggerBoard {
    * when no controller runs the triggers).
    */
   scan(force = false): Fired[] {
-    const fresh = this.ctx.registry.since(this.lastSeq);
-    if (fresh.length) this.lastSeq = fresh[fresh.length - 1].seq;
     if (!force && !this.firing()) return [];
+    const { state, registry } = this.ctx;
+    const fresh = state.db
+      .transaction(() => {
+        const cursor = Number(state.get(CURSOR) ?? registry.lastSeq());
+        const items = registry.since(cursor);
+        if (items.length) state.set(CURSOR, String(items[items.length - 1].seq));
+        return items;
+      })
+      .immediate();
     const fired: Fired[] = [];
     for (const { artifact: a } of fresh) {
       for (const [workflow, armed] of this.armed) {

@@ -138,6 +138,16 @@ export interface InvokeAnswer {
   logs: string[];
 }
 
+/** A declared http trigger route the gateway serves besides `/fn/<workflow>/<function>`. */
+export interface HttpRoute {
+  method: 'GET' | 'POST';
+  /** e.g. /classify */
+  path: string;
+  workflow: string;
+  function: string;
+  trigger: string;
+}
+
 /** What a placement row keeps of a function: its contract and the file it came from. */
 export interface StoredSpec {
   spec: FunctionSpec;
