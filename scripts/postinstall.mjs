@@ -25,3 +25,14 @@ if (binary) {
       '  To get the desktop window later, run `npm rebuild electron` on a machine that can reach the Electron download host.',
   );
 }
+
+// The edgeai CLI, bundled once so that each command starts like a plain node program (see
+// cluster/cli/bundle.ts); a failure leaves edgeai running from its sources through tsx.
+{
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const { dirname, join } = await import('node:path');
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cluster', 'cli', 'bundle.ts')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) console.warn('edge-ai-studio: warning: the edgeai CLI was not bundled; it runs from its sources (slower to start). Retry with `npm run build:cli`.');
+}

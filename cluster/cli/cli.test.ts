@@ -86,3 +86,31 @@ describe('edgeai new, schema, usage', () => {
     expect(JSON.parse(r.stdout).functions).toHaveLength(4);
   });
 });
+
+describe('edgeai as a process', () => {
+  const bin = join(ROOT, 'bin/edgeai.mjs');
+  it('is quiet when its reader goes away (piped into head): no EPIPE stack trace', () => {
+    // 0.7 MB of JSON: far more than a pipe holds, so the writes after head exits fail with EPIPE
+    const r = spawnSync('sh', ['-c', `node ${JSON.stringify(bin)} schedule ${JSON.stringify(MNIST)} --topology urban-sensing:cells=8 --json | head -1`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('{\n');
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+  });
+  it('answers --json with a JSON error when the command fails', async () => {
+    const out: string[] = [];
+    const code = await run(['invoke', 'nope/nothing', '--json', '--home', mkdtempSync(join(tmpdir(), 'edgeai-cli-')), '--cluster', 'none'], { out: (s) => out.push(s), err: () => undefined });
+    expect(code).toBe(2);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ error: { code: 'cluster-down', message: expect.stringMatching(/is not running/) } });
+  });
+  it('refuses a profile with trailing junk', async () => {
+    const err: string[] = [];
+    expect(await run(['schedule', MNIST, '--profile', 'kube-default:50:junk'], { out: () => undefined, err: (s) => err.push(s) })).toBe(2);
+    expect(err.join('\n')).toMatch(/one option at most after the name/);
+  });
+  it('prints a run for people (runs show), the JSON with --json', async () => {
+    const { runText } = await import('./commands/runs');
+    const lines = runText({ id: 'r1', workflow: 'w', function: 'f', node: 'edge-1', status: 'failed', started: 's', ended: 'e', attempts: 1, request: {}, inputs: [{ urn: 'a', version: 1 }], outputs: [], output: null, timings: { queueMs: 1, transferMs: 2, coldStartMs: 0, execMs: 3, overheadMs: 4, totalMs: 10 }, logs: ['hello'], error: { code: 'no-input', message: 'nothing matches', hint: 'train first' } } as never);
+    expect(lines.join('\n')).toMatch(/time +10 ms = queue 1 \+ transfer 2 \+ cold start 0 \+ execution 3 \+ overhead 4/);
+    expect(lines.join('\n')).toMatch(/error +no-input: nothing matches\n  hint +train first/);
+    expect(lines).toContain('    hello');
+  });
+});

@@ -8,10 +8,10 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFi
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { platformRoot } from '../sources';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = join(here, '..', '..');
+export const REPO_ROOT = platformRoot(import.meta.url);
+const here = join(REPO_ROOT, 'cluster', 'runtime');
 const require = createRequire(import.meta.url);
 
 export interface AgentBuild {

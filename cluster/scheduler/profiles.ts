@@ -101,7 +101,8 @@ export class ProfileError extends StudioError {
  * `kube-default:50` (score 50% of nodes). Throws ProfileError naming the choices.
  */
 export function profileByName(spec: string): Profile {
-  const [name, opt] = spec.split(':', 2);
+  const [name, opt, ...junk] = spec.trim().split(':');
+  if (junk.length) throw new ProfileError(`profile '${spec}': one option at most after the name (edge-ai, skippy[:<scenario>], kube-default[:<percent>])`);
   switch (name) {
     case 'edge-ai':
       if (opt) throw new ProfileError(`profile edge-ai takes no option (got '${opt}')`);
@@ -115,7 +116,7 @@ export function profileByName(spec: string): Profile {
     case 'kube-default': {
       if (!opt) return kubeDefaultProfile();
       const p = Number(opt);
-      if (!Number.isFinite(p) || p > 100) throw new ProfileError(`kube-default:${opt}: give the percentage of nodes to score, e.g. kube-default:50`);
+      if (!/^\d+(\.\d+)?$/.test(opt) || !Number.isFinite(p) || p > 100) throw new ProfileError(`kube-default:${opt}: give the percentage of nodes to score, e.g. kube-default:50`);
       return { ...kubeDefaultProfile(p), name: `kube-default:${opt}` };
     }
     default:

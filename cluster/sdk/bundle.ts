@@ -7,11 +7,11 @@
  */
 import { build, type Plugin } from 'esbuild';
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve, sep } from 'node:path';
+import { platformRoot } from '../sources';
 import { StudioError } from '../common/errors';
 
-const SDK_ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
+const SDK_ENTRY = join(platformRoot(import.meta.url), 'cluster', 'sdk', 'index.ts');
 
 export const TF_GLOBAL = '__EDGEAI_TF__';
 
@@ -26,7 +26,7 @@ const tfFromWorker: Plugin = {
   },
 };
 
-const SPEC_DIR = fileURLToPath(new URL('../spec/', import.meta.url));
+const SPEC_DIR = join(platformRoot(import.meta.url), 'cluster', 'spec') + sep;
 
 /**
  * The SDK's decorators import the platform's spec modules only for `functionsOfModule` (which

@@ -108,3 +108,9 @@ export const TopologyFileSchema = z
   .strict();
 export type TopologyFile = z.infer<typeof TopologyFileSchema>;
 export type TopologyFileInput = z.input<typeof TopologyFileSchema>;
+
+/** The JSON Schema of topology.json (`edgeai schema topology`; docs/topology.md describes it). */
+export function topologyJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(TopologyFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, $id: 'https://edge-ai-studio.dev/schema/topology.json', title: 'Edge AI Studio topology.json' };
+}

@@ -25,8 +25,9 @@ import { acceleratorAttributes, withAccelerators } from '../../accelerators/atta
 import { resolveTopologyArg, saveTopology, type Topology } from '../../topology/index';
 import { StudioError } from '../../common/errors';
 import { parseCommandArgs, UserError, type CliIO, type Command } from '../command';
+import { COMMANDS } from './meta';
 
-const usage = 'accelerators [--json] [--sysfs <root>] [--dev <root>] [--watch [--interval <ms>] [--events <n>]] [--save <topology.json> [--topology <t>] [--host <node>]]';
+const { usage } = COMMANDS.accelerators;
 
 function pad3(n: number): string {
   return String(n).padStart(3, '0');
@@ -105,7 +106,7 @@ async function watch(opts: DiscoverOptions & { intervalMs: number; events?: numb
 
 export const command: Command = {
   usage,
-  summary: 'list USB accelerators (Coral, NCS2), watch hot-plug, attach them to a topology',
+  summary: COMMANDS.accelerators.summary,
   help: [
     'options:',
     '  --json              machine-readable: {accelerators:[…]}; with --watch one event per line,',

@@ -5,8 +5,9 @@ import { describeTarget, openTarget, registryTarget } from '../../app/registry';
 import { artifactDetails, artifactLine, humanBytes, lineageText } from '../../registry/describe';
 import type { Registry } from '../../registry/registry';
 import { parseCommandArgs, UserError, type CliIO, type Command } from '../command';
+import { COMMANDS } from './meta';
 
-const usage = 'artifacts list|show|lineage|gc|verify [<urn[@version]>] [--store cluster|project] [--cluster c] [--project <dir>] [--json]';
+const { usage } = COMMANDS.artifacts;
 
 const help = `subcommands:
   list [--kind data|model] [--urn <pattern>] [--type <t>] [--tag <t>] [--latest]
@@ -43,7 +44,7 @@ const options = {
 
 export const command: Command = {
   usage,
-  summary: 'list, show, trace the lineage of, verify and garbage-collect registry artifacts',
+  summary: COMMANDS.artifacts.summary,
   help,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, options, usage);

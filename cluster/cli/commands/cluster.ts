@@ -4,8 +4,9 @@ import { BACKEND_KINDS, type BackendKind } from '../../common/status';
 import { fmtBytes, fmtMemory } from '../../common/units';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
 import type { ClusterStatus } from '../../runtime/controller';
+import { COMMANDS } from './meta';
 
-const usage = 'cluster up|status|down [--backend process|docker] [--topology <name|file>] [--accelerators-on <node>|none] [--keep-state] [--json]';
+const { usage } = COMMANDS.cluster;
 
 export function printStatus(s: ClusterStatus, io: CliIO): void {
   io.out(`cluster ${s.cluster}: ${s.up ? 'up' : 'down'}${s.backend ? ` (${s.backend} backend` : ''}${s.topology ? `, topology ${s.topology})` : s.backend ? ')' : ''}`);
@@ -22,7 +23,7 @@ export function printStatus(s: ClusterStatus, io: CliIO): void {
 
 export const command: Command = {
   usage,
-  summary: 'start, inspect or stop the local edge cluster (process or docker backend)',
+  summary: COMMANDS.cluster.summary,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, backend: { type: 'string', default: 'process' }, topology: { type: 'string', default: 'local' }, json: { type: 'boolean' }, 'accelerators-on': { type: 'string', default: 'laptop' }, 'keep-state': { type: 'boolean' } }, usage);
     const sub = positionals[0];

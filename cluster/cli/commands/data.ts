@@ -16,8 +16,9 @@ import { formatZodIssues } from '../../registry/registry';
 import { Controller } from '../../runtime/controller';
 import { errorRecord } from '../../common/errors';
 import { parseCommandArgs, UserError, type CliIO, type Command } from '../command';
+import { COMMANDS } from './meta';
 
-const usage = 'data add <project> <file> --urn <urn> [--tags a,b] [--node n] | data import <project> | data show <project> <urn[@version]>  [--store cluster|project] [--cluster c]';
+const { usage } = COMMANDS.data;
 
 const help = `subcommands:
   add <project> <file> --urn <urn> [--tags a,b] [--type <t>] [--format csv|jsonl|json|npy|mnist] [--node <node>]
@@ -51,7 +52,7 @@ const options = {
 
 export const command: Command = {
   usage,
-  summary: 'import data files and workflow.json data sources into the registry; preview data',
+  summary: COMMANDS.data.summary,
   help,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, options, usage);

@@ -2,8 +2,9 @@ import { parseCommandArgs, UserError, type Command } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
 import { DEPLOY_MODES, type DeployMode } from '../../common/status';
 import { deployProject, type DeployRequest } from '../../app/deploy';
+import { COMMANDS } from './meta';
 
-const usage = 'deploy <project> [--mode full|changed|restart] [--expect-revision N] [--accept-warnings] [--replace] [--json]';
+const { usage } = COMMANDS.deploy;
 
 const help = `modes:
   full      place every function and ship its bundle (the default)
@@ -38,7 +39,7 @@ const ACTION_WORD = { deployed: 'deployed', unchanged: 'unchanged', restarted: '
 
 export const command: Command = {
   usage,
-  summary: 'validate, schedule and ship a workflow to the running cluster (per-function progress)',
+  summary: COMMANDS.deploy.summary,
   help,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, json: { type: 'boolean' }, mode: { type: 'string' }, 'expect-revision': { type: 'string' }, 'accept-warnings': { type: 'boolean' }, replace: { type: 'boolean' } }, usage);

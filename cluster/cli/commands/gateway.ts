@@ -1,12 +1,13 @@
 import { startGateway } from '../../runtime/gateway';
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
+import { COMMANDS } from './meta';
 
-const usage = 'gateway [--port N]';
+const { usage } = COMMANDS.gateway;
 
 export const command: Command = {
   usage,
-  summary: 'serve POST /fn/<workflow>/<function> on 127.0.0.1 for http triggers (runs until Ctrl+C)',
+  summary: COMMANDS.gateway.summary,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, port: { type: 'string', default: '8080' } }, usage);
     const port = Number(values.port);

@@ -3,8 +3,9 @@ import { deriveGraph, type GraphNode } from '../../project/graph';
 import { formatDiagnostic, hasErrors } from '../../preprocessor/diagnostic';
 import type { FunctionSpec } from '../../spec/function';
 import { parseCommandArgs, UserError, type Command } from '../command';
+import { COMMANDS } from './meta';
 
-const usage = 'inspect <project> [--json]';
+const { usage } = COMMANDS.inspect;
 
 function selectorText(sel: Record<string, unknown>): string {
   return Object.entries(sel)
@@ -47,7 +48,7 @@ function nodeLabel(n: GraphNode | undefined, id: string): string {
 
 export const command: Command = {
   usage,
-  summary: "print each function's contract, the derived graph and the diagnostics; exit 1 on errors",
+  summary: COMMANDS.inspect.summary,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, usage);
     if (positionals.length !== 1) throw new UserError(`expected one project folder\nusage: edgeai ${usage}`);

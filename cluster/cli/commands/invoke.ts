@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
+import { COMMANDS } from './meta';
 
-const usage = 'invoke <workflow>/<function> [--input <file|json>] [--param k=v]… [--json]';
+const { usage } = COMMANDS.invoke;
 
 export function parseInput(text: string | undefined): unknown {
   if (text === undefined) return undefined;
@@ -26,7 +27,7 @@ export function parseParams(list: string[] | undefined): Record<string, string> 
 
 export const command: Command = {
   usage,
-  summary: 'run one function on the node it is placed on and print the answer',
+  summary: COMMANDS.invoke.summary,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, input: { type: 'string' }, param: { type: 'string', multiple: true }, json: { type: 'boolean' } }, usage);
     const m = /^([^/]+)\/([^/]+)$/.exec(positionals[0] ?? '');
@@ -40,7 +41,7 @@ export const command: Command = {
       else {
         io.out(JSON.stringify(a.output, null, 2));
         const t = a.timings;
-        io.out(`node ${a.node}${a.models.length ? `, model ${a.models.join(', ')}` : ''}; ${t.totalMs} ms (transfer ${Math.round(t.transferMs)}, cold start ${Math.round(t.coldStartMs)}, execution ${Math.round(t.execMs)}, queue ${Math.round(t.queueMs)}); run ${a.run}${a.attempts > 1 ? `; retried on another node` : ''}`);
+        io.out(`node ${a.node}${a.models.length ? `, model ${a.models.join(', ')}` : ''}; ${Math.round(t.totalMs)} ms = queue ${Math.round(t.queueMs)} + transfer ${Math.round(t.transferMs)} + cold start ${Math.round(t.coldStartMs)} + execution ${Math.round(t.execMs)} + platform ${Math.round(t.overheadMs)}; run ${a.run}${a.attempts > 1 ? `; retried on another node` : ''}`);
         if (a.produced.length) io.out(`produced ${a.produced.join(', ')}`);
         for (const g of a.gates) io.out(`gate ${g.kind} ${g.metric} ${g.predicate}: ${g.pass ? 'pass' : 'FAIL'} — ${g.detail}`);
       }

@@ -1,11 +1,12 @@
 import { newProject } from '../../project/template';
 import { parseCommandArgs, UserError, type Command } from '../command';
+import { COMMANDS } from './meta';
 
-const usage = 'new <dir> [--name <workflow name>]';
+const { usage } = COMMANDS.new;
 
 export const command: Command = {
   usage,
-  summary: 'create a workflow project from a template that inspects clean',
+  summary: COMMANDS.new.summary,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { name: { type: 'string' } }, usage);
     if (positionals.length !== 1) throw new UserError(`expected the new project's folder\nusage: edgeai ${usage}`);

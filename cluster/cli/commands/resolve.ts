@@ -5,8 +5,9 @@ import { RegistryError } from '../../registry/errors';
 import { ArtifactIndex } from '../../registry/resolve';
 import type { Selector } from '../../spec/selector';
 import { parseCommandArgs, UserError, type Command } from '../command';
+import { COMMANDS } from './meta';
 
-const usage = "resolve '<selector json>' [--param k=v]… [--best <metric>] [--store cluster|project] [--cluster c] [--project <dir>] [--json]";
+const { usage } = COMMANDS.resolve;
 
 const help = `examples:
   edgeai resolve '{"urn":"mnist:data"}'
@@ -25,7 +26,7 @@ exit code: 0 when something matches, 1 when nothing does, 2 on a bad selector`;
 
 export const command: Command = {
   usage,
-  summary: 'resolve a selector against the registry, explaining every candidate',
+  summary: COMMANDS.resolve.summary,
   help,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(

@@ -1,11 +1,12 @@
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
+import { COMMANDS } from './meta';
 
-const usage = 'runs list|show|logs [<run>] [--workflow w] [--function f] [--json]';
+const { usage } = COMMANDS.runs;
 
 export const command: Command = {
   usage,
-  summary: 'the recorded runs: inputs, outputs, node, timings, logs',
+  summary: COMMANDS.runs.summary,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, workflow: { type: 'string' }, function: { type: 'string' }, limit: { type: 'string', default: '20' }, json: { type: 'boolean' } }, usage);
     const [sub, id] = positionals;
@@ -25,7 +26,8 @@ export const command: Command = {
         for (const l of JSON.parse(r.logs) as string[]) io.out(l);
         return 0;
       }
-      io.out(JSON.stringify(decode(r), null, 2));
+      if (values.json) io.out(JSON.stringify(decode(r), null, 2));
+      else for (const line of runText(decode(r))) io.out(line);
       return 0;
     } finally {
       c.close();
@@ -36,4 +38,24 @@ export const command: Command = {
 function decode(r: ReturnType<import('../../runtime/controller').Controller['runs']>[number]) {
   const j = (s: string | null) => (s === null ? null : JSON.parse(s));
   return { ...r, request: j(r.request), inputs: j(r.inputs), outputs: j(r.outputs), output: j(r.output), timings: j(r.timings), logs: j(r.logs), error: j(r.error) };
+}
+
+/** A run as a person reads it: what, where, how long (the parts add up), in → out, the error or the output, the logs. */
+export function runText(r: ReturnType<typeof decode>): string[] {
+  const lines = [`run ${r.id}  ${r.workflow}/${r.function}  ${r.status}${r.attempts > 1 ? ` (attempt ${r.attempts})` : ''}`, `  node      ${r.node ?? '-'}`, `  started   ${r.started}${r.ended ? `, ended ${r.ended}` : ''}`];
+  const t = (r.timings ?? {}) as Record<string, number>;
+  if (typeof t.totalMs === 'number') {
+    const parts = (['queueMs', 'transferMs', 'coldStartMs', 'execMs', 'overheadMs'] as const).filter((k) => typeof t[k] === 'number').map((k) => `${k.replace(/Ms$/, '').replace('coldStart', 'cold start').replace('exec', 'execution')} ${Math.round(t[k])}`);
+    lines.push(`  time      ${Math.round(t.totalMs)} ms = ${parts.join(' + ')}`);
+  }
+  const list = (v: unknown) => (Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : `${(x as { urn: string }).urn}@${(x as { version: number }).version}`)).join(', ') : '');
+  lines.push(`  inputs    ${list(r.inputs) || '-'}`, `  outputs   ${list(r.outputs) || '-'}`);
+  const err = r.error as { code?: string; message?: string; hint?: string } | null;
+  if (err) lines.push(`  error     ${err.code ? `${err.code}: ` : ''}${err.message ?? ''}`, ...(err.hint ? [`  hint      ${err.hint}`] : []));
+  const out = r.output as { output?: unknown; gates?: Array<{ kind: string; metric: string; predicate: string; pass: boolean; detail: string }> } | null;
+  if (out && out.output !== undefined) lines.push(`  output    ${JSON.stringify(out.output).slice(0, 300)}`);
+  for (const g of out?.gates ?? []) lines.push(`  gate      ${g.kind} ${g.metric} ${g.predicate}: ${g.pass ? 'pass' : 'FAIL'} — ${g.detail}`);
+  const logs = Array.isArray(r.logs) ? (r.logs as string[]) : [];
+  if (logs.length) lines.push('  logs', ...logs.map((l) => `    ${l}`));
+  return lines;
 }

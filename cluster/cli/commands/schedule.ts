@@ -15,8 +15,9 @@ import type { Explanation } from '../../scheduler/index';
 import { parseWorkloads } from '../../planning/exec-model';
 import type { Plan } from '../../planning/plan';
 import { parseCommandArgs, UserError, type Command } from '../command';
+import { COMMANDS } from './meta';
 
-const usage = 'schedule <project> [--topology <file|scenario>] [--profile edge-ai|skippy|kube-default] [--exec fn=workload]… [--explain] [--json]';
+const { usage } = COMMANDS.schedule;
 
 /** `edgeai schedule --json`: the plan, as scripts read it. */
 export interface ScheduleReport {
@@ -65,7 +66,7 @@ function explanationText(e: Explanation): string[] {
 
 export const command: Command = {
   usage,
-  summary: 'place every function of a project on a topology and say why',
+  summary: COMMANDS.schedule.summary,
   help: [
     'options:',
     '  --topology <t>  a topology.json file or a scenario: local, skippy-testbed, urban-sensing[:cells=N],',

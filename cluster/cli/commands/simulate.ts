@@ -13,8 +13,9 @@ import { simulationRequest } from '../../app/simulation';
 import { compareSchedulers, comparisonText, reportText } from '../../simulator/index';
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { execItems } from './schedule';
+import { COMMANDS } from './meta';
 
-const usage = 'simulate <project> [--topology <t>] [--profile p[,p2…]] [--seed N] [--duration 1h] [--rate fn=per_s]… [--exec fn=workload]… [--workers N] [--json]';
+const { usage } = COMMANDS.simulate;
 
 function parseRates(list: string[] | undefined): Record<string, number> {
   const out: Record<string, number> = {};
@@ -34,7 +35,7 @@ function wholeNumber(flag: string, text: string | undefined): number | undefined
 
 export const command: Command = {
   usage,
-  summary: 'simulate a workflow on a topology with the real scheduler (latency, cold starts, bytes, cost)',
+  summary: COMMANDS.simulate.summary,
   help: [
     'options:',
     '  --topology <t>    a topology.json file or a scenario: local, skippy-testbed, urban-sensing[:cells=N],',

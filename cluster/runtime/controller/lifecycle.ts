@@ -160,7 +160,7 @@ export class Lifecycle {
     }
     ctx.state.dropDeployments();
     const dropped = ctx.registry.forgetLocations(nodes);
-    if (dropped.length) ctx.progress('stop', `${dropped.length} artifact${dropped.length === 1 ? '' : 's'} lived only on the nodes and are gone with them: ${dropped.slice(0, 5).map((a) => `${a.urn}@${a.version}`).join(', ')}${dropped.length > 5 ? ', …' : ''}`);
+    if (dropped.length) ctx.progress('stop', `${dropped.length === 1 ? '1 artifact' : `${dropped.length} artifacts`} lived only on the nodes and ${dropped.length === 1 ? 'is' : 'are'} gone with them: ${dropped.slice(0, 5).map((a) => `${a.urn}@${a.version}`).join(', ')}${dropped.length > 5 ? ', …' : ''}`);
   }
 
   /** Fault injection: SIGKILL a node's agent (process) or `docker kill` its container. */

@@ -1,0 +1,65 @@
+/**
+ * What every `edgeai` command is called, takes and does: the table `edgeai --help` prints
+ * without loading any command (each command's module loads only when it runs), and that each
+ * command's own usage line reads. Add a command here and in ./index.ts.
+ */
+export const COMMANDS = {
+  accelerators: {
+    usage: 'accelerators [--json] [--sysfs <root>] [--dev <root>] [--watch [--interval <ms>] [--events <n>]] [--save <topology.json> [--topology <t>] [--host <node>]]',
+    summary: 'list USB accelerators (Coral, NCS2), watch hot-plug, attach them to a topology',
+  },
+  artifacts: {
+    usage: 'artifacts list|show|lineage|gc|verify [<urn[@version]>] [--store cluster|project] [--cluster c] [--project <dir>] [--json]',
+    summary: 'list, show, trace the lineage of, verify and garbage-collect registry artifacts',
+  },
+  cluster: {
+    usage: 'cluster up|status|down [--backend process|docker] [--topology <name|file>] [--accelerators-on <node>|none] [--keep-state] [--json]',
+    summary: 'start, inspect or stop the local edge cluster (process or docker backend)',
+  },
+  data: {
+    usage: 'data add <project> <file> --urn <urn> [--tags a,b] [--node n] | data import <project> | data show <project> <urn[@version]>  [--store cluster|project] [--cluster c]',
+    summary: 'import data files and workflow.json data sources into the registry; preview data',
+  },
+  deploy: {
+    usage: 'deploy <project> [--mode full|changed|restart] [--expect-revision N] [--accept-warnings] [--replace] [--json]',
+    summary: 'validate, schedule and ship a workflow to the running cluster (per-function progress)',
+  },
+  gateway: {
+    usage: 'gateway [--port N]',
+    summary: 'serve POST /fn/<workflow>/<function> on 127.0.0.1 for http triggers (runs until Ctrl+C)',
+  },
+  inspect: {
+    usage: 'inspect <project> [--json]',
+    summary: "print each function's contract, the derived graph and the diagnostics; exit 1 on errors",
+  },
+  invoke: {
+    usage: 'invoke <workflow>/<function> [--input <file|json>] [--param k=v]… [--json]',
+    summary: 'run one function on the node it is placed on and print the answer',
+  },
+  new: {
+    usage: 'new <dir> [--name <workflow name>]',
+    summary: 'create a workflow project from a template that inspects clean',
+  },
+  resolve: {
+    usage: "resolve '<selector json>' [--param k=v]… [--best <metric>] [--store cluster|project] [--cluster c] [--project <dir>] [--json]",
+    summary: 'resolve a selector against the registry, explaining every candidate',
+  },
+  runs: {
+    usage: 'runs list|show|logs [<run>] [--workflow w] [--function f] [--json]',
+    summary: 'the recorded runs: inputs, outputs, node, timings, logs',
+  },
+  schedule: {
+    usage: 'schedule <project> [--topology <file|scenario>] [--profile edge-ai|skippy|kube-default] [--exec fn=workload]… [--explain] [--json]',
+    summary: 'place every function of a project on a topology and say why',
+  },
+  schema: {
+    usage: 'schema workflow|topology',
+    summary: 'print the JSON Schema of workflow.json or topology.json',
+  },
+  simulate: {
+    usage: 'simulate <project> [--topology <t>] [--profile p[,p2…]] [--seed N] [--duration 1h] [--rate fn=per_s]… [--exec fn=workload]… [--workers N] [--json]',
+    summary: 'simulate a workflow on a topology with the real scheduler (latency, cold starts, bytes, cost)',
+  },
+} as const satisfies Record<string, { usage: string; summary: string }>;
+
+export type CommandName = keyof typeof COMMANDS;
