@@ -179,7 +179,7 @@ export async function main(args: string[]): Promise<void> {
     return;
   }
   const { chromium } = await import('playwright-core');
-  const web: { buildRenderer(): Promise<void>; rendererStale(): boolean; bundleWebServer?: () => Promise<void>; webBundleStale?: () => boolean } = await import('../cluster/api/web');
+  const web: { buildRenderer(): Promise<void>; rendererStale(): boolean; bundleWebServer?: () => Promise<void>; webBundleStale?: () => boolean } = await import('../cluster/server/web');
   const { buildRenderer, rendererStale, bundleWebServer, webBundleStale } = web;
   if (rendererStale()) {
     const t = performance.now();

@@ -1,6 +1,6 @@
 /**
  * How the platform's entry points are bundled for a plain `node` (no tsx): the browser-mode
- * server (cluster/api/web.ts) and the `edgeai` CLI (cluster/cli/bundle.ts) share these pieces.
+ * server (cluster/server/web.ts) and the `edgeai` CLI (cluster/cli/bundle.ts) share these pieces.
  * Node-only build tooling; nothing here runs in a served process except TYPESCRIPT_LOADER, which
  * becomes the bundles' `typescript` module.
  */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import type { StudioService } from '../cluster/api/service';
+import type { StudioService } from '../cluster/server/service';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -40,7 +40,7 @@ function alive(pid: number): boolean {
 
 /** dist/renderer, built when missing or older than its sources — once, whichever test file asks first. */
 export async function builtRenderer(): Promise<string> {
-  const { buildRenderer, rendererStale, RENDERER_OUT } = await import('../cluster/api/web');
+  const { buildRenderer, rendererStale, RENDERER_OUT } = await import('../cluster/server/web');
   const lock = join(ROOT, 'dist', '.renderer-build.lock');
   mkdirSync(join(ROOT, 'dist'), { recursive: true });
   const deadline = Date.now() + 300_000;
@@ -93,8 +93,8 @@ export interface StudioE2E {
 export async function openStudio(name: string, opts: { runtime?: boolean; accelerators?: { sysfsRoot: string; devRoot: string; intervalMs?: number } } = {}): Promise<StudioE2E> {
   if (!haveChromium) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\``);
   const { chromium } = await import('playwright-core');
-  const { StudioService } = await import('../cluster/api/service');
-  const { startStudioServer } = await import('../cluster/api/ws-server');
+  const { StudioService } = await import('../cluster/server/service');
+  const { startStudioServer } = await import('../cluster/server/ws-server');
   const rendererDir = await builtRenderer();
   const work = mkdtempSync(join(tmpdir(), `${name}-`));
   const project = join(work, 'mnist');

@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BootResponse } from '../cluster/api/contract';
-import { StudioService } from '../cluster/api/service';
+import { StudioService } from '../cluster/server/service';
 import { generateProject } from '../bench/studio';
 import { builtRenderer } from './harness';
 

@@ -10,7 +10,7 @@
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { StudioService } from '../cluster/api/service';
+import { StudioService } from '../cluster/server/service';
 import { EVENT_NAMES, IPC_EVENT_CHANNEL, METHOD_NAMES } from '../cluster/api/contract';
 import {
   APP_ENTRY,

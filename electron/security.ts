@@ -6,7 +6,7 @@
  * channel prefix.
  */
 import { resolve, sep } from 'node:path';
-import { contentSecurityPolicy as csp } from '../cluster/api/csp';
+import { contentSecurityPolicy as csp } from '../cluster/server/csp';
 import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../cluster/api/contract';
 
 /** The app's own origin: a privileged custom scheme serving dist/renderer (never file://, never http). */

@@ -3,7 +3,7 @@
  * interface as the Electron preload. The page's URL carries the per-start token.
  */
 import type { ApiError, ApiResult, EventName, EventPayload, MethodName, MethodRequest, MethodResponse, StudioClient, WsFrame } from '../cluster/api/contract';
-import { MAX_REQUEST_BYTES, mib } from '../cluster/api/limits';
+import { MAX_REQUEST_BYTES, mib } from '../cluster/common/limits';
 
 /** WebSocket close code 1009 (RFC 6455): the server refused a frame over its maxPayload. */
 const MESSAGE_TOO_BIG = 1009;

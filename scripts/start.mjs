@@ -43,7 +43,7 @@ if (!electron.binary) {
   const esbuild = await import('esbuild');
   const out = join(ROOT, 'dist', 'electron');
   // the runtime stays out of the bundle (its agent build reads its own sources): main.ts loads it
-  // from cluster/runtime through tsx on first use (see cluster/api/web.ts, which does the same)
+  // from cluster/runtime through tsx on first use (see cluster/server/web.ts, which does the same)
   const runtimeDir = join(ROOT, 'cluster', 'runtime');
   const runtimeFromSources = {
     name: 'runtime-from-sources',

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { run } from '../cli/main';
 import { newProject } from '../project/template';
 import { loadProject } from '../project/project';
-import { StudioService } from '../api/service';
+import { StudioService } from '../server/service';
 import { deployCheck } from './preflight';
 import { simulationRequest } from './simulation';
 import { topologyByName } from '../topology/scenarios';
@@ -60,7 +60,7 @@ describe('one execution-time model for schedule, deploy and simulate (item 1)', 
         expect(fn.completed).toBe(0);
       }
     }
-    // on skippy-testbed nothing fits: schedule says so (it placed it on tx2, 0.233 s, before)
+    // on skippy-testbed nothing fits: schedule says so (it placed it on tx2, estimated 0.233 s, before)
     expect(JSON.parse((await cli('schedule', dir, '--topology', 'skippy-testbed', '--json')).out).placements[0].node).toBeNull();
   });
 
@@ -69,7 +69,7 @@ describe('one execution-time model for schedule, deploy and simulate (item 1)', 
     const r = await cli('schedule', dir, '--topology', 'skippy-testbed');
     expect(r.code).toBe(1);
     // the cloud VM is faster (0.135 s) but policy.fn removed it: the hint is about the edge nodes
-    expect(r.out).toMatch(/Deadline removed 7 — the fastest estimate among the nodes left by the other filters is 0\.157 s on nuc-0/);
+    expect(r.out).toMatch(/Deadline removed 7 — the fastest estimate among the nodes left by the other filters is 0\.159 s on nuc-0/);
     expect(r.out).not.toMatch(/fastest estimate[^;]* on cloud-vm/);
   });
 

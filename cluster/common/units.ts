@@ -4,14 +4,18 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
-/** 0 B, 512 B, 1.50 KiB, 3.90 MiB, 1.25 GiB */
+/** 0 B, 512 B, 1.50 KiB, 3.90 MiB, 12.0 MiB, 1.25 GiB: three significant digits or so */
 export function fmtBytes(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  const a = Math.abs(n);
-  if (a >= GiB) return `${(n / GiB).toFixed(2)} GiB`;
-  if (a >= MiB) return `${(n / MiB).toFixed(2)} MiB`;
-  if (a >= KiB) return `${(n / KiB).toFixed(2)} KiB`;
-  return `${Math.round(n)} B`;
+  if (Math.abs(n) < KiB) return `${Math.round(n)} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let x = n / KiB;
+  let i = 0;
+  while (Math.abs(x) >= 1024 && i < units.length - 1) {
+    x /= 1024;
+    i++;
+  }
+  return `${x.toFixed(Math.abs(x) < 10 ? 2 : 1)} ${units[i]}`;
 }
 
 /** A memory size as device profiles give it: 976 MiB, 7.8 GiB */
@@ -19,8 +23,7 @@ export function fmtMemory(n: number): string {
   return n >= GiB ? `${(n / GiB).toFixed(1)} GiB` : `${Math.round(n / MiB)} MiB`;
 }
 
-/** A whole number of MiB where one decimal is noise: 8 MiB, 1.5 MiB */
+/** `n` bytes in MiB for messages, one decimal at most: "70.4 MiB", "64 MiB". */
 export function fmtMiB(n: number): string {
-  const v = n / MiB;
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} MiB`;
+  return `${(n / MiB).toFixed(1).replace(/\.0$/, '')} MiB`;
 }

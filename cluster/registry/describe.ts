@@ -2,18 +2,10 @@
 import type { Artifact } from '../spec/artifact';
 import type { LineageNode, LineageReport } from './registry';
 import type { ResolveResult } from './resolve';
+import { fmtBytes as humanBytes } from '../common/units';
 
-export function humanBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+/** Sizes as every front end writes them (common/units.ts). */
+export { fmtBytes as humanBytes } from '../common/units';
 
 export function metricsText(m: Readonly<Record<string, number>>): string {
   return Object.entries(m)

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Controller, type ClusterEvent, type DeployResult } from './controller';
 import { HealthSchema } from './agent/protocol';
 import { MNIST, OPS, rejects } from './runtime-suite';
-import { StudioService } from '../api/service';
+import { StudioService } from '../server/service';
 import { newProject } from '../project/template';
 import { DeployResultSchema, type ApiResult } from '../api/contract';
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { request, Agent } from 'node:http';
 import { StudioError } from '../common/errors';
-import { MAX_REQUEST_BYTES } from '../api/limits';
+import { MAX_REQUEST_BYTES } from '../common/limits';
 import type { Controller, InvokeOptions } from './controller';
 import { startGateway, type Gateway } from './gateway';
 

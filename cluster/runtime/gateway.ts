@@ -9,7 +9,7 @@
  * Whatever a request carries, it gets an answer and the gateway keeps serving.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { MAX_REQUEST_BYTES, mib } from '../api/limits';
+import { MAX_REQUEST_BYTES, mib } from '../common/limits';
 import { StudioError } from '../common/errors';
 import type { Controller } from './controller';
 
@@ -31,7 +31,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** One body is one invocation's input: the same limit as a request to the studio (cluster/api/limits.ts says why). */
+/** One body is one invocation's input: the same limit as a request to the studio (cluster/common/limits.ts says why). */
 const MAX_BODY_BYTES = MAX_REQUEST_BYTES;
 const USAGE = 'POST /fn/<workflow>/<function> with {"input": …, "params": {…}}';
 

@@ -7,14 +7,15 @@
  * values of all candidates to 0..10 (REFERENCE §1: map, then reduce).
  */
 import { CAPABILITIES } from '../spec/function';
+import { fmtMiB } from '../common/units';
+import { transferSeconds } from '../common/network-cost';
 import type { CompiledFunction } from './compile';
 import type { ClusterSnapshot } from './snapshot';
 
 const MiB = 1024 * 1024;
 /** Kubernetes max priority (REFERENCE §1: integer scores 0..10). */
 export const MAX_PRIORITY = 10;
-/** Flow connection setup = 1.5 · RTT (REFERENCE §5). */
-export const CONNECTION_SETUP_RTTS = 1.5;
+export { CONNECTION_SETUP_RTTS } from '../common/network-cost';
 
 export interface FilterPlugin {
   name: string;
@@ -62,9 +63,7 @@ export function scaleInverse(raw: Float64Array, count: number, out: Float64Array
   for (let i = 0; i < count; i++) out[i] = div === 0 ? 0 : Math.trunc(((raw[i] - max) / div) * MAX_PRIORITY) + 0; // + 0: no -0
 }
 
-function mib(b: number): string {
-  return `${Math.round(b / MiB)} MiB`;
-}
+const mib = fmtMiB;
 
 function fmtS(s: number): string {
   return s === Infinity ? '∞' : s >= 100 ? `${s.toFixed(0)} s` : `${s.toFixed(3)} s`;
@@ -262,8 +261,8 @@ export function estimate(snap: ClusterSnapshot, fn: CompiledFunction, v: number,
         break;
       }
       const row = inp.rows[j][l];
-      // size / bandwidth + connection setup 1.5 · RTT (REFERENCE §5)
-      const t = inp.size[j] / row.bwFrom[v] + (CONNECTION_SETUP_RTTS * 2 * row.latencyMs[v]) / 1000;
+      // the network cost the runtime emulates and the simulator's flows pay (common/network-cost.ts)
+      const t = transferSeconds(inp.size[j], row.bwFrom[v], 2 * row.latencyMs[v]);
       if (t < best) best = t;
     }
     transfer += best;
@@ -271,7 +270,7 @@ export function estimate(snap: ClusterSnapshot, fn: CompiledFunction, v: number,
   let missing = 0;
   const a = snap.s.arch[v];
   for (let i = 0; i < fn.imageIds.length; i++) if (!snap.imagePresent[fn.imageIds[i]]![v]) missing += fn.imageSizes[i * 3 + a];
-  const pull = missing > 0 ? missing / snap.s.regBw[v] + (CONNECTION_SETUP_RTTS * snap.s.regRttMs[v]) / 1000 : 0;
+  const pull = missing > 0 ? transferSeconds(missing, snap.s.regBw[v], snap.s.regRttMs[v]) : 0;
   out.exec = exec;
   out.transfer = transfer;
   out.pull = pull;
@@ -306,7 +305,7 @@ export const DeadlineFeasible: FilterPlugin = {
       if (t <= limit) {
         let missing = 0;
         for (let j = 0; j < ids.length; j++) if (!snap.imagePresent[ids[j]]![v]) missing += sizes[j * 3 + arch[v]];
-        if (missing > 0) t += missing / regBw[v] + (CONNECTION_SETUP_RTTS * regRtt[v]) / 1000;
+        if (missing > 0) t += transferSeconds(missing, regBw[v], regRtt[v]);
       }
       if (t <= limit) cand[k++] = v;
       else removedBy[v] = id;

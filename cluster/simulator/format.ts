@@ -4,6 +4,7 @@
  */
 import type { Topology } from '../topology/model';
 import type { SimulationReport } from './sim';
+import { fmtBytes } from '../common/units';
 
 export function fmtSeconds(s: number): string {
   if (s === 0) return '0';
@@ -12,17 +13,7 @@ export function fmtSeconds(s: number): string {
   return `${(s / 60).toFixed(1)}m`;
 }
 
-export function fmtBytes(b: number): string {
-  if (b < 1024) return `${Math.round(b)} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let x = b / 1024;
-  let i = 0;
-  while (x >= 1024 && i < units.length - 1) {
-    x /= 1024;
-    i++;
-  }
-  return `${x.toFixed(x < 10 ? 2 : 1)} ${units[i]}`;
-}
+export { fmtBytes } from '../common/units';
 
 export function fmtUsd(x: number): string {
   return `$${x < 0.01 && x > 0 ? x.toFixed(6) : x.toFixed(4)}`;

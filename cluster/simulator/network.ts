@@ -9,14 +9,13 @@
  * node's loopback (the topology's `loopbackMbps`); callers may add virtual links (e.g. a fixed
  * registry bandwidth, REFERENCE §2) and per-flow rate caps.
  */
-import { CONNECTION_SETUP_RTTS } from '../scheduler/plugins';
+import { CONNECTION_SETUP_RTTS, GOODPUT } from '../common/network-cost';
 import type { Topology } from '../topology/model';
 import { MBPS_TO_BPS, NetworkGraph } from '../topology/routes';
 import type { Engine, SimEvent } from './engine';
 
-/** goodput = allocation · 0.97 (REFERENCE §5) */
-export const GOODPUT = 0.97;
-export { CONNECTION_SETUP_RTTS };
+/** the network cost of common/network-cost.ts (docs/reference.md §5): setup 1.5 · RTT, goodput = allocation · 0.97 */
+export { CONNECTION_SETUP_RTTS, GOODPUT };
 
 export interface Flow {
   id: number;

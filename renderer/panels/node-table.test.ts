@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StudioService } from '../../cluster/api/service';
+import { StudioService } from '../../cluster/server/service';
 import type { RunDto } from '../../cluster/api/contract';
 import { nodeRows } from './NodeTable';
 

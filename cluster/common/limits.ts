@@ -20,7 +20,4 @@
  */
 export const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
-/** `n` bytes in MiB for messages, one decimal at most: "70.4 MiB", "64 MiB". */
-export function mib(n: number): string {
-  return `${(n / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
-}
+export { fmtMiB as mib } from './units';

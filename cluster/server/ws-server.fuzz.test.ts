@@ -1,10 +1,10 @@
 /**
- * The studio server of browser mode (cluster/api/ws-server.ts) against malformed input: its HTTP
+ * The studio server of browser mode (cluster/server/ws-server.ts) against malformed input: its HTTP
  * side (any page or process on this machine can reach it, no token needed) and its WebSocket
  * (a client with the token can send any frame). Raw frames go over a net.Socket after a real
  * handshake built by hand, so nothing in a client library smooths them over.
  *
- * Rerun a failure with the seed it prints: FUZZ_SEED=<n> npx vitest run cluster/api/ws-server.fuzz.test.ts
+ * Rerun a failure with the seed it prints: FUZZ_SEED=<n> npx vitest run cluster/server/ws-server.fuzz.test.ts
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { StudioService } from './service';
 import { startStudioServer, type StudioServer } from './ws-server';
-import { MAX_REQUEST_BYTES } from './limits';
+import { MAX_REQUEST_BYTES } from '../common/limits';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed11);
 const TOKEN = 'fuzz-token-0123456789';

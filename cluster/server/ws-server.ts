@@ -16,9 +16,9 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 // the contract (zod and the spec's schemas) loads with the service, not before the server listens
-import type { WsFrame } from './contract';
+import type { WsFrame } from '../api/contract';
 import { contentSecurityPolicy } from './csp';
-import { MAX_REQUEST_BYTES } from './limits';
+import { MAX_REQUEST_BYTES } from '../common/limits';
 import type { StudioService } from './service';
 
 const MIME: Record<string, string> = {
@@ -226,7 +226,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     // listen at once: a request sent before the service has loaded waits for it, it is never dropped
     let closed = false;
     let unsubscribe: Array<() => void> = [];
-    const loaded = Promise.all([ready(), import('./contract')]);
+    const loaded = Promise.all([ready(), import('../api/contract')]);
     loaded.catch(() => undefined); // awaited below; a failed load must not also be an unhandled rejection
     const send = (frame: WsFrame) => {
       if (ws.readyState !== ws.OPEN) return;
@@ -258,7 +258,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
         if (id !== undefined) send({ type: 'result', id, result: { ok: false, error: { code, message, hint } } });
       };
       let service: StudioService;
-      let contract: typeof import('./contract');
+      let contract: typeof import('../api/contract');
       try {
         [service, contract] = await loaded;
       } catch (e) {

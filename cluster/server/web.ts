@@ -7,8 +7,8 @@
  * project code) ~1.6× slower, so this server is bundled ahead of time with esbuild
  * (dist/web/web.mjs, rebuilt when a cluster/ source is newer). `npm run web` is scripts/web.mjs,
  * a plain-JS launcher: when the bundle is fresh it imports it and calls `main` in its own process
- * (no tsx, no child); when stale it runs `node --import tsx cluster/api/web.ts --bundle` first.
- * Run directly (`node --import tsx cluster/api/web.ts`), this file bundles and runs the bundle in
+ * (no tsx, no child); when stale it runs `node --import tsx cluster/server/web.ts --bundle` first.
+ * Run directly (`node --import tsx cluster/server/web.ts`), this file bundles and runs the bundle in
  * a plain `node` child. The runtime (controller, node agents) is left out of the
  * bundle: it finds its agent sources on disk, so the child registers tsx when the runtime is
  * first used and loads it from cluster/runtime. EDGEAI_WEB_BUNDLE=0 runs everything in-process.
@@ -22,7 +22,7 @@ import type { StudioService } from './service';
 import type { StudioServer } from './ws-server';
 import { externalPackages, minifyTypeScript, newestMtime, typescriptByRequire } from '../bundling';
 
-// cluster/api/web.ts and dist/web/web.mjs both sit two levels below the root
+// cluster/server/web.ts and dist/web/web.mjs both sit two levels below the root
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RENDERER_OUT = join(ROOT, 'dist', 'renderer');
 export const WEB_BUNDLE = join(ROOT, 'dist', 'web', 'web.mjs');
@@ -51,7 +51,7 @@ export async function bundleWebServer(out = WEB_BUNDLE): Promise<void> {
   rmSync(dirname(out), { recursive: true, force: true });
   const runtimeDir = join(CLUSTER_DIR, 'runtime');
   await esbuild.build({
-    entryPoints: [join(CLUSTER_DIR, 'api', 'web.ts')],
+    entryPoints: [join(CLUSTER_DIR, 'server', 'web.ts')],
     // chunks: the server listens (and prints its URL) before the service's chunk loads TypeScript and zod
     outdir: dirname(out),
     entryNames: '[name]',

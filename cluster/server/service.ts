@@ -57,7 +57,7 @@ import {
   type ProjectSnapshot,
   type SelectorPreview,
   type StudioClient,
-} from './contract';
+} from '../api/contract';
 import { SIM_TOPOLOGIES } from '../common/sim-choices';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

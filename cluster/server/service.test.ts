@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StudioService } from './service';
-import { METHODS, ProjectSnapshotSchema, type ApiResult, type EventPayload } from './contract';
+import { METHODS, ProjectSnapshotSchema, type ApiResult, type EventPayload } from '../api/contract';
 import { coralBootloader, coralReady, FakeSysfs, keyboard, ncs2Ready } from '../accelerators/testing/fake-sysfs';
 
 const SAMPLE = join(import.meta.dirname, '..', '..', 'samples', 'mnist');

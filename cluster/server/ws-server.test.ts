@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { StudioService } from './service';
 import { initialAssets, startStudioServer, type StudioServer } from './ws-server';
-import type { BootResponse } from './contract';
-import { MAX_REQUEST_BYTES } from './limits';
+import type { BootResponse } from '../api/contract';
+import { MAX_REQUEST_BYTES } from '../common/limits';
 import { connectWebSocketClient } from '../../renderer/studio-client';
 
 function rendererDir(): string {
