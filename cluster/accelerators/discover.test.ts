@@ -102,7 +102,7 @@ describe('discoverAccelerators', () => {
 });
 
 describe('udev rules', () => {
-  it('grant access to both ids of each stick (REFERENCE §6)', () => {
+  it('grant access to both ids of each stick (docs/reference.md §6)', () => {
     const text = udevRulesText();
     for (const [v, p, grant] of [
       ['1a6e', '089a', 'GROUP="plugdev"'],

@@ -1,5 +1,5 @@
 /**
- * USB accelerator discovery (REFERENCE §6): scans Linux sysfs for Google Coral USB
+ * USB accelerator discovery (docs/reference.md §6): scans Linux sysfs for Google Coral USB
  * Accelerators and Intel Neural Compute Sticks.
  *
  *   discoverAccelerators()                                   the sticks on this machine
@@ -12,7 +12,7 @@
  *
  * macOS and Windows have no sysfs: there a scan would need libusb (the `usb` npm package, not a
  * dependency of this project), and it would not help the local cluster anyway — Docker Desktop
- * on macOS and Windows has no USB passthrough (REFERENCE §6): `--device` starts the container
+ * on macOS and Windows has no USB passthrough (docs/reference.md §6): `--device` starts the container
  * without the device and without an error. So on those platforms discovery finds nothing and
  * `platformNote()` says why.
  *
@@ -33,7 +33,7 @@ export interface DeviceAccess {
   ok: boolean;
   /** why not: 'missing' (no such node) or 'denied' (no read/write permission) */
   problem?: 'missing' | 'denied';
-  /** what to do, naming the udev rule of REFERENCE §6 */
+  /** what to do, naming the udev rule of docs/reference.md §6 */
   hint?: string;
 }
 
@@ -78,7 +78,7 @@ interface KnownId {
 }
 
 /**
- * The USB ids of REFERENCE §6. `03e7:f63b` is what a booted Myriad reports; REFERENCE lists it
+ * The USB ids of docs/reference.md §6. `03e7:f63b` is what a booted Myriad reports; docs/reference.md lists it
  * as the booted NCS2 (a booted NCS1 reports the same id — the watcher keeps the kind of a stick
  * it saw boot in the same port).
  */
@@ -96,7 +96,7 @@ export const KIND_NAMES: Record<AcceleratorKind, string> = {
   ncs1: 'Intel Movidius Neural Compute Stick',
 };
 
-/** udev rules granting access to both ids of each stick (REFERENCE §6: Coral group plugdev, NCS mode 0666). */
+/** udev rules granting access to both ids of each stick (docs/reference.md §6: Coral group plugdev, NCS mode 0666). */
 export const UDEV_RULES_FILE = '/etc/udev/rules.d/99-edge-accelerators.rules';
 export const UDEV_RULES: Record<AcceleratorKind, string[]> = {
   coral: [

@@ -1,5 +1,5 @@
 /**
- * cluster/accelerators: USB accelerator discovery, hot-plug and attachment (REFERENCE §6).
+ * cluster/accelerators: USB accelerator discovery, hot-plug and attachment (docs/reference.md §6).
  *
  *   discoverAccelerators({ devRoot: '/dev' })            Coral / NCS sticks on this machine
  *   watchAccelerators({ intervalMs: 1000 }, onEvent)      attached / detached / changed; returns stop()

@@ -7,7 +7,7 @@
  *
  * A stick is identified by its sysfs port ('1-1.2'), not by its device number: a Coral loading its
  * firmware re-enumerates from 1a6e:089a to 18d1:9302 with a new device number (an NCS from
- * 03e7:2485 to 03e7:f63b likewise, REFERENCE §6) — that is ONE stick changing state, reported as
+ * 03e7:2485 to 03e7:f63b likewise, docs/reference.md §6) — that is ONE stick changing state, reported as
  * one 'changed' event. While it re-enumerates its port is briefly absent from sysfs, so a port
  * must be missing from `detachAfterScans` consecutive scans before it is reported 'detached'.
  *

@@ -1,5 +1,5 @@
 /**
- * The StudioApi contract: the one seam between the UI and the platform (DESIGN.md "One
+ * The StudioApi contract: the one seam between the UI and the platform (docs/architecture.md "One
  * service, three clients"). Every method's request and response and every streamed event has
  * a zod schema here; transports (Electron IPC, the browser-mode WebSocket) validate requests
  * with these schemas where they cross a process boundary.
@@ -8,6 +8,8 @@
  * other cluster code. The runtime's methods (cluster.*, deploy, invoke, runs.*, artifacts.*,
  * schedule.explain) and events (cluster.*, deploy.function, run, log) sit beside the project's;
  * `studio.info` tells clients which feature groups a service offers.
+ *
+ * Why one file of ~730 lines: the renderer imports the contract as one module, and every method's request and response schema sits beside its documentation; it is frozen by contract.schema.json.
  */
 import { z } from 'zod';
 import { DiagnosticSchema } from '../preprocessor/diagnostic';
@@ -185,7 +187,7 @@ export const ClusterNodeSchema = z.object({
 });
 export type ClusterNodeDto = z.infer<typeof ClusterNodeSchema>;
 
-/** A USB accelerator plugged into this machine (cluster/accelerators, REFERENCE §6). */
+/** A USB accelerator plugged into this machine (cluster/accelerators, docs/reference.md §6). */
 export const AcceleratorSchema = z.object({
   kind: z.enum(['coral', 'ncs2', 'ncs1']),
   /** 'Google Coral USB Accelerator', … */
@@ -622,7 +624,7 @@ export const METHODS = {
         duration: z.string().min(1).default('1h'),
         /** requests per second of a function's http trigger (or of a function without one); default 1 */
         rates: z.record(z.string(), z.number().positive().max(10_000)).default({}),
-        /** a function's execution-time profile (REFERENCE §4); default: a small function */
+        /** a function's execution-time profile (docs/reference.md §4); default: a small function */
         workloads: z.record(z.string(), z.enum(SIM_WORKLOADS)).default({}),
       })
       .strict(),

@@ -1,5 +1,5 @@
 /**
- * A workflow project on disk (DESIGN.md "A workflow project on disk"):
+ * A workflow project on disk (docs/architecture.md "A workflow project on disk"):
  *   workflow.json  name, data sources, triggers, default target (no positions, no contracts)
  *   layout.json    canvas positions and viewport only
  *   functions/*.ts the functions; their decorators are the single source of truth

@@ -8,6 +8,8 @@
  *   mnist  the studio's compact digits format (see encodeMnist): `x` [n,784] in 0..1, `y` labels
  *
  * Every decoder reports malformed input as a DataFormatError naming where (line, column, field).
+ *
+ * Why one file of ~440 lines: one codec per data format (csv, jsonl, json, npy, mnist) and the columnar table they share; each codec is short and they change together.
  */
 import type { DType } from '../sdk/data';
 import { DataFormatError } from './errors';

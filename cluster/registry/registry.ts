@@ -13,6 +13,8 @@
  *
  * Several processes may open the same registry; each keeps an in-memory index for fast
  * resolution and reloads it when SQLite's data_version says another connection committed.
+ *
+ * Why one file of ~600 lines: the registry's SQLite schema, its statements and the operations that must run in one transaction with them (put, locations, gc, verify) belong together.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync, statSync, unlinkSync } from 'node:fs';

@@ -80,7 +80,7 @@ describe('edge-ai: policy.data', () => {
 describe('edge-ai: deadline feasibility', () => {
   const tb = () => buildSnapshot(topologyByName('skippy-testbed'), { images: [{ name: IMG.serve.name, nodes: topologyByName('skippy-testbed').nodes.map((n) => n.name) }] });
 
-  it('removes devices too slow for the workload (REFERENCE §4) plus transfer (§5)', () => {
+  it('removes devices too slow for the workload (docs/reference.md §4) plus transfer (§5)', () => {
     // mobilenet tflite: rpi3 2.073 s > 1 s. Input 1500 KiB on nuc-0, moved at goodput (× 0.97, docs/reference.md §5):
     // cloud-vm: 0.283 + 1536000/(1.25e6·0.97) (1.2668) + 1.5·RTT (2·(0.52+7.72+0.52) = 17.52 ms → 0.02628) = 1.576 s > 1 s
     // tx2: 0.328 + 1536000/(1.25e7·0.97) (0.12668) + 1.5·2·(0.52+0.52)/1000 (0.00312) = 0.458 s ≤ 1 s

@@ -4,7 +4,9 @@
  *
  * Filters compact the candidate list in place (keeping order) and mark each removed node with
  * their id in `removedBy`. Scores `map` each candidate to a raw value and `normalise` the raw
- * values of all candidates to 0..10 (REFERENCE §1: map, then reduce).
+ * values of all candidates to 0..10 (docs/reference.md §1: map, then reduce).
+ *
+ * Why one file of ~520 lines: the filters and scores of docs/reference.md §1 with their explanations, each a small object; to be one file per plugin with a registry by name.
  */
 import { CAPABILITIES } from '../spec/function';
 import { fmtMiB } from '../common/units';
@@ -13,7 +15,7 @@ import type { CompiledFunction } from './compile';
 import type { ClusterSnapshot } from './snapshot';
 
 const MiB = 1024 * 1024;
-/** Kubernetes max priority (REFERENCE §1: integer scores 0..10). */
+/** Kubernetes max priority (docs/reference.md §1: integer scores 0..10). */
 export const MAX_PRIORITY = 10;
 export { CONNECTION_SETUP_RTTS } from '../common/network-cost';
 
@@ -39,7 +41,7 @@ const identity = (raw: Float64Array, count: number, out: Float64Array): void => 
   for (let i = 0; i < count; i++) out[i] = raw[i];
 };
 
-/** scale(s) = int((x−min)/(max−min)·10), all 0 if max = min (REFERENCE §1) */
+/** scale(s) = int((x−min)/(max−min)·10), all 0 if max = min (docs/reference.md §1) */
 export function scale(raw: Float64Array, count: number, out: Float64Array): void {
   let min = Infinity;
   let max = -Infinity;
@@ -51,7 +53,7 @@ export function scale(raw: Float64Array, count: number, out: Float64Array): void
   for (let i = 0; i < count; i++) out[i] = div === 0 ? 0 : Math.trunc(((raw[i] - min) / div) * MAX_PRIORITY);
 }
 
-/** scaleInverse(s) = int((x−max)/(min−max)·10), smallest gets 10, all 0 if max = min (REFERENCE §1) */
+/** scaleInverse(s) = int((x−max)/(min−max)·10), smallest gets 10, all 0 if max = min (docs/reference.md §1) */
 export function scaleInverse(raw: Float64Array, count: number, out: Float64Array): void {
   let min = Infinity;
   let max = -Infinity;
@@ -72,7 +74,7 @@ function fmtS(s: number): string {
 // ---------------------------------------------------------------------------------------------
 // Filters
 
-/** Storage nodes never run functions; no-schedule nodes are skipped (REFERENCE §1). */
+/** Storage nodes never run functions; no-schedule nodes are skipped (docs/reference.md §1). */
 export const NodeSchedulable: FilterPlugin = {
   name: 'NodeSchedulable',
   run(snap, _fn, cand, count, removedBy, id) {
@@ -90,7 +92,7 @@ export const NodeSchedulable: FilterPlugin = {
   hint: (_s, _f, removed) => `${removed} storage or no-schedule node(s) never run functions: add compute nodes or clear their noSchedule flag`,
 };
 
-/** Σ requested CPU ≤ allocatable and Σ memory ≤ allocatable (REFERENCE §1). */
+/** Σ requested CPU ≤ allocatable and Σ memory ≤ allocatable (docs/reference.md §1). */
 export const PodFitsResources: FilterPlugin = {
   name: 'PodFitsResources',
   run(snap, fn, cand, count, removedBy, id) {
@@ -334,7 +336,7 @@ export const DeadlineFeasible: FilterPlugin = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Scores (REFERENCE §1)
+// Scores (docs/reference.md §1)
 
 /** cf = request CPU / remaining CPU, mf likewise; 0 if either ≥ 1, else int((1 − |cf − mf|)·10). No reduce. */
 export const BalancedResource: ScorePlugin = {

@@ -1,10 +1,10 @@
 /**
  * Scheduler profiles: which filters run (in order) and which scores with which weights.
  *
- *   skippy        REFERENCE §1: PodFitsResources + storage/no-schedule; Balanced,
+ *   skippy        docs/reference.md §1: PodFitsResources + storage/no-schedule; Balanced,
  *                 LatencyAwareImageLocality, LocalityType, DataLocality, Capability, weight 1 each
  *                 (`skippy:urban-sensing` etc. use the weights tuned per scenario for FGCS)
- *   kube-default  REFERENCE §1 baseline: BalancedResource + ImageLocality, weight 1 each
+ *   kube-default  docs/reference.md §1 baseline: BalancedResource + ImageLocality, weight 1 each
  *   edge-ai       ours: Skippy's filters and priorities plus policy.fn node type and capability,
  *                 strict policy.data networks and deadline feasibility as filters, and
  *                 non-strict policy.data as a score
@@ -38,14 +38,14 @@ export interface Profile {
   name: string;
   filters: FilterPlugin[];
   scores: WeightedScore[];
-  /** REFERENCE §1: Skippy scores 100% of nodes; ≤ 0 = Kubernetes' adaptive rule */
+  /** docs/reference.md §1: Skippy scores 100% of nodes; ≤ 0 = Kubernetes' adaptive rule */
   percentageOfNodesToScore: number;
 }
 
 export const PROFILE_NAMES = ['edge-ai', 'skippy', 'kube-default'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
-/** Skippy weights tuned per scenario, order Balanced, LatencyAwareImageLocality, LocalityType, DataLocality, Capability (REFERENCE §1). */
+/** Skippy weights tuned per scenario, order Balanced, LatencyAwareImageLocality, LocalityType, DataLocality, Capability (docs/reference.md §1). */
 export const SKIPPY_TUNED_WEIGHTS: Record<string, [number, number, number, number, number]> = {
   'urban-sensing': [6.66109, 2.77657, 6.69114, 8.47306, 1.06714],
   'industrial-iot': [8.29646, 1.54538, 0.62121, 9.67983, 6.96152],

@@ -1,6 +1,6 @@
 /**
  * What the scheduler needs to know about one function: its FunctionSpec's policies plus resource
- * requests, images and the data it moves. Defaults follow REFERENCE §1.
+ * requests, images and the data it moves. Defaults follow docs/reference.md §1.
  */
 import type { FunctionSpec, NodeType } from '../spec/function';
 import type { Arch } from '../spec/topology';
@@ -8,7 +8,7 @@ import type { Workload } from '../topology/catalog';
 
 const MiB = 1024 * 1024;
 
-/** Kubernetes/Skippy default container request: 100 millicores, 200 MiB (REFERENCE §1). */
+/** Kubernetes/Skippy default container request: 100 millicores, 200 MiB (docs/reference.md §1). */
 export const DEFAULT_CPU_MILLIS = 100;
 export const DEFAULT_MEMORY_BYTES = 200 * MiB;
 /** Size assumed for a function bundle when the caller gives none (not in the references: a bundled TS function is small). */
@@ -48,7 +48,7 @@ export interface FunctionRequirements {
   data?: { networks: string[]; strict: boolean };
   /** policy.deadline, ms */
   deadlineMs?: number;
-  /** execution time: a workload of the device table (REFERENCE §4) ... */
+  /** execution time: a workload of the device table (docs/reference.md §4) ... */
   workload?: Workload;
   /** ... or seconds on a xeon cpu VM, scaled by each device's slowdown */
   referenceSeconds?: number;
@@ -89,7 +89,7 @@ export function requirementsFromSpec(spec: FunctionSpec, opts: RequirementOption
   };
 }
 
-/** A plain requirement with REFERENCE §1 defaults, for tests, benches and the simulator. */
+/** A plain requirement with docs/reference.md §1 defaults, for tests, benches and the simulator. */
 export function requirements(id: string, r: Partial<Omit<FunctionRequirements, 'id'>> = {}): FunctionRequirements {
   return {
     id,

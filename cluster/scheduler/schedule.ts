@@ -1,5 +1,5 @@
 /**
- * The scheduling loop (REFERENCE §1, after skippy-core / Kubernetes 1.14): search feasible
+ * The scheduling loop (docs/reference.md §1, after skippy-core / Kubernetes 1.14): search feasible
  * nodes round-robin from the last index, score them plugin by plugin (map, reduce, add
  * weight × score), pick the highest total (first wins ties), reserve CPU and memory and record
  * the images on the chosen node. Pure and synchronous over a ClusterSnapshot: the snapshot is
@@ -67,7 +67,7 @@ export interface ScheduleOptions {
   reserve?: boolean;
 }
 
-/** Kubernetes' rule as skippy-core implements it (REFERENCE §1). */
+/** Kubernetes' rule as skippy-core implements it (docs/reference.md §1). */
 export function numFeasibleNodesToFind(n: number, percentage: number): number {
   if (n < 5 || percentage >= 100) return n;
   let p = percentage;

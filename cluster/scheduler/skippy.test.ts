@@ -1,5 +1,5 @@
 /**
- * Skippy and kube-default against values computed by hand from the REFERENCE §1 formulas on
+ * Skippy and kube-default against values computed by hand from the docs/reference.md §1 formulas on
  * the Skippy testbed (§2) with the three ML workflow images. Arithmetic is in the comments.
  */
 import { describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ function scoresOf(r: ScheduleResult): Record<string, Record<string, [number, num
   return out;
 }
 
-describe('skippy profile on the Skippy testbed (REFERENCE §1, §2)', () => {
+describe('skippy profile on the Skippy testbed (docs/reference.md §1, §2)', () => {
   const snap = buildSnapshot(topologyByName('skippy-testbed'));
   const skippy = profileByName('skippy');
 
@@ -170,7 +170,7 @@ describe('kube-default: BalancedResource + ImageLocality', () => {
 });
 
 describe('the scheduling loop', () => {
-  it('computes the number of nodes to score as skippy-core does (REFERENCE §1)', () => {
+  it('computes the number of nodes to score as skippy-core does (docs/reference.md §1)', () => {
     expect(numFeasibleNodesToFind(4, 50)).toBe(4);
     expect(numFeasibleNodesToFind(1000, 100)).toBe(1000);
     expect(numFeasibleNodesToFind(200, 50)).toBe(100);

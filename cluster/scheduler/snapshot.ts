@@ -57,7 +57,7 @@ export class ClusterSnapshot {
   /** per image id, 1 where the node holds it (allocated lazily) */
   imagePresent: Array<Uint8Array | undefined>;
   imageCount: number[];
-  /** where the next search for feasible nodes starts (REFERENCE §1: round-robin) */
+  /** where the next search for feasible nodes starts (docs/reference.md §1: round-robin) */
   rrIndex = 0;
   /** scratch buffers reused by every placement */
   readonly scratch: { order: Int32Array; raw: Float64Array; norm: Float64Array; total: Float64Array; removedBy: Int16Array };
@@ -117,7 +117,7 @@ export class ClusterSnapshot {
     }
   }
 
-  /** Subtract a placement's requests and record its images (REFERENCE §1). */
+  /** Subtract a placement's requests and record its images (docs/reference.md §1). */
   reserve(node: number, cpuMillis: number, memoryBytes: number, images: string[]): void {
     this.cpuFree[node] -= cpuMillis;
     this.memFree[node] -= memoryBytes;
@@ -201,7 +201,7 @@ export function buildSnapshot(t: Topology, opts: SnapshotOptions = {}): ClusterS
     s.homeNet[i] = graph.vertex(node.network);
     s.slowdown[i] = DEVICES[node.device]?.slowdown ?? 1;
   });
-  // registry → node: the best registry location's route, or the fixed bandwidth (REFERENCE §2)
+  // registry → node: the best registry location's route, or the fixed bandwidth (docs/reference.md §2)
   s.regBw.fill(0);
   s.regRttMs.fill(Infinity);
   for (const at of t.registry.at) {

@@ -428,7 +428,7 @@ describe('StudioService simulation', () => {
     expect(progress.some((p) => /kube-default: \d+% of 10m simulated/.test(p.message ?? ''))).toBe(true);
   });
 
-  it('simulates a function with an execution-time profile of REFERENCE §4 instead of the small default', async () => {
+  it('simulates a function with an execution-time profile of docs/reference.md §4 instead of the small default', async () => {
     const small = value(await svc.call('simulate.run', { project: dir, duration: '5m', seed: 5 }));
     const tflite = value(await svc.call('simulate.run', { project: dir, duration: '5m', seed: 5, workloads: { inference: 'mobilenet-inference-tflite' } }));
     const exec = (r: typeof small) => r.reports[0].functions.find((f) => f.function === 'inference')!.execution.p50;

@@ -7,6 +7,8 @@
  * Files are written atomically (writeProjectFile) and carry a revision: a write names the
  * revision it was based on, and a mismatch (another window saved first, or the file changed
  * on disk) is a `revision-conflict` error instead of a silent overwrite.
+ *
+ * Why one file of ~700 lines: one handler per StudioApi method (the contract's 35 methods) and the file revisions they share; the work behind each handler lives in cluster/app, cluster/project and the runtime, the views in views.ts.
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -16,7 +18,10 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Controller, ClusterEvent, DeployResult } from '../runtime/controller';
 import { deployCheck } from '../app/preflight';
-import type { Artifact } from '../spec/artifact';
+import { TEMPLATES, TFJS_STUB } from './templates';
+import { acceleratorView, artifactView, lineageView, previewSelector, runView } from './views';
+
+export { previewSelector } from './views';
 import {
   connect,
   deriveGraph,
@@ -32,7 +37,6 @@ import {
   type Project,
 } from '../project/index';
 import { editDecorators, preprocessSource, type DecoratorPatch } from '../preprocessor/index';
-import { checkSelector, matchSelector, type Selector } from '../spec/selector';
 import { LayoutSchema, workflowJsonSchema } from '../spec/workflow';
 import { StudioError } from '../common/errors';
 import { z } from 'zod';
@@ -41,13 +45,9 @@ import {
   METHODS,
   METHOD_NAMES,
   invalidRequest,
-  type AcceleratorDto,
   type ApiError,
   type ApiResult,
-  type ArtifactViewDto,
   type DeployCheckDto,
-  type LineageDto,
-  type RunDto,
   type EventName,
   type EventPayload,
   type FileEdit,
@@ -55,7 +55,6 @@ import {
   type MethodRequest,
   type MethodResponse,
   type ProjectSnapshot,
-  type SelectorPreview,
   type StudioClient,
 } from '../api/contract';
 import { SIM_TOPOLOGIES } from '../common/sim-choices';
@@ -95,65 +94,6 @@ function toApiError(e: unknown): ApiError {
 }
 
 type Handler<M extends MethodName> = (params: z.output<(typeof METHODS)[M]['request']>, ctx: CallContext) => Promise<MethodResponse<M>> | MethodResponse<M>;
-
-const TEMPLATES: Record<string, (cls: string, id: string) => string> = {
-  transform: (cls, id) => `import { consumes, produces, policy, type Data, type Request } from 'edge-ai-studio/sdk';
-
-/** Describe what ${id} does. */
-export class ${cls} {
-  @consumes.data({ selector: { urn: 'sensor:readings' } })
-  @produces.data({ urn: '${id}:output', format: 'json' })
-  @policy.fn({ node: 'edge' })
-  async ${id}(data: Data, request: Request) {
-    request.log(\`${id} got \${data.length} rows\`);
-    return { rows: data.length };
-  }
-}
-`,
-  train: (cls, id) => `import { consumes, produces, policy, type Data, type Request, type TrainedModel } from 'edge-ai-studio/sdk';
-
-/** Trains a model; the platform scores it on the holdout. */
-export class ${cls} {
-  @consumes.data({ selector: { urn: 'mnist:data' }, holdout: 0.2 })
-  @produces.model({ type: 'classifier', urn: 'model:${id}' })
-  @policy.fn({ node: 'cloud' })
-  async ${id}(data: Data, request: Request): Promise<TrainedModel> {
-    throw new Error('${id}: build and fit a tf.js model from data.toTensor() here');
-  }
-}
-`,
-  inference: (cls, id) => `import { consumes, policy, type Model, type Request } from 'edge-ai-studio/sdk';
-
-/** Serves predictions from the best matching model. */
-export class ${cls} {
-  @consumes.model({ selector: { type: 'classifier', accuracy: '>=0.8' } })
-  @policy.deadline('1s')
-  @policy.fn({ node: 'edge' })
-  async ${id}(model: Model, request: Request) {
-    const [prediction] = model.estimate([request.input as number[]]);
-    return prediction;
-  }
-}
-`,
-};
-
-/** Minimal tf.js typings for the editor; the runtime uses the real @tensorflow/tfjs. */
-const TFJS_STUB = `// Editor typings only: a loose view of @tensorflow/tfjs (the runtime uses the real package).
-export type Tensor = any;
-export type Tensor2D = any;
-export type LayersModel = any;
-export type Sequential = any;
-export declare const layers: any;
-export declare const train: any;
-export declare const losses: any;
-export declare const metrics: any;
-export declare function sequential(config?: any): any;
-export declare function tensor(values: any, shape?: number[], dtype?: string): any;
-export declare function tensor2d(values: any, shape?: number[], dtype?: string): any;
-export declare function oneHot(indices: any, depth: number): any;
-export declare function dispose(container: any): void;
-export declare function tidy<T>(fn: () => T): T;
-`;
 
 export class StudioService {
   private readonly projects = new Map<string, OpenProject>();
@@ -755,117 +695,6 @@ function fullPath(dir: string): string {
   if (d === '~' || d.startsWith('~/')) return join(homedir(), d.slice(1));
   if (!isAbsolute(d)) fail('bad-path', `'${d}' is a relative path`, `give the full path of the folder, e.g. ${join(homedir(), d)}`);
   return resolve(d);
-}
-
-function acceleratorView(a: import('../accelerators/index').Accelerator, names: Record<string, string>): AcceleratorDto {
-  return {
-    kind: a.kind,
-    name: names[a.kind] ?? a.kind,
-    capability: a.capability,
-    state: a.state,
-    vendorId: a.vendorId,
-    productId: a.productId,
-    port: a.port,
-    devPath: a.devPath,
-    ...(a.product ? { product: a.product } : {}),
-    ...(a.manufacturer ? { manufacturer: a.manufacturer } : {}),
-    ...(a.serial ? { serial: a.serial } : {}),
-    ...(a.access ? { access: a.access } : {}),
-  };
-}
-
-/** Matches a selector against what the workflow declares or produces, with the reason for each miss. */
-export function previewSelector(project: Pick<Project, 'workflow' | 'functions'>, kind: 'data' | 'model', selectorIn: Record<string, unknown>): SelectorPreview {
-  const problems = checkSelector(selectorIn);
-  const graph = deriveGraph(project);
-  const selector = selectorIn as Selector;
-  const matches: SelectorPreview['matches'] = [];
-  const misses: SelectorPreview['misses'] = [];
-  for (const n of graph.nodes) {
-    if (n.kind !== 'data-source' && n.kind !== 'data' && n.kind !== 'model') continue;
-    const candKind = n.kind === 'model' ? 'model' : 'data';
-    const urn = n.detail.urn ?? n.label;
-    if (candKind !== kind) {
-      misses.push({ nodeId: n.id, urn, kind: candKind, clause: 'kind', reason: `is a ${candKind}, this input takes a ${kind}` });
-      continue;
-    }
-    const fmt = n.kind === 'data-source' ? project.workflow.dataSources.find((d) => d.urn === urn)?.format : undefined;
-    const r = problems.length
-      ? ({ ok: false, clause: problems[0].clause, reason: 'the selector has errors' } as const)
-      : matchSelector({ ...selector, kind }, { kind: candKind, urn, type: n.detail.type, tags: n.detail.tags, data_tags: n.detail.data_tags, ...(fmt ? { format: fmt } : {}) }, { candidateIsPattern: true, metricsUnknownPass: true });
-    if (r.ok) matches.push({ nodeId: n.id, urn, kind: candKind });
-    else misses.push({ nodeId: n.id, urn, kind: candKind, clause: r.clause, reason: r.reason });
-  }
-  return { problems, matches, misses, scope: 'workflow' };
-}
-
-function parseJson(text: string | null | undefined, fallback: unknown): unknown {
-  if (text === null || text === undefined || text === '') return fallback;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : typeof x === 'object' && x && 'urn' in x ? `${(x as { urn: string }).urn}${'version' in x ? `@${(x as { version: number }).version}` : ''}` : JSON.stringify(x))) : [];
-}
-
-function runView(r: import('../runtime/state').RunRow): RunDto {
-  const timings = parseJson(r.timings, {});
-  const logs = parseJson(r.logs, []);
-  return {
-    id: r.id,
-    workflow: r.workflow,
-    function: r.function,
-    node: r.node,
-    status: r.status,
-    started: r.started,
-    ended: r.ended,
-    request: parseJson(r.request, null),
-    inputs: strings(parseJson(r.inputs, [])),
-    outputs: strings(parseJson(r.outputs, [])),
-    output: parseJson(r.output, null),
-    timings: Object.fromEntries(Object.entries(typeof timings === 'object' && timings ? timings : {}).filter(([, v]) => typeof v === 'number')) as Record<string, number>,
-    logs: Array.isArray(logs) ? logs.map(String) : [String(logs)],
-    error: r.error,
-    attempts: r.attempts,
-  };
-}
-
-function artifactView(a: Artifact): ArtifactViewDto {
-  return {
-    kind: a.kind as 'data' | 'model',
-    urn: a.urn,
-    version: a.version,
-    ...(a.type ? { type: a.type } : {}),
-    tags: a.tags,
-    data_tags: a.data_tags,
-    metrics: a.metrics,
-    format: a.format,
-    size: a.size,
-    sha256: a.sha256,
-    created: a.created,
-    lineage: { ...(a.lineage.run ? { run: a.lineage.run } : {}), ...(a.lineage.function ? { function: a.lineage.function } : {}), ...(a.lineage.source ? { source: a.lineage.source } : {}), inputs: a.lineage.inputs.map((i) => ({ urn: i.urn, version: i.version })) },
-    locations: a.locations.map((l) => l.node),
-  };
-}
-
-type LineageTree = Array<{ artifact: Artifact; inputs: LineageTree } | { missing: { urn: string; version: number } }>;
-function lineageView(r: { artifact: Artifact; inputs: LineageTree; outputs: Array<{ artifact: Artifact; inputs: LineageTree }> }): LineageDto {
-  const flat = (nodes: LineageTree, depth: number, out: LineageDto['inputs']) => {
-    for (const n of nodes) {
-      if ('missing' in n) out.push({ urn: n.missing.urn, version: n.missing.version, depth, missing: true });
-      else {
-        const l = n.artifact.lineage;
-        out.push({ urn: n.artifact.urn, version: n.artifact.version, kind: n.artifact.kind, depth, ...(l.function ? { function: l.function } : {}), ...(l.run ? { run: l.run } : {}), ...(l.source ? { source: l.source } : {}) });
-        flat(n.inputs, depth + 1, out);
-      }
-    }
-    return out;
-  };
-  return { artifact: artifactView(r.artifact), inputs: flat(r.inputs, 1, []), outputs: flat(r.outputs, 1, []) };
 }
 
 export type { MethodRequest };

@@ -1,5 +1,5 @@
 /**
- * The faas-sim default workload (REFERENCE §3) as a SimWorkflow: one deployment of the chain
+ * The faas-sim default workload (docs/reference.md §3) as a SimWorkflow: one deployment of the chain
  * preprocess → train → inference with the Skippy ML workflow images (§2), data items of
  * 12 MiB raw, 209 MiB training data and a 1500 KiB model, training triggered every
  * 200 s + Exp(mean 100 s) and inference every 25 s + Exp(mean 50 s). Image popularity (80/20)
@@ -13,7 +13,7 @@ import { registryNode, type SimWorkflow } from './workflow';
 const KiB = 1024;
 const GiB = 1024 * MiB;
 
-/** Storage nodes of the topology (REFERENCE §1: they hold data, never run functions); else the registry node, else the first node. */
+/** Storage nodes of the topology (docs/reference.md §1: they hold data, never run functions); else the registry node, else the first node. */
 export function storageNodes(t: Topology): string[] {
   const s = t.nodes.filter((n) => n.storage).map((n) => n.name);
   if (s.length) return s;
@@ -28,14 +28,14 @@ export function faasSimWorkflow(topology: Topology): SimWorkflow {
     functions: [
       {
         id: 'preprocess',
-        // REFERENCE §2: preprocess 100 MiB memory, receives 12 MiB, sends 209 MiB
+        // docs/reference.md §2: preprocess 100 MiB memory, receives 12 MiB, sends 209 MiB
         base: requirements('preprocess', { memoryBytes: 100 * MiB, images: [ML_WORKFLOW_IMAGES.preprocess], workload: 'resnet-preprocessing' }),
         inputs: ['faas-sim:raw'],
         outputs: ['faas-sim:train-data'],
       },
       {
         id: 'train',
-        // REFERENCE §2: train 1 GiB memory, needs GPU + CUDA 10, receives 209 MiB, sends 1500 KiB
+        // docs/reference.md §2: train 1 GiB memory, needs GPU + CUDA 10, receives 209 MiB, sends 1500 KiB
         base: requirements('train', {
           memoryBytes: 1 * GiB,
           images: [ML_WORKFLOW_IMAGES.train],
@@ -48,7 +48,7 @@ export function faasSimWorkflow(topology: Topology): SimWorkflow {
       },
       {
         id: 'inference',
-        // REFERENCE §2: serve receives 1500 KiB
+        // docs/reference.md §2: serve receives 1500 KiB
         base: requirements('inference', { images: [ML_WORKFLOW_IMAGES.serve], workload: 'resnet-inference-cpu' }),
         inputs: ['faas-sim:model'],
         outputs: [],

@@ -27,7 +27,7 @@ function table(header: string[], rows: string[][], rightFrom = 1): string[] {
 
 /**
  * Bytes over the edge side's links into a wide-area network (kind wan) — the uplinks and
- * downlinks of REFERENCE §1's objectives: up = towards the WAN, down = from it. A datacenter's
+ * downlinks of docs/reference.md §1's objectives: up = towards the WAN, down = from it. A datacenter's
  * own link to the WAN is not an edge uplink and is left out.
  */
 export function wanBytes(r: SimulationReport, t: Topology): { up: number; down: number } {

@@ -1,6 +1,6 @@
 /**
  * cluster/simulator: a deterministic discrete-event simulation of a workflow on a topology
- * (DESIGN.md "Simulator"), running the real scheduler.
+ * (docs/architecture.md "The simulator"), running the real scheduler.
  *
  *   const r = simulate({ project, topology: topologyByName('urban-sensing:cells=8'), profile: 'edge-ai', seed: 1, durationS: 3600 });
  *   r.functions[0].total.p95, r.links, r.edgeUtilisation, r.cloudCost.total

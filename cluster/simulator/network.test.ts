@@ -83,7 +83,7 @@ describe('event queue and random numbers', () => {
   });
 });
 
-describe('max-min fair flows (REFERENCE §5)', () => {
+describe('max-min fair flows (docs/reference.md §5)', () => {
   it('a single flow takes 1.5·RTT + size / (bandwidth · 0.97)', () => {
     const t = star(5); // a → hub → c: 2 links of 5 ms, RTT = 2 · 10 ms
     const bytes = 50_000_000;
@@ -149,6 +149,6 @@ describe('max-min fair flows (REFERENCE §5)', () => {
 
   it('a flow within one node uses the loopback bandwidth', () => {
     const { out } = run(star(), [{ from: 'a', to: 'a', bytes: 1.25e9 * GOODPUT }]);
-    expect(out[0].doneAt).toBeCloseTo(1, 9); // 10000 Mbit/s = 1.25e9 B/s (REFERENCE §2)
+    expect(out[0].doneAt).toBeCloseTo(1, 9); // 10000 Mbit/s = 1.25e9 B/s (docs/reference.md §2)
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Network flows after edgerun/ether (REFERENCE §5): a flow follows the route (shortest path)
+ * Network flows after edgerun/ether (docs/reference.md §5): a flow follows the route (shortest path)
  * between two vertices; it first pays a connection setup of 1.5 · RTT, then shares the
  * bandwidth of every link it crosses max-min fairly with the other active flows (recomputed
  * whenever a flow starts or ends); its payload moves at goodput = allocation · 0.97.
@@ -7,7 +7,7 @@
  * Each topology link is two resources: up (from → to, `upMbps`) and down (to → from,
  * `downMbps`). Bytes are counted per link and direction. A transfer within one node uses the
  * node's loopback (the topology's `loopbackMbps`); callers may add virtual links (e.g. a fixed
- * registry bandwidth, REFERENCE §2) and per-flow rate caps.
+ * registry bandwidth, docs/reference.md §2) and per-flow rate caps.
  */
 import { CONNECTION_SETUP_RTTS, GOODPUT } from '../common/network-cost';
 import type { Topology } from '../topology/model';
@@ -110,7 +110,7 @@ export class FlowNetwork {
       if (!rt.path.length) throw new Error(`no route from '${from}' to '${to}'`);
       const links: number[] = [];
       for (let i = 0; i + 1 < rt.path.length; i++) links.push(this.directed.get(`${rt.path[i]}\u0000${rt.path[i + 1]}`)!);
-      // RTT = 2 · Σ link latency (REFERENCE §5)
+      // RTT = 2 · Σ link latency (docs/reference.md §5)
       r = { links, rttS: rt.rttMs / 1000 };
     }
     this.routes.set(key, r);
@@ -123,7 +123,7 @@ export class FlowNetwork {
     return this.start(opts.extraLinks ? [...r.links, ...opts.extraLinks] : r.links, opts.rttS ?? r.rttS, bytes, onDone, opts.capBps);
   }
 
-  /** Starts a flow over the given resources: setup 1.5 · RTT (REFERENCE §5), then fair sharing. */
+  /** Starts a flow over the given resources: setup 1.5 · RTT (docs/reference.md §5), then fair sharing. */
   start(links: number[], rttS: number, bytes: number, onDone: (f: Flow) => void, capBps = Infinity): Flow {
     const now = this.engine.now;
     const f: Flow = { id: this.nextId++, bytes, remaining: bytes, links, capBps, rate: 0, startedAt: now, activeAt: NaN, doneAt: NaN, state: 'setup', onDone };

@@ -31,7 +31,7 @@ function every(everyS: number, source = 'timer'): Omit<ArrivalProcess, 'function
 const base: Omit<SimulationOptions, 'workflow' | 'durationS'> = { topology: local, profile: 'edge-ai', seed: 1, execSigma: 0 };
 
 describe('simulate: lifecycle', () => {
-  it('the first invocation is a cold start (startup 2 s on the laptop, REFERENCE §4), the rest are warm', () => {
+  it('the first invocation is a cold start (startup 2 s on the laptop, docs/reference.md §4), the rest are warm', () => {
     const r = simulate({ ...base, durationS: 100, workflow: oneFunction({ nodeTypes: ['local'], referenceSeconds: 0.05 }, [every(10)]) });
     const f = r.functions[0];
     expect(r.deploy).toEqual([{ function: 'f', node: 'laptop' }]);
@@ -42,7 +42,7 @@ describe('simulate: lifecycle', () => {
     expect(f.wait.p50).toBe(0);
   });
 
-  it('scales to zero after 300 s idle (reconciled every 30 s) and back from zero, pulling 10% of a present bundle (REFERENCE §3)', () => {
+  it('scales to zero after 300 s idle (reconciled every 30 s) and back from zero, pulling 10% of a present bundle (docs/reference.md §3)', () => {
     // every 400 s: each invocation finds no replica (removed after 300 s idle) → 3 cold starts
     const sparse = simulate({ ...base, durationS: 1300, workflow: oneFunction({ nodeTypes: ['edge'] }, [every(400)]) });
     const f = sparse.functions[0];
@@ -67,7 +67,7 @@ describe('simulate: lifecycle', () => {
     expect(r.totals.deadlineMisses).toBe(1);
   });
 
-  it('4 workers per replica: execution × max(1, active / workers) at the replica limit (REFERENCE §3)', () => {
+  it('4 workers per replica: execution × max(1, active / workers) at the replica limit (docs/reference.md §3)', () => {
     const arrivals = [every(100, 'a'), every(100, 'b'), every(100, 'c'), every(100, 'd')];
     const r = simulate({ ...base, durationS: 150, maxReplicas: 1, concurrency: { kind: 'workers', workers: 2 }, workflow: oneFunction({ nodeTypes: ['local'], referenceSeconds: 1 }, arrivals) });
     const f = r.functions[0];
@@ -79,7 +79,7 @@ describe('simulate: lifecycle', () => {
 });
 
 describe('simulate: cost and report', () => {
-  it('cloud cost with the Lambda-like formula (REFERENCE §1), by hand', () => {
+  it('cloud cost with the Lambda-like formula (docs/reference.md §1), by hand', () => {
     expect(gbSeconds(200 * MiB, 0.25)).toBeCloseTo((200 / 1024) * 0.3, 12); // 250 ms billed as 300 ms
     expect(gbSeconds(GB, 0.3)).toBeCloseTo(0.3, 12);
     const c = cloudCostOf(2.7, 9, 2 * GB);
@@ -150,7 +150,7 @@ describe('compareSchedulers', () => {
     // the profiles decide differently, so the figures differ
     const placements = reports.map((r) => JSON.stringify(r.deploy));
     expect(new Set(placements).size).toBeGreaterThan(1);
-    // edge-ai honours the GPU + CUDA 10 requirement of training (REFERENCE §2), so it never lands on a device without a GPU time (§4)
+    // edge-ai honours the GPU + CUDA 10 requirement of training (docs/reference.md §2), so it never lands on a device without a GPU time (§4)
     const edge = reports[0].functions.find((f) => f.function === 'train')!;
     expect(edge.completed).toBeGreaterThan(0);
     expect(edge.failed).toBe(0);

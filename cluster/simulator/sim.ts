@@ -1,9 +1,9 @@
 /**
  * `simulate(opts)`: a deterministic discrete-event simulation of a workflow on a topology
- * (DESIGN.md "Simulator"), running the real scheduler (cluster/scheduler, pure and synchronous)
+ * (docs/architecture.md "The simulator"), running the real scheduler (cluster/scheduler, pure and synchronous)
  * for every placement.
  *
- * Lifecycle (REFERENCE §3): at t = 0 every function is placed (producers first) and its bundle or
+ * Lifecycle (docs/reference.md §3): at t = 0 every function is placed (producers first) and its bundle or
  * image is pulled from the registry as a network flow (only 10% of the size when the node already
  * holds it — shared layers). The replica's worker is not started until an invocation needs it:
  * that invocation is a cold start (startup time per device, §4); later ones are warm. A replica
@@ -20,6 +20,8 @@
  *
  * Random numbers come from independent seeded streams per arrival process, so every scheduler
  * profile sees the same external arrivals (and the same per-invocation noise) for one seed.
+ *
+ * Why one file of ~930 lines: the simulation's state machine (replicas and pulls, dispatch and scaling, accounting, report) in one class; splitting it along those jobs is issue 15's.
  */
 import type { Project } from '../project/index';
 import type { FunctionSpec } from '../spec/function';
@@ -39,18 +41,18 @@ import { StudioError } from '../common/errors';
 // ------------------------------------------------------------------------------------------
 // Constants (with their sources)
 
-/** Idle replicas are removed after 300 s, reconciled every 30 s (REFERENCE §3). */
+/** Idle replicas are removed after 300 s, reconciled every 30 s (docs/reference.md §3). */
 export const IDLE_TIMEOUT_S = 300;
 export const RECONCILE_S = 30;
-/** Scaling defaults: max 20 replicas (REFERENCE §3). */
+/** Scaling defaults: max 20 replicas (docs/reference.md §3). */
 export const MAX_REPLICAS = 20;
-/** A node already holding the image pulls only 10% of it — shared layers (REFERENCE §3). */
+/** A node already holding the image pulls only 10% of it — shared layers (docs/reference.md §3). */
 export const PRESENT_IMAGE_FRACTION = 0.1;
-/** 4 workers per replica in later faas-sim (REFERENCE §3). */
+/** 4 workers per replica in later faas-sim (docs/reference.md §3). */
 export const DEFAULT_WORKERS = 4;
 /**
  * Worker startup with the image present, seconds: ~2 s (TX2, NUC) to ~7 s (cloud VM, RPi3)
- * (REFERENCE §4). Devices the reference does not name are assumptions: Jetson NX, the cloudlet
+ * (docs/reference.md §4). Devices the reference does not name are assumptions: Jetson NX, the cloudlet
  * and the laptop like the NUC; rpi4 5 s; rockpi, coral and nano 3 s.
  */
 export const STARTUP_S: Record<string, number> = {
@@ -71,7 +73,7 @@ const DEFAULT_STARTUP_S = 5;
 /** Log-space sigma of sampled execution times around the device mean (an assumption; §4 gives means only). */
 export const DEFAULT_EXEC_SIGMA = 0.2;
 /**
- * Lambda-like cloud cost (REFERENCE §1): $0.000016667 per GB-second with execution rounded up to
+ * Lambda-like cloud cost (docs/reference.md §1): $0.000016667 per GB-second with execution rounded up to
  * 100 ms, $0.20 per million invocations, $0.07 per GB leaving the cloud. GB = 2^30 bytes here.
  */
 export const PRICE_PER_GB_SECOND = 0.000016667;
@@ -95,7 +97,7 @@ export interface SimulationOptions extends WorkflowOptions {
   name?: string;
   /** … or a ready SimWorkflow */
   workflow?: SimWorkflow;
-  /** 'faas-sim': the default workload of REFERENCE §3 instead of the workflow's triggers */
+  /** 'faas-sim': the default workload of docs/reference.md §3 instead of the workflow's triggers */
   workload?: 'triggers' | 'faas-sim';
   topology: Topology;
   profile: string | Profile;
@@ -184,7 +186,7 @@ export interface SimulationReport {
   links: LinkBytes[];
   /** nodes that ran or hosted something */
   nodeUsage: NodeUsage[];
-  /** edge / (edge + cloud) of replica CPU allocation over time (REFERENCE §1); null without allocation */
+  /** edge / (edge + cloud) of replica CPU allocation over time (docs/reference.md §1); null without allocation */
   edgeUtilisation: number | null;
   cloudCost: CloudCost;
   notes: string[];
@@ -257,7 +259,7 @@ export function latencyStats(xs: number[]): LatencyStats {
   return { mean, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s.length ? s[s.length - 1] : 0 };
 }
 
-/** Lambda-like cost of one cloud invocation's compute (REFERENCE §1): GB-seconds with execution rounded up to 100 ms. */
+/** Lambda-like cost of one cloud invocation's compute (docs/reference.md §1): GB-seconds with execution rounded up to 100 ms. */
 export function gbSeconds(memoryBytes: number, executionS: number): number {
   const billed = Math.ceil(executionS / BILLING_GRANULARITY_S - 1e-9) * BILLING_GRANULARITY_S;
   return (memoryBytes / GB) * billed;
@@ -484,7 +486,7 @@ class Simulation {
       }
     }
     if (this.t.registry.mbps !== undefined) {
-      // a fixed registry → node bandwidth (REFERENCE §2): a link of its own per node
+      // a fixed registry → node bandwidth (docs/reference.md §2): a link of its own per node
       const link = this.net.addVirtualLink(`registry → ${this.t.nodes[node].name}`, this.t.registry.mbps * MBPS_TO_BPS);
       s = { at: best, extra: [link], rttS: (2 * lat) / 1000 };
     } else s = { at: best };
@@ -492,7 +494,7 @@ class Simulation {
     return s;
   }
 
-  /** Pulls the function's images to the replica's node: full size if missing, 10% if present (REFERENCE §3). */
+  /** Pulls the function's images to the replica's node: full size if missing, 10% if present (docs/reference.md §3). */
   private pull(rep: Replica, needed: string[]): void {
     const arch = this.t.nodes[rep.node].arch;
     let bytes = 0;
@@ -577,7 +579,7 @@ class Simulation {
       }
       if (fs.replicas.length < this.maxReplicas && this.place(fs)) continue;
       if (this.concurrency.workers !== null) {
-        // at the replica limit, workers take more than their number, slower (REFERENCE §3)
+        // at the replica limit, workers take more than their number, slower (docs/reference.md §3)
         let least: Replica | undefined;
         for (const r of fs.replicas) if (r.state === 'warm' && (!least || r.active < least.active)) least = r;
         if (least) {
@@ -593,7 +595,7 @@ class Simulation {
     }
   }
 
-  /** Starts the replica's worker: the cold start (REFERENCE §3 startup/setup; times §4). */
+  /** Starts the replica's worker: the cold start (docs/reference.md §3 startup/setup; times §4). */
   private startWorker(r: Replica): void {
     r.state = 'starting';
     const device = this.t.nodes[r.node].device;
@@ -699,12 +701,12 @@ class Simulation {
     if (!Number.isFinite(mean)) {
       r.active--;
       r.lastUsed = this.engine.now;
-      this.fail(inv, `${this.t.nodes[r.node].name} (${this.t.nodes[r.node].device}) has no execution time for workload ${fs.def.base.workload} (REFERENCE §4)`);
+      this.fail(inv, `${this.t.nodes[r.node].name} (${this.t.nodes[r.node].device}) has no execution time for workload ${fs.def.base.workload} (docs/reference.md §4)`);
       this.dispatch(fs);
       return;
     }
     let t = lognormalFromNormal(mean, this.sigma, inv.z);
-    // 4 workers per replica: execution time × max(1, active / workers) (REFERENCE §3)
+    // 4 workers per replica: execution time × max(1, active / workers) (docs/reference.md §3)
     if (this.concurrency.workers !== null) t *= Math.max(1, r.active / this.concurrency.workers);
     inv.execution = t;
     this.markExecuting(r.node, +1);

@@ -11,7 +11,6 @@ import type { Selector } from '../spec/selector';
 import type { Trigger } from '../spec/workflow';
 import type { DataSource } from '../spec/workflow';
 import type { Topology } from '../topology/model';
-import type { Workload } from '../topology/catalog';
 import { dataSourceArtifacts } from '../planning/artifacts';
 import { triggerBatch, triggerMatches } from '../planning/triggers';
 import { planWorkflowOf, type PlanArtifact, type PlanFunction, type PlanWorkflow } from '../planning/plan';
@@ -31,7 +30,7 @@ export type ArrivalProcess =
   | { function: string; kind: 'periodic'; everyS: number; source: string }
   /** Poisson arrivals (an http trigger) */
   | { function: string; kind: 'poisson'; ratePerS: number; source: string }
-  /** gaps of baseS + Exp(meanS) (the faas-sim workload, REFERENCE §3) */
+  /** gaps of baseS + Exp(meanS) (the faas-sim workload, docs/reference.md §3) */
   | { function: string; kind: 'periodic-exp'; baseS: number; meanS: number; source: string };
 
 /** A data or model trigger: run `function` once per `batch` matching artifacts produced. */
@@ -55,7 +54,7 @@ export interface WorkflowOptions extends ExecModel {
   rates?: Record<string, number>;
   /** produced artifact urn → bytes (default 0: unknown) */
   artifactBytes?: Record<string, number>;
-  /** function id → memory request in bytes (default REFERENCE §1: 200 MiB) */
+  /** function id → memory request in bytes (default docs/reference.md §1: 200 MiB) */
   memoryBytes?: Record<string, number>;
 }
 

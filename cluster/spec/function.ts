@@ -3,6 +3,8 @@
  * single definition of what each decorator accepts; `specFromDecorators` turns decorator
  * arguments (read statically by the preprocessor, or recorded at run time by the SDK) into a
  * FunctionSpec, so both paths share one validator and cannot disagree.
+ *
+ * Why one file of ~400 lines: the decorator table, its schemas and the reader of decorator arguments are one definition; splitting it would let them drift apart.
  */
 import { z } from 'zod';
 import { checkSelector, SelectorSchema, type Selector } from './selector';
@@ -12,7 +14,7 @@ import { didYouMeanSuffix } from './names';
 export const NODE_TYPES = ['cloud', 'edge', 'user_device', 'local'] as const;
 export type NodeType = (typeof NODE_TYPES)[number];
 
-/** Capabilities a node can offer and a function can require (REFERENCE §4, §6). */
+/** Capabilities a node can offer and a function can require (docs/reference.md §4, §6). */
 export const CAPABILITIES = ['gpu', 'tpu', 'vpu', 'cuda', 'npu', 'fpga', 'camera'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

@@ -9,13 +9,13 @@
  *     "registry": { "at": ["laptop"] }
  *   }
  *
- * Model (after edgerun/ether, REFERENCE §5): nodes and networks are the vertices of one graph;
+ * Model (after edgerun/ether, docs/reference.md §5): nodes and networks are the vertices of one graph;
  * a network is a pass-through switch. Every node sits on one home network (`network`); the
  * host link between a node and its home network is implied (1000 Mbit/s both ways, LAN
- * latency 0.52 ms — REFERENCE §5) unless `links` lists one. A link's `from` is the downstream
+ * latency 0.52 ms — docs/reference.md §5) unless `links` lists one. A link's `from` is the downstream
  * end (a node, or an access network), `to` the upstream end: `upMbps` is the bandwidth
  * from → to, `downMbps` to → from. Bandwidths are in Mbit/s in the file (as the references
- * give them); the scheduler converts to bytes per second (REFERENCE §1 "Units").
+ * give them); the scheduler converts to bytes per second (docs/reference.md §1 "Units").
  *
  * Node type `local` in `policy.fn` is not a node type of the topology: it means "the user's own
  * machine", i.e. a node of type `user_device` whose home network is named `local`
@@ -43,7 +43,7 @@ const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'names start with 
 export const TopologyNodeSchema = z
   .object({
     name: Name,
-    /** a device profile id from the catalog (REFERENCE §4), e.g. rpi3, tx2, nuc, xeon-cpu */
+    /** a device profile id from the catalog (docs/reference.md §4), e.g. rpi3, tx2, nuc, xeon-cpu */
     device: z.string().min(1),
     type: z.enum(TOPOLOGY_NODE_TYPES),
     /** the node's home network */
@@ -55,9 +55,9 @@ export const TopologyNodeSchema = z
     /** defaults from the device profile; extra ones (e.g. tpu for an attached Coral stick) are added here */
     capabilities: z.array(z.string()).optional(),
     labels: z.record(z.string(), z.string()).optional(),
-    /** a storage node holds data but never runs functions (REFERENCE §1) */
+    /** a storage node holds data but never runs functions (docs/reference.md §1) */
     storage: z.boolean().optional(),
-    /** the scheduler skips no-schedule nodes (REFERENCE §1) */
+    /** the scheduler skips no-schedule nodes (docs/reference.md §1) */
     noSchedule: z.boolean().optional(),
   })
   .strict();
@@ -79,7 +79,7 @@ export const TopologyLinkSchema = z
     upMbps: z.number().positive(),
     /** Mbit/s to → from */
     downMbps: z.number().positive(),
-    /** one-way latency in ms; RTT = 2 · Σ latency (REFERENCE §5) */
+    /** one-way latency in ms; RTT = 2 · Σ latency (docs/reference.md §5) */
     latencyMs: z.number().nonnegative().default(0.52),
   })
   .strict();
@@ -88,7 +88,7 @@ export const TopologyRegistrySchema = z
   .object({
     /** node or network names holding the container/bundle registry (or its mirrors) */
     at: z.array(z.string().min(1)).min(1),
-    /** a fixed registry → node bandwidth in Mbit/s instead of the route's (the Skippy testbed, REFERENCE §2) */
+    /** a fixed registry → node bandwidth in Mbit/s instead of the route's (the Skippy testbed, docs/reference.md §2) */
     mbps: z.number().positive().optional(),
   })
   .strict();
@@ -98,7 +98,7 @@ export const TopologyFileSchema = z
     name: Name,
     description: z.string().optional(),
     version: z.literal(1).default(1),
-    /** same-node bandwidth, Mbit/s: 1.25e9 B/s = 10000 Mbit/s (REFERENCE §2) */
+    /** same-node bandwidth, Mbit/s: 1.25e9 B/s = 10000 Mbit/s (docs/reference.md §2) */
     loopbackMbps: z.number().positive().default(10000),
     networks: z.array(TopologyNetworkSchema),
     nodes: z.array(TopologyNodeSchema).min(1, 'a topology needs at least one node'),

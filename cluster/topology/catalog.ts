@@ -1,6 +1,6 @@
 /**
- * Device catalog: the device profiles of REFERENCE §4 (faas-sim traces), plus the cloudlet
- * server of REFERENCE §5 and a laptop (the user's own machine; not in the references — an
+ * Device catalog: the device profiles of docs/reference.md §4 (faas-sim traces), plus the cloudlet
+ * server of docs/reference.md §5 and a laptop (the user's own machine; not in the references — an
  * assumption documented on its entry).
  */
 import type { Arch, TopologyNodeType } from '../spec/topology';
@@ -9,7 +9,7 @@ export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 export const MB = 1_000_000;
 
-/** Workloads with per-device mean execution times (REFERENCE §4 table). */
+/** Workloads with per-device mean execution times (docs/reference.md §4 table). */
 export const WORKLOADS = [
   'resnet-inference-cpu',
   'resnet-inference-gpu',
@@ -43,7 +43,7 @@ export interface DeviceProfile {
 type Row = [rpi3: number | null, rpi4: number | null, rockpi: number | null, coral: number | null, nano: number | null, tx2: number | null, nx: number | null, nuc: number | null, xeonCpu: number | null, xeonGpu: number | null];
 const COLUMNS = ['rpi3', 'rpi4', 'rockpi', 'coral', 'nano', 'tx2', 'nx', 'nuc', 'xeon-cpu', 'xeon-gpu'] as const;
 
-// REFERENCE §4, per-device execution times (faas-sim traces, mean seconds); null = "–".
+// docs/reference.md §4, per-device execution times (faas-sim traces, mean seconds); null = "–".
 const EXEC_TABLE: Record<Workload, Row> = {
   'resnet-inference-cpu': [5.095, 2.908, 1.378, 2.185, 0.928, 0.745, 0.509, 0.157, 0.17, 0.17],
   'resnet-inference-gpu': [null, null, null, null, 0.729, 0.395, 0.388, null, null, 0.128],
@@ -86,7 +86,7 @@ function profile(p: Omit<DeviceProfile, 'slowdown'>): DeviceProfile {
   return { ...p, slowdown: slowdownOf(p.exec) };
 }
 
-// Device specs: REFERENCE §4 ("Device specs"), cloudlet: §5, capacities in cores and bytes.
+// Device specs: docs/reference.md §4 ("Device specs"), cloudlet: §5, capacities in cores and bytes.
 export const DEVICES: Record<string, DeviceProfile> = {
   rpi3: profile({ id: 'rpi3', description: 'Raspberry Pi 3 (4 cores, 976 MiB, arm32)', arch: 'arm', cores: 4, memoryBytes: 976 * MiB, capabilities: [], defaultType: 'edge', exec: execColumn('rpi3') }),
   rpi4: profile({ id: 'rpi4', description: 'Raspberry Pi 4 (4 cores, 1 GiB, arm32)', arch: 'arm', cores: 4, memoryBytes: 1 * GiB, capabilities: [], defaultType: 'edge', exec: execColumn('rpi4') }),
@@ -98,7 +98,7 @@ export const DEVICES: Record<string, DeviceProfile> = {
   nuc: profile({ id: 'nuc', description: 'Intel NUC (4 cores, 16 GiB, x86)', arch: 'amd64', cores: 4, memoryBytes: 16 * GiB, capabilities: [], defaultType: 'edge', exec: execColumn('nuc') }),
   'xeon-cpu': profile({ id: 'xeon-cpu', description: 'Xeon cloud VM (4 cores, ~7.8 GiB, x86)', arch: 'amd64', cores: 4, memoryBytes: Math.round(7.8 * GiB), capabilities: [], defaultType: 'cloud', exec: execColumn('xeon-cpu') }),
   'xeon-gpu': profile({ id: 'xeon-gpu', description: 'Xeon cloud VM with a Turing GPU (4 cores, ~7.8 GiB, x86, 6 GB GPU)', arch: 'amd64', cores: 4, memoryBytes: Math.round(7.8 * GiB), capabilities: ['gpu', 'cuda'], defaultType: 'cloud', exec: execColumn('xeon-gpu') }),
-  // REFERENCE §5: cloudlet servers 88 cores, 188 GB. No §4 trace: assumed as fast as the xeon VM.
+  // docs/reference.md §5: cloudlet servers 88 cores, 188 GB. No §4 trace: assumed as fast as the xeon VM.
   cloudlet: profile({ id: 'cloudlet', description: 'Cloudlet server (88 cores, 188 GB, x86)', arch: 'amd64', cores: 88, memoryBytes: 188 * 1000 * MB, capabilities: [], defaultType: 'edge', exec: { ...execColumn('xeon-cpu') } }),
   // Not in the references: a typical developer laptop (8 cores, 16 GiB, x86), assumed as fast as the NUC (§4).
   laptop: profile({ id: 'laptop', description: "The user's laptop (8 cores, 16 GiB, x86; assumed NUC-class)", arch: 'amd64', cores: 8, memoryBytes: 16 * GiB, capabilities: [], defaultType: 'user_device', exec: execColumn('nuc') }),
@@ -106,7 +106,7 @@ export const DEVICES: Record<string, DeviceProfile> = {
 
 export const DEVICE_IDS = Object.keys(DEVICES);
 
-/** Container images of the Skippy ML workflow, bytes per arch (REFERENCE §2). */
+/** Container images of the Skippy ML workflow, bytes per arch (docs/reference.md §2). */
 export const ML_WORKFLOW_IMAGES = {
   preprocess: { name: 'alexrashed/ml-wf-1-pre', size: { arm: 465830200, arm64: 540391110, amd64: 533323136 } },
   train: { name: 'alexrashed/ml-wf-2-train', size: { arm: 519336111, arm64: 594174340, amd64: 550683347 } },

@@ -49,7 +49,7 @@ export interface Topology {
   registry: { at: string[]; mbps?: number };
 }
 
-/** Host link defaults: 1000 Mbit/s ("host links 1000"), LAN latency 0.52 ms (REFERENCE §5). */
+/** Host link defaults: 1000 Mbit/s ("host links 1000"), LAN latency 0.52 ms (docs/reference.md §5). */
 export const HOST_LINK_MBPS = 1000;
 export const LAN_LATENCY_MS = 0.52;
 
@@ -161,7 +161,7 @@ export function resolveTopology(file: TopologyFile, source?: string): Topology {
     pairs.add(key);
     if (ok) links.push({ from: l.from, to: l.to, upMbps: l.upMbps, downMbps: l.downMbps, latencyMs: l.latencyMs });
   });
-  // implied host links (REFERENCE §5: host links 1000, LAN latency 0.52 ms)
+  // implied host links (docs/reference.md §5: host links 1000, LAN latency 0.52 ms)
   for (const n of nodes) {
     if (names.get(n.network) !== 'network') continue;
     const key = [n.name, n.network].sort().join('\u0000');

@@ -1,5 +1,5 @@
 /**
- * Routes over a topology (after edgerun/ether, REFERENCE §5): a route is the shortest path
+ * Routes over a topology (after edgerun/ether, docs/reference.md §5): a route is the shortest path
  * (fewest hops; among equal paths the first found in link order), its bandwidth per direction
  * is the bottleneck of its links in that direction, and RTT = 2 · Σ link latency.
  *
@@ -9,7 +9,7 @@
  */
 import type { Topology } from './model';
 
-/** 1 Mbit/s in bytes per second (REFERENCE §1: bandwidth in bytes/s in every formula). */
+/** 1 Mbit/s in bytes per second (docs/reference.md §1: bandwidth in bytes/s in every formula). */
 export const MBPS_TO_BPS = 125_000;
 
 export interface RouteRow {
@@ -36,7 +36,7 @@ export interface Route {
   bandwidthBps: number;
   /** bottleneck bandwidth to → from, bytes/s */
   reverseBandwidthBps: number;
-  /** 2 · Σ link latency (REFERENCE §5) */
+  /** 2 · Σ link latency (docs/reference.md §5) */
   rttMs: number;
 }
 

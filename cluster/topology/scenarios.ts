@@ -1,5 +1,5 @@
 /**
- * Scenario generators (REFERENCE §2, §3, §5) and the `local` topology that `cluster up` starts.
+ * Scenario generators (docs/reference.md §2, §3, §5) and the `local` topology that `cluster up` starts.
  * Every generator returns a validated Topology; `topologyByName('urban-sensing:cells=8')`
  * resolves a scenario name with size options.
  */
@@ -8,7 +8,7 @@ import { LOCAL_NETWORK, type NetworkKind, type TopologyFile, type TopologyNodeTy
 import { LAN_LATENCY_MS, resolveTopology, type Topology } from './model';
 import { StudioError } from '../common/errors';
 
-// Latencies, ms (REFERENCE §5, lognormal means)
+// Latencies, ms (docs/reference.md §5, lognormal means)
 const WLAN_MS = 5.18;
 const BUSINESS_ISP_MS = 7.72;
 const MOBILE_ISP_MS = 25.24;
@@ -20,7 +20,7 @@ class Builder {
       name,
       description,
       version: 1,
-      loopbackMbps: 10000, // 1.25e9 B/s same node (REFERENCE §2)
+      loopbackMbps: 10000, // 1.25e9 B/s same node (docs/reference.md §2)
       networks: [],
       nodes: [],
       links: [],
@@ -51,10 +51,10 @@ class Builder {
   }
 }
 
-/** Urban sensing (REFERENCE §3): per cell 5 sensor boxes of 2 RPi3 and a cloudlet of 2 NUC (one storage) and 10 TX2. */
+/** Urban sensing (docs/reference.md §3): per cell 5 sensor boxes of 2 RPi3 and a cloudlet of 2 NUC (one storage) and 10 TX2. */
 export function urbanSensing(opts: { cells?: number } = {}): Topology {
   const cells = opts.cells ?? 4;
-  const b = new Builder(cells === 4 ? 'urban-sensing' : `urban-sensing-${cells}`, `Urban sensing, ${cells} cells (REFERENCE §3)`, ['cloud']);
+  const b = new Builder(cells === 4 ? 'urban-sensing' : `urban-sensing-${cells}`, `Urban sensing, ${cells} cells (docs/reference.md §3)`, ['cloud']);
   b.network('internet', 'wan').network('cloud', 'datacenter');
   b.link('cloud', 'internet', 1000, 1000, BUSINESS_ISP_MS); // fibre 1000/1000 (§5)
   const vms = Math.ceil(cells * 21 * 0.03); // cloud VMs = ceil(cells·21·0.03) (§3)
@@ -78,10 +78,10 @@ export function urbanSensing(opts: { cells?: number } = {}): Topology {
   return b.build();
 }
 
-/** Industrial IoT (REFERENCE §3): per site a WiFi cell of 4 RPi3, an edge cell (NUC, storage NUC, TX2), 4 VMs + 1 storage VM. */
+/** Industrial IoT (docs/reference.md §3): per site a WiFi cell of 4 RPi3, an edge cell (NUC, storage NUC, TX2), 4 VMs + 1 storage VM. */
 export function industrialIot(opts: { sites?: number } = {}): Topology {
   const sites = opts.sites ?? 10;
-  const b = new Builder(sites === 10 ? 'industrial-iot' : `industrial-iot-${sites}`, `Industrial IoT, ${sites} sites (REFERENCE §3)`, ['internet']);
+  const b = new Builder(sites === 10 ? 'industrial-iot' : `industrial-iot-${sites}`, `Industrial IoT, ${sites} sites (docs/reference.md §3)`, ['internet']);
   b.network('internet', 'wan');
   for (let s = 0; s < sites; s++) {
     const site = `site-${s}`;
@@ -101,12 +101,12 @@ export function industrialIot(opts: { sites?: number } = {}): Topology {
   return b.build();
 }
 
-/** Cloud regions (REFERENCE §3): VMs split 50/25/25%, storage 10% (region 0) / 5%, LAN 10000, up/down 1000, a registry mirror per region. */
+/** Cloud regions (docs/reference.md §3): VMs split 50/25/25%, storage 10% (region 0) / 5%, LAN 10000, up/down 1000, a registry mirror per region. */
 export function cloudRegions(opts: { regions?: number; vms?: number } = {}): Topology {
   const regions = opts.regions ?? 3;
   const vms = opts.vms ?? 450;
   const regionNames = Array.from({ length: regions }, (_, r) => `region-${r}`);
-  const b = new Builder(regions === 3 && vms === 450 ? 'cloud-regions' : `cloud-regions-${regions}x${vms}`, `Cloud regions, ${regions} regions, ${vms} VMs (REFERENCE §3)`, regionNames);
+  const b = new Builder(regions === 3 && vms === 450 ? 'cloud-regions' : `cloud-regions-${regions}x${vms}`, `Cloud regions, ${regions} regions, ${vms} VMs (docs/reference.md §3)`, regionNames);
   b.network('internet', 'wan');
   // region 0 gets 50%, the others share the rest equally (50/25/25% for three regions)
   const counts = regionNames.map((_, r) => (regions === 1 ? vms : r === 0 ? Math.round(vms * 0.5) : 0));
@@ -129,11 +129,11 @@ export function cloudRegions(opts: { regions?: number; vms?: number } = {}): Top
 }
 
 /**
- * The Skippy evaluation testbed (REFERENCE §2): 1 cloud VM, 1 TX2, 4 RPi3, 2 NUC. Edge↔edge
+ * The Skippy evaluation testbed (docs/reference.md §2): 1 cloud VM, 1 TX2, 4 RPi3, 2 NUC. Edge↔edge
  * 100 Mbit/s (1.25e7 B/s), cloud↔edge 10 Mbit/s (1.25e6 B/s), registry → any node 100 Mbit/s.
  */
 export function skippyTestbed(): Topology {
-  const b = new Builder('skippy-testbed', 'The Skippy evaluation testbed (REFERENCE §2)', ['cloud'], 100);
+  const b = new Builder('skippy-testbed', 'The Skippy evaluation testbed (docs/reference.md §2)', ['cloud'], 100);
   b.network('edge', 'lan').network('cloud', 'datacenter');
   b.link('cloud', 'edge', 10, 10, BUSINESS_ISP_MS); // cloud↔edge 1.25e6 B/s
   const host = { mbps: 100, latencyMs: LAN_LATENCY_MS }; // edge↔edge 1.25e7 B/s
@@ -148,7 +148,7 @@ export function skippyTestbed(): Topology {
  * The local cluster `cluster up` starts on the user's machine: the laptop itself (user_device on
  * network `local` — what `policy.fn({ node: 'local' })` selects), two plain edge boxes on the
  * same LAN (no accelerator: tpu only when a stick is attached), and one cloud VM behind a
- * business ISP uplink (REFERENCE §5). The registry (the studio's bundle store) is on the laptop.
+ * business ISP uplink (docs/reference.md §5). The registry (the studio's bundle store) is on the laptop.
  */
 export function localCluster(): Topology {
   const b = new Builder('local', 'Local cluster on this machine: the laptop, two edge boxes on the local LAN, one cloud VM', ['laptop']);

@@ -30,7 +30,7 @@ const minimal = () => ({
   registry: { at: ['wan'] },
 });
 
-describe('device catalog (REFERENCE §4)', () => {
+describe('device catalog (docs/reference.md §4)', () => {
   it('has every device with its specs', () => {
     for (const id of ['rpi3', 'rpi4', 'rockpi', 'coral', 'nano', 'tx2', 'nx', 'nuc', 'xeon-cpu', 'xeon-gpu', 'cloudlet', 'laptop']) expect(DEVICES[id], id).toBeDefined();
     expect(DEVICES.rpi3).toMatchObject({ arch: 'arm', cores: 4, memoryBytes: 976 * MiB });
@@ -116,7 +116,7 @@ describe('topology.json', () => {
   });
 });
 
-describe('routes (REFERENCE §5)', () => {
+describe('routes (docs/reference.md §5)', () => {
   it('takes the bottleneck per direction and RTT = 2·Σ latency', () => {
     const g = new NetworkGraph(parseTopology(minimal()));
     const r = g.route('a', 'b');
@@ -128,7 +128,7 @@ describe('routes (REFERENCE §5)', () => {
     expect(g.route('a', 'a')).toMatchObject({ bandwidthBps: 10000 * 125_000, rttMs: 0 });
   });
 
-  it('reproduces the Skippy testbed bandwidths (REFERENCE §2)', () => {
+  it('reproduces the Skippy testbed bandwidths (docs/reference.md §2)', () => {
     const g = new NetworkGraph(topologyByName('skippy-testbed'));
     expect(g.route('rpi3-0', 'nuc-1').bandwidthBps).toBe(1.25e7);
     expect(g.route('cloud-vm', 'tx2').bandwidthBps).toBe(1.25e6);
@@ -138,7 +138,7 @@ describe('routes (REFERENCE §5)', () => {
 });
 
 describe('scenarios', () => {
-  it('generates the REFERENCE §2/§3 sizes', () => {
+  it('generates the docs/reference.md §2/§3 sizes', () => {
     expect(topologyByName('urban-sensing').nodes).toHaveLength(91); // "four cells ≈ 91 nodes"
     expect(topologyByName('urban-sensing:cells=8').nodes).toHaveLength(8 * 22 + Math.ceil(8 * 21 * 0.03));
     expect(topologyByName('industrial-iot').nodes).toHaveLength(120); // "ten sites ≈ 120 nodes"

@@ -8,6 +8,8 @@
  *
  * On start it prints one line `EDGEAI_AGENT_READY {"port":…,"pid":…}` (its registration) and
  * writes the same to <store>/agent.json, which is how a restarted controller re-adopts it.
+ *
+ * Why one file of ~480 lines: it is bundled into one program for every backend (process and container); its HTTP routes, worker pool and store are to be split along those jobs with the trust-boundary work (agent authentication, worker limits).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -36,7 +38,7 @@ if (!NODE || !STORE) {
   console.error('edgeai agent: --node and --store are required');
   process.exit(2);
 }
-// idle replicas retire after 300 s by default (REFERENCE §3, faas-sim)
+// idle replicas retire after 300 s by default (docs/reference.md §3, faas-sim)
 const IDLE_MS = Number(values['idle-ms']);
 const MAX_WORKERS = Number(values['max-workers']);
 const WORKER = process.env.EDGEAI_WORKER ?? join(__dirname, 'worker.cjs');

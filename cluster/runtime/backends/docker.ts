@@ -7,12 +7,14 @@
  * - the agent's port (7070 inside) published on 127.0.0.1 only, on an ephemeral host port,
  * - not privileged, all capabilities dropped, no-new-privileges, a read-only root filesystem
  *   with a tmpfs /tmp, and no mounts but the node's store volume at /store (accelerator nodes:
- *   also the host's USB bus, REFERENCE §6).
+ *   also the host's USB bus, docs/reference.md §6).
  * The node's store is the named volume edgeai-<cluster>-<node>-store at /store (NodeLaunch.storeDir
  * is not used); it outlives stop() and kill() and goes with teardown().
  * adopt() finds running containers by label and checks /health; teardown() removes every
  * container, network and volume labelled with the cluster. The image stays (it is shared by
  * clusters and keyed by the agent build).
+ *
+ * Why one file of ~530 lines: one Backend implementation (networks, containers, USB passthrough, adoption, teardown) against the Docker engine's API; the node image is docker-image.ts.
  */
 import Docker from 'dockerode';
 import { existsSync } from 'node:fs';
@@ -35,7 +37,7 @@ export const LABEL_NETWORK = 'edgeai.network';
  */
 export const MIN_MEMORY_BYTES = 256 * 1024 * 1024;
 const USB_BUS = '/dev/bus/usb';
-/** USB character devices (major 189): read, write, mknod — REFERENCE §6. */
+/** USB character devices (major 189): read, write, mknod — docs/reference.md §6. */
 const USB_CGROUP_RULE = 'c 189:* rmw';
 
 export interface DockerBackendOptions {
