@@ -29,6 +29,8 @@ export interface NodeHandle {
 
 export interface Backend {
   readonly kind: 'process' | 'docker';
+  /** false: the nodes need no agent build (a test's fake backend); default true */
+  readonly needsAgentBuild?: boolean;
   /** one-time preparation (docker: build or find the node image) */
   prepare(build: AgentBuild, progress: (msg: string) => void): Promise<void>;
   start(spec: NodeLaunch, build: AgentBuild): Promise<NodeHandle>;

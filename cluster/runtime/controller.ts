@@ -71,6 +71,7 @@ export class Controller extends EventEmitter {
       heartbeatMs,
       notReadyAfterMs: opts.notReadyAfterMs ?? 1500,
       ...(opts.dockerBackend ? { dockerBackend: opts.dockerBackend } : {}),
+      ...(opts.backend ? { backend: opts.backend } : {}),
       onNotReady: (node) => this.deployer.rescheduleFrom(node),
       onAdopted: () => this.rearm(),
     });

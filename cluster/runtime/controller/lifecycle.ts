@@ -18,6 +18,8 @@ export interface LifecycleOptions {
   heartbeatMs: number;
   notReadyAfterMs: number;
   dockerBackend?: () => Promise<Backend>;
+  /** every node on this backend, whatever kind is asked (tests: runtime/testing/fake-agent.ts) */
+  backend?: () => Backend;
   /** a node went NotReady: place its functions elsewhere */
   onNotReady: (node: string) => void;
   /** the nodes are up again after a controller restart: re-arm what the deployments need */
@@ -44,6 +46,7 @@ export class Lifecycle {
   ) {}
 
   async backendOf(kind: BackendKind): Promise<Backend> {
+    if (this.opts.backend) return this.opts.backend();
     if (kind === 'process') return new ProcessBackend();
     if (!this.opts.dockerBackend) {
       // loaded on demand: the process backend must not need dockerode
@@ -69,9 +72,11 @@ export class Lifecycle {
       );
     }
     ctx.setTopology(topology);
-    ctx.progress('build', 'building the node agent');
-    this.build = await buildAgent();
     const backend = await this.backendOf(kind);
+    if (backend.needsAgentBuild !== false) {
+      ctx.progress('build', 'building the node agent');
+      this.build = await buildAgent();
+    } else this.build = { dir: '', agent: '', worker: '', hash: 'none' };
     ctx.progress('prepare', `preparing the ${kind} backend`);
     await backend.prepare(this.build, (m) => ctx.progress('prepare', m));
     ctx.backend = backend;

@@ -20,6 +20,8 @@ export interface ControllerOptions {
   timeScale?: number;
   /** creates the docker backend on demand (kept out of this module's imports) */
   dockerBackend?: () => Promise<Backend>;
+  /** runs every node on this backend, whatever kind is asked (tests: a FakeBackend of fake agents) */
+  backend?: () => Backend;
 }
 
 export type ClusterEvent =
