@@ -98,7 +98,7 @@ describe('edgeai cluster / deploy / invoke / runs, and the gateway', () => {
     });
 
     it('routes POST /fn/<workflow>/<function> to the placed node and answers with the timings', async () => {
-      const r = await fetch(`${g.url}/fn/ops/echo`, { method: 'POST', body: JSON.stringify({ input: { x: 1 } }) });
+      const r = await fetch(`${g.url}/fn/ops/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { x: 1 } }) });
       expect(r.status).toBe(200);
       const a = await r.json();
       expect(a).toMatchObject({ workflow: 'ops', function: 'echo', output: { echo: { x: 1 } } });
@@ -106,13 +106,13 @@ describe('edgeai cluster / deploy / invoke / runs, and the gateway', () => {
     }, 60_000);
 
     it('answers errors as JSON with a status that fits', async () => {
-      const bad = await fetch(`${g.url}/fn/ops/echo`, { method: 'POST', body: '{oops' });
+      const bad = await fetch(`${g.url}/fn/ops/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
       expect(bad.status).toBe(400);
       expect((await bad.json()).error.code).toBe('bad-request');
-      const missing = await fetch(`${g.url}/fn/nowhere/echo`, { method: 'POST', body: '{}' });
+      const missing = await fetch(`${g.url}/fn/nowhere/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(missing.status).toBe(404);
       expect((await missing.json()).error).toMatchObject({ code: 'not-deployed', hint: expect.stringMatching(/edgeai deploy/) });
-      const slow = await fetch(`${g.url}/fn/ops/slow`, { method: 'POST', body: JSON.stringify({ input: { ms: 3000 } }) });
+      const slow = await fetch(`${g.url}/fn/ops/slow`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: { ms: 3000 } }) });
       expect(slow.status).toBe(504);
     }, 60_000);
   });

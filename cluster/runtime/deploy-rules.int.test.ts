@@ -257,7 +257,7 @@ export class Greet {
       const wrong = await fetch(`${g.url}/greet`);
       expect(wrong.status).toBe(405);
       expect(wrong.headers.get('allow')).toBe('POST');
-      expect((await fetch(`${g.url}/fn/hello/greet`, { method: 'POST', body: '{}' })).status).toBe(200);
+      expect((await fetch(`${g.url}/fn/hello/greet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(200);
     } finally {
       await g.close();
     }

@@ -29,6 +29,8 @@ function standIn(calls: Array<{ workflow: string; fn: string; opts: InvokeOption
 function raw(port: number, bytes: string | Buffer, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
+    // the gateway refuses a foreign Host first: the requests here are about what comes after
+    if (typeof bytes === 'string') bytes = bytes.replaceAll('Host: x\r\n', `Host: 127.0.0.1:${port}\r\n`);
     const out: Buffer[] = [];
     const timer = setTimeout(() => (s.destroy(), reject(new Error(`no close within ${timeoutMs} ms; got: ${Buffer.concat(out).toString('latin1').slice(0, 300)}`))), timeoutMs);
     s.on('data', (d) => out.push(d));
@@ -39,7 +41,7 @@ function raw(port: number, bytes: string | Buffer, timeoutMs = 5000): Promise<st
 }
 
 /** fetch with a timeout: before the fix, a request that crashed the handler never got an answer */
-const f = (url: string, init: RequestInit = {}) => fetch(url, { signal: AbortSignal.timeout(5000), ...init });
+const f = (url: string, init: RequestInit = {}) => fetch(url, { signal: AbortSignal.timeout(5000), ...init, headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
 
 function statusOf(response: string): number {
   return Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
@@ -130,12 +132,12 @@ describe('HTTP gateway: requests anyone on this machine (or any web page) can se
   });
 
   it('answers a body over the limit with a 413 JSON error (announced, or streamed) and keeps serving', async () => {
-    const announced = await raw(g.port, `POST /fn/ops/echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${MAX_REQUEST_BYTES + 1}\r\n\r\n{"input":`);
+    const announced = await raw(g.port, `POST /fn/ops/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${MAX_REQUEST_BYTES + 1}\r\n\r\n{"input":`);
     expect(statusOf(announced)).toBe(413);
     expect(bodyOf(announced)).toMatchObject({ error: { code: 'request-too-large', message: expect.stringMatching(/64 MiB/), hint: expect.any(String) } });
     // chunked: the size shows only while it streams
     const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${g.url}/fn/ops/echo`, { method: 'POST', agent: new Agent({ keepAlive: false }) }, (res) => {
+      const req = request(`${g.url}/fn/ops/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, agent: new Agent({ keepAlive: false }) }, (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -164,7 +166,7 @@ describe('HTTP gateway: requests anyone on this machine (or any web page) can se
 
   it('survives a body that is cut off (the client goes away mid-body)', async () => {
     const before = calls.length;
-    const cut = await raw(g.port, 'POST /fn/ops/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"input":');
+    const cut = await raw(g.port, 'POST /fn/ops/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"input":');
     // Node's HTTP parser answers a body cut off by the client's FIN with its own 400; nothing reached the controller
     expect([0, 400]).toContain(statusOf(cut));
     expect(calls.length).toBe(before);
@@ -360,4 +362,47 @@ describe('HTTP gateway fuzz', () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ workflow: 'ops', function: 'echo', output: { echo: { after: 'fuzz' }, params: { k: 'v' } } });
   }, 60_000);
+});
+
+describe('the gateway and web pages (issue 11, item 13)', () => {
+  const calls: Array<{ workflow: string; fn: string; opts: InvokeOptions }> = [];
+  let g: Gateway;
+  beforeAll(async () => {
+    g = await startGateway(standIn(calls));
+  });
+  afterAll(async () => {
+    await g?.close();
+  });
+
+  it("runs nothing for what a page can send: a no-cors text/plain POST, another origin, a cross-site fetch, a foreign Host", async () => {
+    const before = calls.length;
+    const plain = await fetch(`${g.url}/fn/ops/echo`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"input":1}' });
+    expect(plain.status).toBe(415);
+    expect((await plain.json()).error.code).toBe('unsupported-media-type');
+    const origin = await f(`${g.url}/fn/ops/echo`, { method: 'POST', headers: { origin: 'http://evil.example' }, body: '{}' });
+    expect([origin.status, (await origin.json()).error.code]).toEqual([403, 'forbidden-origin']);
+    const site = await f(`${g.url}/fn/ops/echo`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site' }, body: '{}' });
+    expect(site.status).toBe(403);
+    const host = await raw(g.port, 'POST /fn/ops/echo HTTP/1.1\r\nHost: evil.example:80\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}');
+    expect(host).toMatch(/^HTTP\/1\.1 403/);
+    expect(host).toContain('forbidden-host');
+    expect(calls.length).toBe(before);
+    // the gateway's own origin, and a program (no Origin), still invoke
+    expect((await f(`${g.url}/fn/ops/echo`, { method: 'POST', headers: { origin: g.url }, body: '{}' })).status).toBe(200);
+    expect(calls.length).toBe(before + 1);
+  });
+
+  it('with a token, every request must carry it', async () => {
+    const guarded = await startGateway(standIn(calls), 0, { token: 's3cret-token' });
+    try {
+      const none = await f(`${guarded.url}/fn/ops/echo`, { method: 'POST', body: '{}' });
+      expect([none.status, (await none.json()).error.code]).toEqual([401, 'unauthorized']);
+      const wrong = await f(`${guarded.url}/fn/ops/echo`, { method: 'POST', headers: { authorization: 'Bearer s3cret-tokeN' }, body: '{}' });
+      expect(wrong.status).toBe(401);
+      const ok = await f(`${guarded.url}/fn/ops/echo`, { method: 'POST', headers: { authorization: 'Bearer s3cret-token' }, body: '{}' });
+      expect(ok.status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
 });

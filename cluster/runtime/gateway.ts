@@ -7,8 +7,17 @@
  * output, the node, the model versions used and the timings. Errors are JSON with a code, a
  * message and a hint; a missed deadline is 504, a malformed path 400, a body over 64 MiB 413.
  * Whatever a request carries, it gets an answer and the gateway keeps serving.
+ *
+ * What a web page open in the user's browser can do to it: nothing. A page can send requests to
+ * 127.0.0.1 (a no-cors POST with a text/plain body, an <img> GET) but not read the answers;
+ * the gateway runs nothing for them: a request from another origin (Origin, or Sec-Fetch-Site
+ * cross-site / same-site) or for a foreign Host (DNS rebinding) is a 403, and a POST must say
+ * `Content-Type: application/json`, which a page can only send through CORS (and this gateway
+ * answers no CORS preflight) — 415 otherwise. With a token (`edgeai gateway --token`) every
+ * request must carry it (`Authorization: Bearer <token>`).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
 import { MAX_REQUEST_BYTES, mib } from '../common/limits';
 import { StudioError } from '../common/errors';
 import type { Controller } from './controller';
@@ -60,7 +69,29 @@ function paramsProblem(params: unknown): string | undefined {
   return undefined;
 }
 
-export function startGateway(controller: Controller, port = 0): Promise<Gateway> {
+export interface GatewayOptions {
+  /** require `Authorization: Bearer <token>` on every request */
+  token?: string;
+}
+
+/** Why a request is refused before anything runs (undefined: it may go on). */
+function refusal(req: IncomingMessage, port: number, token: string | undefined): { status: number; code: string; message: string; hint: string } | undefined {
+  const host = req.headers.host;
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return { status: 403, code: 'forbidden-host', message: `Host ${host ?? '(none)'} is not this gateway (127.0.0.1:${port})`, hint: 'call the gateway at http://127.0.0.1:<port>' };
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://127.0.0.1:${port}` && origin !== `http://localhost:${port}`) return { status: 403, code: 'forbidden-origin', message: `requests from ${origin} are refused: a web page cannot invoke functions`, hint: 'call the gateway from a program (curl, a script), not from a page' };
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return { status: 403, code: 'forbidden-origin', message: `a ${site} request (sent by a web page) is refused: a web page cannot invoke functions`, hint: 'call the gateway from a program (curl, a script), not from a page' };
+  if (token !== undefined) {
+    const auth = req.headers.authorization ?? '';
+    const given = Buffer.from(auth.startsWith('Bearer ') ? auth.slice(7) : '');
+    const want = Buffer.from(token);
+    if (given.length !== want.length || !timingSafeEqual(given, want)) return { status: 401, code: 'unauthorized', message: 'this gateway needs its token', hint: 'send Authorization: Bearer <token> (the token `edgeai gateway --token` printed)' };
+  }
+  return undefined;
+}
+
+export function startGateway(controller: Controller, port = 0, opts: GatewayOptions = {}): Promise<Gateway> {
   // Anyone on this machine can reach the gateway, and so can any web page (a no-cors POST is a
   // "simple" request): nothing a request carries may throw out of this handler, or one request
   // would take the gateway and its controller down with it.
@@ -85,6 +116,8 @@ export function startGateway(controller: Controller, port = 0): Promise<Gateway>
       send(500, errorBody('internal-error', message, 'the gateway keeps serving; if it happens again, report it with the request that caused it'));
     };
     try {
+      const no = refusal(req, listening, opts.token);
+      if (no) return send(no.status, errorBody(no.code, no.message, no.hint));
       route(req, send, internal);
     } catch (e) {
       internal(e);
@@ -123,6 +156,10 @@ export function startGateway(controller: Controller, port = 0): Promise<Gateway>
       fn = declared.function;
     }
     const target = { workflow, fn };
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json') {
+      return send(415, errorBody('unsupported-media-type', `${req.method} ${url}: the body must be JSON, sent as Content-Type: application/json (got ${type || 'none'})`, 'send {"input": …, "params": {…}} with Content-Type: application/json'));
+    }
     const tooLarge = (n: string) =>
       send(413, errorBody('request-too-large', `the request body is ${n}; the gateway accepts at most ${mib(MAX_BODY_BYTES)}`, 'send a smaller input, or put large data in an artifact and pass its name'), { connection: 'close' });
     const announced = Number(req.headers['content-length']);
@@ -171,6 +208,7 @@ export function startGateway(controller: Controller, port = 0): Promise<Gateway>
       }
     });
   };
+  let listening = port;
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(e.code === 'EADDRINUSE' ? new StudioError('port-in-use', `port ${port} on 127.0.0.1 is taken`, 'pick another with --port, or 0 for any free port') : e),
@@ -178,6 +216,7 @@ export function startGateway(controller: Controller, port = 0): Promise<Gateway>
     server.listen(port, '127.0.0.1', () => {
       const addr = server.address();
       const p = typeof addr === 'object' && addr ? addr.port : port;
+      listening = p;
       resolve({ server, port: p, url: `http://127.0.0.1:${p}`, close: () => new Promise<void>((r) => server.close(() => r())) });
     });
   });

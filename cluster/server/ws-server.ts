@@ -210,7 +210,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       if (!url) return refuse('400 Bad Request', 'bad request: the request target is not a valid path');
       const origin = req.headers.origin;
       const okOrigin = origin === undefined || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
-      if (url.pathname !== '/api' || !sameToken(url.searchParams.get('token') ?? '', token) || !okOrigin) {
+      // a foreign Host is a page that rebound its own name to 127.0.0.1 (DNS rebinding): refused like a foreign origin
+      if (url.pathname !== '/api' || !sameToken(url.searchParams.get('token') ?? '', token) || !okOrigin || !okHost(req.headers.host)) {
         socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
         socket.destroy();
         return;

@@ -9,12 +9,14 @@ export const command: Command = {
   usage,
   summary: COMMANDS.gateway.summary,
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, port: { type: 'string', default: '8080' } }, usage);
+    const { values } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, port: { type: 'string', default: '8080' }, token: { type: 'string' } }, usage);
+    if (values.token !== undefined && values.token.length < 8) throw new UserError('--token: give a secret of at least 8 characters (every request then needs Authorization: Bearer <secret>)');
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port must be 0..65535, not '${values.port}'`);
     const c = await openController(values, io, false, 'run');
-    const g = await startGateway(c, port);
-    io.out(`gateway on ${g.url}: POST ${g.url}/fn/<workflow>/<function> with {"input": …, "params": {…}}`);
+    const g = await startGateway(c, port, values.token !== undefined ? { token: values.token } : {});
+    io.out(`gateway on ${g.url}: POST ${g.url}/fn/<workflow>/<function> with Content-Type: application/json and {"input": …, "params": {…}}${values.token ? ', Authorization: Bearer <token>' : ''}`);
+    io.out('requests from web pages (another origin) are refused; only programs on this machine can invoke');
     const routes = c.routes();
     if (routes.length) {
       io.out('declared routes (http triggers with a path):');

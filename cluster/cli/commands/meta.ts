@@ -25,7 +25,7 @@ export const COMMANDS = {
     summary: 'validate, schedule and ship a workflow to the running cluster (per-function progress)',
   },
   gateway: {
-    usage: 'gateway [--port N]',
+    usage: 'gateway [--port N] [--token <secret>]',
     summary: 'serve POST /fn/<workflow>/<function> on 127.0.0.1 for http triggers (runs until Ctrl+C)',
   },
   inspect: {
