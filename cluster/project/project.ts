@@ -15,6 +15,7 @@ import { didYouMeanSuffix } from '../spec/names';
 import { preprocessFiles } from '../preprocessor/preprocess';
 import type { Diagnostic } from '../preprocessor/diagnostic';
 import { locateJsonPath, sortRecordKeys, stableJson, writeFileAtomic } from './json';
+import { containedPath, staysInside } from './paths';
 import { mnistEncodedLength } from '../registry/formats';
 import { MNIST_TOTAL } from '../registry/mnist';
 import type { DataSource } from '../spec/workflow';
@@ -54,6 +55,10 @@ function toPosix(p: string): string {
 function readJson(dir: string, file: string, diagnostics: Diagnostic[]): { value: unknown; text: string } | undefined {
   const path = join(dir, file);
   if (!existsSync(path)) return undefined;
+  if (!staysInside(dir, file)) {
+    diagnostics.push({ severity: 'error', code: 'path-outside-project', message: `${file} is a symbolic link out of the project folder; it was not read`, file, line: 1, column: 1, hint: `put the project's own ${file} in its folder` });
+    return undefined;
+  }
   const text = readFileSync(path, 'utf8');
   try {
     return { value: JSON.parse(text), text };
@@ -99,6 +104,8 @@ export function listFunctionFiles(dir: string): string[] {
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
+      // a symbolic link out of the project is not the project's: it is neither read nor shown
+      if (!staysInside(dir, relative(dir, p))) continue;
       if (statSync(p).isDirectory()) walk(p);
       else if (name.endsWith('.ts') && !name.endsWith('.d.ts') && !name.endsWith('.test.ts')) out.push(toPosix(relative(dir, p)));
     }
@@ -154,8 +161,7 @@ function checkDataFiles(dir: string, workflow: Workflow, text: string, diagnosti
   workflow.dataSources.forEach((ds, i) => {
     if (ds.source.kind !== 'file') return;
     const path = resolve(dir, ds.source.path);
-    const rel = relative(dir, path);
-    const outside = rel === '' || rel.startsWith('..') || isAbsolute(rel);
+    const outside = relative(dir, path) === '' || !staysInside(dir, ds.source.path);
     const missing = !outside && !(existsSync(path) && statSync(path).isFile());
     if (!outside && !missing) return;
     diagnostics.push({
@@ -239,14 +245,9 @@ export function saveLayout(dir: string, layout: unknown): Layout {
   return out;
 }
 
-/** Resolves a project-relative file path, refusing paths that leave the project. */
+/** Resolves a project-relative file path, refusing paths that leave the project (symbolic links followed: paths.ts). */
 export function projectPath(dir: string, rel: string): string {
-  const root = resolve(dir);
-  const p = resolve(root, rel);
-  if (p !== root && !p.startsWith(root + sep)) {
-    throw new StudioError('path-outside-project', `'${rel}' is outside the project folder ${root}`, 'use a path relative to the project, such as functions/train.ts');
-  }
-  return p;
+  return containedPath(dir, rel);
 }
 
 /** Writes one project file (a function source, usually) atomically. */

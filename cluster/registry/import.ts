@@ -13,6 +13,7 @@ import { DataFormatError, RegistryError } from './errors';
 import { mnistBytes } from './mnist';
 import { sha256Hex } from './blobs';
 import { formatZodIssues, type Registry } from './registry';
+import { staysInside } from '../project/paths';
 
 export interface ImportResult {
   artifact: Artifact;
@@ -117,9 +118,8 @@ export function readDataSource(projectDir: string, dataSource: DataSource): Data
     source = `loader:mnist${count ? `?count=${count}` : ''}`;
   } else {
     const path = resolve(projectDir, ds.source.path);
-    const rel = relative(resolve(projectDir), path);
-    if (rel.startsWith('..') || isAbsolute(rel)) {
-      throw new RegistryError('invalid-data', `data source '${ds.urn}': path '${ds.source.path}' leaves the project folder; keep data files inside the project (e.g. data/…)`);
+    if (!staysInside(projectDir, ds.source.path)) {
+      throw new RegistryError('invalid-data', `data source '${ds.urn}': path '${ds.source.path}' leaves the project folder (or a symbolic link leads out of it); keep data files inside the project (e.g. data/…)`);
     }
     let st;
     try {

@@ -211,7 +211,7 @@ export class StudioService {
         const open = this.get(p.project);
         const layout = saveLayout(open.dir, p.layout);
         open.project.layout = layout;
-        this.markWritten(open, LAYOUT_FILE, readFileSync(join(open.dir, LAYOUT_FILE), 'utf8'));
+        this.markWritten(open, LAYOUT_FILE, readFileSync(projectPath(open.dir, LAYOUT_FILE), 'utf8'));
         this.emit('project.changed', { project: open.dir, paths: [LAYOUT_FILE], ...(ctx.clientId ? { origin: ctx.clientId } : {}) });
         return { layout, revision: open.revisions.get(LAYOUT_FILE) ?? 1 };
       },
@@ -221,7 +221,7 @@ export class StudioService {
         if (revision !== p.expectedRevision) this.conflict(WORKFLOW_FILE, revision);
         const before = open.known.get(WORKFLOW_FILE) ?? '';
         saveWorkflow(open.dir, p.workflow);
-        this.markWritten(open, WORKFLOW_FILE, readFileSync(join(open.dir, WORKFLOW_FILE), 'utf8'));
+        this.markWritten(open, WORKFLOW_FILE, readFileSync(projectPath(open.dir, WORKFLOW_FILE), 'utf8'));
         this.reload(open);
         this.emit('project.changed', { project: open.dir, paths: [WORKFLOW_FILE], ...(ctx.clientId ? { origin: ctx.clientId } : {}) });
         return { before, revision: open.revisions.get(WORKFLOW_FILE)!, snapshot: this.snapshot(open) };
@@ -575,7 +575,7 @@ export class StudioService {
     const contents = new Map<string, string>();
     for (const f of open.project.files) contents.set(f.path, f.source);
     for (const name of [WORKFLOW_FILE, LAYOUT_FILE]) {
-      const p = join(open.dir, name);
+      const p = projectPath(open.dir, name);
       if (existsSync(p)) contents.set(name, readFileSync(p, 'utf8'));
     }
     for (const [path, content] of contents) {
@@ -635,7 +635,7 @@ export class StudioService {
       }
       if (path === WORKFLOW_FILE) saveWorkflow(open.dir, value);
       else saveLayout(open.dir, value);
-      source = readFileSync(join(open.dir, path), 'utf8');
+      source = readFileSync(projectPath(open.dir, path), 'utf8');
     } else {
       writeProjectFile(open.dir, path, source);
     }
