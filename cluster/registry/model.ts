@@ -20,7 +20,8 @@ import type { Registry } from './registry';
 import type { ResolveOptions } from './resolve';
 import { ensureTf } from './tf';
 
-export const MODEL_FORMAT = 'tfjs-layers';
+export { MODEL_FORMAT } from '../spec/artifact';
+import { MODEL_FORMAT } from '../spec/artifact';
 const MAGIC = 'EATFJS01';
 
 // ---------------------------------------------------------------------------------------------

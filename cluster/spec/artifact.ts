@@ -102,3 +102,6 @@ export function parseArtifactRef(text: string): { urn: string; version?: number 
 export function formatArtifactRef(a: { urn: string; version: number }): string {
   return `${a.urn}@${a.version}`;
 }
+
+/** The format of every model a function produces: a TensorFlow.js layers model (topology + weights). */
+export const MODEL_FORMAT = 'tfjs-layers';

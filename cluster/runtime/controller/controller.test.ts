@@ -150,6 +150,22 @@ describe('the controller against fake agents', () => {
     expect(trains()).toBe(before + 1);
   });
 
+  it('records what the spec declares, not what the worker says; a forged output records nothing (issue 11, item 7)', async () => {
+    fb.handle('train', () => ({ output: {}, produced: [{ kind: 'model', urn: 'lab:model', type: 'regressor', tags: ['trusted', 'production'], data_tags: ['forged'], metrics: { accuracy: 0.9 }, bytes: `m-${Math.random()}` }], gates: [biasPass] }));
+    const a = await c.invoke('lab', 'train');
+    const m = c.registry.artifact('lab:model')!;
+    expect(`${m.urn}@${m.version}`).toBe(a.produced[0]);
+    expect([m.type, m.tags, m.data_tags]).toEqual(['classifier', ['v1'], []]);
+    // another workflow's model, claimed by this function: refused, nothing recorded
+    const before = c.registry.list({}).length;
+    fb.handle('train', () => ({ output: {}, produced: [{ kind: 'model', urn: 'mnist:model', type: 'classifier', metrics: { accuracy: 0.99 }, bytes: 'x' }], gates: [biasPass] }));
+    const e = (await c.invoke('lab', 'train').catch((x: unknown) => x)) as StudioError;
+    expect(e.code).toBe('forged-output');
+    expect(c.registry.list({}).length).toBe(before);
+    expect(c.registry.artifact('mnist:model')).toBeUndefined();
+    fb.handle('train', () => ({ output: { trained: true }, produced: [{ kind: 'model', urn: 'lab:model', type: 'classifier', metrics: { accuracy: 0.9 }, format: 'tfjs-layers', bytes: `model-${Math.random()}` }], gates: [bias] }));
+  });
+
   it("an agent's deadline-exceeded is a deadline miss; another agent error keeps its code and message", async () => {
     fb.handle('serve', () => ({ error: { code: 'deadline-exceeded', message: 'aborted at its deadline' }, status: 504 }));
     const miss = await c.invoke('lab', 'serve').catch((e: unknown) => e);

@@ -13,6 +13,8 @@
 import { randomUUID } from 'node:crypto';
 import { StudioError, errorRecord } from '../../common/errors';
 import type { FunctionSpec } from '../../spec/function';
+import { fillUrn } from '../../spec/selector';
+import { MODEL_FORMAT } from '../../spec/artifact';
 import { AgentRefused, AgentUnreachable } from '../agent/client';
 import type { FunctionRef, InvocationInput, InvokeResult } from '../agent/protocol';
 import type { PlacementRow, RunRow } from '../state';
@@ -21,6 +23,15 @@ import type { DriftWatch } from './gates';
 import type { Mover } from './mover';
 import type { TriggerBoard } from './triggers';
 import type { InvokeAnswer, InvokeOptions, StoredSpec } from './types';
+
+/**
+ * How long an invocation without a deadline may take before its node kills it: 5 min (the
+ * default request timeout of Knative and Cloud Run), or EDGEAI_INVOKE_TIMEOUT_MS.
+ */
+export function invokeTimeoutMs(): number {
+  const v = Number(process.env.EDGEAI_INVOKE_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 5 * 60_000;
+}
 
 /** The node died under the invocation: place the function elsewhere and try once more. */
 class RetryOnAnotherNode extends Error {
@@ -108,6 +119,25 @@ export class Invoker {
     }
   }
 
+  /**
+   * The outputs a run may record: one per @produces of the spec, in order, with the urn filled
+   * from the request's params. A worker that reports anything else (another urn, another kind,
+   * more or fewer outputs) forged its result: the run fails and nothing is recorded.
+   */
+  private declaredOutputs(spec: FunctionSpec, params: Record<string, string>, result: InvokeResult): Array<{ declared: { kind: 'data' | 'model'; urn: string; type?: string; tags: string[] }; p: InvokeResult['produced'][number] }> {
+    const declared = spec.produces.map((d) => ({ kind: d.kind, urn: fillUrn(d.urn, params).urn, ...(d.type ? { type: d.type } : {}), tags: [...(d.tags ?? [])] }));
+    const got = result.produced;
+    const forged = got.length !== declared.length || got.some((p, i) => p.kind !== declared[i].kind || p.urn !== declared[i].urn);
+    if (forged) {
+      throw new StudioError(
+        'forged-output',
+        `${spec.id} reported outputs ${JSON.stringify(got.map((p) => `${p.kind} ${p.urn}`))}, but its @produces declare ${JSON.stringify(declared.map((d) => `${d.kind} ${d.urn}`))}; nothing was recorded`,
+        'the worker that ran the function answered something else than the platform asked for: check the function for code that tampers with its runtime',
+      );
+    }
+    return got.map((p, i) => ({ declared: declared[i], p }));
+  }
+
   private async once(workflow: string, stored: StoredSpec, runId: string, params: Record<string, string>, input: unknown, started: number, attempt: number): Promise<InvokeAnswer> {
     const { ctx } = this;
     const placement: PlacementRow = ctx.state.placement(workflow, stored.spec.id)!;
@@ -147,11 +177,14 @@ export class Invoker {
       throw new StudioError('deadline-exceeded', `${spec.id} missed its ${spec.policies.deadline!.text} deadline before it started: moving its inputs took ${Math.round(transferMs)} ms of the ${Math.round(Date.now() - started)} ms since the invocation began`, 'relax @policy.deadline, or keep the inputs close to the node (data locality)');
     }
     let result: InvokeResult;
+    // without a deadline, a timeout: the agent kills a function that never returns
+    const timeoutMs = left === undefined ? invokeTimeoutMs() : undefined;
     try {
       result = await client.invoke(
-        { fn: functionRef(workflow, stored, placement.bundle), inputs, request: { id: runId, params, ...(input !== undefined ? { input } : {}), ...(left !== undefined ? { deadlineMs: left } : {}) } },
-        // the agent enforces the deadline; this bound only catches an agent that hangs or dies
-        left !== undefined ? { timeoutMs: left + 3000 } : {},
+        { fn: functionRef(workflow, stored, placement.bundle), inputs, request: { id: runId, params, ...(input !== undefined ? { input } : {}), ...(left !== undefined ? { deadlineMs: left } : { timeoutMs }) } },
+        // the agent enforces both; this bound only catches an agent that hangs or dies (and
+        // closing the request makes the agent kill the worker)
+        { timeoutMs: (left ?? timeoutMs!) + (left !== undefined ? 3000 : 10_000) },
       );
     } catch (e) {
       if (e instanceof AgentRefused) {
@@ -161,6 +194,10 @@ export class Invoker {
         throw new StudioError(e.code, e.detail, e.hint);
       }
       if (e instanceof AgentUnreachable && e.timedOut && left !== undefined) throw new StudioError('deadline-exceeded', `${spec.id} missed its ${spec.policies.deadline!.text} deadline on ${node}; node did not answer`, 'relax @policy.deadline');
+      if (e instanceof AgentUnreachable && e.timedOut && (await client.alive())) {
+        // the node answers, but not this invocation: the function's time is up, the node is not lost
+        throw new StudioError('invocation-timeout', `${spec.id} did not return within ${Math.round(timeoutMs! / 1000)} s on ${node}, and node ${node} did not say why`, 'make it return, give it a @policy.deadline, or raise EDGEAI_INVOKE_TIMEOUT_MS');
+      }
       throw new RetryOnAnotherNode(node, `node ${node} stopped answering during ${spec.id} (${(e as Error).message})`);
     }
     for (const line of result.logs) ctx.emit({ type: 'log', run: runId, line });
@@ -170,16 +207,19 @@ export class Invoker {
     const blocked = gates.some((g) => g.kind === 'bias' && !g.pass);
     const produced: string[] = [];
     if (!blocked) {
-      for (const p of result.produced) {
+      for (const { declared, p } of this.declaredOutputs(spec, params, result)) {
+        // what it is — urn, kind, type, tags, and the data it was made from — is the platform's
+        // (the function's spec and the inputs the controller gave it), never what the worker says
+        const dataTags = [...new Set(inputs.flatMap((i) => (i.kind === 'data' ? i.artifact.tags : i.artifact.data_tags)))];
         const a = ctx.registry.putRemote(
           {
-            kind: p.kind,
-            urn: p.urn,
-            ...(p.type ? { type: p.type } : {}),
-            tags: p.tags,
-            data_tags: p.data_tags,
+            kind: declared.kind,
+            urn: declared.urn,
+            ...(declared.type ? { type: declared.type } : {}),
+            tags: declared.tags,
+            data_tags: dataTags,
             metrics: p.metrics,
-            format: p.format,
+            format: declared.kind === 'model' ? MODEL_FORMAT : 'jsonl',
             lineage: { run: runId, function: `${workflow}/${spec.id}`, inputs: inputs.map((i) => ({ urn: i.artifact.urn, version: i.artifact.version, kind: i.kind })) },
             locations: [{ node, networks: ctx.links!.networksOf(node) }],
           },
