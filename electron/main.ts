@@ -8,7 +8,7 @@
  * installed): it loads it at run time and types the narrow surface it uses below.
  */
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { StudioService } from '../cluster/server/service';
 import { EVENT_NAMES, IPC_EVENT_CHANNEL, METHOD_NAMES } from '../cluster/api/contract';
@@ -20,7 +20,7 @@ import {
   isAllowedNavigation,
   isAllowedPermission,
   isTrustedSender,
-  resolveAppFile,
+  appFileFor,
   windowOptions,
   type StudioWindowOptions,
 } from './security';
@@ -58,8 +58,14 @@ interface ElectronMain {
     registerSchemesAsPrivileged(schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>): void;
     handle(scheme: string, handler: (request: { url: string }) => Response | Promise<Response>): void;
   };
-  session: { defaultSession: { setPermissionRequestHandler(h: (wc: unknown, permission: string, cb: (ok: boolean) => void) => void): void } };
+  session: {
+    defaultSession: {
+      setPermissionRequestHandler(h: (wc: unknown, permission: string, cb: (ok: boolean) => void) => void): void;
+      setPermissionCheckHandler(h: (wc: unknown, permission: string) => boolean): void;
+    };
+  };
 }
+export type { ElectronMain, WebContents, IpcMainInvokeEvent };
 // ------------------------------------------------------------------------------------------------
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml', '.ttf': 'font/ttf', '.png': 'image/png', '.wasm': 'application/wasm' };
@@ -69,17 +75,35 @@ export interface MainOptions {
   root: string;
   preloadPath: string;
   project?: string;
+  /** the electron module (tests pass a stand-in; default: require('electron')) */
+  electron?: ElectronMain;
+  /** the service (tests pass one with a temporary home; default: a new StudioService) */
+  service?: StudioService;
+}
+
+/** The app protocol's answer to one request: the file, or a 400/403/404 that says why. Never throws. */
+export function appResponse(rendererDir: string, url: string): Response {
+  const r = appFileFor(rendererDir, url);
+  if (!r.ok) return new Response(r.message, { status: r.status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  if (!existsSync(r.file) || !statSync(r.file).isFile()) return new Response('not found', { status: 404 });
+  const headers: Record<string, string> = { 'content-type': MIME[extname(r.file)] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' };
+  if (extname(r.file) === '.html') headers['content-security-policy'] = contentSecurityPolicy();
+  try {
+    return new Response(readFileSync(r.file), { headers });
+  } catch {
+    return new Response('the file could not be read', { status: 500 });
+  }
 }
 
 export async function runMain(opts: MainOptions): Promise<void> {
-  const electron = createRequire(import.meta.url)('electron') as ElectronMain;
+  const electron = opts.electron ?? (createRequire(import.meta.url)('electron') as ElectronMain);
   const { app, BrowserWindow, ipcMain, protocol, session } = electron;
   const rendererDir = join(opts.root, 'dist', 'renderer');
   if (!existsSync(join(rendererDir, 'index.html'))) throw new Error(`no built renderer in ${rendererDir}: run \`npm run build\``);
 
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } }]);
 
-  const service = new StudioService({
+  const service = opts.service ?? new StudioService({
     transport: 'electron',
     clusterDir: join(opts.root, 'cluster'),
     ...(opts.project ? { initialProject: opts.project } : {}),
@@ -113,14 +137,10 @@ export async function runMain(opts: MainOptions): Promise<void> {
   });
 
   await app.whenReady();
+  // permissions: none asked for is granted, and none is reported as granted when checked
   session.defaultSession.setPermissionRequestHandler((_wc, permission, cb) => cb(isAllowedPermission(permission)));
-  protocol.handle(APP_SCHEME, (request) => {
-    const file = resolveAppFile(rendererDir, request.url);
-    if (!file || !existsSync(file)) return new Response('not found', { status: 404 });
-    const headers: Record<string, string> = { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'x-content-type-options': 'nosniff' };
-    if (extname(file) === '.html') headers['content-security-policy'] = contentSecurityPolicy();
-    return new Response(readFileSync(file), { headers });
-  });
+  session.defaultSession.setPermissionCheckHandler((_wc, permission) => isAllowedPermission(permission));
+  protocol.handle(APP_SCHEME, (request) => appResponse(rendererDir, request.url));
 
   const open = () => {
     const win = new BrowserWindow(windowOptions(opts.preloadPath));
