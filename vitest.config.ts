@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // every file gets its own TMPDIR and EDGEAI_HOME, and fails if it touched ~/.edgeai
+    setupFiles: ['./vitest.setup.ts'],
   },
 });
