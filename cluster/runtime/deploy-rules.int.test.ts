@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Controller } from './controller';
+import { Controller, type ClusterEvent } from './controller';
 import { HealthSchema } from './agent/protocol';
 import { startGateway } from './gateway';
 import { run } from '../cli/main';
@@ -202,6 +202,11 @@ export class Count {
     expect(again.out).not.toMatch(/trigger/);
     // a running controller that fires the cluster's triggers (the studio, `edgeai gateway`) fires it instead, once
     const owner = await Controller.open({ home, cluster });
+    /** the triggers the owner fired for cam (its `trigger <id> (…) starts cam/<fn>` progress events) */
+    const ownerFired: string[] = [];
+    owner.on('event', (ev: ClusterEvent) => {
+      if (ev.type === 'progress' && ev.step === 'trigger' && / starts cam\//.test(ev.message)) ownerFired.push(ev.message);
+    });
     try {
       owner.fireTriggers(); // takes the trigger lease
       writeFileSync(join(dir, 'data/frame2.csv'), 'pixel\n1\n2\n');
@@ -214,8 +219,19 @@ export class Count {
         if (Date.now() - t0 > 20_000) throw new Error('the owner did not fire the data trigger');
         await new Promise((r) => setTimeout(r, 50));
       }
-      // once: the owner's scan and this command's read one cursor
-      await new Promise((r) => setTimeout(r, 1200));
+      // once: the owner's scan and this command's read one cursor. Proof the owner scanned again
+      // since: something unrelated published after the frame, and the owner's cursor past it
+      writeFileSync(join(dir, 'data/other.csv'), 'x\n1\n');
+      const other = await cli('data', 'add', dir, join(dir, 'data/other.csv'), '--urn', 'cam:other');
+      expect(other.out).toMatch(/published +cam:other@1/);
+      const otherSeq = c.registry.since(-1).find((e) => e.artifact.urn === 'cam:other')!.seq;
+      const t1 = Date.now();
+      while (Number(owner.state.get('triggers.seq') ?? -1) < otherSeq) {
+        if (Date.now() - t1 > 20_000) throw new Error(`the owner's trigger scan did not read past seq ${otherSeq} (its cursor: ${owner.state.get('triggers.seq')})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(ownerFired).toHaveLength(1);
+      expect(ownerFired[0]).toMatch(/^trigger on-frame \(1 new data artifact \(cam:frame@2\)\) starts cam\/count$/);
       expect(c.runs({ workflow: 'cam', function: 'count' }).length).toBe(2);
     } finally {
       owner.close();
