@@ -8,6 +8,17 @@ import { coralBootloader, coralReady, FakeSysfs, keyboard, ncs2Ready } from '../
 
 const SAMPLE = join(import.meta.dirname, '..', '..', 'samples', 'mnist');
 
+/** the temporary folders this file made, removed after it (a worker's process 'exit' never comes) */
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tmp(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
+
 function value<T>(r: ApiResult<T>): T {
   if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
   return r.value;
@@ -17,7 +28,7 @@ describe('StudioService', () => {
   let dir: string;
   let svc: StudioService;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'studio-svc-'));
+    dir = tmp('studio-svc-');
     cpSync(SAMPLE, dir, { recursive: true });
     svc = new StudioService();
   });
@@ -193,7 +204,15 @@ describe('StudioService', () => {
     expect(s.schema.title).toMatch(/workflow/);
     const info = value(await svc.call('studio.info', {}));
     expect(info.methods.sort()).toEqual(Object.keys(METHODS).sort());
-    expect(info.features.runtime).toBe(true);
+    // features.runtime says the runtime's methods answer: they do (the file's own home, its cluster stopped)
+    try {
+      const status = await svc.call('cluster.status', {});
+      expect(info.features.runtime).toBe(status.ok);
+      expect(value(status)).toMatchObject({ cluster: 'local', up: false, nodes: [] });
+      expect(value(await svc.call('runs.list', {}))).toEqual([]);
+    } finally {
+      await svc.close();
+    }
   });
 });
 
@@ -201,7 +220,7 @@ describe('StudioService project.create', () => {
   let root: string;
   const home = process.env.HOME;
   beforeAll(() => {
-    root = mkdtempSync(join(tmpdir(), 'studio-create-'));
+    root = tmp('studio-create-');
   });
   afterAll(() => {
     process.env.HOME = home;
@@ -237,7 +256,7 @@ describe('StudioService project.create', () => {
 
 describe('StudioService file deletion', () => {
   it('deletes a function file with its revision and returns the content for undo', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'studio-svc-'));
+    const dir = tmp('studio-svc-');
     cpSync(SAMPLE, dir, { recursive: true });
     const svc = new StudioService();
     const snap = value(await svc.call('project.open', { dir }));
@@ -259,8 +278,8 @@ describe('StudioService runtime: errors as values without a cluster', () => {
   let dir: string;
   let svc: StudioService;
   beforeAll(() => {
-    home = mkdtempSync(join(tmpdir(), 'studio-rt-home-'));
-    dir = mkdtempSync(join(tmpdir(), 'studio-rt-'));
+    home = tmp('studio-rt-home-');
+    dir = tmp('studio-rt-');
     cpSync(SAMPLE, dir, { recursive: true });
     svc = new StudioService({ runtime: { home, cluster: `svc-down-${process.pid}` } });
   });
@@ -305,7 +324,7 @@ describe('StudioService runtime: errors as values without a cluster', () => {
   });
 
   it('refuses a deploy with errors, and one with warnings unless accepted', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'studio-rt-warn-'));
+    const d = tmp('studio-rt-warn-');
     cpSync(SAMPLE, d, { recursive: true });
     // a selector that matches nothing: a dangling input is a warning
     const f = join(d, 'functions/refine.ts');
@@ -348,21 +367,35 @@ describe('StudioService runtime on the process backend', () => {
   let svc: StudioService;
   const events: Array<{ function: string; status: string; reason?: string }> = [];
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'studio-rt-home-'));
-    dir = mkdtempSync(join(tmpdir(), 'studio-rt-'));
+    home = tmp('studio-rt-home-');
+    dir = tmp('studio-rt-');
     cpSync(SAMPLE, dir, { recursive: true });
     // an empty USB tree: a stick plugged into the machine running the tests must not change them
     sysfs = new FakeSysfs();
     svc = new StudioService({ runtime: { home, cluster: `svc-${process.pid}` }, accelerators: { sysfsRoot: sysfs.sysfsRoot, devRoot: sysfs.devRoot } });
     svc.on('deploy.function', (e) => events.push(e));
     value(await svc.call('project.open', { dir }));
-    value(await svc.call('cluster.up', { backend: 'process', topology: 'local' }));
   }, 180_000);
   afterAll(async () => {
     await svc?.close({ down: true });
     rmSync(home, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
     sysfs?.dispose();
   }, 120_000);
+
+  it('one cluster operation at a time: of two starts of a stopped cluster, one starts it and the other is refused as busy', async () => {
+    expect(value(await svc.call('cluster.status', {})).up).toBe(false);
+    const [a, b] = await Promise.all([svc.call('cluster.up', { backend: 'process', topology: 'local' }), svc.call('cluster.up', { backend: 'process', topology: 'local' })]);
+    const started = [a, b].filter((r) => r.ok);
+    const refused = [a, b].filter((r) => !r.ok);
+    expect(started).toHaveLength(1);
+    expect(refused.map((r) => !r.ok && r.error)).toEqual([expect.objectContaining({ code: 'cluster-busy', message: 'the cluster is already starting or stopping' })]);
+    // the one that ran started every node once
+    const s = value(await svc.call('cluster.status', {}));
+    expect(s.up).toBe(true);
+    expect(s.nodes.map((n) => `${n.name}:${n.status}`)).toEqual(['laptop:Ready', 'edge-1:Ready', 'edge-2:Ready', 'cloud-1:Ready']);
+    expect(new Set(s.nodes.map((n) => n.pid)).size).toBe(4);
+  }, 180_000);
 
   it('deploys: every function ends ready, and the last event of each says so', async () => {
     const r = value(await svc.call('deploy', { project: dir }));
@@ -372,8 +405,6 @@ describe('StudioService runtime on the process backend', () => {
     const s = value(await svc.call('cluster.status', {}));
     expect(s.up).toBe(true);
     expect(s.nodes.find((n) => n.name === 'cloud-1')?.functions).toContain('mnist/train');
-    const busy = await Promise.all([svc.call('cluster.up', {}), svc.call('cluster.up', {})]);
-    expect(busy.every((b) => !b.ok)).toBe(true);
   }, 180_000);
 
   it('a function that cannot be placed ends failed with the scheduler’s reason', async () => {
@@ -386,13 +417,40 @@ describe('StudioService runtime on the process backend', () => {
     expect(inf.reason).toMatch(/tpu/);
     expect(events.filter((e) => e.function === 'inference').at(-1)).toMatchObject({ status: 'failed', reason: expect.stringMatching(/tpu/) });
   }, 180_000);
+
+  it('one cluster operation at a time: of a stop and a start sent together, the stop runs and the start is refused as busy', async () => {
+    const pids = value(await svc.call('cluster.status', {})).nodes.map((n) => n.pid!);
+    const [down, up] = await Promise.all([svc.call('cluster.down', {}), svc.call('cluster.up', { backend: 'process', topology: 'local' })]);
+    expect(down.ok).toBe(true);
+    expect(!up.ok && up.error).toMatchObject({ code: 'cluster-busy', message: 'the cluster is already starting or stopping' });
+    // the stop ran alone: the cluster is down, its node processes are gone, none started
+    const s = value(await svc.call('cluster.status', {}));
+    expect(s.up).toBe(false);
+    expect(s.nodes.map((n) => n.status)).toEqual(['Stopped', 'Stopped', 'Stopped', 'Stopped']);
+    for (const pid of pids) expect(alive(pid), `node process ${pid}`).toBe(false);
+  }, 120_000);
 });
+
+/** Running: answers kill 0 and is no zombie (an exited child not reaped yet still answers kill 0). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return !existsSync('/proc/self'); // gone meanwhile; without /proc, kill 0 is all there is
+  }
+}
 
 describe('StudioService simulation', () => {
   let dir: string;
   let svc: StudioService;
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'studio-sim-'));
+    dir = tmp('studio-sim-');
     cpSync(SAMPLE, dir, { recursive: true });
     svc = new StudioService();
     value(await svc.call('project.open', { dir }));
@@ -468,11 +526,19 @@ describe('StudioService simulation', () => {
   });
 
   it('one simulation at a time; cancel stops it with a readable error', async () => {
+    // it got going: the first progress of a simulated instant after the start
+    let off = () => {};
+    const going = new Promise<void>((ok) => {
+      off = svc.on('progress', (p) => {
+        if (p.id === 'simulate' && p.done > 0 && !p.finished) ok();
+      });
+    });
     const first = svc.call('simulate.run', { project: dir, topology: 'urban-sensing', duration: '2h', rates: { inference: 20 } });
     const second = await svc.call('simulate.run', { project: dir, duration: '1m' });
     expect(second.ok ? 'ok' : second.error.code).toBe('simulate-busy');
-    // let it get going, then stop it
-    await new Promise((r) => setTimeout(r, 50));
+    // once it got going, stop it
+    await going;
+    off();
     expect(value(await svc.call('simulate.cancel', {}))).toEqual({ cancelled: true });
     const r = await first;
     expect(r.ok ? 'ok' : r.error.code).toBe('cancelled');
@@ -494,8 +560,8 @@ describe('StudioService: USB accelerators (a fake sysfs tree: this machine has n
   let svc: StudioService;
   beforeAll(async () => {
     sysfs = new FakeSysfs();
-    home = mkdtempSync(join(tmpdir(), 'studio-usb-home-'));
-    dir = mkdtempSync(join(tmpdir(), 'studio-usb-'));
+    home = tmp('studio-usb-home-');
+    dir = tmp('studio-usb-');
     cpSync(SAMPLE, dir, { recursive: true });
     svc = new StudioService({ runtime: { home, cluster: `usb-${process.pid}` }, accelerators: { sysfsRoot: sysfs.sysfsRoot, devRoot: sysfs.devRoot, intervalMs: 40 } });
     value(await svc.call('project.open', { dir }));
@@ -522,8 +588,8 @@ describe('StudioService: USB accelerators (a fake sysfs tree: this machine has n
   it('streams hot-plug: firmware loaded (one stick, new ids), pulled out', async () => {
     // the sticks of the test above (plugged again when this one runs alone), and the watcher running
     sysfs.plug(coralBootloader()).plug({ ...ncs2Ready(), devNode: false });
+    // the watcher's baseline is taken when accelerators.list starts it (cluster/accelerators/watch.ts): what changes from here is reported
     expect(value(await svc.call('accelerators.list', {})).accelerators).toHaveLength(2);
-    await new Promise((r) => setTimeout(r, 200)); // the watcher's first scan sees them
     const seen: Array<EventPayload<'accelerators.changed'>> = [];
     const off = svc.on('accelerators.changed', (e) => seen.push(e));
     try {

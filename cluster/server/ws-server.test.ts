@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
@@ -10,8 +10,15 @@ import type { BootResponse } from '../api/contract';
 import { MAX_REQUEST_BYTES } from '../common/limits';
 import { connectWebSocketClient } from '../../renderer/studio-client';
 
+/** the temporary folders this file made, removed after it */
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 function rendererDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'studio-ws-'));
+  made.push(dir);
   mkdirSync(join(dir, 'assets'));
   writeFileSync(
     join(dir, 'index.html'),
@@ -26,6 +33,7 @@ function rendererDir(): string {
 /** samples/mnist copied to a temporary folder (project.open writes nothing, but tests never touch the sample). */
 function mnistCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'studio-ws-mnist-'));
+  made.push(dir);
   cpSync(join(import.meta.dirname, '..', '..', 'samples', 'mnist'), dir, { recursive: true });
   return dir;
 }
@@ -56,7 +64,9 @@ describe('studio WebSocket server with a lazily loaded service', () => {
     expect(loads).toBe(0);
     await (await fetch(`${base}/assets/index.js`)).text();
     await (await fetch(`${base}/assets/runtime.js`)).text();
-    await new Promise((r) => setTimeout(r, 50));
+    // a later response from the same server: the load, had those two started it, would have begun
+    // before it (the server starts it on the next turn of its loop after the last file was sent)
+    expect((await fetch(`${base}/`)).status).toBe(200);
     expect(loads).toBe(0); // the style sheet is still to come: the service's load would hold it back
     await (await fetch(`${base}/assets/index.css`)).text();
     await expect.poll(() => loads).toBe(1);
@@ -96,7 +106,9 @@ describe('studio WebSocket server with a lazily loaded service', () => {
     ws.on('message', (d) => frames.push(JSON.parse(String(d))));
     await new Promise((ok) => ws.once('open', ok));
     ws.send(JSON.stringify({ id: 1, method: 'studio.info', params: {} }));
-    await new Promise((r) => setTimeout(r, 50));
+    // the pong to a ping sent after the request: the server has read the request, and sent nothing before it
+    ws.ping();
+    await new Promise((ok) => ws.once('pong', ok));
     expect(frames).toEqual([]);
     release();
     await expect.poll(() => frames.find((f) => f.type === 'result')).toMatchObject({ id: 1, result: { ok: true, value: { features: { runtime: true } } } });
