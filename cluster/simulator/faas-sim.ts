@@ -2,12 +2,19 @@
  * The faas-sim default workload (docs/reference.md §3) as a SimWorkflow: one deployment of the chain
  * preprocess → train → inference with the Skippy ML workflow images (§2), data items of
  * 12 MiB raw, 209 MiB training data and a 1500 KiB model, training triggered every
- * 200 s + Exp(mean 100 s) and inference every 25 s + Exp(mean 50 s). Image popularity (80/20)
- * only matters with many deployments and is not modelled.
+ * 200 s + Exp(mean 100 s) and inference every 25 s + Exp(mean 50 s).
+ *
+ * With `deployments: N > 1` (faas-sim's UrbanSensingScenario(cells) has 10 per cell, §3) the chain
+ * is repeated N times: deployment i's functions are `preprocess-i`, `train-i`, `inference-i`, its
+ * data bucket (raw data, training data, model) lives on one storage node (faas-sim samples one
+ * uniformly per deployment; here storage node i mod count, deterministic), and its images are the
+ * ML workflow images tagged with an image id drawn 80/20 (faas-sim's Pareto image popularity: 80%
+ * of the deployments share 20% of the tags) from the seeded stream 'faas-sim images'.
  */
 import { requirements } from '../scheduler/requirements';
 import { MiB, ML_WORKFLOW_IMAGES } from '../topology/catalog';
 import type { Topology } from '../topology/model';
+import { Rng, SimulationError } from './engine';
 import { registryNode, type SimWorkflow } from './workflow';
 
 const KiB = 1024;
@@ -21,49 +28,86 @@ export function storageNodes(t: Topology): string[] {
   return [reg ?? t.nodes[0].name];
 }
 
-export function faasSimWorkflow(topology: Topology): SimWorkflow {
+export interface FaasSimWorkloadOptions {
+  /** copies of the chain (default 1: the names preprocess, train, inference) */
+  deployments?: number;
+  /** the seed of the image-popularity draw (deployments > 1) */
+  seed?: number;
+}
+
+/**
+ * An image id with 80/20 popularity among `n` ids: floor(n · u^k) with 0.2^(1/k) = 0.8, so 80%
+ * of the draws fall on the lowest 20% of the ids (faas-sim's ScaledParetoSampler, §3, by its rule,
+ * not its numbers).
+ */
+export function popularImageId(n: number, u: number): number {
+  const k = Math.log(0.2) / Math.log(0.8);
+  return Math.min(n - 1, Math.floor(n * u ** k));
+}
+
+export function faasSimWorkflow(topology: Topology, opts: FaasSimWorkloadOptions = {}): SimWorkflow {
+  const n = opts.deployments ?? 1;
+  if (!(Number.isInteger(n) && n >= 1)) throw new SimulationError(`deployments ${n}: give a whole number ≥ 1`);
   const storage = storageNodes(topology);
+  if (n === 1) return { name: 'faas-sim-ml', ...oneDeployment(storage, '', ''), notes: [] };
+  const rng = Rng.stream(opts.seed ?? 0, 'faas-sim images');
+  const parts = Array.from({ length: n }, (_, i) => oneDeployment([storage[i % storage.length]], `-${i}`, `:${popularImageId(n, rng.uniform())}`));
   return {
-    name: 'faas-sim-ml',
+    name: `faas-sim-ml (${n} deployments)`,
+    functions: parts.flatMap((p) => p.functions),
+    artifacts: parts.flatMap((p) => p.artifacts),
+    arrivals: parts.flatMap((p) => p.arrivals),
+    followUps: parts.flatMap((p) => p.followUps),
+    notes: [],
+  };
+}
+
+type Image = { name: string; size: { arm: number; arm64: number; amd64: number } };
+
+/** One deployment of the chain; `suffix` ('' or '-i') names its functions, `tag` ('' or ':id') its images. */
+function oneDeployment(storage: string[], suffix: string, tag: string): Omit<SimWorkflow, 'name' | 'notes'> {
+  const image = (im: Image) => (tag ? { ...im, name: im.name + tag } : im);
+  const id = (x: string) => x + suffix;
+  const urn = (x: string) => (suffix ? `faas-sim:${suffix.slice(1)}:${x}` : `faas-sim:${x}`);
+  return {
     functions: [
       {
-        id: 'preprocess',
+        id: id('preprocess'),
         // docs/reference.md §2: preprocess 100 MiB memory, receives 12 MiB, sends 209 MiB
-        base: requirements('preprocess', { memoryBytes: 100 * MiB, images: [ML_WORKFLOW_IMAGES.preprocess], workload: 'resnet-preprocessing' }),
-        inputs: ['faas-sim:raw'],
-        outputs: ['faas-sim:train-data'],
+        base: requirements(id('preprocess'), { memoryBytes: 100 * MiB, images: [image(ML_WORKFLOW_IMAGES.preprocess)], workload: 'resnet-preprocessing' }),
+        inputs: [urn('raw')],
+        outputs: [urn('train-data')],
       },
       {
-        id: 'train',
+        id: id('train'),
         // docs/reference.md §2: train 1 GiB memory, needs GPU + CUDA 10, receives 209 MiB, sends 1500 KiB
-        base: requirements('train', {
+        base: requirements(id('train'), {
           memoryBytes: 1 * GiB,
-          images: [ML_WORKFLOW_IMAGES.train],
+          images: [image(ML_WORKFLOW_IMAGES.train)],
           workload: 'resnet-training-gpu',
           capabilities: ['gpu', 'cuda'],
           capabilityValues: { cuda: '10' },
         }),
-        inputs: ['faas-sim:train-data'],
-        outputs: ['faas-sim:model'],
+        inputs: [urn('train-data')],
+        outputs: [urn('model')],
       },
       {
-        id: 'inference',
+        id: id('inference'),
         // docs/reference.md §2: serve receives 1500 KiB
-        base: requirements('inference', { images: [ML_WORKFLOW_IMAGES.serve], workload: 'resnet-inference-cpu' }),
-        inputs: ['faas-sim:model'],
+        base: requirements(id('inference'), { images: [image(ML_WORKFLOW_IMAGES.serve)], workload: 'resnet-inference-cpu' }),
+        inputs: [urn('model')],
         outputs: [],
       },
     ],
     artifacts: [
-      { urn: 'faas-sim:raw', kind: 'data', size: 12 * MiB, locations: storage },
-      { urn: 'faas-sim:train-data', kind: 'data', size: 209 * MiB, locations: storage, store: 'storage' },
-      { urn: 'faas-sim:model', kind: 'model', size: 1500 * KiB, locations: storage, store: 'storage' },
+      { urn: urn('raw'), kind: 'data', size: 12 * MiB, locations: storage },
+      { urn: urn('train-data'), kind: 'data', size: 209 * MiB, locations: storage, store: 'storage' },
+      { urn: urn('model'), kind: 'model', size: 1500 * KiB, locations: storage, store: 'storage' },
     ],
     arrivals: [
-      { function: 'preprocess', kind: 'periodic-exp', baseS: 200, meanS: 100, source: 'faas-sim training' },
-      { function: 'inference', kind: 'periodic-exp', baseS: 25, meanS: 50, source: 'faas-sim inference' },
+      { function: id('preprocess'), kind: 'periodic-exp', baseS: 200, meanS: 100, source: `faas-sim training${suffix}` },
+      { function: id('inference'), kind: 'periodic-exp', baseS: 25, meanS: 50, source: `faas-sim inference${suffix}` },
     ],
-    followUps: [{ function: 'train', kind: 'data', selector: { urn: 'faas-sim:train-data' }, batch: 1, source: 'faas-sim chain' }],
-    notes: [],
+    followUps: [{ function: id('train'), kind: 'data', selector: { urn: urn('train-data') }, batch: 1, source: `faas-sim chain${suffix}` }],
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { resolveTopology, type Topology } from '../topology/model';
 import { Engine, EventQueue, Rng } from './engine';
 import { FlowNetwork, GOODPUT, type Flow } from './network';
@@ -150,5 +151,169 @@ describe('max-min fair flows (docs/reference.md §5)', () => {
   it('a flow within one node uses the loopback bandwidth', () => {
     const { out } = run(star(), [{ from: 'a', to: 'a', bytes: 1.25e9 * GOODPUT }]);
     expect(out[0].doneAt).toBeCloseTo(1, 9); // 10000 Mbit/s = 1.25e9 B/s (docs/reference.md §2)
+  });
+});
+
+/**
+ * The reference: progressive filling over every active flow, as FlowNetwork did before it
+ * recomputed only the components a flow's start or end touches (issue 15, item 2).
+ */
+function fullMaxMin(flows: readonly Flow[], capacity: (l: number) => number): number[] {
+  const remCap = new Map<number, number>();
+  const count = new Map<number, number>();
+  const rate = new Map<Flow, number>();
+  for (const f of flows) {
+    for (const l of f.links) {
+      if (!remCap.has(l)) remCap.set(l, capacity(l));
+      count.set(l, (count.get(l) ?? 0) + 1);
+    }
+  }
+  let unfrozen = flows.slice();
+  while (unfrozen.length) {
+    let s = Infinity;
+    for (const [l, c] of count) if (c > 0) s = Math.min(s, remCap.get(l)! / c);
+    for (const f of unfrozen) s = Math.min(s, f.capBps);
+    const tol = s * 1e-12;
+    const binding = new Set<number>();
+    for (const [l, c] of count) if (c > 0 && remCap.get(l)! / c <= s + tol) binding.add(l);
+    const next: Flow[] = [];
+    for (const f of unfrozen) {
+      if (f.capBps <= s + tol || f.links.some((l) => binding.has(l))) {
+        rate.set(f, s);
+        for (const l of f.links) {
+          remCap.set(l, Math.max(0, remCap.get(l)! - s));
+          count.set(l, count.get(l)! - 1);
+        }
+      } else next.push(f);
+    }
+    if (next.length === unfrozen.length) break;
+    unfrozen = next;
+  }
+  return flows.map((f) => rate.get(f)!);
+}
+
+/** The flows in groups that share no link (connected components of the flow–link graph), each in the flows' order. */
+function components(flows: readonly Flow[]): Flow[][] {
+  const parent = new Map<number, number>();
+  const find = (l: number): number => {
+    let r = l;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(l, r);
+    return r;
+  };
+  for (const f of flows) for (const l of f.links) if (!parent.has(l)) parent.set(l, l);
+  for (const f of flows) for (const l of f.links.slice(1)) parent.set(find(l), find(f.links[0]));
+  const groups = new Map<number, Flow[]>();
+  for (const f of flows) {
+    const r = find(f.links[0]);
+    if (!groups.has(r)) groups.set(r, []);
+    groups.get(r)!.push(f);
+  }
+  return [...groups.values()];
+}
+
+/** The full recomputation: the reference filling each component from scratch. */
+function fullByComponent(flows: readonly Flow[], capacity: (l: number) => number): number[] {
+  const rate = new Map<Flow, number>();
+  for (const group of components(flows)) fullMaxMin(group, capacity).forEach((r, i) => rate.set(group[i], r));
+  return flows.map((f) => rate.get(f)!);
+}
+
+/**
+ * Max-min fairness by its definition: no link carries more than its capacity, and every flow is
+ * at its cap or crosses a saturated link on which no flow gets more than it does.
+ */
+function expectMaxMinFair(flows: readonly Flow[], capacity: (l: number) => number): void {
+  const load = new Map<number, number>();
+  const most = new Map<number, number>();
+  for (const f of flows) {
+    for (const l of f.links) {
+      load.set(l, (load.get(l) ?? 0) + f.rate);
+      most.set(l, Math.max(most.get(l) ?? 0, f.rate));
+    }
+  }
+  for (const [l, x] of load) expect(x).toBeLessThanOrEqual(capacity(l) * (1 + 1e-9));
+  for (const f of flows) {
+    const capped = f.rate >= f.capBps * (1 - 1e-9);
+    const bottleneck = f.links.some((l) => load.get(l)! >= capacity(l) * (1 - 1e-9) && f.rate >= most.get(l)! * (1 - 1e-9));
+    expect(capped || bottleneck).toBe(true);
+  }
+}
+
+describe('only the components a flow touches are recomputed, and the result is the full recomputation', () => {
+  /** three LANs joined by a core, eight nodes on them; link speeds from `speeds` (ties are frequent) */
+  function randomTopology(speeds: number[], homes: number[]): Topology {
+    const lans = ['lan0', 'lan1', 'lan2'];
+    const pick = (i: number) => speeds[i % speeds.length];
+    return resolveTopology({
+      name: 'random',
+      version: 1,
+      loopbackMbps: 10000,
+      networks: [{ name: 'core', kind: 'wan' }, ...lans.map((name) => ({ name, kind: 'lan' as const }))],
+      nodes: homes.map((h, i) => ({ name: `n${i}`, device: 'nuc', type: 'edge' as const, network: lans[h % 3] })),
+      links: [
+        ...lans.map((lan, i) => ({ from: lan, to: 'core', upMbps: pick(2 * i), downMbps: pick(2 * i + 1), latencyMs: 1 })),
+        ...homes.map((_, i) => ({ from: `n${i}`, to: lans[homes[i] % 3], upMbps: pick(6 + 2 * i), downMbps: pick(7 + 2 * i), latencyMs: 0.5 })),
+      ],
+      registry: { at: ['n0'] },
+    });
+  }
+
+  it('random networks and flows: after every event each flow’s rate equals the full recomputation’s, and is max-min fair', () => {
+    const flowSpec = fc.record({
+      at: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 200 }), fc.double({ min: 0, max: 200, noNaN: true })),
+      from: fc.nat({ max: 7 }),
+      to: fc.nat({ max: 7 }),
+      bytes: fc.oneof(fc.integer({ min: 0, max: 5e8 }), fc.constantFrom(1e6, 1e7, 1e8)),
+      /** a per-flow cap (Mbit/s), or none */
+      capMbps: fc.option(fc.constantFrom(1, 5, 20, 50.5), { freq: 4 }),
+      /** a shared virtual link (like a fixed registry bandwidth; 2: v0 crossed twice), or none */
+      virtual: fc.option(fc.nat({ max: 2 }), { freq: 3 }),
+    });
+    const prop = fc.property(
+      fc.oneof(fc.array(fc.constantFrom(10, 25, 100, 1000), { minLength: 22, maxLength: 22 }), fc.array(fc.double({ min: 1, max: 2000, noNaN: true }), { minLength: 22, maxLength: 22 })),
+      fc.array(fc.nat({ max: 2 }), { minLength: 8, maxLength: 8 }),
+      fc.array(flowSpec, { minLength: 1, maxLength: 40 }),
+      (speeds, homes, specs) => {
+        const engine = new Engine();
+        const net = new FlowNetwork(engine, randomTopology(speeds, homes));
+        const virtual = [net.addVirtualLink('v0', 30 * MBPS), net.addVirtualLink('v1', 7 * MBPS)];
+        const capacity = (l: number) => net.resource(l).capacityBps;
+        let done = 0;
+        for (const s of specs) {
+          engine.at(s.at, () => {
+            const opts = { ...(s.capMbps !== null ? { capBps: s.capMbps * MBPS } : {}), ...(s.virtual !== null ? { extraLinks: s.virtual === 2 ? [virtual[0], virtual[0]] : [virtual[s.virtual]] } : {}) };
+            net.transfer(`n${s.from}`, `n${s.to}`, s.bytes, () => done++, opts);
+          });
+        }
+        let events = 0;
+        while (engine.run(Infinity, 1) === 1) {
+          expect(++events).toBeLessThan(10_000);
+          const flows = net.flows;
+          const rates = flows.map((f) => f.rate);
+          // exactly the full recomputation (every component filled from scratch) …
+          expect(rates).toEqual(fullByComponent(flows, capacity));
+          // … and within 1e-12 of one filling over all flows at once (whose tolerance joins components)
+          fullMaxMin(flows, capacity).forEach((r, i) => expect(Math.abs(rates[i] - r)).toBeLessThanOrEqual(2e-12 * r));
+          expectMaxMinFair(flows, capacity);
+        }
+        expect(done).toBe(specs.length);
+      },
+    );
+    fc.assert(prop, { seed: 15, numRuns: 150 });
+  });
+
+  it('a flow on another LAN is not recomputed when one starts or ends', () => {
+    const t = randomTopology([100], [0, 0, 1, 1, 2, 2, 0, 1]);
+    const engine = new Engine();
+    const net = new FlowNetwork(engine, t);
+    engine.at(0, () => net.transfer('n0', 'n6', 1e9, () => {})); // within lan0
+    engine.at(1, () => net.transfer('n2', 'n3', 1e9, () => {})); // within lan1
+    engine.at(2, () => net.transfer('n4', 'n5', 1e8, () => {})); // within lan2, ends first
+    engine.run(3);
+    const before = net.recomputedFlows;
+    engine.run();
+    // the lan2 flow's end recomputed nothing else; each later end recomputed at most its own component
+    expect(net.recomputedFlows - before).toBeLessThanOrEqual(1);
   });
 });

@@ -16,6 +16,8 @@ import type { Engine, SimEvent } from './engine';
 
 /** the network cost of common/network-cost.ts (docs/reference.md §5): setup 1.5 · RTT, goodput = allocation · 0.97 */
 export { CONNECTION_SETUP_RTTS, GOODPUT };
+/** GOODPUT read once (a module namespace's binding costs a lookup in the hot loops) */
+const G: number = GOODPUT;
 
 export interface Flow {
   id: number;
@@ -34,6 +36,12 @@ export interface Flow {
   doneAt: number;
   state: 'setup' | 'active' | 'done';
   onDone: (f: Flow) => void;
+  /** the network's visit stamp (internal: which component search last reached it) */
+  mark: number;
+  /** internal to a recomputation: its share is fixed */
+  frozen: boolean;
+  /** internal: its index in the flow list of each of its links (parallel to `links`) */
+  slots: number[];
 }
 
 export interface LinkBytes {
@@ -66,8 +74,18 @@ export class FlowNetwork {
   private nextId = 0;
   private lastAdvance = 0;
   private completion: SimEvent | undefined;
-  /** number of rate recomputations (for benches) */
+  /** per resource: the active flows crossing it (a flow crossing a link twice is listed twice) */
+  private flowsOn: Flow[][] = [];
+  /** the component search's scratch lists */
+  private readonly bfsLinks: number[] = [];
+  private readonly bfsFlows: Flow[] = [];
+  /** per resource: the component search that last reached it */
+  private linkStamp = new Uint32Array(64);
+  private stamp = 0;
+  private readonly scratch = new FillScratch();
+  /** number of rate recomputations, and of flows recomputed over all of them (for benches) */
   recomputations = 0;
+  recomputedFlows = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -85,7 +103,14 @@ export class FlowNetwork {
     this.capacity.push(capBps);
     this.resourceName.push(name);
     this.bytes.push(0);
-    return this.capacity.length - 1;
+    this.flowsOn.push([]);
+    const id = this.capacity.length - 1;
+    if (id >= this.linkStamp.length) {
+      const grown = new Uint32Array(this.linkStamp.length * 2);
+      grown.set(this.linkStamp);
+      this.linkStamp = grown;
+    }
+    return id;
   }
 
   /** A link outside the topology (shared by the flows that name it). */
@@ -126,13 +151,18 @@ export class FlowNetwork {
   /** Starts a flow over the given resources: setup 1.5 · RTT (docs/reference.md §5), then fair sharing. */
   start(links: number[], rttS: number, bytes: number, onDone: (f: Flow) => void, capBps = Infinity): Flow {
     const now = this.engine.now;
-    const f: Flow = { id: this.nextId++, bytes, remaining: bytes, links, capBps, rate: 0, startedAt: now, activeAt: NaN, doneAt: NaN, state: 'setup', onDone };
+    const f: Flow = { id: this.nextId++, bytes, remaining: bytes, links, capBps, rate: 0, startedAt: now, activeAt: NaN, doneAt: NaN, state: 'setup', onDone, mark: 0, frozen: false, slots: [] };
     this.engine.after(CONNECTION_SETUP_RTTS * rttS, () => this.activate(f), 'flow setup');
     return f;
   }
 
   get activeFlows(): number {
     return this.active.length;
+  }
+
+  /** The flows moving payload now, in the order they became active (tests and benches read their rates). */
+  get flows(): readonly Flow[] {
+    return this.active;
   }
 
   private activate(f: Flow): void {
@@ -146,7 +176,12 @@ export class FlowNetwork {
     this.advance();
     f.state = 'active';
     this.active.push(f);
-    this.reallocate();
+    for (const l of f.links) {
+      const on = this.flowsOn[l];
+      f.slots.push(on.length);
+      on.push(f);
+    }
+    this.reallocate([f]);
   }
 
   /** moves every active flow's payload forward to now */
@@ -155,54 +190,83 @@ export class FlowNetwork {
     const dt = now - this.lastAdvance;
     this.lastAdvance = now;
     if (dt <= 0) return;
-    for (const f of this.active) f.remaining -= f.rate * GOODPUT * dt;
+    for (const f of this.active) f.remaining -= f.rate * G * dt;
   }
 
   /**
-   * Max-min fair allocation by progressive filling: repeatedly find the tightest constraint
-   * (a link's remaining capacity split among its unfrozen flows, or a flow's own cap), give
-   * that share to the flows it binds and take it off every link they cross.
+   * Max-min fair allocation by progressive filling (`fill`), recomputed only for the flows whose
+   * bottleneck can change: the connected components of the flow–link graph (flows joined by the
+   * links they share) that hold a link of a flow that started or ended (`touched`). No constraint
+   * joins two components, so each is filled on its own and a flow in a component nothing touched
+   * keeps its rate, which is what filling its component again would give it. Each component is
+   * filled separately, so the allocation is a function of the component alone (one progressive
+   * filling over all flows at once, as before issue 15, let its 1e-12 tolerance freeze a link at
+   * another component's share up to 1e-12 below its own).
    */
-  private reallocate(): void {
+  private reallocate(touched: readonly Flow[]): void {
     this.recomputations++;
-    const flows = this.active;
-    const remCap = new Map<number, number>();
-    const count = new Map<number, number>();
-    for (const f of flows) {
+    const stamp = ++this.stamp;
+    for (const f of touched) {
       for (const l of f.links) {
-        if (!remCap.has(l)) remCap.set(l, this.capacity[l]);
-        count.set(l, (count.get(l) ?? 0) + 1);
+        if (this.linkStamp[l] === stamp) continue;
+        const component = this.componentOf(l, stamp);
+        this.recomputedFlows += component.length;
+        fill(component, this.capacity, this.flowsOn, this.scratch);
       }
-    }
-    let unfrozen = flows.slice();
-    while (unfrozen.length) {
-      let s = Infinity;
-      for (const [l, c] of count) if (c > 0) s = Math.min(s, remCap.get(l)! / c);
-      for (const f of unfrozen) s = Math.min(s, f.capBps);
-      const tol = s * 1e-12;
-      const binding = new Set<number>();
-      for (const [l, c] of count) if (c > 0 && remCap.get(l)! / c <= s + tol) binding.add(l);
-      const next: Flow[] = [];
-      for (const f of unfrozen) {
-        if (f.capBps <= s + tol || f.links.some((l) => binding.has(l))) {
-          f.rate = s;
-          for (const l of f.links) {
-            remCap.set(l, Math.max(0, remCap.get(l)! - s));
-            count.set(l, count.get(l)! - 1);
-          }
-        } else next.push(f);
-      }
-      if (next.length === unfrozen.length) break; // cannot happen; guards against a stuck loop
-      unfrozen = next;
     }
     this.scheduleCompletion();
+  }
+
+  /** Takes `f` off the flow lists of its links (the last entry of a list moves into its slot). */
+  private unlist(f: Flow): void {
+    for (let k = 0; k < f.links.length; k++) {
+      const on = this.flowsOn[f.links[k]];
+      const slot = f.slots[k];
+      const last = on.pop()!;
+      if (last === f && slot === on.length) continue;
+      on[slot] = last;
+      // the moved flow's slot for this link: the occurrence that pointed at the old last index
+      const l = f.links[k];
+      for (let j = 0; j < last.links.length; j++) {
+        if (last.links[j] === l && last.slots[j] === on.length) {
+          last.slots[j] = slot;
+          break;
+        }
+      }
+    }
+    f.slots.length = 0;
+  }
+
+  /** The active flows connected to link `start` (breadth-first over links and the flows on them); marks what it visits with `stamp`. */
+  private componentOf(start: number, stamp: number): Flow[] {
+    const out = this.bfsFlows;
+    out.length = 0;
+    const seen = this.linkStamp;
+    const links = this.bfsLinks;
+    links.length = 0;
+    links.push(start);
+    seen[start] = stamp;
+    for (let i = 0; i < links.length; i++) {
+      for (const g of this.flowsOn[links[i]]) {
+        if (g.mark === stamp) continue;
+        g.mark = stamp;
+        out.push(g);
+        for (const l of g.links) {
+          if (seen[l] !== stamp) {
+            seen[l] = stamp;
+            links.push(l);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private scheduleCompletion(): void {
     this.engine.cancel(this.completion);
     this.completion = undefined;
     let t = Infinity;
-    for (const f of this.active) if (f.rate > 0) t = Math.min(t, f.remaining / (f.rate * GOODPUT));
+    for (const f of this.active) if (f.rate > 0) t = Math.min(t, f.remaining / (f.rate * G));
     if (t < Infinity) this.completion = this.engine.after(t, () => this.complete(), 'flow completion');
   }
 
@@ -220,19 +284,22 @@ export class FlowNetwork {
     this.advance();
     const now = this.engine.now;
     const done: Flow[] = [];
-    for (let i = 0; i < this.active.length; ) {
-      const f = this.active[i];
-      if (f.remaining <= 1e-9 * f.bytes + 1e-6 || (f.rate > 0 && now + f.remaining / (f.rate * GOODPUT) === now)) {
-        this.active.splice(i, 1);
+    const active = this.active;
+    let kept = 0;
+    for (let i = 0; i < active.length; i++) {
+      const f = active[i];
+      if (f.remaining <= 1e-9 * f.bytes + 1e-6 || (f.rate > 0 && now + f.remaining / (f.rate * G) === now)) {
         f.remaining = 0;
         f.rate = 0;
         f.state = 'done';
-        f.doneAt = this.engine.now;
+        f.doneAt = now;
         for (const l of f.links) this.bytes[l] += f.bytes;
+        this.unlist(f);
         done.push(f);
-      } else i++;
+      } else active[kept++] = f;
     }
-    this.reallocate();
+    active.length = kept;
+    this.reallocate(done);
     for (const f of done) f.onDone(f);
   }
 
@@ -242,7 +309,7 @@ export class FlowNetwork {
     const now = this.engine.now;
     const dt = now - this.lastAdvance;
     for (const f of this.active) {
-      const moved = f.bytes - Math.max(0, f.remaining - f.rate * GOODPUT * dt);
+      const moved = f.bytes - Math.max(0, f.remaining - f.rate * G * dt);
       for (const l of f.links) extra.set(l, (extra.get(l) ?? 0) + moved);
     }
     const at = (l: number) => this.bytes[l] + (extra.get(l) ?? 0);
@@ -256,5 +323,204 @@ export class FlowNetwork {
   /** Name of a resource (links are "from → to" up, "from ← to" down). */
   resource(id: number): { name: string; capacityBps: number } {
     return { name: this.resourceName[id], capacityBps: this.capacity[id] };
+  }
+}
+
+/** Per-resource scratch arrays of `fill` (grown as resources are added), and its heap of link shares. */
+class FillScratch {
+  rem = new Float64Array(64);
+  cnt = new Int32Array(64);
+  /** a link's current heap entry: only the entry with the link's version counts */
+  version = new Uint32Array(64);
+  /** `bind[l] === stamp`: l binds in the current step; `inFill[l] === fillStamp`: l belongs to the current fill */
+  bind = new Uint32Array(64);
+  inFill = new Uint32Array(64);
+  dirty = new Uint32Array(64);
+  stamp = 0;
+  fillStamp = 0;
+  readonly heap = new ShareHeap();
+  readonly links: number[] = [];
+  readonly freeze: Flow[] = [];
+  readonly touched: number[] = [];
+
+  ensure(n: number): void {
+    if (n <= this.rem.length) return;
+    let m = this.rem.length;
+    while (m < n) m *= 2;
+    const grow = <T extends Float64Array | Int32Array | Uint32Array>(a: T, make: (k: number) => T): T => {
+      const b = make(m);
+      b.set(a);
+      return b;
+    };
+    this.rem = grow(this.rem, (k) => new Float64Array(k));
+    this.cnt = grow(this.cnt, (k) => new Int32Array(k));
+    this.version = grow(this.version, (k) => new Uint32Array(k));
+    this.bind = grow(this.bind, (k) => new Uint32Array(k));
+    this.inFill = grow(this.inFill, (k) => new Uint32Array(k));
+    this.dirty = grow(this.dirty, (k) => new Uint32Array(k));
+  }
+}
+
+/** A binary min-heap of (share, link, version) entries in parallel arrays; stale entries are skipped by the caller. */
+class ShareHeap {
+  private key: number[] = [];
+  private link: number[] = [];
+  private ver: number[] = [];
+  size = 0;
+
+  clear(): void {
+    this.size = 0;
+  }
+
+  push(key: number, link: number, ver: number): void {
+    let i = this.size++;
+    const K = this.key;
+    const L = this.link;
+    const V = this.ver;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!(key < K[p])) break;
+      K[i] = K[p];
+      L[i] = L[p];
+      V[i] = V[p];
+      i = p;
+    }
+    K[i] = key;
+    L[i] = link;
+    V[i] = ver;
+  }
+
+  topKey(): number {
+    return this.key[0];
+  }
+  topLink(): number {
+    return this.link[0];
+  }
+  topVersion(): number {
+    return this.ver[0];
+  }
+
+  pop(): void {
+    const n = --this.size;
+    if (n === 0) return;
+    const K = this.key;
+    const L = this.link;
+    const V = this.ver;
+    const key = K[n];
+    const link = L[n];
+    const ver = V[n];
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && K[r] < K[l] ? r : l;
+      if (!(K[c] < key)) break;
+      K[i] = K[c];
+      L[i] = L[c];
+      V[i] = V[c];
+      i = c;
+    }
+    K[i] = key;
+    L[i] = link;
+    V[i] = ver;
+  }
+}
+
+/**
+ * Progressive filling of `flows` (a union of whole components: every active flow on a link of one
+ * of them is one of them), step by step the same arithmetic as over all flows at once: the step's
+ * share s is the least of (remaining capacity / unfrozen flows) over the links and of the unfrozen
+ * flows' caps; the links within 1e-12 · s of it bind; every flow on a binding link (or capped within
+ * it) gets s, taken off each link it crosses. The subtractions on a link in one step all take the
+ * same s, so their order does not matter. The least share comes from a heap of the links' shares
+ * (a link's entry is renewed when its flows change), so a fill costs O((links + flow-links) · log)
+ * rather than a scan of every link per step.
+ */
+function fill(flows: readonly Flow[], capacity: readonly number[], flowsOn: ReadonlyArray<readonly Flow[]>, sc: FillScratch): void {
+  if (!flows.length) return;
+  sc.ensure(capacity.length);
+  const { rem, cnt, version, bind, inFill, dirty, heap } = sc;
+  const fs = ++sc.fillStamp;
+  const { links, freeze, touched } = sc;
+  links.length = 0;
+  let capped: Flow[] | undefined;
+  for (const f of flows) {
+    f.frozen = false;
+    if (f.capBps < Infinity) (capped ??= []).push(f);
+    for (const l of f.links) {
+      if (inFill[l] !== fs) {
+        inFill[l] = fs;
+        rem[l] = capacity[l];
+        cnt[l] = 0;
+        links.push(l);
+      }
+      cnt[l]++;
+    }
+  }
+  heap.clear();
+  for (const l of links) heap.push(rem[l] / cnt[l], l, ++version[l]);
+  capped?.sort((a, b) => a.capBps - b.capBps);
+  let capAt = 0;
+  let unfrozen = flows.length;
+  while (unfrozen > 0) {
+    while (heap.size && (heap.topVersion() !== version[heap.topLink()] || cnt[heap.topLink()] <= 0)) heap.pop();
+    let s = heap.size ? heap.topKey() : Infinity;
+    if (capped) {
+      while (capAt < capped.length && capped[capAt].frozen) capAt++;
+      if (capAt < capped.length) s = Math.min(s, capped[capAt].capBps);
+    }
+    const tol = s * 1e-12;
+    const bs = ++sc.stamp;
+    freeze.length = 0;
+    // the binding links: every current entry within the tolerance (an entry's key is its link's rem / cnt now)
+    while (heap.size) {
+      const l = heap.topLink();
+      if (heap.topVersion() !== version[l] || cnt[l] <= 0) {
+        heap.pop();
+        continue;
+      }
+      if (!(heap.topKey() <= s + tol)) break;
+      heap.pop();
+      bind[l] = bs;
+      for (const f of flowsOn[l]) {
+        if (!f.frozen) {
+          f.frozen = true;
+          freeze.push(f);
+        }
+      }
+    }
+    if (s === Infinity) {
+      // nothing constrains what is left (no capacity, no cap): every remaining flow gets s
+      for (const f of flows) {
+        if (!f.frozen) {
+          f.frozen = true;
+          freeze.push(f);
+        }
+      }
+    } else if (capped) {
+      for (let k = capAt; k < capped.length && capped[k].capBps <= s + tol; k++) {
+        const f = capped[k];
+        if (!f.frozen) {
+          f.frozen = true;
+          freeze.push(f);
+        }
+      }
+    }
+    if (!freeze.length) break; // cannot happen; guards against a stuck loop
+    touched.length = 0;
+    for (const f of freeze) {
+      f.rate = s;
+      for (const l of f.links) {
+        rem[l] = Math.max(0, rem[l] - s);
+        cnt[l]--;
+        if (dirty[l] !== bs) {
+          dirty[l] = bs;
+          touched.push(l);
+        }
+      }
+    }
+    unfrozen -= freeze.length;
+    for (const l of touched) if (bind[l] !== bs && cnt[l] > 0) heap.push(rem[l] / cnt[l], l, ++version[l]);
   }
 }

@@ -99,6 +99,8 @@ export interface SimulationOptions extends WorkflowOptions {
   workflow?: SimWorkflow;
   /** 'faas-sim': the default workload of docs/reference.md §3 instead of the workflow's triggers */
   workload?: 'triggers' | 'faas-sim';
+  /** the faas-sim workload: copies of its chain (default 1; faas-sim's UrbanSensingScenario(cells) has 10 per cell) */
+  deployments?: number;
   topology: Topology;
   profile: string | Profile;
   seed: number;
@@ -288,7 +290,7 @@ export { SimulationError }; // defined in engine.ts: its stuck-run guard throws 
 /** Builds the workflow the options describe. */
 export function workflowOf(opts: SimulationOptions): SimWorkflow {
   if (opts.workflow) return opts.workflow;
-  if (opts.workload === 'faas-sim') return faasSimWorkflow(opts.topology);
+  if (opts.workload === 'faas-sim') return faasSimWorkflow(opts.topology, { deployments: opts.deployments, seed: opts.seed });
   if (opts.project) return workflowOfProject(opts.project, opts.topology, opts);
   if (opts.functions) {
     return workflowFrom({ name: opts.name ?? 'workflow', functions: opts.functions, triggers: opts.triggers ?? [], dataSources: opts.dataSources ?? [] }, opts.topology, opts);
