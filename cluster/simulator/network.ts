@@ -2,7 +2,8 @@
  * Network flows after edgerun/ether (docs/reference.md §5): a flow follows the route (shortest path)
  * between two vertices; it first pays a connection setup of 1.5 · RTT, then shares the
  * bandwidth of every link it crosses max-min fairly with the other active flows (recomputed
- * whenever a flow starts or ends); its payload moves at goodput = allocation · 0.97.
+ * whenever a flow starts or ends, for the flows of the components of the flow–link graph it
+ * touches: maxmin.ts fills each); its payload moves at goodput = allocation · 0.97.
  *
  * Each topology link is two resources: up (from → to, `upMbps`) and down (to → from,
  * `downMbps`). Bytes are counted per link and direction. A transfer within one node uses the
@@ -13,13 +14,14 @@ import { CONNECTION_SETUP_RTTS, GOODPUT } from '../common/network-cost';
 import type { Topology } from '../topology/model';
 import { MBPS_TO_BPS, NetworkGraph } from '../topology/routes';
 import type { Engine, SimEvent } from './engine';
+import { fill, FillScratch, type FillFlow } from './maxmin';
 
 /** the network cost of common/network-cost.ts (docs/reference.md §5): setup 1.5 · RTT, goodput = allocation · 0.97 */
 export { CONNECTION_SETUP_RTTS, GOODPUT };
 /** GOODPUT read once (a module namespace's binding costs a lookup in the hot loops) */
 const G: number = GOODPUT;
 
-export interface Flow {
+export interface Flow extends FillFlow {
   id: number;
   bytes: number;
   /** payload bytes still to move */
@@ -38,8 +40,6 @@ export interface Flow {
   onDone: (f: Flow) => void;
   /** the network's visit stamp (internal: which component search last reached it) */
   mark: number;
-  /** internal to a recomputation: its share is fixed */
-  frozen: boolean;
   /** internal: its index in the flow list of each of its links (parallel to `links`) */
   slots: number[];
 }
@@ -323,204 +323,5 @@ export class FlowNetwork {
   /** Name of a resource (links are "from → to" up, "from ← to" down). */
   resource(id: number): { name: string; capacityBps: number } {
     return { name: this.resourceName[id], capacityBps: this.capacity[id] };
-  }
-}
-
-/** Per-resource scratch arrays of `fill` (grown as resources are added), and its heap of link shares. */
-class FillScratch {
-  rem = new Float64Array(64);
-  cnt = new Int32Array(64);
-  /** a link's current heap entry: only the entry with the link's version counts */
-  version = new Uint32Array(64);
-  /** `bind[l] === stamp`: l binds in the current step; `inFill[l] === fillStamp`: l belongs to the current fill */
-  bind = new Uint32Array(64);
-  inFill = new Uint32Array(64);
-  dirty = new Uint32Array(64);
-  stamp = 0;
-  fillStamp = 0;
-  readonly heap = new ShareHeap();
-  readonly links: number[] = [];
-  readonly freeze: Flow[] = [];
-  readonly touched: number[] = [];
-
-  ensure(n: number): void {
-    if (n <= this.rem.length) return;
-    let m = this.rem.length;
-    while (m < n) m *= 2;
-    const grow = <T extends Float64Array | Int32Array | Uint32Array>(a: T, make: (k: number) => T): T => {
-      const b = make(m);
-      b.set(a);
-      return b;
-    };
-    this.rem = grow(this.rem, (k) => new Float64Array(k));
-    this.cnt = grow(this.cnt, (k) => new Int32Array(k));
-    this.version = grow(this.version, (k) => new Uint32Array(k));
-    this.bind = grow(this.bind, (k) => new Uint32Array(k));
-    this.inFill = grow(this.inFill, (k) => new Uint32Array(k));
-    this.dirty = grow(this.dirty, (k) => new Uint32Array(k));
-  }
-}
-
-/** A binary min-heap of (share, link, version) entries in parallel arrays; stale entries are skipped by the caller. */
-class ShareHeap {
-  private key: number[] = [];
-  private link: number[] = [];
-  private ver: number[] = [];
-  size = 0;
-
-  clear(): void {
-    this.size = 0;
-  }
-
-  push(key: number, link: number, ver: number): void {
-    let i = this.size++;
-    const K = this.key;
-    const L = this.link;
-    const V = this.ver;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!(key < K[p])) break;
-      K[i] = K[p];
-      L[i] = L[p];
-      V[i] = V[p];
-      i = p;
-    }
-    K[i] = key;
-    L[i] = link;
-    V[i] = ver;
-  }
-
-  topKey(): number {
-    return this.key[0];
-  }
-  topLink(): number {
-    return this.link[0];
-  }
-  topVersion(): number {
-    return this.ver[0];
-  }
-
-  pop(): void {
-    const n = --this.size;
-    if (n === 0) return;
-    const K = this.key;
-    const L = this.link;
-    const V = this.ver;
-    const key = K[n];
-    const link = L[n];
-    const ver = V[n];
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && K[r] < K[l] ? r : l;
-      if (!(K[c] < key)) break;
-      K[i] = K[c];
-      L[i] = L[c];
-      V[i] = V[c];
-      i = c;
-    }
-    K[i] = key;
-    L[i] = link;
-    V[i] = ver;
-  }
-}
-
-/**
- * Progressive filling of `flows` (a union of whole components: every active flow on a link of one
- * of them is one of them), step by step the same arithmetic as over all flows at once: the step's
- * share s is the least of (remaining capacity / unfrozen flows) over the links and of the unfrozen
- * flows' caps; the links within 1e-12 · s of it bind; every flow on a binding link (or capped within
- * it) gets s, taken off each link it crosses. The subtractions on a link in one step all take the
- * same s, so their order does not matter. The least share comes from a heap of the links' shares
- * (a link's entry is renewed when its flows change), so a fill costs O((links + flow-links) · log)
- * rather than a scan of every link per step.
- */
-function fill(flows: readonly Flow[], capacity: readonly number[], flowsOn: ReadonlyArray<readonly Flow[]>, sc: FillScratch): void {
-  if (!flows.length) return;
-  sc.ensure(capacity.length);
-  const { rem, cnt, version, bind, inFill, dirty, heap } = sc;
-  const fs = ++sc.fillStamp;
-  const { links, freeze, touched } = sc;
-  links.length = 0;
-  let capped: Flow[] | undefined;
-  for (const f of flows) {
-    f.frozen = false;
-    if (f.capBps < Infinity) (capped ??= []).push(f);
-    for (const l of f.links) {
-      if (inFill[l] !== fs) {
-        inFill[l] = fs;
-        rem[l] = capacity[l];
-        cnt[l] = 0;
-        links.push(l);
-      }
-      cnt[l]++;
-    }
-  }
-  heap.clear();
-  for (const l of links) heap.push(rem[l] / cnt[l], l, ++version[l]);
-  capped?.sort((a, b) => a.capBps - b.capBps);
-  let capAt = 0;
-  let unfrozen = flows.length;
-  while (unfrozen > 0) {
-    while (heap.size && (heap.topVersion() !== version[heap.topLink()] || cnt[heap.topLink()] <= 0)) heap.pop();
-    let s = heap.size ? heap.topKey() : Infinity;
-    if (capped) {
-      while (capAt < capped.length && capped[capAt].frozen) capAt++;
-      if (capAt < capped.length) s = Math.min(s, capped[capAt].capBps);
-    }
-    const tol = s * 1e-12;
-    const bs = ++sc.stamp;
-    freeze.length = 0;
-    // the binding links: every current entry within the tolerance (an entry's key is its link's rem / cnt now)
-    while (heap.size) {
-      const l = heap.topLink();
-      if (heap.topVersion() !== version[l] || cnt[l] <= 0) {
-        heap.pop();
-        continue;
-      }
-      if (!(heap.topKey() <= s + tol)) break;
-      heap.pop();
-      bind[l] = bs;
-      for (const f of flowsOn[l]) {
-        if (!f.frozen) {
-          f.frozen = true;
-          freeze.push(f);
-        }
-      }
-    }
-    if (s === Infinity) {
-      // nothing constrains what is left (no capacity, no cap): every remaining flow gets s
-      for (const f of flows) {
-        if (!f.frozen) {
-          f.frozen = true;
-          freeze.push(f);
-        }
-      }
-    } else if (capped) {
-      for (let k = capAt; k < capped.length && capped[k].capBps <= s + tol; k++) {
-        const f = capped[k];
-        if (!f.frozen) {
-          f.frozen = true;
-          freeze.push(f);
-        }
-      }
-    }
-    if (!freeze.length) break; // cannot happen; guards against a stuck loop
-    touched.length = 0;
-    for (const f of freeze) {
-      f.rate = s;
-      for (const l of f.links) {
-        rem[l] = Math.max(0, rem[l] - s);
-        cnt[l]--;
-        if (dirty[l] !== bs) {
-          dirty[l] = bs;
-          touched.push(l);
-        }
-      }
-    }
-    unfrozen -= freeze.length;
-    for (const l of touched) if (bind[l] !== bs && cnt[l] > 0) heap.push(rem[l] / cnt[l], l, ++version[l]);
   }
 }

@@ -1,0 +1,221 @@
+/**
+ * Dispatch and scaling: arrivals (seeded streams per arrival process, so every scheduler profile
+ * sees the same ones), the queue of each function, which replica takes an invocation (the least
+ * busy warm one; else a cold one's worker is started; else one more replica is placed, up to
+ * maxReplicas), and an invocation's phases: its inputs moved from their best copies as flows →
+ * execution, sampled lognormally around the device's mean (docs/reference.md §4; with workers,
+ * × max(1, active / workers), §3) → its outputs written (on the node, or to storage as flows) →
+ * the data and model triggers its outputs fire.
+ */
+import { lognormalFromNormal, Rng } from './engine';
+import { checksum } from './accounting';
+import type { FnState, Invocation, Replica, SimContext } from './state';
+import { followUpMatches, type ArrivalProcess, type SimArtifact } from './workflow';
+
+export class Dispatcher {
+  constructor(private readonly sim: SimContext) {}
+
+  startArrivals(a: ArrivalProcess): void {
+    const { sim } = this;
+    const rng = Rng.stream(sim.opts.seed, `arrivals:${a.source}:${a.function}`);
+    const fs = sim.fns.get(a.function);
+    if (!fs) return;
+    const gap = (): number => (a.kind === 'periodic' ? a.everyS : a.kind === 'poisson' ? rng.exponential(1 / a.ratePerS) : a.baseS + rng.exponential(a.meanS));
+    const next = (t: number) => {
+      if (t >= sim.opts.durationS) return;
+      sim.engine.at(t, () => {
+        fs.arrivals++;
+        fs.arrivalHash = checksum(fs.arrivalHash, t);
+        this.arrive(fs);
+        next(t + gap());
+      });
+    };
+    next(gap());
+  }
+
+  arrive(fs: FnState): void {
+    fs.invocations++;
+    fs.queue.push({ fn: fs, arrival: this.sim.engine.now, z: fs.noise.normal(), cold: false, wait: 0, transfer: 0, execution: 0, pendingFlows: 0, phaseStart: 0 });
+    this.dispatch(fs);
+  }
+
+  dispatch(fs: FnState): void {
+    const { sim } = this;
+    const { cap, workers } = sim.settings.concurrency;
+    while (fs.queue.length) {
+      let warm: Replica | undefined;
+      for (const r of fs.replicas) if (r.state === 'warm' && r.active < cap && (!warm || r.active < warm.active)) warm = r;
+      if (warm) {
+        this.assign(fs.queue.shift()!, warm);
+        continue;
+      }
+      let pending = 0;
+      for (const r of fs.replicas) if (r.state === 'pulling' || r.state === 'starting') pending += cap;
+      if (fs.queue.length <= pending) break;
+      const cold = fs.replicas.find((r) => r.state === 'cold');
+      if (cold) {
+        sim.replicas.startWorker(cold);
+        continue;
+      }
+      if (fs.replicas.length < sim.settings.maxReplicas && sim.replicas.place(fs)) continue;
+      if (workers !== null) {
+        // at the replica limit, workers take more than their number, slower (docs/reference.md §3)
+        let least: Replica | undefined;
+        for (const r of fs.replicas) if (r.state === 'warm' && (!least || r.active < least.active)) least = r;
+        if (least) {
+          this.assign(fs.queue.shift()!, least);
+          continue;
+        }
+      }
+      if (!fs.replicas.length) {
+        const reason = fs.lastInfeasible ?? `no node can run ${fs.def.id}`;
+        for (const inv of fs.queue.splice(0)) this.fail(inv, reason);
+      }
+      break;
+    }
+  }
+
+  private assign(inv: Invocation, r: Replica): void {
+    r.active++;
+    inv.replica = r;
+    inv.wait = this.sim.engine.now - inv.arrival;
+    if (r.coldNext) {
+      // a cold start: the invocation waited for this worker to start
+      r.coldNext = false;
+      if (inv.arrival < r.warmAt) {
+        inv.cold = true;
+        inv.fn.coldStarts++;
+      }
+    }
+    this.transferInputs(inv);
+  }
+
+  /** Moves the inputs to the node in parallel; the transfer phase lasts until the last arrives. */
+  private transferInputs(inv: Invocation): void {
+    const { sim } = this;
+    const r = inv.replica!;
+    const nodeName = sim.t.nodes[r.node].name;
+    inv.phaseStart = sim.engine.now;
+    const moves: Array<{ from: string; bytes: number }> = [];
+    for (const urn of inv.fn.def.inputs) {
+      const a = sim.artifacts.get(urn);
+      if (!a || a.size <= 0 || !a.locations.length || a.locations.includes(nodeName)) continue;
+      moves.push({ from: sim.sources.artifact(a.locations, r.node), bytes: a.size });
+    }
+    if (!moves.length) {
+      this.execute(inv);
+      return;
+    }
+    inv.pendingFlows = moves.length;
+    for (const m of moves) {
+      sim.accounting.flow(m.from, nodeName, m.bytes, () => {
+        if (--inv.pendingFlows === 0) {
+          inv.transfer += sim.engine.now - inv.phaseStart;
+          this.execute(inv);
+        }
+      });
+    }
+  }
+
+  private meanExecution(fs: FnState, node: number): number {
+    const b = fs.def.base;
+    if (b.workload) return this.sim.snap.execSeconds(b.workload)[node];
+    return (b.referenceSeconds ?? 0) * this.sim.snap.s.slowdown[node];
+  }
+
+  private execute(inv: Invocation): void {
+    const { sim } = this;
+    const r = inv.replica!;
+    const fs = inv.fn;
+    const mean = this.meanExecution(fs, r.node);
+    if (!Number.isFinite(mean)) {
+      r.active--;
+      r.lastUsed = sim.engine.now;
+      this.fail(inv, `${sim.t.nodes[r.node].name} (${sim.t.nodes[r.node].device}) has no execution time for workload ${fs.def.base.workload} (docs/reference.md §4)`);
+      this.dispatch(fs);
+      return;
+    }
+    let t = lognormalFromNormal(mean, sim.settings.sigma, inv.z);
+    // 4 workers per replica: execution time × max(1, active / workers) (docs/reference.md §3)
+    const { workers } = sim.settings.concurrency;
+    if (workers !== null) t *= Math.max(1, r.active / workers);
+    inv.execution = t;
+    sim.accounting.markExecuting(r.node, +1);
+    sim.engine.after(t, () => {
+      sim.accounting.markExecuting(r.node, -1);
+      this.writeOutputs(inv);
+    });
+  }
+
+  private writeOutputs(inv: Invocation): void {
+    const { sim } = this;
+    const r = inv.replica!;
+    const nodeName = sim.t.nodes[r.node].name;
+    inv.phaseStart = sim.engine.now;
+    const moves: Array<{ a: SimArtifact; to: string }> = [];
+    const produced: SimArtifact[] = [];
+    for (const urn of inv.fn.def.outputs) {
+      const a = sim.artifacts.get(urn);
+      if (!a) continue;
+      produced.push(a);
+      if (a.store === 'storage') {
+        const to = sim.sources.storage(r.node);
+        if (to !== nodeName && a.size > 0) moves.push({ a, to });
+        else a.locations = [to];
+      } else a.locations = [nodeName];
+    }
+    const finish = () => this.finish(inv, produced);
+    if (!moves.length) {
+      finish();
+      return;
+    }
+    inv.pendingFlows = moves.length;
+    for (const m of moves) {
+      sim.accounting.flow(nodeName, m.to, m.a.size, () => {
+        m.a.locations = [m.to];
+        if (--inv.pendingFlows === 0) {
+          inv.transfer += sim.engine.now - inv.phaseStart;
+          finish();
+        }
+      });
+    }
+  }
+
+  private finish(inv: Invocation, produced: SimArtifact[]): void {
+    const { sim } = this;
+    const r = inv.replica!;
+    const fs = inv.fn;
+    const now = sim.engine.now;
+    r.active--;
+    r.lastUsed = now;
+    const total = now - inv.arrival;
+    fs.completed++;
+    fs.totals.push(total);
+    fs.transfers.push(inv.transfer);
+    fs.executions.push(inv.execution);
+    fs.waits.push(inv.wait);
+    const deadline = fs.def.base.deadlineMs;
+    if (deadline !== undefined && total * 1000 > deadline) fs.misses++;
+    const nodeName = sim.t.nodes[r.node].name;
+    fs.nodes.set(nodeName, (fs.nodes.get(nodeName) ?? 0) + 1);
+    sim.accounting.completed(r.node, fs.def.base.memoryBytes, inv.execution);
+    // data and model triggers
+    for (const a of produced) {
+      for (const u of sim.wf.followUps) {
+        if (!followUpMatches(u, a)) continue;
+        const target = sim.fns.get(u.function);
+        if (!target) continue;
+        const k = `${u.source}`;
+        const c = (target.batch.get(k) ?? 0) + 1;
+        target.batch.set(k, c);
+        if (c % u.batch === 0) this.arrive(target);
+      }
+    }
+    this.dispatch(fs);
+  }
+
+  private fail(inv: Invocation, reason: string): void {
+    inv.fn.failed++;
+    inv.fn.failures.add(reason);
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * `simulate(opts)`: a deterministic discrete-event simulation of a workflow on a topology
+ * (docs/architecture.md "The simulator"), running the real scheduler (cluster/scheduler, pure and
+ * synchronous) for every placement.
+ *
+ * Lifecycle (docs/reference.md §3): at t = 0 every function is placed (producers first) and its
+ * bundle or image is pulled from the registry as a network flow (replicas.ts). The replica's
+ * worker is not started until an invocation needs it: that invocation is a cold start (startup
+ * time per device, §4); later ones are warm. A replica idle for 300 s is removed (reconciled
+ * every 30 s), down to `minReplicas` (default 0: scale to zero); an invocation with no replica
+ * able to take it scales up (up to 20 replicas, §3), which runs the scheduler again
+ * (dispatch.ts). Concurrency is 1 per replica (the FGCS code) or `workers` per replica with
+ * execution time × max(1, active / workers) (§3, later faas-sim).
+ *
+ * An invocation: wait (queue, pull, cold start) → transfer of its inputs from their best copies
+ * (sources.ts) to its node, as flows → execution, sampled lognormally around the device's mean
+ * for the function's workload (§4) → its outputs written (on the node, or to a storage node as
+ * flows). Produced artifacts move to where they were written and fire data/model triggers.
+ * What is counted is in accounting.ts, the report is built in report.ts.
+ *
+ * Random numbers come from independent seeded streams per arrival process, so every scheduler
+ * profile sees the same external arrivals (and the same per-invocation noise) for one seed.
+ */
+import { profileByName, type Profile } from '../scheduler/profiles';
+import { buildSnapshot, type ClusterSnapshot } from '../scheduler/snapshot';
+import type { Topology } from '../topology/model';
+import { StudioError } from '../common/errors';
+import { Accounting } from './accounting';
+import { DEFAULT_EXEC_SIGMA, DEFAULT_WORKERS, IDLE_TIMEOUT_S, MAX_REPLICAS, RECONCILE_S } from './constants';
+import { Dispatcher } from './dispatch';
+import { Engine, SimulationError } from './engine';
+import { faasSimWorkflow } from './faas-sim';
+import { FlowNetwork } from './network';
+import { Replicas } from './replicas';
+import { buildReport } from './report';
+import { Sources } from './sources';
+import { newFnState, type FnState, type Settings, type SimContext } from './state';
+import type { SimulationOptions, SimulationReport } from './types';
+import { workflowFrom, workflowOfProject, type SimArtifact, type SimWorkflow } from './workflow';
+
+/** Builds the workflow the options describe. */
+export function workflowOf(opts: SimulationOptions): SimWorkflow {
+  if (opts.workflow) return opts.workflow;
+  if (opts.workload === 'faas-sim') return faasSimWorkflow(opts.topology, { deployments: opts.deployments, seed: opts.seed });
+  if (opts.project) return workflowOfProject(opts.project, opts.topology, opts);
+  if (opts.functions) {
+    return workflowFrom({ name: opts.name ?? 'workflow', functions: opts.functions, triggers: opts.triggers ?? [], dataSources: opts.dataSources ?? [] }, opts.topology, opts);
+  }
+  throw new SimulationError('nothing to simulate: give a project, functions with triggers, or workload "faas-sim"');
+}
+
+export function simulate(opts: SimulationOptions): SimulationReport {
+  return new Simulation(opts).run();
+}
+
+/** One run: the state its parts share (SimContext), the parts, and the event loop in slices. */
+class Simulation implements SimContext {
+  readonly engine = new Engine();
+  readonly t: Topology;
+  readonly snap: ClusterSnapshot;
+  readonly net: FlowNetwork;
+  readonly profile: Profile;
+  readonly wf: SimWorkflow;
+  readonly settings: Settings;
+  readonly fns = new Map<string, FnState>();
+  readonly order: FnState[] = [];
+  readonly artifacts = new Map<string, SimArtifact>();
+  readonly accounting: Accounting;
+  readonly sources: Sources;
+  readonly replicas: Replicas;
+  readonly dispatcher: Dispatcher;
+  readonly deploy: SimulationReport['deploy'] = [];
+  readonly notes: string[] = [];
+
+  constructor(readonly opts: SimulationOptions) {
+    this.t = opts.topology;
+    this.profile = typeof opts.profile === 'string' ? profileByName(opts.profile) : opts.profile;
+    this.snap = buildSnapshot(this.t, opts.images ? { images: opts.images } : {});
+    this.net = new FlowNetwork(this.engine, this.t, this.snap.s.graph);
+    this.wf = workflowOf(opts);
+    const c = opts.concurrency ?? { kind: 'replica' };
+    const workers = c.kind === 'workers' ? (c.workers ?? DEFAULT_WORKERS) : null;
+    this.settings = {
+      concurrency: { cap: workers ?? 1, workers },
+      idleTimeoutS: opts.idleTimeoutS ?? IDLE_TIMEOUT_S,
+      reconcileS: opts.reconcileS ?? RECONCILE_S,
+      minReplicas: opts.minReplicas ?? 0,
+      maxReplicas: opts.maxReplicas ?? MAX_REPLICAS,
+      sigma: opts.execSigma ?? DEFAULT_EXEC_SIGMA,
+    };
+    this.accounting = new Accounting(this.engine, this.t, this.snap.s.graph, this.net);
+    this.sources = new Sources(this.t, this.snap.s.graph, this.net);
+    this.replicas = new Replicas(this);
+    this.dispatcher = new Dispatcher(this);
+    for (const a of this.wf.artifacts) this.artifacts.set(a.urn, { ...a, locations: [...a.locations] });
+    for (const def of this.wf.functions) {
+      const st = newFnState(def, opts.seed);
+      this.fns.set(def.id, st);
+      this.order.push(st);
+    }
+    this.notes.push(...this.wf.notes);
+  }
+
+  run(): SimulationReport {
+    const steps = this.steps(Infinity);
+    for (;;) {
+      const s = steps.next();
+      if (s.done) return s.value;
+    }
+  }
+
+  /**
+   * The simulation in slices of at most `eventsPerStep` events; each yield is the fraction of the
+   * simulated duration done. The same events run in the same order whatever the slice size, so
+   * the report is the same as run()'s.
+   */
+  *steps(eventsPerStep: number): Generator<number, SimulationReport> {
+    const duration = this.opts.durationS;
+    if (!(duration > 0)) throw new SimulationError(`duration must be positive (got ${duration})`);
+    this.engine.at(0, () => this.replicas.deployAll());
+    for (const a of this.wf.arrivals) this.dispatcher.startArrivals(a);
+    const { reconcileS } = this.settings;
+    if (reconcileS > 0) this.engine.at(Math.min(reconcileS, duration), () => this.replicas.reconcile());
+    for (;;) {
+      this.engine.run(duration, eventsPerStep);
+      if (this.engine.doneUntil(duration)) break;
+      yield Math.min(1, this.engine.now / duration);
+    }
+    this.engine.run(duration); // moves the clock to the end of the arrivals
+    // drain: no arrivals and no reconciling after the duration
+    while (!this.engine.doneUntil()) {
+      this.engine.run(Infinity, eventsPerStep);
+      yield 1;
+    }
+    return buildReport(this);
+  }
+}
+
+export interface SimulateAsyncOptions {
+  /** called between slices: which profile (index), and the fraction of its simulated time done */
+  onProgress?(p: { index: number; profile: string; fraction: number }): void;
+  /** stops the simulation between slices; the promise rejects with SimulationCancelled */
+  signal?: AbortSignal;
+  /** events per slice (default 20,000: a few milliseconds) */
+  eventsPerStep?: number;
+}
+
+export class SimulationCancelled extends StudioError {
+  constructor(message: string) {
+    super('cancelled', message, 'run it again when you are ready; nothing was kept');
+    this.name = 'SimulationCancelled';
+  }
+}
+
+/**
+ * compareSchedulers without holding the event loop: the simulation runs in slices with a
+ * macrotask between them, so a server in the same process (the studio's main process) keeps
+ * answering, progress can be shown and the run cancelled. Same reports as compareSchedulers.
+ */
+export async function compareSchedulersAsync(opts: Omit<SimulationOptions, 'profile'>, profiles: Array<string | Profile>, run: SimulateAsyncOptions = {}): Promise<SimulationReport[]> {
+  const out: SimulationReport[] = [];
+  const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+  for (const [index, profile] of profiles.entries()) {
+    const name = typeof profile === 'string' ? profile : profile.name;
+    const steps = new Simulation({ ...opts, profile }).steps(run.eventsPerStep ?? 20_000);
+    run.onProgress?.({ index, profile: name, fraction: 0 });
+    for (;;) {
+      if (run.signal?.aborted) throw new SimulationCancelled(`the simulation was cancelled (${name}, profile ${index + 1} of ${profiles.length})`);
+      const s = steps.next();
+      if (s.done) {
+        out.push(s.value);
+        break;
+      }
+      run.onProgress?.({ index, profile: name, fraction: s.value });
+      await yieldNow();
+    }
+    run.onProgress?.({ index, profile: name, fraction: 1 });
+  }
+  return out;
+}
+
+/** Runs the same options (same seed, same arrivals) once per profile. */
+export function compareSchedulers(opts: Omit<SimulationOptions, 'profile'>, profiles: Array<string | Profile>): SimulationReport[] {
+  return profiles.map((profile) => simulate({ ...opts, profile }));
+}
+

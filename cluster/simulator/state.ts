@@ -1,0 +1,125 @@
+/**
+ * The simulation's state, shared by its parts (replicas.ts, dispatch.ts, accounting.ts,
+ * sources.ts, report.ts; simulation.ts holds them together): a function's replicas, queue and
+ * figures, an invocation in flight, and the context every part reads.
+ */
+import type { ClusterSnapshot } from '../scheduler/snapshot';
+import type { Profile } from '../scheduler/profiles';
+import type { Topology } from '../topology/model';
+import { Rng, type Engine } from './engine';
+import type { FlowNetwork } from './network';
+import type { SimulationOptions, SimulationReport } from './types';
+import type { SimArtifact, SimFunction, SimWorkflow } from './workflow';
+import type { Accounting } from './accounting';
+import type { Sources } from './sources';
+import type { Replicas } from './replicas';
+import type { Dispatcher } from './dispatch';
+
+export interface Replica {
+  id: number;
+  fn: FnState;
+  node: number;
+  state: 'pulling' | 'cold' | 'starting' | 'warm';
+  active: number;
+  lastUsed: number;
+  createdAt: number;
+  /** the next invocation it takes is the cold start (if it waited for the worker to start) */
+  coldNext: boolean;
+  warmAt: number;
+}
+
+export interface Invocation {
+  fn: FnState;
+  arrival: number;
+  /** standard normal for the execution-time noise, drawn at arrival */
+  z: number;
+  replica?: Replica;
+  cold: boolean;
+  /** seconds from arrival until a replica took it (queue, pull, cold start) */
+  wait: number;
+  transfer: number;
+  execution: number;
+  pendingFlows: number;
+  phaseStart: number;
+}
+
+export interface FnState {
+  def: SimFunction;
+  replicas: Replica[];
+  queue: Invocation[];
+  waits: number[];
+  transfers: number[];
+  executions: number[];
+  totals: number[];
+  invocations: number;
+  arrivals: number;
+  arrivalHash: number;
+  completed: number;
+  failed: number;
+  coldStarts: number;
+  misses: number;
+  replicasStarted: number;
+  nodes: Map<string, number>;
+  failures: Set<string>;
+  lastInfeasible?: string;
+  noise: Rng;
+  batch: Map<string, number>;
+}
+
+export function newFnState(def: SimFunction, seed: number): FnState {
+  return {
+    def,
+    replicas: [],
+    queue: [],
+    waits: [],
+    transfers: [],
+    executions: [],
+    totals: [],
+    invocations: 0,
+    arrivals: 0,
+    arrivalHash: 0x811c9dc5,
+    completed: 0,
+    failed: 0,
+    coldStarts: 0,
+    misses: 0,
+    replicasStarted: 0,
+    nodes: new Map(),
+    failures: new Set(),
+    noise: Rng.stream(seed, `noise:${def.id}`),
+    batch: new Map(),
+  };
+}
+
+/** The settings a run derives from its options (defaults applied). */
+export interface Settings {
+  /** invocations a replica takes at once, and the workers per replica (null: one per replica) */
+  concurrency: { cap: number; workers: number | null };
+  idleTimeoutS: number;
+  reconcileS: number;
+  minReplicas: number;
+  maxReplicas: number;
+  sigma: number;
+}
+
+/** What the parts of a simulation share. */
+export interface SimContext {
+  readonly opts: SimulationOptions;
+  readonly engine: Engine;
+  readonly t: Topology;
+  readonly snap: ClusterSnapshot;
+  readonly net: FlowNetwork;
+  readonly profile: Profile;
+  readonly wf: SimWorkflow;
+  readonly settings: Settings;
+  /** by function id, and in placement order */
+  readonly fns: Map<string, FnState>;
+  readonly order: FnState[];
+  /** the run's own copy of each artifact (its locations change as outputs are written) */
+  readonly artifacts: Map<string, SimArtifact>;
+  readonly accounting: Accounting;
+  readonly sources: Sources;
+  readonly replicas: Replicas;
+  readonly dispatcher: Dispatcher;
+  readonly deploy: SimulationReport['deploy'];
+  readonly notes: string[];
+}

@@ -1,0 +1,120 @@
+/**
+ * What a simulation is asked (SimulationOptions) and what it answers (SimulationReport): the
+ * simulator's public types, shared by the CLI, the studio and the simulation's parts.
+ */
+import type { Project } from '../project/index';
+import type { FunctionSpec } from '../spec/function';
+import type { DataSource, Trigger } from '../spec/workflow';
+import type { Profile } from '../scheduler/profiles';
+import type { Topology } from '../topology/model';
+import type { LinkBytes } from './network';
+import type { SimWorkflow, WorkflowOptions } from './workflow';
+
+export type Concurrency = { kind: 'replica' } | { kind: 'workers'; workers?: number };
+
+export interface SimulationOptions extends WorkflowOptions {
+  /** a loaded project … */
+  project?: Project;
+  /** … or functions, triggers and data sources given directly … */
+  functions?: FunctionSpec[];
+  triggers?: Trigger[];
+  dataSources?: DataSource[];
+  name?: string;
+  /** … or a ready SimWorkflow */
+  workflow?: SimWorkflow;
+  /** 'faas-sim': the default workload of docs/reference.md §3 instead of the workflow's triggers */
+  workload?: 'triggers' | 'faas-sim';
+  /** the faas-sim workload: copies of its chain (default 1; faas-sim's UrbanSensingScenario(cells) has 10 per cell) */
+  deployments?: number;
+  topology: Topology;
+  profile: string | Profile;
+  seed: number;
+  /** simulated seconds during which arrivals happen; invocations in flight then are drained */
+  durationS: number;
+  concurrency?: Concurrency;
+  idleTimeoutS?: number;
+  reconcileS?: number;
+  minReplicas?: number;
+  maxReplicas?: number;
+  execSigma?: number;
+  /** images already on nodes at the start */
+  images?: Array<{ name: string; nodes: string[] }>;
+}
+
+export interface LatencyStats {
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface FunctionReport {
+  function: string;
+  /** invocations that arrived (external arrivals and follow-ups) */
+  invocations: number;
+  /** external arrivals and a checksum of their times (equal across profiles for one seed) */
+  arrivals: number;
+  arrivalsChecksum: string;
+  completed: number;
+  failed: number;
+  /** still queued or running when the simulation ended */
+  unfinished: number;
+  coldStarts: number;
+  deadlineMs: number | null;
+  deadlineMisses: number;
+  /** seconds, over completed invocations */
+  wait: LatencyStats;
+  transfer: LatencyStats;
+  execution: LatencyStats;
+  total: LatencyStats;
+  replicasStarted: number;
+  /** node → invocations completed there */
+  nodes: Record<string, number>;
+  failures: string[];
+}
+
+export interface NodeUsage {
+  node: string;
+  type: string;
+  device: string;
+  invocations: number;
+  /** fraction of the simulated time with at least one invocation executing */
+  busy: number;
+  /** time-averaged fraction of the node's CPU reserved by replicas */
+  allocated: number;
+}
+
+export interface CloudCost {
+  cloudInvocations: number;
+  gbSeconds: number;
+  compute: number;
+  requests: number;
+  egressBytes: number;
+  egress: number;
+  total: number;
+}
+
+export interface SimulationReport {
+  workflow: string;
+  topology: string;
+  nodes: number;
+  profile: string;
+  seed: number;
+  durationS: number;
+  /** simulated time when the last event ran (≥ durationS when invocations were drained) */
+  endS: number;
+  events: number;
+  concurrency: string;
+  deploy: Array<{ function: string; node: string | null; reason?: string }>;
+  functions: FunctionReport[];
+  totals: { invocations: number; completed: number; failed: number; unfinished: number; coldStarts: number; deadlineMisses: number };
+  /** topology links that carried bytes; up = from → to */
+  links: LinkBytes[];
+  /** nodes that ran or hosted something */
+  nodeUsage: NodeUsage[];
+  /** edge / (edge + cloud) of replica CPU allocation over time (docs/reference.md §1); null without allocation */
+  edgeUtilisation: number | null;
+  cloudCost: CloudCost;
+  notes: string[];
+}
