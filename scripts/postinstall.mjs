@@ -36,3 +36,14 @@ if (binary) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cluster', 'cli', 'bundle.ts')], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) console.warn('edge-ai-studio: warning: the edgeai CLI was not bundled; it runs from its sources (slower to start). Retry with `npm run build:cli`.');
 }
+
+// The studio's renderer and its browser-mode server, built now so that the first `npm start`
+// after an install starts as fast as the next ones (cluster/server/web.ts --prebuild).
+{
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const { dirname, join } = await import('node:path');
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cluster', 'server', 'web.ts'), '--prebuild'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
+  if (r.status !== 0) console.warn('edge-ai-studio: warning: the studio was not prebuilt; the first `npm start` builds it.');
+}
