@@ -38,6 +38,12 @@ export const InvocationRequestSchema = z.object({
   params: z.record(z.string(), z.string()).default({}),
   input: z.unknown().optional(),
   deadlineMs: z.number().positive().optional(),
+  /**
+   * for a function without a deadline: the agent kills the invocation after this long (queue,
+   * cold start and run together) and answers invocation-timeout; absent, the agent's own default
+   * (--invoke-timeout-ms). Agents before timeouts ignore it.
+   */
+  timeoutMs: z.number().positive().optional(),
 });
 export type InvocationRequest = z.infer<typeof InvocationRequestSchema>;
 
@@ -133,6 +139,25 @@ export const HealthSchema = z.object({
     }),
   ),
   blobs: z.number().int(),
+  /** what the agent holds its workers to (agents before worker limits did not say) */
+  limits: z
+    .object({
+      /** the node's memory from its device profile (0: not given, no heap limit) */
+      memoryBytes: z.number().nonnegative(),
+      /** each worker's V8 heap limit (--max-old-space-size), 0 when none */
+      workerHeapBytes: z.number().nonnegative(),
+      /** workers alive at once on this node, all functions together */
+      maxNodeWorkers: z.number().int().positive(),
+      /** workers of one function */
+      maxFunctionWorkers: z.number().int().positive(),
+      /** an invocation without a deadline or a timeout of its own is killed after this long */
+      invokeTimeoutMs: z.number().positive(),
+      /** a worker that has not loaded its function after this long is killed */
+      loadTimeoutMs: z.number().positive(),
+      /** how workers are confined: Node's permission model, or nothing (a Node without it) */
+      isolation: z.enum(['permission', 'none']),
+    })
+    .optional(),
 });
 export type Health = z.infer<typeof HealthSchema>;
 
@@ -140,7 +165,11 @@ export type Health = z.infer<typeof HealthSchema>;
 // agent ↔ worker (IPC)
 
 export type ToWorker =
-  | { type: 'init'; bundlePath: string; fn: FunctionRef; storeDir: string }
+  /**
+   * scratchDir: the one folder the worker may write (its TMPDIR, where it stages produced bytes as
+   * staged-<sha256>); confined: it runs under the permission model and checks that it holds
+   */
+  | { type: 'init'; bundlePath: string; fn: FunctionRef; storeDir: string; scratchDir: string; confined?: boolean }
   | { type: 'invoke'; body: InvokeBody };
 
 export type FromWorker =

@@ -2,13 +2,21 @@
  * A worker process: runs one function's invocations, one at a time. The agent forks it on a
  * cold start and keeps it warm for the next invocation. It loads TensorFlow.js (wasm backend)
  * once, hands the same instance to the function bundle (bundles import '@tensorflow/tfjs' as
- * `globalThis.__EDGEAI_TF__`), and reads and writes artifact bytes in the node's store.
+ * `globalThis.__EDGEAI_TF__`), and reads artifact bytes in the node's store.
+ *
+ * It runs under Node's permission model (the agent's workerLaunch): it reads its bundle, its own
+ * build and the node's blobs, and writes only its scratch folder. What it produces it stages
+ * there (`staged-<sha256>`); the agent checks each staged file's hash and size and commits it to
+ * the blob store (Node 20's permission model disables fsync, and a worker has no business
+ * writing the store's blobs itself).
  */
 import { pathToFileURL } from 'node:url';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { ensureTf } from '../../registry/tf';
-import { BlobStore, sha256Hex } from '../../registry/blobs';
+import { sha256Hex } from '../../registry/blobs';
 import { consumeData, dataOfArtifact, type TableData } from '../../registry/data';
 import { decodeModelArtifacts, encodeModelArtifacts, evaluateAccuracy, estimate, MODEL_FORMAT, RegistryModel } from '../../registry/model';
 import { fillUrn } from '../../spec/selector';
@@ -20,7 +28,8 @@ type Method = (...args: unknown[]) => unknown;
 
 let fn: FunctionRef | undefined;
 let method: Method | undefined;
-let store: BlobStore | undefined;
+let storeDir: string | undefined;
+let scratchDir: string | undefined;
 
 function send(msg: FromWorker): void {
   process.send?.(msg);
@@ -36,11 +45,31 @@ class WorkerFailure extends Error {
   }
 }
 
+/**
+ * A confined worker checks that it is: no reading / or the store's own files, no writing the
+ * store, no processes or threads. A Node whose permission model lets one through must not run
+ * function code as if it held.
+ */
+function checkConfinement(storeDir: string): void {
+  const p = (process as { permission?: { has(scope: string, ref?: string): boolean } }).permission;
+  if (!p) throw new WorkerFailure('isolation-broken', 'the worker was started to run confined, but this Node has no permission model');
+  const leaks = [
+    p.has('fs.read', '/') && 'reading /',
+    p.has('fs.read', join(storeDir, 'agent.json')) && "reading the store's agent.json",
+    p.has('fs.write', join(storeDir, 'bundles')) && "writing the store's bundles",
+    p.has('child') && 'starting processes',
+    p.has('worker') && 'starting threads',
+  ].filter(Boolean);
+  if (leaks.length) throw new WorkerFailure('isolation-broken', `the worker's permissions allow ${leaks.join(', ')}; function code does not run so`, 'report the Node.js version (node --version): its permission model does not hold as this platform expects');
+}
+
 async function init(msg: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   const t0 = performance.now();
+  if (msg.confined) checkConfinement(msg.storeDir);
   await ensureTf();
   (globalThis as { __EDGEAI_TF__?: unknown }).__EDGEAI_TF__ = tf;
-  store = new BlobStore(msg.storeDir, { fsync: true });
+  storeDir = msg.storeDir;
+  scratchDir = msg.scratchDir;
   const mod = (await import(pathToFileURL(msg.bundlePath).href)) as Record<string, unknown>;
   const cls = Object.values(mod).find((v): v is new () => Record<string, unknown> => typeof v === 'function' && (v as { name?: string }).name === msg.fn.className) ?? (mod[msg.fn.className] as (new () => Record<string, unknown>) | undefined);
   if (!cls) throw new WorkerFailure('function-not-found', `the bundle exports no class ${msg.fn.className}`, 'export the class that holds the function');
@@ -53,7 +82,8 @@ async function init(msg: Extract<ToWorker, { type: 'init' }>): Promise<void> {
 }
 
 function readBlob(sha256: string, urn: string, version: number): Uint8Array {
-  const bytes = readFileSync(store!.pathOf(sha256));
+  // the blob store's layout (registry/blobs.ts): blobs/<first two hex digits>/<sha256>
+  const bytes = readFileSync(join(storeDir!, 'blobs', sha256.slice(0, 2), sha256));
   if (sha256Hex(bytes) !== sha256) throw new WorkerFailure('artifact-corrupt', `the bytes of ${urn} version ${version} on this node do not match their sha256`, 'the controller will fetch a fresh copy on the next invocation');
   return bytes;
 }
@@ -79,9 +109,11 @@ async function saveModelBytes(model: tf.LayersModel): Promise<Uint8Array> {
   return bytes!;
 }
 
+/** Stages produced bytes in the scratch folder; the agent verifies and commits them. */
 function putBlob(bytes: Uint8Array): { sha256: string; size: number } {
   const sha256 = sha256Hex(bytes);
-  store!.write(bytes, sha256);
+  if (!scratchDir) throw new WorkerFailure('not-initialised', 'the worker has no scratch folder to stage its output in');
+  writeFileSync(join(scratchDir, `staged-${sha256}`), bytes);
   return { sha256, size: bytes.byteLength };
 }
 
@@ -149,7 +181,7 @@ async function invoke(body: InvokeBody): Promise<void> {
     params: body.request.params,
     input: body.request.input,
     ...(body.request.deadlineMs !== undefined ? { deadlineMs: body.request.deadlineMs } : {}),
-    log: (...a: unknown[]) => logs(a.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(' ')),
+    log: (...a: unknown[]) => logs(a.map(logText).join(' ')),
   };
   args.push(request);
   const t0 = performance.now();
@@ -178,21 +210,40 @@ async function invoke(body: InvokeBody): Promise<void> {
       output = { model: urn, metrics };
     } else {
       const rows = Array.isArray(result) ? result : [result];
-      const text = rows.map((r) => JSON.stringify(r ?? null)).join('\n') + '\n';
+      const fnId = fn.id;
+      const text = rows.map((r, i) => jsonText(r, `${fnId}'s output for ${urn}${Array.isArray(result) ? ` (row ${i})` : ''}`)).join('\n') + '\n';
       const blob = putBlob(new TextEncoder().encode(text));
       produced.push({ kind: 'data', urn, type: p.type, tags: p.tags ?? [], data_tags: dataTags, metrics: {}, format: 'jsonl', ...blob });
     }
   }
   if (isTrainedModel(result)) result.model.dispose();
   for (const m of modelInputs) if (!isTrainedModel(result) || m.tf !== result.model) m.tf.dispose();
-  send({ type: 'result', output: toJsonSafe(output), produced, gates, execMs });
+  send({ type: 'result', output: JSON.parse(jsonText(output, `${fn.id}'s return value`)), produced, gates, execMs });
 }
 
-function toJsonSafe(v: unknown): unknown {
+/**
+ * A value as JSON text, or a clear error: what a function returns travels as JSON, and a value
+ * JSON cannot hold (a cycle, a BigInt, a function) must not turn into "[object Object]".
+ */
+function jsonText(v: unknown, what: string): string {
+  let text: string | undefined;
   try {
-    return JSON.parse(JSON.stringify(v ?? null));
+    text = JSON.stringify(v ?? null);
+  } catch (e) {
+    const why = String((e as Error)?.message ?? e).replace(/\s*\n\s*/g, ' ');
+    throw new WorkerFailure('output-not-json', `${what} is not JSON-serialisable: ${why}`, 'return plain data (objects, arrays, strings, numbers, booleans, null): no cycles, BigInt as a string or a number');
+  }
+  if (text === undefined) throw new WorkerFailure('output-not-json', `${what} is a ${typeof v}, which JSON cannot hold`, 'return plain data (objects, arrays, strings, numbers, booleans, null)');
+  return text;
+}
+
+/** A log argument as text; a log line never throws into the function. */
+function logText(x: unknown): string {
+  if (typeof x === 'string') return x;
+  try {
+    return JSON.stringify(x) ?? String(x);
   } catch {
-    return String(v);
+    return inspect(x, { depth: 4, breakLength: Infinity });
   }
 }
 
@@ -200,7 +251,17 @@ process.on('message', (raw: unknown) => {
   const msg = raw as ToWorker;
   const run = msg.type === 'init' ? init(msg) : invoke(msg.body);
   run.catch((e: unknown) => {
-    const err = e as Error & { code?: string; hint?: string };
+    const err = e as Error & { code?: string; hint?: string; permission?: string; resource?: string };
+    if (err?.code === 'ERR_ACCESS_DENIED' || err?.code === 'ERR_DLOPEN_DISABLED') {
+      // the permission model said no: say what was refused, not only "Access to this API has been restricted"
+      const what = err.permission ? `${err.permission}${err.resource ? ` of ${err.resource}` : ''}` : err.code === 'ERR_DLOPEN_DISABLED' ? 'loading a native addon' : 'this API';
+      return send({
+        type: 'error',
+        code: 'access-denied',
+        message: `${msg.type === 'init' ? 'loading the function' : 'the function'} was refused ${what}: ${err.message}`,
+        hint: 'function code runs confined on its node: it reads its inputs and bundle, writes only os.tmpdir(), and starts no processes or threads',
+      });
+    }
     send({ type: 'error', code: e instanceof WorkerFailure ? e.code : 'function-error', message: err?.message ?? String(e), ...(err?.hint ? { hint: err.hint } : {}) });
   });
 });

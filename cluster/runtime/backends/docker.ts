@@ -141,6 +141,20 @@ export function volumeNameOf(cluster: string, node: string): string {
   return dockerName('edgeai', cluster, node, 'store');
 }
 
+/**
+ * The agent's worker limits: the container's memory (its workers' heap limit and the node's
+ * worker cap come from it) and the timeouts the controller's environment sets
+ * (EDGEAI_LOAD_TIMEOUT_MS, EDGEAI_INVOKE_TIMEOUT_MS), as the process backend's agents inherit them.
+ */
+function agentLimits(memoryBytes: number): string[] {
+  const args = memoryBytes > 0 ? ['--memory-bytes', String(memoryBytes)] : [];
+  for (const [flag, env] of [['--load-timeout-ms', 'EDGEAI_LOAD_TIMEOUT_MS'], ['--invoke-timeout-ms', 'EDGEAI_INVOKE_TIMEOUT_MS']] as const) {
+    const v = Number(process.env[env]);
+    if (Number.isFinite(v) && v > 0) args.push(flag, String(Math.round(v)));
+  }
+  return args;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -383,7 +397,7 @@ export class DockerBackend implements Backend {
     return {
       name,
       Image: imageTagFor(build),
-      Cmd: ['--node', spec.name, '--cluster', spec.cluster, '--store', '/store', '--host', '0.0.0.0', '--port', String(AGENT_PORT)],
+      Cmd: ['--node', spec.name, '--cluster', spec.cluster, '--store', '/store', '--host', '0.0.0.0', '--port', String(AGENT_PORT), ...agentLimits(memory)],
       Labels: labels,
       ExposedPorts: { [port]: {} },
       Hostname: dockerName(spec.name).slice(0, 63),
