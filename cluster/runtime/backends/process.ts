@@ -2,21 +2,91 @@
  * The process backend: every node agent is a detached child process of the controller (so it
  * survives a controller restart and is re-adopted from its agent.json), with its artifact
  * store in a folder under the cluster's home. Needs nothing installed.
+ *
+ * Each agent leads its own process group (detached) and forks its workers into it, so stop(),
+ * kill() and teardown() end the group: no worker outlives its agent, not even one that was
+ * spinning when the agent was SIGKILLed (its parent is gone then, and it would run on with
+ * ppid 1). The agent is told its node's memory (the device profile's), from which it sets its
+ * workers' heap limit and the node's worker cap.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentBuild } from '../build';
 import { waitForAgent, type Backend, type NodeHandle, type NodeLaunch } from '../backend';
 import { AgentClient } from '../agent/client';
 
+/** Alive and not a zombie (an exited child nobody reaped yet still answers kill 0). */
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S …"; the comm may hold spaces and parentheses
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (macOS): kill 0 is all there is
+  }
+}
+
+/**
+ * The live processes of process group `pgid` (Linux: read from /proc), each with its command
+ * line; undefined where /proc is not there to say.
+ */
+function groupMembers(pgid: number): Array<{ pid: number; cmdline: string }> | undefined {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  const out: Array<{ pid: number; cmdline: string }> = [];
+  for (const d of pids) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[0] is the state, [1] the ppid, [2] the process group
+      if (Number(fields[2]) !== pgid || fields[0] === 'Z') continue;
+      out.push({ pid: Number(d), cmdline: readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ') });
+    } catch {
+      /* it exited meanwhile */
+    }
+  }
+  return out;
+}
+
+/**
+ * SIGKILLs what is left of an agent's process group: its workers, and the agent if it still runs.
+ * Where /proc can say (Linux), only members running an agent build (its agent.cjs or worker.cjs)
+ * are killed: a group whose agent is gone may share its number with another program by now.
+ */
+async function killGroup(pgid: number, build?: { dir: string }): Promise<void> {
+  const members = groupMembers(pgid);
+  if (!members) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      /* the group is empty */
+    }
+    return waitGone([pgid]);
+  }
+  const ours = members.filter((m) => /(worker|agent)\.cjs/.test(m.cmdline) && (!build || m.cmdline.includes(build.dir)));
+  for (const m of ours) {
+    try {
+      process.kill(m.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  await waitGone(ours.map((m) => m.pid));
+}
+
+async function waitGone(pids: number[], timeoutMs = 2000): Promise<void> {
+  const t0 = Date.now();
+  while (pids.some(pidAlive) && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 10));
 }
 
 function readRegistration(storeDir: string): { port: number; pid: number; node?: string; cluster?: string; startedAt?: string } | undefined {
@@ -38,14 +108,28 @@ async function healthOk(port: number, node: string, cluster: string): Promise<bo
 
 export class ProcessBackend implements Backend {
   readonly kind = 'process' as const;
+  /** the store of every node this backend started or looked for, by cluster: teardown() ends what still runs there */
+  private readonly stores = new Map<string, Set<string>>();
+
+  private remember(cluster: string, storeDir: string): void {
+    const set = this.stores.get(cluster) ?? new Set<string>();
+    set.add(storeDir);
+    this.stores.set(cluster, set);
+  }
 
   async prepare(): Promise<void> {}
 
   async start(spec: NodeLaunch, build: AgentBuild): Promise<NodeHandle> {
     mkdirSync(spec.storeDir, { recursive: true });
+    this.remember(spec.cluster, spec.storeDir);
+    // an earlier agent of this node that died with workers left: they go before a new one starts
+    const earlier = readRegistration(spec.storeDir);
+    if (earlier && !pidAlive(earlier.pid)) await killGroup(earlier.pid, build);
     rmSync(join(spec.storeDir, 'agent.json'), { force: true });
     const log = openSync(join(spec.storeDir, 'agent.log'), 'a');
-    const child = spawn(process.execPath, [build.agent, '--node', spec.name, '--cluster', spec.cluster, '--store', spec.storeDir, '--host', '127.0.0.1', '--port', '0'], {
+    const args = [build.agent, '--node', spec.name, '--cluster', spec.cluster, '--store', spec.storeDir, '--host', '127.0.0.1', '--port', '0'];
+    if (spec.memoryBytes > 0) args.push('--memory-bytes', String(spec.memoryBytes));
+    const child = spawn(process.execPath, args, {
       detached: true,
       stdio: ['ignore', log, log],
       env: { ...process.env, EDGEAI_TFJS_WASM_DIR: build.dir + '/', EDGEAI_WORKER: build.worker },
@@ -67,26 +151,18 @@ export class ProcessBackend implements Backend {
 
   async stop(handle: NodeHandle): Promise<void> {
     if (!handle.pid) return;
-    await new AgentClient(handle.name, handle.port).shutdown({ timeoutMs: 1000 }).catch(() => undefined /* already gone */);
-    const t0 = Date.now();
-    while (pidAlive(handle.pid) && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 25));
-    if (pidAlive(handle.pid)) await this.kill(handle);
+    if (pidAlive(handle.pid)) {
+      await new AgentClient(handle.name, handle.port).shutdown({ timeoutMs: 1000 }).catch(() => undefined /* already gone */);
+      await waitGone([handle.pid]);
+    }
+    // whatever is left of its group: the agent if it did not stop, workers if it had died
+    await killGroup(handle.pid);
   }
 
   async kill(handle: NodeHandle): Promise<void> {
     if (!handle.pid) return;
-    try {
-      // the agent leads its own process group (detached): take its workers with it
-      process.kill(-handle.pid, 'SIGKILL');
-    } catch {
-      try {
-        process.kill(handle.pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }
-    const t0 = Date.now();
-    while (pidAlive(handle.pid) && Date.now() - t0 < 2000) await new Promise((r) => setTimeout(r, 10));
+    // the agent leads its own process group (detached): take its workers with it
+    await killGroup(handle.pid);
   }
 
   async adopt(cluster: string, names: string[], storeDirOf: (name: string) => string): Promise<NodeHandle[]> {
@@ -94,6 +170,7 @@ export class ProcessBackend implements Backend {
     for (const name of names) {
       const dir = storeDirOf(name);
       if (!existsSync(dir)) continue;
+      this.remember(cluster, dir);
       const reg = readRegistration(dir);
       if (!reg || !pidAlive(reg.pid)) continue;
       if (await healthOk(reg.port, name, cluster)) out.push({ name, port: reg.port, pid: reg.pid });
@@ -101,5 +178,12 @@ export class ProcessBackend implements Backend {
     return out;
   }
 
-  async teardown(): Promise<void> {}
+  /** Ends what is left of the groups of this cluster's agents (one that died leaves its workers). */
+  async teardown(cluster: string): Promise<void> {
+    for (const dir of this.stores.get(cluster) ?? []) {
+      const reg = readRegistration(dir);
+      if (reg) await killGroup(reg.pid);
+    }
+    this.stores.delete(cluster);
+  }
 }
