@@ -2,7 +2,7 @@
  * End to end, browser mode: the Cluster and Deploy panels against a real local cluster on the
  * process backend. Opens a copy of samples/mnist, starts the cluster from the Cluster panel,
  * deploys (every function must end ready), trains (real TensorFlow.js), classifies a real mnist
- * digit, and checks run history and lineage. The cluster lives under a temp EDGEAI_HOME with a
+ * digit, and checks run history and lineage. The cluster lives under a temp home with a
  * unique name and is always brought down at the end, so no node process outlives the run.
  *
  * Without /usr/bin/chromium (and CI unset) the suite is skipped with the reason printed; in CI
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { openStudio, renderedFrames, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 import { coralBootloader, FakeSysfs, ncs2Ready } from '../cluster/accelerators/testing/fake-sysfs';
 
 const skip = skipWithoutChromium('e2e/deploy.test.ts');
@@ -33,7 +33,7 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
   beforeAll(async () => {
     // a Coral stick "plugged in" (a fake sysfs tree: this machine has no USB bus)
     sysfs = new FakeSysfs().plug(coralBootloader());
-    studio = await openStudio('studio-deploy-e2e', { runtime: true, accelerators: { sysfsRoot: sysfs.sysfsRoot, devRoot: sysfs.devRoot, intervalMs: 100 } });
+    studio = await openStudio('studio-deploy-e2e', { accelerators: { sysfsRoot: sysfs.sysfsRoot, devRoot: sysfs.devRoot, intervalMs: 100 } });
     ({ page, server, pageErrors } = studio);
   }, 400_000);
 
@@ -103,7 +103,8 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     await expect.poll(() => page.getByTestId('logs').textContent()).not.toMatch(/No logs yet/);
     // the picture for the README: the inference node selected, its placement on the canvas
     await page.locator('.react-flow__node[data-id="fn:inference"]').click();
-    await page.waitForTimeout(300);
+    await page.locator('.react-flow__node.selected[data-id="fn:inference"]').waitFor();
+    await renderedFrames(page);
     await page.screenshot({ path: join(RESULTS, 'studio-deploy.png') });
   }, 240_000);
 
@@ -176,7 +177,8 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     await page.getByTestId('cluster-stop').click();
     await expect.poll(() => page.getByTestId('cluster-state').textContent(), { timeout: 60_000 }).toMatch(/stopped/);
     const status = await studio.service.call('cluster.status', {});
-    expect(status.ok && status.value.up).toBe(false);
+    expect(status.ok).toBe(true);
+    expect(status.ok && status.value).toMatchObject({ cluster: `studio-deploy-e2e-${process.pid}`, up: false });
     expect(readFileSync(join(studio.project, 'workflow.json'), 'utf8')).toMatch(/"name": "mnist"/);
   }, 90_000);
 });

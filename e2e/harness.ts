@@ -75,7 +75,7 @@ export interface StudioE2E {
   page: Page;
   service: StudioService;
   server: { url: string; close(): Promise<void> };
-  /** the temporary folder (the project copy, the runtime home) */
+  /** the temporary folder (the project copy, the runtime home `home/`) */
   work: string;
   /** the copy of samples/mnist the studio opens */
   project: string;
@@ -86,11 +86,13 @@ export interface StudioE2E {
 
 /**
  * A copy of samples/mnist opened in the studio (browser mode, a StudioService in this process)
- * in a fresh Chromium page. `runtime`: give the embedded controller a home and cluster name of its
- * own; close() then brings that cluster down, so no node process outlives the suite.
- * `accelerators`: where the service looks for USB sticks (a fake sysfs tree).
+ * in a fresh Chromium page. The embedded controller always gets a home and a cluster name of the
+ * suite's own (the renderer asks cluster.status at start, which opens the cluster's state: never
+ * the user's ~/.edgeai/clusters/local); close() brings that cluster down, so no node process
+ * outlives the suite, and removes the home. `accelerators`: where the service looks for USB
+ * sticks (a fake sysfs tree).
  */
-export async function openStudio(name: string, opts: { runtime?: boolean; accelerators?: { sysfsRoot: string; devRoot: string; intervalMs?: number } } = {}): Promise<StudioE2E> {
+export async function openStudio(name: string, opts: { accelerators?: { sysfsRoot: string; devRoot: string; intervalMs?: number } } = {}): Promise<StudioE2E> {
   if (!haveChromium) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\``);
   const { chromium } = await import('playwright-core');
   const { StudioService } = await import('../cluster/server/service');
@@ -102,7 +104,7 @@ export async function openStudio(name: string, opts: { runtime?: boolean; accele
   const service = new StudioService({
     transport: 'websocket',
     initialProject: project,
-    ...(opts.runtime ? { runtime: { home: join(work, 'home'), cluster: `${name}-${process.pid}` } } : {}),
+    runtime: { home: join(work, 'home'), cluster: `${name}-${process.pid}` },
     ...(opts.accelerators ? { accelerators: opts.accelerators } : {}),
   });
   const server = await startStudioServer({ service, rendererDir });
@@ -126,11 +128,26 @@ export async function openStudio(name: string, opts: { runtime?: boolean; accele
       await browser.close().catch(() => undefined);
       await server.close().catch(() => undefined);
       // stops every node process of the suite's cluster, whatever the tests did
-      if (opts.runtime) await service.close({ down: true });
-      else await service.close();
+      await service.close({ down: true });
       rmSync(work, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Resolves once the page has rendered two more frames: what the last input changed has been laid
+ * out and painted (a positive signal to wait for before a screenshot or a "nothing else happened"
+ * check, instead of a fixed sleep).
+ */
+export function renderedFrames(page: Page, frames = 2): Promise<void> {
+  return page.evaluate(
+    (n) =>
+      new Promise<void>((done) => {
+        const step = (left: number) => (left === 0 ? done() : requestAnimationFrame(() => step(left - 1)));
+        step(n);
+      }),
+    frames,
+  );
 }
 
 /**

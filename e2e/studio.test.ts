@@ -6,10 +6,10 @@
  * (CI=true) it runs and fails when Chromium is missing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { openStudio, renderedFrames, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 
 const skip = skipWithoutChromium('e2e/studio.test.ts');
 
@@ -59,6 +59,26 @@ const flowPoint = (x: number, y: number) => currentPage.evaluate(([px, py]) => (
 const screenPoint = (x: number, y: number) => currentPage.evaluate(([px, py]) => (window as unknown as FlowHandle).__studio.flow.flowToScreenPosition({ x: px, y: py }), [x, y] as const);
 
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
+
+/** Every file of the project folder, path → content. */
+function projectFiles(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** The node and edge ids on the canvas, sorted. */
+async function canvasGraph(page: Page): Promise<{ nodes: string[]; edges: string[] }> {
+  const ids = (sel: string) => page.locator(sel).evaluateAll((els) => els.map((e) => e.getAttribute('data-id') ?? '').sort());
+  return { nodes: await ids('.react-flow__node'), edges: await ids('.react-flow__edge') };
+}
 const edge = (page: Page, id: string) => page.locator(`.react-flow__edge[data-id="${id}"]`);
 
 describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
@@ -94,9 +114,13 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     await expect(node(page, 'fn:refine').textContent()).resolves.toMatch(/net local · strict/);
     // the code editor streams in after the canvas, with the first function's file
     await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(500);
+    await expect.poll(() => page.locator('.monaco-editor .view-lines').first().innerText(), { timeout: 30_000 }).toMatch(/export\sclass/);
+    await renderedFrames(page);
     await page.screenshot({ path: join(RESULTS, 'studio-mnist.png') });
     expect(pageErrors).toEqual([]);
+    // the renderer asked for the cluster's status at start: the suite's own cluster (in its own home), never the user's 'local'
+    const status = await studio.service.call('cluster.status', {});
+    expect(status.ok && status.value.cluster).toBe(`studio-e2e-${process.pid}`);
   });
 
   it('a node once shown stays shown when the graph is rebuilt (selection, badges): none blinks hidden to be measured again', async () => {
@@ -116,7 +140,8 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     await node(page, 'fn:inference').click();
     await node(page, 'fn:refine').click();
     await page.locator('.react-flow__node.selected[data-id="fn:refine"]').waitFor();
-    await page.waitForTimeout(300);
+    // the frames after the selection: a node hidden to be measured again would have been recorded by now
+    await renderedFrames(page);
     await expect(page.evaluate(() => (window as unknown as { __hidden: string[] }).__hidden)).resolves.toEqual([]);
   });
 
@@ -137,12 +162,71 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     await edge(page, 'source:mnist:user:alice->fn:train#0').waitFor({ timeout: 15_000 });
     await expect(edge(page, 'source:mnist:data->fn:train#0').count()).resolves.toBe(0);
     expect(readFileSync(join(project, 'functions/train.ts'), 'utf8')).toContain("urn: 'mnist:data'");
-    // shortcuts typed in the editor stay in the editor: Delete must not delete canvas nodes
+    // Ctrl+S in the editor saves the file (the canvas keeps the edge, now from the saved code)
     await page.keyboard.press('ControlOrMeta+s');
     await edge(page, 'source:mnist:user:alice->fn:train#0').waitFor({ timeout: 15_000 });
     await expect(edge(page, 'source:mnist:data->fn:train#0').count()).resolves.toBe(0);
     await expect(page.locator('[data-testid="dirty"]').count()).resolves.toBe(0);
     expect(readFileSync(join(project, 'functions/train.ts'), 'utf8')).toContain("@consumes.data({ selector: { urn: 'mnist:user:alice' }, holdout: 0.2 })");
+  });
+
+  it('shortcuts never fire while you type: Space, Delete and Backspace in the editor and in a text field, with a node selected, change neither the graph nor the files', async () => {
+    // train.ts in the editor, a trigger selected on the canvas (Delete there would remove it from workflow.json)
+    await node(page, 'fn:train').click();
+    await page.locator('[data-testid="tab-functions/train.ts"][aria-selected="true"]').waitFor();
+    await node(page, 'trigger:nightly-training').click();
+    const selected = page.locator('.react-flow__node.selected[data-id="trigger:nightly-training"]');
+    await selected.waitFor();
+    await expect(page.locator('[data-testid="tab-functions/train.ts"][aria-selected="true"]').count()).resolves.toBe(1);
+    const graph = await canvasGraph(page);
+    const files = projectFiles(project);
+    const saved = files['functions/train.ts'];
+    const search = page.getByTestId('palette-search');
+    try {
+      // in a text field (the palette's search, Ctrl+K): Backspace takes a character back, Delete has none after the cursor
+      await page.keyboard.press('ControlOrMeta+k');
+      await expect.poll(() => search.evaluate((el) => el === document.activeElement)).toBe(true);
+      await page.keyboard.type('no such');
+      await page.keyboard.press('Backspace');
+      await page.keyboard.press('Delete');
+      await expect(search.inputValue()).resolves.toBe('no suc');
+      await expect(selected.count()).resolves.toBe(1);
+      // in the editor: type at the end of the file, then Backspace (takes back the last character typed) and Delete (nothing after the cursor)
+      await page.evaluate(() => {
+        type Model = { getLineCount(): number; getLineMaxColumn(l: number): number };
+        const ed = (window as unknown as { __studio: { editor: { getModel(): Model; setPosition(p: unknown): void; focus(): void } } }).__studio.editor;
+        const m = ed.getModel();
+        ed.setPosition({ lineNumber: m.getLineCount(), column: m.getLineMaxColumn(m.getLineCount()) });
+        ed.focus();
+      });
+      await page.keyboard.type('// a bc');
+      await page.keyboard.press('Backspace');
+      await page.keyboard.press('Delete');
+      await expect(selected.count()).resolves.toBe(1);
+      // a later request on the same connection: Ctrl+S saves the buffer, and its answer (the dirty mark
+      // gone) comes after whatever the keys in the field and the editor would have asked of the service
+      await page.locator('[data-testid="dirty"]').first().waitFor();
+      await page.keyboard.press('ControlOrMeta+s');
+      await expect.poll(() => page.locator('[data-testid="dirty"]').count(), { timeout: 15_000 }).toBe(0);
+      await renderedFrames(page);
+      expect(await canvasGraph(page)).toEqual(graph);
+      await expect(selected.count()).resolves.toBe(1);
+      const after = projectFiles(project);
+      // the keys went to the editor: every character typed (Space is the canvas' pan key), and Backspace took the c back
+      expect(after['functions/train.ts']).toBe(`${saved}// a b`);
+      expect({ ...after, 'functions/train.ts': saved }).toEqual(files);
+      await expect(page.getByTestId('toast-error').count()).resolves.toBe(0);
+      // and train.ts as it was, for the tests below
+      await page.evaluate(() => (window as unknown as { __studio: { editor: { focus(): void } } }).__studio.editor.focus());
+      for (let i = 0; i < '// a b'.length; i++) await page.keyboard.press('Backspace');
+      await page.locator('[data-testid="dirty"]').first().waitFor();
+      await page.keyboard.press('ControlOrMeta+s');
+      await expect.poll(() => page.locator('[data-testid="dirty"]').count(), { timeout: 15_000 }).toBe(0);
+      expect(readFileSync(join(project, 'functions/train.ts'), 'utf8')).toBe(saved);
+    } finally {
+      // the palette unfiltered again, whatever happened above (the tests below drag its items)
+      await search.fill('');
+    }
   });
 
   it('adding a deadline in the inspector writes the decorator into the code', async () => {
@@ -152,7 +236,7 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     await expect.poll(() => page.locator('.monaco-editor .view-lines').first().innerText(), { timeout: 15_000 }).toMatch(/@policy\.deadline\('5s'\)/);
     await expect.poll(() => node(page, 'fn:train').textContent()).toMatch(/deadline 5s/);
     expect(readFileSync(join(project, 'functions/train.ts'), 'utf8')).toMatch(/@policy\.fn\(\{ node: 'cloud' \}\)\n\s+@policy\.deadline\('5s'\)\n/);
-    await page.waitForTimeout(300);
+    await renderedFrames(page);
     await page.screenshot({ path: join(RESULTS, 'studio-inspector-deadline.png') });
   });
 
@@ -328,7 +412,8 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     await expect.poll(() => page.locator('[data-testid="sim-chart"] .recharts-bar-rectangle').count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
     await page.evaluate(() => document.querySelectorAll('[data-testid="simulate-panel"] .rt-col').forEach((c) => c.scrollTo(0, 0)));
     await page.mouse.move(5, 5);
-    await page.waitForTimeout(200);
+    // the frames after the pointer left the chart: its hover tooltip is gone
+    await renderedFrames(page);
     await page.screenshot({ path: join(RESULTS, 'studio-simulate.png') });
     // the answer survives a trip to another tab
     await page.getByTestId('problems-tab').click();

@@ -6,15 +6,43 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { BootResponse } from '../cluster/api/contract';
 import { StudioService } from '../cluster/server/service';
+import { newestMtime } from '../cluster/bundling';
 import { generateProject } from '../bench/studio';
 import { builtRenderer } from './harness';
 
 const ROOT = resolve(import.meta.dirname, '..');
+const WEB = join(ROOT, 'dist', 'web');
+
+/**
+ * A preload (`node --import record-loads.mjs`) for the launcher's process that writes down what it
+ * loads into $EDGEAI_TEST_LOADS: every ES module (`import <url>`, from a load hook in
+ * record-loads-hooks.mjs), and every file it reads under dist/ or TypeScript's own package
+ * (`read <path>`: the bundle reads its minified TypeScript and compiles it itself).
+ */
+const RECORD_LOADS = [
+  "import { register, syncBuiltinESMExports } from 'node:module';",
+  "import fs from 'node:fs';",
+  "register(new URL('./record-loads-hooks.mjs', import.meta.url));",
+  'const read = fs.readFileSync;',
+  'fs.readFileSync = function (path, ...rest) {',
+  "  if (typeof path === 'string' && (path.includes('/dist/') || path.includes('/node_modules/typescript/'))) fs.appendFileSync(process.env.EDGEAI_TEST_LOADS, `read ${path}\\n`);",
+  '  return read.call(this, path, ...rest);',
+  '};',
+  'syncBuiltinESMExports();',
+].join('\n');
+const RECORD_LOADS_HOOKS = [
+  "import { appendFileSync } from 'node:fs';",
+  'export async function load(url, context, next) {',
+  "  if (url.startsWith('file:')) appendFileSync(process.env.EDGEAI_TEST_LOADS, `import ${url}\\n`);",
+  '  return next(url, context);',
+  '}',
+].join('\n');
 
 /** A project whose functions have problems: the diagnostics (codes, lines, columns) must match too. */
 function brokenProject(dir: string): void {
@@ -32,6 +60,9 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
   let out = '';
   const work = mkdtempSync(join(tmpdir(), 'web-launcher-'));
   const projects = { mnist: join(work, 'mnist'), generated: join(work, 'generated'), broken: join(work, 'broken') };
+  const loads = join(work, 'loads.txt');
+  /** the newest source under cluster/ when the launcher started: its bundle must be at least as new */
+  let sourcesAt = 0;
 
   beforeAll(async () => {
     cpSync(join(ROOT, 'samples', 'mnist'), projects.mnist, { recursive: true });
@@ -42,7 +73,15 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
     // harness's lock, so it never builds at the same time as another suite
     await builtRenderer();
     // it bundles dist/web itself when that is missing or stale
-    child = spawn(process.execPath, [join(ROOT, 'scripts', 'web.mjs'), projects.mnist, '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    sourcesAt = newestMtime(join(ROOT, 'cluster'));
+    writeFileSync(join(work, 'record-loads.mjs'), RECORD_LOADS);
+    writeFileSync(join(work, 'record-loads-hooks.mjs'), RECORD_LOADS_HOOKS);
+    writeFileSync(loads, '');
+    child = spawn(process.execPath, ['--import', pathToFileURL(join(work, 'record-loads.mjs')).href, join(ROOT, 'scripts', 'web.mjs'), projects.mnist, '--port', '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, EDGEAI_TEST_LOADS: loads },
+    });
     child.stdout!.on('data', (d) => (out += String(d)));
     child.stderr!.on('data', (d) => (out += String(d)));
     const printed = await new Promise<string>((ok, fail) => {
@@ -97,19 +136,28 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
     expect(js).toMatch(/react\.dev\/errors\//);
   });
 
-  it('runs from the bundle with the minified TypeScript', () => {
-    expect(existsSync(join(ROOT, 'dist', 'web', 'web.mjs'))).toBe(true);
-    expect(existsSync(join(ROOT, 'dist', 'web', 'typescript.min.cjs'))).toBe(true);
+  it('runs from the bundle, built from the sources as they were at its start, with the minified TypeScript', async () => {
+    // a parse: the service (and TypeScript) are loaded
+    expect((await boot(projects.mnist)).project?.ok).toBe(true);
+    const log = readFileSync(loads, 'utf8').split('\n');
+    const imported = log.filter((l) => l.startsWith('import ')).map((l) => l.slice(7));
+    expect(imported).toContain(pathToFileURL(join(WEB, 'web.mjs')).href);
+    // nothing of the platform from its sources (the runtime, which stays on disk, is not loaded here)
+    expect(imported.filter((u) => u.startsWith(pathToFileURL(join(ROOT, 'cluster')).href + '/'))).toEqual([]);
+    expect(log).toContain(`read ${join(WEB, 'typescript.min.cjs')}`);
+    expect(log.filter((l) => l.includes('/node_modules/typescript/lib/typescript.js'))).toEqual([]);
+    // and that bundle is not an earlier build: at least as new as every source when the launcher started
+    expect(statSync(join(WEB, 'web.mjs')).mtimeMs).toBeGreaterThanOrEqual(sourcesAt);
   });
 
   it('answers project.open exactly as the platform does from its sources (sample, generated and broken projects)', async () => {
     const reference = new StudioService();
     try {
       for (const [name, dir] of Object.entries(projects)) {
-        const b = await boot(dir);
         const expected = await reference.call('project.open', { dir });
+        expect(expected.ok, `${name} from the sources`).toBe(true);
+        const b = await boot(dir);
         expect(b.project, name).toEqual(expected);
-        expect(b.project?.ok, name).toBe(true);
       }
       const broken = await boot(projects.broken);
       const codes = broken.project?.ok ? broken.project.value.diagnostics.map((d) => d.code) : [];
@@ -142,9 +190,11 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
       await reference.call('project.open', { dir: projects.mnist });
       const fromBundle = (await ask('simulate.run', sim)) as { ok: boolean; value: { reports: unknown; summaries: unknown } };
       const fromSources = await reference.call('simulate.run', sim);
+      // the reference must have answered: two failures are no agreement
+      if (!fromSources.ok) throw new Error(`the reference (from the sources) failed: ${fromSources.error.code}: ${fromSources.error.message}`);
       expect(fromBundle.ok).toBe(true);
-      expect(fromSources.ok && fromBundle.value.reports).toEqual(fromSources.ok && fromSources.value.reports);
-      expect(fromSources.ok && fromBundle.value.summaries).toEqual(fromSources.ok && fromSources.value.summaries);
+      expect(fromBundle.value.reports).toEqual(fromSources.value.reports);
+      expect(fromBundle.value.summaries).toEqual(fromSources.value.summaries);
       const usb = (await ask('accelerators.list', {})) as { ok: boolean; value: { udevRules: string } };
       expect(usb).toMatchObject({ ok: true, value: { udevRules: expect.stringMatching(/1a6e/) } });
     } finally {

@@ -190,7 +190,9 @@ export function CodeEditor(props: CodeEditorProps) {
           </button>
         )}
       </div>
-      <div className="monaco-host" ref={host} data-testid="code-editor" />
+      {/* nokey: React Flow's key handling (Space pans) skips it. Monaco types into a div with an
+          EditContext in Chromium, not a textarea, so without it a space typed in the code never arrived */}
+      <div className="monaco-host nokey" ref={host} data-testid="code-editor" />
     </div>
   );
 }
