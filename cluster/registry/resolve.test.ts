@@ -93,7 +93,8 @@ describe('resolve', () => {
           expect(v).toEqual({ ok: false, clause: x.clause, reason: x.reason });
         }
       }),
-      { numRuns: 300 },
+      // a fixed seed: the same 300 selectors every run; fast-check prints seed and path on a failure
+      { numRuns: 300, seed: 1201 },
     );
   });
 });
