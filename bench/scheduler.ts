@@ -3,7 +3,7 @@
  * ~10,000 nodes for each profile, scoring 100% of nodes, and how the cost per placement grows
  * with the number of nodes (ratios against the smallest size measured in the same run).
  *
- * Topology: urban sensing (REFERENCE §3) with as many cells as give the size. The function is the
+ * Topology: urban sensing (docs/reference.md §3) with as many cells as give the size. The function is the
  * heaviest realistic case: an image, one input and one output with locations, a non-strict
  * data policy and a deadline with a workload (so the deadline estimate runs on every node).
  * The snapshot is re-cloned from a pristine copy every 500 placements (outside the timing), so

@@ -392,7 +392,7 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     const runs = await compare.locator('tbody tr td:nth-child(2)').allTextContents();
     expect(new Set(runs).size).toBe(1);
     expect(Number(runs[0])).toBeGreaterThan(1000);
-    // inference runs as MobileNet (REFERENCE §4): hundreds of ms on an edge box, not the small default
+    // inference runs as MobileNet (docs/reference.md §4): hundreds of ms on an edge box, not the small default
     await expect(page.getByTestId('sim-fn-inference').locator('td').nth(7).textContent()).resolves.toMatch(/ \/ \d{3} ms$|\/ \d\.\d\d s$/);
     // edge-ai keeps inference at the edge; kube-default puts it in the cloud
     await expect(page.getByTestId('sim-fn-inference').locator('td').nth(1).textContent()).resolves.not.toMatch(/^cloud-vm/);

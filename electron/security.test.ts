@@ -7,7 +7,7 @@ function directives(csp: string): Map<string, string[]> {
   return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
 }
 
-describe('Electron window security (REFERENCE §8)', () => {
+describe('Electron window security (docs/reference.md §8)', () => {
   it('isolates the renderer: contextIsolation, sandbox, no node, no webview, no insecure content', () => {
     const o = windowOptions('/app/preload.cjs');
     expect(o.webPreferences).toMatchObject({

@@ -1,5 +1,5 @@
 /**
- * The Electron security settings of the studio window (REFERENCE.md §8), as pure functions so a
+ * The Electron security settings of the studio window (docs/reference.md §8), as pure functions so a
  * unit test can check them without the Electron binary: contextIsolation and sandbox on,
  * nodeIntegration off, a CSP that still lets Monaco's workers run, navigation limited to the
  * app's own origin, no new windows, no <webview>, IPC only from the app's frames on one

@@ -141,7 +141,7 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
             </label>
           </div>
           <div className="field">
-            <span>Requests per second, and how long each run takes (REFERENCE §4 device profiles)</span>
+            <span>Requests per second, and how long each run takes (docs/reference.md §4 device profiles)</span>
             <table className="sim-rates">
               <tbody>
                 {functions.map((fn) => {
