@@ -33,6 +33,16 @@ describe('edgeai simulate', () => {
     expect(text.out).toContain('the same arrivals for every profile');
   });
 
+  it('--preset faas-sim: faas-sim\'s behaviour and, with --workload faas-sim, its 10 deployments per cell', async () => {
+    const r = await cli('simulate', '--workload', 'faas-sim', '--preset', 'faas-sim', '--topology', 'urban-sensing:cells=1', '--duration', '30m', '--json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { workflow: string; functions: Array<{ function: string; replicasStarted: number }> };
+    expect(j.workflow).toBe('faas-sim-ml (10 deployments)');
+    expect(j.functions).toHaveLength(30);
+    expect(j.functions.find((f) => f.function === 'inference-0')!.replicasStarted).toBe(1);
+    expect((await cli('simulate', MNIST, '--preset', 'ns-3')).err).toMatch(/--preset ns-3: the only preset is faas-sim/);
+  });
+
   it('says what is wrong with a bad option', async () => {
     expect((await cli('simulate', MNIST, '--rate', 'nosuch=1')).err).toMatch(/rate for 'nosuch': mnist has no function or http trigger of that name/);
     expect((await cli('simulate', MNIST, '--profile', 'edge-aj')).err).toMatch(/unknown scheduler profile 'edge-aj'/);

@@ -8,8 +8,14 @@ export const IDLE_TIMEOUT_S = 300;
 export const RECONCILE_S = 30;
 /** Scaling defaults: max 20 replicas (docs/reference.md §3). */
 export const MAX_REPLICAS = 20;
-/** A node already holding the image pulls only 10% of it — shared layers (docs/reference.md §3). */
-export const PRESENT_IMAGE_FRACTION = 0.1;
+/**
+ * A missing image on a node that already holds other images costs 10% of its size — shared
+ * layers; an image on the node is not pulled (docs/reference.md §3, faas-sim@9c6e1b3
+ * simulate_docker_pull). Before issue 15 the simulator charged this 10% for an image already
+ * on the node instead, hence the older name PRESENT_IMAGE_FRACTION (kept, same value).
+ */
+export const SHARED_LAYERS_FRACTION = 0.1;
+export const PRESENT_IMAGE_FRACTION = SHARED_LAYERS_FRACTION;
 /** 4 workers per replica in later faas-sim (docs/reference.md §3). */
 export const DEFAULT_WORKERS = 4;
 /**

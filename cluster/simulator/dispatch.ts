@@ -10,10 +10,22 @@
 import { lognormalFromNormal, Rng } from './engine';
 import { checksum } from './accounting';
 import type { FnState, Invocation, Replica, SimContext } from './state';
-import { followUpMatches, type ArrivalProcess, type SimArtifact } from './workflow';
+import { followUpMatches, type ArrivalProcess, type FollowUp, type SimArtifact } from './workflow';
 
 export class Dispatcher {
+  /** per artifact urn: the follow-ups (data and model triggers) a write of it fires; an artifact's identity does not change */
+  private readonly firedBy = new Map<string, FollowUp[]>();
+
   constructor(private readonly sim: SimContext) {}
+
+  private followUpsOf(a: SimArtifact): FollowUp[] {
+    let us = this.firedBy.get(a.urn);
+    if (!us) {
+      us = this.sim.wf.followUps.filter((u) => followUpMatches(u, a));
+      this.firedBy.set(a.urn, us);
+    }
+    return us;
+  }
 
   startArrivals(a: ArrivalProcess): void {
     const { sim } = this;
@@ -30,7 +42,8 @@ export class Dispatcher {
         next(t + gap());
       });
     };
-    next(gap());
+    // a process with a start time sends its first request then (faas-sim's request generator), else after one gap
+    next(a.kind === 'periodic-exp' && a.startS !== undefined ? a.startS : gap());
   }
 
   arrive(fs: FnState): void {
@@ -97,7 +110,8 @@ export class Dispatcher {
     const nodeName = sim.t.nodes[r.node].name;
     inv.phaseStart = sim.engine.now;
     const moves: Array<{ from: string; bytes: number }> = [];
-    for (const urn of inv.fn.def.inputs) {
+    // a function that fetched its inputs when its replica started (the faas-sim preset) moves none
+    for (const urn of inv.fn.fetchOnStart ? [] : inv.fn.def.inputs) {
       const a = sim.artifacts.get(urn);
       if (!a || a.size <= 0 || !a.locations.length || a.locations.includes(nodeName)) continue;
       moves.push({ from: sim.sources.artifact(a.locations, r.node), bytes: a.size });
@@ -159,7 +173,7 @@ export class Dispatcher {
       if (!a) continue;
       produced.push(a);
       if (a.store === 'storage') {
-        const to = sim.sources.storage(r.node);
+        const to = sim.homes.get(urn) ?? sim.sources.storage(r.node);
         if (to !== nodeName && a.size > 0) moves.push({ a, to });
         else a.locations = [to];
       } else a.locations = [nodeName];
@@ -201,8 +215,7 @@ export class Dispatcher {
     sim.accounting.completed(r.node, fs.def.base.memoryBytes, inv.execution);
     // data and model triggers
     for (const a of produced) {
-      for (const u of sim.wf.followUps) {
-        if (!followUpMatches(u, a)) continue;
+      for (const u of this.followUpsOf(a)) {
         const target = sim.fns.get(u.function);
         if (!target) continue;
         const k = `${u.source}`;

@@ -31,6 +31,12 @@ export function storageNodes(t: Topology): string[] {
 export interface FaasSimWorkloadOptions {
   /** copies of the chain (default 1: the names preprocess, train, inference) */
   deployments?: number;
+  /**
+   * Deployment i is placed at i · deployIntervalS and its arrivals start at (i + 1) · deployIntervalS
+   * with a request at once (faas-sim adds one every 250 + 5 s, §3); default 0: all at t = 0, the
+   * first arrival after one gap.
+   */
+  deployIntervalS?: number;
   /** the seed of the image-popularity draw (deployments > 1) */
   seed?: number;
 }
@@ -49,15 +55,28 @@ export function faasSimWorkflow(topology: Topology, opts: FaasSimWorkloadOptions
   const n = opts.deployments ?? 1;
   if (!(Number.isInteger(n) && n >= 1)) throw new SimulationError(`deployments ${n}: give a whole number ≥ 1`);
   const storage = storageNodes(topology);
-  if (n === 1) return { name: 'faas-sim-ml', ...oneDeployment(storage, '', ''), notes: [] };
-  const rng = Rng.stream(opts.seed ?? 0, 'faas-sim images');
-  const parts = Array.from({ length: n }, (_, i) => oneDeployment([storage[i % storage.length]], `-${i}`, `:${popularImageId(n, rng.uniform())}`));
+  const interval = opts.deployIntervalS ?? 0;
+  if (!(interval >= 0)) throw new SimulationError(`deployIntervalS ${interval}: give a number ≥ 0`);
+  const parts =
+    n === 1
+      ? [oneDeployment(storage, '', '')]
+      : (() => {
+          const rng = Rng.stream(opts.seed ?? 0, 'faas-sim images');
+          return Array.from({ length: n }, (_, i) => oneDeployment([storage[i % storage.length]], `-${i}`, `:${popularImageId(n, rng.uniform())}`));
+        })();
+  // preprocess and train scale to zero, inference keeps its replica (faas-sim's scale_zero, §3)
+  const lifecycle: NonNullable<SimWorkflow['lifecycle']> = {};
+  parts.forEach((p, i) => {
+    for (const f of p.functions) lifecycle[f.id] = { ...(interval > 0 ? { deployAtS: i * interval } : {}), scaleToZero: !f.id.startsWith('inference') };
+    if (interval > 0) for (const a of p.arrivals) (a as { startS?: number }).startS = (i + 1) * interval;
+  });
   return {
-    name: `faas-sim-ml (${n} deployments)`,
+    name: n === 1 ? 'faas-sim-ml' : `faas-sim-ml (${n} deployments)`,
     functions: parts.flatMap((p) => p.functions),
     artifacts: parts.flatMap((p) => p.artifacts),
     arrivals: parts.flatMap((p) => p.arrivals),
     followUps: parts.flatMap((p) => p.followUps),
+    lifecycle,
     notes: [],
   };
 }
@@ -65,7 +84,7 @@ export function faasSimWorkflow(topology: Topology, opts: FaasSimWorkloadOptions
 type Image = { name: string; size: { arm: number; arm64: number; amd64: number } };
 
 /** One deployment of the chain; `suffix` ('' or '-i') names its functions, `tag` ('' or ':id') its images. */
-function oneDeployment(storage: string[], suffix: string, tag: string): Omit<SimWorkflow, 'name' | 'notes'> {
+function oneDeployment(storage: string[], suffix: string, tag: string): Omit<SimWorkflow, 'name' | 'notes' | 'lifecycle'> {
   const image = (im: Image) => (tag ? { ...im, name: im.name + tag } : im);
   const id = (x: string) => x + suffix;
   const urn = (x: string) => (suffix ? `faas-sim:${suffix.slice(1)}:${x}` : `faas-sim:${x}`);

@@ -69,7 +69,9 @@ export class FlowNetwork {
   private bytes: number[] = [];
   private readonly directed = new Map<string, number>();
   private readonly loopback = new Map<string, number>();
-  private readonly routes = new Map<string, RouteLinks>();
+  /** routes by from → to vertex pair (from · vertices + to) */
+  private readonly routes = new Map<number, RouteLinks>();
+  private readonly onCompletion = () => this.complete();
   private readonly active: Flow[] = [];
   private nextId = 0;
   private lastAdvance = 0;
@@ -120,7 +122,7 @@ export class FlowNetwork {
 
   /** Resources and RTT of the route from → to (node or network names); cached. */
   route(from: string, to: string): RouteLinks {
-    const key = `${from}\u0000${to}`;
+    const key = this.graph.vertex(from) * this.graph.vertexCount + this.graph.vertex(to);
     let r = this.routes.get(key);
     if (r) return r;
     if (from === to) {
@@ -267,7 +269,7 @@ export class FlowNetwork {
     this.completion = undefined;
     let t = Infinity;
     for (const f of this.active) if (f.rate > 0) t = Math.min(t, f.remaining / (f.rate * G));
-    if (t < Infinity) this.completion = this.engine.after(t, () => this.complete(), 'flow completion');
+    if (t < Infinity) this.completion = this.engine.after(t, this.onCompletion, 'flow completion');
   }
 
   /**

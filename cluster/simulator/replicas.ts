@@ -1,25 +1,63 @@
 /**
  * Replicas and pulls (docs/reference.md §3, function lifecycle): at t = 0 the workflow is placed
  * by the planner (placeWorkflow, as `edgeai schedule` and a deploy place it); a scale-up runs the
- * scheduler once more (requirementsAt: the artifacts where they are now). A new replica pulls its
- * images from the registry as a flow (full size if missing, 10% if present: shared layers), then
- * waits cold until an invocation needs its worker, which starts in the device's startup time (§4).
+ * scheduler once more (requirementsAt: the artifacts where they are now). A new replica pulls the
+ * images its node lacks from the registry as a flow, as faas-sim does (an image on the node is not
+ * pulled; a missing one costs 10% of its size on a node that holds other images — shared layers —
+ * and its full size on a node without any), then waits cold until an invocation needs its worker,
+ * which starts in the device's startup time (§4).
  * Idle replicas are removed every reconcile (after 300 s without use), down to minReplicas.
  */
-import { placeWorkflow, requirementsAt } from '../planning/plan';
+import { placeWorkflow, requirementsAt, type PlanWorkflow } from '../planning/plan';
 import { schedule } from '../scheduler/schedule';
-import { DEFAULT_STARTUP_S, PRESENT_IMAGE_FRACTION, STARTUP_S } from './constants';
+import { DEFAULT_STARTUP_S, SHARED_LAYERS_FRACTION, STARTUP_S } from './constants';
 import type { FnState, Replica, SimContext } from './state';
 
 export class Replicas {
   private nextReplica = 0;
+  /** per node: the distinct images it holds (given at the start, or placed there) */
+  private readonly imagesHeld: Int32Array;
 
-  constructor(private readonly sim: SimContext) {}
+  constructor(private readonly sim: SimContext) {
+    this.imagesHeld = new Int32Array(sim.t.nodes.length);
+    const given = new Map<number, Set<string>>();
+    for (const im of sim.opts.images ?? []) {
+      for (const node of im.nodes) {
+        const v = sim.snap.nodeIndex(node);
+        if (!given.has(v)) given.set(v, new Set());
+        given.get(v)!.add(im.name);
+      }
+    }
+    for (const [v, names] of given) this.imagesHeld[v] = names.size;
+  }
 
-  /** t = 0: the workflow's first placements are the planner's, exactly as `edgeai schedule` and a deploy make them. */
+  /**
+   * t = 0: the workflow's first placements are the planner's, exactly as `edgeai schedule` and a
+   * deploy make them. Functions deployed later (the faas-sim workload's staggered deployments)
+   * are placed by the planner at their time, each group on the snapshot as it is then.
+   */
   deployAll(): void {
     const { sim } = this;
-    const plan = placeWorkflow(sim.wf, sim.t, sim.profile, { snapshot: sim.snap });
+    const lifecycle = sim.wf.lifecycle ?? {};
+    const later = new Map<number, string[]>();
+    for (const f of sim.wf.functions) {
+      const at = lifecycle[f.id]?.deployAtS ?? 0;
+      if (at > 0) later.set(at, [...(later.get(at) ?? []), f.id]);
+    }
+    if (!later.size) {
+      this.deployGroup(sim.wf);
+      return;
+    }
+    this.deployGroup({ ...sim.wf, functions: sim.wf.functions.filter((f) => !((lifecycle[f.id]?.deployAtS ?? 0) > 0)) });
+    for (const [at, ids] of [...later].sort(([a], [b]) => a - b)) {
+      const group = new Set(ids);
+      sim.engine.at(at, () => this.deployGroup({ name: sim.wf.name, functions: sim.wf.functions.filter((f) => group.has(f.id)), artifacts: [...sim.artifacts.values()] }), 'deploy');
+    }
+  }
+
+  private deployGroup(wf: PlanWorkflow): void {
+    const { sim } = this;
+    const plan = placeWorkflow(wf, sim.t, sim.profile, { snapshot: sim.snap });
     for (const a of plan.artifacts) {
       const mine = sim.artifacts.get(a.urn);
       if (mine && !mine.locations.length) mine.locations = [...a.locations];
@@ -54,32 +92,77 @@ export class Replicas {
     fs.replicasStarted++;
     this.sim.accounting.hosted[node] = 1;
     this.sim.accounting.allocate(node, fs.def.base.cpuMillis);
-    this.pull(rep, neededImages);
+    const held = this.imagesHeld[node];
+    this.imagesHeld[node] += neededImages.length;
+    this.pull(rep, neededImages, held);
     return rep;
   }
 
-  /** Pulls the function's images to the replica's node: full size if missing, 10% if present (docs/reference.md §3). */
-  private pull(rep: Replica, needed: string[]): void {
+  /**
+   * Pulls the images the replica's node lacks (`needed`, the scheduler's answer): nothing for an
+   * image on the node, 10% of a missing one when the node held `held` > 0 other images before,
+   * the full size otherwise (docs/reference.md §3, faas-sim@9c6e1b3 simulate_docker_pull).
+   */
+  private pull(rep: Replica, needed: string[], held: number): void {
     const { sim } = this;
     const arch = sim.t.nodes[rep.node].arch;
     let bytes = 0;
     for (const im of rep.fn.def.base.images) {
+      if (!needed.includes(im.name)) continue;
       const size = typeof im.size === 'number' ? im.size : (im.size[arch] ?? Object.values(im.size).find((v) => v !== undefined) ?? 0);
-      bytes += needed.includes(im.name) ? size : Math.round(PRESENT_IMAGE_FRACTION * size);
+      bytes += held > 0 ? Math.round(SHARED_LAYERS_FRACTION * size) : size;
     }
     const src = sim.sources.registry(rep.node);
     const nodeName = sim.t.nodes[rep.node].name;
     const done = () => {
       if (!rep.fn.replicas.includes(rep)) return;
-      rep.state = 'cold';
-      rep.lastUsed = sim.engine.now;
-      sim.dispatcher.dispatch(rep.fn);
+      if (rep.fn.fetchOnStart) {
+        this.fetchInputs(rep);
+        return;
+      }
+      this.ready(rep);
     };
+    if (bytes === 0) {
+      // nothing to pull (faas-sim pulls only when images are needed)
+      sim.engine.after(0, done, 'nothing to pull');
+      return;
+    }
     if (src.extra) {
       sim.net.start(src.extra, src.rttS ?? 0, bytes, done);
       return;
     }
     sim.accounting.flow(src.at, nodeName, bytes, done);
+  }
+
+  /** The replica's images are there: it waits cold for an invocation, or (eagerStart) starts its worker now. */
+  private ready(rep: Replica): void {
+    const { sim } = this;
+    rep.state = 'cold';
+    rep.lastUsed = sim.engine.now;
+    if (sim.settings.eagerStart) this.startWorker(rep);
+    else sim.dispatcher.dispatch(rep.fn);
+  }
+
+  /** The replica fetches its inputs once, before its worker starts (faas-sim's inference setup, the faas-sim preset). */
+  private fetchInputs(rep: Replica): void {
+    const { sim } = this;
+    const nodeName = sim.t.nodes[rep.node].name;
+    const moves: Array<{ from: string; bytes: number }> = [];
+    for (const urn of rep.fn.def.inputs) {
+      const a = sim.artifacts.get(urn);
+      if (!a || a.size <= 0 || !a.locations.length || a.locations.includes(nodeName)) continue;
+      moves.push({ from: sim.sources.artifact(a.locations, rep.node), bytes: a.size });
+    }
+    if (!moves.length) {
+      this.ready(rep);
+      return;
+    }
+    let pending = moves.length;
+    for (const m of moves) {
+      sim.accounting.flow(m.from, nodeName, m.bytes, () => {
+        if (--pending === 0 && rep.fn.replicas.includes(rep)) this.ready(rep);
+      });
+    }
   }
 
   /** Starts the replica's worker: the cold start (docs/reference.md §3 startup/setup; times §4). */
@@ -100,12 +183,12 @@ export class Replicas {
   /** Every reconcile interval: removes replicas idle for idleTimeoutS, down to minReplicas (docs/reference.md §3). */
   reconcile(): void {
     const { sim } = this;
-    const { minReplicas, idleTimeoutS, reconcileS } = sim.settings;
+    const { idleTimeoutS, reconcileS } = sim.settings;
     const now = sim.engine.now;
     for (const fs of sim.order) {
       if (fs.queue.length) continue;
       for (const r of [...fs.replicas]) {
-        if (fs.replicas.length <= minReplicas) break;
+        if (fs.replicas.length <= fs.minReplicas) break;
         if ((r.state === 'warm' || r.state === 'cold') && r.active === 0 && now - r.lastUsed >= idleTimeoutS) this.remove(r);
       }
     }

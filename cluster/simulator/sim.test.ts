@@ -42,21 +42,36 @@ describe('simulate: lifecycle', () => {
     expect(f.wait.p50).toBe(0);
   });
 
-  it('scales to zero after 300 s idle (reconciled every 30 s) and back from zero, pulling 10% of a present bundle (docs/reference.md §3)', () => {
+  it('scales to zero after 300 s idle (reconciled every 30 s) and back from zero, pulling nothing for a bundle already on the node (docs/reference.md §3)', () => {
     // every 400 s: each invocation finds no replica (removed after 300 s idle) → 3 cold starts
     const sparse = simulate({ ...base, durationS: 1300, workflow: oneFunction({ nodeTypes: ['edge'] }, [every(400)]) });
     const f = sparse.functions[0];
     expect(f.completed).toBe(3);
     expect(f.coldStarts).toBe(3);
     expect(f.replicasStarted).toBe(4); // the deploy + 3 scale-ups from zero
-    // laptop (registry) → edge node: 1 MiB at deploy, then 10% for each re-placement on the same node
+    // laptop (registry) → edge node: 1 MiB at deploy; the re-placements land where the bundle is and pull nothing
+    expect(new Set(sparse.nodeUsage.map((u) => u.node)).size).toBe(1);
     const up = sparse.links.find((l) => l.link === 'laptop → local')!;
-    expect(up.upBytes).toBe(MiB + 3 * Math.round(0.1 * MiB));
+    expect(up.upBytes).toBe(MiB);
     // every 200 s: never idle for 300 s → one cold start
     const dense = simulate({ ...base, durationS: 1300, workflow: oneFunction({ nodeTypes: ['edge'] }, [every(200)]) });
     expect(dense.functions[0].completed).toBe(6);
     expect(dense.functions[0].coldStarts).toBe(1);
     expect(dense.functions[0].replicasStarted).toBe(1);
+  });
+
+  it('a missing image costs 10% on a node that holds other images (shared layers), its full size on one without (faas-sim, docs/reference.md §3)', () => {
+    const wf = oneFunction({ nodeTypes: ['edge'], images: [{ name: 'img', size: 100 * MiB }] }, [every(50)]);
+    const pulled = (r: ReturnType<typeof simulate>) => r.links.find((l) => l.link === 'laptop → local')!.upBytes;
+    const bare = simulate({ ...base, durationS: 100, workflow: wf });
+    expect(pulled(bare)).toBe(100 * MiB);
+    // both edge nodes hold another image: wherever it lands, 10%
+    const shared = simulate({ ...base, durationS: 100, workflow: wf, images: [{ name: 'other', nodes: ['edge-1', 'edge-2'] }] });
+    expect(pulled(shared)).toBe(Math.round(0.1 * 100 * MiB));
+    // both already hold it: nothing to pull
+    const present = simulate({ ...base, durationS: 100, workflow: wf, images: [{ name: 'img', nodes: ['edge-1', 'edge-2'] }] });
+    expect(present.links.find((l) => l.link === 'laptop → local')).toBeUndefined();
+    expect(present.functions[0].completed).toBe(1);
   });
 
   it('counts deadline misses', () => {

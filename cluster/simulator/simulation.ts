@@ -31,6 +31,7 @@ import { Dispatcher } from './dispatch';
 import { Engine, SimulationError } from './engine';
 import { faasSimWorkflow } from './faas-sim';
 import { FlowNetwork } from './network';
+import { fetchesOnStart, FAAS_SIM_DEPLOY_INTERVAL_S, minReplicasOf, presetDeployments, presetTopology, PRESETS } from './preset';
 import { Replicas } from './replicas';
 import { buildReport } from './report';
 import { Sources } from './sources';
@@ -41,7 +42,14 @@ import { workflowFrom, workflowOfProject, type SimArtifact, type SimWorkflow } f
 /** Builds the workflow the options describe. */
 export function workflowOf(opts: SimulationOptions): SimWorkflow {
   if (opts.workflow) return opts.workflow;
-  if (opts.workload === 'faas-sim') return faasSimWorkflow(opts.topology, { deployments: opts.deployments, seed: opts.seed });
+  if (opts.workload === 'faas-sim') {
+    const faasSim = opts.preset === 'faas-sim';
+    return faasSimWorkflow(opts.topology, {
+      deployments: opts.deployments ?? (faasSim ? presetDeployments(opts.topology) : undefined),
+      deployIntervalS: opts.deployIntervalS ?? (faasSim ? FAAS_SIM_DEPLOY_INTERVAL_S : undefined),
+      seed: opts.seed,
+    });
+  }
   if (opts.project) return workflowOfProject(opts.project, opts.topology, opts);
   if (opts.functions) {
     return workflowFrom({ name: opts.name ?? 'workflow', functions: opts.functions, triggers: opts.triggers ?? [], dataSources: opts.dataSources ?? [] }, opts.topology, opts);
@@ -65,6 +73,7 @@ class Simulation implements SimContext {
   readonly fns = new Map<string, FnState>();
   readonly order: FnState[] = [];
   readonly artifacts = new Map<string, SimArtifact>();
+  readonly homes = new Map<string, string>();
   readonly accounting: Accounting;
   readonly sources: Sources;
   readonly replicas: Replicas;
@@ -73,7 +82,10 @@ class Simulation implements SimContext {
   readonly notes: string[] = [];
 
   constructor(readonly opts: SimulationOptions) {
-    this.t = opts.topology;
+    const { preset } = opts;
+    if (preset !== undefined && !PRESETS.includes(preset)) throw new SimulationError(`preset '${String(preset)}': the only preset is faas-sim`);
+    // the workflow's data live where the topology puts them; the preset moves only the registry
+    this.t = preset === 'faas-sim' ? presetTopology(opts.topology) : opts.topology;
     this.profile = typeof opts.profile === 'string' ? profileByName(opts.profile) : opts.profile;
     this.snap = buildSnapshot(this.t, opts.images ? { images: opts.images } : {});
     this.net = new FlowNetwork(this.engine, this.t, this.snap.s.graph);
@@ -84,17 +96,21 @@ class Simulation implements SimContext {
       concurrency: { cap: workers ?? 1, workers },
       idleTimeoutS: opts.idleTimeoutS ?? IDLE_TIMEOUT_S,
       reconcileS: opts.reconcileS ?? RECONCILE_S,
-      minReplicas: opts.minReplicas ?? 0,
-      maxReplicas: opts.maxReplicas ?? MAX_REPLICAS,
+      maxReplicas: opts.maxReplicas ?? (preset === 'faas-sim' ? 1 : MAX_REPLICAS),
       sigma: opts.execSigma ?? DEFAULT_EXEC_SIGMA,
+      eagerStart: preset === 'faas-sim',
     };
     this.accounting = new Accounting(this.engine, this.t, this.snap.s.graph, this.net);
     this.sources = new Sources(this.t, this.snap.s.graph, this.net);
     this.replicas = new Replicas(this);
     this.dispatcher = new Dispatcher(this);
-    for (const a of this.wf.artifacts) this.artifacts.set(a.urn, { ...a, locations: [...a.locations] });
+    for (const a of this.wf.artifacts) {
+      this.artifacts.set(a.urn, { ...a, locations: [...a.locations] });
+      if (preset === 'faas-sim' && a.store === 'storage' && a.locations.length) this.homes.set(a.urn, a.locations[0]);
+    }
     for (const def of this.wf.functions) {
-      const st = newFnState(def, opts.seed);
+      const min = opts.minReplicas ?? minReplicasOf(preset, this.wf, def, 0);
+      const st = newFnState(def, opts.seed, min, fetchesOnStart(preset, def, this.artifacts));
       this.fns.set(def.id, st);
       this.order.push(st);
     }

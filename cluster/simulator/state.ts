@@ -64,9 +64,13 @@ export interface FnState {
   lastInfeasible?: string;
   noise: Rng;
   batch: Map<string, number>;
+  /** the least replicas idle removal leaves */
+  minReplicas: number;
+  /** its inputs are fetched once per replica, when it starts (the faas-sim preset), not per invocation */
+  fetchOnStart: boolean;
 }
 
-export function newFnState(def: SimFunction, seed: number): FnState {
+export function newFnState(def: SimFunction, seed: number, minReplicas: number, fetchOnStart: boolean): FnState {
   return {
     def,
     replicas: [],
@@ -87,6 +91,8 @@ export function newFnState(def: SimFunction, seed: number): FnState {
     failures: new Set(),
     noise: Rng.stream(seed, `noise:${def.id}`),
     batch: new Map(),
+    minReplicas,
+    fetchOnStart,
   };
 }
 
@@ -96,9 +102,10 @@ export interface Settings {
   concurrency: { cap: number; workers: number | null };
   idleTimeoutS: number;
   reconcileS: number;
-  minReplicas: number;
   maxReplicas: number;
   sigma: number;
+  /** a replica starts its worker once its images are there, not on the first invocation (the faas-sim preset) */
+  eagerStart: boolean;
 }
 
 /** What the parts of a simulation share. */
@@ -116,6 +123,8 @@ export interface SimContext {
   readonly order: FnState[];
   /** the run's own copy of each artifact (its locations change as outputs are written) */
   readonly artifacts: Map<string, SimArtifact>;
+  /** where an output written to storage goes instead of the producer's nearest storage node (the faas-sim preset: its bucket) */
+  readonly homes: Map<string, string>;
   readonly accounting: Accounting;
   readonly sources: Sources;
   readonly replicas: Replicas;

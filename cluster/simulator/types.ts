@@ -9,6 +9,7 @@ import type { Profile } from '../scheduler/profiles';
 import type { Topology } from '../topology/model';
 import type { LinkBytes } from './network';
 import type { SimWorkflow, WorkflowOptions } from './workflow';
+import type { Preset } from './preset';
 
 export type Concurrency = { kind: 'replica' } | { kind: 'workers'; workers?: number };
 
@@ -24,8 +25,12 @@ export interface SimulationOptions extends WorkflowOptions {
   workflow?: SimWorkflow;
   /** 'faas-sim': the default workload of docs/reference.md §3 instead of the workflow's triggers */
   workload?: 'triggers' | 'faas-sim';
-  /** the faas-sim workload: copies of its chain (default 1; faas-sim's UrbanSensingScenario(cells) has 10 per cell) */
+  /** the faas-sim workload: copies of its chain (default 1, under the faas-sim preset 10 per cell as faas-sim's UrbanSensingScenario) */
   deployments?: number;
+  /** the faas-sim workload: deployment i is placed at i · deployIntervalS (default 0, under the faas-sim preset 255 s) */
+  deployIntervalS?: number;
+  /** 'faas-sim': behave as faas-sim@9c6e1b3 on its urban-sensing scenario (preset.ts, docs/reference.md §3) */
+  preset?: Preset;
   topology: Topology;
   profile: string | Profile;
   seed: number;

@@ -31,7 +31,7 @@ export type ArrivalProcess =
   /** Poisson arrivals (an http trigger) */
   | { function: string; kind: 'poisson'; ratePerS: number; source: string }
   /** gaps of baseS + Exp(meanS) (the faas-sim workload, docs/reference.md §3) */
-  | { function: string; kind: 'periodic-exp'; baseS: number; meanS: number; source: string };
+  | { function: string; kind: 'periodic-exp'; baseS: number; meanS: number; source: string; startS?: number };
 
 /** A data or model trigger: run `function` once per `batch` matching artifacts produced. */
 export interface FollowUp {
@@ -42,9 +42,19 @@ export interface FollowUp {
   source: string;
 }
 
+/** How a function's replicas live, where it differs from the simulation's defaults (the faas-sim workload). */
+export interface Lifecycle {
+  /** deployed (placed) at this simulated time instead of at t = 0 */
+  deployAtS?: number;
+  /** its replicas are removed when idle (faas-sim's scale_zero); under the faas-sim preset the others keep one */
+  scaleToZero?: boolean;
+}
+
 export interface SimWorkflow extends PlanWorkflow {
   arrivals: ArrivalProcess[];
   followUps: FollowUp[];
+  /** function id → lifecycle (absent: deployed at t = 0, the simulation's scaling rules) */
+  lifecycle?: Record<string, Lifecycle>;
   /** notes about triggers that are not simulated */
   notes: string[];
 }

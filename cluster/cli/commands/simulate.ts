@@ -1,6 +1,6 @@
 /**
  * `edgeai simulate <project> --topology <name|file> [--profile p[,p2…]] [--seed N] [--duration 1h]
- *  [--rate fn=per_s]… [--workload faas-sim] [--workers N] [--json]`
+ *  [--rate fn=per_s]… [--workload faas-sim] [--preset faas-sim] [--workers N] [--json]`
  *
  * Runs the discrete-event simulator (cluster/simulator) on the project and a topology with the
  * real scheduler, and prints latency per function, deadline misses, cold starts, bytes per link,
@@ -50,6 +50,10 @@ export const command: Command = {
     '                    otherwise a small function (50 ms on a xeon VM, scaled per device)',
     '  --workers <N>     N workers per replica, execution × max(1, active/N) (default: 1 per replica)',
     '  --workload faas-sim  ignore the project: the faas-sim ML chain of docs/reference.md §3',
+    '  --preset faas-sim    behave as faas-sim@9c6e1b3 on its urban-sensing scenario: registry on the internet, one',
+    '                    replica per function (preprocess and train scale to zero), workers started at once, models',
+    '                    fetched once per replica, outputs to their bucket; with --workload faas-sim, 10 deployments',
+    '                    per cell added every 255 s (cluster/simulator/preset.ts)',
     '  --json            the full report(s) as JSON',
     'Schedule triggers fire every period (first after one period); data and model triggers fire when a function',
     'produces a matching artifact; gate triggers are not simulated.',
@@ -66,12 +70,14 @@ export const command: Command = {
         exec: { type: 'string', multiple: true },
         workers: { type: 'string' },
         workload: { type: 'string' },
+        preset: { type: 'string' },
         json: { type: 'boolean' },
       },
       usage,
     );
     const faasSim = values.workload === 'faas-sim';
     if (values.workload !== undefined && !faasSim) throw new UserError(`--workload ${values.workload}: the only built-in workload is faas-sim`);
+    if (values.preset !== undefined && values.preset !== 'faas-sim') throw new UserError(`--preset ${values.preset}: the only preset is faas-sim`);
     if (positionals.length !== 1 && !(faasSim && positionals.length === 0)) throw new UserError(`expected one project folder\nusage: edgeai ${usage}`);
     const project: Project | undefined = positionals.length ? loadProject(positionals[0]) : undefined;
     const { topology } = await chooseTopology(faasSim ? undefined : project, values.topology);
@@ -87,7 +93,8 @@ export const command: Command = {
       workloads: Object.fromEntries(execItems(values.exec)),
       ...(workers !== undefined ? { workers } : {}),
     });
-    const reports = compareSchedulers(request.options, request.profiles);
+    const options = values.preset === 'faas-sim' ? { ...request.options, preset: 'faas-sim' as const } : request.options;
+    const reports = compareSchedulers(options, request.profiles);
     if (values.json) io.out(JSON.stringify(reports.length === 1 ? reports[0] : { comparison: reports }, null, 2));
     else {
       reports.forEach((r, i) => {
