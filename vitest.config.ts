@@ -12,7 +12,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // every file gets its own TMPDIR and EDGEAI_HOME, and fails if it touched ~/.edgeai
+    // every file gets its own TMPDIR and EDGEAI_HOME, and fails if it touched ~/.edgeai; the run's
+    // temporary folder holds every file's and goes at the end of the run
+    globalSetup: ['./vitest.global-setup.ts'],
     setupFiles: ['./vitest.setup.ts'],
   },
 });

@@ -3,8 +3,9 @@
  * touches the user's state, and none leaves a temporary directory behind.
  *
  * - TMPDIR: a fresh folder of the file's own (os.tmpdir() follows it, and so do the node agents,
- *   CLIs and browsers the file starts); it is removed after the file, and what a test left in it
- *   is named then (a test cleans up after itself: this is the net, not the cleanup).
+ *   CLIs and browsers the file starts), inside the run's folder (vitest.global-setup.ts); it is
+ *   removed after the file, and what a test left in it is named then (a test cleans up after
+ *   itself: this is the net, not the cleanup).
  * - EDGEAI_HOME: a home of the file's own inside it, so a StudioService or Controller opened
  *   without a home (the studio's renderer calls cluster.status at start) never opens the default
  *   home ~/.edgeai (cluster/runtime/home.ts reads $EDGEAI_HOME first).
@@ -104,7 +105,8 @@ function holdersOutsideThisRun(dir: string): string[] {
 const homesBefore = defaultHomes.map((h) => ({ home: h, existed: existsSync(h), entries: snapshot(h) }));
 
 const realTmp = tmpdir();
-const sandbox = mkdtempSync(join(realTmp, 'vt-'));
+// inside the run's folder (vitest.global-setup.ts), which goes with the run even when this file's afterAll never runs
+const sandbox = mkdtempSync(join(process.env.EDGEAI_TEST_TMP_ROOT ?? realTmp, 'vt-'));
 process.env.TMPDIR = sandbox;
 const home = join(sandbox, 'edgeai-home');
 process.env.EDGEAI_HOME = home;

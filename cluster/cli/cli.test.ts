@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,7 +60,9 @@ describe('edgeai inspect', () => {
 
 describe('edgeai new, schema, usage', () => {
   it('creates a project that inspects clean', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'edgeai-cli-')), 'fresh');
+    const parent = mkdtempSync(join(tmpdir(), 'edgeai-cli-'));
+    onTestFinished(() => rmSync(parent, { recursive: true, force: true }));
+    const dir = join(parent, 'fresh');
     expect((await cli('new', dir)).code).toBe(0);
     const r = await cli('inspect', dir);
     expect(r.code).toBe(0);
@@ -97,7 +99,9 @@ describe('edgeai as a process', () => {
   });
   it('answers --json with a JSON error when the command fails', async () => {
     const out: string[] = [];
-    const code = await run(['invoke', 'nope/nothing', '--json', '--home', mkdtempSync(join(tmpdir(), 'edgeai-cli-')), '--cluster', 'none'], { out: (s) => out.push(s), err: () => undefined });
+    const home = mkdtempSync(join(tmpdir(), 'edgeai-cli-'));
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+    const code = await run(['invoke', 'nope/nothing', '--json', '--home', home, '--cluster', 'none'], { out: (s) => out.push(s), err: () => undefined });
     expect(code).toBe(2);
     expect(JSON.parse(out.join('\n'))).toMatchObject({ error: { code: 'cluster-down', message: expect.stringMatching(/is not running/) } });
   });

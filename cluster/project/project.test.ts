@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,7 +180,9 @@ describe('files on disk', () => {
   });
 
   it('creates a new project that loads clean and refuses a non-empty folder', () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'edgeai-new-')), 'my-flow');
+    const parent = mkdtempSync(join(tmpdir(), 'edgeai-new-'));
+    onTestFinished(() => rmSync(parent, { recursive: true, force: true }));
+    const dir = join(parent, 'my-flow');
     newProject(dir);
     const p = loadProject(dir);
     expect(p.diagnostics).toEqual([]);

@@ -7,7 +7,7 @@
  * Rerun a failure with the seed it prints: FUZZ_SEED=<n> npx vitest run cluster/server/ws-server.fuzz.test.ts
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
@@ -43,8 +43,15 @@ const FILES: Record<string, string> = {
   '/assets/index.css': 'body{}',
 };
 
+/** the temporary folders this file made, removed after it */
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 function rendererDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'studio-fuzz-'));
+  made.push(dir);
   mkdirSync(join(dir, 'assets'));
   for (const [rel, text] of Object.entries(FILES)) writeFileSync(join(dir, rel), text);
   return dir;

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -104,6 +104,7 @@ describe('topology.json', () => {
 
   it('saves and loads back the same topology', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'topo-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const t = topologyByName('industrial-iot:sites=2');
     const path = join(dir, 'topology.json');
     await saveTopology(path, t);

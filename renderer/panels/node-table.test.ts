@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StudioService } from '../../cluster/server/service';
@@ -9,6 +9,7 @@ import { nodeRows } from './NodeTable';
 describe('table view rows', () => {
   it('one row per graph node, with policies, gates, problems, deploy state and the last run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'node-table-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     cpSync(join(import.meta.dirname, '..', '..', 'samples', 'mnist'), dir, { recursive: true });
     const svc = new StudioService();
     const r = await svc.call('project.open', { dir });
