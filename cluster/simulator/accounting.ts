@@ -11,7 +11,7 @@ import type { Engine } from './engine';
 import type { Flow, FlowNetwork } from './network';
 import type { CloudCost, LatencyStats } from './types';
 
-function percentile(sorted: number[], p: number): number {
+function percentile(sorted: Float64Array, p: number): number {
   if (!sorted.length) return 0;
   // nearest rank
   const k = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -19,7 +19,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 export function latencyStats(xs: number[]): LatencyStats {
-  const s = [...xs].sort((a, b) => a - b);
+  // a typed array sorts numbers in their numeric order (as sort((a, b) => a - b)), without a comparator call per pair
+  const s = Float64Array.from(xs).sort();
   const mean = s.length ? s.reduce((a, b) => a + b, 0) / s.length : 0;
   return { mean, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s.length ? s[s.length - 1] : 0 };
 }

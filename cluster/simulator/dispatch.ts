@@ -178,9 +178,8 @@ export class Dispatcher {
         else a.locations = [to];
       } else a.locations = [nodeName];
     }
-    const finish = () => this.finish(inv, produced);
     if (!moves.length) {
-      finish();
+      this.finish(inv, produced);
       return;
     }
     inv.pendingFlows = moves.length;
@@ -189,7 +188,7 @@ export class Dispatcher {
         m.a.locations = [m.to];
         if (--inv.pendingFlows === 0) {
           inv.transfer += sim.engine.now - inv.phaseStart;
-          finish();
+          this.finish(inv, produced);
         }
       });
     }

@@ -88,6 +88,8 @@ export class FlowNetwork {
   /** number of rate recomputations, and of flows recomputed over all of them (for benches) */
   recomputations = 0;
   recomputedFlows = 0;
+  /** Σ over recomputations of the flows active then */
+  activeAtRecomputations = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -207,6 +209,7 @@ export class FlowNetwork {
    */
   private reallocate(touched: readonly Flow[]): void {
     this.recomputations++;
+    this.activeAtRecomputations += this.active.length;
     const stamp = ++this.stamp;
     for (const f of touched) {
       for (const l of f.links) {

@@ -185,11 +185,12 @@ export class Replicas {
     const { sim } = this;
     const { idleTimeoutS, reconcileS } = sim.settings;
     const now = sim.engine.now;
+    const idle = (r: Replica) => (r.state === 'warm' || r.state === 'cold') && r.active === 0 && now - r.lastUsed >= idleTimeoutS;
     for (const fs of sim.order) {
-      if (fs.queue.length) continue;
+      if (fs.queue.length || fs.replicas.length <= fs.minReplicas || !fs.replicas.some(idle)) continue;
       for (const r of [...fs.replicas]) {
         if (fs.replicas.length <= fs.minReplicas) break;
-        if ((r.state === 'warm' || r.state === 'cold') && r.active === 0 && now - r.lastUsed >= idleTimeoutS) this.remove(r);
+        if (idle(r)) this.remove(r);
       }
     }
     const next = now + reconcileS;

@@ -61,6 +61,21 @@ export function simulate(opts: SimulationOptions): SimulationReport {
   return new Simulation(opts).run();
 }
 
+/** What the flow network did in a run (benches): rate recomputations, flows recomputed in all, flows active at them in all. */
+export interface FlowWork {
+  recomputations: number;
+  recomputedFlows: number;
+  activeAtRecomputations: number;
+}
+
+/** simulate, with the flow network's work (not part of the simulator's index: for bench/simulator.ts). */
+export function simulateWithWork(opts: SimulationOptions): { report: SimulationReport; flows: FlowWork } {
+  const sim = new Simulation(opts);
+  const report = sim.run();
+  const { recomputations, recomputedFlows, activeAtRecomputations } = sim.net;
+  return { report, flows: { recomputations, recomputedFlows, activeAtRecomputations } };
+}
+
 /** One run: the state its parts share (SimContext), the parts, and the event loop in slices. */
 class Simulation implements SimContext {
   readonly engine = new Engine();
