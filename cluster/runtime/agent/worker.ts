@@ -4,7 +4,7 @@
  * once, hands the same instance to the function bundle (bundles import '@tensorflow/tfjs' as
  * `globalThis.__EDGEAI_TF__`), and reads artifact bytes in the node's store.
  *
- * It runs under Node's permission model (the agent's workerLaunch): it reads its bundle, its own
+ * It runs under Node's permission model (confine.ts, workerLaunch): it reads its bundle, its own
  * build and the node's blobs, and writes only its scratch folder. What it produces it stages
  * there (`staged-<sha256>`); the agent checks each staged file's hash and size and commits it to
  * the blob store (Node 20's permission model disables fsync, and a worker has no business

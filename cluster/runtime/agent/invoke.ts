@@ -1,0 +1,161 @@
+/**
+ * One warm (a worker of the function ready) and one invocation on this node: a worker is
+ * acquired under the invocation's budget (its deadline, else a timeout, counted from its arrival:
+ * queue and cold start included), the invocation runs in it, what it staged is committed, and the
+ * answer says what happened — including a budget that ended in the queue, while loading or while
+ * running (the worker is killed then) and a controller that closed its request.
+ */
+import { fail, fmtMs, type AgentConfig } from './config';
+import { Budget } from './budget';
+import type { Confinement } from './confine';
+import type { Pool } from './pool';
+import type { NodeStore } from './store';
+import type { AgentError, FromWorker, FunctionRef, InvokeBody, InvokeResult, ToWorker } from './protocol';
+
+export class Runner {
+  constructor(
+    private readonly cfg: AgentConfig,
+    private readonly pool: Pool,
+    private readonly store: NodeStore,
+    private readonly confine: Confinement,
+  ) {}
+
+  private budget(limitMs: number, kind: 'deadline' | 'timeout', signal?: AbortSignal): Budget {
+    return new Budget(limitMs, kind, (wake) => this.pool.onChange(wake), signal);
+  }
+
+  /** The answer when an invocation's budget ended, by what ended it and where the invocation was. */
+  private budgetFailure(body: InvokeBody, budget: Budget, phase: 'queued' | 'loading' | 'running', pid: number | undefined, logs: string[]): AgentError {
+    const { node, maxNodeWorkers, maxWorkers } = this.cfg;
+    const id = body.fn.id;
+    const where = phase === 'queued' ? ` waiting for a worker (node ${node} runs at most ${maxNodeWorkers} workers, ${maxWorkers} per function)` : phase === 'loading' ? ` while its worker was still loading (cold start)` : '';
+    const killed = pid && phase !== 'queued' ? `; its worker (pid ${pid}) was killed` : '';
+    if (budget.ended === 'deadline') return fail('deadline-exceeded', `${id} missed its ${body.request.deadlineMs} ms deadline on ${node}${where}; the invocation was aborted${killed}`, 'relax @policy.deadline or make the function faster', logs);
+    if (budget.ended === 'timeout') {
+      const whose = body.request.timeoutMs !== undefined ? 'the invocation timeout the controller set' : `node ${node}'s default invocation timeout`;
+      return fail('invocation-timeout', `${id} did not return within ${fmtMs(budget.limitMs)} on ${node}${where} (${whose}; it has no @policy.deadline)${killed}`, 'make it return, give it a @policy.deadline, or raise the timeout (EDGEAI_INVOKE_TIMEOUT_MS)', logs);
+    }
+    return fail('aborted', `the controller closed the request for ${id} on ${node}${where}${killed}`, undefined, logs);
+  }
+
+  async invoke(body: InvokeBody, signal?: AbortSignal): Promise<InvokeResult | AgentError> {
+    const { cfg, pool } = this;
+    const NODE = cfg.node;
+    if (!this.store.hasBundle(body.fn.bundle)) return fail('bundle-missing', `node ${NODE} has no bundle ${body.fn.bundle.slice(0, 12)} for ${body.fn.id}`, 'deploy the workflow again');
+    for (const i of body.inputs) {
+      if (!this.store.blobs.has(i.artifact.sha256, i.artifact.size)) return fail('artifact-missing', `node ${NODE} does not hold ${i.artifact.urn} version ${i.artifact.version}`, 'the controller moves inputs before invoking');
+    }
+    const s = pool.stateOf(body.fn);
+    // the deadline (or the timeout) counts from the start of the invocation: queue and cold start included
+    const deadline = body.request.deadlineMs;
+    const budget = this.budget(deadline ?? body.request.timeoutMs ?? cfg.invokeTimeoutMs, deadline !== undefined ? 'deadline' : 'timeout', signal);
+    const logs: string[] = [];
+    const got = await pool.acquire(s, budget);
+    if (!got) {
+      s.invocations++;
+      s.errors++;
+      budget.dispose();
+      return this.budgetFailure(body, budget, 'queued', undefined, logs);
+    }
+    const { worker, cold, queueMs } = got;
+    let coldStartMs = 0;
+    if (cold) {
+      const pid = worker.child.pid;
+      let off: () => void = () => undefined;
+      try {
+        coldStartMs = await Promise.race([
+          worker.ready,
+          new Promise<never>((_, reject) => {
+            off = budget.onEnd(() => reject(Object.assign(new Error('budget'), { budget: true })));
+          }),
+        ]);
+      } catch (e) {
+        pool.killWorker(worker, budget.ended ? `its invocation ended while it loaded (${budget.ended})` : 'it did not load');
+        pool.changed();
+        s.invocations++;
+        s.errors++;
+        budget.dispose();
+        if ((e as { budget?: boolean }).budget) return this.budgetFailure(body, budget, 'loading', pid, logs);
+        const err = e as Error & { code?: string; hint?: string };
+        return fail(err.code ?? 'cold-start-failed', `${body.fn.id} could not start on ${NODE}: ${err.message}`, err.hint);
+      } finally {
+        off();
+      }
+    }
+    return new Promise((resolve) => {
+      let settled = false;
+      let offBudget: () => void = () => undefined;
+      const done = (r: InvokeResult | AgentError, keep: boolean) => {
+        if (settled) return;
+        settled = true;
+        offBudget();
+        budget.dispose();
+        worker.child.off('message', onMsg);
+        worker.child.off('exit', onExit);
+        this.confine.clearStaged(worker.scratch);
+        s.invocations++;
+        if (!r.ok) s.errors++;
+        if (keep) pool.release(s, worker);
+        else {
+          pool.replaceLater(s, worker);
+          pool.killWorker(worker, r.ok ? 'done' : r.error.message);
+          pool.changed();
+        }
+        resolve(r);
+      };
+      const onMsg = (m: FromWorker) => {
+        if (m.type === 'log') logs.push(m.line);
+        else if (m.type === 'result') {
+          s.execMsTotal += m.execMs;
+          const bad = this.confine.commitStaged(worker.scratch, m.produced);
+          if (bad) return done(fail('output-corrupt', `${body.fn.id} on ${NODE} reported an output the agent could not take: ${bad}`, 'the function must not touch the files the platform stages', logs), false);
+          done({ ok: true, output: m.output, produced: m.produced, gates: m.gates, logs, timings: { queueMs, coldStartMs, execMs: m.execMs }, worker: worker.id, cold }, true);
+        } else if (m.type === 'error') done(fail(m.code, `${body.fn.id} failed on ${NODE}: ${m.message}`, m.hint, logs), true);
+      };
+      const onExit = (code: number | null, signal: string | null) => {
+        const r = pool.exitReason(worker, code, signal);
+        done(fail(r.code, `the worker running ${body.fn.id} on ${NODE} ${r.how}`, r.hint, logs), false);
+      };
+      worker.child.on('message', onMsg);
+      worker.child.once('exit', onExit);
+      offBudget = budget.onEnd(() => done(this.budgetFailure(body, budget, 'running', worker.child.pid, logs), false));
+      if (settled) return;
+      const msg: ToWorker = { type: 'invoke', body };
+      // with a callback, a closed channel is reported here rather than thrown as an 'error' event
+      worker.child.send(msg, (e) => {
+        if (e) done(fail('worker-died', `the worker for ${body.fn.id} on ${NODE} went away before the invocation reached it: ${e.message}`, undefined, logs), false);
+      });
+    });
+  }
+
+  async warm(ref: FunctionRef, signal?: AbortSignal): Promise<{ ok: true; coldStartMs: number; warm: boolean } | AgentError> {
+    const { cfg, pool } = this;
+    if (!this.store.hasBundle(ref.bundle)) return fail('bundle-missing', `node ${cfg.node} has no bundle for ${ref.id}`);
+    const s = pool.stateOf(ref);
+    if (s.workers.length) return { ok: true, coldStartMs: 0, warm: true };
+    const budget = this.budget(cfg.loadTimeoutMs, 'timeout', signal);
+    try {
+      while (!pool.roomFor(s)) {
+        await budget.next();
+        if (budget.ended) return fail(budget.ended === 'closed' ? 'aborted' : 'node-busy', `${ref.id} could not start on ${cfg.node}: all ${cfg.maxNodeWorkers} workers of the node stayed busy for ${fmtMs(budget.elapsed())}`, 'deploy fewer functions on the node, or wait for its invocations to end');
+        if (s.workers.length) return { ok: true, coldStartMs: 0, warm: true };
+      }
+    } finally {
+      budget.dispose();
+    }
+    const w = pool.spawnWorker(s);
+    const onClose = () => pool.killWorker(w, 'the controller closed its warm request');
+    signal?.addEventListener('abort', onClose, { once: true });
+    try {
+      const ms = await w.ready;
+      pool.release(s, w);
+      return { ok: true, coldStartMs: ms, warm: false };
+    } catch (e) {
+      pool.killWorker(w, 'it did not load');
+      const err = e as Error & { code?: string; hint?: string };
+      return fail(err.code ?? 'cold-start-failed', `${ref.id} could not start on ${cfg.node}: ${err.message}`, err.hint);
+    } finally {
+      signal?.removeEventListener('abort', onClose);
+    }
+  }
+}
