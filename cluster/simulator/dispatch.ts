@@ -9,12 +9,15 @@
  */
 import { lognormalFromNormal, Rng } from './engine';
 import { checksum } from './accounting';
+import { gateTriggersFired } from './gates';
 import type { FnState, Invocation, Replica, SimContext } from './state';
 import { followUpMatches, type ArrivalProcess, type FollowUp, type SimArtifact } from './workflow';
 
 export class Dispatcher {
   /** per artifact urn: the follow-ups (data and model triggers) a write of it fires; an artifact's identity does not change */
   private readonly firedBy = new Map<string, FollowUp[]>();
+  /** per function: the models whose age its drift metric follows */
+  private readonly modelsRead = new Map<FnState, string[]>();
 
   constructor(private readonly sim: SimContext) {}
 
@@ -103,17 +106,55 @@ export class Dispatcher {
     this.transferInputs(inv);
   }
 
+  /**
+   * Why the invocation cannot read its inputs: a @consumes none of whose artifacts has a version
+   * yet (its producer has not published one, e.g. because it fails or a gate blocks it), as the
+   * runtime's "nothing in the registry matches"; undefined when it can.
+   */
+  private missingInput(fs: FnState): string | undefined {
+    const { sim } = this;
+    for (const group of fs.needs) {
+      if (!group.length || group.some((urn) => sim.versions.has(urn))) continue;
+      const producers = [...new Set(group.flatMap((urn) => sim.producers.get(urn) ?? []))];
+      const why = producers.length
+        ? producers
+            .map((p) => {
+              const failure = p.failures.values().next();
+              const because = !failure.done
+                ? ` (it fails: ${failure.value})`
+                : !p.replicas.length && p.lastInfeasible
+                  ? ` (it cannot be placed: ${p.lastInfeasible})`
+                  : p.gates?.blocked
+                    ? ' (its bias gate blocks its outputs)'
+                    : '';
+              return `${p.def.id} has not published one${because}`;
+            })
+            .join('; ')
+        : 'nothing produces it';
+      return `no version of ${group.join(' or ')} to read: ${why}`;
+    }
+    return undefined;
+  }
+
   /** Moves the inputs to the node in parallel; the transfer phase lasts until the last arrives. */
   private transferInputs(inv: Invocation): void {
     const { sim } = this;
     const r = inv.replica!;
+    const missing = this.missingInput(inv.fn);
+    if (missing) {
+      r.active--;
+      r.lastUsed = sim.engine.now;
+      this.fail(inv, missing);
+      this.dispatch(inv.fn);
+      return;
+    }
     const nodeName = sim.t.nodes[r.node].name;
     inv.phaseStart = sim.engine.now;
     const moves: Array<{ from: string; bytes: number }> = [];
     // a function that fetched its inputs when its replica started (the faas-sim preset) moves none
     for (const urn of inv.fn.fetchOnStart ? [] : inv.fn.def.inputs) {
       const a = sim.artifacts.get(urn);
-      if (!a || a.size <= 0 || !a.locations.length || a.locations.includes(nodeName)) continue;
+      if (!a || a.size <= 0 || !a.locations.length || a.locations.includes(nodeName) || !sim.versions.has(urn)) continue;
       moves.push({ from: sim.sources.artifact(a.locations, r.node), bytes: a.size });
     }
     if (!moves.length) {
@@ -157,8 +198,45 @@ export class Dispatcher {
     sim.accounting.markExecuting(r.node, +1);
     sim.engine.after(t, () => {
       sim.accounting.markExecuting(r.node, -1);
-      this.writeOutputs(inv);
+      this.executed(inv);
     });
+  }
+
+  /** The run ended: its gates are evaluated; a failing bias gate keeps its outputs from being published. */
+  private executed(inv: Invocation): void {
+    const g = inv.fn.gates;
+    if (!g) {
+      this.writeOutputs(inv);
+      return;
+    }
+    const verdict = g.evaluate(this.sim.engine.now - this.modelPublishedAt(inv.fn));
+    for (const t of gateTriggersFired(this.sim.wf.gateTriggers ?? [], inv.fn.def.id, verdict.failed)) {
+      const target = this.sim.fns.get(t.function);
+      if (target) this.arrive(target);
+    }
+    if (verdict.blocked) this.finish(inv, []);
+    else this.writeOutputs(inv);
+  }
+
+  /**
+   * When the newest model the function reads was published (0: before the run): its model
+   * inputs, or, when the planner cannot tell which models it reads (a selector on data_tags,
+   * known only at run time), the models of the functions its gates retrain (its gate triggers).
+   */
+  private modelPublishedAt(fs: FnState): number {
+    const { sim } = this;
+    let urns = this.modelsRead.get(fs);
+    if (!urns) {
+      urns = fs.def.inputs.filter((u) => sim.artifacts.get(u)?.kind === 'model');
+      if (!urns.length) {
+        const retrained = (sim.wf.gateTriggers ?? []).filter((t) => t.source === fs.def.id).map((t) => sim.fns.get(t.function));
+        urns = retrained.flatMap((t) => t?.def.outputs ?? []).filter((u) => sim.artifacts.get(u)?.kind === 'model');
+      }
+      this.modelsRead.set(fs, urns);
+    }
+    let at = 0;
+    for (const urn of urns) at = Math.max(at, sim.versions.get(urn)?.at ?? 0);
+    return at;
   }
 
   private writeOutputs(inv: Invocation): void {
@@ -212,6 +290,11 @@ export class Dispatcher {
     const nodeName = sim.t.nodes[r.node].name;
     fs.nodes.set(nodeName, (fs.nodes.get(nodeName) ?? 0) + 1);
     sim.accounting.completed(r.node, fs.def.base.memoryBytes, inv.execution);
+    // a new version of each output is published
+    for (const a of produced) {
+      const v = sim.versions.get(a.urn);
+      sim.versions.set(a.urn, { count: (v?.count ?? 0) + 1, at: now });
+    }
     // data and model triggers
     for (const a of produced) {
       for (const u of this.followUpsOf(a)) {

@@ -71,6 +71,8 @@ export class Replicas {
       }
       this.start(fs, sim.snap.nodeIndex(p.node), p.neededImages);
       sim.deploy.push({ function: p.function, node: p.node });
+      // a placed producer's outputs have a version from before (unless the run starts fresh)
+      if (!sim.opts.fresh) for (const urn of fs.def.outputs) if (!sim.versions.has(urn)) sim.versions.set(urn, { count: 1, at: sim.engine.now });
     }
   }
 

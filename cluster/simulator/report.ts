@@ -42,6 +42,7 @@ export function buildReport(sim: SimContext): SimulationReport {
     replicasStarted: fs.replicasStarted,
     nodes: Object.fromEntries([...fs.nodes.entries()].sort(byName)),
     failures: [...fs.failures],
+    ...(fs.gates && fs.gates.evaluated > 0 ? { gates: { evaluated: fs.gates.evaluated, failed: fs.gates.failed, blocked: fs.gates.blocked } } : {}),
   }));
   const sum = (k: 'invocations' | 'completed' | 'failed' | 'unfinished' | 'coldStarts' | 'deadlineMisses') => functions.reduce((a, f) => a + f[k], 0);
   const cost = cloudCostOf(acc.cloudGbs, acc.cloudInvocations, acc.egressBytes);

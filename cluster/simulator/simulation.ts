@@ -16,7 +16,10 @@
  * (sources.ts) to its node, as flows → execution, sampled lognormally around the device's mean
  * for the function's workload (§4) → its outputs written (on the node, or to a storage node as
  * flows). Produced artifacts move to where they were written and fire data/model triggers.
- * What is counted is in accounting.ts, the report is built in report.ts.
+ * An invocation none of whose candidates for a @consumes has a version fails (its producer has
+ * not published one: it fails, cannot be placed, or a gate blocks it); gates are evaluated on
+ * modelled values and gate triggers fire (gates.ts). What is counted is in accounting.ts, the
+ * report is built in report.ts.
  *
  * Random numbers come from independent seeded streams per arrival process, so every scheduler
  * profile sees the same external arrivals (and the same per-invocation noise) for one seed.
@@ -31,6 +34,7 @@ import { Dispatcher } from './dispatch';
 import { Engine, SimulationError } from './engine';
 import { faasSimWorkflow } from './faas-sim';
 import { FlowNetwork } from './network';
+import { FunctionGates } from './gates';
 import { fetchesOnStart, FAAS_SIM_DEPLOY_INTERVAL_S, minReplicasOf, presetDeployments, presetTopology, PRESETS } from './preset';
 import { Replicas } from './replicas';
 import { buildReport } from './report';
@@ -89,6 +93,8 @@ class Simulation implements SimContext {
   readonly order: FnState[] = [];
   readonly artifacts = new Map<string, SimArtifact>();
   readonly homes = new Map<string, string>();
+  readonly versions = new Map<string, { count: number; at: number }>();
+  readonly producers = new Map<string, FnState[]>();
   readonly accounting: Accounting;
   readonly sources: Sources;
   readonly replicas: Replicas;
@@ -119,17 +125,25 @@ class Simulation implements SimContext {
     this.sources = new Sources(this.t, this.snap.s.graph, this.net);
     this.replicas = new Replicas(this);
     this.dispatcher = new Dispatcher(this);
+    const produced = new Set(this.wf.functions.flatMap((f) => f.outputs));
     for (const a of this.wf.artifacts) {
       this.artifacts.set(a.urn, { ...a, locations: [...a.locations] });
+      // what exists before anything runs: what no function produces (data sources) and what has a location
+      if (a.locations.length || !produced.has(a.urn)) this.versions.set(a.urn, { count: 1, at: 0 });
       if (preset === 'faas-sim' && a.store === 'storage' && a.locations.length) this.homes.set(a.urn, a.locations[0]);
     }
+    const gateNotes: string[] = [];
     for (const def of this.wf.functions) {
       const min = opts.minReplicas ?? minReplicasOf(preset, this.wf, def, 0);
-      const st = newFnState(def, opts.seed, min, fetchesOnStart(preset, def, this.artifacts));
+      const specGates = this.wf.gates?.[def.id];
+      const gates = specGates?.length ? new FunctionGates(def.id, specGates, opts.seed, opts.outputMetrics?.[def.id], opts.gatePassRates?.[def.id], gateNotes) : undefined;
+      const needs = this.wf.needs?.[def.id] ?? def.inputs.map((u) => [u]);
+      const st = newFnState(def, opts.seed, min, fetchesOnStart(preset, def, this.artifacts), needs, gates?.active ? gates : undefined);
       this.fns.set(def.id, st);
       this.order.push(st);
+      for (const urn of def.outputs) this.producers.set(urn, [...(this.producers.get(urn) ?? []), st]);
     }
-    this.notes.push(...this.wf.notes);
+    this.notes.push(...this.wf.notes, ...gateNotes);
   }
 
   run(): SimulationReport {

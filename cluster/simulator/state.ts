@@ -14,6 +14,7 @@ import type { Accounting } from './accounting';
 import type { Sources } from './sources';
 import type { Replicas } from './replicas';
 import type { Dispatcher } from './dispatch';
+import type { FunctionGates } from './gates';
 
 export interface Replica {
   id: number;
@@ -68,9 +69,13 @@ export interface FnState {
   minReplicas: number;
   /** its inputs are fetched once per replica, when it starts (the faas-sim preset), not per invocation */
   fetchOnStart: boolean;
+  /** per @consumes, the urns that can satisfy it: an invocation needs a version of one of each */
+  needs: string[][];
+  /** its gates, when any is evaluated */
+  gates?: FunctionGates;
 }
 
-export function newFnState(def: SimFunction, seed: number, minReplicas: number, fetchOnStart: boolean): FnState {
+export function newFnState(def: SimFunction, seed: number, minReplicas: number, fetchOnStart: boolean, needs: string[][], gates: FunctionGates | undefined): FnState {
   return {
     def,
     replicas: [],
@@ -93,6 +98,8 @@ export function newFnState(def: SimFunction, seed: number, minReplicas: number, 
     batch: new Map(),
     minReplicas,
     fetchOnStart,
+    needs,
+    ...(gates ? { gates } : {}),
   };
 }
 
@@ -125,6 +132,10 @@ export interface SimContext {
   readonly artifacts: Map<string, SimArtifact>;
   /** where an output written to storage goes instead of the producer's nearest storage node (the faas-sim preset: its bucket) */
   readonly homes: Map<string, string>;
+  /** urn → its newest version: how many were published and when the last was (absent: none yet) */
+  readonly versions: Map<string, { count: number; at: number }>;
+  /** urn → the functions that produce it */
+  readonly producers: Map<string, FnState[]>;
   readonly accounting: Accounting;
   readonly sources: Sources;
   readonly replicas: Replicas;

@@ -10,6 +10,7 @@ import type { Topology } from '../topology/model';
 import type { LinkBytes } from './network';
 import type { SimWorkflow, WorkflowOptions } from './workflow';
 import type { Preset } from './preset';
+import type { MetricModel } from './gates';
 
 export type Concurrency = { kind: 'replica' } | { kind: 'workers'; workers?: number };
 
@@ -31,6 +32,16 @@ export interface SimulationOptions extends WorkflowOptions {
   deployIntervalS?: number;
   /** 'faas-sim': behave as faas-sim@9c6e1b3 on its urban-sensing scenario (preset.ts, docs/reference.md §3) */
   preset?: Preset;
+  /**
+   * No produced output has a version at t = 0 (a fresh deploy: a consumer fails until its
+   * producer publishes one). Default: the outputs of the functions placed at deploy are taken to
+   * have a version from before the simulated time (where their producer runs).
+   */
+  fresh?: boolean;
+  /** function id → output metric → its modelled distribution (evaluates @gate.drift on it: gates.ts) */
+  outputMetrics?: Record<string, Record<string, MetricModel>>;
+  /** function id → probability its @gate.bias passes on a run (default 1) */
+  gatePassRates?: Record<string, number>;
   topology: Topology;
   profile: string | Profile;
   seed: number;
@@ -77,6 +88,8 @@ export interface FunctionReport {
   /** node → invocations completed there */
   nodes: Record<string, number>;
   failures: string[];
+  /** its gates, when they were evaluated: evaluations, runs with a failed gate, runs a bias gate kept from publishing (counted in completed) */
+  gates?: { evaluated: number; failed: number; blocked: number };
 }
 
 export interface NodeUsage {

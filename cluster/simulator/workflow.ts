@@ -5,13 +5,13 @@
  * define. Pure: the data sources' sizes come with the project (Project.dataBytes).
  */
 import type { Project } from '../project/index';
-import type { FunctionSpec } from '../spec/function';
+import type { FunctionSpec, Gate } from '../spec/function';
 import { parseDuration } from '../spec/predicate';
 import type { Selector } from '../spec/selector';
 import type { Trigger } from '../spec/workflow';
 import type { DataSource } from '../spec/workflow';
 import type { Topology } from '../topology/model';
-import { dataSourceArtifacts } from '../planning/artifacts';
+import { consumesArtifact, dataSourceArtifacts } from '../planning/artifacts';
 import { triggerBatch, triggerMatches } from '../planning/triggers';
 import { planWorkflowOf, type PlanArtifact, type PlanFunction, type PlanWorkflow } from '../planning/plan';
 import type { ExecModel } from '../planning/exec-model';
@@ -42,6 +42,14 @@ export interface FollowUp {
   source: string;
 }
 
+/** A gate trigger: run `function` when a gate (of kind `gate`, or any) of function `source` fails (the runtime's rule). */
+export interface GateTrigger {
+  id: string;
+  function: string;
+  source: string;
+  gate?: 'bias' | 'drift';
+}
+
 /** How a function's replicas live, where it differs from the simulation's defaults (the faas-sim workload). */
 export interface Lifecycle {
   /** deployed (placed) at this simulated time instead of at t = 0 */
@@ -55,6 +63,15 @@ export interface SimWorkflow extends PlanWorkflow {
   followUps: FollowUp[];
   /** function id → lifecycle (absent: deployed at t = 0, the simulation's scaling rules) */
   lifecycle?: Record<string, Lifecycle>;
+  /** gate triggers (a project's; none in the faas-sim workload) */
+  gateTriggers?: GateTrigger[];
+  /** function id → its gates (@gate.bias, @gate.drift) */
+  gates?: Record<string, Gate[]>;
+  /**
+   * function id → per @consumes, the urns that can satisfy it: an invocation needs a version of
+   * one of each (absent: each input urn on its own)
+   */
+  needs?: Record<string, string[][]>;
   /** notes about triggers that are not simulated */
   notes: string[];
 }
@@ -90,6 +107,7 @@ export function workflowFrom(
   const ids = new Set(functions.map((f) => f.id));
   const arrivals: ArrivalProcess[] = [];
   const followUps: FollowUp[] = [];
+  const gateTriggers: GateTrigger[] = [];
   const notes: string[] = [];
   const withHttp = new Set<string>();
   for (const t of input.triggers) {
@@ -112,7 +130,7 @@ export function workflowFrom(
         followUps.push({ function: t.function, kind: t.kind, selector: t.selector, batch: triggerBatch(t), source: `${t.kind} ${t.id}` });
         break;
       case 'gate':
-        notes.push(`trigger ${t.id} (gate failed) is not simulated: gates are not evaluated`);
+        gateTriggers.push({ id: t.id, function: t.function, source: t.source, ...(t.gate ? { gate: t.gate } : {}) });
         break;
     }
   }
@@ -120,7 +138,15 @@ export function workflowFrom(
     if (!ids.has(fn) || withHttp.has(fn)) continue;
     if (rate > 0) arrivals.push({ function: fn, kind: 'poisson', ratePerS: rate, source: `--rate ${fn}` });
   }
-  return { name: input.name, functions, artifacts: view.artifacts, arrivals, followUps, notes };
+  const gates: Record<string, Gate[]> = {};
+  const needs: Record<string, string[][]> = {};
+  for (const spec of input.functions) {
+    if (!ids.has(spec.id)) continue;
+    if (spec.gates.length) gates[spec.id] = spec.gates;
+    // per @consumes, the artifacts that match it (the planner's rule, one selector at a time)
+    needs[spec.id] = spec.consumes.map((c) => view.artifacts.filter((a) => consumesArtifact({ ...spec, consumes: [c] }, a)).map((a) => a.urn));
+  }
+  return { name: input.name, functions, artifacts: view.artifacts, arrivals, followUps, gateTriggers, gates, needs, notes };
 }
 
 /** The simulator's view of a loaded project. */

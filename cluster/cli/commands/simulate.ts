@@ -56,7 +56,8 @@ export const command: Command = {
     '                    per cell added every 255 s (cluster/simulator/preset.ts)',
     '  --json            the full report(s) as JSON',
     'Schedule triggers fire every period (first after one period); data and model triggers fire when a function',
-    'produces a matching artifact; gate triggers are not simulated.',
+    'produces a matching artifact (a run a bias gate blocks publishes nothing); gate triggers fire when a gate fails',
+    '(drift on a modelled metric, bias at a configured pass rate: options of the simulation, cluster/simulator/gates.ts).',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
