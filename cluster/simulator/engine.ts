@@ -32,6 +32,8 @@ export interface SimEvent {
   cancelled: boolean;
   /** what it is, for the engine's error messages (e.g. 'flow completion') */
   label?: string;
+  /** its position in the queue's heap; -1 when it is not queued (internal) */
+  index: number;
 }
 
 /** A min-heap of events on (time, seq). */
@@ -44,18 +46,65 @@ export class EventQueue {
   }
 
   push(time: number, run: () => void, label?: string): SimEvent {
-    const e: SimEvent = { time, seq: this.seq++, run, cancelled: false, label };
+    const e: SimEvent = { time, seq: this.seq++, run, cancelled: false, label, index: -1 };
+    this.insert(e);
+    return e;
+  }
+
+  /**
+   * Gives a queued or spent event a new time and the next sequence number, exactly as if it were
+   * pushed now (it runs after every event already queued for that time), without leaving a
+   * cancelled copy in the heap.
+   */
+  reschedule(e: SimEvent, time: number): void {
+    e.time = time;
+    e.seq = this.seq++;
+    e.cancelled = false;
+    if (e.index < 0) {
+      this.insert(e);
+      return;
+    }
+    this.up(e.index);
+    this.down(e.index);
+  }
+
+  private insert(e: SimEvent): void {
     const h = this.heap;
     h.push(e);
-    let i = h.length - 1;
+    e.index = h.length - 1;
+    this.up(e.index);
+  }
+
+  private up(i: number): void {
+    const h = this.heap;
+    const e = h[i];
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!before(e, h[p])) break;
       h[i] = h[p];
+      h[i].index = i;
       i = p;
     }
     h[i] = e;
-    return e;
+    e.index = i;
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    const e = h[i];
+    const n = h.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(h[r], h[l]) ? r : l;
+      if (!before(h[c], e)) break;
+      h[i] = h[c];
+      h[i].index = i;
+      i = c;
+    }
+    h[i] = e;
+    e.index = i;
   }
 
   peek(): SimEvent | undefined {
@@ -67,19 +116,10 @@ export class EventQueue {
     if (!h.length) return undefined;
     const top = h[0];
     const last = h.pop()!;
+    top.index = -1;
     if (h.length) {
-      let i = 0;
-      const n = h.length;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && before(h[r], h[l]) ? r : l;
-        if (!before(h[c], last)) break;
-        h[i] = h[c];
-        i = c;
-      }
-      h[i] = last;
+      h[0] = last;
+      this.down(0);
     }
     return top;
   }
@@ -115,6 +155,16 @@ export class Engine {
 
   cancel(e: SimEvent | undefined): void {
     if (e) e.cancelled = true;
+  }
+
+  /**
+   * Runs `e` (queued, cancelled or already run) `delay` after now instead: the same as cancelling
+   * it and scheduling its callback anew with after(), without a cancelled copy left in the queue.
+   */
+  rescheduleAfter(e: SimEvent, delay: number): void {
+    const time = this.now + Math.max(0, delay);
+    if (!(time >= this.now)) throw new Error(`cannot schedule an event in the past (${time} < ${this.now})`);
+    this.queue.reschedule(e, time);
   }
 
   get pending(): number {

@@ -48,6 +48,31 @@ describe('event queue and random numbers', () => {
     expect(seen).toEqual(['z', 'a1', 'a2', 'a3', 'b', 'c']);
   });
 
+  it('a rescheduled event runs as if it had been scheduled anew at that moment, once', () => {
+    const e = new Engine();
+    const seen: string[] = [];
+    const x = e.at(5, () => seen.push('x'), 'x');
+    e.at(3, () => seen.push('a3'));
+    e.at(3, () => {
+      seen.push('b3');
+      // moved from 5 to 3 (now): after every event already queued for 3
+      e.rescheduleAfter(x, 0);
+      e.at(3, () => seen.push('c3'));
+    });
+    e.at(3, () => seen.push('d3'));
+    e.run();
+    expect(seen).toEqual(['a3', 'b3', 'd3', 'x', 'c3']);
+    expect(e.processed).toBe(5);
+    // a spent event can be queued again, and a cancelled one revived
+    e.rescheduleAfter(x, 2);
+    e.cancel(x);
+    e.rescheduleAfter(x, 1);
+    e.run();
+    expect(seen).toEqual(['a3', 'b3', 'd3', 'x', 'c3', 'x']);
+    expect(e.now).toBe(4);
+    expect(e.pending).toBe(0);
+  });
+
   it('cancelled events do not run', () => {
     const e = new Engine();
     const seen: number[] = [];

@@ -267,12 +267,14 @@ export class FlowNetwork {
     return out;
   }
 
+  /** The next completion: when the first active flow finishes at its current rate (one event, moved as rates change). */
   private scheduleCompletion(): void {
-    this.engine.cancel(this.completion);
-    this.completion = undefined;
     let t = Infinity;
     for (const f of this.active) if (f.rate > 0) t = Math.min(t, f.remaining / (f.rate * G));
-    if (t < Infinity) this.completion = this.engine.after(t, this.onCompletion, 'flow completion');
+    if (t < Infinity) {
+      if (this.completion) this.engine.rescheduleAfter(this.completion, t);
+      else this.completion = this.engine.after(t, this.onCompletion, 'flow completion');
+    } else this.engine.cancel(this.completion);
   }
 
   /**
@@ -285,7 +287,6 @@ export class FlowNetwork {
    * same reports.
    */
   private complete(): void {
-    this.completion = undefined;
     this.advance();
     const now = this.engine.now;
     const done: Flow[] = [];
