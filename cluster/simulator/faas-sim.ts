@@ -46,7 +46,7 @@ export interface FaasSimWorkloadOptions {
  * of the draws fall on the lowest 20% of the ids (faas-sim's ScaledParetoSampler, §3, by its rule,
  * not its numbers).
  */
-export function popularImageId(n: number, u: number): number {
+function popularImageId(n: number, u: number): number {
   const k = Math.log(0.2) / Math.log(0.8);
   return Math.min(n - 1, Math.floor(n * u ** k));
 }
