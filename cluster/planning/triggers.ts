@@ -37,3 +37,8 @@ export function triggerParams(target: Pick<FunctionSpec, 'consumes'>, urn: strin
   }
   return out;
 }
+
+/** Does a gate trigger fire when `fn`'s gates of these kinds failed? (its `source` is the function; no `gate`: any gate) */
+export function gateTriggerFires(t: { source: string; gate?: 'bias' | 'drift' }, fn: string, failedKinds: readonly string[]): boolean {
+  return t.source === fn && failedKinds.length > 0 && (!t.gate || failedKinds.includes(t.gate));
+}

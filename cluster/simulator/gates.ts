@@ -19,6 +19,7 @@ import type { Gate } from '../spec/function';
 import { isPredicateError, parsePredicate, testPredicate, type Predicate } from '../spec/predicate';
 import { Rng } from './engine';
 import type { GateTrigger } from './workflow';
+import { gateTriggerFires } from '../planning/triggers';
 
 /** The modelled distribution of one output metric of a function. */
 export interface MetricModel {
@@ -109,8 +110,8 @@ export class FunctionGates {
   }
 }
 
-/** The gate triggers a function's failed gates fire (the runtime's rule, runtime/controller/triggers.ts gatesFailed). */
+/** The gate triggers a function's failed gates fire: planning/triggers.ts's rule, the runtime's too. */
 export function gateTriggersFired(triggers: readonly GateTrigger[], fn: string, failed: ReadonlyArray<'bias' | 'drift'>): GateTrigger[] {
   if (!failed.length) return [];
-  return triggers.filter((t) => t.source === fn && (!t.gate || failed.includes(t.gate)));
+  return triggers.filter((t) => gateTriggerFires(t, fn, failed));
 }

@@ -16,7 +16,7 @@ import type { Artifact } from '../../spec/artifact';
 import type { Trigger } from '../../spec/workflow';
 import { parseDuration } from '../../spec/predicate';
 import { StudioError } from '../../common/errors';
-import { triggerBatch, triggerMatches, triggerParams, type ArtifactTrigger } from '../../planning/triggers';
+import { gateTriggerFires, triggerBatch, triggerMatches, triggerParams, type ArtifactTrigger } from '../../planning/triggers';
 import type { GateResult } from '../agent/protocol';
 import type { ControllerContext } from './context';
 import type { InvokeOptions, StoredSpec } from './types';
@@ -159,8 +159,7 @@ export class TriggerBoard {
   gatesFailed(workflow: string, fnId: string, failed: GateResult[]): void {
     if (!this.firing()) return;
     for (const t of this.armed.get(workflow)?.gates ?? []) {
-      if (t.source !== fnId) continue;
-      if (t.gate && !failed.some((g) => g.kind === t.gate)) continue;
+      if (!gateTriggerFires(t, fnId, failed.map((g) => g.kind))) continue;
       this.fire(workflow, t.function, t.id, {}, `gate ${failed.map((g) => g.kind).join(', ')} of ${fnId} failed`);
     }
   }
