@@ -22,7 +22,7 @@ describe('simulate panel view', () => {
       ],
     } as unknown as ProjectSnapshot['workflow'];
     expect(arrivalSource(wf, 'inference')).toEqual({ text: 'http classify: 1/s unless set', defaultRate: 1 });
-    expect(arrivalSource(wf, 'train').text).toBe('every 24h, gate (not simulated); a rate adds requests');
+    expect(arrivalSource(wf, 'train').text).toBe('every 24h, when a gate fails; a rate adds requests');
     expect(arrivalSource(wf, 'refine')).toEqual({ text: 'no trigger: give a rate to invoke it', defaultRate: 0 });
   });
 

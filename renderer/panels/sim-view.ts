@@ -26,7 +26,7 @@ export function arrivalSource(workflow: ProjectSnapshot['workflow'], fn: string)
   const ts = workflow.triggers.filter((t) => t.function === fn);
   const http = ts.find((t) => t.kind === 'http');
   if (http) return { text: `http ${http.id}: 1/s unless set`, defaultRate: 1 };
-  const parts = ts.map((t) => (t.kind === 'schedule' ? `every ${(t as { every?: string }).every}` : t.kind === 'gate' ? 'gate (not simulated)' : `on ${t.kind}`));
+  const parts = ts.map((t) => (t.kind === 'schedule' ? `every ${(t as { every?: string }).every}` : t.kind === 'gate' ? 'when a gate fails' : `on ${t.kind}`));
   return { text: parts.length ? `${parts.join(', ')}; a rate adds requests` : 'no trigger: give a rate to invoke it', defaultRate: 0 };
 }
 
