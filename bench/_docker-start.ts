@@ -17,12 +17,17 @@ import type Docker from 'dockerode';
 import { buildAgent, type AgentBuild } from '../cluster/runtime/build';
 import { DockerBackend, LABEL_CLUSTER, dockerAvailable, waitHealthy } from '../cluster/runtime/backends/docker';
 import { AGENT_PORT, LABEL_MANAGED } from '../cluster/runtime/backends/docker-image';
+import { SECRET_ENV, newSecret } from '../cluster/runtime/agent/secret';
+
+/** the agents serve only requests that carry their cluster's secret */
+const SECRET = newSecret();
 
 async function bareStart(docker: Docker, image: string, cluster: string, node: string): Promise<{ ms: number; id: string }> {
   const t0 = performance.now();
   const c = await docker.createContainer({
     Image: image,
     Cmd: ['--node', node, '--cluster', cluster, '--store', '/store', '--host', '0.0.0.0', '--port', String(AGENT_PORT)],
+    Env: [`${SECRET_ENV}=${SECRET}`],
     Labels: { [LABEL_MANAGED]: 'true', [LABEL_CLUSTER]: cluster },
     ExposedPorts: { [`${AGENT_PORT}/tcp`]: {} },
     HostConfig: { PortBindings: { [`${AGENT_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } },
@@ -31,7 +36,7 @@ async function bareStart(docker: Docker, image: string, cluster: string, node: s
   const info = await c.inspect();
   const port = Number(info.NetworkSettings.Ports[`${AGENT_PORT}/tcp`]?.[0]?.HostPort);
   // the same readiness poll DockerBackend.start() uses
-  if (!(await waitHealthy(port, node, cluster, { timeoutMs: 20_000 }))) throw new Error(`bare container ${node} did not answer within 20 s`);
+  if (!(await waitHealthy(port, node, cluster, { timeoutMs: 20_000, secret: SECRET }))) throw new Error(`bare container ${node} did not answer within 20 s`);
   return { ms: performance.now() - t0, id: c.id };
 }
 
@@ -44,7 +49,7 @@ export async function measureNodeStart(iterations: number, opts: { build?: Agent
   const image = backend.imageTag(build);
   const cluster = `bench-${process.pid}-${Date.now().toString(36)}`;
   const docker = backend.docker;
-  const launch = (name: string) => ({ cluster, name, storeDir: '/unused', cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024, labels: { bench: 'docker-start' }, network: 'bench' });
+  const launch = (name: string) => ({ cluster, name, storeDir: '/unused', cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024, labels: { bench: 'docker-start' }, network: 'bench', secret: SECRET });
   const bareMs: number[] = [];
   const nodeMs: number[] = [];
   try {

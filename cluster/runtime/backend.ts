@@ -17,6 +17,8 @@ export interface NodeLaunch {
   network: string;
   /** attach the host's USB bus (accelerator nodes) */
   usb?: boolean;
+  /** the cluster's agent secret (agent/secret.ts): the agent serves only requests that carry it */
+  secret: string;
 }
 
 export interface NodeHandle {
@@ -25,6 +27,8 @@ export interface NodeHandle {
   port: number;
   pid?: number;
   container?: string;
+  /** the cluster's agent secret, which every request to the agent carries */
+  secret: string;
 }
 
 export interface Backend {
@@ -38,8 +42,8 @@ export interface Backend {
   stop(handle: NodeHandle): Promise<void>;
   /** SIGKILL / docker kill: fault injection and tests */
   kill(handle: NodeHandle): Promise<void>;
-  /** nodes of this cluster that are still running (after a controller restart) */
-  adopt(cluster: string, names: string[], storeDirOf: (name: string) => string): Promise<NodeHandle[]>;
+  /** nodes of this cluster that are still running and answer to the cluster's secret (after a controller restart) */
+  adopt(cluster: string, names: string[], storeDirOf: (name: string) => string, secret: string): Promise<NodeHandle[]>;
   /**
    * removes everything the backend created for the cluster; with keepStores the nodes' stores
    * stay for the next start (`cluster down --keep-state`)

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, type ClusterEvent } from './controller';
 import { HealthSchema } from './agent/protocol';
+import { bearer, readClusterSecret } from './agent/secret';
 import { startGateway } from './gateway';
 import { run } from '../cli/main';
 import { planProject } from '../app/plan';
@@ -297,7 +298,7 @@ export class Greet {
     expect(c.routes()).toEqual([]);
     // the agents' stores are new: nothing survived on them
     for (const n of s.nodes) {
-      const h = HealthSchema.parse(await (await fetch(`http://127.0.0.1:${n.port}/health`)).json());
+      const h = HealthSchema.parse(await (await fetch(`http://127.0.0.1:${n.port}/health`, { headers: { authorization: bearer(readClusterSecret(c.dir)!) } })).json());
       expect(h.blobs).toBe(0);
     }
   }, 180_000);

@@ -4,8 +4,10 @@
  * well-formed requests that must still be answered correctly by the same agent process.
  *
  * The agent is a program (it parses its argv and listens at import), so it runs as a child
- * process, bundled from agent.ts the way cluster/runtime/build.ts bundles it. Without
- * worker.cjs next to it no worker can start; nothing here needs one.
+ * process, bundled from agent.ts the way cluster/runtime/build.ts bundles it, given its cluster
+ * secret on stdin as the process backend does. Without worker.cjs next to it no worker can
+ * start; nothing here needs one. Most requests carry the secret (so the parsers behind it are
+ * reached); the rest are refused (401, 403) before their body is read.
  *
  * Rerun a failure with the seed it prints: FUZZ_SEED=<n> npx vitest run cluster/runtime/agent/agent.fuzz.test.ts
  */
@@ -19,8 +21,11 @@ import { connect } from 'node:net';
 import { Agent, request } from 'node:http';
 import { build } from 'esbuild';
 import { HealthSchema, RetireResultSchema } from './protocol';
+import { bearer, newSecret } from './secret';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed11);
+const SECRET = newSecret();
+const AUTH = { authorization: bearer(SECRET) };
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 // ---- a seeded PRNG (mulberry32): the same seed makes the same requests --------------------------
@@ -40,8 +45,12 @@ function prng(seed: number) {
 }
 
 // ---- HTTP over raw sockets and keep-alive connections -------------------------------------------
-/** Raw bytes on a fresh connection, half-closed; everything the server sends until it closes. */
-function raw(port: number, bytes: string | Buffer, timeoutMs = 5000): Promise<string> {
+/**
+ * Raw bytes on a fresh connection, half-closed; everything the server sends until it closes. A
+ * `Host: x` line becomes the agent's own Host and the secret, unless `authed` is false.
+ */
+function raw(port: number, bytes: string | Buffer, timeoutMs = 5000, authed = true): Promise<string> {
+  if (typeof bytes === 'string' && authed) bytes = bytes.replaceAll('Host: x\r\n', `Host: 127.0.0.1:${port}\r\nAuthorization: ${AUTH.authorization}\r\n`);
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
     const out: Buffer[] = [];
@@ -60,7 +69,7 @@ interface Reply {
   body: string;
 }
 
-function send(port: number, agent: Agent | false, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Reply> {
+function send(port: number, agent: Agent | false, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = AUTH): Promise<Reply> {
   // an explicit length: for DELETE, OPTIONS, TRACE Node's client sends a body with neither a length
   // nor chunking, and the server rightly reads it as the next request on the connection
   if (body !== undefined) headers = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
@@ -95,7 +104,8 @@ const stderr: string[] = [];
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'agent-fuzz-'));
   await build({ entryPoints: [join(import.meta.dirname, 'agent.ts')], outfile: join(dir, 'agent.cjs'), bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
-  child = spawn(process.execPath, [join(dir, 'agent.cjs'), '--node', 'fuzz-1', '--cluster', 'fuzz', '--store', join(dir, 'store'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [join(dir, 'agent.cjs'), '--node', 'fuzz-1', '--cluster', 'fuzz', '--store', join(dir, 'store'), '--port', '0', '--secret-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin!.end(SECRET + '\n');
   child.stderr!.on('data', (d) => stderr.push(String(d)));
   child.on('exit', (code, signal) => (exited = `the agent exited (${signal ?? code}): ${stderr.join('').slice(-2000)}`));
   const reg = await new Promise<{ port: number; pid: number }>((resolve, reject) => {
@@ -184,6 +194,30 @@ describe('node agent: malformed requests get a 4xx/5xx JSON answer and the agent
     await wellFormed();
   });
 
+  it('refuses a request without the secret, with a wrong one (401) or for a foreign Host (403) on every route, before reading its body', async () => {
+    const sha0 = '0'.repeat(64);
+    const routes: Array<[string, string]> = [['GET', '/health'], ['GET', `/blobs/${sha0}`], ['HEAD', `/blobs/${sha0}`], ['PUT', `/blobs/${sha0}`], ['PUT', `/bundles/${sha0}`], ['POST', '/warm'], ['POST', '/retire'], ['POST', '/invoke'], ['POST', '/shutdown'], ['GET', '/nope'], ['DELETE', '/health']];
+    for (const [method, path] of routes) {
+      for (const creds of [{}, { authorization: bearer(newSecret()) }, { authorization: SECRET }, { authorization: `bearer ${SECRET}` }] as Array<Record<string, string>>) {
+        const r = await send(port, false, method, path, method === 'GET' || method === 'HEAD' ? undefined : '{}', creds);
+        expect([method, path, r.status]).toEqual([method, path, 401]);
+        expect(r.headers.connection).toBe('close');
+        if (method !== 'HEAD') expect(errorOf(r).code).toBe('unauthorized');
+      }
+      for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, `localhost.evil.example:${port}`, `127.0.0.1.nip.io:${port}`]) {
+        const r = await send(port, false, method, path, undefined, { ...AUTH, host });
+        expect([method, path, host, r.status]).toEqual([method, path, host, 403]);
+      }
+      // localhost is this agent too (not /shutdown: that one would be done)
+      if (path !== '/shutdown') expect((await send(port, false, method, path, undefined, { ...AUTH, host: `localhost:${port}` })).status).not.toBe(403);
+    }
+    // a body announced over 1 GiB without the secret: 401, not 413 (nobody without it makes the agent read)
+    const big = await raw(port, `PUT /blobs/${sha0} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${2 * 1024 ** 3}\r\n\r\nxx`, 5000, false);
+    expect(statusOf(big)).toBe(401);
+    // the shutdown it was refused did not happen
+    await wellFormed();
+  });
+
   it(`survives ≥ 10,000 generated malformed requests (seed ${SEED}) and then answers well-formed ones`, async () => {
     const r = prng(SEED);
     const t0 = performance.now();
@@ -257,13 +291,16 @@ describe('node agent: malformed requests get a 4xx/5xx JSON answer and the agent
     // 1. well-framed HTTP, malformed content: 20 keep-alive connections
     const HTTP_REQUESTS = 9000;
     const keep = new Agent({ keepAlive: true, maxSockets: 20 });
-    const jobs = Array.from({ length: HTTP_REQUESTS }, () => ({ method: r.pick(METHODS), path: path(), body: body(), ct: r.pick(['application/json', 'text/plain', 'application/octet-stream', '']) }));
+    // mostly the secret (the parsers behind it are what is fuzzed); else none, a wrong one, another scheme, a foreign Host
+    const creds = (): Record<string, string> =>
+      r.pick([AUTH, AUTH, AUTH, AUTH, AUTH, AUTH, {}, { authorization: bearer(newSecret()) }, { authorization: `Basic ${SECRET}` }, { authorization: `Bearer ${SECRET} x` }, { ...AUTH, host: r.pick(['evil.example', `evil.example:${port}`, `127.0.0.1:${port + 1}`, `127.0.0.2:${port}`, '']) }]);
+    const jobs = Array.from({ length: HTTP_REQUESTS }, () => ({ method: r.pick(METHODS), path: path(), body: body(), ct: r.pick(['application/json', 'text/plain', 'application/octet-stream', '']), creds: creds() }));
     const problems: string[] = [];
     let answered = 0;
     await pool(jobs.length, 20, async (i) => {
       const j = jobs[i];
       if (j.method === 'POST' && !notShutdown(j.path)) j.path = '/nope'; // the one request that ends the agent by design
-      const reply = await send(port, keep, j.method, j.path, j.method === 'GET' || j.method === 'HEAD' ? undefined : j.body, j.ct ? { 'content-type': j.ct } : {}).catch((e: Error) => ({ status: -1, headers: {}, body: e.message }));
+      const reply = await send(port, keep, j.method, j.path, j.method === 'GET' || j.method === 'HEAD' ? undefined : j.body, { ...j.creds, ...(j.ct ? { 'content-type': j.ct } : {}) }).catch((e: Error) => ({ status: -1, headers: {}, body: e.message }));
       count(reply.status);
       answered++;
       const parserRefusal = reply.status === 400 && reply.body === ''; // Node's own answer to what is not HTTP (an unknown method)
@@ -309,14 +346,14 @@ describe('node agent: malformed requests get a 4xx/5xx JSON answer and the agent
           return `${r.pick(['CONNECT', 'GET', 'POST'])} ${p} HTTP/1.1\r\nHost: x\r\n${'X-A: b\r\n'.repeat(r.int(50))}`; // headers never finished
       }
     };
-    const raws = Array.from({ length: RAW_REQUESTS }, rawJob);
+    const raws = Array.from({ length: RAW_REQUESTS }, () => ({ bytes: rawJob(), authed: r.int(5) !== 0 }));
     let closed = 0;
     await pool(raws.length, 20, async (i) => {
-      const out = await raw(port, raws[i]).catch((e: Error) => (problems.push(e.message), ''));
+      const out = await raw(port, raws[i].bytes, 5000, raws[i].authed).catch((e: Error) => (problems.push(e.message), ''));
       closed++;
       const s = statusOf(out);
       count(s);
-      if (s >= 500) problems.push(`raw ${JSON.stringify(Buffer.from(raws[i]).toString('latin1').slice(0, 120))}: ${out.slice(0, 300)}`);
+      if (s >= 500) problems.push(`raw ${JSON.stringify(Buffer.from(raws[i].bytes).toString('latin1').slice(0, 120))}: ${out.slice(0, 300)}`);
     });
     const ms = performance.now() - t0;
     const total = answered + closed;

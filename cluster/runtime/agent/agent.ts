@@ -6,7 +6,13 @@
  * reused, idle ones retire. This file wires them together and owns the process: its settings
  * (config.ts), its signals, its registration.
  *
- *   node agent.cjs --node edge-1 --cluster <id> --store <dir> [--host 127.0.0.1] [--port 0] …
+ *   node agent.cjs --node edge-1 --cluster <id> --store <dir> [--host 127.0.0.1] [--port 0]
+ *                  [--secret-stdin] …
+ *
+ * It serves only its cluster's controller: every request must carry the cluster's secret, which
+ * it reads before it listens — a line on stdin (--secret-stdin: the process backend) or
+ * EDGEAI_AGENT_SECRET (a container's environment), removed from its environment once read
+ * (secret.ts says why each). Without one it does not start.
  *
  * On start it prints one line `EDGEAI_AGENT_READY {"port":…,"pid":…}` (its registration) and
  * writes the same to <store>/agent.json, which is how a restarted controller re-adopts it.
@@ -24,10 +30,46 @@ import { Confinement } from './confine';
 import { Runner } from './invoke';
 import { Pool } from './pool';
 import type { Health } from './protocol';
+import { MIN_SECRET_LENGTH, SECRET_ENV } from './secret';
 import { createAgentServer } from './server';
 import { NodeStore } from './store';
 
 const cfg = parseConfig();
+
+/** The first line on stdin, once stdin closes or the line ends (10 s at most). */
+function firstLineOfStdin(): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const done = () => {
+      clearTimeout(timer);
+      process.stdin.removeAllListeners('data');
+      process.stdin.destroy();
+      resolve(text.split('\n')[0].trim());
+    };
+    const timer = setTimeout(done, 10_000);
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d: string) => {
+      text += d;
+      if (text.includes('\n') || text.length > 4096) done();
+    });
+    process.stdin.once('end', done);
+    process.stdin.once('error', done);
+  });
+}
+
+/** The cluster's secret, from stdin (--secret-stdin) or the environment; the agent exits without one. */
+async function clusterSecret(): Promise<string> {
+  const fromEnv = process.env[SECRET_ENV];
+  // nothing the agent starts inherits it (its workers get a whitelisted environment anyway)
+  delete process.env[SECRET_ENV];
+  const secret = cfg.secretStdin ? await firstLineOfStdin() : (fromEnv ?? '').trim();
+  if (secret.length < MIN_SECRET_LENGTH) {
+    console.error(`edgeai agent ${cfg.node}: no cluster secret (${cfg.secretStdin ? 'a line on stdin' : SECRET_ENV}, at least ${MIN_SECRET_LENGTH} characters): an agent serves only its cluster's controller, and does not start without one`);
+    process.exit(2);
+  }
+  return secret;
+}
+
 const store = new NodeStore(cfg.store);
 const confine = new Confinement(cfg, store);
 const pool = new Pool(cfg, store, confine);
@@ -60,11 +102,8 @@ function health(): Health {
   };
 }
 
-const server = createAgentServer({ cfg, store, pool, runner, health, shutdown });
-
 function shutdown(): void {
   pool.killAll();
-  server.close();
   process.exit(0);
 }
 process.on('SIGTERM', shutdown);
@@ -75,10 +114,13 @@ process.on('exit', () => pool.killAll());
 // retire idle workers
 setInterval(() => pool.retireIdle(), Math.min(30_000, Math.max(200, cfg.idleMs / 4))).unref();
 
-server.listen(cfg.port, cfg.host, () => {
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  const reg = { node: cfg.node, cluster: cfg.cluster, port, pid: process.pid, startedAt: startedAt.toISOString() };
-  store.register(reg);
-  console.log(`EDGEAI_AGENT_READY ${JSON.stringify(reg)}`);
+void clusterSecret().then((secret) => {
+  const server = createAgentServer({ cfg, secret, store, pool, runner, health, shutdown });
+  server.listen(cfg.port, cfg.host, () => {
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const reg = { node: cfg.node, cluster: cfg.cluster, port, pid: process.pid, startedAt: startedAt.toISOString() };
+    store.register(reg);
+    console.log(`EDGEAI_AGENT_READY ${JSON.stringify(reg)}`);
+  });
 });

@@ -2,6 +2,8 @@
  * AgentClient: the only code that builds node agent URLs, and it parses every answer with the
  * protocol's schemas. The controller and the backends talk to agents through it, so what an
  * agent may say is written down once (protocol.ts) and checked at the one place it arrives.
+ * Every request carries the cluster's secret (`Authorization: Bearer <secret>`, secret.ts): an
+ * agent answers nothing else, /health included.
  *
  * Two kinds of failure, kept apart because the controller acts differently on them:
  * - AgentRefused: the agent answered, with an AgentError (a bad bundle, a worker that died, a
@@ -26,6 +28,7 @@ import {
   type WarmResult,
 } from './protocol';
 import type { z } from 'zod';
+import { bearer } from './secret';
 
 /** The agent answered with an error of its own. */
 export class AgentRefused extends StudioError {
@@ -65,13 +68,23 @@ export interface CallOptions {
 }
 
 export class AgentClient {
+  private readonly auth: string;
+
   constructor(
     readonly node: string,
     readonly port: number,
-  ) {}
+    /** the cluster's agent secret (the cluster's directory holds it: secret.ts) */
+    secret: string,
+  ) {
+    this.auth = bearer(secret);
+  }
 
   private url(path: string): string {
     return `http://127.0.0.1:${this.port}${path}`;
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...extra, authorization: this.auth };
   }
 
   /**
@@ -87,7 +100,7 @@ export class AgentClient {
     let res: Response;
     let value: unknown;
     try {
-      res = await fetch(this.url(path), { method, ...(body !== undefined ? { body } : {}), signal: ac.signal, ...(typeof body === 'string' ? { headers: { 'content-type': 'application/json' } } : {}) });
+      res = await fetch(this.url(path), { method, ...(body !== undefined ? { body } : {}), signal: ac.signal, headers: this.headers(typeof body === 'string' ? { 'content-type': 'application/json' } : {}) });
       const text = await res.text();
       try {
         value = text ? JSON.parse(text) : undefined;
@@ -151,7 +164,7 @@ export class AgentClient {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), opts.timeoutMs ?? 5000);
     try {
-      const r = await fetch(this.url(`/blobs/${sha256}`), { method: 'HEAD', signal: ac.signal });
+      const r = await fetch(this.url(`/blobs/${sha256}`), { method: 'HEAD', signal: ac.signal, headers: this.headers() });
       return r.ok;
     } catch {
       return false;
@@ -165,7 +178,7 @@ export class AgentClient {
     const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
     const timer = setTimeout(() => ac.abort(), timeoutMs);
     try {
-      const r = await fetch(this.url(`/blobs/${sha256}`), { signal: ac.signal });
+      const r = await fetch(this.url(`/blobs/${sha256}`), { signal: ac.signal, headers: this.headers() });
       if (!r.ok) {
         const err = AgentErrorSchema.safeParse(await r.json().catch(() => undefined));
         if (err.success) throw new AgentRefused(this.node, err.data.error.code, err.data.error.message, err.data.error.hint, [], r.status);

@@ -4,7 +4,7 @@
  * for people.
  *
  *   node agent.cjs --node edge-1 --cluster <id> --store <dir> [--host 127.0.0.1] [--port 0]
- *                  [--memory-bytes <node memory>] [--max-node-workers n] [--max-workers n]
+ *                  [--secret-stdin] [--memory-bytes <node memory>] [--max-node-workers n] [--max-workers n]
  *                  [--invoke-timeout-ms 300000] [--load-timeout-ms 60000] [--idle-ms 300000]
  */
 import { dirname, join } from 'node:path';
@@ -24,6 +24,8 @@ export interface AgentConfig {
   store: string;
   host: string;
   port: number;
+  /** the cluster's secret comes on stdin (the process backend), else from EDGEAI_AGENT_SECRET (a container): secret.ts */
+  secretStdin: boolean;
   /** idle replicas retire after this long (300 s by default: docs/reference.md §3, faas-sim) */
   idleMs: number;
   /** workers of one function */
@@ -63,6 +65,7 @@ export function parseConfig(argv: string[] = process.argv.slice(2), env: NodeJS.
       store: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '0' },
+      'secret-stdin': { type: 'boolean', default: false },
       'idle-ms': { type: 'string', default: '300000' },
       'max-workers': { type: 'string', default: '4' },
       'max-node-workers': { type: 'string' },
@@ -94,6 +97,7 @@ export function parseConfig(argv: string[] = process.argv.slice(2), env: NodeJS.
     store,
     host: values.host!,
     port: Number(values.port),
+    secretStdin: values['secret-stdin'] === true,
     idleMs: numberArg('idle-ms', 1),
     maxWorkers: numberArg('max-workers', 1),
     memoryBytes,
@@ -105,6 +109,11 @@ export function parseConfig(argv: string[] = process.argv.slice(2), env: NodeJS.
     wasmDir: env.EDGEAI_TFJS_WASM_DIR ?? dirname(worker) + '/',
     permissionFlag: process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : process.allowedNodeEnvironmentFlags.has('--experimental-permission') ? '--experimental-permission' : undefined,
   };
+}
+
+/** The agent listens on loopback itself (the process backend), so it knows the port the controller reaches it on. */
+export function listensOnLoopback(cfg: AgentConfig): boolean {
+  return cfg.host === '127.0.0.1' || cfg.host === 'localhost' || cfg.host === '::1';
 }
 
 /** An answer in the AgentError shape. */

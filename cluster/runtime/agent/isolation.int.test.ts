@@ -8,7 +8,8 @@
  * error; files outside are unchanged; the agent and the controller keep serving.
  *
  * What the process backend does NOT isolate is measured too, so the README can say it plainly:
- * the network (Node 20 has no network permission: a function reaches any agent on 127.0.0.1)
+ * the network (Node 20 has no network permission: a function reaches any agent's port on 127.0.0.1,
+ * which refuses it without the cluster's secret: auth.int.test.ts)
  * and signals to the user's other processes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { Controller } from '../controller';
 import { StudioError } from '../../common/errors';
 import { AgentClient } from './client';
+import { readClusterSecret } from './secret';
 
 // a secret in the environment of the process that runs `cluster up` (its agents inherit it)
 process.env.EDGEAI_TEST_SECRET = 's3cret';
@@ -176,7 +178,7 @@ describe('function code on the process backend is contained', () => {
     const before = watched.map(sha);
     const agentPid = c.status().nodes.find((n) => n.name === node)!.pid;
 
-    const read = ['/etc/passwd', '/etc/shadow', stateDb, join(home, 'clusters', cluster, 'registry'), join(storeOf(other.name), 'agent.json'), join(own, 'agent.json'), join(own, 'agent.log'), source, '/proc/self/environ', '/proc/{ppid}/environ'];
+    const read = ['/etc/passwd', '/etc/shadow', stateDb, join(home, 'clusters', cluster, 'agent-secret'), join(home, 'clusters', cluster, 'registry'), join(storeOf(other.name), 'agent.json'), join(own, 'agent.json'), join(own, 'agent.log'), source, '/proc/self/environ', '/proc/{ppid}/environ'];
     const write = [outside, stateDb, join(storeOf(other.name), 'agent.json'), join(own, 'agent.json'), bundle, source, join(own, 'blobs', 'pwned'), join(own, 'pwned')];
     const list = ['/', home, own, join(own, 'bundles'), storeOf(other.name)];
     const r = (await c.invoke('hostile', 'probe', { input: { read, write, list, port: other.port } })).output as Report;
@@ -198,14 +200,15 @@ describe('function code on the process backend is contained', () => {
     expect(r.cwd.startsWith(join(own, 'tmp') + '/') || r.cwd.includes(`/nodes/${node}/tmp/`)).toBe(true);
     expect(r.tmpdir).toBe(r.cwd);
     // its heap limit is its share of the node's memory
-    const limits = (await new AgentClient(node, c.status().nodes.find((n) => n.name === node)!.port!).health()).limits!;
+    const limits = (await new AgentClient(node, c.status().nodes.find((n) => n.name === node)!.port!, readClusterSecret(c.dir)!).health()).limits!;
     expect(limits.isolation).toBe('permission');
     expect(limits.workerHeapBytes).toBeGreaterThan(0);
     expect(r.heapLimit).toBeGreaterThanOrEqual(limits.workerHeapBytes);
     expect(r.heapLimit).toBeLessThan(limits.workerHeapBytes + 128 * 1024 * 1024);
 
-    // not isolated on the process backend (the README says so): the network, and signals
-    expect(r.network).toBe('ok 200');
+    // not isolated on the process backend (the README says so): the network, and signals; another
+    // node's agent is reached, and refuses a request without the cluster's secret
+    expect(r.network).toBe('ok 401');
     expect(r.signal).toBe('ok true');
 
     // nothing outside changed, nothing was dropped into the stores
@@ -241,6 +244,6 @@ describe('function code on the process backend is contained', () => {
     const r = await c.invoke('hostile', 'ping', { input: 7 });
     expect(r.output).toMatchObject({ pong: 7 });
     expect(c.status().nodes.every((n) => n.status === 'Ready')).toBe(true);
-    for (const n of c.status().nodes) expect(await new AgentClient(n.name, n.port!).alive(2000)).toBe(true);
+    for (const n of c.status().nodes) expect(await new AgentClient(n.name, n.port!, readClusterSecret(c.dir)!).alive(2000)).toBe(true);
   }, 60_000);
 });

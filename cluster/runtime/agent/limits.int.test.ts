@@ -23,6 +23,7 @@ import { functionRef } from '../controller/invoker';
 import type { StoredSpec } from '../controller/types';
 import type { FunctionRef } from './protocol';
 import { ProcessBackend } from '../backends/process';
+import { readClusterSecret } from './secret';
 
 // read by the invoker (each invocation) and by the agents (they inherit the environment of `cluster up`)
 const INVOKE_TIMEOUT_MS = 2500;
@@ -149,7 +150,7 @@ describe('nothing hangs, nothing is left running (process backend)', () => {
   const cluster = `limits-${process.pid}`;
 
   const nodeOf = (workflow: string, fn: string) => c.state.placement(workflow, fn)!.node!;
-  const clientOf = (node: string) => new AgentClient(node, c.status().nodes.find((n) => n.name === node)!.port!);
+  const clientOf = (node: string) => new AgentClient(node, c.status().nodes.find((n) => n.name === node)!.port!, readClusterSecret(c.dir)!);
   const refOf = (workflow: string, fn: string): FunctionRef => {
     const p = c.state.placement(workflow, fn)!;
     return functionRef(workflow, JSON.parse(p.spec) as StoredSpec, p.bundle);
@@ -321,7 +322,7 @@ describe('nothing hangs, nothing is left running (process backend)', () => {
     };
     // the same controller stops the node (what `down` does with the handle it holds)
     const a = await orphanOn('edge-1');
-    await new ProcessBackend().stop({ name: 'edge-1', port: c.status().nodes.find((n) => n.name === 'edge-1')!.port!, pid: a.agent });
+    await new ProcessBackend().stop({ name: 'edge-1', port: c.status().nodes.find((n) => n.name === 'edge-1')!.port!, pid: a.agent, secret: readClusterSecret(c.dir)! });
     expect(pidAlive(a.pid)).toBe(false);
 
     // `edgeai cluster down` is a fresh controller: the agent is gone, nothing to adopt, its worker still goes

@@ -3,13 +3,22 @@
  * refuses what is not the protocol.
  *
  * The agent listens on 127.0.0.1 (or a port published there): anything on this machine can send
- * it anything, a web page included. A request that is not the protocol gets a 4xx JSON answer in
- * the AgentError shape, a failure a 5xx; nothing a request carries may end the agent.
+ * it anything, a web page included. So before anything else a request must name the agent as the
+ * controller reaches it (the Host check: a page that rebinds its DNS name to 127.0.0.1 sends its
+ * own name, 403) and carry the cluster's secret (`Authorization: Bearer <secret>`, compared in
+ * constant time, 401) — on every route, /health included: what /health tells (the functions, their
+ * workers' pids, the bundles) is the controller's business, and the controller and the backends
+ * probe it with the secret like everything else. A refused request's body is never read (the
+ * connection closes), and nothing it asks for happens.
+ *
+ * A request that is not the protocol gets a 4xx JSON answer in the AgentError shape, a failure a
+ * 5xx; nothing a request carries may end the agent.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { sha256Hex } from '../../registry/blobs';
-import { fail, type AgentConfig } from './config';
+import { fail, listensOnLoopback, type AgentConfig } from './config';
+import { authorized, hostAllowed } from './secret';
 import type { Pool } from './pool';
 import type { Runner } from './invoke';
 import type { NodeStore } from './store';
@@ -100,6 +109,8 @@ function closedSignal(res: ServerResponse): AbortSignal {
 
 export interface AgentServerParts {
   cfg: AgentConfig;
+  /** the cluster's secret: every request must carry it */
+  secret: string;
   store: NodeStore;
   pool: Pool;
   runner: Runner;
@@ -166,7 +177,25 @@ export function createAgentServer(parts: AgentServerParts): Server {
     setTimeout(parts.shutdown, 10);
   }
 
-  return createServer((req, res) => {
+  /** Why a request is refused before it is read (the Host check, then the secret); undefined: it may go on. */
+  function refusal(req: IncomingMessage): { status: number; error: AgentError; headers: Record<string, string> } | undefined {
+    const addr = server.address();
+    const port = listensOnLoopback(cfg) && typeof addr === 'object' && addr ? addr.port : undefined;
+    const host = req.headers.host;
+    if (!hostAllowed(host, port)) {
+      const where = port !== undefined ? `127.0.0.1:${port}` : '127.0.0.1:<its port>';
+      return { status: 403, headers: {}, error: fail('forbidden-host', `Host ${JSON.stringify(host ?? '(none)')} is not this node agent (${where}): refused`, `call the agent at http://${where}`) };
+    }
+    if (!authorized(req.headers.authorization, parts.secret)) {
+      return { status: 401, headers: { 'www-authenticate': 'Bearer' }, error: fail('unauthorized', `this node agent answers only its cluster's controller: the request carries no valid Authorization: Bearer <cluster secret>`, 'go through the controller (edgeai, the studio); the secret is the cluster\'s, made at `cluster up`') };
+    }
+    return undefined;
+  }
+
+  const server = createServer((req, res) => {
+    const refused = refusal(req);
+    // the body stays unread: close the connection rather than read what nobody may send
+    if (refused) return json(res, refused.status, refused.error, { ...refused.headers, connection: 'close' });
     // a synchronous throw inside handle() rejects its promise too: every failure ends up here
     handle(req, res).catch((e: unknown) => {
       try {
@@ -181,4 +210,5 @@ export function createAgentServer(parts: AgentServerParts): Server {
       }
     });
   });
+  return server;
 }

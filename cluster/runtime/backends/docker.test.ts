@@ -14,6 +14,11 @@ import { buildAgent, type AgentBuild } from '../build';
 import type { NodeHandle, NodeLaunch } from '../backend';
 import { DockerBackend, DockerUnavailableError, LABEL_CLUSTER, MIN_MEMORY_BYTES, containerNameOf, dockerAvailable, networkNameOf, volumeNameOf } from './docker';
 import { AGENT_PORT } from './docker-image';
+import { bearer, newSecret } from '../agent/secret';
+
+/** the agent secret of the nodes these tests start (a controller keeps its cluster's in the cluster's directory) */
+const SECRET = newSecret();
+const auth = { authorization: bearer(SECRET) };
 
 const avail = await dockerAvailable();
 const CI = process.env.CI === 'true';
@@ -75,7 +80,7 @@ async function readFileIn(c: Docker.Container, path: string): Promise<string> {
 }
 
 async function healthOf(h: NodeHandle): Promise<{ node: string; cluster: string }> {
-  const r = await fetch(`http://127.0.0.1:${h.port}/health`, { signal: AbortSignal.timeout(2000) });
+  const r = await fetch(`http://127.0.0.1:${h.port}/health`, { signal: AbortSignal.timeout(2000), headers: auth });
   expect(r.status).toBe(200);
   return (await r.json()) as { node: string; cluster: string };
 }
@@ -89,8 +94,8 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
   const handles = new Map<string, NodeHandle>();
   const progress: string[] = [];
 
-  const edge: NodeLaunch = { cluster, name: 'edge-1', storeDir: '/unused', cpuMillis: 500, memoryBytes: 128 * 1024 * 1024, labels: { 'edgeai.device': 'rpi4', zone: 'edge' }, network: 'lan' };
-  const cloud: NodeLaunch = { cluster, name: 'cloud-1', storeDir: '/unused', cpuMillis: 64_000, memoryBytes: 1024 * 1024 * 1024, labels: { 'edgeai.device': 'cloud' }, network: 'wan' };
+  const edge: NodeLaunch = { cluster, name: 'edge-1', storeDir: '/unused', cpuMillis: 500, memoryBytes: 128 * 1024 * 1024, labels: { 'edgeai.device': 'rpi4', zone: 'edge' }, network: 'lan', secret: SECRET };
+  const cloud: NodeLaunch = { cluster, name: 'cloud-1', storeDir: '/unused', cpuMillis: 64_000, memoryBytes: 1024 * 1024 * 1024, labels: { 'edgeai.device': 'cloud' }, network: 'wan', secret: SECRET };
 
   beforeAll(async () => {
     if (!avail.ok) throw new Error(`CI=true but Docker is not available: ${avail.reason}`);
@@ -153,6 +158,8 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     expect(a.port).not.toBe(b.port);
     expect(await healthOf(a)).toMatchObject({ node: 'edge-1', cluster });
     expect(await healthOf(b)).toMatchObject({ node: 'cloud-1', cluster });
+    // only to the cluster's secret (auth.int.test.ts tries every route)
+    expect((await fetch(`http://127.0.0.1:${a.port}/health`, { signal: AbortSignal.timeout(2000) })).status).toBe(401);
 
     const ca = await docker.getContainer(a.container!).inspect();
     const cb = await docker.getContainer(b.container!).inspect();
@@ -206,10 +213,10 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     const h = handles.get('edge-1')!;
     const code = Buffer.from('export class Hello { sum() { const tf = globalThis.__EDGEAI_TF__; return { sum: tf.tensor1d([1, 2, 3]).sum().dataSync()[0], backend: tf.getBackend(), node: process.env.EDGEAI_NODE }; } }\n');
     const sha = createHash('sha256').update(code).digest('hex');
-    expect((await fetch(`http://127.0.0.1:${h.port}/bundles/${sha}`, { method: 'PUT', body: code })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${h.port}/bundles/${sha}`, { method: 'PUT', body: code, headers: auth })).status).toBe(200);
     const r = await fetch(`http://127.0.0.1:${h.port}/invoke`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ fn: { workflow: 'hello', id: 'sum', bundle: sha, className: 'Hello', method: 'sum', consumes: [], produces: [], gates: [] }, inputs: [], request: { id: 'r1', params: {} } }),
     });
     const body = (await r.json()) as { ok: boolean; output?: unknown; error?: unknown };
@@ -218,7 +225,7 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
 
   it('gives accelerator nodes the USB bus (bind + device cgroup rule), still unprivileged', async () => {
     const usbBackend = new DockerBackend({ usbPath: usbDir });
-    const tpu: NodeLaunch = { cluster, name: 'tpu-1', storeDir: '/unused', cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024, labels: {}, network: 'lan', usb: true };
+    const tpu: NodeLaunch = { cluster, name: 'tpu-1', storeDir: '/unused', cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024, labels: {}, network: 'lan', usb: true, secret: SECRET };
     const h = await usbBackend.start(tpu, build);
     expect(await healthOf(h)).toMatchObject({ node: 'tpu-1' });
     const info = await docker.getContainer(h.container!).inspect();
@@ -238,28 +245,29 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     // a blob in edge-1's store, to see that the volume outlives the container
     const bytes = Buffer.from('kept across a kill');
     const sha = createHash('sha256').update(bytes).digest('hex');
-    const put = await fetch(`http://127.0.0.1:${a.port}/blobs/${sha}`, { method: 'PUT', body: bytes });
+    const put = await fetch(`http://127.0.0.1:${a.port}/blobs/${sha}`, { method: 'PUT', body: bytes, headers: auth });
     expect(put.status).toBe(200);
 
     await backend.kill(a);
-    const after = await fetch(`http://127.0.0.1:${a.port}/health`, { signal: AbortSignal.timeout(2000) }).then(
+    const after = await fetch(`http://127.0.0.1:${a.port}/health`, { signal: AbortSignal.timeout(2000), headers: auth }).then(
       (r) => r.status,
       () => 'unreachable',
     );
     expect(after).toBe('unreachable');
     expect((await docker.getContainer(a.container!).inspect()).State.Running).toBe(false);
 
-    const adopted = await new DockerBackend().adopt(cluster, ['edge-1', 'cloud-1', 'ghost'], () => '/unused');
-    expect(adopted).toEqual([{ name: 'cloud-1', port: handles.get('cloud-1')!.port, container: handles.get('cloud-1')!.container }]);
-    // a node list that does not name it adopts nothing
-    expect(await new DockerBackend().adopt(cluster, ['edge-1'], () => '/unused')).toEqual([]);
+    const adopted = await new DockerBackend().adopt(cluster, ['edge-1', 'cloud-1', 'ghost'], () => '/unused', SECRET);
+    expect(adopted).toEqual([{ name: 'cloud-1', port: handles.get('cloud-1')!.port, container: handles.get('cloud-1')!.container, secret: SECRET }]);
+    // a node list that does not name it adopts nothing; nor does another secret (another cluster's controller)
+    expect(await new DockerBackend().adopt(cluster, ['edge-1'], () => '/unused', SECRET)).toEqual([]);
+    expect(await new DockerBackend().adopt(cluster, ['cloud-1'], () => '/unused', newSecret())).toEqual([]);
 
     // starting the killed node again replaces its stopped container and keeps its store
     const again = await backend.start(edge, build);
     handles.set('edge-1', again);
     expect(again.container).not.toBe(a.container);
     expect(await healthOf(again)).toMatchObject({ node: 'edge-1' });
-    expect((await fetch(`http://127.0.0.1:${again.port}/blobs/${sha}`, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${again.port}/blobs/${sha}`, { method: 'HEAD', headers: auth })).status).toBe(200);
   });
 
   it('stop removes the container and keeps the store volume', async () => {

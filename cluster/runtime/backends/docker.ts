@@ -8,6 +8,9 @@
  * - not privileged, all capabilities dropped, no-new-privileges, a read-only root filesystem
  *   with a tmpfs /tmp, and no mounts but the node's store volume at /store (accelerator nodes:
  *   also the host's USB bus, docs/reference.md §6).
+ * The cluster's agent secret is in the container's environment (EDGEAI_AGENT_SECRET): the agent
+ * deletes it from its own environment once read, its workers get a whitelisted one and cannot read
+ * /proc/1/environ; who can `docker inspect` the container holds the Docker socket, root on the host.
  * The node's store is the named volume edgeai-<cluster>-<node>-store at /store (NodeLaunch.storeDir
  * is not used); it outlives stop() and kill() and goes with teardown().
  * adopt() finds running containers by label and checks /health; teardown() removes every
@@ -25,6 +28,7 @@ import type { Backend, NodeHandle, NodeLaunch } from '../backend';
 import { AGENT_PORT, IMAGE_REPO, LABEL_BUILD, LABEL_MANAGED, buildFromBase, followProgress, imageTagFor, importOfflineImage } from './docker-image';
 import { StudioError } from '../../common/errors';
 import { AgentClient } from '../agent/client';
+import { SECRET_ENV } from '../agent/secret';
 
 export const LABEL_CLUSTER = 'edgeai.cluster';
 export const LABEL_NODE = 'edgeai.node';
@@ -158,14 +162,14 @@ function agentLimits(memoryBytes: number): string[] {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Whether the agent of `node` answers GET /health on 127.0.0.1:`port`. AgentClient's timer is a
- * ref'd one on purpose: while the container's network is being plumbed, the published port
- * accepts connections that then hang, and an unref'd timer (AbortSignal.timeout) would let a
- * process with nothing else to do exit in the middle of the wait.
+ * Whether the agent of `node` answers GET /health on 127.0.0.1:`port` to the cluster's secret.
+ * AgentClient's timer is a ref'd one on purpose: while the container's network is being plumbed,
+ * the published port accepts connections that then hang, and an unref'd timer
+ * (AbortSignal.timeout) would let a process with nothing else to do exit in the middle of the wait.
  */
-export async function probeHealth(port: number, node: string, cluster?: string, timeoutMs = 1000): Promise<boolean> {
+export async function probeHealth(port: number, node: string, secret: string, cluster?: string, timeoutMs = 1000): Promise<boolean> {
   try {
-    const h = await new AgentClient(node, port).health({ timeoutMs });
+    const h = await new AgentClient(node, port, secret).health({ timeoutMs });
     return h.node === node && (cluster === undefined || h.cluster === cluster);
   } catch {
     return false;
@@ -173,12 +177,12 @@ export async function probeHealth(port: number, node: string, cluster?: string, 
 }
 
 /** Polls probeHealth until it answers (short attempts first: early connections can hang). */
-export async function waitHealthy(port: number, node: string, cluster: string | undefined, opts: { timeoutMs: number; alive?: () => Promise<void> }): Promise<boolean> {
+export async function waitHealthy(port: number, node: string, cluster: string | undefined, opts: { timeoutMs: number; secret: string; alive?: () => Promise<void> }): Promise<boolean> {
   const t0 = Date.now();
   let lastCheck = t0;
   for (;;) {
     const elapsed = Date.now() - t0;
-    if (await probeHealth(port, node, cluster, elapsed < 2000 ? 100 : 1000)) return true;
+    if (await probeHealth(port, node, opts.secret, cluster, elapsed < 2000 ? 100 : 1000)) return true;
     const now = Date.now();
     if (opts.alive && now - lastCheck > 300) {
       lastCheck = now;
@@ -398,6 +402,7 @@ export class DockerBackend implements Backend {
       name,
       Image: imageTagFor(build),
       Cmd: ['--node', spec.name, '--cluster', spec.cluster, '--store', '/store', '--host', '0.0.0.0', '--port', String(AGENT_PORT), ...agentLimits(memory)],
+      Env: [`${SECRET_ENV}=${spec.secret}`],
       Labels: labels,
       ExposedPorts: { [port]: {} },
       Hostname: dockerName(spec.name).slice(0, 63),
@@ -451,12 +456,13 @@ export class DockerBackend implements Backend {
     }
     const port = Number(binding.HostPort);
     await this.waitReady(container, port, spec);
-    return { name: spec.name, port, container: container.id };
+    return { name: spec.name, port, container: container.id, secret: spec.secret };
   }
 
   private async waitReady(container: Docker.Container, port: number, spec: NodeLaunch): Promise<void> {
     const ok = await waitHealthy(port, spec.name, spec.cluster, {
       timeoutMs: this.opts.readyTimeoutMs,
+      secret: spec.secret,
       alive: async () => {
         const st = await tolerate(container.inspect(), 404);
         if (!st || !st.State.Running) {
@@ -510,7 +516,7 @@ export class DockerBackend implements Backend {
     }
   }
 
-  async adopt(cluster: string, names: string[], _storeDirOf: (name: string) => string): Promise<NodeHandle[]> {
+  async adopt(cluster: string, names: string[], _storeDirOf: (name: string) => string, secret: string): Promise<NodeHandle[]> {
     const wanted = new Set(names);
     const running = await this.docker.listContainers({ filters: { label: [`${LABEL_MANAGED}=true`, `${LABEL_CLUSTER}=${cluster}`], status: ['running'] } });
     const out: NodeHandle[] = [];
@@ -520,7 +526,7 @@ export class DockerBackend implements Backend {
         if (!name || !wanted.has(name)) return;
         const p = c.Ports.find((x) => x.PrivatePort === AGENT_PORT && x.IP === '127.0.0.1' && x.PublicPort);
         if (!p) return;
-        if (await probeHealth(p.PublicPort, name, cluster)) out.push({ name, port: p.PublicPort, container: c.Id });
+        if (await probeHealth(p.PublicPort, name, secret, cluster)) out.push({ name, port: p.PublicPort, container: c.Id, secret });
       }),
     );
     return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -8,6 +8,10 @@
  * spinning when the agent was SIGKILLed (its parent is gone then, and it would run on with
  * ppid 1). The agent is told its node's memory (the device profile's), from which it sets its
  * workers' heap limit and the node's worker cap.
+ *
+ * The cluster's agent secret reaches the agent on its stdin (`--secret-stdin`), written once at
+ * spawn and closed: not on its command line (ps shows that to every user), not in its environment
+ * (/proc/<pid>/environ, and what it starts), not in a file in the node's store (agent/secret.ts).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, closeSync } from 'node:fs';
@@ -15,6 +19,7 @@ import { join } from 'node:path';
 import type { AgentBuild } from '../build';
 import { waitForAgent, type Backend, type NodeHandle, type NodeLaunch } from '../backend';
 import { AgentClient } from '../agent/client';
+import { SECRET_ENV } from '../agent/secret';
 
 /** Alive and not a zombie (an exited child nobody reaped yet still answers kill 0). */
 function pidAlive(pid: number): boolean {
@@ -97,9 +102,9 @@ function readRegistration(storeDir: string): { port: number; pid: number; node?:
   }
 }
 
-async function healthOk(port: number, node: string, cluster: string): Promise<boolean> {
+async function healthOk(port: number, node: string, cluster: string, secret: string): Promise<boolean> {
   try {
-    await new AgentClient(node, port).healthOf(cluster, { timeoutMs: 1000 });
+    await new AgentClient(node, port, secret).healthOf(cluster, { timeoutMs: 1000 });
     return true;
   } catch {
     return false;
@@ -127,14 +132,16 @@ export class ProcessBackend implements Backend {
     if (earlier && !pidAlive(earlier.pid)) await killGroup(earlier.pid, build);
     rmSync(join(spec.storeDir, 'agent.json'), { force: true });
     const log = openSync(join(spec.storeDir, 'agent.log'), 'a');
-    const args = [build.agent, '--node', spec.name, '--cluster', spec.cluster, '--store', spec.storeDir, '--host', '127.0.0.1', '--port', '0'];
+    const args = [build.agent, '--node', spec.name, '--cluster', spec.cluster, '--store', spec.storeDir, '--host', '127.0.0.1', '--port', '0', '--secret-stdin'];
     if (spec.memoryBytes > 0) args.push('--memory-bytes', String(spec.memoryBytes));
-    const child = spawn(process.execPath, args, {
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: { ...process.env, EDGEAI_TFJS_WASM_DIR: build.dir + '/', EDGEAI_WORKER: build.worker },
-    });
+    // the agent's environment is the controller's (its timeouts, say), less any agent secret in it
+    const env: NodeJS.ProcessEnv = { ...process.env, EDGEAI_TFJS_WASM_DIR: build.dir + '/', EDGEAI_WORKER: build.worker };
+    delete env[SECRET_ENV];
+    const child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', log, log], env });
     closeSync(log);
+    // an agent that died at once closes its end: its exit says why, not an EPIPE here
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(spec.secret + '\n');
     child.unref();
     let exited = false;
     child.once('exit', () => (exited = true));
@@ -146,13 +153,13 @@ export class ProcessBackend implements Backend {
       () => !exited,
       `the agent of node ${spec.name} (see ${join(spec.storeDir, 'agent.log')})`,
     );
-    return { name: spec.name, port: reg.port, pid: reg.pid };
+    return { name: spec.name, port: reg.port, pid: reg.pid, secret: spec.secret };
   }
 
   async stop(handle: NodeHandle): Promise<void> {
     if (!handle.pid) return;
     if (pidAlive(handle.pid)) {
-      await new AgentClient(handle.name, handle.port).shutdown({ timeoutMs: 1000 }).catch(() => undefined /* already gone */);
+      await new AgentClient(handle.name, handle.port, handle.secret).shutdown({ timeoutMs: 1000 }).catch(() => undefined /* already gone */);
       await waitGone([handle.pid]);
     }
     // whatever is left of its group: the agent if it did not stop, workers if it had died
@@ -165,7 +172,7 @@ export class ProcessBackend implements Backend {
     await killGroup(handle.pid);
   }
 
-  async adopt(cluster: string, names: string[], storeDirOf: (name: string) => string): Promise<NodeHandle[]> {
+  async adopt(cluster: string, names: string[], storeDirOf: (name: string) => string, secret: string): Promise<NodeHandle[]> {
     const out: NodeHandle[] = [];
     for (const name of names) {
       const dir = storeDirOf(name);
@@ -173,7 +180,7 @@ export class ProcessBackend implements Backend {
       this.remember(cluster, dir);
       const reg = readRegistration(dir);
       if (!reg || !pidAlive(reg.pid)) continue;
-      if (await healthOk(reg.port, name, cluster)) out.push({ name, port: reg.port, pid: reg.pid });
+      if (await healthOk(reg.port, name, cluster, secret)) out.push({ name, port: reg.port, pid: reg.pid, secret });
     }
     return out;
   }

@@ -2,7 +2,8 @@
  * What the controller's jobs (lifecycle, deployer, mover, invoker, gates, triggers) share: the
  * cluster's durable state and registry, the nodes that run and the agent client of each, the
  * topology and its link model, and the event stream. One instance per Controller; the jobs
- * hold it, not each other's internals.
+ * hold it, not each other's internals. The cluster's agent secret is kept in its directory
+ * (agent/secret.ts): made at `up`, read by a controller that adopts the running nodes.
  */
 import type { EventEmitter } from 'node:events';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { BackendKind } from '../../common/status';
 import type { Registry } from '../../registry/registry';
 import type { Topology } from '../../topology/model';
 import { AgentClient } from '../agent/client';
+import { readClusterSecret, removeClusterSecret, writeClusterSecret } from '../agent/secret';
 import type { Health } from '../agent/protocol';
 import type { Backend, NodeHandle } from '../backend';
 import type { ClusterState } from '../state';
@@ -51,6 +53,24 @@ export class ControllerContext {
     this.emit({ type: 'progress', step, message });
   }
 
+  /** Makes the cluster's agent secret for the nodes about to start (the last one is replaced). */
+  newAgentSecret(): string {
+    return writeClusterSecret(this.dir);
+  }
+
+  /**
+   * The secret of the running nodes, from the cluster's directory; undefined when there is none (a
+   * cluster brought up before agents authenticated their controller: no agent answers then).
+   */
+  agentSecret(): string | undefined {
+    return readClusterSecret(this.dir);
+  }
+
+  /** The nodes are gone: their secret goes with them. */
+  dropAgentSecret(): void {
+    removeClusterSecret(this.dir);
+  }
+
   storeDirOf(name: string): string {
     return join(this.dir, 'nodes', name);
   }
@@ -82,7 +102,7 @@ export class ControllerContext {
 
   addNode(h: NodeHandle): void {
     this.handles.set(h.name, h);
-    this.clients.set(h.name, new AgentClient(h.name, h.port));
+    this.clients.set(h.name, new AgentClient(h.name, h.port, h.secret));
     this.lastSeen.set(h.name, Date.now());
   }
 

@@ -12,6 +12,7 @@ import { buildAgent, type AgentBuild } from '../build';
 import type { Backend } from '../backend';
 import { ProcessBackend } from '../backends/process';
 import type { ControllerContext } from './context';
+import { SECRET_FILE } from '../agent/secret';
 import { MAX_LOCAL_NODES, type ClusterStatus, type NodeStatusView } from './types';
 
 export interface LifecycleOptions {
@@ -85,6 +86,8 @@ export class Lifecycle {
     ctx.state.set('backend', kind);
     ctx.state.set('up', 'true');
     ctx.state.resetLinks();
+    // one secret per `up`: only this cluster's controllers (they read it in the cluster's directory) reach its agents
+    const secret = ctx.newAgentSecret();
     for (const n of topology.nodes) ctx.state.upsertNode({ name: n.name, status: 'Starting', port: null, pid: null, container: null, reason: null });
     try {
       for (const n of topology.nodes) {
@@ -99,6 +102,7 @@ export class Lifecycle {
             labels: { ...n.labels, 'edgeai.device': n.device, 'edgeai.type': n.type, 'edgeai.network': n.network },
             network: n.network,
             usb: n.capabilities.includes('tpu') || n.capabilities.includes('vpu'),
+            secret,
           },
           this.build,
         );
@@ -122,14 +126,15 @@ export class Lifecycle {
     ctx.setTopology(topology);
     ctx.backend = await this.backendOf(ctx.backendKind());
     const rows = ctx.state.nodes();
-    const found = await ctx.backend.adopt(ctx.cluster, rows.map((r) => r.name), (n) => ctx.storeDirOf(n));
+    const secret = ctx.agentSecret();
+    const found = secret ? await ctx.backend.adopt(ctx.cluster, rows.map((r) => r.name), (n) => ctx.storeDirOf(n), secret) : [];
     for (const r of rows) {
       const h = found.find((x) => x.name === r.name);
       if (h) {
         ctx.addNode(h);
         ctx.state.upsertNode({ name: r.name, status: 'Ready', port: h.port, pid: h.pid ?? null, container: h.container ?? null, reason: null });
-      } else if (r.status !== 'NotReady') {
-        ctx.state.upsertNode({ name: r.name, status: 'NotReady', reason: 'not running when the controller started' });
+      } else if (r.status !== 'NotReady' || !secret) {
+        ctx.state.upsertNode({ name: r.name, status: 'NotReady', reason: secret ? 'not running when the controller started' : `the cluster has no agent secret (${SECRET_FILE} in its directory): its agents cannot be reached; \`edgeai cluster down\`, then \`up\`` });
       }
     }
     this.opts.onAdopted();
@@ -140,10 +145,11 @@ export class Lifecycle {
     const { ctx } = this;
     this.stopHealthLoop();
     const backend = ctx.backend ?? (await this.backendOf(ctx.backendKind()));
-    if (!ctx.handles.size && ctx.isUp()) {
+    const secret = ctx.agentSecret();
+    if (!ctx.handles.size && ctx.isUp() && secret) {
       // a fresh controller: find what still runs
       const rows = ctx.state.nodes();
-      for (const h of await backend.adopt(ctx.cluster, rows.map((r) => r.name), (n) => ctx.storeDirOf(n))) ctx.addNode(h);
+      for (const h of await backend.adopt(ctx.cluster, rows.map((r) => r.name), (n) => ctx.storeDirOf(n), secret)) ctx.addNode(h);
     }
     for (const [name, h] of ctx.handles) {
       ctx.progress('stop', `stopping node ${name}`);
@@ -153,6 +159,7 @@ export class Lifecycle {
     const nodes = (ctx.topology ?? ctx.loadTopology())?.nodes.map((n) => n.name) ?? ctx.state.nodes().map((n) => n.name);
     await backend.teardown(ctx.cluster, { keepStores: opts.keepState === true });
     ctx.clearNodes();
+    ctx.dropAgentSecret();
     ctx.state.set('up', 'false');
     if (opts.keepState) {
       for (const d of ctx.state.deployments()) ctx.state.setDeployment(d.workflow, d.revision, d.project, 'stopped');

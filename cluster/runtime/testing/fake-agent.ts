@@ -4,7 +4,9 @@
  * without running any function code. What an invocation answers is the test's: a handler per
  * `workflow/function` returns the output, the produced artifacts (whose bytes it stores in the
  * fake's blob store, as a real worker does) and the gates, or an agent error. Every request is
- * recorded. With FakeBackend, a Controller runs a whole cluster of these in milliseconds: the
+ * recorded. Like a real agent it serves only its cluster's controller: a request without the
+ * cluster's secret is a 401, one with a foreign Host a 403 (agent/secret.ts), counted in `refused`
+ * and not recorded. With FakeBackend, a Controller runs a whole cluster of these in milliseconds: the
  * deployer and the invoker are tested against the protocol, the real agents stay the acceptance
  * suites' (process.int.test.ts, docker.int.test.ts).
  */
@@ -13,6 +15,8 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { AgentBuild } from '../build';
 import type { Backend, NodeHandle, NodeLaunch } from '../backend';
+import { AgentClient } from '../agent/client';
+import { authorized, hostAllowed } from '../agent/secret';
 import { InvokeBodySchema, RetireBodySchema, WarmBodySchema, type GateResult, type Health, type InvokeBody, type Produced } from '../agent/protocol';
 
 export interface FakeProduct {
@@ -37,6 +41,8 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 export class FakeAgent {
   readonly requests: string[] = [];
+  /** requests refused before anything was done: `401 GET /health`, `403 POST /invoke` */
+  readonly refused: string[] = [];
   readonly blobs = new Map<string, Uint8Array>();
   readonly bundles = new Set<string>();
   /** workers per `workflow/function@bundle` (a warm makes one; a retire removes them) */
@@ -48,6 +54,7 @@ export class FakeAgent {
     readonly node: string,
     readonly cluster: string,
     private readonly handlers: Map<string, FakeHandler>,
+    private readonly secret: string,
   ) {}
 
   async start(): Promise<number> {
@@ -89,8 +96,17 @@ export class FakeAgent {
 
   private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
     const path = (req.url ?? '/').split('?')[0];
-    this.requests.push(`${req.method} ${path.replace(/[0-9a-f]{64}/, '<sha>')}`);
     const fail = (status: number, code: string, message: string) => ({ status, body: { ok: false, error: { code, message }, logs: [] } });
+    const what = `${req.method} ${path.replace(/[0-9a-f]{64}/, '<sha>')}`;
+    if (!hostAllowed(req.headers.host, this.port)) {
+      this.refused.push(`403 ${what}`);
+      return fail(403, 'forbidden-host', `Host ${req.headers.host} is not this node agent`);
+    }
+    if (!authorized(req.headers.authorization, this.secret)) {
+      this.refused.push(`401 ${what}`);
+      return fail(401, 'unauthorized', "this node agent answers only its cluster's controller");
+    }
+    this.requests.push(what);
     if (path === '/health') return { status: 200, body: this.health() };
     const blob = /^\/blobs\/([0-9a-f]{64})$/.exec(path);
     if (blob) {
@@ -187,10 +203,10 @@ export class FakeBackend implements Backend {
   async prepare(_build: AgentBuild, _progress: (msg: string) => void): Promise<void> {}
 
   async start(spec: NodeLaunch): Promise<NodeHandle> {
-    const a = new FakeAgent(spec.name, spec.cluster, this.handlers);
+    const a = new FakeAgent(spec.name, spec.cluster, this.handlers, spec.secret);
     const port = await a.start();
     this.agents.set(spec.name, a);
-    return { name: spec.name, port, pid: process.pid };
+    return { name: spec.name, port, pid: process.pid, secret: spec.secret };
   }
 
   async stop(handle: NodeHandle): Promise<void> {
@@ -202,11 +218,14 @@ export class FakeBackend implements Backend {
     await this.agents.get(handle.name)?.kill();
   }
 
-  async adopt(_cluster: string, names: string[]): Promise<NodeHandle[]> {
-    return names.flatMap((n) => {
+  /** The running fakes of these names that answer to `secret` (asked over HTTP, as a real backend does). */
+  async adopt(_cluster: string, names: string[], _storeDirOf: (name: string) => string, secret: string): Promise<NodeHandle[]> {
+    const out: NodeHandle[] = [];
+    for (const n of names) {
       const a = this.agents.get(n);
-      return a?.alive ? [{ name: n, port: a.port, pid: process.pid }] : [];
-    });
+      if (a?.alive && (await new AgentClient(n, a.port, secret).alive())) out.push({ name: n, port: a.port, pid: process.pid, secret });
+    }
+    return out;
   }
 
   async teardown(): Promise<void> {
