@@ -20,6 +20,16 @@ export class Runner {
     private readonly confine: Confinement,
   ) {}
 
+  /** Why a function's bundle cannot run here: not on the node, or changed since it was stored. */
+  private bundleRefusal(ref: FunctionRef): AgentError | undefined {
+    const state = this.store.bundleState(ref.bundle);
+    if (state === 'missing') return fail('bundle-missing', `node ${this.cfg.node} has no bundle ${ref.bundle.slice(0, 12)} for ${ref.id}`, 'deploy the workflow again');
+    if (state === 'corrupt') {
+      return fail('bundle-corrupt', `node ${this.cfg.node}'s copy of bundle ${ref.bundle.slice(0, 12)} of ${ref.id} does not match its sha256: it was changed on disk, and is not run`, 'deploy the workflow again: the deploy replaces the damaged copy');
+    }
+    return undefined;
+  }
+
   private budget(limitMs: number, kind: 'deadline' | 'timeout', signal?: AbortSignal): Budget {
     return new Budget(limitMs, kind, (wake) => this.pool.onChange(wake), signal);
   }
@@ -41,7 +51,9 @@ export class Runner {
   async invoke(body: InvokeBody, signal?: AbortSignal): Promise<InvokeResult | AgentError> {
     const { cfg, pool } = this;
     const NODE = cfg.node;
-    if (!this.store.hasBundle(body.fn.bundle)) return fail('bundle-missing', `node ${NODE} has no bundle ${body.fn.bundle.slice(0, 12)} for ${body.fn.id}`, 'deploy the workflow again');
+    // checked at every invocation, warm worker or not: a bundle changed on disk is refused, not run later
+    const refused = this.bundleRefusal(body.fn);
+    if (refused) return refused;
     for (const i of body.inputs) {
       if (!this.store.blobs.has(i.artifact.sha256, i.artifact.size)) return fail('artifact-missing', `node ${NODE} does not hold ${i.artifact.urn} version ${i.artifact.version}`, 'the controller moves inputs before invoking');
     }
@@ -130,7 +142,8 @@ export class Runner {
 
   async warm(ref: FunctionRef, signal?: AbortSignal): Promise<{ ok: true; coldStartMs: number; warm: boolean } | AgentError> {
     const { cfg, pool } = this;
-    if (!this.store.hasBundle(ref.bundle)) return fail('bundle-missing', `node ${cfg.node} has no bundle for ${ref.id}`);
+    const refused = this.bundleRefusal(ref);
+    if (refused) return refused;
     const s = pool.stateOf(ref);
     if (s.workers.length) return { ok: true, coldStartMs: 0, warm: true };
     const budget = this.budget(cfg.loadTimeoutMs, 'timeout', signal);

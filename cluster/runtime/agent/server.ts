@@ -152,7 +152,8 @@ export function createAgentServer(parts: AgentServerParts): Server {
     if (segs[0] === 'bundles') {
       const bytes = await readBody(req, NODE);
       if (sha256Hex(bytes) !== segs[1]) return json(res, 400, fail('hash-mismatch', 'the bundle bytes do not match their sha256'));
-      const { had } = store.putBundle(segs[1], bytes);
+      const { had, repaired } = store.putBundle(segs[1], bytes);
+      if (repaired) console.error(`edgeai agent ${NODE}: the copy of bundle ${segs[1].slice(0, 12)} on disk did not match its sha256: replaced with the bytes the controller sent`);
       return json(res, 200, { ok: true, size: bytes.length, had });
     }
     if (url.pathname === '/warm') {

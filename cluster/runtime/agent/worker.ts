@@ -8,7 +8,8 @@
  * build and the node's blobs, and writes only its scratch folder. What it produces it stages
  * there (`staged-<sha256>`); the agent checks each staged file's hash and size and commits it to
  * the blob store (Node 20's permission model disables fsync, and a worker has no business
- * writing the store's blobs itself).
+ * writing the store's blobs itself). It imports its bundle only if the file hashes to the
+ * bundle's name.
  */
 import { pathToFileURL } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -66,6 +67,10 @@ function checkConfinement(storeDir: string): void {
 async function init(msg: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   const t0 = performance.now();
   if (msg.confined) checkConfinement(msg.storeDir);
+  // the agent checked the bundle before it started this worker; what is imported is checked here again
+  if (sha256Hex(readFileSync(msg.bundlePath)) !== msg.fn.bundle) {
+    throw new WorkerFailure('bundle-corrupt', `the bundle ${msg.fn.bundle.slice(0, 12)} of ${msg.fn.id} does not match its sha256: it was changed on disk, and is not run`, 'deploy the workflow again: the deploy replaces the damaged copy');
+  }
   await ensureTf();
   (globalThis as { __EDGEAI_TF__?: unknown }).__EDGEAI_TF__ = tf;
   storeDir = msg.storeDir;
