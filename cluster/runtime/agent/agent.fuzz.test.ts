@@ -69,19 +69,24 @@ interface Reply {
   body: string;
 }
 
-function send(port: number, agent: Agent | false, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = AUTH): Promise<Reply> {
+function send(port: number, agent: Agent | false, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = AUTH, retried = false): Promise<Reply> {
   // an explicit length: for DELETE, OPTIONS, TRACE Node's client sends a body with neither a length
   // nor chunking, and the server rightly reads it as the next request on the connection
-  if (body !== undefined) headers = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+  const sent = body !== undefined ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers;
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent, headers, timeout: 10_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path, agent, headers: sent, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (d: Buffer) => chunks.push(d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within 10 s`)));
-    req.on('error', reject);
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      // a kept-alive socket the server closed just as this request went out on it: the request was
+      // never read, so it is sent again once on a fresh connection (Node's documented keep-alive race)
+      if (!retried && req.reusedSocket && e.code === 'ECONNRESET') send(port, false, method, path, body, headers, true).then(resolve, reject);
+      else reject(e);
+    });
     req.end(body);
   });
 }
