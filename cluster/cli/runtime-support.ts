@@ -1,9 +1,11 @@
-/** What the runtime commands share: opening the controller and printing its progress. */
-import { Controller, type ClusterEvent } from '../runtime/controller';
+/** What the runtime commands share: opening the controller (app/cluster.ts) and printing its progress. */
+import type { Controller, ClusterEvent } from '../runtime/controller';
+import { openCluster } from '../app/cluster';
 import type { CliIO } from './command';
 
 export const CLUSTER_OPTIONS = {
-  cluster: { type: 'string' as const, default: 'local' },
+  /** default $EDGEAI_CLUSTER, else local (app/cluster.ts) */
+  cluster: { type: 'string' as const },
   home: { type: 'string' as const },
 };
 
@@ -13,7 +15,7 @@ export const CLUSTER_OPTIONS = {
  * the long-running gateway fires them.
  */
 export async function openController(values: { cluster?: string; home?: string }, io: CliIO, quiet = false, triggers: 'run' | 'off' = 'off'): Promise<Controller> {
-  const c = await Controller.open({ cluster: values.cluster ?? 'local', ...(values.home ? { home: values.home } : {}), triggers });
+  const c = await openCluster({ ...(values.cluster ? { cluster: values.cluster } : {}), ...(values.home ? { home: values.home } : {}), triggers });
   if (!quiet) {
     c.on('event', (e: ClusterEvent) => {
       if (e.type === 'progress') io.err(`  … ${e.message}`);

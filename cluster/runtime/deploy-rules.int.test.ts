@@ -151,6 +151,17 @@ export class Read {
     expect(t.queueMs + t.transferMs + t.coldStartMs + t.execMs + t.overheadMs).toBeCloseTo(t.totalMs, 0);
   }, 120_000);
 
+  it('a registry error at deploy (a data file that does not parse) is a user error, not a stack trace, and claims no revision', async () => {
+    const dir = project('badcsv', { 'data/rows.csv': 'a,b\n1,2,3,4\n"unterminated\n', 'functions/audit.ts': VAULT['functions/audit.ts'].replace(/vault:records/g, 'bad:rows').replace(/\n  @policy\.data[^\n]*/, '') }, {
+      dataSources: [{ urn: 'bad:rows', type: 'table', tags: [], format: 'csv', source: { kind: 'file', path: 'data/rows.csv' } }],
+    });
+    const r = await cli('deploy', dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^edgeai deploy: .*rows\.csv/m);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(c.state.deployment('badcsv')).toBeUndefined();
+  }, 60_000);
+
   it('changed is per function: editing one function of a file leaves its sibling running (item 6)', async () => {
     const dir = project('twins', { 'functions/twins.ts': twins(1, 1) });
     const first = await c.deploy(dir);

@@ -412,8 +412,8 @@ export class StudioService {
     if (!this.controller) {
       const opts = this.options.runtime ?? {};
       this.controller = (this.options.beforeRuntime ? this.options.beforeRuntime() : Promise.resolve())
-        .then(() => import('../runtime/controller'))
-        .then((m) => m.Controller.open({ ...(opts.home ?? process.env.EDGEAI_HOME ? { home: opts.home ?? process.env.EDGEAI_HOME } : {}), cluster: opts.cluster ?? process.env.EDGEAI_CLUSTER ?? 'local' }))
+        .then(() => import('../app/cluster'))
+        .then((m) => m.openCluster({ ...(opts.home ? { home: opts.home } : {}), ...(opts.cluster ? { cluster: opts.cluster } : {}), triggers: 'run' }))
         .then((c) => {
           c.on('event', (e: ClusterEvent) => this.forward(e));
           return c;

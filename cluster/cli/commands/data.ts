@@ -13,7 +13,8 @@ import { artifactLine } from '../../registry/describe';
 import { importBytes, importDataSource, readDataFile } from '../../registry/import';
 import { openData } from '../../registry/data';
 import { formatZodIssues } from '../../registry/registry';
-import { Controller } from '../../runtime/controller';
+import type { Controller } from '../../runtime/controller';
+import { openCluster } from '../../app/cluster';
 import { errorRecord } from '../../common/errors';
 import { parseCommandArgs, UserError, type CliIO, type Command } from '../command';
 import { COMMANDS } from './meta';
@@ -88,7 +89,7 @@ export const command: Command = {
         if (rest.length) throw new UserError('data import takes only the project folder');
         const sources = dataSourcesOf(project);
         if (target.kind === 'cluster' && target.up) {
-          const c = await Controller.open({ cluster: target.cluster, ...(target.home ? { home: target.home } : {}), triggers: 'off' });
+          const c = await openCluster({ cluster: target.cluster, ...(target.home ? { home: target.home } : {}), triggers: 'off' });
           try {
             const results = [];
             for (const ds of sources) results.push({ urn: ds.urn, artifact: await c.placeDataSource(project, ds) });
@@ -162,7 +163,7 @@ function dataSourcesOf(project: string): DataSource[] {
 
 /** Publishes into a running cluster; its data triggers fire (here, when no running controller fires them). */
 async function addToCluster(target: Extract<RegistryTarget, { kind: 'cluster' }>, data: Parameters<Controller['publishData']>[0], meta: Parameters<Controller['publishData']>[1], node: string | undefined, json: boolean, io: CliIO): Promise<number> {
-  const c = await Controller.open({ cluster: target.cluster, ...(target.home ? { home: target.home } : {}), triggers: 'off' });
+  const c = await openCluster({ cluster: target.cluster, ...(target.home ? { home: target.home } : {}), triggers: 'off' });
   try {
     const r = await c.publishData(data, meta, node);
     const owner = c.triggerOwner();
