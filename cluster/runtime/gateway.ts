@@ -20,6 +20,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { MAX_REQUEST_BYTES, mib } from '../common/limits';
 import { StudioError } from '../common/errors';
+import { answerClientErrors } from '../common/http-refusal';
 import type { Controller } from './controller';
 
 const STATUS: Record<string, number> = {
@@ -209,6 +210,7 @@ export function startGateway(controller: Controller, port = 0, opts: GatewayOpti
     });
   };
   let listening = port;
+  answerClientErrors(server, (a) => errorBody(a.code, a.message, a.hint));
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(e.code === 'EADDRINUSE' ? new StudioError('port-in-use', `port ${port} on 127.0.0.1 is taken`, 'pick another with --port, or 0 for any free port') : e),

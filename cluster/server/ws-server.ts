@@ -19,6 +19,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { WsFrame } from '../api/contract';
 import { contentSecurityPolicy } from './csp';
 import { MAX_REQUEST_BYTES } from '../common/limits';
+import { answerClientErrors } from '../common/http-refusal';
 import type { StudioService } from './service';
 
 const MIME: Record<string, string> = {
@@ -199,6 +200,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES });
+  answerClientErrors(http, (a) => `bad request: ${a.message}; ${a.hint}`);
   http.on('upgrade', (req, socket, head) => {
     // Node removes its own error listener from an upgraded socket: a reset with none would throw
     socket.on('error', () => socket.destroy());

@@ -308,9 +308,8 @@ describe('node agent: malformed requests get a 4xx/5xx JSON answer and the agent
       const reply = await send(port, keep, j.method, j.path, j.method === 'GET' || j.method === 'HEAD' ? undefined : j.body, { ...j.creds, ...(j.ct ? { 'content-type': j.ct } : {}) }).catch((e: Error) => ({ status: -1, headers: {}, body: e.message }));
       count(reply.status);
       answered++;
-      const parserRefusal = reply.status === 400 && reply.body === ''; // Node's own answer to what is not HTTP (an unknown method)
       if (reply.status < 200 || reply.status > 599) problems.push(`${j.method} ${j.path}: ${reply.status} ${reply.body.slice(0, 200)}`);
-      else if (reply.status >= 400 && j.method !== 'HEAD' && !parserRefusal) {
+      else if (reply.status >= 400 && j.method !== 'HEAD') {
         try {
           const e = JSON.parse(reply.body) as { ok?: boolean; error?: { code?: unknown; message?: unknown } };
           if (e.ok !== false || typeof e.error?.code !== 'string' || typeof e.error?.message !== 'string') problems.push(`${j.method} ${j.path}: ${reply.status} not an AgentError: ${reply.body.slice(0, 200)}`);

@@ -17,6 +17,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { sha256Hex } from '../../registry/blobs';
+import { answerClientErrors } from '../../common/http-refusal';
 import { fail, listensOnLoopback, type AgentConfig } from './config';
 import { authorized, hostAllowed } from './secret';
 import type { Pool } from './pool';
@@ -211,5 +212,6 @@ export function createAgentServer(parts: AgentServerParts): Server {
       }
     });
   });
+  answerClientErrors(server, (a) => fail(a.code, a.message, a.hint));
   return server;
 }
