@@ -29,14 +29,13 @@ async function bareStart(docker: Docker, image: string, cluster: string, node: s
     Cmd: ['--node', node, '--cluster', cluster, '--store', '/store', '--host', '0.0.0.0', '--port', String(AGENT_PORT)],
     Env: [`${SECRET_ENV}=${SECRET}`],
     Labels: { [LABEL_MANAGED]: 'true', [LABEL_CLUSTER]: cluster },
-    ExposedPorts: { [`${AGENT_PORT}/tcp`]: {} },
-    HostConfig: { PortBindings: { [`${AGENT_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } },
   });
   await c.start();
   const info = await c.inspect();
-  const port = Number(info.NetworkSettings.Ports[`${AGENT_PORT}/tcp`]?.[0]?.HostPort);
+  // reached like a node's container: at its address (here on Docker's default bridge)
+  const host = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress ?? info.NetworkSettings.IPAddress;
   // the same readiness poll DockerBackend.start() uses
-  if (!(await waitHealthy(port, node, cluster, { timeoutMs: 20_000, secret: SECRET }))) throw new Error(`bare container ${node} did not answer within 20 s`);
+  if (!(await waitHealthy({ host, port: AGENT_PORT }, node, cluster, { timeoutMs: 20_000, secret: SECRET }))) throw new Error(`bare container ${node} did not answer within 20 s`);
   return { ms: performance.now() - t0, id: c.id };
 }
 

@@ -178,6 +178,8 @@ export const ClusterNodeSchema = z.object({
   memoryBytes: z.number(),
   capabilities: z.array(z.string()),
   port: z.number().nullable(),
+  /** where the agent listens with `port`: 127.0.0.1, or a container's address on the cluster's Docker network */
+  host: z.string().nullable(),
   pid: z.number().nullable(),
   container: z.string().nullable(),
   /** `workflow/function` placed on this node */

@@ -1,7 +1,8 @@
 /**
  * Where node agents live. `process` (the embedded default) runs them as child processes;
- * `docker` runs each in a container. Both start the same agent build and talk to it only over
- * 127.0.0.1.
+ * `docker` runs each in a container. Both start the same agent build; the host reaches a process
+ * agent on 127.0.0.1 and a container's agent at its address on the cluster's own Docker network
+ * (an internal network: no egress, and no route between containers).
  */
 import type { AgentBuild } from './build';
 
@@ -15,6 +16,11 @@ export interface NodeLaunch {
   labels: Record<string, string>;
   /** the topology network the node is on (docker: one Docker network per topology network) */
   network: string;
+  /**
+   * the device's execution time relative to the xeon cpu VM (docs/reference.md §4): docker caps
+   * a container at cpuMillis / slowdown, so a Raspberry Pi 3 gets the CPU a Pi 3 has
+   */
+  slowdown?: number;
   /** attach the host's USB bus (accelerator nodes) */
   usb?: boolean;
   /** the cluster's agent secret (agent/secret.ts): the agent serves only requests that carry it */
@@ -23,8 +29,9 @@ export interface NodeLaunch {
 
 export interface NodeHandle {
   name: string;
-  /** port on 127.0.0.1 where the agent answers */
+  /** where the agent answers: `host` (default 127.0.0.1; a container: its address on the cluster's Docker network) and port */
   port: number;
+  host?: string;
   pid?: number;
   container?: string;
   /** the cluster's agent secret, which every request to the agent carries */

@@ -49,7 +49,7 @@ describe('deploy modes and the revision check (process backend)', () => {
     const out: Record<string, number[]> = {};
     for (const n of c.status().nodes) {
       if (!n.port) continue;
-      const h = HealthSchema.parse(await (await realFetch(`http://127.0.0.1:${n.port}/health`, { headers: { authorization: bearer(readClusterSecret(c.dir)!) } })).json());
+      const h = HealthSchema.parse(await (await realFetch(`http://${n.host}:${n.port}/health`, { headers: { authorization: bearer(readClusterSecret(c.dir)!) } })).json());
       for (const f of h.functions) if (f.workers) out[f.id] = [...(out[f.id] ?? []), ...(f.pids ?? [])].sort((a, b) => a - b);
     }
     return out;
@@ -247,7 +247,7 @@ describe('deploy modes and the revision check (process backend)', () => {
       const out: Record<string, number[]> = {};
       for (const n of c.status().nodes) {
         if (!n.port) continue;
-        const h = HealthSchema.parse(await (await realFetch(`http://127.0.0.1:${n.port}/health`, { headers: { authorization: bearer(readClusterSecret(c.dir)!) } })).json());
+        const h = HealthSchema.parse(await (await realFetch(`http://${n.host}:${n.port}/health`, { headers: { authorization: bearer(readClusterSecret(c.dir)!) } })).json());
         for (const f of h.functions) if (f.id === 'echo' && f.workers) out[`${f.workflow}@${n.name}`] = f.pids ?? [];
       }
       return out;

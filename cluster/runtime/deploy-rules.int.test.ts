@@ -309,7 +309,7 @@ export class Greet {
     expect(c.routes()).toEqual([]);
     // the agents' stores are new: nothing survived on them
     for (const n of s.nodes) {
-      const h = HealthSchema.parse(await (await fetch(`http://127.0.0.1:${n.port}/health`, { headers: { authorization: bearer(readClusterSecret(c.dir)!) } })).json());
+      const h = HealthSchema.parse(await (await fetch(`http://${n.host}:${n.port}/health`, { headers: { authorization: bearer(readClusterSecret(c.dir)!) } })).json());
       expect(h.blobs).toBe(0);
     }
   }, 180_000);

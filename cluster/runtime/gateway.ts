@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { MAX_REQUEST_BYTES, mib } from '../common/limits';
 import { StudioError } from '../common/errors';
-import { answerClientErrors } from '../common/http-refusal';
+import { answerClientErrors } from './http-refusal';
 import type { Controller } from './controller';
 
 const STATUS: Record<string, number> = {

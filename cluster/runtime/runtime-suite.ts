@@ -74,7 +74,7 @@ export function defineRuntimeSuite(kind: BackendKind, skip: string | false): voi
       rmSync(home, { recursive: true, force: true });
     }, 120_000);
 
-    it('starts every node of the local topology, each answering on its own port', () => {
+    it('starts every node of the local topology, each answering at its own address', () => {
       const s = c.status();
       expect(s.nodes.map((n) => [n.name, n.status])).toEqual([
         ['laptop', 'Ready'],
@@ -82,7 +82,9 @@ export function defineRuntimeSuite(kind: BackendKind, skip: string | false): voi
         ['edge-2', 'Ready'],
         ['cloud-1', 'Ready'],
       ]);
-      expect(new Set(s.nodes.map((n) => n.port)).size).toBe(4);
+      expect(new Set(s.nodes.map((n) => `${n.host}:${n.port}`)).size).toBe(4);
+      // process: on 127.0.0.1; docker: each container at its address on the cluster's network
+      for (const n of s.nodes) expect(kind === 'process' ? n.host : n.port).toBe(kind === 'process' ? '127.0.0.1' : 7070);
     });
 
     it('deploys samples/mnist where the scheduler says, with a revision', async () => {

@@ -15,6 +15,8 @@ export interface NodeRow {
   name: string;
   status: NodeStatus;
   port: number | null;
+  /** where the agent listens: 127.0.0.1, or a container's address on the cluster's network */
+  host: string | null;
   pid: number | null;
   container: string | null;
   started: string | null;
@@ -64,7 +66,7 @@ export class ClusterState {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS nodes (
         name TEXT PRIMARY KEY, status TEXT NOT NULL, port INTEGER, pid INTEGER, container TEXT,
-        started TEXT, lastSeen TEXT, reason TEXT);
+        started TEXT, lastSeen TEXT, reason TEXT, host TEXT);
       CREATE TABLE IF NOT EXISTS deployments (
         workflow TEXT PRIMARY KEY, revision INTEGER NOT NULL, project TEXT NOT NULL, status TEXT NOT NULL, updated TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS placements (
@@ -77,6 +79,9 @@ export class ClusterState {
       CREATE INDEX IF NOT EXISTS runs_by_fn ON runs (workflow, function, started);
       CREATE TABLE IF NOT EXISTS links (link TEXT PRIMARY KEY, bytes INTEGER NOT NULL, transfers INTEGER NOT NULL);
     `);
+    // a state.db of a version before the agent's host was kept
+    const cols = this.db.prepare('PRAGMA table_info(nodes)').all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === 'host')) this.db.exec('ALTER TABLE nodes ADD COLUMN host TEXT');
   }
 
   close(): void {
@@ -100,9 +105,9 @@ export class ClusterState {
   }
   upsertNode(n: Partial<NodeRow> & { name: string }): void {
     const cur = this.db.prepare('SELECT * FROM nodes WHERE name = ?').get(n.name) as NodeRow | undefined;
-    const row: NodeRow = { status: 'Starting', port: null, pid: null, container: null, started: null, lastSeen: null, reason: null, ...cur, ...n };
+    const row: NodeRow = { status: 'Starting', port: null, host: null, pid: null, container: null, started: null, lastSeen: null, reason: null, ...cur, ...n };
     this.db
-      .prepare('INSERT INTO nodes (name, status, port, pid, container, started, lastSeen, reason) VALUES (@name, @status, @port, @pid, @container, @started, @lastSeen, @reason) ON CONFLICT(name) DO UPDATE SET status=@status, port=@port, pid=@pid, container=@container, started=@started, lastSeen=@lastSeen, reason=@reason')
+      .prepare('INSERT INTO nodes (name, status, port, host, pid, container, started, lastSeen, reason) VALUES (@name, @status, @port, @host, @pid, @container, @started, @lastSeen, @reason) ON CONFLICT(name) DO UPDATE SET status=@status, port=@port, host=@host, pid=@pid, container=@container, started=@started, lastSeen=@lastSeen, reason=@reason')
       .run(row);
   }
   clearNodes(): void {

@@ -72,6 +72,9 @@ describe('secret.ts', () => {
       expect([h, hostAllowed(h, 7070)]).toEqual([h, false]);
     }
     expect(hostAllowed('edge-2:7070', undefined)).toBe(false);
+    // a container's agent: its own addresses on the cluster's network, with its port
+    expect(hostAllowed('172.18.0.3:7070', 7070, ['172.18.0.3'])).toBe(true);
+    for (const h of ['172.18.0.3:7071', '172.18.0.4:7070', 'edge-2:7070', '127.0.0.2:7070']) expect([h, hostAllowed(h, 7070, ['172.18.0.3'])]).toEqual([h, false]);
   });
 });
 

@@ -75,12 +75,14 @@ export class AgentClient {
     readonly port: number,
     /** the cluster's agent secret (the cluster's directory holds it: secret.ts) */
     secret: string,
+    /** where the agent listens: 127.0.0.1 (a process agent), or a container's address on the cluster's Docker network */
+    readonly host = '127.0.0.1',
   ) {
     this.auth = bearer(secret);
   }
 
   private url(path: string): string {
-    return `http://127.0.0.1:${this.port}${path}`;
+    return `http://${this.host}:${this.port}${path}`;
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -129,7 +131,7 @@ export class AgentClient {
   /** Health, and it is this node of this cluster (not another agent on a reused port). */
   async healthOf(cluster: string, opts: CallOptions = {}): Promise<Health> {
     const h = await this.health(opts);
-    if (h.node !== this.node || h.cluster !== cluster) throw new AgentUnreachable(this.node, `port ${this.port} is answered by node ${h.node} of cluster ${h.cluster}, not ${this.node} of ${cluster}`, false);
+    if (h.node !== this.node || h.cluster !== cluster) throw new AgentUnreachable(this.node, `${this.host}:${this.port} is answered by node ${h.node} of cluster ${h.cluster}, not ${this.node} of ${cluster}`, false);
     return h;
   }
 

@@ -83,14 +83,16 @@ export function authorized(header: string | string[] | undefined, secret: string
 
 /**
  * Whether a Host header names this agent as the controller reaches it: 127.0.0.1, localhost or
- * [::1], with the agent's port when it knows the port it is reached on (an agent listening on
- * loopback itself: the process backend). A container's agent listens on 0.0.0.0:7070 behind a
- * port Docker publishes on the host's 127.0.0.1 and is not told which: it checks the name only.
- * A page that rebinds its own DNS name to 127.0.0.1 sends its own name: refused either way.
+ * [::1] (a process agent, which listens on loopback), or one of the agent's own IPv4 addresses
+ * (`own`: a container's agent, which the host reaches at its address on the cluster's Docker
+ * network), with the agent's port when it is known. A page that rebinds its own DNS name to one
+ * of these addresses sends its own name: refused either way.
  */
-export function hostAllowed(host: string | undefined, port: number | undefined): boolean {
+export function hostAllowed(host: string | undefined, port: number | undefined, own: readonly string[] = []): boolean {
   if (!host) return false;
-  const m = /^(127\.0\.0\.1|localhost|\[::1\]):(\d{1,5})$/i.exec(host);
+  const m = /^(127\.0\.0\.1|localhost|\[::1\]|\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/i.exec(host);
   if (!m) return false;
+  const name = m[1].toLowerCase();
+  if (/^\d/.test(name) && name !== '127.0.0.1' && !own.includes(name)) return false;
   return port === undefined || Number(m[2]) === port;
 }

@@ -16,8 +16,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { sha256Hex } from '../../registry/blobs';
-import { answerClientErrors } from '../../common/http-refusal';
+import { answerClientErrors } from '../http-refusal';
 import { fail, listensOnLoopback, type AgentConfig } from './config';
 import { authorized, hostAllowed } from './secret';
 import type { Pool } from './pool';
@@ -179,13 +180,26 @@ export function createAgentServer(parts: AgentServerParts): Server {
     setTimeout(parts.shutdown, 10);
   }
 
+  /**
+   * The addresses the agent is reached at besides loopback: a container's agent (listening on
+   * 0.0.0.0) is called at its IPv4 address on the cluster's Docker network; a process agent
+   * listens on loopback only and has none. Read once: a container keeps its addresses.
+   */
+  let own: string[] | undefined;
+  function ownAddresses(): string[] {
+    if (own) return own;
+    own = listensOnLoopback(cfg) ? [] : Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address));
+    return own;
+  }
+
   /** Why a request is refused before it is read (the Host check, then the secret); undefined: it may go on. */
   function refusal(req: IncomingMessage): { status: number; error: AgentError; headers: Record<string, string> } | undefined {
     const addr = server.address();
-    const port = listensOnLoopback(cfg) && typeof addr === 'object' && addr ? addr.port : undefined;
+    const port = typeof addr === 'object' && addr ? addr.port : undefined;
     const host = req.headers.host;
-    if (!hostAllowed(host, port)) {
-      const where = port !== undefined ? `127.0.0.1:${port}` : '127.0.0.1:<its port>';
+    const own = ownAddresses();
+    if (!hostAllowed(host, port, own)) {
+      const where = `${own[0] ?? '127.0.0.1'}:${port ?? '<its port>'}`;
       return { status: 403, headers: {}, error: fail('forbidden-host', `Host ${JSON.stringify(host ?? '(none)')} is not this node agent (${where}): refused`, `call the agent at http://${where}`) };
     }
     if (!authorized(req.headers.authorization, parts.secret)) {

@@ -16,6 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { AgentBuild } from '../build';
@@ -27,8 +28,17 @@ export const IMAGE_REPO = 'edgeai-node';
 export const LABEL_MANAGED = 'edgeai.managed';
 export const LABEL_BUILD = 'edgeai.build';
 
+/**
+ * The version of how the image is made from an agent build: a change here (a folder's owner, an
+ * instruction) must not reuse an image an earlier version made from the same build.
+ * 2: /store belongs to the node user (agents run as nobody).
+ */
+const IMAGE_RECIPE = '2';
+/** Agents run as this user (nobody); it owns /store and nothing else. */
+export const NODE_UID = 65534;
+
 export function imageTagFor(build: AgentBuild): string {
-  return `${IMAGE_REPO}:${build.hash.slice(0, 24)}`;
+  return `${IMAGE_REPO}:${createHash('sha256').update(`${IMAGE_RECIPE}\n${build.hash}`).digest('hex').slice(0, 24)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -42,6 +52,8 @@ export interface TarEntry {
   /** file: where its bytes are on the host (streamed), or the bytes themselves */
   source?: string | Buffer;
   linkTarget?: string;
+  /** owner (uid = gid); default root */
+  owner?: number;
 }
 
 function octal(n: number, width: number): string {
@@ -51,7 +63,7 @@ function octal(n: number, width: number): string {
   return s.padStart(width - 1, '0') + '\0';
 }
 
-function tarHeader(name: string, type: '0' | '5' | '2', size: number, mode: number, linkname = ''): Buffer {
+function tarHeader(name: string, type: '0' | '5' | '2', size: number, mode: number, linkname = '', owner = 0): Buffer {
   const h = Buffer.alloc(512, 0);
   let prefix = '';
   let base = name;
@@ -64,8 +76,8 @@ function tarHeader(name: string, type: '0' | '5' | '2', size: number, mode: numb
   if (Buffer.byteLength(linkname) > 100) throw new Error(`tar: the link target ${linkname} is too long`);
   h.write(base, 0, 100, 'utf8');
   h.write(octal(mode & 0o7777, 8), 100, 'ascii');
-  h.write(octal(0, 8), 108, 'ascii'); // uid root
-  h.write(octal(0, 8), 116, 'ascii'); // gid root
+  h.write(octal(owner, 8), 108, 'ascii'); // uid
+  h.write(octal(owner, 8), 116, 'ascii'); // gid
   h.write(octal(size, 12), 124, 'ascii');
   h.write(octal(0, 12), 136, 'ascii'); // mtime: fixed, so the same inputs make the same layer
   h.write('        ', 148, 'ascii'); // checksum placeholder
@@ -73,8 +85,8 @@ function tarHeader(name: string, type: '0' | '5' | '2', size: number, mode: numb
   h.write(linkname, 157, 100, 'utf8');
   h.write('ustar\0', 257, 'ascii');
   h.write('00', 263, 'ascii');
-  h.write('root', 265, 'ascii');
-  h.write('root', 297, 'ascii');
+  h.write(owner === 0 ? 'root' : String(owner), 265, 'ascii');
+  h.write(owner === 0 ? 'root' : String(owner), 297, 'ascii');
   h.write(prefix, 345, 155, 'utf8');
   let sum = 0;
   for (const b of h) sum += b;
@@ -90,7 +102,7 @@ export function tarStream(entries: TarEntry[]): Readable {
     for (const e of entries) {
       const name = e.path.replace(/^\/+/, '');
       if (e.type === 'dir') {
-        yield tarHeader(name.endsWith('/') ? name : name + '/', '5', 0, e.mode);
+        yield tarHeader(name.endsWith('/') ? name : name + '/', '5', 0, e.mode, '', e.owner);
       } else if (e.type === 'symlink') {
         yield tarHeader(name, '2', 0, e.mode, e.linkTarget ?? '');
       } else {
@@ -151,6 +163,8 @@ export function linkedLibraries(binary: string): Array<{ imagePath: string; host
 }
 
 const NODE_IN_IMAGE = '/usr/local/bin/node';
+/** The node's store: a named volume mounted here copies this folder's owner and mode on first use. */
+const STORE_DIR: TarEntry = { path: '/store', type: 'dir', mode: 0o700, owner: NODE_UID };
 
 /** Every entry of the offline root filesystem: folders, /etc stubs, node, its libraries, /app. */
 export function offlineRootfs(build: AgentBuild, nodeBinary = process.execPath): TarEntry[] {
@@ -183,7 +197,7 @@ export function offlineRootfs(build: AgentBuild, nodeBinary = process.execPath):
   addFile('/etc/hostname', Buffer.from('edgeai-node\n'), 0o644);
   addFile('/etc/resolv.conf', Buffer.from(''), 0o644);
   for (const d of ['/store', '/tmp', '/root', '/proc', '/sys', '/dev']) addDir(d);
-  const dirEntries: TarEntry[] = [...dirs].sort().map((d) => ({ path: d, type: 'dir', mode: d === '/tmp' ? 0o1777 : 0o755 }));
+  const dirEntries: TarEntry[] = [...dirs].sort().map((d) => (d === '/store' ? STORE_DIR : { path: d, type: 'dir', mode: d === '/tmp' ? 0o1777 : 0o755 }));
   return [...dirEntries, ...files];
 }
 
@@ -232,7 +246,7 @@ export async function importOfflineImage(docker: Docker, build: AgentBuild, tag:
  */
 export async function buildFromBase(docker: Docker, build: AgentBuild, base: string, tag: string): Promise<void> {
   const [repo, version] = tag.split(':') as [string, string];
-  const entries: TarEntry[] = [{ path: 'app', type: 'dir', mode: 0o755 }];
+  const entries: TarEntry[] = [{ path: 'app', type: 'dir', mode: 0o755 }, { ...STORE_DIR, path: 'store' }];
   for (const f of readdirSync(build.dir).sort()) {
     if (/\.(cjs|wasm|json)$/.test(f)) entries.push({ path: `app/${f}`, type: 'file', mode: 0o644, source: join(build.dir, f) });
   }

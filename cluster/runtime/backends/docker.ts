@@ -1,13 +1,18 @@
 /**
  * The docker backend: every node agent is a container of the node image (built once per agent
  * build in prepare(), see docker-image.ts), with
- * - the device profile's CPU (NanoCpus, capped at the host's cores) and memory limits,
+ * - the device profile's memory limit and its CPU scaled by the device's slowdown (cpuCapOf: a
+ *   Raspberry Pi 3 gets 0.29 of a core), capped at the host's cores,
  * - the node's labels plus edgeai.* labels (cluster, node, network, build) on everything created,
- * - one Docker network per topology network (a labelled bridge network),
- * - the agent's port (7070 inside) published on 127.0.0.1 only, on an ephemeral host port,
- * - not privileged, all capabilities dropped, no-new-privileges, a read-only root filesystem
- *   with a tmpfs /tmp, and no mounts but the node's store volume at /store (accelerator nodes:
- *   also the host's USB bus, docs/reference.md §6).
+ * - one Docker network per topology network: Internal (no egress) with inter-container traffic
+ *   off (networkSpec); no port is published: the host reaches each agent at the container's
+ *   address on that network (port 7070), which only the host and the container itself can reach,
+ * - the user nobody (65534), not privileged, all capabilities dropped, no-new-privileges, a
+ *   read-only root filesystem with a noexec tmpfs /tmp, at most 512 processes, and no mounts but
+ *   the node's store volume at /store, which nobody owns (accelerator nodes: also the host's USB
+ *   bus and the group that owns its device files, docs/reference.md §6). The store is not
+ *   mounted noexec (the engine's local driver mounts a named volume with default options); a
+ *   function cannot start a program anyway (no child processes under the permission model).
  * The cluster's agent secret is in the container's environment (EDGEAI_AGENT_SECRET): the agent
  * deletes it from its own environment once read, its workers get a whitelisted one and cannot read
  * /proc/1/environ; who can `docker inspect` the container holds the Docker socket, root on the host.
@@ -20,12 +25,13 @@
  * Why one file of ~530 lines: one Backend implementation (networks, containers, USB passthrough, adoption, teardown) against the Docker engine's API; the node image is docker-image.ts.
  */
 import Docker from 'dockerode';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import type { AgentBuild } from '../build';
 import type { Backend, NodeHandle, NodeLaunch } from '../backend';
-import { AGENT_PORT, IMAGE_REPO, LABEL_BUILD, LABEL_MANAGED, buildFromBase, followProgress, imageTagFor, importOfflineImage } from './docker-image';
+import { AGENT_PORT, IMAGE_REPO, LABEL_BUILD, LABEL_MANAGED, NODE_UID, buildFromBase, followProgress, imageTagFor, importOfflineImage } from './docker-image';
 import { StudioError } from '../../common/errors';
 import { AgentClient } from '../agent/client';
 import { SECRET_ENV } from '../agent/secret';
@@ -40,6 +46,8 @@ export const LABEL_NETWORK = 'edgeai.network';
  * device) would only get OOM-killed agents, so the limit is raised to this.
  */
 export const MIN_MEMORY_BYTES = 256 * 1024 * 1024;
+/** The floor of a container's CPU: below a tenth of a core the agent misses its start-up deadline. */
+export const MIN_CPU_MILLIS = 100;
 const USB_BUS = '/dev/bus/usb';
 /** USB character devices (major 189): read, write, mknod — docs/reference.md §6. */
 const USB_CGROUP_RULE = 'c 189:* rmw';
@@ -146,6 +154,51 @@ export function volumeNameOf(cluster: string, node: string): string {
 }
 
 /**
+ * One topology network: a bridge that is `Internal` (no route out of it: a function cannot reach
+ * the internet, the host's LAN or a registry) with inter-container traffic off (a node cannot
+ * reach another node's agent: every byte between nodes goes through the controller). The host
+ * still reaches each container at its address on the bridge.
+ */
+export function networkSpec(cluster: string, network: string, name: string): Docker.NetworkCreateOptions {
+  return {
+    Name: name,
+    Driver: 'bridge',
+    CheckDuplicate: true,
+    Internal: true,
+    Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+    Labels: { [LABEL_MANAGED]: 'true', [LABEL_CLUSTER]: cluster, [LABEL_NETWORK]: network },
+  };
+}
+
+function isolatedNetwork(n: Docker.NetworkInspectInfo): boolean {
+  return n.Internal === true && n.Options?.['com.docker.network.bridge.enable_icc'] === 'false';
+}
+
+/**
+ * A container's CPU, in millicores: the node's cores scaled by its device's slowdown against the
+ * xeon cpu VM (docs/reference.md §4; this host's cores count as that VM's), so a Raspberry Pi 3
+ * (4 cores, 14× slower) gets 0.29 of a core, not the host; at least MIN_CPU_MILLIS (an agent
+ * with less does not start in time), at most the host's cores.
+ */
+export function cpuCapOf(spec: Pick<NodeLaunch, 'cpuMillis' | 'slowdown'>, hostCores: number): number {
+  if (!(spec.cpuMillis > 0)) return 0;
+  const scaled = spec.cpuMillis / (spec.slowdown && spec.slowdown > 0 ? spec.slowdown : 1);
+  return Math.round(Math.min(Math.max(scaled, MIN_CPU_MILLIS), hostCores * 1000));
+}
+
+/** The group ids that own the host's USB device files (plugdev under the usual udev rules). */
+function usbGroupsOf(bus: string): string[] {
+  const gids = new Set<number>();
+  try {
+    for (const b of readdirSync(bus)) for (const d of readdirSync(join(bus, b))) gids.add(statSync(join(bus, b, d)).gid);
+  } catch {
+    /* no bus, or unreadable: no extra group */
+  }
+  gids.delete(0);
+  return [...gids].map(String);
+}
+
+/**
  * The agent's worker limits: the container's memory (its workers' heap limit and the node's
  * worker cap come from it) and the timeouts the controller's environment sets
  * (EDGEAI_LOAD_TIMEOUT_MS, EDGEAI_INVOKE_TIMEOUT_MS), as the process backend's agents inherit them.
@@ -161,15 +214,21 @@ function agentLimits(memoryBytes: number): string[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Where a container's agent answers: its address on the cluster's Docker network, port 7070. */
+export interface AgentAddress {
+  host: string;
+  port: number;
+}
+
 /**
- * Whether the agent of `node` answers GET /health on 127.0.0.1:`port` to the cluster's secret.
+ * Whether the agent of `node` answers GET /health at `at` to the cluster's secret.
  * AgentClient's timer is a ref'd one on purpose: while the container's network is being plumbed,
- * the published port accepts connections that then hang, and an unref'd timer
- * (AbortSignal.timeout) would let a process with nothing else to do exit in the middle of the wait.
+ * connections can hang, and an unref'd timer (AbortSignal.timeout) would let a process with
+ * nothing else to do exit in the middle of the wait.
  */
-export async function probeHealth(port: number, node: string, secret: string, cluster?: string, timeoutMs = 1000): Promise<boolean> {
+export async function probeHealth(at: AgentAddress, node: string, secret: string, cluster?: string, timeoutMs = 1000): Promise<boolean> {
   try {
-    const h = await new AgentClient(node, port, secret).health({ timeoutMs });
+    const h = await new AgentClient(node, at.port, secret, at.host).health({ timeoutMs });
     return h.node === node && (cluster === undefined || h.cluster === cluster);
   } catch {
     return false;
@@ -177,12 +236,12 @@ export async function probeHealth(port: number, node: string, secret: string, cl
 }
 
 /** Polls probeHealth until it answers (short attempts first: early connections can hang). */
-export async function waitHealthy(port: number, node: string, cluster: string | undefined, opts: { timeoutMs: number; secret: string; alive?: () => Promise<void> }): Promise<boolean> {
+export async function waitHealthy(at: AgentAddress, node: string, cluster: string | undefined, opts: { timeoutMs: number; secret: string; alive?: () => Promise<void> }): Promise<boolean> {
   const t0 = Date.now();
   let lastCheck = t0;
   for (;;) {
     const elapsed = Date.now() - t0;
-    if (await probeHealth(port, node, opts.secret, cluster, elapsed < 2000 ? 100 : 1000)) return true;
+    if (await probeHealth(at, node, opts.secret, cluster, elapsed < 2000 ? 100 : 1000)) return true;
     const now = Date.now();
     if (opts.alive && now - lastCheck > 300) {
       lastCheck = now;
@@ -352,15 +411,18 @@ export class DockerBackend implements Backend {
   }
 
   private async createNetwork(cluster: string, network: string, name: string): Promise<string> {
-    const existing = await this.docker.listNetworks({ filters: { label: [`${LABEL_CLUSTER}=${cluster}`, `${LABEL_NETWORK}=${network}`] } });
-    if (existing.some((n) => n.Name === name)) return name;
+    const existing = (await this.docker.listNetworks({ filters: { label: [`${LABEL_CLUSTER}=${cluster}`, `${LABEL_NETWORK}=${network}`] } })).find((n) => n.Name === name);
+    if (existing && isolatedNetwork(existing)) return name;
+    if (existing) {
+      // made by a version that let containers reach out: replaced (it is unused while the cluster is down)
+      try {
+        await tolerate(this.docker.getNetwork(existing.Id).remove(), 404);
+      } catch (e) {
+        throw new Error(`the Docker network ${name} of an earlier version lets containers reach the internet and cannot be replaced (${engineMessage(e)}): run \`edgeai cluster down\` and try again`);
+      }
+    }
     try {
-      await this.docker.createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Labels: { [LABEL_MANAGED]: 'true', [LABEL_CLUSTER]: cluster, [LABEL_NETWORK]: network },
-      });
+      await this.docker.createNetwork(networkSpec(cluster, network, name));
     } catch (e) {
       if (statusOf(e) !== 409) throw new Error(`cannot create the Docker network ${name} for topology network ${network}: ${engineMessage(e)}`);
     }
@@ -378,8 +440,7 @@ export class DockerBackend implements Backend {
       [LABEL_NETWORK]: spec.network,
       [LABEL_BUILD]: build.hash,
     };
-    const hostCores = availableParallelism();
-    const cpuMillis = spec.cpuMillis > 0 ? Math.min(spec.cpuMillis, hostCores * 1000) : 0;
+    const cpuMillis = cpuCapOf(spec, availableParallelism());
     const memory = spec.memoryBytes > 0 ? Math.max(spec.memoryBytes, MIN_MEMORY_BYTES) : 0;
     const mounts: Docker.MountSettings[] = [
       {
@@ -392,10 +453,13 @@ export class DockerBackend implements Backend {
       },
     ];
     const deviceRules: string[] = [];
+    const groups: string[] = [];
     if (spec.usb) {
       // the whole bus, not one /dev/bus/usb/BBB/DDD: the sticks re-enumerate after firmware load
       mounts.push({ Type: 'bind', Source: this.opts.usbPath, Target: USB_BUS, ReadOnly: false });
       deviceRules.push(USB_CGROUP_RULE);
+      // the agent is not root: it opens the stick through the group the host's udev rule gives it (plugdev)
+      groups.push(...usbGroupsOf(this.opts.usbPath));
     }
     const port = `${AGENT_PORT}/tcp`;
     return {
@@ -406,9 +470,12 @@ export class DockerBackend implements Backend {
       Labels: labels,
       ExposedPorts: { [port]: {} },
       Hostname: dockerName(spec.name).slice(0, 63),
+      // nobody: the image's /store belongs to it (docker-image.ts), nothing else is writable
+      User: `${NODE_UID}:${NODE_UID}`,
       HostConfig: {
-        PortBindings: { [port]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        // no published port: the host reaches the agent at the container's address on its internal network
         NetworkMode: network,
+        ...(groups.length ? { GroupAdd: groups } : {}),
         Mounts: mounts,
         Tmpfs: { '/tmp': 'rw,noexec,nosuid,nodev,size=64m' },
         ReadonlyRootfs: true,
@@ -449,18 +516,18 @@ export class DockerBackend implements Backend {
       throw new Error(`cannot start the container of node ${spec.name}: ${engineMessage(e)}`);
     }
     const info = await container.inspect();
-    const binding = info.NetworkSettings.Ports?.[`${AGENT_PORT}/tcp`]?.find((b) => b.HostIp === '127.0.0.1');
-    if (!binding) {
+    const host = info.NetworkSettings.Networks?.[network]?.IPAddress;
+    if (!host) {
       await tolerate(container.kill(), 404, 409);
-      throw new Error(`the container of node ${spec.name} has no port published on 127.0.0.1`);
+      throw new Error(`the container of node ${spec.name} has no address on the Docker network ${network}`);
     }
-    const port = Number(binding.HostPort);
-    await this.waitReady(container, port, spec);
-    return { name: spec.name, port, container: container.id, secret: spec.secret };
+    const at = { host, port: AGENT_PORT };
+    await this.waitReady(container, at, spec);
+    return { name: spec.name, ...at, container: container.id, secret: spec.secret };
   }
 
-  private async waitReady(container: Docker.Container, port: number, spec: NodeLaunch): Promise<void> {
-    const ok = await waitHealthy(port, spec.name, spec.cluster, {
+  private async waitReady(container: Docker.Container, at: AgentAddress, spec: NodeLaunch): Promise<void> {
+    const ok = await waitHealthy(at, spec.name, spec.cluster, {
       timeoutMs: this.opts.readyTimeoutMs,
       secret: spec.secret,
       alive: async () => {
@@ -474,7 +541,7 @@ export class DockerBackend implements Backend {
     if (!ok) {
       const logs = await this.tail(container);
       await tolerate(container.kill(), 404, 409);
-      throw new Error(`the agent of node ${spec.name} did not answer on 127.0.0.1:${port} within ${this.opts.readyTimeoutMs / 1000} s${logs}`);
+      throw new Error(`the agent of node ${spec.name} did not answer at ${at.host}:${at.port} within ${this.opts.readyTimeoutMs / 1000} s${logs}`);
     }
   }
 
@@ -524,9 +591,10 @@ export class DockerBackend implements Backend {
       running.map(async (c) => {
         const name = c.Labels[LABEL_NODE];
         if (!name || !wanted.has(name)) return;
-        const p = c.Ports.find((x) => x.PrivatePort === AGENT_PORT && x.IP === '127.0.0.1' && x.PublicPort);
-        if (!p) return;
-        if (await probeHealth(p.PublicPort, name, secret, cluster)) out.push({ name, port: p.PublicPort, container: c.Id, secret });
+        const host = Object.values(c.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+        if (!host) return;
+        const at = { host, port: AGENT_PORT };
+        if (await probeHealth(at, name, secret, cluster)) out.push({ name, ...at, container: c.Id, secret });
       }),
     );
     return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -8,6 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { StudioError } from '../../common/errors';
 import type { BackendKind } from '../../common/status';
 import type { Topology } from '../../topology/model';
+import { DEVICES } from '../../topology/catalog';
 import { buildAgent, type AgentBuild } from '../build';
 import type { Backend } from '../backend';
 import { ProcessBackend } from '../backends/process';
@@ -88,7 +89,7 @@ export class Lifecycle {
     ctx.state.resetLinks();
     // one secret per `up`: only this cluster's controllers (they read it in the cluster's directory) reach its agents
     const secret = ctx.newAgentSecret();
-    for (const n of topology.nodes) ctx.state.upsertNode({ name: n.name, status: 'Starting', port: null, pid: null, container: null, reason: null });
+    for (const n of topology.nodes) ctx.state.upsertNode({ name: n.name, status: 'Starting', port: null, host: null, pid: null, container: null, reason: null });
     try {
       for (const n of topology.nodes) {
         ctx.progress('start', `starting node ${n.name} (${n.device}, ${n.type}, network ${n.network})`);
@@ -99,6 +100,7 @@ export class Lifecycle {
             storeDir: ctx.storeDirOf(n.name),
             cpuMillis: n.cpuMillis,
             memoryBytes: n.memoryBytes,
+            slowdown: DEVICES[n.device]?.slowdown,
             labels: { ...n.labels, 'edgeai.device': n.device, 'edgeai.type': n.type, 'edgeai.network': n.network },
             network: n.network,
             usb: n.capabilities.includes('tpu') || n.capabilities.includes('vpu'),
@@ -107,7 +109,7 @@ export class Lifecycle {
           this.build,
         );
         ctx.addNode(h);
-        ctx.state.upsertNode({ name: n.name, status: 'Ready', port: h.port, pid: h.pid ?? null, container: h.container ?? null, started: new Date().toISOString(), lastSeen: new Date().toISOString(), reason: null });
+        ctx.state.upsertNode({ name: n.name, status: 'Ready', port: h.port, host: h.host ?? '127.0.0.1', pid: h.pid ?? null, container: h.container ?? null, started: new Date().toISOString(), lastSeen: new Date().toISOString(), reason: null });
         ctx.emit({ type: 'node', node: n.name, status: 'Ready' });
       }
     } catch (e) {
@@ -132,7 +134,7 @@ export class Lifecycle {
       const h = found.find((x) => x.name === r.name);
       if (h) {
         ctx.addNode(h);
-        ctx.state.upsertNode({ name: r.name, status: 'Ready', port: h.port, pid: h.pid ?? null, container: h.container ?? null, reason: null });
+        ctx.state.upsertNode({ name: r.name, status: 'Ready', port: h.port, host: h.host ?? '127.0.0.1', pid: h.pid ?? null, container: h.container ?? null, reason: null });
       } else if (r.status !== 'NotReady' || !secret) {
         ctx.state.upsertNode({ name: r.name, status: 'NotReady', reason: secret ? 'not running when the controller started' : `the cluster has no agent secret (${SECRET_FILE} in its directory): its agents cannot be reached; \`edgeai cluster down\`, then \`up\`` });
       }
@@ -254,6 +256,7 @@ export class Lifecycle {
         memoryBytes: n.memoryBytes,
         capabilities: n.capabilities,
         port: row?.port ?? null,
+        host: row?.port ? (row.host ?? '127.0.0.1') : null,
         pid: row?.pid ?? null,
         container: row?.container ?? null,
         functions: placements.filter((p) => p.node === n.name).map((p) => `${p.workflow}/${p.function}`),

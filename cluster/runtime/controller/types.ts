@@ -43,6 +43,8 @@ export interface NodeStatusView {
   memoryBytes: number;
   capabilities: string[];
   port: number | null;
+  /** where the agent listens with `port`: 127.0.0.1, or a container's address on the cluster's network */
+  host: string | null;
   pid: number | null;
   container: string | null;
   functions: string[];
