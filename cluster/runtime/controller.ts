@@ -73,6 +73,7 @@ export class Controller extends EventEmitter {
       ...(opts.dockerBackend ? { dockerBackend: opts.dockerBackend } : {}),
       ...(opts.backend ? { backend: opts.backend } : {}),
       onNotReady: (node) => this.deployer.rescheduleFrom(node),
+      onReady: (node) => this.deployer.recoverOnto(node),
       onAdopted: () => this.rearm(),
     });
   }

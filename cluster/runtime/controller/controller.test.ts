@@ -212,3 +212,66 @@ describe('the controller against fake agents', () => {
     expect(fb.agents.get(trainNode)!.requests).toContain('PUT /bundles/<sha>');
   });
 });
+
+describe('heartbeats are the nodes\', not the controller\'s (issue 11, item 9)', () => {
+  let c: Controller;
+  let fb: FakeBackend;
+  let dir: string;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const until = async (what: string, ok: () => boolean, ms = 5000) => {
+    const t0 = Date.now();
+    while (!ok()) {
+      if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${ms} ms`);
+      await sleep(10);
+    }
+  };
+
+  beforeAll(async () => {
+    fb = new FakeBackend()
+      .handle('train', () => ({ output: { trained: true }, produced: [{ kind: 'model', urn: 'lab:model', type: 'classifier', metrics: { accuracy: 0.9 }, format: 'tfjs-layers', bytes: `model-${Math.random()}` }], gates: [biasPass] }))
+      .handle('serve', () => ({ output: { confidence: 0.9 } }));
+    c = await Controller.open({ home: tmp('edgeai-hb-home-'), cluster: 'hb', backend: () => fb, timeScale: 0, heartbeatMs: 50, notReadyAfterMs: 300, triggers: 'off' });
+    await c.up({ topology: 'local' });
+    dir = project();
+    await c.deploy(dir);
+  });
+
+  afterAll(async () => {
+    await c.down();
+    c.close();
+  });
+
+  it('a controller whose event loop is blocked for seconds (a huge output parsed, a long write) does not read its stall as every node dead', async () => {
+    const changes: string[] = [];
+    const onEvent = (e: { type: string; node?: string; status?: string }) => e.type === 'node' && changes.push(`${e.node} ${e.status}`);
+    c.on('event', onEvent);
+    // blocked in 300 ms slices for 3 s, with just enough room between them for timers to fire
+    // and heartbeats to go out, never for their answers to be read
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setImmediate(r));
+      const t0 = Date.now();
+      while (Date.now() - t0 < 300) {
+        /* busy */
+      }
+    }
+    await sleep(300); // several heartbeat rounds after the stall
+    c.off('event', onEvent);
+    expect(changes).toEqual([]);
+    expect(c.status().nodes.map((n) => [n.name, n.status])).toEqual(c.status().nodes.map((n) => [n.name, 'Ready']));
+    expect(c.status().deployments[0].functions.map((f) => f.status)).toEqual(['ready', 'ready']);
+  });
+
+  it('a node that does stop answering is NotReady; its function, which no other node can take, goes back to it when it answers again', async () => {
+    const train = () => c.state.placement('lab', 'train')!;
+    expect(train().node).toBe('cloud-1'); // @policy.fn({ node: 'cloud' }): the only cloud node
+    await fb.agents.get('cloud-1')!.kill();
+    await until('cloud-1 NotReady', () => c.status().nodes.find((n) => n.name === 'cloud-1')!.status === 'NotReady');
+    await until('train failed', () => train().status === 'failed');
+    expect(train().reason).toMatch(/cloud-1 is NotReady and no other node will do: .*it goes back to cloud-1 when cloud-1 answers again/s);
+    await fb.agents.get('cloud-1')!.revive();
+    await until('cloud-1 Ready', () => c.status().nodes.find((n) => n.name === 'cloud-1')!.status === 'Ready');
+    await until('train ready again', () => train().status === 'ready');
+    expect(train().node).toBe('cloud-1');
+    expect((await c.invoke('lab', 'train')).node).toBe('cloud-1');
+  });
+});

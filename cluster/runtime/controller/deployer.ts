@@ -42,6 +42,9 @@ function identityOf(s: StoredSpec): string {
   return JSON.stringify({ className, method, consumes, produces, policies, gates, params, code: s.code ?? null });
 }
 
+/** State keys `displaced.<workflow>/<function>` → the NotReady node a function could not leave. */
+const DISPLACED = 'displaced.';
+
 export class Deployer {
   private rescheduling: Promise<void> = Promise.resolve();
 
@@ -450,13 +453,13 @@ export class Deployer {
    * Places one deployed function again, away from `exclude` (a node that died under it), with
    * its siblings where they are: the retry of an invocation, and the reschedule of a node loss.
    */
-  async replace(workflow: string, stored: StoredSpec, revision: number, exclude: string): Promise<void> {
+  async replace(workflow: string, stored: StoredSpec, revision: number, exclude?: string): Promise<void> {
     const { ctx } = this;
     const dep = ctx.state.deployment(workflow);
     const siblings = ctx.state.placements(workflow).filter((p) => p.function !== stored.spec.id);
     const project = this.projectFor(dep?.project, workflow, [stored, ...siblings.map((p) => JSON.parse(p.spec) as StoredSpec)]);
     const fixed = Object.fromEntries(siblings.filter((p) => p.node && p.node !== exclude).map((p) => [p.function, p.node!]));
-    const plan = this.plan(project, project.functions, { fixed, unavailable: [exclude] });
+    const plan = this.plan(project, project.functions, { fixed, unavailable: exclude ? [exclude] : [] });
     const r = await this.ship(workflow, stored, revision, plan, await bundleFunction(stored.file));
     if (r.status !== 'ready') throw new StudioError('not-ready', r.reason ?? `${stored.spec.id} could not be placed again`);
   }
@@ -468,7 +471,31 @@ export class Deployer {
         for (const p of this.ctx.state.placements().filter((x) => x.node === dead)) {
           this.ctx.progress('reschedule', `${p.workflow}/${p.function} was on ${dead}, which is NotReady: rescheduling`);
           await this.replace(p.workflow, JSON.parse(p.spec) as StoredSpec, p.revision, dead).catch((e: Error) => {
-            this.ctx.state.setPlacement({ ...p, node: null, status: 'failed', reason: e.message });
+            this.ctx.state.setPlacement({ ...p, node: null, status: 'failed', reason: `${dead} is NotReady and no other node will do: ${e.message}; it goes back to ${dead} when ${dead} answers again` });
+            this.ctx.state.set(`${DISPLACED}${p.workflow}/${p.function}`, dead);
+          });
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  /**
+   * A NotReady node answers again: each function that went NotReady with it and found no other
+   * node is placed again (on it, most likely), so a node that comes back takes its placements
+   * back instead of leaving them failed until the next deploy.
+   */
+  recoverOnto(node: string): void {
+    this.rescheduling = this.rescheduling
+      .then(async () => {
+        for (const [key, from] of this.ctx.state.entries(DISPLACED)) {
+          if (from !== node) continue;
+          this.ctx.state.set(`${DISPLACED}${key}`, undefined);
+          const cut = key.indexOf('/');
+          const p = this.ctx.state.placement(key.slice(0, cut), key.slice(cut + 1));
+          if (!p || p.status !== 'failed' || p.node) continue; // redeployed or removed since
+          this.ctx.progress('reschedule', `${p.workflow}/${p.function}: ${node} answers again: placing it again`);
+          await this.replace(p.workflow, JSON.parse(p.spec) as StoredSpec, p.revision).catch((e: Error) => {
+            this.ctx.state.setPlacement({ ...p, node: null, status: 'failed', reason: `${node} answers again, but ${p.function} could not be placed again: ${e.message}` });
           });
         }
       })

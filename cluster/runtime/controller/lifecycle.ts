@@ -14,6 +14,7 @@ import type { Backend } from '../backend';
 import { ProcessBackend } from '../backends/process';
 import type { ControllerContext } from './context';
 import { SECRET_FILE } from '../agent/secret';
+import { AgentUnreachable } from '../agent/client';
 import { MAX_LOCAL_NODES, type ClusterStatus, type NodeStatusView } from './types';
 
 export interface LifecycleOptions {
@@ -24,6 +25,8 @@ export interface LifecycleOptions {
   backend?: () => Backend;
   /** a node went NotReady: place its functions elsewhere */
   onNotReady: (node: string) => void;
+  /** a NotReady node answers again: what could not be placed elsewhere goes back */
+  onReady?: (node: string) => void;
   /** the nodes are up again after a controller restart: re-arm what the deployments need */
   onAdopted: () => void;
 }
@@ -41,6 +44,8 @@ export class Lifecycle {
   private build: AgentBuild | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  /** consecutive heartbeats each node failed to answer, its own fault (see poll) */
+  private readonly misses = new Map<string, number>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -83,6 +88,7 @@ export class Lifecycle {
     await backend.prepare(this.build, (m) => ctx.progress('prepare', m));
     ctx.backend = backend;
     ctx.state.clearNodes();
+    this.misses.clear();
     ctx.state.set('topology', JSON.stringify(topology));
     ctx.state.set('backend', kind);
     ctx.state.set('up', 'true');
@@ -161,6 +167,7 @@ export class Lifecycle {
     const nodes = (ctx.topology ?? ctx.loadTopology())?.nodes.map((n) => n.name) ?? ctx.state.nodes().map((n) => n.name);
     await backend.teardown(ctx.cluster, { keepStores: opts.keepState === true });
     ctx.clearNodes();
+    this.misses.clear();
     ctx.dropAgentSecret();
     ctx.state.set('up', 'false');
     if (opts.keepState) {
@@ -198,19 +205,34 @@ export class Lifecycle {
     this.timer = undefined;
   }
 
+  /**
+   * One heartbeat round. A node is NotReady after enough consecutive heartbeats it did not
+   * answer (notReadyAfterMs worth of them), and Ready again at the first it answers. A heartbeat
+   * counts as missed only when the node is to blame: refused, or timed out while this controller
+   * was running. A timeout that fired late means the controller's own event loop was blocked (a
+   * huge output being parsed, a long synchronous write), and the answer may be waiting unread in
+   * the socket: that round is inconclusive, and the controller's stall is not read as every
+   * node's death (issue 11, item 9).
+   */
   private async poll(): Promise<void> {
     const { ctx } = this;
     if (this.polling || ctx.closed) return;
     this.polling = true;
+    const timeoutMs = Math.max(200, this.opts.heartbeatMs - 50);
+    const allowed = Math.max(1, Math.ceil(this.opts.notReadyAfterMs / this.opts.heartbeatMs));
     try {
       await Promise.all(
         [...ctx.handles.keys()].map(async (name) => {
+          const t0 = performance.now();
           try {
-            const health = await ctx.client(name)!.healthOf(ctx.cluster, { timeoutMs: Math.max(200, this.opts.heartbeatMs - 50) });
+            const health = await ctx.client(name)!.healthOf(ctx.cluster, { timeoutMs });
             ctx.health.set(name, health);
             ctx.lastSeen.set(name, Date.now());
-          } catch {
-            /* counted below */
+            this.misses.set(name, 0);
+          } catch (e) {
+            const late = performance.now() - t0 - timeoutMs;
+            const inconclusive = e instanceof AgentUnreachable && e.timedOut && late > Math.max(50, timeoutMs / 4);
+            if (!inconclusive) this.misses.set(name, (this.misses.get(name) ?? 0) + 1);
           }
         }),
       );
@@ -218,14 +240,16 @@ export class Lifecycle {
       const now = Date.now();
       for (const row of ctx.state.nodes()) {
         if (!ctx.handles.has(row.name)) continue;
+        const missed = this.misses.get(row.name) ?? 0;
         const seen = ctx.lastSeen.get(row.name) ?? 0;
-        if (row.status === 'Ready' && now - seen > this.opts.notReadyAfterMs) {
-          ctx.state.upsertNode({ name: row.name, status: 'NotReady', reason: `no heartbeat for ${Math.round((now - seen) / 100) / 10} s` });
+        if (row.status === 'Ready' && missed >= allowed) {
+          ctx.state.upsertNode({ name: row.name, status: 'NotReady', reason: `${missed} heartbeats in a row unanswered (last answer ${Math.round((now - seen) / 100) / 10} s ago)` });
           ctx.emit({ type: 'node', node: row.name, status: 'NotReady', reason: 'no heartbeat' });
           this.opts.onNotReady(row.name);
-        } else if (row.status === 'NotReady' && now - seen <= this.opts.notReadyAfterMs) {
+        } else if (row.status === 'NotReady' && missed === 0) {
           ctx.state.upsertNode({ name: row.name, status: 'Ready', reason: null, lastSeen: new Date(seen).toISOString() });
           ctx.emit({ type: 'node', node: row.name, status: 'Ready' });
+          this.opts.onReady?.(row.name);
         }
       }
     } finally {

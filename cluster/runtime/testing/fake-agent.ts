@@ -57,7 +57,8 @@ export class FakeAgent {
     private readonly secret: string,
   ) {}
 
-  async start(): Promise<number> {
+  /** Listens (again) — `revive()`: on the port it had, as a node that comes back does. */
+  async start(port = 0): Promise<number> {
     this.server = createServer((req, res) => {
       void this.handle(req).then(
         ({ status, body }) => {
@@ -71,7 +72,7 @@ export class FakeAgent {
         },
       );
     });
-    await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', () => ok()));
+    await new Promise<void>((ok) => this.server!.listen(port, '127.0.0.1', () => ok()));
     this.port = (this.server.address() as AddressInfo).port;
     return this.port;
   }
@@ -82,6 +83,11 @@ export class FakeAgent {
     this.server.closeAllConnections();
     await new Promise<void>((ok) => this.server!.close(() => ok()));
     this.server = undefined;
+  }
+
+  /** A killed node that comes back, at the same address. */
+  async revive(): Promise<void> {
+    if (!this.server) await this.start(this.port);
   }
 
   get alive(): boolean {
