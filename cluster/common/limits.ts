@@ -21,3 +21,17 @@
 export const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
 export { fmtMiB as mib } from './units';
+
+/**
+ * The largest return value a function may answer with, in bytes of its JSON. A larger result is
+ * data, and belongs in an artifact (`@produces.data` stores it as a blob and answers a reference):
+ * the answer travels through the agent, the controller, the run record and the caller whole.
+ * The same 16 MiB is far above what an inference or a summary returns.
+ */
+export const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+/** What one invocation may log, in bytes; lines beyond are dropped, with one line that says so. */
+export const MAX_LOG_BYTES = 1024 * 1024;
+/** One log line at most; a longer one is cut. */
+export const MAX_LOG_LINE_BYTES = 16 * 1024;
+/** A run record holds its output inline up to this; a larger one is stored beside it (runtime/state.ts). */
+export const RUN_INLINE_OUTPUT_BYTES = 64 * 1024;

@@ -177,6 +177,11 @@ export class Controller extends EventEmitter {
     return this.state.run(id);
   }
 
+  /** A run's whole output, read back from where a large one is kept (state.ts outputRecord). */
+  runOutput(row: RunRow): unknown {
+    return this.state.runOutput(row);
+  }
+
   /** Stops polling and closes the state; the nodes keep running for the next controller. */
   close(): void {
     this.ctx.closed = true;

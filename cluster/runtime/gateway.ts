@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { MAX_REQUEST_BYTES, mib } from '../common/limits';
 import { StudioError } from '../common/errors';
-import { answerClientErrors } from './http-refusal';
+import { answerClientErrors } from '../http-refusal';
 import type { Controller } from './controller';
 
 const STATUS: Record<string, number> = {
@@ -161,8 +161,9 @@ export function startGateway(controller: Controller, port = 0, opts: GatewayOpti
     if (type !== 'application/json') {
       return send(415, errorBody('unsupported-media-type', `${req.method} ${url}: the body must be JSON, sent as Content-Type: application/json (got ${type || 'none'})`, 'send {"input": …, "params": {…}} with Content-Type: application/json'));
     }
-    const tooLarge = (n: string) =>
+    const tooLarge = (n: string) => {
       send(413, errorBody('request-too-large', `the request body is ${n}; the gateway accepts at most ${mib(MAX_BODY_BYTES)}`, 'send a smaller input, or put large data in an artifact and pass its name'), { connection: 'close' });
+    };
     const announced = Number(req.headers['content-length']);
     if (announced > MAX_BODY_BYTES) return tooLarge(mib(announced));
     const chunks: Buffer[] = [];

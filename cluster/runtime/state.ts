@@ -5,7 +5,10 @@
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { BlobStore } from '../registry/blobs';
+import { RUN_INLINE_OUTPUT_BYTES } from '../common/limits';
+import { StudioError } from '../common/errors';
 
 import type { NodeStatus, PlacementStatus, RunStatus } from '../common/status';
 
@@ -53,11 +56,22 @@ export interface RunRow {
   attempts: number;
 }
 
+/** What a run row's `output` column holds: the answer inline, or a reference to it stored apart. */
+export interface RunOutputRecord {
+  output?: unknown;
+  /** an output larger than RUN_INLINE_OUTPUT_BYTES, in the cluster's run-outputs store */
+  outputBlob?: { sha256: string; size: number };
+  gates: unknown[];
+}
+
 export class ClusterState {
   readonly db: Database.Database;
+  /** outputs too large to keep in their run's row (`<cluster>/run-outputs`, content-addressed) */
+  private readonly outputs: BlobStore;
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true });
+    this.outputs = new BlobStore(join(dirname(path), 'run-outputs'));
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -192,6 +206,29 @@ export class ClusterState {
     if (!keys.length) return;
     this.db.prepare(`UPDATE runs SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run({ ...r, id });
   }
+  /**
+   * The `output` column of a run that answered `output` with `gates`: inline when small, else the
+   * output is stored apart and the row keeps its hash and size, so a large answer does not grow
+   * state.db (and every query over runs) by its size.
+   */
+  outputRecord(output: unknown, gates: unknown[]): string {
+    const text = JSON.stringify(output ?? null);
+    if (Buffer.byteLength(text) <= RUN_INLINE_OUTPUT_BYTES) return JSON.stringify({ output: output ?? null, gates } satisfies RunOutputRecord);
+    const bytes = Buffer.from(text);
+    const { sha256 } = this.outputs.write(bytes);
+    return JSON.stringify({ outputBlob: { sha256, size: bytes.length }, gates } satisfies RunOutputRecord);
+  }
+
+  /** A run's whole output (read back from the store when it was kept apart); undefined: none recorded. */
+  runOutput(row: Pick<RunRow, 'output'>): unknown {
+    if (!row.output) return undefined;
+    const rec = JSON.parse(row.output) as RunOutputRecord;
+    if (!rec.outputBlob) return rec.output;
+    const bytes = this.outputs.read(rec.outputBlob.sha256);
+    if (!bytes) throw new StudioError('output-missing', `the output of this run (${rec.outputBlob.size} bytes) is no longer stored`, 'invoke the function again');
+    return JSON.parse(bytes.toString('utf8'));
+  }
+
   run(id: string): RunRow | undefined {
     return this.db.prepare('SELECT * FROM runs WHERE id = ? OR id LIKE ?').get(id, `${id}%`) as RunRow | undefined;
   }

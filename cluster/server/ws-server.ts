@@ -19,7 +19,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { WsFrame } from '../api/contract';
 import { contentSecurityPolicy } from './csp';
 import { MAX_REQUEST_BYTES } from '../common/limits';
-import { answerClientErrors } from '../runtime/http-refusal';
+import { answerClientErrors } from '../http-refusal';
 import type { StudioService } from './service';
 
 const MIME: Record<string, string> = {

@@ -45,7 +45,7 @@ export const COMMANDS = {
     summary: 'resolve a selector against the registry, explaining every candidate',
   },
   runs: {
-    usage: 'runs list|show|logs [<run>] [--workflow w] [--function f] [--json]',
+    usage: 'runs list|show|logs [<run>] [--workflow w] [--function f] [--output] [--json]',
     summary: 'the recorded runs: inputs, outputs, node, timings, logs',
   },
   schedule: {

@@ -1,6 +1,7 @@
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
 import { COMMANDS } from './meta';
+import { fmtBytes } from '../../common/units';
 
 const { usage } = COMMANDS.runs;
 
@@ -8,7 +9,7 @@ export const command: Command = {
   usage,
   summary: COMMANDS.runs.summary,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, workflow: { type: 'string' }, function: { type: 'string' }, limit: { type: 'string', default: '20' }, json: { type: 'boolean' } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, workflow: { type: 'string' }, function: { type: 'string' }, limit: { type: 'string', default: '20' }, output: { type: 'boolean' }, json: { type: 'boolean' } }, usage);
     const [sub, id] = positionals;
     if (!['list', 'show', 'logs'].includes(sub ?? '')) throw new UserError(`expected list, show or logs\nusage: edgeai ${usage}`);
     const c = await openController(values, io, true);
@@ -22,6 +23,11 @@ export const command: Command = {
       if (!id) throw new UserError(`which run? give its id (or its first characters)\nusage: edgeai ${usage}`);
       const r = c.run(id);
       if (!r) throw new UserError(`no run '${id}'; \`edgeai runs list\` shows the recent ones`);
+      if (values.output) {
+        if (sub !== 'show') throw new UserError(`--output goes with \`runs show <run>\`\nusage: edgeai ${usage}`);
+        io.out(JSON.stringify(c.runOutput(r) ?? null, null, 2));
+        return 0;
+      }
       if (sub === 'logs') {
         for (const l of JSON.parse(r.logs) as string[]) io.out(l);
         return 0;
@@ -52,8 +58,9 @@ export function runText(r: ReturnType<typeof decode>): string[] {
   lines.push(`  inputs    ${list(r.inputs) || '-'}`, `  outputs   ${list(r.outputs) || '-'}`);
   const err = r.error as { code?: string; message?: string; hint?: string } | null;
   if (err) lines.push(`  error     ${err.code ? `${err.code}: ` : ''}${err.message ?? ''}`, ...(err.hint ? [`  hint      ${err.hint}`] : []));
-  const out = r.output as { output?: unknown; gates?: Array<{ kind: string; metric: string; predicate: string; pass: boolean; detail: string }> } | null;
+  const out = r.output as { output?: unknown; outputBlob?: { sha256: string; size: number }; gates?: Array<{ kind: string; metric: string; predicate: string; pass: boolean; detail: string }> } | null;
   if (out && out.output !== undefined) lines.push(`  output    ${JSON.stringify(out.output).slice(0, 300)}`);
+  if (out?.outputBlob) lines.push(`  output    ${fmtBytes(out.outputBlob.size)} of JSON, kept beside the run: \`edgeai runs show ${r.id.slice(0, 8)} --output\``);
   for (const g of out?.gates ?? []) lines.push(`  gate      ${g.kind} ${g.metric} ${g.predicate}: ${g.pass ? 'pass' : 'FAIL'} — ${g.detail}`);
   const logs = Array.isArray(r.logs) ? (r.logs as string[]) : [];
   if (logs.length) lines.push('  logs', ...logs.map((l) => `    ${l}`));

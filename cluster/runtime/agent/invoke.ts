@@ -5,6 +5,7 @@
  * answer says what happened — including a budget that ended in the queue, while loading or while
  * running (the worker is killed then) and a controller that closed its request.
  */
+import { LogBudget, MAX_LOG_BYTES, MAX_LOG_LINE_BYTES, outputRefusal } from './output-limits';
 import { fail, fmtMs, type AgentConfig } from './config';
 import { Budget } from './budget';
 import type { Confinement } from './confine';
@@ -94,12 +95,16 @@ export class Runner {
         off();
       }
     }
+    // the worker's own cap plus room for its closing line: only a worker that ignores the cap loses lines here
+    const logBudget = new LogBudget(MAX_LOG_BYTES + 2 * MAX_LOG_LINE_BYTES);
     return new Promise((resolve) => {
       let settled = false;
       let offBudget: () => void = () => undefined;
       const done = (r: InvokeResult | AgentError, keep: boolean) => {
         if (settled) return;
         settled = true;
+        const cut = logBudget.summary();
+        if (cut) logs.push(cut);
         offBudget();
         budget.dispose();
         worker.child.off('message', onMsg);
@@ -116,9 +121,14 @@ export class Runner {
         resolve(r);
       };
       const onMsg = (m: FromWorker) => {
-        if (m.type === 'log') logs.push(m.line);
-        else if (m.type === 'result') {
+        if (m.type === 'log') {
+          // the worker caps its log; the agent does not take its word for it
+          const kept = logBudget.take(String(m.line));
+          if (kept !== undefined) logs.push(kept);
+        } else if (m.type === 'result') {
           s.execMsTotal += m.execMs;
+          const refused = outputRefusal(body.fn.id, Buffer.byteLength(JSON.stringify(m.output ?? null)));
+          if (refused) return done(fail(refused.code, `${refused.message} (on ${NODE})`, refused.hint, logs), false);
           const bad = this.confine.commitStaged(worker.scratch, m.produced);
           if (bad) return done(fail('output-corrupt', `${body.fn.id} on ${NODE} reported an output the agent could not take: ${bad}`, 'the function must not touch the files the platform stages', logs), false);
           done({ ok: true, output: m.output, produced: m.produced, gates: m.gates, logs, timings: { queueMs, coldStartMs, execMs: m.execMs }, worker: worker.id, cold }, true);

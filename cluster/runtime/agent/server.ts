@@ -18,7 +18,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { sha256Hex } from '../../registry/blobs';
-import { answerClientErrors } from '../http-refusal';
+import { answerClientErrors, lingerAfter } from '../../http-refusal';
+import { MAX_REQUEST_BYTES } from '../../common/limits';
+import { fmtMiB } from '../../common/units';
+
+/** 1 GiB, 2.5 GiB; under a GiB in MiB. */
+const sizeText = (n: number) => (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2).replace(/\.?0+$/, '')} GiB` : fmtMiB(n));
 import { fail, listensOnLoopback, type AgentConfig } from './config';
 import { authorized, hostAllowed } from './secret';
 import type { Pool } from './pool';
@@ -28,7 +33,8 @@ import { InvokeBodySchema, RetireBodySchema, WarmBodySchema, type AgentError, ty
 
 /** A blob (a data set, a model) travels in one PUT. */
 const MAX_BODY = 1024 * 1024 * 1024;
-const GiB = (n: number) => `${(n / 1024 ** 3).toFixed(2).replace(/\.?0+$/, '')} GiB`;
+/** A JSON request (/invoke, /warm, /retire): the largest request input (the gateway's and the studio's cap) and its envelope. */
+const MAX_JSON_BODY = MAX_REQUEST_BYTES + 1024 * 1024;
 
 /** A refusal with its status: thrown by the handlers, answered by the server. */
 class HttpError extends Error {
@@ -51,22 +57,22 @@ function allowedMethods(pathname: string): string[] | undefined {
   return undefined;
 }
 
-function readBody(req: IncomingMessage, node: string): Promise<Buffer> {
+function readBody(req: IncomingMessage, node: string, max = MAX_BODY): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const tooLarge = (size: string) => new HttpError(413, 'request-too-large', `${req.method} ${req.url}: the body is ${size}; node ${node} accepts at most ${GiB(MAX_BODY)}`, 'send it in parts, or keep the artifact smaller');
+    const tooLarge = (size: string) => new HttpError(413, 'request-too-large', `${req.method} ${req.url}: the body is ${size}; node ${node} accepts at most ${sizeText(max)} here`, max === MAX_BODY ? 'send it in parts, or keep the artifact smaller' : 'an invocation carries references to its inputs, and a request input of at most 64 MiB (the gateway\'s cap)');
     const announced = Number(req.headers['content-length']);
-    if (announced > MAX_BODY) return reject(tooLarge(GiB(announced)));
+    if (announced > max) return reject(tooLarge(sizeText(announced)));
     const chunks: Buffer[] = [];
     let n = 0;
     let over = false;
     req.on('data', (c: Buffer) => {
       if (over) return;
       n += c.length;
-      if (n <= MAX_BODY) return void chunks.push(c);
+      if (n <= max) return void chunks.push(c);
       // stop holding it; the 413 answer closes the connection
       over = true;
       chunks.length = 0;
-      reject(tooLarge(`more than ${GiB(MAX_BODY)}`));
+      reject(tooLarge(`more than ${sizeText(max)}`));
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', (e) => reject(new HttpError(400, 'aborted', `${req.method} ${req.url}: the body did not arrive: ${e.message}`)));
@@ -78,7 +84,7 @@ function readBody(req: IncomingMessage, node: string): Promise<Buffer> {
 
 /** The body as JSON: a body that is not JSON is the sender's mistake (400), not the agent's (500). */
 async function readJson(req: IncomingMessage, pathname: string, node: string): Promise<unknown> {
-  const text = (await readBody(req, node)).toString('utf8');
+  const text = (await readBody(req, node, MAX_JSON_BODY)).toString('utf8');
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -217,7 +223,9 @@ export function createAgentServer(parts: AgentServerParts): Server {
       try {
         if (res.headersSent) return void res.destroy();
         if (e instanceof HttpError) {
-          // a 413 leaves the rest of the body unread: close the connection rather than read it
+          // a 413 leaves the rest of the body unread: close the connection rather than read it,
+          // lingering so that a client still uploading reads the refusal
+          if (e.status === 413) lingerAfter(res);
           return json(res, e.status, fail(e.code, e.message, e.hint), e.status === 413 ? { connection: 'close' } : {});
         }
         json(res, 500, fail('agent-error', `${req.method} ${req.url}: ${(e as Error)?.message ?? String(e)}`, 'the agent keeps serving; if it happens again, look at its log'));

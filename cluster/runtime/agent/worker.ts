@@ -24,6 +24,7 @@ import { fillUrn } from '../../spec/selector';
 import { parsePredicate, testPredicate, isPredicateError } from '../../spec/predicate';
 import type { Data, Model, Request, TrainedModel } from '../../sdk/data';
 import type { FromWorker, FunctionRef, GateResult, InvokeBody, Produced, ToWorker } from './protocol';
+import { LogBudget, outputRefusal } from './output-limits';
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -160,9 +161,21 @@ function biasGate(model: tf.LayersModel, holdout: TableData, gate: Extract<Funct
   return { kind: 'bias', metric: gate.metric, value, predicate: gate.predicate, pass, detail: `${gate.metric} over ${groups.size} groups of '${attr}' is ${value.toFixed(3)} (group accuracy ${lo.toFixed(3)}–${hi.toFixed(3)})` };
 }
 
+/** The current invocation's log (a worker runs one invocation at a time). */
+let logBudget = new LogBudget();
+function endLog(): void {
+  const last = logBudget.summary();
+  if (last) send({ type: 'log', line: last });
+  logBudget = new LogBudget();
+}
+
 async function invoke(body: InvokeBody): Promise<void> {
   if (!fn || !method) throw new WorkerFailure('not-initialised', 'the worker has no function loaded');
-  const logs = (line: string) => send({ type: 'log', line });
+  logBudget = new LogBudget();
+  const logs = (line: string) => {
+    const kept = logBudget.take(line);
+    if (kept !== undefined) send({ type: 'log', line: kept });
+  };
   const args: unknown[] = [];
   const dataInputs: Data[] = [];
   const modelInputs: Model[] = [];
@@ -223,7 +236,16 @@ async function invoke(body: InvokeBody): Promise<void> {
   }
   if (isTrainedModel(result)) result.model.dispose();
   for (const m of modelInputs) if (!isTrainedModel(result) || m.tf !== result.model) m.tf.dispose();
-  send({ type: 'result', output: JSON.parse(jsonText(output, `${fn.id}'s return value`)), produced, gates, execMs });
+  let text = jsonText(output, `${fn.id}'s return value`);
+  const refused = outputRefusal(fn.id, Buffer.byteLength(text));
+  if (refused) {
+    // what @produces.data stored is the answer's bulk: the answer names it instead of repeating it
+    const data = produced.filter((p) => p.kind === 'data');
+    if (!data.length) throw new WorkerFailure(refused.code, refused.message, refused.hint);
+    text = JSON.stringify({ produced: data.map((p) => ({ urn: p.urn, size: p.size, sha256: p.sha256 })), note: `the return value (${Buffer.byteLength(text)} bytes of JSON) is too large to answer with: it is the artifact${data.length > 1 ? 's' : ''} above` });
+  }
+  endLog();
+  send({ type: 'result', output: JSON.parse(text), produced, gates, execMs });
 }
 
 /**
@@ -256,6 +278,7 @@ process.on('message', (raw: unknown) => {
   const msg = raw as ToWorker;
   const run = msg.type === 'init' ? init(msg) : invoke(msg.body);
   run.catch((e: unknown) => {
+    endLog();
     const err = e as Error & { code?: string; hint?: string; permission?: string; resource?: string };
     if (err?.code === 'ERR_ACCESS_DENIED' || err?.code === 'ERR_DLOPEN_DISABLED') {
       // the permission model said no: say what was refused, not only "Access to this API has been restricted"

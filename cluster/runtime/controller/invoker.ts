@@ -237,7 +237,7 @@ export class Invoker {
       ended: new Date().toISOString(),
       node,
       outputs: JSON.stringify(produced),
-      output: JSON.stringify({ output: result.output, gates }),
+      output: ctx.state.outputRecord(result.output, gates),
       timings: JSON.stringify(timings),
       logs: JSON.stringify(result.logs),
     });

@@ -11,7 +11,7 @@
  * and reads (and drops) what still arrives for a short while before closing it — a "lingering
  * close", as HTTP servers have done since RFC 7230 §6.6.
  */
-import { STATUS_CODES, type Server } from 'node:http';
+import { STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** How long a refused connection is drained before it is closed whatever arrives. */
@@ -83,4 +83,24 @@ export function lingeringClose(socket: Duplex, last: string): void {
   socket.once('end', () => socket.destroy()); // the peer is done sending: nothing to wait for
   socket.end(last);
   socket.resume();
+}
+
+/**
+ * Makes the close after `res` (a refusal that leaves a request body unread, a 413) a lingering
+ * one: Node ends such a connection with destroySoon(), which resets under a client still
+ * uploading (`EPIPE`: it never reads the refusal); instead the connection is half-closed, what
+ * still arrives is read and dropped, and it closes when the client is done or after LINGER_MS.
+ */
+export function lingerAfter(res: ServerResponse): void {
+  const socket = res.socket as (Duplex & { destroySoon?: () => void }) | null;
+  if (!socket) return;
+  socket.destroySoon = () => {
+    socket.on('error', () => {});
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('end', () => socket.destroy());
+    socket.end();
+    socket.resume();
+  };
 }
