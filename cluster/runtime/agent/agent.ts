@@ -24,6 +24,7 @@
  * load within --load-timeout-ms is killed and named. Workers are forked into the agent's
  * process group, so a backend that kills the group takes them along even after the agent died.
  */
+import { Evaluator } from './evaluator';
 import { loadavg } from 'node:os';
 import { parseConfig } from './config';
 import { Confinement } from './confine';
@@ -73,7 +74,8 @@ async function clusterSecret(): Promise<string> {
 const store = new NodeStore(cfg.store);
 const confine = new Confinement(cfg, store);
 const pool = new Pool(cfg, store, confine);
-const runner = new Runner(cfg, pool, store, confine);
+const evaluator = new Evaluator(cfg.node, store, confine, cfg.loadTimeoutMs);
+const runner = new Runner(cfg, pool, store, confine, evaluator);
 const startedAt = new Date();
 
 function health(): Health {
@@ -104,12 +106,13 @@ function health(): Health {
 
 function shutdown(): void {
   pool.killAll();
+  evaluator.kill();
   process.exit(0);
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 // however the agent ends (a crash included), its workers end with it
-process.on('exit', () => pool.killAll());
+process.on('exit', () => (pool.killAll(), evaluator.kill()));
 
 // retire idle workers
 setInterval(() => pool.retireIdle(), Math.min(30_000, Math.max(200, cfg.idleMs / 4))).unref();

@@ -20,6 +20,16 @@ export class Budget {
     else signal?.addEventListener('abort', () => this.end('closed'), { once: true });
   }
 
+  private ac: AbortController | undefined;
+  /** Aborted when the budget ends (work started for the invocation stops with it). */
+  get signal(): AbortSignal {
+    if (!this.ac) {
+      const ac = (this.ac = new AbortController());
+      this.onEnd(() => ac.abort());
+    }
+    return this.ac.signal;
+  }
+
   elapsed(): number {
     return performance.now() - this.t0;
   }

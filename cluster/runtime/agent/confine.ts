@@ -72,7 +72,7 @@ export class Confinement {
    * is a whitelist, not the agent's: nothing of the shell that started the cluster (its secrets,
    * NODE_OPTIONS, PATH) reaches function code. Its heap is its share of the node's memory.
    */
-  workerLaunch(bundle: string, scratch: string): WorkerLaunch {
+  workerLaunch(bundle: string | undefined, scratch: string): WorkerLaunch {
     const { cfg } = this;
     const store = real(this.store.dir);
     const rt = this.workerRuntime();
@@ -83,7 +83,8 @@ export class Confinement {
       /* no wasm files: TensorFlow.js says so when the worker loads */
     }
     // each path once: Node 20 aborts on an --allow-fs-read given twice (measured)
-    const read = [...new Set([rt.worker, ...wasm, real(this.store.bundlePath(bundle)), join(store, 'blobs'), scratch])];
+    // (the evaluator, evaluator.ts, runs no bundle: it reads none)
+    const read = [...new Set([rt.worker, ...wasm, ...(bundle ? [real(this.store.bundlePath(bundle))] : []), join(store, 'blobs'), scratch])];
     const execArgv = [
       ...(cfg.permissionFlag ? [cfg.permissionFlag, ...read.map((p) => `--allow-fs-read=${p}`), `--allow-fs-write=${scratch}`] : []),
       ...(process.allowedNodeEnvironmentFlags.has('--disable-warning') ? ['--disable-warning=ExperimentalWarning'] : []),

@@ -6,12 +6,13 @@
  * running (the worker is killed then) and a controller that closed its request.
  */
 import { LogBudget, MAX_LOG_BYTES, MAX_LOG_LINE_BYTES, outputRefusal } from './output-limits';
-import { fail, fmtMs, type AgentConfig } from './config';
+import { fail, failure, fmtMs, type AgentConfig } from './config';
 import { Budget } from './budget';
 import type { Confinement } from './confine';
 import type { Pool } from './pool';
 import type { NodeStore } from './store';
-import type { AgentError, FromWorker, FunctionRef, InvokeBody, InvokeResult, ToWorker } from './protocol';
+import type { AgentError, FromWorker, FunctionRef, GateResult, InvokeBody, InvokeResult, Produced, ToWorker } from './protocol';
+import type { Evaluation, Evaluator } from './evaluator';
 
 export class Runner {
   constructor(
@@ -19,6 +20,7 @@ export class Runner {
     private readonly pool: Pool,
     private readonly store: NodeStore,
     private readonly confine: Confinement,
+    private readonly evaluator?: Evaluator,
   ) {}
 
   /** Why a function's bundle cannot run here: not on the node, or changed since it was stored. */
@@ -131,7 +133,10 @@ export class Runner {
           if (refused) return done(fail(refused.code, `${refused.message} (on ${NODE})`, refused.hint, logs), false);
           const bad = this.confine.commitStaged(worker.scratch, m.produced);
           if (bad) return done(fail('output-corrupt', `${body.fn.id} on ${NODE} reported an output the agent could not take: ${bad}`, 'the function must not touch the files the platform stages', logs), false);
-          done({ ok: true, output: m.output, produced: m.produced, gates: m.gates, logs, timings: { queueMs, coldStartMs, execMs: m.execMs }, worker: worker.id, cold }, true);
+          void this.measured(body, m, budget.signal).then(
+            ({ produced, gates }) => done({ ok: true, output: m.output, produced, gates, logs, timings: { queueMs, coldStartMs, execMs: m.execMs }, worker: worker.id, cold }, true),
+            (e: Error & { code?: string; hint?: string }) => done(fail(e.code ?? 'evaluator-failed', e.message, e.hint, logs), true),
+          );
         } else if (m.type === 'error') done(fail(m.code, `${body.fn.id} failed on ${NODE}: ${m.message}`, m.hint, logs), true);
       };
       const onExit = (code: number | null, signal: string | null) => {
@@ -148,6 +153,38 @@ export class Runner {
         if (e) done(fail('worker-died', `the worker for ${body.fn.id} on ${NODE} went away before the invocation reached it: ${e.message}`, undefined, logs), false);
       });
     });
+  }
+
+  /**
+   * The produced models with the metrics and gates the node's evaluator measured (evaluator.ts):
+   * accuracy and holdout_size, and every bias gate, are the platform's; what the worker reported
+   * under those names is dropped. Functions without a model product pass as they are.
+   */
+  private async measured(body: InvokeBody, m: Extract<FromWorker, { type: 'result' }>, signal: AbortSignal): Promise<{ produced: Produced[]; gates: GateResult[] }> {
+    // no gate verdict comes from the worker: bias gates are the evaluator's, drift the controller's
+    const models = m.produced.filter((p) => p.kind === 'model');
+    if (!models.length) return { produced: m.produced, gates: [] };
+    if (!this.evaluator) throw failure('evaluator-failed', `node ${this.cfg.node} has no evaluator to measure ${models[0].urn}`);
+    const holdout = body.inputs.find((i) => i.kind === 'data' && i.holdout);
+    const biasGates = body.fn.gates.filter((g): g is Extract<FunctionRef['gates'][number], { kind: 'bias' }> => g.kind === 'bias');
+    const byModel = new Map<string, Evaluation>();
+    for (const p of models) {
+      if (byModel.has(p.sha256)) continue;
+      byModel.set(
+        p.sha256,
+        await this.evaluator.evaluate(
+          { model: { urn: p.urn, sha256: p.sha256 }, ...(holdout ? { data: { artifact: holdout.artifact, holdout: holdout.holdout!, ...(holdout.seed !== undefined ? { seed: holdout.seed } : {}) } } : {}), gates: biasGates, ...m.evaluation },
+          signal,
+        ),
+      );
+    }
+    const produced = m.produced.map((p) => {
+      if (p.kind !== 'model') return p;
+      const { accuracy: _a, holdout_size: _h, ...own } = p.metrics ?? {};
+      return { ...p, metrics: { ...own, ...byModel.get(p.sha256)!.metrics } };
+    });
+    // a function's bias gates are measured once, on its first model
+    return { produced, gates: byModel.get(models[0].sha256)!.gates };
   }
 
   async warm(ref: FunctionRef, signal?: AbortSignal): Promise<{ ok: true; coldStartMs: number; warm: boolean } | AgentError> {

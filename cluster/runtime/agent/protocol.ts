@@ -164,16 +164,36 @@ export type Health = z.infer<typeof HealthSchema>;
 // ---------------------------------------------------------------------------------------------
 // agent ↔ worker (IPC)
 
+/**
+ * What the evaluator (evaluator.ts) measures of a trained model: its accuracy on the holdout of
+ * the data input the agent gave the function, and the function's bias gates on it. Built by the
+ * agent from the invocation it ran, never from what the function's worker says — but for which
+ * columns are features and which the label, which the function's return value names.
+ */
+export interface EvaluateRequest {
+  model: { urn: string; sha256: string };
+  /** the data input with a holdout; none: there is nothing to measure on */
+  data?: { artifact: InvocationInput['artifact']; holdout: number; seed?: number };
+  gates: Array<Extract<FunctionRef['gates'][number], { kind: 'bias' }>>;
+  features?: string[];
+  label?: string;
+}
+
 export type ToWorker =
   /**
    * scratchDir: the one folder the worker may write (its TMPDIR, where it stages produced bytes as
    * staged-<sha256>); confined: it runs under the permission model and checks that it holds
    */
   | { type: 'init'; bundlePath: string; fn: FunctionRef; storeDir: string; scratchDir: string; confined?: boolean }
-  | { type: 'invoke'; body: InvokeBody };
+  | { type: 'invoke'; body: InvokeBody }
+  /** the node's evaluator: a worker that never loads a function */
+  | { type: 'init-evaluator'; storeDir: string; scratchDir: string; confined?: boolean }
+  | { type: 'evaluate'; req: EvaluateRequest };
 
 export type FromWorker =
   | { type: 'ready'; loadMs: number }
   | { type: 'log'; line: string }
-  | { type: 'result'; output: unknown; produced: Produced[]; gates: GateResult[]; execMs: number }
+  /** evaluation: what the function's return value names as features and label (for the evaluator) */
+  | { type: 'result'; output: unknown; produced: Produced[]; gates: GateResult[]; execMs: number; evaluation?: { features?: string[]; label?: string } }
+  | { type: 'evaluated'; metrics: Record<string, number>; gates: GateResult[] }
   | { type: 'error'; code: string; message: string; hint?: string };

@@ -23,7 +23,7 @@ import { decodeModelArtifacts, encodeModelArtifacts, evaluateAccuracy, estimate,
 import { fillUrn } from '../../spec/selector';
 import { parsePredicate, testPredicate, isPredicateError } from '../../spec/predicate';
 import type { Data, Model, Request, TrainedModel } from '../../sdk/data';
-import type { FromWorker, FunctionRef, GateResult, InvokeBody, Produced, ToWorker } from './protocol';
+import type { EvaluateRequest, FromWorker, FunctionRef, GateResult, InvokeBody, Produced, ToWorker } from './protocol';
 import { LogBudget, outputRefusal } from './output-limits';
 
 type Method = (...args: unknown[]) => unknown;
@@ -65,8 +65,45 @@ function checkConfinement(storeDir: string): void {
   if (leaks.length) throw new WorkerFailure('isolation-broken', `the worker's permissions allow ${leaks.join(', ')}; function code does not run so`, 'report the Node.js version (node --version): its permission model does not hold as this platform expects');
 }
 
+/** This process is the node's evaluator (evaluator.ts): it never loads a function. */
+let isEvaluator = false;
+
+async function initEvaluator(msg: Extract<ToWorker, { type: 'init-evaluator' }>): Promise<void> {
+  const t0 = performance.now();
+  if (fn) throw new WorkerFailure('not-an-evaluator', 'a worker that loaded a function does not evaluate models');
+  if (msg.confined) checkConfinement(msg.storeDir);
+  await ensureTf();
+  storeDir = msg.storeDir;
+  scratchDir = msg.scratchDir;
+  isEvaluator = true;
+  send({ type: 'ready', loadMs: performance.now() - t0 });
+}
+
+/** Accuracy on the holdout and the bias gates of one trained model, read from the node's store. */
+async function evaluateModel(req: EvaluateRequest): Promise<void> {
+  if (!isEvaluator || fn) throw new WorkerFailure('not-an-evaluator', 'only the node\'s evaluator measures models');
+  const bytes = readBlob(req.model.sha256, req.model.urn, 0);
+  const model = await tf.loadLayersModel(tf.io.fromMemory(decodeModelArtifacts(bytes, req.model.urn)));
+  try {
+    const metrics: Record<string, number> = {};
+    const gates: GateResult[] = [];
+    const holdout = req.data ? consumeData(dataOfArtifact(req.data.artifact, readBlob(req.data.artifact.sha256, req.data.artifact.urn, req.data.artifact.version)), { holdout: req.data.holdout, seed: req.data.seed ?? 42 }).holdout : undefined;
+    if (holdout && holdout.length) {
+      metrics.accuracy = evaluateAccuracy(model, holdout, { features: req.features, label: req.label });
+      metrics.holdout_size = holdout.length;
+      for (const g of req.gates) gates.push(biasGate(model, holdout, g, req.features, req.label));
+    } else {
+      for (const g of req.gates) gates.push({ kind: 'bias', metric: g.metric, value: null, predicate: g.predicate, pass: false, detail: 'no holdout to measure bias on: give @consumes.data a holdout' });
+    }
+    send({ type: 'evaluated', metrics, gates });
+  } finally {
+    model.dispose();
+  }
+}
+
 async function init(msg: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   const t0 = performance.now();
+  if (isEvaluator) throw new WorkerFailure('not-a-worker', 'the evaluator loads no function');
   if (msg.confined) checkConfinement(msg.storeDir);
   // the agent checked the bundle before it started this worker; what is imported is checked here again
   if (sha256Hex(readFileSync(msg.bundlePath)) !== msg.fn.bundle) {
@@ -210,19 +247,17 @@ async function invoke(body: InvokeBody): Promise<void> {
   const gates: GateResult[] = [];
   let output: unknown = result;
   const dataTags = [...new Set([...dataInputs.flatMap((d) => d.tags), ...modelInputs.flatMap((m) => m.dataTags)])];
+  let evaluation: { features?: string[]; label?: string } | undefined;
   for (const p of fn.produces) {
     const { urn, missing } = fillUrn(p.urn, body.request.params);
     if (missing.length) throw new WorkerFailure('missing-param', `${fn.id} produces ${p.urn}, which needs request parameter ${missing.map((m) => `'${m}'`).join(', ')}`, `invoke with --param ${missing[0]}=…`);
     if (p.kind === 'model') {
       if (!isTrainedModel(result)) throw new WorkerFailure('bad-return', `${fn.id} must return { model, metrics } because it has @produces.model, but it returned ${result === undefined ? 'nothing' : typeof result}`, 'return { model: <tf.LayersModel>, metrics: {} }');
-      const metrics: Record<string, number> = { ...(result.metrics ?? {}) };
-      if (holdout && holdout.length) {
-        metrics.accuracy = evaluateAccuracy(result.model, holdout, { features: result.features, label: result.label });
-        metrics.holdout_size = holdout.length;
-        for (const g of fn.gates) if (g.kind === 'bias') gates.push(biasGate(result.model, holdout, g, result.features, result.label));
-      } else {
-        for (const g of fn.gates) if (g.kind === 'bias') gates.push({ kind: 'bias', metric: g.metric, value: null, predicate: g.predicate, pass: false, detail: 'no holdout to measure bias on: give @consumes.data a holdout' });
-      }
+      // the function's own numbers (a loss, say); accuracy and the bias gates are measured by the
+      // node's evaluator, a process this code cannot reach (evaluator.ts), from the saved model
+      const metrics: Record<string, number> = {};
+      for (const [k, v] of Object.entries(result.metrics ?? {})) if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
+      evaluation = { ...(Array.isArray(result.features) ? { features: result.features.map(String) } : {}), ...(typeof result.label === 'string' ? { label: result.label } : {}) };
       const blob = putBlob(await saveModelBytes(result.model));
       produced.push({ kind: 'model', urn, type: p.type, tags: [...new Set([...(p.tags ?? []), ...(result.tags ?? [])])], data_tags: dataTags, metrics, format: MODEL_FORMAT, ...blob });
       output = { model: urn, metrics };
@@ -245,7 +280,7 @@ async function invoke(body: InvokeBody): Promise<void> {
     text = JSON.stringify({ produced: data.map((p) => ({ urn: p.urn, size: p.size, sha256: p.sha256 })), note: `the return value (${Buffer.byteLength(text)} bytes of JSON) is too large to answer with: it is the artifact${data.length > 1 ? 's' : ''} above` });
   }
   endLog();
-  send({ type: 'result', output: JSON.parse(text), produced, gates, execMs });
+  send({ type: 'result', output: JSON.parse(text), produced, gates, execMs, ...(evaluation ? { evaluation } : {}) });
 }
 
 /**
@@ -276,7 +311,7 @@ function logText(x: unknown): string {
 
 process.on('message', (raw: unknown) => {
   const msg = raw as ToWorker;
-  const run = msg.type === 'init' ? init(msg) : invoke(msg.body);
+  const run = msg.type === 'init' ? init(msg) : msg.type === 'init-evaluator' ? initEvaluator(msg) : msg.type === 'evaluate' ? evaluateModel(msg.req) : invoke(msg.body);
   run.catch((e: unknown) => {
     endLog();
     const err = e as Error & { code?: string; hint?: string; permission?: string; resource?: string };
