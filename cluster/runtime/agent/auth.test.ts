@@ -4,7 +4,7 @@
  * cluster's directory, mode 0600; every request the controller makes carries it; a controller
  * that opens a cluster that is up reads it and adopts the nodes, one with another secret adopts
  * none; `down` removes it and the next `up` makes a new one. The real agents' side (every route,
- * a function on one node calling another's agent, docker) is auth.int.test.ts.
+ * a function on one node calling another's agent, docker) is hostile/auth.int.test.ts.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -20,9 +20,9 @@ import { StudioError } from '../../common/errors';
 import { buildAgent } from '../build';
 import { functionRef } from '../controller/invoker';
 import type { StoredSpec } from '../controller/types';
-import { AgentClient, AgentRefused } from './client';
-import type { FromWorker, ToWorker } from './protocol';
-import { readClusterSecret } from './secret';
+import { AgentClient, AgentRefused } from '../agent/client';
+import type { FromWorker, ToWorker } from '../agent/protocol';
+import { readClusterSecret } from '../agent/secret';
 
 const made: string[] = [];
 function tmp(prefix: string): string {

@@ -22,8 +22,8 @@ import { Controller } from '../controller';
 import { dockerAvailable } from '../backends/docker';
 import { functionRef } from '../controller/invoker';
 import type { StoredSpec } from '../controller/types';
-import { AgentClient } from './client';
-import { bearer, newSecret, readClusterSecret, secretPathOf } from './secret';
+import { AgentClient } from '../agent/client';
+import { bearer, newSecret, readClusterSecret, secretPathOf } from '../agent/secret';
 
 const made: string[] = [];
 function tmp(prefix: string): string {

@@ -18,12 +18,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller } from '../controller';
 import { StudioError } from '../../common/errors';
-import { AgentClient, AgentRefused } from './client';
+import { AgentClient, AgentRefused } from '../agent/client';
 import { functionRef } from '../controller/invoker';
 import type { StoredSpec } from '../controller/types';
-import type { FunctionRef } from './protocol';
+import type { FunctionRef } from '../agent/protocol';
 import { ProcessBackend } from '../backends/process';
-import { readClusterSecret } from './secret';
+import { readClusterSecret } from '../agent/secret';
 
 // read by the invoker (each invocation) and by the agents (they inherit the environment of `cluster up`)
 const INVOKE_TIMEOUT_MS = 2500;

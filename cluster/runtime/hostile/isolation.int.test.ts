@@ -19,8 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller } from '../controller';
 import { StudioError } from '../../common/errors';
-import { AgentClient } from './client';
-import { readClusterSecret } from './secret';
+import { AgentClient } from '../agent/client';
+import { readClusterSecret } from '../agent/secret';
+import { dockerAvailable } from '../backends/docker';
 
 // a secret in the environment of the process that runs `cluster up` (its agents inherit it)
 process.env.EDGEAI_TEST_SECRET = 's3cret';
@@ -246,4 +247,48 @@ describe('function code on the process backend is contained', () => {
     expect(c.status().nodes.every((n) => n.status === 'Ready')).toBe(true);
     for (const n of c.status().nodes) expect(await new AgentClient(n.name, n.port!, readClusterSecret(c.dir)!).alive(2000)).toBe(true);
   }, 60_000);
+});
+
+const avail = await dockerAvailable();
+const dockerSkip = !avail.ok && process.env.CI !== 'true';
+if (dockerSkip) console.warn(`[isolation.int.test] docker part SKIPPED: ${avail.ok ? '' : avail.reason} (CI=true makes this a failure)`);
+
+describe.skipIf(dockerSkip)('function code on the docker backend is contained the same way, inside its container', () => {
+  let c: Controller;
+  const cluster = `hostiled-${process.pid}`;
+
+  beforeAll(async () => {
+    c = await Controller.open({ home: tmp('edgeai-hostiled-home-'), cluster, triggers: 'off' });
+    await c.up({ backend: 'docker', topology: 'local' });
+    const d = await c.deploy(project('hostile', { 'functions/hostile.ts': PROBE }));
+    expect(d.functions.filter((f) => f.status !== 'ready')).toEqual([]);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (c) {
+      await c.down().catch(() => undefined);
+      c.close();
+    }
+  }, 120_000);
+
+  it('reads, writes, lists, spawns and threads are refused; the environment is the whitelist; its own agent refuses it', async () => {
+    const read = ['/etc/passwd', '/store/agent.json', '/proc/1/environ', '/proc/1/cmdline', '/proc/{ppid}/environ', '/app/agent.cjs'];
+    const write = ['/store/agent.json', '/store/pwned', '/store/blobs/pwned', '/app/pwned', '/etc/passwd'];
+    const list = ['/', '/store', '/store/bundles', '/app'];
+    // its own agent, on the container's loopback (another node is not even reached: auth.int.test.ts)
+    const r = (await c.invoke('hostile', 'probe', { input: { read, write, list, port: 7070 } })).output as Report;
+    for (const p of read) expect([p, r.read[p]]).toEqual([p, 'denied ERR_ACCESS_DENIED']);
+    for (const p of write) expect([p, r.write[p]]).toEqual([p, 'denied ERR_ACCESS_DENIED']);
+    for (const p of list) expect([p, r.list[p]]).toEqual([p, 'denied ERR_ACCESS_DENIED']);
+    for (const k of ['execSync', 'spawn', 'thread', 'inspector', 'binding'] as const) expect([k, r[k]]).toEqual([k, 'denied ERR_ACCESS_DENIED']);
+    expect(r.addon).toBe('denied ERR_DLOPEN_DISABLED');
+    expect(r.secret).toBeNull();
+    for (const k of r.env) expect(['EDGEAI_NODE', 'EDGEAI_TFJS_WASM_DIR', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ']).toContain(k);
+    expect(r.scratch).toBe('ok mine');
+    expect(r.cwd.startsWith('/store/tmp/')).toBe(true);
+    expect(r.network).toBe('ok 401');
+    // still serving
+    expect((await c.invoke('hostile', 'ping', { input: 8 })).output).toMatchObject({ pong: 8 });
+    expect(c.status().nodes.every((n) => n.status === 'Ready')).toBe(true);
+  }, 120_000);
 });
