@@ -18,6 +18,17 @@ try {
 }
 if (binary) {
   console.log(`edge-ai-studio: Electron binary found at ${binary}; \`npm start\` opens the desktop studio.`);
+  // the studio's fuses (electron/fuses.ts): no run-as-node, NODE_OPTIONS or --inspect in the binary
+  // that runs it. macOS keeps its signed binary as it is (flipping needs a re-sign: a packager's job).
+  if (process.platform !== 'darwin') {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const { dirname, join } = await import('node:path');
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+    const code = `const { flipFuses, STUDIO_FUSES } = await import(${JSON.stringify(join(root, 'electron', 'fuses.ts'))}); const r = await flipFuses(${JSON.stringify(binary)}); console.log('edge-ai-studio: Electron fuses: ' + (r.changed.length ? 'set ' + r.changed.map((n) => n + (STUDIO_FUSES[n] ? ' on' : ' off')).join(', ') : 'already set') + (r.skipped.length ? '; skipped ' + r.skipped.join(', ') : ''));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) console.warn('edge-ai-studio: warning: the Electron fuses were not set (see above); the desktop studio runs with Electron\'s defaults.');
+  }
 } else {
   console.warn(
     'edge-ai-studio: warning: the Electron binary is not installed (its download failed or was skipped).\n' +
