@@ -24,6 +24,7 @@ import type { StoredSpec } from '../controller/types';
 import type { FunctionRef } from '../agent/protocol';
 import { ProcessBackend } from '../backends/process';
 import { readClusterSecret } from '../agent/secret';
+import { dockerAvailable } from '../backends/docker';
 
 // read by the invoker (each invocation) and by the agents (they inherit the environment of `cluster up`)
 const INVOKE_TIMEOUT_MS = 2500;
@@ -332,4 +333,55 @@ describe('nothing hangs, nothing is left running (process backend)', () => {
     expect(pidAlive(b.pid)).toBe(false);
     c = await Controller.open({ home, cluster, triggers: 'off' }); // for afterAll
   }, 60_000);
+});
+
+const avail = await dockerAvailable();
+const dockerSkip = !avail.ok && process.env.CI !== 'true';
+if (dockerSkip) console.warn(`[limits.int.test] docker part SKIPPED: ${avail.ok ? '' : avail.reason} (CI=true makes this a failure)`);
+
+describe.skipIf(dockerSkip)('nothing hangs (docker backend): the same timeouts inside a container', () => {
+  let c: Controller;
+  const health = async (node: string) => {
+    const n = c.status().nodes.find((x) => x.name === node)!;
+    return new AgentClient(node, n.port!, readClusterSecret(c.dir)!, n.host!).health();
+  };
+
+  beforeAll(async () => {
+    c = await Controller.open({ home: tmp('edgeai-limitsd-home-'), cluster: `limitsd-${process.pid}`, triggers: 'off' });
+    await c.up({ backend: 'docker', topology: 'local' });
+    const d = await c.deploy(project('hangs', { 'functions/hangs.ts': HANGS }));
+    expect(d.functions.filter((f) => f.status !== 'ready')).toEqual([]);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (c) {
+      await c.down().catch(() => undefined);
+      c.close();
+    }
+  }, 120_000);
+
+  it('a function that never returns is killed at the invocation timeout, one answer; the node serves on', async () => {
+    for (const fn of ['forever', 'spin']) {
+      const node = c.state.placement('hangs', fn)!.node!;
+      const e = await error(c.invoke('hangs', fn));
+      expect(e.code).toBe('invocation-timeout');
+      expect(e.message).toContain(`${fn} did not return within 2.5 s on ${node}`);
+      expect(e.message).toMatch(/its worker \(pid \d+\) was killed/);
+      expect(c.runs({ workflow: 'hangs', function: fn, limit: 1 })[0].attempts).toBe(1);
+      await until(`${fn}'s worker gone on ${node}`, async () => ((await health(node)).functions.find((f) => f.id === fn)?.busy ?? 0) === 0);
+    }
+    expect((await c.invoke('hangs', 'sleepy', { input: { ms: 1 } })).output).toMatchObject({ slept: 1 });
+  }, 60_000);
+
+  it('a return value JSON cannot hold is an error that says so', async () => {
+    expect((await error(c.invoke('hangs', 'circular'))).code).toBe('output-not-json');
+    expect((await error(c.invoke('hangs', 'bigint'))).code).toBe('output-not-json');
+  }, 60_000);
+
+  it('a worker stuck while loading is killed and named at deploy', async () => {
+    const d = await c.deploy(project('stuck', { 'functions/stuck.ts': STUCK }));
+    const f = d.functions.find((x) => x.id === 'stuck')!;
+    expect(f.status).toBe('failed');
+    expect(f.reason).toMatch(/did not finish loading within 8 s: the module's top level \(or what it awaits\) never returned; its worker \(pid \d+\) was killed/);
+  }, 120_000);
 });
