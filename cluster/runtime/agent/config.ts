@@ -66,7 +66,8 @@ export function parseConfig(argv: string[] = process.argv.slice(2), env: NodeJS.
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '0' },
       'secret-stdin': { type: 'boolean', default: false },
-      'idle-ms': { type: 'string', default: '300000' },
+      // idle workers retire after 300 s (faas-sim's idle timeout, docs/reference.md §3); EDGEAI_IDLE_MS sets it for a cluster
+      'idle-ms': { type: 'string', default: env.EDGEAI_IDLE_MS ?? '300000' },
       'max-workers': { type: 'string', default: '4' },
       'max-node-workers': { type: 'string' },
       'memory-bytes': { type: 'string', default: env.EDGEAI_MEMORY_BYTES ?? '0' },

@@ -100,9 +100,9 @@ export class Pool {
     if (w.killed) return;
     w.killed = why;
     w.child.kill(signal);
-    if (signal === 'SIGKILL') console.error(`edgeai agent ${this.cfg.node}: killed worker ${w.child.pid} of ${keyOf(w.fn.ref.workflow, w.fn.ref.id)}: ${why}`);
+    console.error(`edgeai agent ${this.cfg.node}: ${signal === 'SIGKILL' ? 'killed' : 'stopped'} worker ${w.child.pid} of ${keyOf(w.fn.ref.workflow, w.fn.ref.id)}: ${why}`);
     // function code can ignore SIGTERM: it gets 2 s to go, then SIGKILL
-    else setTimeout(() => this.live.has(w) && w.child.kill('SIGKILL'), 2000).unref();
+    if (signal !== 'SIGKILL') setTimeout(() => this.live.has(w) && w.child.kill('SIGKILL'), 2000).unref();
   }
 
   /** Why a worker exited, as well as it can be told: its heap limit, a fatal error, a signal. */

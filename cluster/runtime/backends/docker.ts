@@ -201,11 +201,11 @@ function usbGroupsOf(bus: string): string[] {
 /**
  * The agent's worker limits: the container's memory (its workers' heap limit and the node's
  * worker cap come from it) and the timeouts the controller's environment sets
- * (EDGEAI_LOAD_TIMEOUT_MS, EDGEAI_INVOKE_TIMEOUT_MS), as the process backend's agents inherit them.
+ * (EDGEAI_LOAD_TIMEOUT_MS, EDGEAI_INVOKE_TIMEOUT_MS, EDGEAI_IDLE_MS), as the process backend's agents inherit them.
  */
 function agentLimits(memoryBytes: number): string[] {
   const args = memoryBytes > 0 ? ['--memory-bytes', String(memoryBytes)] : [];
-  for (const [flag, env] of [['--load-timeout-ms', 'EDGEAI_LOAD_TIMEOUT_MS'], ['--invoke-timeout-ms', 'EDGEAI_INVOKE_TIMEOUT_MS']] as const) {
+  for (const [flag, env] of [['--load-timeout-ms', 'EDGEAI_LOAD_TIMEOUT_MS'], ['--invoke-timeout-ms', 'EDGEAI_INVOKE_TIMEOUT_MS'], ['--idle-ms', 'EDGEAI_IDLE_MS']] as const) {
     const v = Number(process.env[env]);
     if (Number.isFinite(v) && v > 0) args.push(flag, String(Math.round(v)));
   }
