@@ -129,3 +129,38 @@ describe('attachLocalAccelerators (what cluster up does, in the CLI and the stud
     expect(r.note).toMatch(/no USB accelerators attached: topology 'local' has no node 'desk'/);
   });
 });
+
+describe('cluster up --accelerators-on <node> (startCluster, the CLI\'s and the studio\'s one path)', () => {
+  it('attaches the sticks to the node named; a tpu function that must run on an edge node is placed there, and the node starts with the USB bus', async () => {
+    fs.plug(coralBootloader());
+    const { Controller } = await import('../runtime/controller');
+    const { FakeBackend } = await import('../runtime/testing/fake-agent');
+    const { startCluster } = await import('../app/cluster');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const launched: Array<{ name: string; usb?: boolean }> = [];
+    const fb = new FakeBackend();
+    const start = fb.start.bind(fb);
+    fb.start = (spec) => (launched.push({ name: spec.name, usb: spec.usb }), start(spec));
+    const home = mkdtempSync(join(tmpdir(), 'edgeai-acc-home-'));
+    const c = await Controller.open({ home, cluster: 'acc', backend: () => fb, timeScale: 0, triggers: 'off' });
+    try {
+      const notes: string[] = [];
+      const s = await startCluster(c, { backend: 'process', topology: 'local', acceleratorsOn: 'edge-1', discover: { sysfsRoot: fs.sysfsRoot, devRoot: fs.devRoot } }, (n) => notes.push(n));
+      expect(notes).toEqual(['attached coral (tpu, /dev/bus/usb/001/005) to node edge-1']);
+      expect(s.nodes.find((n) => n.name === 'edge-1')!.capabilities).toContain('tpu');
+      expect(s.nodes.find((n) => n.name === 'laptop')!.capabilities).not.toContain('tpu');
+      expect(launched.filter((l) => l.usb).map((l) => l.name)).toEqual(['edge-1']);
+      // the scheduler places an edge-only tpu function on it
+      const topo = c.state.get('topology')!;
+      const snap = buildSnapshot(JSON.parse(topo) as ReturnType<typeof localCluster>);
+      const r = schedule(snap, profileByName('edge-ai'), requirementsFromSpec(fnSpec(['tpu'], ['edge'])));
+      expect(r.node).toBe('edge-1');
+    } finally {
+      await c.down();
+      c.close();
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
