@@ -275,3 +275,33 @@ describe('heartbeats are the nodes\', not the controller\'s (issue 11, item 9)',
     expect((await c.invoke('lab', 'train')).node).toBe('cloud-1');
   });
 });
+
+describe('the runtime emulates transfer time (README: "moves the bytes … emulating bandwidth and latency")', () => {
+  it('an input moved over the topology takes the time its route costs (docs/reference.md §5), scaled by timeScale, and the run records it', async () => {
+    const { LinkModel } = await import('../transfer');
+    for (const timeScale of [1, 0.5]) {
+      const fb = new FakeBackend().handle('train', () => ({ output: { trained: true }, produced: [{ kind: 'model', urn: 'lab:model', type: 'classifier', metrics: {}, format: 'tfjs-layers', bytes: `m-${Math.random()}` }], gates: [biasPass] }));
+      const c = await Controller.open({ home: tmp('edgeai-xfer-home-'), cluster: `xfer-${timeScale}`, backend: () => fb, timeScale, triggers: 'off' });
+      try {
+        await c.up({ topology: 'local' });
+        await c.deploy(project());
+        const data = c.registry.artifact('lab:data')!;
+        // the data source is in the registry, on the laptop; train runs on cloud-1 (policy.fn cloud)
+        const plan = new LinkModel(topologyByName('local')).plan('laptop', 'cloud-1', data.size);
+        expect(plan.delayMs).toBeGreaterThan(10);
+        const t0 = performance.now();
+        const a = await c.invoke('lab', 'train');
+        const wall = performance.now() - t0;
+        expect(a.node).toBe('cloud-1');
+        expect(a.timings.transferMs).toBeCloseTo(plan.delayMs * timeScale, 6);
+        // it was waited for, not only written down
+        expect(wall).toBeGreaterThanOrEqual(plan.delayMs * timeScale - 5);
+        // a second call finds the bytes on the node: nothing moves, nothing is waited for
+        expect((await c.invoke('lab', 'train')).timings.transferMs).toBe(0);
+      } finally {
+        await c.down();
+        c.close();
+      }
+    }
+  });
+});
