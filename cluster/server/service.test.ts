@@ -407,6 +407,27 @@ describe('StudioService runtime on the process backend', () => {
     expect(s.nodes.find((n) => n.name === 'cloud-1')?.functions).toContain('mnist/train');
   }, 180_000);
 
+  it('user errors are not studio bugs: a model not trained yet and the function\'s own throw say what happened and what to do (issue 13, item 7)', async () => {
+    // inference needs a classifier with accuracy >= 0.88: none is trained yet
+    const noModel = await svc.call('invoke', { workflow: 'mnist', function: 'inference', input: { pixels: Array(784).fill(0) } });
+    expect(noModel.ok).toBe(false);
+    if (!noModel.ok) {
+      expect(noModel.error.code).not.toBe('internal-error');
+      expect(`${noModel.error.message} ${noModel.error.hint ?? ''}`).not.toMatch(/please report|studio service failed/);
+      expect(noModel.error.message).toMatch(/classifier|model/);
+      expect(noModel.error.hint).toMatch(/train|publish|run/i);
+    }
+    // the function throws on a bad input: its own message, not the studio's
+    await svc.call('invoke', { workflow: 'mnist', function: 'train', input: {} });
+    const threw = await svc.call('invoke', { workflow: 'mnist', function: 'inference', input: { pixels: [1, 2] } });
+    expect(threw.ok).toBe(false);
+    if (!threw.ok) {
+      expect(threw.error.code).not.toBe('internal-error');
+      expect(threw.error.message).toMatch(/input must be \{ "pixels": \[784 numbers between 0 and 1\] \}/);
+      expect(`${threw.error.message} ${threw.error.hint ?? ''}`).not.toMatch(/please report|studio service failed/);
+    }
+  }, 180_000);
+
   it('a function that cannot be placed ends failed with the scheduler’s reason', async () => {
     const f = join(dir, 'functions/inference.ts');
     writeFileSync(f, readFileSync(f, 'utf8').replace("@policy.fn({ node: 'edge' })", "@policy.fn({ node: 'edge', capability: 'tpu' })"));
