@@ -58,3 +58,13 @@ describe('CLI golden outputs (README examples)', () => {
     await expect(await cli('simulate', MNIST, '--topology', 'local', '--duration', '10m')).toMatchFileSnapshot(golden('simulate-local'));
   });
 });
+
+describe('the README shows what the CLI prints', () => {
+  /** The README's fenced blocks (their text, without the fences). */
+  const blocks = () => [...readFileSync(join(ROOT, 'README.md'), 'utf8').matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]);
+  it("the simulate example's comparison table is the golden output's", () => {
+    const shown = blocks().find((b) => b.startsWith('mnist on urban-sensing-8 (182 nodes), seed 1, 60.0m simulated: the same arrivals for every profile'));
+    expect(shown, 'the README has the simulate comparison block').toBeDefined();
+    expect(readFileSync(join(ROOT, 'cluster/cli/golden/simulate-urban8.txt'), 'utf8')).toContain(shown!);
+  });
+});
