@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import type Docker from 'dockerode';
 import { buildAgent, type AgentBuild } from '../build';
 import type { NodeHandle, NodeLaunch } from '../backend';
-import { DockerBackend, DockerUnavailableError, LABEL_CLUSTER, MIN_MEMORY_BYTES, containerNameOf, dockerAvailable, networkNameOf, volumeNameOf } from './docker';
+import { DockerBackend, DockerUnavailableError, LABEL_CLUSTER, MIN_CPU_MILLIS, MIN_MEMORY_BYTES, containerNameOf, cpuCapOf, dockerAvailable, networkNameOf, volumeNameOf } from './docker';
 import { AGENT_PORT } from './docker-image';
 import { bearer, newSecret } from '../agent/secret';
 
@@ -24,6 +24,17 @@ const avail = await dockerAvailable();
 const CI = process.env.CI === 'true';
 const run = avail.ok || CI;
 if (!run) console.warn(`[docker.test] SKIPPED: ${avail.ok ? '' : avail.reason} (set CI=true to make this a failure)`);
+
+describe('a container\'s CPU is its device\'s (cpuCapOf, no engine needed)', () => {
+  it('cores over the device\'s slowdown against the xeon VM: a Raspberry Pi 3 gets 0.29 of a core, a Pi 4 0.52, a NUC 4; at least 0.1, at most the host', async () => {
+    const { DEVICES } = await import('../../topology/catalog');
+    const cap = (device: string, host = 64) => cpuCapOf({ cpuMillis: DEVICES[device].cores * 1000, slowdown: DEVICES[device].slowdown }, host);
+    expect([cap('rpi3'), cap('rpi4'), cap('nuc'), cap('xeon-cpu')]).toEqual([285, 518, 4161, 4000]);
+    expect(cap('cloudlet', 2)).toBe(2000); // never more than the host has
+    expect(cpuCapOf({ cpuMillis: 500, slowdown: 14 }, 2)).toBe(MIN_CPU_MILLIS);
+    expect(cpuCapOf({ cpuMillis: 0 }, 2)).toBe(0); // no limit asked
+  });
+});
 
 describe('docker availability', () => {
   it('reports a missing engine as a value that says what to do', async () => {
@@ -205,6 +216,8 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
       expect(Object.values(info.NetworkSettings.Ports ?? {}).flat().filter(Boolean)).toEqual([]);
       expect(hc.PortBindings ?? {}).toEqual({});
       expect(info.Config.User).toBe('65534:65534');
+      expect(hc.PidsLimit).toBe(512);
+      expect(hc.Tmpfs).toEqual({ '/tmp': 'rw,noexec,nosuid,nodev,size=64m' });
       expect(info.Config.Labels).toMatchObject({ ...spec.labels, 'edgeai.cluster': cluster, 'edgeai.node': spec.name, 'edgeai.network': spec.network, 'edgeai.managed': 'true' });
       const vol = await docker.getVolume(volumeNameOf(cluster, spec.name)).inspect();
       expect(vol.Labels).toMatchObject({ 'edgeai.cluster': cluster, 'edgeai.node': spec.name });
