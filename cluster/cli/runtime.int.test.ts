@@ -2,7 +2,7 @@
  * The runtime commands a README reader types, as separate programs on a real process-backend
  * cluster: `edgeai cluster up`, `deploy`, `edgeai gateway` (its own long-running process: it
  * prints where it listens and its routes, answers POST /fn/<workflow>/<function>, and exits 0 on
- * SIGTERM), and `edgeai cluster down`, after which no process of the cluster is left — no agent,
+ * SIGTERM; with --token every request must carry it), `runs show --output`, and `edgeai cluster down`, after which no process of the cluster is left — no agent,
  * no worker.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,12 +98,41 @@ describe('edgeai cluster up, deploy, gateway, cluster down (separate programs, p
     }
     expect(await exited).toBe(0);
 
+    // `edgeai gateway --token <secret>`: every request must carry it
+    const secured = spawn(process.execPath, [join(ROOT, 'bin/edgeai.mjs'), 'gateway', '--port', '0', '--token', 's3cret-token', '--home', home, '--cluster', cluster], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const securedExit = new Promise<number | null>((r) => secured.once('exit', (code) => r(code)));
+    try {
+      let sOut = '';
+      const sUrl = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`edgeai gateway --token printed no URL within 30 s: ${sOut}`)), 30_000);
+        secured.stdout!.on('data', (d) => {
+          sOut += String(d);
+          const m = /gateway on (http:\/\/127\.0\.0\.1:\d+)/.exec(sOut);
+          if (m) (clearTimeout(timer), resolve(m[1]));
+        });
+      });
+      expect(sOut).toMatch(/Authorization: Bearer <token>/);
+      const body = JSON.stringify({ input: { name: 'token' } });
+      const without = await fetch(`${sUrl}/fn/hello/greet`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(without.status).toBe(401);
+      const wrong = await fetch(`${sUrl}/fn/hello/greet`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer nope-nope' }, body });
+      expect(wrong.status).toBe(401);
+      const right = await fetch(`${sUrl}/fn/hello/greet`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer s3cret-token' }, body });
+      expect(await right.json()).toMatchObject({ output: { hello: 'token' } });
+    } finally {
+      secured.kill('SIGTERM');
+    }
+    expect(await securedExit).toBe(0);
+
     // every process of the cluster: the agents, and the workers they run
     const status = JSON.parse((await cli('cluster', 'status', '--json')).out) as { nodes: Array<{ name: string; pid: number | null; health?: { functions?: Array<{ pids?: number[] }> } }> };
     const agents = status.nodes.map((n) => n.pid!).filter(Boolean);
     expect(agents).toHaveLength(4);
     const answer = await cli('invoke', 'hello/greet', '--input', '{"name":"last"}', '--json');
     const worker = (JSON.parse(answer.out) as { output: { pid: number } }).output.pid;
+    // `runs show <run> --output` prints the run's whole output
+    const runId = (JSON.parse(answer.out) as { run: string }).run;
+    expect(JSON.parse((await cli('runs', 'show', runId.slice(0, 8), '--output')).out)).toEqual({ hello: 'last', pid: worker });
     expect(alive(worker)).toBe(true);
     expect((await cli('cluster', 'down')).code).toBe(0);
     const t0 = Date.now();
