@@ -250,6 +250,27 @@ export class Count {
     }
   }, 120_000);
 
+  it('data add --node puts the bytes on that node only; --store project writes the project\'s own store and says which registry', async () => {
+    const dir = project('lens', { 'data/shot.csv': 'pixel\n4\n5\n' });
+    const add = await cli('data', 'add', dir, join(dir, 'data/shot.csv'), '--urn', 'lens:shot', '--node', 'edge-2');
+    expect(add.code, add.err).toBe(0);
+    const a = c.registry.artifact('lens:shot')!;
+    expect(a.locations.map((l) => l.node)).toEqual(['edge-2']);
+    // on the node's agent, not in the registry's own store
+    expect(c.registry.hasBytes(a)).toBe(false);
+    const n = c.status().nodes.find((x) => x.name === 'edge-2')!;
+    const held = await fetch(`http://${n.host}:${n.port}/blobs/${a.sha256}`, { method: 'HEAD', headers: { authorization: bearer(readClusterSecret(c.dir)!) } });
+    expect(held.status).toBe(200);
+    // the project's own store, asked for by name: the cluster's registry is untouched, and the CLI says where it wrote
+    const local = await cli('data', 'add', dir, join(dir, 'data/shot.csv'), '--urn', 'lens:local', '--store', 'project');
+    expect(local.code, local.err).toBe(0);
+    expect(local.err).toMatch(/registry: the project's own store .*\.edgeai[/\\]registry/);
+    expect(c.registry.artifact('lens:local')).toBeUndefined();
+    const listed = JSON.parse((await cli('artifacts', 'list', '--store', 'project', '--project', dir, '--json')).out) as Array<{ urn: string }>;
+    expect(listed.map((x) => x.urn)).toEqual(['lens:local']);
+    expect((await cli('data', 'add', dir, join(dir, 'data/shot.csv'), '--urn', 'lens:x', '--store', 'elsewhere')).err).toMatch(/--store elsewhere: use cluster or project/);
+  }, 60_000);
+
   it('serves the declared route of an http trigger (path and method), besides /fn/<workflow>/<function> (item 9)', async () => {
     const dir = project(
       'hello',
