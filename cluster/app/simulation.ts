@@ -12,6 +12,7 @@ import { parseDuration } from '../spec/predicate';
 import { profileByName } from '../scheduler/profiles';
 import { parseWorkloads } from '../planning/exec-model';
 import { workflowOf, type SimulationOptions } from '../simulator/sim';
+import type { ServiceTime } from '../simulator/types';
 import { SIM_MAX_ARRIVALS } from '../common/sim-choices';
 
 /** The longest simulated time a request may ask for (the termination tests run up to 30 days). */
@@ -34,6 +35,30 @@ export interface SimulationInput {
   workloads?: Record<string, string>;
   /** workers per replica (default: one invocation per replica at a time) */
   workers?: number;
+  /** execution-time distribution: 'lognormal' (σ 0.2), 'lognormal:<σ>', 'exponential', 'deterministic' */
+  service?: string;
+  /** false: no cold starts (replicas ready at once) */
+  coldStarts?: boolean;
+  /** function id → when its arrivals begin (a duration: 30s, 5m) */
+  starts?: Record<string, string>;
+  /** replicas per function: at least `min` kept (scale-to-zero off when ≥ 1), at most `max` */
+  replicas?: { min?: number; max?: number };
+}
+
+/** A service-time choice as the simulator takes it; one rule for the CLI and the studio. */
+export function parseServiceTime(text: string): ServiceTime {
+  const [kind, arg, extra] = text.split(':');
+  if (kind === 'exponential' || kind === 'deterministic') {
+    if (arg !== undefined) throw new StudioError('bad-service', `service '${text}': ${kind} takes no parameter`, 'write exponential or deterministic');
+    return { kind };
+  }
+  if (kind === 'lognormal' && extra === undefined) {
+    if (arg === undefined) return { kind };
+    const sigma = Number(arg);
+    if (!(arg.trim() !== '' && Number.isFinite(sigma) && sigma > 0 && sigma <= 3)) throw new StudioError('bad-service', `service '${text}': σ must be a number above 0 and at most 3`, 'e.g. lognormal:0.5');
+    return { kind, sigma };
+  }
+  throw new StudioError('bad-service', `service '${text}': use lognormal, lognormal:<σ>, exponential or deterministic`, 'lognormal (σ 0.2) is the default');
 }
 
 export interface SimulationRequest {
@@ -66,6 +91,19 @@ export function simulationRequest(input: SimulationInput): SimulationRequest {
     }
   }
   const workloads = parseWorkloads(Object.entries(input.workloads ?? {}), functions);
+  const service = input.service !== undefined ? parseServiceTime(input.service) : undefined;
+  const arrivalStartS: Record<string, number> = {};
+  for (const [fn, d] of Object.entries(input.starts ?? {})) {
+    if (functions && !functions.has(fn)) throw new StudioError('function-not-found', `start offset for '${fn}': the workflow has no such function`, `functions: ${[...functions].join(', ') || '(none)'}`);
+    const at = parseDuration(d);
+    if (typeof at !== 'number' || at < 0 || at >= ms) throw new StudioError('bad-duration', `start offset for '${fn}': '${d}' ${typeof at !== 'number' ? at.error : 'must be at least 0 and less than the simulated duration'}`, 'e.g. 30s or 5m');
+    arrivalStartS[fn] = at / 1000;
+  }
+  const { min, max } = input.replicas ?? {};
+  for (const [name, v, lo] of [['min', min, 0], ['max', max, 1]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= lo && v <= 1000)) throw new StudioError('bad-replicas', `${name} replicas ${v}: give a whole number from ${lo} to 1000`);
+  }
+  if (min !== undefined && max !== undefined && min > max) throw new StudioError('bad-replicas', `min replicas ${min} is more than max replicas ${max}`, 'for a fixed count give the same number for both');
   const options: Omit<SimulationOptions, 'profile'> = {
     ...(input.workload === 'faas-sim' || !project ? { workload: 'faas-sim' as const } : { project }),
     topology: input.topology,
@@ -74,6 +112,11 @@ export function simulationRequest(input: SimulationInput): SimulationRequest {
     rates,
     workloads,
     ...(input.workers !== undefined ? { concurrency: { kind: 'workers' as const, workers: input.workers } } : {}),
+    ...(service ? { service } : {}),
+    ...(input.coldStarts === false ? { coldStarts: false } : {}),
+    ...(Object.keys(arrivalStartS).length ? { arrivalStartS } : {}),
+    ...(min !== undefined ? { minReplicas: min } : {}),
+    ...(max !== undefined ? { maxReplicas: max } : {}),
   };
   const wf = workflowOf({ ...options, profile: input.profiles[0] });
   const arrivals = wf.arrivals.reduce((n, a) => n + (a.kind === 'poisson' ? a.ratePerS * options.durationS : a.kind === 'periodic' ? options.durationS / a.everyS : options.durationS / (a.baseS + a.meanS)), 0);

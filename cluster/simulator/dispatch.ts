@@ -7,10 +7,10 @@
  * × max(1, active / workers), §3) → its outputs written (on the node, or to storage as flows) →
  * the data and model triggers its outputs fire.
  */
-import { lognormalFromNormal, Rng } from './engine';
+import { exponentialFromNormal, lognormalFromNormal, Rng } from './engine';
 import { checksum } from './accounting';
 import { gateTriggersFired } from './gates';
-import type { FnState, Invocation, Replica, SimContext } from './state';
+import type { FnState, Invocation, Replica, Settings, SimContext } from './state';
 import { followUpMatches, type ArrivalProcess, type FollowUp, type SimArtifact } from './workflow';
 
 export class Dispatcher {
@@ -45,8 +45,10 @@ export class Dispatcher {
         next(t + gap());
       });
     };
-    // a process with a start time sends its first request then (faas-sim's request generator), else after one gap
-    next(a.kind === 'periodic-exp' && a.startS !== undefined ? a.startS : gap());
+    // a process with a start time sends its first request then (faas-sim's request generator), else after one gap;
+    // a function's arrival offset (arrivalStartS) delays all of its processes
+    const offset = sim.opts.arrivalStartS?.[a.function] ?? 0;
+    next(offset + (a.kind === 'periodic-exp' && a.startS !== undefined ? a.startS : gap()));
   }
 
   arrive(fs: FnState): void {
@@ -190,7 +192,7 @@ export class Dispatcher {
       this.dispatch(fs);
       return;
     }
-    let t = lognormalFromNormal(mean, sim.settings.sigma, inv.z);
+    let t = serviceTime(sim.settings, mean, inv.z);
     // 4 workers per replica: execution time × max(1, active / workers) (docs/reference.md §3)
     const { workers } = sim.settings.concurrency;
     if (workers !== null) t *= Math.max(1, r.active / workers);
@@ -313,4 +315,15 @@ export class Dispatcher {
     inv.fn.failed++;
     inv.fn.failures.add(reason);
   }
+}
+
+/**
+ * One execution time around the device's `mean`, from the invocation's own standard normal `z`
+ * (so every profile compared sees the same draw): lognormal with σ (mean-preserving), exponential
+ * (through the normal's CDF), or the mean itself.
+ */
+export function serviceTime(settings: Pick<Settings, 'service' | 'sigma'>, mean: number, z: number): number {
+  if (settings.service === 'deterministic') return mean;
+  if (settings.service === 'exponential') return exponentialFromNormal(mean, z);
+  return lognormalFromNormal(mean, settings.sigma, z);
 }

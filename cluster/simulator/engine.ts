@@ -281,6 +281,18 @@ export class Rng {
   }
 }
 
+/**
+ * An exponential with the given mean from a standard normal z: u = Φ(z) is uniform, −mean·ln(1 − u)
+ * exponential. Φ by erf (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7); u is kept off 1.
+ */
+export function exponentialFromNormal(mean: number, z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  const u = Math.min(1 - 1e-12, 0.5 * (1 + (z >= 0 ? erf : -erf)));
+  return -mean * Math.log(1 - u);
+}
+
 /** mean · exp(σz − σ²/2): a lognormal with the given mean from a standard normal z. */
 export function lognormalFromNormal(mean: number, sigma: number, z: number): number {
   return mean * Math.exp(sigma * z - (sigma * sigma) / 2);

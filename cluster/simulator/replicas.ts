@@ -124,8 +124,8 @@ export class Replicas {
       }
       this.ready(rep);
     };
-    if (bytes === 0) {
-      // nothing to pull (faas-sim pulls only when images are needed)
+    if (bytes === 0 || !sim.settings.coldStarts) {
+      // nothing to pull (faas-sim pulls only when images are needed), or cold starts are off
       sim.engine.after(0, done, 'nothing to pull');
       return;
     }
@@ -172,10 +172,11 @@ export class Replicas {
     const { sim } = this;
     r.state = 'starting';
     const device = sim.t.nodes[r.node].device;
-    sim.engine.after(STARTUP_S[device] ?? DEFAULT_STARTUP_S, () => {
+    const { coldStarts } = sim.settings;
+    sim.engine.after(coldStarts ? (STARTUP_S[device] ?? DEFAULT_STARTUP_S) : 0, () => {
       if (!r.fn.replicas.includes(r)) return;
       r.state = 'warm';
-      r.coldNext = true;
+      r.coldNext = coldStarts;
       r.warmAt = sim.engine.now;
       r.lastUsed = sim.engine.now;
       sim.dispatcher.dispatch(r.fn);

@@ -118,7 +118,9 @@ class Simulation implements SimContext {
       idleTimeoutS: opts.idleTimeoutS ?? IDLE_TIMEOUT_S,
       reconcileS: opts.reconcileS ?? RECONCILE_S,
       maxReplicas: opts.maxReplicas ?? (preset === 'faas-sim' ? 1 : MAX_REPLICAS),
-      sigma: opts.execSigma ?? DEFAULT_EXEC_SIGMA,
+      sigma: (opts.service?.kind === 'lognormal' ? opts.service.sigma : undefined) ?? opts.execSigma ?? DEFAULT_EXEC_SIGMA,
+      service: opts.service?.kind ?? 'lognormal',
+      coldStarts: opts.coldStarts !== false,
       eagerStart: preset === 'faas-sim',
     };
     this.accounting = new Accounting(this.engine, this.t, this.snap.s.graph, this.net);

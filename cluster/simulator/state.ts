@@ -111,6 +111,9 @@ export interface Settings {
   reconcileS: number;
   maxReplicas: number;
   sigma: number;
+  service: 'lognormal' | 'exponential' | 'deterministic';
+  /** false: replicas are ready at once (no pull, no startup) */
+  coldStarts: boolean;
   /** a replica starts its worker once its images are there, not on the first invocation (the faas-sim preset) */
   eagerStart: boolean;
 }

@@ -14,6 +14,8 @@ import type { MetricModel } from './gates';
 
 export type Concurrency = { kind: 'replica' } | { kind: 'workers'; workers?: number };
 
+export type ServiceTime = { kind: 'lognormal'; sigma?: number } | { kind: 'exponential' } | { kind: 'deterministic' };
+
 export interface SimulationOptions extends WorkflowOptions {
   /** a loaded project … */
   project?: Project;
@@ -52,7 +54,17 @@ export interface SimulationOptions extends WorkflowOptions {
   reconcileS?: number;
   minReplicas?: number;
   maxReplicas?: number;
+  /** the lognormal's log-space σ (service 'lognormal', the default) */
   execSigma?: number;
+  /**
+   * how execution times are drawn around each device's mean: lognormal (σ = execSigma, default
+   * 0.2), exponential (an M/M/c server), or deterministic (always the mean)
+   */
+  service?: ServiceTime;
+  /** false: no cold starts — a replica is ready the moment it is placed (no image pull, no startup) */
+  coldStarts?: boolean;
+  /** function id → seconds after t = 0 at which its arrivals begin */
+  arrivalStartS?: Record<string, number>;
   /** images already on nodes at the start */
   images?: Array<{ name: string; nodes: string[] }>;
 }

@@ -57,7 +57,7 @@ export const COMMANDS = {
     summary: 'print the JSON Schema of workflow.json or topology.json',
   },
   simulate: {
-    usage: 'simulate <project> [--topology <t>] [--profile p[,p2…]] [--seed N] [--duration 1h] [--rate fn=per_s]… [--exec fn=workload]… [--workers N] [--json]',
+    usage: 'simulate <project> [--topology <t>] [--profile p[,p2…]] [--seed N] [--duration 1h] [--rate fn=per_s]… [--exec fn=workload]… [--workers N] [--service s] [--replicas n] [--cold-starts off] [--start fn=d]… [--json]',
     summary: 'simulate a workflow on a topology with the real scheduler (latency, cold starts, bytes, cost)',
   },
 } as const satisfies Record<string, { usage: string; summary: string }>;

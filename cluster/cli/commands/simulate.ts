@@ -49,6 +49,12 @@ export const command: Command = {
     '  --exec fn=w       execution-time profile of a function (docs/reference.md §4), e.g. inference=mobilenet-inference-tflite;',
     '                    otherwise a small function (50 ms on a xeon VM, scaled per device)',
     '  --workers <N>     N workers per replica, execution × max(1, active/N) (default: 1 per replica)',
+    '  --service <s>     execution-time distribution around each device\'s mean: lognormal (default, σ 0.2),',
+    '                    lognormal:<σ>, exponential, deterministic',
+    '  --replicas <n>    a fixed number of replicas per function (same as --min-replicas n --max-replicas n)',
+    '  --min-replicas <n>, --max-replicas <n>  keep at least n (0: scale to zero, the default) / at most n (default 20)',
+    '  --cold-starts off no cold starts: a replica is ready the moment it is placed (no image pull, no startup)',
+    '  --start fn=<d>    the function\'s arrivals begin at d (e.g. 5m) instead of at 0 (repeatable)',
     '  --workload faas-sim  ignore the project: the faas-sim ML chain of docs/reference.md §3',
     '  --preset faas-sim    behave as faas-sim@9c6e1b3 on its urban-sensing scenario: registry on the internet, one',
     '                    replica per function (preprocess and train scale to zero), workers started at once, models',
@@ -70,6 +76,12 @@ export const command: Command = {
         rate: { type: 'string', multiple: true },
         exec: { type: 'string', multiple: true },
         workers: { type: 'string' },
+        service: { type: 'string' },
+        replicas: { type: 'string' },
+        'min-replicas': { type: 'string' },
+        'max-replicas': { type: 'string' },
+        'cold-starts': { type: 'string' },
+        start: { type: 'string', multiple: true },
         workload: { type: 'string' },
         preset: { type: 'string' },
         json: { type: 'boolean' },
@@ -84,6 +96,17 @@ export const command: Command = {
     const { topology } = await chooseTopology(faasSim ? undefined : project, values.topology);
     const profiles = (values.profile ?? project?.workflow.target?.profile ?? 'edge-ai').split(',').map((p) => p.trim()).filter(Boolean);
     const workers = wholeNumber('--workers', values.workers);
+    if (values['cold-starts'] !== undefined && !['on', 'off'].includes(values['cold-starts'])) throw new UserError(`--cold-starts ${values['cold-starts']}: give on or off`);
+    const fixed = wholeNumber('--replicas', values.replicas);
+    if (fixed !== undefined && (values['min-replicas'] !== undefined || values['max-replicas'] !== undefined)) throw new UserError('--replicas sets both bounds: give it, or --min-replicas / --max-replicas, not both');
+    const minReplicas = fixed ?? wholeNumber('--min-replicas', values['min-replicas']);
+    const maxReplicas = fixed ?? wholeNumber('--max-replicas', values['max-replicas']);
+    const starts: Record<string, string> = {};
+    for (const item of values.start ?? []) {
+      const eq = item.indexOf('=');
+      if (eq <= 0) throw new UserError(`--start ${item}: write fn=<duration>, e.g. inference=5m`);
+      starts[item.slice(0, eq)] = item.slice(eq + 1);
+    }
     const request = simulationRequest({
       ...(faasSim ? { workload: 'faas-sim' as const } : { project }),
       topology,
@@ -93,6 +116,10 @@ export const command: Command = {
       rates: parseRates(values.rate),
       workloads: Object.fromEntries(execItems(values.exec)),
       ...(workers !== undefined ? { workers } : {}),
+      ...(values.service !== undefined ? { service: values.service } : {}),
+      ...(values['cold-starts'] === 'off' ? { coldStarts: false } : {}),
+      ...(Object.keys(starts).length ? { starts } : {}),
+      ...(minReplicas !== undefined || maxReplicas !== undefined ? { replicas: { ...(minReplicas !== undefined ? { min: minReplicas } : {}), ...(maxReplicas !== undefined ? { max: maxReplicas } : {}) } } : {}),
     });
     const options = values.preset === 'faas-sim' ? { ...request.options, preset: 'faas-sim' as const } : request.options;
     const reports = compareSchedulers(options, request.profiles);
