@@ -376,6 +376,30 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('the bottom tabs are tabs to a screen reader and to the keyboard: one tablist, the selected one marked, arrows and Home/End move (issue 13, item 11)', async () => {
+    const list = page.getByRole('tablist', { name: 'Panels' });
+    const tabs = list.getByRole('tab');
+    await expect.poll(() => tabs.count()).toBe(8);
+    expect((await tabs.allTextContents()).map((t) => t.replace(/[●\d\s]+$/, '').trim())).toEqual(['Code', 'Problems', 'Table', 'Simulate', 'Deploy', 'Cluster', 'Runs', 'Artifacts']);
+    const selected = async () => (await list.getByRole('tab', { selected: true }).textContent())?.replace(/[●\d\s]+$/, '').trim();
+    await list.getByRole('tab', { name: 'Table' }).click();
+    expect(await selected()).toBe('Table');
+    // only the selected tab is in the Tab order
+    expect(await tabs.evaluateAll((els) => els.map((e) => e.getAttribute('tabindex')))).toEqual(['-1', '-1', '0', '-1', '-1', '-1', '-1', '-1']);
+    await page.keyboard.press('ArrowRight');
+    expect(await selected()).toBe('Simulate');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('bottom-tab-simulate');
+    await page.keyboard.press('End');
+    expect(await selected()).toBe('Artifacts');
+    await page.keyboard.press('ArrowRight'); // wraps
+    expect(await selected()).toBe('Code');
+    await page.keyboard.press('ArrowLeft');
+    expect(await selected()).toBe('Artifacts');
+    await page.keyboard.press('Home');
+    expect(await selected()).toBe('Code');
+    expect(pageErrors).toEqual([]);
+  });
+
   it('simulates the workflow on an edge topology and compares schedulers; bad input says what to do; a long run shows progress and cancels', async () => {
     await page.getByTestId('simulate-button').click();
     await page.getByTestId('sim-topology').fill('urban-sensing');

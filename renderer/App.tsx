@@ -10,6 +10,7 @@ import { call, errorOf, studio } from './api';
 import { Canvas, type CanvasTarget, type Positions } from './canvas/Canvas';
 import { ContextMenu, type ContextMenuState, type MenuItem } from './canvas/ContextMenu';
 import { NodeTable } from './panels/NodeTable';
+import { BottomTabs } from './panels/BottomTabs';
 import { autoLayout } from './canvas/layout';
 import { Inspector } from './inspector/Inspector';
 import { Palette, PALETTE, type PaletteHandle, type PaletteItem } from './panels/Palette';
@@ -971,32 +972,20 @@ function Studio({ initialProject, initialSnapshot }: { initialProject?: string; 
             }}
           />
           <div className="bottom-panel">
-            <div className="bottom-tabs">
-              <button className={`bottom-tab${bottomTab === 'code' ? ' active' : ''}`} onClick={() => setBottomTab('code')}>
-                Code{dirtyCount ? <span className="dirty-dot"> ●</span> : null}
-              </button>
-              <button className={`bottom-tab${bottomTab === 'problems' ? ' active' : ''}`} onClick={() => setBottomTab('problems')} data-testid="problems-tab">
-                Problems <span className={`count ${errorCount ? 'error' : warnCount ? 'warn' : ''}`}>{problems.length}</span>
-              </button>
-              <button className={`bottom-tab${bottomTab === 'table' ? ' active' : ''}`} onClick={() => setBottomTab('table')} data-testid="table-tab" title="Every node as a row: state, placement, last run">
-                Table
-              </button>
-              <button className={`bottom-tab${bottomTab === 'simulate' ? ' active' : ''}`} onClick={() => setBottomTab('simulate')} data-testid="simulate-tab" title="Simulate the workflow on an edge topology and compare schedulers">
-                Simulate
-              </button>
-              <button className={`bottom-tab${bottomTab === 'deploy' ? ' active' : ''}`} onClick={() => setBottomTab('deploy')} data-testid="deploy-tab">
-                Deploy{rt.deploying ? <span className="dirty-dot"> ●</span> : null}
-              </button>
-              <button className={`bottom-tab${bottomTab === 'cluster' ? ' active' : ''}`} onClick={() => setBottomTab('cluster')} data-testid="cluster-tab">
-                Cluster
-              </button>
-              <button className={`bottom-tab${bottomTab === 'runs' ? ' active' : ''}`} onClick={() => setBottomTab('runs')} data-testid="runs-tab">
-                Runs
-              </button>
-              <button className={`bottom-tab${bottomTab === 'artifacts' ? ' active' : ''}`} onClick={() => setBottomTab('artifacts')} data-testid="artifacts-tab">
-                Artifacts
-              </button>
-            </div>
+            <BottomTabs
+              current={bottomTab}
+              onSelect={setBottomTab}
+              tabs={[
+                { id: 'code', label: <>Code{dirtyCount ? <span className="dirty-dot"> ●</span> : null}</> },
+                { id: 'problems', label: <>Problems <span className={`count ${errorCount ? 'error' : warnCount ? 'warn' : ''}`}>{problems.length}</span></>, testId: 'problems-tab' },
+                { id: 'table', label: 'Table', testId: 'table-tab', title: 'Every node as a row: state, placement, last run' },
+                { id: 'simulate', label: 'Simulate', testId: 'simulate-tab', title: 'Simulate the workflow on an edge topology and compare schedulers' },
+                { id: 'deploy', label: <>Deploy{rt.deploying ? <span className="dirty-dot"> ●</span> : null}</>, testId: 'deploy-tab' },
+                { id: 'cluster', label: 'Cluster', testId: 'cluster-tab' },
+                { id: 'runs', label: 'Runs', testId: 'runs-tab' },
+                { id: 'artifacts', label: 'Artifacts', testId: 'artifacts-tab' },
+              ]}
+            />
             <div className="bottom-body" style={{ display: bottomTab === 'code' ? 'flex' : 'none' }}>
               <Suspense fallback={<div className="muted small pad">Loading the code editor…</div>}>
               {!editorWanted ? <div className="muted small pad">Loading the code editor…</div> : <CodeEditor
