@@ -9,6 +9,7 @@ import { call, errorOf } from '../api';
 import { waitingFor, type FnDeployState, type Runtime } from './runtime-state';
 import { AcceleratorsSection } from './Accelerators';
 import { ErrorBox } from './ErrorBox';
+import { runErrorOf } from './run-error';
 import { fmtBytes } from '../format';
 
 // recharts loads with the Runs tab, not with the first screen
@@ -710,7 +711,7 @@ export function RunsPanel({ rt, workflow }: { rt: Runtime; workflow: string }) {
                 {run.workflow}/{run.function} on {run.node ?? '–'}
               </span>
             </div>
-            {run.error && <ErrorBox error={{ code: 'run-failed', message: run.error }} />}
+            {run.error && <ErrorBox error={runErrorOf(run.error)} />}
             <dl className="facts compact">
               <dt>inputs</dt>
               <dd>{run.inputs.join(', ') || '–'}</dd>
