@@ -114,8 +114,8 @@ describe('data and model triggers (fake agents)', () => {
     // cam:{site}:frame ← cam:north:frame: site=north, and the function got that site's frame
     expect(first[0].params).toEqual({ site: 'north' });
     expect(first[0].inputs).toEqual(['cam:north:frame@3']);
-    const run = c.runs({ workflow: 'cam', function: 'count', limit: 1 })[0];
-    expect(run.status).toBe('ok');
+    // the agent answered; the controller records the run as it takes the answer
+    await until('the run recorded ok', () => c.runs({ workflow: 'cam', function: 'count', limit: 1 })[0]?.status === 'ok');
     // the fourth frame starts the next batch; a non-matching artifact does not count
     await frame('south', 1);
     await c.publishData(csv('x\n1\n', 'other.csv'), { urn: 'cam:south:other', type: 'table', tags: [] });
