@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { answerClientErrors } from './http-refusal';
+import { answerClientErrors, refusedMethod } from './http-refusal';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let servers: Server[] = [];
@@ -83,5 +83,19 @@ describe('answerClientErrors', () => {
     await stubbornClient(port, BAD);
     const res = await fetch(`http://127.0.0.1:${port}/`);
     expect(await res.text()).toBe('ok');
+  });
+});
+
+describe('refusedMethod: which request the parser refused, from the bytes it failed on', () => {
+  const at = (text: string, marker: string) => ({ rawPacket: Buffer.from(text.replace(marker, ''), 'latin1'), bytesParsed: text.indexOf(marker), code: 'HPE_INVALID_URL' }) as unknown as NodeJS.ErrnoException;
+  it('finds a HEAD whose packet begins with the tail of the previous request (a body), or at its start', () => {
+    expect(refusedMethod(at('HEAD /a@\x01 HTTP/1.1\r\n', '@'))).toBe('HEAD');
+    expect(refusedMethod(at('{"rest":"of a body"}HEAD /b@\xff HTTP/1.1\r\nHost: x\r\n', '@'))).toBe('HEAD');
+    expect(refusedMethod(at('GET / HTTP/1.1\r\nHost: x\r\n\r\nHEAD /c@\x01 HTTP/1.1\r\n', '@'))).toBe('HEAD');
+    expect(refusedMethod(at('POST /d@\x01 HTTP/1.1\r\n', '@'))).toBe('POST');
+  });
+  it('an error in a header line: the request line after the last blank line', () => {
+    expect(refusedMethod(at('HEAD / HTTP/1.1\r\nX-Bad@\x01: y\r\n', '@'))).toBe('HEAD');
+    expect(refusedMethod({ code: 'X' } as NodeJS.ErrnoException)).toBeUndefined();
   });
 });

@@ -64,11 +64,30 @@ export function answerClientErrors(server: Server, render: (a: ClientErrorAnswer
       payload = JSON.stringify({ error: { code: a.code, message: a.message } });
     }
     const head = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? 'Bad Request'}\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n`;
-    // the answer to a HEAD carries no body (RFC 9110 §9.3.2): Node keeps the bytes it failed on
-    const raw = (err as { rawPacket?: Buffer }).rawPacket;
-    const head_ = raw && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
-    lingeringClose(socket, head_ ? head : head + payload);
+    // the answer to a HEAD carries no body (RFC 9110 §9.3.2)
+    lingeringClose(socket, refusedMethod(err) === 'HEAD' ? head : head + payload);
   });
+}
+
+/**
+ * The method of the request the parser refused, read from the bytes it failed on (Node keeps the
+ * packet, `rawPacket`, and where in it parsing stopped, `bytesParsed`). The packet may begin with
+ * the tail of the previous request on the connection, so the request is found from the error
+ * backwards: `<METHOD> <target>` right before the error (a bad path, the common case, even after
+ * a previous body's tail), else the first line after the last blank line (the end of the previous
+ * head: an error in a header line).
+ */
+export function refusedMethod(err: NodeJS.ErrnoException): string | undefined {
+  const { rawPacket: raw, bytesParsed } = err as { rawPacket?: Buffer; bytesParsed?: number };
+  if (!raw) return undefined;
+  const upto = raw.subarray(0, Math.min(raw.length, (bytesParsed ?? raw.length) + 1)).toString('latin1');
+  // the error inside a request line's target: `<METHOD> <target so far>` ends the packet read so far
+  const line = upto.slice(upto.lastIndexOf('\n') + 1);
+  const target = /(?:^|[^A-Za-z])([A-Z]{3,10}) \S*$/.exec(line);
+  if (target) return target[1];
+  const blank = upto.lastIndexOf('\r\n\r\n');
+  const first = upto.slice(blank >= 0 ? blank + 4 : 0).split(/[ \r\n]/)[0];
+  return /^[A-Z]+$/.test(first) ? first : undefined;
 }
 
 /** Writes `last`, half-closes, drops whatever the peer still sends, and closes within LINGER_MS. */
