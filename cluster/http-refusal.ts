@@ -95,6 +95,11 @@ export function lingeringClose(socket: Duplex, last: string): void {
   // the parser that failed must not see more bytes (it would report the same error again)
   socket.removeAllListeners('data');
   socket.on('data', () => {});
+  linger(socket, last);
+}
+
+/** Half-closes after `last` (if any), drops what still arrives, closes when the peer is done or after LINGER_MS. */
+function linger(socket: Duplex, last?: string): void {
   socket.on('error', () => {});
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   timer.unref();
@@ -113,13 +118,5 @@ export function lingeringClose(socket: Duplex, last: string): void {
 export function lingerAfter(res: ServerResponse): void {
   const socket = res.socket as (Duplex & { destroySoon?: () => void }) | null;
   if (!socket) return;
-  socket.destroySoon = () => {
-    socket.on('error', () => {});
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
-    socket.once('end', () => socket.destroy());
-    socket.end();
-    socket.resume();
-  };
+  socket.destroySoon = () => linger(socket);
 }
