@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { Controller } from '../controller';
 import { StudioError } from '../../common/errors';
 import { MAX_LOG_BYTES, MAX_OUTPUT_BYTES, MAX_REQUEST_BYTES } from '../../common/limits';
-import { dockerAvailable } from '../backends/docker';
+import { dockerSkipReason } from '../testing/docker-skip';
 import { bearer, readClusterSecret } from '../agent/secret';
 import type { BackendKind } from '../../common/status';
 
@@ -83,9 +83,7 @@ async function error(p: Promise<unknown>): Promise<StudioError> {
   throw new Error('expected a rejection');
 }
 
-const avail = await dockerAvailable();
-const dockerSkip = !avail.ok && process.env.CI !== 'true' ? (avail.ok ? '' : avail.reason) : false;
-if (dockerSkip) console.warn(`[answers.int.test] docker part SKIPPED: ${dockerSkip} (CI=true makes this a failure)`);
+const dockerSkip = await dockerSkipReason('answers.int.test');
 
 for (const [kind, skip] of [['process', false], ['docker', dockerSkip]] as Array<[BackendKind, string | false]>) {
   describe.skipIf(!!skip)(`what an invocation sends back is bounded (${kind} backend)`, () => {

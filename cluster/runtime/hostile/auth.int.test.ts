@@ -19,7 +19,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller } from '../controller';
-import { dockerAvailable } from '../backends/docker';
+import { dockerSkipReason } from '../testing/docker-skip';
 import { functionRef } from '../controller/invoker';
 import type { StoredSpec } from '../controller/types';
 import { AgentClient } from '../agent/client';
@@ -284,9 +284,7 @@ describe('node agents serve only their controller (process backend)', () => {
   }, 60_000);
 });
 
-const avail = await dockerAvailable();
-const dockerSkip = !avail.ok && process.env.CI !== 'true';
-if (dockerSkip) console.warn(`[auth.int.test] docker part SKIPPED: ${avail.ok ? '' : avail.reason} (CI=true makes this a failure)`);
+const dockerSkip = await dockerSkipReason('auth.int.test');
 
 describe.skipIf(dockerSkip)('node agents serve only their controller (docker backend)', () => {
   let home: string;

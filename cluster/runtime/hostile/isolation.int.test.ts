@@ -21,7 +21,7 @@ import { Controller } from '../controller';
 import { StudioError } from '../../common/errors';
 import { AgentClient } from '../agent/client';
 import { readClusterSecret } from '../agent/secret';
-import { dockerAvailable } from '../backends/docker';
+import { dockerSkipReason } from '../testing/docker-skip';
 
 // a secret in the environment of the process that runs `cluster up` (its agents inherit it)
 process.env.EDGEAI_TEST_SECRET = 's3cret';
@@ -249,9 +249,7 @@ describe('function code on the process backend is contained', () => {
   }, 60_000);
 });
 
-const avail = await dockerAvailable();
-const dockerSkip = !avail.ok && process.env.CI !== 'true';
-if (dockerSkip) console.warn(`[isolation.int.test] docker part SKIPPED: ${avail.ok ? '' : avail.reason} (CI=true makes this a failure)`);
+const dockerSkip = await dockerSkipReason('isolation.int.test');
 
 describe.skipIf(dockerSkip)('function code on the docker backend is contained the same way, inside its container', () => {
   let c: Controller;

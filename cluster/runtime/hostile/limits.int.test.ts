@@ -24,7 +24,7 @@ import type { StoredSpec } from '../controller/types';
 import type { FunctionRef } from '../agent/protocol';
 import { ProcessBackend } from '../backends/process';
 import { readClusterSecret } from '../agent/secret';
-import { dockerAvailable } from '../backends/docker';
+import { dockerSkipReason } from '../testing/docker-skip';
 
 // read by the invoker (each invocation) and by the agents (they inherit the environment of `cluster up`)
 const INVOKE_TIMEOUT_MS = 2500;
@@ -335,9 +335,7 @@ describe('nothing hangs, nothing is left running (process backend)', () => {
   }, 60_000);
 });
 
-const avail = await dockerAvailable();
-const dockerSkip = !avail.ok && process.env.CI !== 'true';
-if (dockerSkip) console.warn(`[limits.int.test] docker part SKIPPED: ${avail.ok ? '' : avail.reason} (CI=true makes this a failure)`);
+const dockerSkip = await dockerSkipReason('limits.int.test');
 
 describe.skipIf(dockerSkip)('nothing hangs (docker backend): the same timeouts inside a container', () => {
   let c: Controller;

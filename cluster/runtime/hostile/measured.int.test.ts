@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller } from '../controller';
-import { dockerAvailable } from '../backends/docker';
+import { dockerSkipReason } from '../testing/docker-skip';
 import type { BackendKind } from '../../common/status';
 
 const made: string[] = [];
@@ -77,9 +77,7 @@ function project(): string {
   return dir;
 }
 
-const avail = await dockerAvailable();
-const dockerSkip = !avail.ok && process.env.CI !== 'true' ? (avail.ok ? '' : avail.reason) : false;
-if (dockerSkip) console.warn(`[measured.int.test] docker part SKIPPED: ${dockerSkip} (CI=true makes this a failure)`);
+const dockerSkip = await dockerSkipReason('measured.int.test');
 
 for (const [kind, skip] of [['process', false], ['docker', dockerSkip]] as Array<[BackendKind, string | false]>) {
   describe.skipIf(!!skip)(`the platform measures the model, not the function (${kind} backend)`, () => {
