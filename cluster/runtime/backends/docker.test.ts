@@ -15,6 +15,7 @@ import type { NodeHandle, NodeLaunch } from '../backend';
 import { DockerBackend, DockerUnavailableError, LABEL_CLUSTER, MIN_CPU_MILLIS, MIN_MEMORY_BYTES, containerNameOf, cpuCapOf, dockerAvailable, networkNameOf, volumeNameOf } from './docker';
 import { AGENT_PORT } from './docker-image';
 import { bearer, newSecret } from '../agent/secret';
+import { execIn, readFileIn } from '../testing/docker-exec';
 
 /** the agent secret of the nodes these tests start (a controller keeps its cluster's in the cluster's directory) */
 const SECRET = newSecret();
@@ -59,36 +60,6 @@ describe('docker availability', () => {
     expect((err as Error).message).toMatch(/start dockerd or use --backend process/);
   });
 });
-
-/** Collects an exec's output (the multiplexed stream: 8-byte frame headers). */
-async function execIn(c: Docker.Container, cmd: string[]): Promise<string> {
-  const ex = await c.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = (await ex.start({ hijack: true, stdin: false })) as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (d: Buffer) => chunks.push(d));
-    stream.on('end', () => resolve());
-    stream.on('error', reject);
-  });
-  const buf = Buffer.concat(chunks);
-  let out = '';
-  for (let i = 0; i + 8 <= buf.length; ) {
-    const len = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + len).toString('utf8');
-    i += 8 + len;
-  }
-  return out;
-}
-
-/** The bytes of one file in a container, through the archive endpoint (a one-entry tar). */
-async function readFileIn(c: Docker.Container, path: string): Promise<string> {
-  const stream = (await c.getArchive({ path })) as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  for await (const d of stream) chunks.push(d as Buffer);
-  const tar = Buffer.concat(chunks);
-  const size = parseInt(tar.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim(), 8);
-  return tar.subarray(512, 512 + size).toString('utf8');
-}
 
 /** Where the host reaches a node's agent: the container's address on the cluster's network. */
 const at = (h: NodeHandle) => `http://${h.host}:${h.port}`;
@@ -189,7 +160,7 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     for (const n of nets) expect([n.Name, n.Internal, n.Options?.['com.docker.network.bridge.enable_icc']]).toEqual([n.Name, true, 'false']);
 
     // the agent registered itself in its store volume
-    const reg = JSON.parse(await readFileIn(docker.getContainer(a.container!), '/store/agent.json')) as { node: string; port: number };
+    const reg = JSON.parse((await readFileIn(docker.getContainer(a.container!), '/store/agent.json')).toString('utf8')) as { node: string; port: number };
     expect(reg).toMatchObject({ node: 'edge-1', port: AGENT_PORT });
   });
 

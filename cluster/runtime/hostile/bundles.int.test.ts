@@ -1,9 +1,10 @@
 /**
  * Function bundles are what the controller shipped, or nothing runs (issue 11, item 8), on a real
- * process-backend cluster:
+ * cluster of each backend (docker: skipped without an engine, except with CI=true):
  * - a function cannot write another workflow's bundle on its node (workers write only their
  *   scratch folder): every way of writing, replacing or removing it is refused;
- * - a bundle changed on disk (here by the test, into code that would run and answer otherwise) is
+ * - a bundle changed on disk (here by the test, into code that would run and answer otherwise; in a
+ *   container through the engine's archive endpoint, as a host process with access to it could) is
  *   refused at the next invocation and warm with a clear error — even with a warm worker that
  *   loaded the genuine code — and a worker never imports one that does not hash to its name;
  * - `PUT /bundles/<sha>` replaces a file whose hash does not match (had: false) and keeps one that
@@ -23,6 +24,10 @@ import type { StoredSpec } from '../controller/types';
 import { AgentClient, AgentRefused } from '../agent/client';
 import type { FromWorker, ToWorker } from '../agent/protocol';
 import { readClusterSecret } from '../agent/secret';
+import { DockerBackend } from '../backends/docker';
+import type { BackendKind } from '../../common/status';
+import { dockerSkipReason } from '../testing/docker-skip';
+import { readFileIn, writeFileIn } from '../testing/docker-exec';
 
 const made: string[] = [];
 function tmp(prefix: string): string {
@@ -97,32 +102,67 @@ async function refusal(p: Promise<unknown>): Promise<StudioError> {
   return e as StudioError;
 }
 
-describe('bundles are what the controller shipped (process backend)', () => {
+/** A node's files as the test reaches them: the host's folder (process) or the container (docker). */
+interface NodeFiles {
+  /** where the agent keeps a bundle, as the function on that node sees the path */
+  bundlePath(node: string, bundle: string): string;
+  read(node: string, path: string): Promise<Buffer>;
+  write(node: string, path: string, data: string | Buffer): Promise<void>;
+}
+
+function nodeFiles(kind: BackendKind, c: () => Controller): NodeFiles {
+  if (kind === 'process') {
+    return {
+      bundlePath: (node, bundle) => join(c().dir, 'nodes', node, 'bundles', `${bundle}.mjs`),
+      read: async (_node, path) => readFileSync(path),
+      write: async (_node, path, data) => writeFileSync(path, data),
+    };
+  }
+  const docker = new DockerBackend().docker;
+  const container = (node: string) => docker.getContainer(c().status().nodes.find((n) => n.name === node)!.container!);
+  return {
+    bundlePath: (_node, bundle) => `/store/bundles/${bundle}.mjs`,
+    read: (node, path) => readFileIn(container(node), path),
+    write: (node, path, data) => writeFileIn(container(node), path, data),
+  };
+}
+
+const dockerSkip = await dockerSkipReason('bundles.int.test');
+
+for (const [kind, skip] of [['process', false], ['docker', dockerSkip]] as Array<[BackendKind, string | false]>) {
+describe.skipIf(!!skip)(`bundles are what the controller shipped (${kind} backend)`, () => {
   let home: string;
   let c: Controller;
   let victim: string;
-  const cluster = `bundles-${process.pid}`;
+  const cluster = `bundles-${kind}-${process.pid}`;
+  const files = nodeFiles(kind, () => c);
   const placement = () => c.state.placement('victim', 'serve')!;
-  const bundleFile = () => join(c.dir, 'nodes', placement().node!, 'bundles', `${placement().bundle}.mjs`);
-  const client = () => new AgentClient(placement().node!, c.status().nodes.find((n) => n.name === placement().node)!.port!, readClusterSecret(c.dir)!);
+  const node = () => placement().node!;
+  const bundleFile = () => files.bundlePath(node(), placement().bundle);
+  const readBundle = () => files.read(node(), bundleFile());
+  const writeBundle = (data: string | Buffer) => files.write(node(), bundleFile(), data);
+  const client = () => {
+    const n = c.status().nodes.find((x) => x.name === node())!;
+    return new AgentClient(n.name, n.port!, readClusterSecret(c.dir)!, n.host ?? undefined);
+  };
   /** the victim's bundle, changed into code that loads and answers 'forged' */
-  const corrupt = () => {
-    const code = readFileSync(bundleFile(), 'utf8');
+  const corrupt = async () => {
+    const code = (await readBundle()).toString('utf8');
     expect(code).toMatch(/genuine/);
-    writeFileSync(bundleFile(), code.replaceAll('genuine', 'forged'));
+    await writeBundle(code.replaceAll('genuine', 'forged'));
   };
 
   beforeAll(async () => {
     home = tmp('edgeai-bundles-home-');
     c = await Controller.open({ home, cluster, triggers: 'off' });
-    await c.up({ backend: 'process', topology: 'local' });
+    await c.up({ backend: kind, topology: 'local' });
     victim = project('victim', 'victim.ts', VICTIM);
     for (const dir of [victim, project('attacker', 'attacker.ts', ATTACKER)]) {
       const d = await c.deploy(dir);
       expect(d.functions.filter((f) => f.status !== 'ready')).toEqual([]);
     }
     expect((await c.invoke('victim', 'serve')).output).toEqual({ answer: 'genuine' });
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (c) {
@@ -134,11 +174,11 @@ describe('bundles are what the controller shipped (process backend)', () => {
   it("a function cannot write, replace or remove another workflow's bundle on its node", async () => {
     // the same node: both are placed on the user's device
     expect(c.state.placement('attacker', 'overwrite')!.node).toBe(placement().node);
-    const before = readFileSync(bundleFile());
+    const before = await readBundle();
     const forged = before.toString('utf8').replaceAll('genuine', 'forged');
     const r = (await c.invoke('attacker', 'overwrite', { input: { path: bundleFile(), code: forged } })).output as Record<string, string>;
     for (const [how, what] of Object.entries(r)) expect([how, what]).toEqual([how, 'denied ERR_ACCESS_DENIED']);
-    expect(readFileSync(bundleFile()).equals(before)).toBe(true);
+    expect((await readBundle()).equals(before)).toBe(true);
     expect(sha(before)).toBe(placement().bundle);
     expect((await c.invoke('victim', 'serve')).output).toEqual({ answer: 'genuine' });
   }, 60_000);
@@ -146,7 +186,7 @@ describe('bundles are what the controller shipped (process backend)', () => {
   it('a bundle changed on disk is refused at the next invocation and warm, warm worker or not; a redeploy repairs it', async () => {
     const worker = (await client().health()).functions.find((f) => f.workflow === 'victim')!;
     expect(worker.workers).toBeGreaterThan(0);
-    corrupt();
+    await corrupt();
     const e = await refusal(c.invoke('victim', 'serve'));
     expect(e.code).toBe('bundle-corrupt');
     expect(e.message).toMatch(new RegExp(`bundle ${placement().bundle.slice(0, 12)} of serve does not match its sha256`));
@@ -162,30 +202,31 @@ describe('bundles are what the controller shipped (process backend)', () => {
     // a full redeploy ships the bundle again: the agent replaces the damaged copy
     const d = await c.deploy(victim);
     expect(d.functions.map((f) => [f.id, f.status])).toEqual([['serve', 'ready']]);
-    expect(sha(readFileSync(bundleFile()))).toBe(placement().bundle);
+    expect(sha(await readBundle())).toBe(placement().bundle);
     expect((await c.invoke('victim', 'serve')).output).toEqual({ answer: 'genuine' });
 
     // so does a changed-only deploy: the function cannot stay as it is, and is shipped again
-    corrupt();
+    await corrupt();
     const changed = await c.deploy(victim, { mode: 'changed' });
     expect(changed.functions.map((f) => [f.id, f.status, f.action])).toEqual([['serve', 'ready', 'deployed']]);
-    expect(sha(readFileSync(bundleFile()))).toBe(placement().bundle);
+    expect(sha(await readBundle())).toBe(placement().bundle);
     expect((await c.invoke('victim', 'serve')).output).toEqual({ answer: 'genuine' });
   }, 120_000);
 
   it('PUT /bundles/<sha> keeps an intact copy (had) and replaces a damaged one', async () => {
-    const code = readFileSync(bundleFile());
+    const code = await readBundle();
     const bundle = placement().bundle;
     expect(await client().putBundle(bundle, code)).toMatchObject({ ok: true, had: true });
-    writeFileSync(bundleFile(), 'garbage');
+    await writeBundle('garbage');
     expect(await client().putBundle(bundle, code)).toMatchObject({ ok: true, had: false });
-    expect(readFileSync(bundleFile()).equals(code)).toBe(true);
+    expect((await readBundle()).equals(code)).toBe(true);
     expect(await client().putBundle(bundle, code)).toMatchObject({ ok: true, had: true });
     // bytes that do not hash to the name are refused, the copy on the node stays
     await expect(client().putBundle(bundle, 'export const x = 1;\n')).rejects.toMatchObject({ code: 'hash-mismatch' });
-    expect(readFileSync(bundleFile()).equals(code)).toBe(true);
+    expect((await readBundle()).equals(code)).toBe(true);
   }, 60_000);
 });
+}
 
 describe('a worker imports only a bundle that hashes to its name', () => {
   it('refuses one that does not, before it runs any of it', async () => {
