@@ -5,7 +5,12 @@
  * off, and a function's arrivals starting late. The options are validated by one rule for the
  * CLI and the studio (app/simulation.ts).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEVICES } from '../topology/catalog';
+import { DEFAULT_REFERENCE_SECONDS } from '../planning/exec-model';
 import { requirements, type FunctionRequirements } from '../scheduler/requirements';
 import { topologyByName } from '../topology/scenarios';
 import { simulate, type SimulationOptions } from './sim';
@@ -126,5 +131,58 @@ describe('one rule for the CLI and the studio (app/simulation.ts)', () => {
     expect(err.join('\n')).toMatch(/service 'gamma': use lognormal, lognormal:<σ>, exponential or deterministic/);
     expect(await run(['simulate', mnist, '--cold-starts', 'maybe'], io)).not.toBe(0);
     expect(await run(['simulate', mnist, '--replicas', '2', '--max-replicas', '3'], io)).not.toBe(0);
+  });
+});
+
+describe('node utilisation (the report\'s "busy" column)', () => {
+  it('a node serving one replica is busy ρ = λ·S of the time, and the report prints it', async () => {
+    const lambda = 2;
+    const r = simulate({ ...base, durationS: 2 * 3600, service: { kind: 'deterministic' }, coldStarts: false, minReplicas: 1, maxReplicas: 1, workflow: oneFunction(fn, [poisson(lambda)]) });
+    const f = r.functions[0];
+    const used = r.nodeUsage.filter((u) => u.invocations > 0);
+    expect(used.map((u) => u.node)).toEqual(['laptop']);
+    expect(used[0].invocations).toBe(f.completed);
+    const rho = lambda * f.execution.mean;
+    expect(Math.abs(used[0].busy - rho) / rho).toBeLessThan(0.05);
+    // an idle node is busy 0, whatever its size
+    expect(r.nodeUsage.filter((u) => u.invocations === 0).every((u) => u.busy === 0)).toBe(true);
+    // and the command line shows the same figure
+    const out: string[] = [];
+    expect(await run(['simulate', mnist, '--topology', 'local', '--duration', '10m', '--rate', 'inference=2'], { out: (s) => out.push(s), err: () => undefined })).toBe(0);
+    expect(out.join('\n')).toMatch(/node utilisation\n\s+node\s+device\s+runs\s+busy\s+cpu reserved\n\s+edge-1\s+nuc\s+\d+\s+\d+\.\d%/);
+  });
+});
+
+describe('the execution-time model without a workload', () => {
+  it("a function with none named runs 50 ms on a Xeon VM, scaled by each device's slowdown", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'edgeai-exec-')), 'small');
+    onTestFinished(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+    mkdirSync(join(dir, 'functions'), { recursive: true });
+    writeFileSync(join(dir, 'workflow.json'), JSON.stringify({ name: 'small', version: 1, dataSources: [], triggers: [] }));
+    writeFileSync(
+      join(dir, 'functions', 'small.ts'),
+      `import { policy, type Request } from 'edge-ai-studio/sdk';
+export class Small {
+  @policy.fn({ node: 'cloud' })
+  async up(request: Request) { return 1; }
+  @policy.fn({ node: 'edge' })
+  async near(request: Request) { return 1; }
+}
+`,
+    );
+    const out: string[] = [];
+    const argv = ['simulate', dir, '--topology', 'local', '--duration', '10m', '--service', 'deterministic', '--cold-starts', 'off', '--rate', 'up=1', '--rate', 'near=1', '--json'];
+    expect(await run(argv, { out: (s) => out.push(s), err: () => undefined })).toBe(0);
+    const r = JSON.parse(out.join('\n')) as { functions: Array<{ function: string; completed: number; execution: { mean: number }; nodes: Record<string, number> }> };
+    expect(DEFAULT_REFERENCE_SECONDS).toBe(0.05);
+    for (const f of r.functions) {
+      const [node] = Object.keys(f.nodes);
+      const device = local.nodes.find((n) => n.name === node)!.device;
+      expect(f.completed).toBeGreaterThan(300);
+      expect([f.function, node, f.execution.mean]).toEqual([f.function, node, expect.closeTo(0.05 * DEVICES[device].slowdown, 9)]);
+    }
+    // one on the Xeon VM itself: 50 ms exactly; one on an edge device, scaled
+    expect(r.functions.find((f) => f.function === 'up')!.execution.mean).toBeCloseTo(0.05, 9);
+    expect(Object.keys(r.functions.find((f) => f.function === 'near')!.nodes)[0]).toMatch(/^edge-/);
   });
 });
