@@ -34,6 +34,8 @@ export interface CanvasProps {
   /** where each function runs once deployed, and its deploy state */
   placements?: Record<string, { node: string | null; status: string }>;
   initialViewport?: Viewport;
+  /** counts the fits asked for (a project opened or created): each new value fits the view again */
+  fitRequest?: number;
   selectedNodes: string[];
   selectedEdges: string[];
   onSelectionChange(nodes: string[], edges: string[]): void;
@@ -168,6 +170,21 @@ export function Canvas(props: CanvasProps) {
   );
 
   const rf = useReactFlow();
+  // another project opened: React Flow takes the initial viewport only when it mounts, so it is set here
+  const fitted = useRef(props.fitRequest);
+  const initialViewport = useRef(props.initialViewport);
+  initialViewport.current = props.initialViewport;
+  useEffect(() => {
+    if (fitted.current === props.fitRequest) return;
+    const first = fitted.current === undefined || fitted.current === 0;
+    fitted.current = props.fitRequest;
+    if (first) return; // the first project: React Flow fits (or takes the saved viewport) as it mounts
+    const raf = window.requestAnimationFrame(() => {
+      if (initialViewport.current) void rf.setViewport(initialViewport.current);
+      else void rf.fitView({ padding: 0.12 });
+    });
+    return () => window.cancelAnimationFrame(raf);
+  }, [props.fitRequest, rf]);
   const [dropping, setDropping] = useState(false);
   const menu = (target: CanvasTarget) => (e: { preventDefault(): void; clientX: number; clientY: number }) => {
     if (!props.onContextMenu) return;

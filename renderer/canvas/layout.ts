@@ -14,7 +14,8 @@ export function preloadLayout(): Promise<ElkApi> {
   return elk;
 }
 
-export async function autoLayout(graph: GraphDto): Promise<Record<string, { x: number; y: number }>> {
+/** Positions for every node; `aspect` is the canvas' width / height. */
+export async function autoLayout(graph: GraphDto, _aspect?: number): Promise<Record<string, { x: number; y: number }>> {
   const engine = await preloadLayout();
   const res = await engine.layout({
     id: 'root',

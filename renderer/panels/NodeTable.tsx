@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { DiagnosticDto, GraphDto, RunDto } from '../../cluster/api/contract';
 import { call } from '../api';
+import { DataTable } from './DataTable';
 import type { FnDeployState } from './runtime-state';
 
 type GraphNodeDto = GraphDto['nodes'][number];
@@ -138,32 +139,26 @@ export function NodeTable(props: {
           {shown.length} of {rows.length} nodes
         </span>
       </div>
-      <div className="node-table-scroll">
-        <table className="node-table">
-          <thead>
-            <tr>
-              {COLUMNS.map((c) => (
-                <th key={c.key} onClick={() => setSort((s) => ({ key: c.key, dir: s.key === c.key ? (s.dir === 1 ? -1 : 1) : 1 }))} aria-sort={sort.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
-                  {c.title}
-                  {sort.key === c.key ? (sort.dir === 1 ? ' ▴' : ' ▾') : ''}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((r) => (
-              <tr key={r.id} className={props.selected.includes(r.id) ? 'selected' : ''} onClick={() => props.onPick(r.id)} data-id={r.id}>
-                {COLUMNS.map((c) => (
-                  <td key={c.key} title={String(r[c.key])} className={c.key === 'problems' && r.problems ? 'error' : undefined}>
-                    {c.key === 'problems' ? (r.problems || '') : r[c.key]}
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {!shown.length && <div className="muted small pad">No node matches.</div>}
-      </div>
+      <DataTable<NodeRow>
+        className="node-table"
+        boxClassName="grow"
+        columns={COLUMNS.map((c) => ({
+          key: c.key,
+          title: c.title,
+          sort: sort.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none',
+          onSort: () => setSort((s) => ({ key: c.key, dir: s.key === c.key ? (s.dir === 1 ? -1 : 1) : 1 })),
+          cellTitle: (r) => String(r[c.key]),
+          className: (r) => (c.key === 'problems' && r.problems ? 'error' : undefined),
+          cell: (r) => (c.key === 'problems' ? r.problems || '' : r[c.key]),
+        }))}
+        rows={shown}
+        rowKey={(r) => r.id}
+        selected={(r) => props.selected.includes(r.id)}
+        selectedClass="selected"
+        onRowClick={(r) => props.onPick(r.id)}
+        rowAttrs={(r) => ({ 'data-id': r.id })}
+      />
+      {!shown.length && <div className="muted small pad">No node matches.</div>}
     </div>
   );
 }

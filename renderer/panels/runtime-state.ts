@@ -1,29 +1,15 @@
 /**
- * The renderer's view of the local edge cluster: cluster status, per-function deploy progress,
- * streamed logs and the latest progress message. Fed by the StudioApi's runtime events and
- * refreshed from `cluster.status`; the deploy call's answer is authoritative, so a function can
- * never stay "in progress" after the call returns.
+ * The renderer's view of the local edge cluster, kept in the studio store (state/studio.ts,
+ * `rt`): cluster status, per-function deploy progress, streamed logs and the latest progress
+ * message. `bindRuntime` feeds it from the StudioApi's runtime events; `runtimeActions` are its
+ * setters and the `cluster.status` refresh; `useRuntime` gives a panel both. The deploy call's
+ * answer is authoritative, so a function can never stay "in progress" after the call returns.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ClusterStatusDto, DeployMode, DeployResultDto } from '../../cluster/api/contract';
-import { call, studio } from '../api';
+import { useMemo } from 'react';
+import type { ClusterStatusDto, StudioClient } from '../../cluster/api/contract';
+import { setRuntime, useStudio, useStudioContext, type FnDeployState, type FnDeployStatus, type RuntimeState, type StudioContext } from '../state/studio';
 
-export type FnDeployStatus = 'queued' | 'scheduled' | 'shipped' | 'started' | 'ready' | 'failed';
-export interface FnDeployState {
-  status: FnDeployStatus;
-  node: string | null;
-  reason?: string;
-  /** what the last deploy did to it: shipped new code, kept it as it was, or restarted it */
-  action?: 'deployed' | 'unchanged' | 'restarted';
-  /** when this step began (ms since epoch), for "waiting for … 12 s" */
-  since: number;
-}
-export interface LogLine {
-  run: string;
-  fn: string;
-  line: string;
-  at: number;
-}
+export type { FnDeployState, FnDeployStatus, LogLine } from '../state/studio';
 
 /** What a deploy step waits for, in words (so a slow step never looks stuck). */
 export function waitingFor(s: FnDeployState): string {
@@ -43,91 +29,88 @@ export function waitingFor(s: FnDeployState): string {
   }
 }
 
-export function useRuntime(workflow: string | undefined) {
-  const [status, setStatus] = useState<ClusterStatusDto | undefined>();
-  const [deploy, setDeploy] = useState<Record<string, FnDeployState>>({});
-  const [deploying, setDeploying] = useState(false);
-  const [lastDeploy, setLastDeploy] = useState<DeployResultDto | undefined>();
-  const [progress, setProgress] = useState<string | undefined>();
-  const [logs, setLogs] = useState<LogLine[]>([]);
-  const [runsVersion, setRunsVersion] = useState(0);
-  // changed-only by default: unchanged functions keep their node and warm workers
-  const [mode, setMode] = useState<DeployMode>('changed');
-  const runFns = useRef(new Map<string, string>());
-  const workflowRef = useRef(workflow);
-  workflowRef.current = workflow;
-  const refreshTimer = useRef<number | undefined>(undefined);
+type Patch<T> = T | ((cur: T) => T);
+const apply = <T,>(p: Patch<T>, cur: T): T => (typeof p === 'function' ? (p as (c: T) => T)(cur) : p);
 
-  const refresh = useCallback(async () => {
-    try {
-      const s = await call('cluster.status', {});
-      setStatus(s);
-      return s;
-    } catch {
-      return undefined;
-    }
-  }, []);
+/** What the cluster already runs of the open workflow (after a reload, another project, another window's deploy). */
+export function fillFromStatus(ctx: StudioContext): void {
+  const { snap, rt } = ctx.store.getState();
+  const status = rt.status;
+  const workflow = snap?.workflow.name;
+  if (!status || rt.deploying || !workflow || Object.keys(rt.deploy).length) return;
+  const d = status.deployments.find((x) => x.workflow === workflow);
+  if (!d || d.status === 'stopped' || !status.up) return;
+  setRuntime(ctx.store, { deploy: Object.fromEntries(d.functions.map((f) => [f.id, { status: (f.status as FnDeployStatus) ?? 'failed', node: f.node, ...(f.reason ? { reason: f.reason } : {}), since: Date.now() }])) });
+}
 
-  const refreshSoon = useCallback(() => {
-    window.clearTimeout(refreshTimer.current);
-    refreshTimer.current = window.setTimeout(() => void refresh(), 250);
-  }, [refresh]);
+export function runtimeActions(ctx: StudioContext) {
+  const set = (p: Partial<RuntimeState>) => setRuntime(ctx.store, p);
+  const rt = () => ctx.store.getState().rt;
+  const setStatus = (s: ClusterStatusDto | undefined) => {
+    set({ status: s });
+    fillFromStatus(ctx);
+  };
+  return {
+    setStatus,
+    setDeploy: (p: Patch<Record<string, FnDeployState>>) => set({ deploy: apply(p, rt().deploy) }),
+    setDeploying: (v: boolean) => {
+      set({ deploying: v });
+      fillFromStatus(ctx);
+    },
+    setLastDeploy: (v: RuntimeState['lastDeploy']) => set({ lastDeploy: v }),
+    setProgress: (v: string | undefined) => set({ progress: v }),
+    setLogs: (p: Patch<RuntimeState['logs']>) => set({ logs: apply(p, rt().logs) }),
+    setMode: (m: RuntimeState['mode']) => set({ mode: m }),
+    async refresh(): Promise<ClusterStatusDto | undefined> {
+      try {
+        const s = await ctx.call('cluster.status', {});
+        setStatus(s);
+        return s;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+export type RuntimeActions = ReturnType<typeof runtimeActions>;
 
-  // the first status loads the runtime in the service: only once the canvas is up and idle
-  const opened = !!workflow;
-  useEffect(() => {
-    if (!opened) return;
-    // (loading the controller takes the service a second or two of CPU: not while the page starts)
-    const w = window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number; cancelIdleCallback?: (h: number) => void };
-    let h: number | undefined;
-    const t = window.setTimeout(() => {
-      if (w.requestIdleCallback) h = w.requestIdleCallback(() => void refresh(), { timeout: 3000 });
-      else void refresh();
-    }, 2500);
-    return () => {
-      window.clearTimeout(t);
-      if (h !== undefined) w.cancelIdleCallback?.(h);
-    };
-  }, [opened, refresh]);
+/** Feeds the runtime slice from the service's events; returns the unsubscribe. */
+export function bindRuntime(ctx: StudioContext, client: Pick<StudioClient, 'on'>): () => void {
+  const actions = runtimeActions(ctx);
+  const runFns = new Map<string, string>();
+  let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  const refreshSoon = () => {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => void actions.refresh(), 250);
+  };
+  const workflow = () => ctx.store.getState().snap?.workflow.name;
+  const offs = [
+    client.on('cluster.progress', (p) => actions.setProgress(p.message)),
+    client.on('cluster.node', () => refreshSoon()),
+    client.on('deploy.function', (e) => {
+      const w = workflow();
+      if (w && e.workflow !== w) return;
+      actions.setDeploy((d) => ({ ...d, [e.function]: { status: e.status, node: e.node ?? d[e.function]?.node ?? null, ...(e.reason ? { reason: e.reason } : {}), ...(e.action ? { action: e.action } : {}), since: Date.now() } }));
+      if (e.status === 'ready' || e.status === 'failed') refreshSoon();
+    }),
+    client.on('run', (e) => {
+      runFns.set(e.run, e.function);
+      if (e.status !== 'running') setRuntime(ctx.store, (rt) => ({ runsVersion: rt.runsVersion + 1 }));
+    }),
+    client.on('log', (e) => actions.setLogs((ls) => [...ls.slice(-499), { run: e.run, fn: runFns.get(e.run) ?? '', line: e.line, at: Date.now() }])),
+  ];
+  return () => {
+    clearTimeout(refreshTimer);
+    offs.forEach((o) => o());
+  };
+}
 
-  useEffect(() => {
-    const offs = [
-      studio().on('cluster.progress', (p) => setProgress(p.message)),
-      studio().on('cluster.node', () => refreshSoon()),
-      studio().on('deploy.function', (e) => {
-        if (workflowRef.current && e.workflow !== workflowRef.current) return;
-        setDeploy((d) => ({ ...d, [e.function]: { status: e.status, node: e.node ?? d[e.function]?.node ?? null, ...(e.reason ? { reason: e.reason } : {}), ...(e.action ? { action: e.action } : {}), since: Date.now() } }));
-        if (e.status === 'ready' || e.status === 'failed') refreshSoon();
-      }),
-      studio().on('run', (e) => {
-        runFns.current.set(e.run, e.function);
-        if (e.status !== 'running') setRunsVersion((v) => v + 1);
-      }),
-      studio().on('log', (e) => setLogs((ls) => [...ls.slice(-499), { run: e.run, fn: runFns.current.get(e.run) ?? '', line: e.line, at: Date.now() }])),
-    ];
-    return () => offs.forEach((o) => o());
-  }, [refresh, refreshSoon]);
-
-  // another project opened: the placements shown were the other workflow's
-  const shownFor = useRef(workflow);
-  useEffect(() => {
-    if (shownFor.current === workflow) return;
-    shownFor.current = workflow;
-    setDeploy({});
-  }, [workflow]);
-
-  // what the cluster already runs of this workflow (after a reload, or another window's deploy)
-  useEffect(() => {
-    if (!status || deploying || !workflow) return;
-    const d = status.deployments.find((x) => x.workflow === workflow);
-    if (!d || d.status === 'stopped' || !status.up) return;
-    setDeploy((cur) => {
-      if (Object.keys(cur).length) return cur;
-      return Object.fromEntries(d.functions.map((f) => [f.id, { status: (f.status as FnDeployStatus) ?? 'failed', node: f.node, ...(f.reason ? { reason: f.reason } : {}), since: Date.now() }]));
-    });
-  }, [status, deploying, workflow]);
-
-  return { status, setStatus, refresh, deploy, setDeploy, deploying, setDeploying, lastDeploy, setLastDeploy, progress, setProgress, logs, setLogs, runsVersion, runFns, mode, setMode };
+/** The runtime slice and its actions, for a panel. */
+export function useRuntime() {
+  const ctx = useStudioContext();
+  const state = useStudio((s) => s.rt);
+  const actions = useMemo(() => runtimeActions(ctx), [ctx]);
+  return useMemo(() => ({ ...state, ...actions }), [state, actions]);
 }
 
 export type Runtime = ReturnType<typeof useRuntime>;

@@ -1,0 +1,176 @@
+/**
+ * The Cluster panel: start and stop the local edge cluster (backend, topology), its nodes with
+ * their profile and what runs where, bytes moved, accelerators, and why the scheduler places a
+ * function where it does (schedule.explain).
+ */
+import { useEffect, useState } from 'react';
+import type { ApiError, ClusterStatusDto, PlacementExplanationDto } from '../../cluster/api/contract';
+import { call, errorOf } from '../api';
+import { fmtBytes } from '../format';
+import { AcceleratorsSection } from './Accelerators';
+import { ErrorBox } from './ErrorBox';
+import { DataTable, type Column } from './DataTable';
+import type { Runtime } from './runtime-state';
+
+type NodeDto = ClusterStatusDto['nodes'][number];
+
+const NODE_COLUMNS: Array<Column<NodeDto>> = [
+  { key: 'node', title: 'node', className: 'strong nowrap', cell: (n) => n.name },
+  {
+    key: 'status',
+    title: 'status',
+    cell: (n) => (
+      <>
+        <span className={`dot dot-${n.status}`} /> {n.status}
+        {n.reason ? <div className="muted small">{n.reason}</div> : null}
+      </>
+    ),
+  },
+  { key: 'device', title: 'device', cell: (n) => n.device },
+  { key: 'type', title: 'type', cell: (n) => n.type },
+  { key: 'network', title: 'network', cell: (n) => n.network },
+  { key: 'res', title: 'cpu / memory', className: 'small', cell: (n) => `${(n.cpuMillis / 1000).toFixed(1)} cpu · ${fmtBytes(n.memoryBytes)}` },
+  { key: 'caps', title: 'capabilities', cell: (n) => (n.capabilities.length ? n.capabilities.map((c) => <span key={c} className="badge badge-cap">{c}</span>) : <span className="muted">–</span>) },
+  { key: 'runs', title: 'runs', cell: (n) => (n.functions.length ? n.functions.map((f) => <span key={f} className="badge badge-node">λ {f}</span>) : <span className="muted">–</span>) },
+];
+
+export function ClusterPanel({ rt, functions, project, onError, explain: asked }: { rt: Runtime; functions: string[]; project: string; onError(title: string, e: unknown): void; explain?: { fn: string; nonce: number } }) {
+  const [backend, setBackend] = useState<'process' | 'docker'>('process');
+  const [topology, setTopology] = useState('local');
+  const [busy, setBusy] = useState<string | undefined>();
+  const [explainFn, setExplainFn] = useState(asked?.fn ?? functions[0] ?? '');
+  // "Explain placement" from a node's context menu picks the function
+  useEffect(() => {
+    if (asked) setExplainFn(asked.fn);
+  }, [asked]);
+  const [explain, setExplain] = useState<PlacementExplanationDto | undefined>();
+  const [explainError, setExplainError] = useState<ApiError | undefined>();
+  const s = rt.status;
+
+  const act = async (what: 'up' | 'down') => {
+    setBusy(what === 'up' ? `Starting the ${backend} cluster …` : 'Stopping the cluster …');
+    try {
+      rt.setStatus(what === 'up' ? await call('cluster.up', { backend, topology }) : await call('cluster.down', {}));
+      if (what === 'down') rt.setDeploy({});
+    } catch (e) {
+      onError(what === 'up' ? 'The cluster did not start' : 'The cluster did not stop', e);
+      void rt.refresh();
+    } finally {
+      setBusy(undefined);
+      rt.setProgress(undefined);
+    }
+  };
+
+  useEffect(() => {
+    if (!explainFn) return;
+    let stale = false;
+    call('schedule.explain', { project, function: explainFn }).then(
+      (e) => !stale && (setExplain(e), setExplainError(undefined)),
+      (e) => !stale && (setExplain(undefined), setExplainError(errorOf(e))),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [explainFn, project, s?.up, rt.lastDeploy]);
+
+  return (
+    <div className="runtime-grid two" data-testid="cluster-panel">
+      <section className="rt-col wide">
+        <div className="rt-head">
+          <h3>Cluster</h3>
+          <span className={`pill ${s?.up ? 'pill-ready' : 'pill-queued'}`} data-testid="cluster-state">
+            {s?.up ? `up · ${s.backend} · ${s.topology}` : 'stopped'}
+          </span>
+          <span className="spacer" />
+          <label className="muted small">backend</label>
+          <select value={backend} onChange={(e) => setBackend(e.target.value as 'process' | 'docker')} disabled={!!s?.up}>
+            <option value="process">process</option>
+            <option value="docker">docker</option>
+          </select>
+          <label className="muted small">topology</label>
+          <input className="mono topo-input" value={topology} onChange={(e) => setTopology(e.target.value)} disabled={!!s?.up} />
+          {s?.up ? (
+            <button className="button small" disabled={!!busy} onClick={() => void act('down')} data-testid="cluster-stop">
+              ■ Stop
+            </button>
+          ) : (
+            <button className="button primary small" disabled={!!busy} onClick={() => void act('up')} data-testid="cluster-start">
+              ▶ Start
+            </button>
+          )}
+        </div>
+        {busy && (
+          <div className="progress-line">
+            <div className="bar" /> {busy} {rt.progress ? `— ${rt.progress}` : ''}
+          </div>
+        )}
+        <DataTable<NodeDto>
+          className="rt-table"
+          testId="nodes"
+          columns={NODE_COLUMNS}
+          rows={s?.nodes ?? []}
+          rowKey={(n) => n.name}
+          rowAttrs={(n) => ({ 'data-testid': `node-row-${n.name}`, 'data-status': n.status })}
+          empty={
+            <>
+              The cluster is stopped. Start it: the <b>process</b> backend runs each node as a local process (nothing to install); <b>docker</b> runs containers.
+            </>
+          }
+        />
+        {s && s.links.length > 0 && (
+          <div className="muted small pad">
+            bytes moved: {s.links.filter((l) => l.bytes).map((l) => `${l.link} ${fmtBytes(l.bytes)}`).join(' · ') || 'none yet'}
+          </div>
+        )}
+        {s && s.unavailable.length > 0 && <div className="warn small pad">unavailable artifacts (only copy on a node that is down): {s.unavailable.map((a) => `${a.urn}@${a.version}`).join(', ')}</div>}
+        <AcceleratorsSection status={s} />
+      </section>
+      <section className="rt-col">
+        <div className="rt-head">
+          <h3>Placement</h3>
+          <select value={explainFn} onChange={(e) => setExplainFn(e.target.value)} data-testid="explain-function">
+            {functions.map((f) => (
+              <option key={f}>{f}</option>
+            ))}
+          </select>
+        </div>
+        {explainError && <ErrorBox error={explainError} />}
+        {explain && (
+          <div className="explain" data-testid="explain">
+            <div className="small">
+              {explain.node ? (
+                <>
+                  the <b>{explain.profile}</b> scheduler places <b>{explain.function}</b> on <b>{explain.node}</b> ({explain.topology})
+                </>
+              ) : (
+                <span className="error">{explain.infeasible ?? 'no feasible node'}</span>
+              )}
+              {explain.deployedOn && <span className="muted"> · runs on {explain.deployedOn}</span>}
+            </div>
+            {explain.nodes.map((n) => (
+              <div key={n.node} className={`explain-node ${n.status}`}>
+                <span className="explain-mark">{n.status === 'chosen' ? '★' : n.status === 'feasible' ? '✓' : n.status === 'filtered' ? '✗' : '·'}</span>
+                <span className="strong">{n.node}</span>
+                {n.status === 'filtered' || n.status === 'not-examined' ? (
+                  <span className="muted">
+                    {n.filter ? `${n.filter}: ` : ''}
+                    {n.reason}
+                  </span>
+                ) : (
+                  <span className="muted small">
+                    total {n.total?.toFixed(1)} · {(n.scores ?? []).map((sc) => `${sc.plugin} ${sc.normalised.toFixed(0)}×${sc.weight}`).join(' · ')}
+                  </span>
+                )}
+              </div>
+            ))}
+            {explain.warnings.map((w, i) => (
+              <div key={i} className="warn small">
+                ▲ {w}
+              </div>
+            ))}
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}
