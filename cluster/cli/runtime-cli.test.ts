@@ -1,6 +1,6 @@
 /** The runtime through its two outside doors: the edgeai commands and the HTTP gateway. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,4 +116,29 @@ describe('edgeai cluster / deploy / invoke / runs, and the gateway', () => {
       expect(slow.status).toBe(504);
     }, 60_000);
   });
+  // last: it takes the cluster down and up again
+  it('deploy --replace takes over a workflow name from another folder; cluster down --keep-state keeps the deployment for the next up', async () => {
+    const copy = join(home, 'ops-copy');
+    cpSync(OPS, copy, { recursive: true });
+    const taken = await cli('deploy', copy);
+    expect(taken.code).toBe(2);
+    expect(taken.err).toMatch(/workflow 'ops' on cluster 'cli' is deployed from .*fixtures\/ops; .*ops-copy has a workflow of the same name.*nothing was deployed.*--replace/s);
+    const replaced = await cli('deploy', copy, '--replace');
+    expect(replaced.code, replaced.err).toBe(0);
+    const status = async () => JSON.parse((await cli('cluster', 'status', '--json')).out) as { up: boolean; deployments: Array<{ workflow: string; project: string; status: string }> };
+    expect((await status()).deployments.find((d) => d.workflow === 'ops')!.project).toBe(copy);
+
+    const down = await cli('cluster', 'down', '--keep-state');
+    expect(down.code, down.err).toBe(0);
+    const kept = await status();
+    expect(kept.up).toBe(false);
+    expect(kept.deployments.map((d) => `${d.workflow}:${d.status}`)).toEqual(['ops:stopped']);
+    const up = await cli('cluster', 'up');
+    expect(up.code, up.err).toBe(0);
+    expect((await status()).deployments.map((d) => d.workflow)).toEqual(['ops']);
+    // a plain down forgets it
+    expect((await cli('cluster', 'down')).code).toBe(0);
+    expect((await cli('cluster', 'up')).code).toBe(0);
+    expect((await status()).deployments).toEqual([]);
+  }, 180_000);
 });

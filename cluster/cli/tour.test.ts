@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './main';
+import { printStatus } from './commands/cluster';
+import type { ClusterStatus } from '../runtime/controller';
 import { topologyByName } from '../topology/scenarios';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -131,5 +133,30 @@ describe('the local cluster on the command line', () => {
     expect(up.err).toMatch(/topology 'urban-sensing-8' has 182 nodes; the local cluster runs every node on this machine \(a process each\) and starts at most 32; nothing was started/);
     const status = await cli('cluster', 'status', '--json', '--home', home, '--cluster', 'big');
     expect(JSON.parse(status.out).nodes ?? []).toEqual([]);
+  });
+});
+
+describe('edgeai cluster status, in words', () => {
+  it('lists the nodes, why one is NotReady, the bytes moved per link and the artifacts whose only copies are on stopped nodes', () => {
+    const node = (name: string, status: 'Ready' | 'NotReady', reason: string | null) => ({ name, status, reason, device: 'nuc', type: 'edge', network: 'local', arch: 'amd64', cpuMillis: 4000, memoryBytes: 8 * 1024 ** 3, capabilities: [], port: 40000, host: '127.0.0.1', pid: 1, container: null, functions: ['echo'] });
+    const s: ClusterStatus = {
+      cluster: 'c',
+      up: true,
+      backend: 'process',
+      topology: 'local',
+      nodes: [node('edge-1', 'NotReady', '4 heartbeats in a row unanswered (last answer 1.6 s ago)'), node('edge-2', 'Ready', null)],
+      deployments: [],
+      links: [
+        { link: 'edge-1 → local', bytes: 2 * 1024 * 1024, transfers: 3 },
+        { link: 'local → internet', bytes: 512, transfers: 1 },
+      ],
+      unavailable: [{ urn: 'ops:echo', version: 1, locations: ['edge-1'] }],
+    };
+    const text: string[] = [];
+    printStatus(s, { out: (l) => text.push(l), err: () => undefined });
+    expect(text.join('\n')).toMatch(/^ {2}edge-1 +NotReady +nuc /m);
+    expect(text).toContain('  edge-1: 4 heartbeats in a row unanswered (last answer 1.6 s ago)');
+    expect(text).toContain('bytes moved: edge-1 → local 2.00 MiB, local → internet 512 B');
+    expect(text).toContain('unavailable artifacts (only copies on stopped nodes): ops:echo@1 [edge-1]');
   });
 });

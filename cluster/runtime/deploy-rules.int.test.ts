@@ -312,6 +312,32 @@ export class Greet {
     }
   }, 120_000);
 
+  it("a produced urn template is filled from the request's params at run time; a missing one is named", async () => {
+    const dir = project('notes', {
+      'functions/note.ts': `import { policy, produces, type Request } from 'edge-ai-studio/sdk';
+export class Notes {
+  @produces.data({ urn: 'notes:{user}', format: 'jsonl' })
+  @policy.fn({ node: 'local' })
+  async note(request: Request) {
+    return [{ user: request.params.user, n: 1 }];
+  }
+}
+`,
+    });
+    expect((await c.deploy(dir)).functions.map((f) => f.status)).toEqual(['ready']);
+    const alice = await c.invoke('notes', 'note', { params: { user: 'alice' } });
+    const bob = await c.invoke('notes', 'note', { params: { user: 'bob' } });
+    expect([alice.produced, bob.produced]).toEqual([['notes:alice@1'], ['notes:bob@1']]);
+    expect(c.registry.artifact('notes:alice')).toMatchObject({ urn: 'notes:alice', version: 1 });
+    expect(c.registry.artifact('notes:bob')).toMatchObject({ urn: 'notes:bob', version: 1 });
+    const missing = await c.invoke('notes', 'note').then(
+      () => undefined,
+      (e: unknown) => e as { code?: string; message: string; hint?: string },
+    );
+    expect(missing).toMatchObject({ code: 'missing-param', message: expect.stringMatching(/note produces notes:\{user\}, which needs request parameter 'user'/), hint: expect.stringMatching(/--param user=/) });
+    expect(c.registry.versions('notes:{user}')).toEqual([]);
+  }, 60_000);
+
   it('cluster down means down: deployments, placements and what lived only on the nodes do not come back; --keep-state keeps them (item 8)', async () => {
     const dir = project('twins', { 'functions/twins.ts': twins(3, 3) });
     await c.deploy(dir, { replace: true });

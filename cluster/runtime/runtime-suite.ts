@@ -227,6 +227,7 @@ export function defineRuntimeSuite(kind: BackendKind, skip: string | false): voi
         if (ev.type === 'node' && ev.node === victim && ev.status === 'NotReady') notReady.push({ at: Date.now(), ...(ev.reason ? { reason: ev.reason } : {}) });
       };
       c.on('event', onEvent);
+      let answer!: Awaited<ReturnType<Controller['invoke']>>;
       try {
         const inflight = c.invoke('ops', 'echo', { input: { n: 2, ms: 2500 } });
         // the node dies under the invocation: its worker is busy with it (the heartbeat says so)
@@ -234,7 +235,7 @@ export function defineRuntimeSuite(kind: BackendKind, skip: string | false): voi
         expect(notReady).toEqual([]);
         const killedAt = Date.now();
         await c.killNode(victim);
-        const answer = await inflight;
+        answer = await inflight;
         expect(answer.attempts).toBe(2);
         expect(answer.node).not.toBe(victim);
         expect(answer.output).toMatchObject({ echo: { n: 2 } });
@@ -262,6 +263,13 @@ export function defineRuntimeSuite(kind: BackendKind, skip: string | false): voi
       // its only copy was on the dead node: reported unavailable, not silently lost
       expect(c.status().unavailable).toEqual(expect.arrayContaining([{ urn: 'ops:echo', version: 1, locations: [victim] }]));
       expect(c.status().unavailable.some((u) => u.urn === 'ops:echo' && u.version === 2)).toBe(false);
+      // the retried invocation is one run, recorded with the answer it got: one output, on the node that answered
+      const mine = c.runs({ workflow: 'ops', function: 'echo', limit: 100 }).filter((r) => r.id === answer.run);
+      expect(mine.map((r) => [r.status, r.node])).toEqual([['ok', answer.node]]);
+      expect(c.registry.versions('ops:echo').map((a) => [a.version, a.locations.map((l) => l.node)])).toEqual([
+        [1, [victim]],
+        [2, [answer.node]],
+      ]);
     }, 120_000);
 
     it('re-adopts running nodes after a controller restart, without starting new ones', async () => {

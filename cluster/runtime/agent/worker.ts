@@ -25,6 +25,7 @@ import { parsePredicate, testPredicate, isPredicateError } from '../../spec/pred
 import type { Data, Model, Request, TrainedModel } from '../../sdk/data';
 import type { EvaluateRequest, FromWorker, FunctionRef, GateResult, InvokeBody, Produced, ToWorker } from './protocol';
 import { LogBudget, outputRefusal } from './output-limits';
+import { biasMetric } from './bias';
 
 type Method = (...args: unknown[]) => unknown;
 
@@ -192,7 +193,7 @@ function biasGate(model: tf.LayersModel, holdout: TableData, gate: Extract<Funct
   const acc = [...groups.values()].filter((g) => g.n > 0).map((g) => g.correct / g.n);
   const lo = Math.min(...acc);
   const hi = Math.max(...acc);
-  const value = gate.metric === 'disparate_impact' ? (hi > 0 ? lo / hi : 0) : hi - lo;
+  const value = biasMetric(gate.metric, acc);
   const p = parsePredicate(gate.predicate);
   const pass = !isPredicateError(p) && testPredicate(p, value);
   return { kind: 'bias', metric: gate.metric, value, predicate: gate.predicate, pass, detail: `${gate.metric} over ${groups.size} groups of '${attr}' is ${value.toFixed(3)} (group accuracy ${lo.toFixed(3)}–${hi.toFixed(3)})` };
