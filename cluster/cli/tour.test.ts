@@ -160,3 +160,33 @@ describe('edgeai cluster status, in words', () => {
     expect(text).toContain('unavailable artifacts (only copies on stopped nodes): ops:echo@1 [edge-1]');
   });
 });
+
+describe('@policy.fn capability: the whole list', () => {
+  it('gpu, tpu, vpu, cuda, npu, fpga and camera each send a function to the one node that has it, and nowhere without it', async () => {
+    const caps = ['gpu', 'tpu', 'vpu', 'cuda', 'npu', 'fpga', 'camera'];
+    const dir = join(tmp('edgeai-caps-'), 'caps');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'functions'), { recursive: true });
+    writeFileSync(join(dir, 'workflow.json'), JSON.stringify({ name: 'caps', version: 1, dataSources: [], triggers: [] }));
+    const methods = caps.map((c) => `  @policy.fn({ capability: '${c}' })\n  async needs_${c}(request: Request) { return '${c}'; }\n`).join('\n');
+    writeFileSync(join(dir, 'functions', 'caps.ts'), `import { policy, type Request } from 'edge-ai-studio/sdk';\nexport class Caps {\n${methods}}\n`);
+    const topology = (withCaps: boolean) => ({
+      name: withCaps ? 'one-of-each' : 'none-of-them',
+      networks: [{ name: 'local', kind: 'lan' }],
+      nodes: caps.map((c) => ({ name: `has-${c}`, device: 'nuc', type: 'edge', network: 'local', ...(withCaps ? { capabilities: [c] } : {}) })),
+      links: [],
+      registry: { at: ['has-gpu'] },
+    });
+    writeFileSync(join(dir, 'with.json'), JSON.stringify(topology(true)));
+    writeFileSync(join(dir, 'without.json'), JSON.stringify(topology(false)));
+    const placed = await cli('schedule', dir, '--topology', join(dir, 'with.json'));
+    expect(placed.code, placed.out + placed.err).toBe(0);
+    for (const c of caps) expect(placed.out).toMatch(new RegExp(`λ needs_${c} +→ has-${c} `));
+    const none = await cli('schedule', dir, '--topology', join(dir, 'without.json'));
+    expect(none.code).toBe(1);
+    for (const c of caps) expect(none.out).toMatch(new RegExp(`λ needs_${c} +✗ no node can run needs_${c}.*capability ${c}`));
+    // and the spec knows no other
+    const { CAPABILITIES } = await import('../spec/function');
+    expect([...CAPABILITIES]).toEqual(caps);
+  });
+});

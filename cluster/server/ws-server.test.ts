@@ -122,6 +122,21 @@ describe('studio WebSocket server with a lazily loaded service', () => {
     const err = await new Promise<Error>((ok) => ws.once('error', ok));
     expect(err.message).toMatch(/403/);
   });
+
+  it("refuses a socket with the token from another page's origin, and takes one from the studio's own", async () => {
+    server = await startStudioServer({ service: new StudioService(), rendererDir: rendererDir() });
+    const url = `ws://127.0.0.1:${server.port}/api?token=${server.token}`;
+    for (const origin of ['http://evil.example', `http://127.0.0.1:${server.port + 1}`, 'null']) {
+      const ws = new WebSocket(url, { origin });
+      const err = await new Promise<Error>((ok) => ws.once('error', ok));
+      expect([origin, err.message]).toEqual([origin, expect.stringMatching(/403/)]);
+    }
+    for (const origin of [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`]) {
+      const ws = new WebSocket(url, { origin });
+      await new Promise<void>((ok, fail) => (ws.once('open', () => ok()), ws.once('error', fail)));
+      ws.close();
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,7 +23,8 @@ import { dockerSkipReason } from '../testing/docker-skip';
 import { functionRef } from '../controller/invoker';
 import type { StoredSpec } from '../controller/types';
 import { AgentClient } from '../agent/client';
-import { bearer, newSecret, readClusterSecret, secretPathOf } from '../agent/secret';
+import { bearer, newSecret, readClusterSecret, secretPathOf, SECRET_ENV } from '../agent/secret';
+import { DockerBackend } from '../backends/docker';
 
 const made: string[] = [];
 function tmp(prefix: string): string {
@@ -196,7 +197,12 @@ describe('node agents serve only their controller (process backend)', () => {
       expect(readFileSync(`/proc/${n.pid}/cmdline`, 'utf8')).not.toContain(secret);
       expect(readFileSync(`/proc/${n.pid}/environ`, 'utf8')).not.toContain(secret);
       for (const f of filesUnder(join(c.dir, 'nodes', n.name))) expect([f, readFileSync(f).includes(secret)]).toEqual([f, false]);
+      // it came on the agent's stdin, a pipe (Node's is a socket pair) the controller wrote once and closed: no file, no terminal
+      expect(readFileSync(`/proc/${n.pid}/cmdline`, 'utf8').split('\0')).toContain('--secret-stdin');
+      expect(readlinkSync(`/proc/${n.pid}/fd/0`)).toMatch(/^(pipe|socket):\[\d+\]$/);
     }
+    // the stated limit (README "Security"): a program running as this user reads the file like any other it owns
+    expect(readFileSync(secretPathOf(c.dir), 'utf8').trim()).toBe(secret);
   });
 
   it('answers a request without the secret or with a wrong one with 401, and one for a foreign Host with 403, on every route; nothing it asked for happens', async () => {
@@ -325,6 +331,12 @@ describe.skipIf(dockerSkip)('node agents serve only their controller (docker bac
     expect(others.some((n) => n.network === topo.find((x) => x.name === scanNode)!.network)).toBe(true);
     expect(r.reads).toEqual({ '/proc/1/environ': 'denied ERR_ACCESS_DENIED', '/proc/1/cmdline': 'denied ERR_ACCESS_DENIED' });
     expect(r.env.join(' ')).not.toMatch(/SECRET/);
+    // where the container's agent has it from: its environment (README "Security")
+    const docker = new DockerBackend().docker;
+    for (const n of topo) {
+      const env = (await docker.getContainer(n.container!).inspect()).Config.Env ?? [];
+      expect([n.name, env.includes(`${SECRET_ENV}=${readClusterSecret(c.dir)!}`)]).toEqual([n.name, true]);
+    }
     // every agent still serves, and ping was never invoked by the scan
     expect(c.status().nodes.every((n) => n.status === 'Ready')).toBe(true);
     const secret = readClusterSecret(c.dir)!;
