@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { once } from 'node:events';
 import type Docker from 'dockerode';
 import { buildAgent, type AgentBuild } from '../build';
 import type { NodeHandle, NodeLaunch } from '../backend';
@@ -200,6 +202,12 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
       `const fs=require('fs');const r={};try{fs.writeFileSync('/x','y');r.root='written'}catch(e){r.root=e.code}try{fs.writeFileSync('/tmp/x','y');r.tmp='written'}catch(e){r.tmp=e.code}try{fs.writeFileSync('/store/x','y');fs.unlinkSync('/store/x');r.store='written'}catch(e){r.store=e.code}r.uid=process.getuid();r.capEff=/CapEff:\\s*(\\w+)/.exec(fs.readFileSync('/proc/self/status','utf8'))[1];console.log(JSON.stringify(r))`,
     ]);
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ root: 'EROFS', tmp: 'written', store: 'written', uid: 65534, capEff: '0000000000000000' });
+    // /tmp is noexec; the store volume is not (the stated limit: the local driver mounts it with default options)
+    const mounts = await execIn(docker.getContainer(handles.get('edge-1')!.container!), ['/usr/local/bin/node', '-e', "process.stdout.write(require('fs').readFileSync('/proc/mounts','utf8'))"]);
+    const optionsOf = (point: string) => mounts.split('\n').map((l) => l.split(' ')).find((f) => f[1] === point)?.[3]?.split(',') ?? [];
+    expect(optionsOf('/tmp')).toContain('noexec');
+    expect(optionsOf('/store').length).toBeGreaterThan(0);
+    expect(optionsOf('/store')).not.toContain('noexec');
   });
 
   it('isolates the network: a container reaches no other node (same network or not) and nothing beyond its network', async () => {
@@ -234,9 +242,28 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
     expect(control.trim().split('\n').pop()).toBe('connected');
     // the host reaches every node
     for (const n of ['edge-1', 'edge-2', 'cloud-1']) expect(await healthOf(handles.get(n)!)).toMatchObject({ node: n });
-    // what Internal does not stop: the host's own addresses (INPUT, not FORWARD); the platform's
-    // servers listen on 127.0.0.1, which a container cannot reach (README, Security)
-    if (gateway) console.log(`[docker.test] the host's address ${gateway} on Docker's default bridge, from a node: ${(await execIn(docker.getContainer(handles.get('edge-1')!.container!), ['/usr/local/bin/node', '-e', `(async()=>console.log(${probe(gateway, 9)}))()`])).trim()}`);
+    // what Internal does not stop (README, Security): the host's own addresses (INPUT, not FORWARD).
+    // A service on this machine listening on every interface is reached from a node; one on
+    // 127.0.0.1, as everything the platform runs, is not.
+    const everywhere = createServer((sock) => sock.end()).listen(0, '0.0.0.0');
+    const loopback = createServer((sock) => sock.end()).listen(0, '127.0.0.1');
+    try {
+      await Promise.all([once(everywhere, 'listening'), once(loopback, 'listening')]);
+      const portOf = (srv: Server) => (srv.address() as AddressInfo).port;
+      // the host on Docker's default bridge, and on each of the node's own networks
+      const own = Object.values((await docker.getContainer(handles.get('edge-1')!.container!).inspect()).NetworkSettings.Networks);
+      const ownGateways = await Promise.all(own.map(async (n) => ((await docker.getNetwork(n.NetworkID).inspect()) as { IPAM?: { Config?: Array<{ Gateway?: string }> } }).IPAM?.Config?.[0]?.Gateway));
+      const hostAddrs = [gateway, ...ownGateways].filter((a): a is string => !!a);
+      expect(hostAddrs.length).toBeGreaterThan(0);
+      const hostProbe = `(async()=>{const r={};${hostAddrs.map((h) => `r[${JSON.stringify(`${h} all`)}]=${probe(h, portOf(everywhere))};r[${JSON.stringify(`${h} loopback`)}]=${probe(h, portOf(loopback))};`).join('')}console.log(JSON.stringify(r))})()`;
+      const seen = JSON.parse((await execIn(docker.getContainer(handles.get('edge-1')!.container!), ['/usr/local/bin/node', '-e', hostProbe])).trim().split('\n').pop()!) as Record<string, string>;
+      console.log(`[docker.test] from a node, the host's addresses ${hostAddrs.join(', ')}: ${JSON.stringify(seen)}`);
+      expect(hostAddrs.some((h) => seen[`${h} all`] === 'connected')).toBe(true);
+      for (const h of hostAddrs) expect([h, seen[`${h} loopback`]]).not.toEqual([h, 'connected']);
+    } finally {
+      everywhere.close();
+      loopback.close();
+    }
     await other.remove({ force: true });
   });
 
