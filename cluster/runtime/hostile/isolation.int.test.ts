@@ -10,7 +10,8 @@
  * What the process backend does NOT isolate is measured too, so the README can say it plainly:
  * the network (Node 20 has no network permission: a function reaches any agent's port on 127.0.0.1,
  * which refuses it without the cluster's secret: auth.int.test.ts)
- * and signals to the user's other processes.
+ * signals to the user's other processes, CPU time, memory outside the JS heap, the blobs of other
+ * workflows on the node, and the user it runs as.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -100,6 +101,15 @@ export class Hostile {
   @policy.fn({ node: 'edge' })
   async shell(request: Request) {
     return execSync('cat /etc/shadow').toString();
+  }
+
+  /** what the process backend does not contain (README): CPU time, memory outside the JS heap, the node's blobs, the user */
+  @policy.fn({ node: 'edge' })
+  async uncontained(request: Request) {
+    const t = request.input as { blob: string };
+    const outside = getHeapStatistics().heap_size_limit + 64 * 1024 * 1024;
+    const buffer = attempt(() => Buffer.alloc(outside, 1).length);
+    return { pid: process.pid, buffer, outside, blob: attempt(() => readFileSync(t.blob, 'utf8')), uid: process.getuid!() };
   }
 
   @policy.fn({ node: 'edge' })
@@ -219,6 +229,36 @@ describe('function code on the process backend is contained', () => {
     // the agent that ran it is the same process, and still serves
     expect(c.status().nodes.find((n) => n.name === node)!.pid).toBe(agentPid);
     expect(readdirSync(join(own, 'bundles')).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('what it does not isolate, as the README says: CPU time, memory outside the JS heap, another workflow\'s blobs on the node; it runs as the user', async () => {
+    // another workflow's output on the same node
+    const other = project('neighbour', {
+      'functions/neighbour.ts': `import { policy, produces, type Request } from 'edge-ai-studio/sdk';
+export class Neighbour {
+  @produces.data({ urn: 'neighbour:diary', format: 'jsonl' })
+  @policy.fn({ node: 'edge' })
+  async write(request: Request) {
+    return [{ entry: 'dear diary' }];
+  }
+}
+`,
+    });
+    expect((await c.deploy(other)).functions.map((f) => f.status)).toEqual(['ready']);
+    await c.invoke('neighbour', 'write');
+    const node = c.state.placement('hostile', 'uncontained')!.node!;
+    const diary = c.registry.artifact('neighbour:diary')!;
+    expect(diary.locations.map((l) => l.node)).toContain(node);
+    const blob = join(storeOf(node), 'blobs', diary.sha256.slice(0, 2), diary.sha256);
+    expect(existsSync(blob)).toBe(true);
+    const r = (await c.invoke('hostile', 'uncontained', { input: { blob } })).output as { pid: number; buffer: string; outside: number; blob: string; uid: number };
+    expect(r.blob).toMatch(/^ok .*dear diary/);
+    // a buffer 64 MiB beyond its heap limit: memory outside the JS heap is not capped
+    expect(r.buffer).toBe(`ok ${r.outside}`);
+    expect(r.uid).toBe(process.getuid!());
+    // CPU time: no limit on the worker and no cgroup of its own (it shares this test's)
+    expect(readFileSync(`/proc/${r.pid}/limits`, 'utf8')).toMatch(/^Max cpu time\s+unlimited\s+unlimited/m);
+    expect(readFileSync(`/proc/${r.pid}/cgroup`, 'utf8')).toBe(readFileSync('/proc/self/cgroup', 'utf8'));
   }, 60_000);
 
   it('uncaught, a refused read or a refused shell is one clear error for the caller', async () => {
