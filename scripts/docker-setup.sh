@@ -7,6 +7,8 @@ set -euo pipefail
 
 WAIT_S="${DOCKER_SETUP_WAIT_S:-60}"
 LOG="${DOCKER_SETUP_LOG:-/var/log/dockerd.log}"
+# dockerd's pid file (its default); another only for scripts/ci-run.test.ts's stand-in engine
+PIDFILE="${DOCKER_SETUP_PIDFILE:-/var/run/docker.pid}"
 
 SUDO=""
 if [ "$(id -u)" != "0" ]; then
@@ -40,13 +42,13 @@ if ! command -v docker >/dev/null 2>&1; then
 fi
 
 if ! engine_up; then
-  if { [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid 2>/dev/null)" 2>/dev/null; } || pgrep -x dockerd >/dev/null 2>&1; then
+  if { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE" 2>/dev/null)" 2>/dev/null; } || pgrep -x dockerd >/dev/null 2>&1; then
     say "dockerd is running but not answering yet; waiting"
   else
     say "starting dockerd in the background (log: $LOG)"
     # a stale pid file from an earlier, killed dockerd makes the new one refuse to start
-    if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid 2>/dev/null)" 2>/dev/null; then
-      $SUDO rm -f /var/run/docker.pid
+    if [ -f "$PIDFILE" ] && ! kill -0 "$(cat "$PIDFILE" 2>/dev/null)" 2>/dev/null; then
+      $SUDO rm -f "$PIDFILE"
     fi
     $SUDO sh -c "nohup dockerd >>'$LOG' 2>&1 &"
   fi

@@ -1,23 +1,14 @@
 // Reports whether the Electron binary is present. Electron is an optional dependency:
 // when its binary download fails (no network beyond the npm registry) npm keeps going,
 // and the studio runs in browser mode (`npm run web`) instead of a desktop window.
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { findElectron, installNotice } from './electron-binary.mjs';
 
-const require = createRequire(import.meta.url);
-let binary = null;
-try {
-  const pathFile = require.resolve('electron/path.txt');
-  const { readFileSync } = await import('node:fs');
-  const { dirname, join } = await import('node:path');
-  const rel = readFileSync(pathFile, 'utf8').trim();
-  const candidate = join(dirname(pathFile), 'dist', rel);
-  if (existsSync(candidate)) binary = candidate;
-} catch {
-  binary = null;
-}
+// found as `npm start` finds it (scripts/electron-binary.mjs)
+const found = findElectron();
+const binary = found.binary ?? null;
+const notice = installNotice(found);
+console[notice.level](notice.text);
 if (binary) {
-  console.log(`edge-ai-studio: Electron binary found at ${binary}; \`npm start\` opens the desktop studio.`);
   // the studio's fuses (electron/fuses.ts): no run-as-node, NODE_OPTIONS or --inspect in the binary
   // that runs it. macOS keeps its signed binary as it is (flipping needs a re-sign: a packager's job).
   if (process.platform !== 'darwin') {
@@ -29,12 +20,6 @@ if (binary) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, stdio: 'inherit' });
     if (r.status !== 0) console.warn('edge-ai-studio: warning: the Electron fuses were not set (see above); the desktop studio runs with Electron\'s defaults.');
   }
-} else {
-  console.warn(
-    'edge-ai-studio: warning: the Electron binary is not installed (its download failed or was skipped).\n' +
-      '  The studio will run in browser mode: `npm start` serves it on 127.0.0.1 and prints the URL.\n' +
-      '  To get the desktop window later, run `npm rebuild electron` on a machine that can reach the Electron download host.',
-  );
 }
 
 // The edgeai CLI, bundled once so that each command starts like a plain node program (see

@@ -1,26 +1,15 @@
 // `npm start [-- <project>]`: the desktop studio when the Electron binary is installed, else
 // browser mode (`npm run web`), saying so. Bundles electron/main.ts and electron/preload.ts
-// with esbuild before launching.
-import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+// with esbuild before launching. Which one, and how the binary is found: electron-binary.mjs
+// (ELECTRON_OVERRIDE_DIST_PATH, as the electron package reads it, names another binary).
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawn, spawnSync } from 'node:child_process';
+import { chooseMode, desktopProject, findElectron } from './electron-binary.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
-
-/** The Electron binary, or a reason why there is none. */
-export function findElectron() {
-  try {
-    const pathFile = require.resolve('electron/path.txt');
-    const bin = join(dirname(pathFile), 'dist', readFileSync(pathFile, 'utf8').trim());
-    return existsSync(bin) ? { binary: bin } : { reason: `the electron package is installed but its binary is missing (${bin})` };
-  } catch {
-    return { reason: 'the electron package is not installed (it is optional; its download needs the Electron release host)' };
-  }
-}
 
 function run(cmd, argv) {
   const child = spawn(cmd, argv, { stdio: 'inherit', cwd: ROOT, env: process.env });
@@ -28,8 +17,8 @@ function run(cmd, argv) {
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 }
 
-const electron = findElectron();
-if (!electron.binary) {
+const electron = chooseMode(findElectron());
+if (electron.mode === 'browser') {
   console.log(`Edge AI Studio: no Electron here — ${electron.reason}.`);
   console.log('Starting browser mode instead (the same studio, served on 127.0.0.1); open the URL below.');
   // scripts/web.mjs (what `npm run web` runs) reads the same arguments; it runs in this process
@@ -57,9 +46,7 @@ if (!electron.binary) {
   };
   await esbuild.build({ entryPoints: [join(ROOT, 'electron', 'main.ts')], outfile: join(out, 'main.mjs'), bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', external: ['electron'], plugins: [runtimeFromSources], logLevel: 'warning' });
   await esbuild.build({ entryPoints: [join(ROOT, 'electron', 'preload.ts')], outfile: join(out, 'preload.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['electron'], logLevel: 'warning' });
-  const project = args.find((a) => !a.startsWith('-'));
-  if (project) process.env.EDGEAI_PROJECT = resolve(project);
-  else if (!process.env.EDGEAI_PROJECT) process.env.EDGEAI_PROJECT = join(ROOT, 'samples', 'mnist');
+  process.env.EDGEAI_PROJECT = desktopProject(args, process.env, ROOT);
   console.log(`Edge AI Studio: launching Electron (${electron.binary})`);
   run(electron.binary, [join(out, 'main.mjs')]);
 }
