@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../cli/main';
@@ -73,6 +73,31 @@ describe('edgeai accelerators', { timeout: 20_000 }, () => {
     expect(t.nodes.filter((n) => n.capabilities.includes('tpu')).map((n) => n.name)).toEqual(['laptop']);
     expect(JSON.parse(readFileSync(file, 'utf8')).version).toBe(1);
   });
+
+  it('--save --host edge-1, then cluster up --topology: edge-1 runs with the stick\'s capability and a tpu function deploys there', async () => {
+    fs.plug(coralReady('1-1.3', 6));
+    const file = join(fs.root, 'with-stick.json');
+    const saved = await cli(['accelerators', '--sysfs', fs.sysfsRoot, '--dev', fs.devRoot, '--save', file, '--host', 'edge-1']);
+    expect(saved.code, saved.err).toBe(0);
+    expect(saved.out).toContain("coral attached to node 'edge-1'");
+    const home = join(fs.root, 'home');
+    const at = ['--home', home, '--cluster', 'sticks'];
+    const up = await cli(['cluster', 'up', '--topology', file, ...at]);
+    expect(up.code, up.err).toBe(0);
+    try {
+      const status = JSON.parse((await cli(['cluster', 'status', '--json', ...at])).out) as { nodes: Array<{ name: string; status: string; capabilities: string[] }> };
+      expect(status.nodes.filter((n) => n.capabilities.includes('tpu')).map((n) => [n.name, n.status])).toEqual([['edge-1', 'Ready']]);
+      const project = join(fs.root, 'tpu');
+      mkdirSync(join(project, 'functions'), { recursive: true });
+      writeFileSync(join(project, 'workflow.json'), JSON.stringify({ name: 'tpu', version: 1, dataSources: [], triggers: [] }));
+      writeFileSync(join(project, 'functions', 'detect.ts'), "import { policy, type Request } from 'edge-ai-studio/sdk';\nexport class Detect {\n  @policy.fn({ capability: 'tpu' })\n  async detect(request: Request) { return 'on a tpu node'; }\n}\n");
+      const d = await cli(['deploy', project, ...at]);
+      expect(d.code, d.err).toBe(0);
+      expect(d.out).toMatch(/^ {2}detect +deployed +edge-1/m);
+    } finally {
+      expect((await cli(['cluster', 'down', ...at])).code).toBe(0);
+    }
+  }, 120_000);
 
   it('refuses bad option combinations and unknown hosts with a usage error', async () => {
     expect((await cli(['accelerators', '--sysfs', fs.sysfsRoot, '--host', 'laptop'])).code).toBe(2);
