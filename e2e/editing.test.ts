@@ -115,6 +115,9 @@ describe.skipIf(skip)('editing on the studio canvas in browser mode (Chromium)',
     const p = page!;
     await p.goto(studio!.server.url);
     await node(p, 'fn:train').waitFor({ timeout: 30_000 });
+    // the first open shows the graph from its start at a readable zoom (e2e/layout.test.ts);
+    // Fit shows all of it, as these tests need every node on screen
+    await p.getByTitle('Fit view (F)').click();
     await expect.poll(() => p.locator('.react-flow__node').count(), { timeout: 15_000 }).toBe(NODES.length);
     return p;
   }

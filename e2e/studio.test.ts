@@ -104,6 +104,10 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
   it('opens samples/mnist: the canvas shows the expected nodes and edges', async () => {
     await page.goto(server.url);
     await node(page, 'fn:train').waitFor({ timeout: 30_000 });
+    // the first open shows the graph from its start at a readable zoom (e2e/layout.test.ts);
+    // Fit shows all of it, as these tests need every node on screen
+    await page.getByTitle('Fit view (F)').click();
+    await expect.poll(() => page.locator('.react-flow__node').count(), { timeout: 15_000 }).toBe(EXPECTED_NODES.length);
     const ids = await page.locator('.react-flow__node').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
     expect(ids.sort()).toEqual([...EXPECTED_NODES].sort());
     await edge(page, EXPECTED_EDGES[0]).waitFor();

@@ -22,7 +22,8 @@ import {
   type Viewport,
 } from '@xyflow/react';
 import type { DiagnosticDto, GraphDto } from '../../cluster/api/contract';
-import { nodeTypes, type StudioNode } from './nodes';
+import { nodeSize, nodeTypes, type StudioNode } from './nodes';
+import { boundsOf, readableViewport } from './viewport';
 import { keepMeasured } from './rebuild';
 
 export type Positions = Record<string, { x: number; y: number }>;
@@ -170,22 +171,24 @@ export function Canvas(props: CanvasProps) {
   );
 
   const rf = useReactFlow();
-  // another project opened: React Flow takes the initial viewport only when it mounts, so it is set here
-  const fitted = useRef(props.fitRequest);
-  const initialViewport = useRef(props.initialViewport);
-  initialViewport.current = props.initialViewport;
+  // the view fits each project as it opens (a saved viewport is kept), never below a readable
+  // zoom: a graph too large for that is shown from where it starts (viewport.ts)
+  const box = useRef<HTMLDivElement>(null);
+  const latest = useRef({ graph, positions, initialViewport: props.initialViewport });
+  latest.current = { graph, positions, initialViewport: props.initialViewport };
+  const [ready, setReady] = useState(false);
+  const fitted = useRef<number | undefined>(undefined);
   useEffect(() => {
-    if (fitted.current === props.fitRequest) return;
-    const first = fitted.current === undefined || fitted.current === 0;
-    fitted.current = props.fitRequest;
-    if (first) return; // the first project: React Flow fits (or takes the saved viewport) as it mounts
-    const raf = window.requestAnimationFrame(() => {
-      if (initialViewport.current) void rf.setViewport(initialViewport.current);
-      else void rf.fitView({ padding: 0.12 });
-    });
-    return () => window.cancelAnimationFrame(raf);
-  }, [props.fitRequest, rf]);
-  const [dropping, setDropping] = useState(false);
+    if (!ready || fitted.current === (props.fitRequest ?? 0)) return;
+    fitted.current = props.fitRequest ?? 0;
+    const { graph: g, positions: p, initialViewport } = latest.current;
+    const el = box.current;
+    if (initialViewport) return void rf.setViewport(initialViewport);
+    if (!el) return;
+    const bounds = boundsOf(g.nodes.map((n) => ({ ...(p[n.id] ?? { x: 0, y: 0 }), ...nodeSize(n) })));
+    void rf.setViewport(readableViewport(bounds, { width: el.clientWidth, height: el.clientHeight }));
+  }, [ready, props.fitRequest, rf]);
+    const [dropping, setDropping] = useState(false);
   const menu = (target: CanvasTarget) => (e: { preventDefault(): void; clientX: number; clientY: number }) => {
     if (!props.onContextMenu) return;
     e.preventDefault();
@@ -194,6 +197,7 @@ export function Canvas(props: CanvasProps) {
 
   return (
     <div
+      ref={box}
       className={`canvas${dropping ? ' drop-target' : ''}`}
       data-testid="canvas"
       onDragOver={(e) => {
@@ -230,8 +234,7 @@ export function Canvas(props: CanvasProps) {
         selectionKeyCode="Shift"
         multiSelectionKeyCode={['Meta', 'Control']}
         defaultViewport={props.initialViewport}
-        fitView={!props.initialViewport}
-        fitViewOptions={{ padding: 0.12 }}
+        onInit={() => setReady(true)}
         minZoom={0.05}
         maxZoom={2.5}
         onlyRenderVisibleElements

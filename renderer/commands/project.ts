@@ -40,8 +40,11 @@ export async function adopt(ctx: StudioContext, s: ProjectSnapshot, fresh = fals
   }
   store.setState({ liveGraph: undefined, buffers, ...(fresh ? {} : { snap: s }) });
   const base: Positions = fresh ? { ...s.layout.nodes } : { ...store.getState().positions };
-  const missing = s.graph.nodes.some((n) => !base[n.id]);
-  const positions = missing ? placeMissing(base, s.graph, await ctx.layout(s.graph, ctx.canvasAspect?.())) : base;
+  const missing = s.graph.nodes.filter((n) => !base[n.id]).length;
+  // a graph laid out afresh is laid out for the canvas' shape; newcomers among placed nodes take
+  // their spot in the plain layered layout (the one the others were placed by) when it is free
+  const aspect = missing === s.graph.nodes.length ? ctx.canvasAspect?.() : undefined;
+  const positions = missing ? placeMissing(base, s.graph, await ctx.layout(s.graph, aspect)) : base;
   // a freshly opened project shows up once laid out, never as a pile of nodes at (0,0)
   store.setState({ positions, ...(fresh ? { snap: s } : {}) });
 }

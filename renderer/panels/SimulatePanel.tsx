@@ -9,6 +9,7 @@ import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { ApiError, MethodResponse, ProjectSnapshot, SimulationReportDto } from '../../cluster/api/contract';
 import { SIM_PROFILES, SIM_TOPOLOGIES, SIM_WORKLOADS } from '../../cluster/common/sim-choices';
 import { call, errorOf, studio } from '../api';
+import { DataTable, type Column } from './DataTable';
 import { ErrorBox } from './ErrorBox';
 import { fmtBytes } from '../format';
 import { arrivalSource, fmtPercent, fmtS, fmtUsd, parseRates } from './sim-view';
@@ -16,6 +17,44 @@ import { arrivalSource, fmtPercent, fmtS, fmtUsd, parseRates } from './sim-view'
 const SimChart = lazy(() => import('./SimChart'));
 
 type Answer = MethodResponse<'simulate.run'>;
+type Summary = Answer['summaries'][number];
+type FnReport = SimulationReportDto['functions'][number];
+type NodeUsage = SimulationReportDto['nodeUsage'][number];
+
+const COMPARE_COLUMNS: Array<Column<Summary>> = [
+  { key: 'profile', title: 'profile', className: 'strong nowrap', cell: (c) => c.profile },
+  { key: 'runs', title: 'runs', cell: (c) => c.completed },
+  { key: 'failed', title: 'failed', cell: (c) => c.failed },
+  { key: 'cold', title: 'cold', cell: (c) => c.coldStarts },
+  { key: 'miss', title: 'deadline miss', cell: (c) => c.deadlineMisses },
+  { key: 'mean', title: 'mean', className: 'nowrap', cell: (c) => fmtS(c.meanS) },
+  { key: 'p95', title: 'p95', hint: "the worst function's p95", className: 'nowrap', cell: (c) => fmtS(c.p95S) },
+  { key: 'edge', title: 'edge up / down', hint: 'bytes over edge uplinks (edge → WAN) and downlinks (WAN → edge)', cell: (c) => `${fmtBytes(c.wanUpBytes)} / ${fmtBytes(c.wanDownBytes)}` },
+  { key: 'util', title: 'edge util', cell: (c) => fmtPercent(c.edgeUtilisation) },
+  { key: 'cost', title: 'cloud cost', cell: (c) => fmtUsd(c.cloudCost) },
+];
+
+function functionColumns(report: SimulationReportDto): Array<Column<FnReport>> {
+  const placed = (f: FnReport) => report.deploy.find((x) => x.function === f.function);
+  return [
+    { key: 'function', title: 'function', className: 'nowrap', cell: (f) => `λ ${f.function}` },
+    { key: 'placed', title: 'placed on', cellTitle: (f) => placed(f)?.reason, cell: (f) => placed(f)?.node ?? <span className="error-text">✗ {placed(f)?.reason ?? 'not placed'}</span> },
+    { key: 'runs', title: 'runs', cell: (f) => f.completed },
+    { key: 'failed', title: 'failed', cell: (f) => f.failed + f.unfinished },
+    { key: 'cold', title: 'cold', cell: (f) => f.coldStarts },
+    { key: 'miss', title: 'deadline miss', cell: (f) => (f.deadlineMs === null ? '–' : `${f.deadlineMisses} (> ${fmtS(f.deadlineMs / 1000)})`) },
+    { key: 'total', title: 'total p50 / p95 / p99', cell: (f) => (f.completed ? `${fmtS(f.total.p50)} / ${fmtS(f.total.p95)} / ${fmtS(f.total.p99)}` : '–') },
+    { key: 'parts', title: 'wait / transfer / exec p50', cell: (f) => (f.completed ? `${fmtS(f.wait.p50)} / ${fmtS(f.transfer.p50)} / ${fmtS(f.execution.p50)}` : '–') },
+  ];
+}
+
+const NODE_COLUMNS: Array<Column<NodeUsage>> = [
+  { key: 'node', title: 'node', cell: (n) => n.node },
+  { key: 'device', title: 'device', cell: (n) => n.device },
+  { key: 'runs', title: 'runs', cell: (n) => n.invocations },
+  { key: 'busy', title: 'busy', cell: (n) => fmtPercent(n.busy) },
+  { key: 'cpu', title: 'cpu reserved', cell: (n) => fmtPercent(n.allocated) },
+];
 
 
 const TOPOLOGY_CHOICES = ['project', ...SIM_TOPOLOGIES, 'urban-sensing:cells=8', 'industrial-iot:sites=4', 'cloud-regions:regions=3'];
@@ -211,40 +250,16 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
               </span>
             </div>
             {answer.warning && <div className="sim-warning">{answer.warning}</div>}
-            <table className="rt-table clickable sim-compare" data-testid="sim-compare">
-              <thead>
-                <tr>
-                  <th>profile</th>
-                  <th>runs</th>
-                  <th>failed</th>
-                  <th>cold</th>
-                  <th>deadline miss</th>
-                  <th>mean</th>
-                  <th title="the worst function's p95">p95</th>
-                  <th title="bytes over edge uplinks (edge → WAN) and downlinks (WAN → edge)">edge up / down</th>
-                  <th>edge util</th>
-                  <th>cloud cost</th>
-                </tr>
-              </thead>
-              <tbody>
-                {answer.summaries.map((c) => (
-                  <tr key={c.profile} className={c.profile === report?.profile ? 'sel' : ''} onClick={() => setChosen(c.profile)} data-testid={`sim-row-${c.profile}`}>
-                    <td className="strong">{c.profile}</td>
-                    <td>{c.completed}</td>
-                    <td>{c.failed}</td>
-                    <td>{c.coldStarts}</td>
-                    <td>{c.deadlineMisses}</td>
-                    <td>{fmtS(c.meanS)}</td>
-                    <td>{fmtS(c.p95S)}</td>
-                    <td>
-                      {fmtBytes(c.wanUpBytes)} / {fmtBytes(c.wanDownBytes)}
-                    </td>
-                    <td>{fmtPercent(c.edgeUtilisation)}</td>
-                    <td>{fmtUsd(c.cloudCost)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable<Summary>
+              className="rt-table sim-compare"
+              testId="sim-compare"
+              columns={COMPARE_COLUMNS}
+              rows={answer.summaries}
+              rowKey={(c) => c.profile}
+              selected={(c) => c.profile === report?.profile}
+              onRowClick={(c) => setChosen(c.profile)}
+              rowAttrs={(c) => ({ 'data-testid': `sim-row-${c.profile}` })}
+            />
             <Suspense fallback={null}>
               <SimChart reports={answer.reports} />
             </Suspense>
@@ -269,37 +284,14 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
                     {onCanvas === report.profile ? 'Hide from the canvas' : 'Show on the canvas'}
                   </button>
                 </div>
-                <table className="rt-table" data-testid="sim-functions">
-                  <thead>
-                    <tr>
-                      <th>function</th>
-                      <th>placed on</th>
-                      <th>runs</th>
-                      <th>failed</th>
-                      <th>cold</th>
-                      <th>deadline miss</th>
-                      <th>total p50 / p95 / p99</th>
-                      <th>wait / transfer / exec p50</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {report.functions.map((f) => {
-                      const d = report.deploy.find((x) => x.function === f.function);
-                      return (
-                        <tr key={f.function} data-testid={`sim-fn-${f.function}`}>
-                          <td>λ {f.function}</td>
-                          <td title={d?.reason}>{d?.node ?? <span className="error-text">✗ {d?.reason ?? 'not placed'}</span>}</td>
-                          <td>{f.completed}</td>
-                          <td>{f.failed + f.unfinished}</td>
-                          <td>{f.coldStarts}</td>
-                          <td>{f.deadlineMs === null ? '–' : `${f.deadlineMisses} (> ${fmtS(f.deadlineMs / 1000)})`}</td>
-                          <td>{f.completed ? `${fmtS(f.total.p50)} / ${fmtS(f.total.p95)} / ${fmtS(f.total.p99)}` : '–'}</td>
-                          <td>{f.completed ? `${fmtS(f.wait.p50)} / ${fmtS(f.transfer.p50)} / ${fmtS(f.execution.p50)}` : '–'}</td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
+                <DataTable<FnReport>
+                  className="rt-table"
+                  testId="sim-functions"
+                  columns={functionColumns(report)}
+                  rows={report.functions}
+                  rowKey={(f) => f.function}
+                  rowAttrs={(f) => ({ 'data-testid': `sim-fn-${f.function}` })}
+                />
                 {(report.notes.length > 0 || report.functions.some((f) => f.failures.length)) && (
                   <ul className="sim-notes" data-testid="sim-notes">
                     {report.functions.flatMap((f) => f.failures.map((m) => <li key={`${f.function}:${m}`} className="error-text">{f.function}: {m}</li>))}
@@ -313,31 +305,7 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
                 <div className="rt-head">
                   <h3>Busiest nodes</h3>
                 </div>
-                <table className="rt-table">
-                  <thead>
-                    <tr>
-                      <th>node</th>
-                      <th>device</th>
-                      <th>runs</th>
-                      <th>busy</th>
-                      <th>cpu reserved</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {[...report.nodeUsage]
-                      .sort((a, b) => b.invocations - a.invocations)
-                      .slice(0, 8)
-                      .map((n) => (
-                        <tr key={n.node}>
-                          <td>{n.node}</td>
-                          <td>{n.device}</td>
-                          <td>{n.invocations}</td>
-                          <td>{fmtPercent(n.busy)}</td>
-                          <td>{fmtPercent(n.allocated)}</td>
-                        </tr>
-                      ))}
-                  </tbody>
-                </table>
+                <DataTable<NodeUsage> className="rt-table" columns={NODE_COLUMNS} rows={[...report.nodeUsage].sort((a, b) => b.invocations - a.invocations).slice(0, 8)} rowKey={(n) => n.node} />
               </>
             )}
           </>

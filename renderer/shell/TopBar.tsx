@@ -20,7 +20,7 @@ export function TopBar() {
     <>
       <header className="topbar">
         <div className="brand">
-          <span className="logo">λ</span> Edge AI Studio
+          <span className="logo">λ</span> <span className="label">Edge AI Studio</span>
         </div>
         <div className="project-name clickable" title={`${snap.dir} — click to open or create another project`} onClick={() => store.setState((s) => ({ projectMenu: !s.projectMenu }))} data-testid="project-name">
           {snap.name} <span className="muted small">▾</span>
@@ -28,23 +28,23 @@ export function TopBar() {
         </div>
         <div className="toolbar">
           <button className="button ghost" onClick={() => void undoRedo(ctx, 'undo')} disabled={!undo.length} title={`Undo ${undo[undo.length - 1]?.label ?? ''} (Ctrl+Z)`} data-testid="undo">
-            ↶ Undo
+            ↶ <span className="label">Undo</span>
           </button>
           <button className="button ghost" onClick={() => void undoRedo(ctx, 'redo')} disabled={!redo.length} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
-            ↷ Redo
+            ↷ <span className="label">Redo</span>
           </button>
           <button className="button ghost" onClick={() => void runAutoLayout(ctx)} title="Auto-layout (L)">
-            ⇄ Auto-layout
+            ⇄ <span className="label">Auto-layout</span>
           </button>
           <button className="button ghost" onClick={() => void ctx.flow()?.fitView({ padding: 0.12, duration: 250 })} title="Fit view (F)">
-            ⤢ Fit
+            ⤢ <span className="label">Fit</span>
           </button>
           <span className="toolbar-sep" />
           <button className="button ghost" onClick={() => store.setState({ bottomTab: 'simulate' })} title="Simulate the workflow on an edge topology, compare schedulers" data-testid="simulate-button">
-            ◇ Simulate
+            ◇ <span className="label">Simulate</span>
           </button>
           <button className="button ghost" onClick={() => store.setState({ bottomTab: 'cluster' })} title="The local edge cluster" data-testid="cluster-button">
-            <span className={`dot dot-${rt.status?.up ? 'Ready' : 'Stopped'}`} /> Cluster
+            <span className={`dot dot-${rt.status?.up ? 'Ready' : 'Stopped'}`} /> <span className="label">Cluster</span>
           </button>
           <button className="button primary" disabled={rt.deploying} onClick={() => void startDeploy(ctx)} title="Validate, then deploy every function to the local cluster" data-testid="deploy-button">
             {rt.deploying ? 'Deploying…' : dirty ? '▶ Deploy ●' : '▶ Deploy'}
