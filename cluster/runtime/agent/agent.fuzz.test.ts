@@ -14,7 +14,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -103,11 +103,12 @@ async function pool(total: number, concurrency: number, job: (i: number) => Prom
 let child: ChildProcess;
 let port = 0;
 let pid = 0;
+let dir: string | undefined;
 let exited: string | undefined;
 const stderr: string[] = [];
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'agent-fuzz-'));
+  dir = mkdtempSync(join(tmpdir(), 'agent-fuzz-'));
   await build({ entryPoints: [join(import.meta.dirname, 'agent.ts')], outfile: join(dir, 'agent.cjs'), bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
   child = spawn(process.execPath, [join(dir, 'agent.cjs'), '--node', 'fuzz-1', '--cluster', 'fuzz', '--store', join(dir, 'store'), '--port', '0', '--secret-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin!.end(SECRET + '\n');
@@ -133,6 +134,7 @@ afterAll(async () => {
     child.kill('SIGTERM');
     await gone;
   }
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The agent still runs, as the same process, and answers well-formed requests correctly. */

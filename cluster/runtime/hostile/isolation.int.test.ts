@@ -307,6 +307,8 @@ describe.skipIf(dockerSkip)('function code on the docker backend is contained th
       await c.down().catch(() => undefined);
       c.close();
     }
+    // what this part made after the process part's afterAll removed its own
+    for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
   }, 120_000);
 
   it('reads, writes, lists, spawns and threads are refused; the environment is the whitelist; its own agent refuses it', async () => {

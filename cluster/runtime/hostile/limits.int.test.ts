@@ -356,6 +356,8 @@ describe.skipIf(dockerSkip)('nothing hangs (docker backend): the same timeouts i
       await c.down().catch(() => undefined);
       c.close();
     }
+    // what this part made after the process part's afterAll removed its own
+    for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
   }, 120_000);
 
   it('a function that never returns is killed at the invocation timeout, one answer; the node serves on', async () => {
