@@ -194,4 +194,36 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
     await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
     await expect.poll(() => zoomOf(page), { timeout: 10_000 }).toBe(0.3);
   }, 120_000);
+
+  it('side panels resize (drag their edge) and collapse, and keep their sizes after a reload', async () => {
+    await page.setViewportSize(SIZES[0]);
+    await page.goto(studio.server.url);
+    await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
+    const width = async (testId: string) => (await page.getByTestId(testId).boundingBox())!.width;
+    const inspector = await width('inspector-panel');
+    // the inspector's left edge dragged 100 px to the left
+    const handle = (await page.getByTestId('inspector-resize').boundingBox())!;
+    await page.mouse.move(handle.x + handle.width / 2, handle.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + handle.width / 2 - 50, handle.y + 200);
+    await page.mouse.move(handle.x + handle.width / 2 - 100, handle.y + 200);
+    await page.mouse.up();
+    await expect.poll(() => width('inspector-panel')).toBeCloseTo(inspector + 100, -1);
+    // the palette collapsed to a strip: the canvas gets its room
+    const canvas = await width('canvas');
+    await page.getByTestId('palette-toggle').click();
+    await expect(page.getByTestId('palette').count()).resolves.toBe(0);
+    await expect.poll(() => width('palette-panel')).toBeLessThan(40);
+    await expect.poll(() => width('canvas')).toBeGreaterThan(canvas + 150);
+    // remembered
+    await page.reload();
+    await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => width('inspector-panel')).toBeCloseTo(inspector + 100, -1);
+    await expect(page.getByTestId('palette').count()).resolves.toBe(0);
+    // and back
+    await page.getByTestId('palette-toggle').click();
+    await page.getByTestId('palette').waitFor();
+    expect(await overflowsIn(page)).toEqual([]);
+    await page.evaluate(() => localStorage.removeItem('edgeai.panelSizes'));
+  }, 120_000);
 });

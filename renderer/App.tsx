@@ -21,6 +21,7 @@ import { bindRuntime, runtimeActions } from './panels/runtime-state';
 import { readRecent } from './recent';
 import { BottomPanel } from './shell/BottomPanel';
 import { CanvasArea } from './shell/CanvasArea';
+import { SidePanel } from './shell/SidePanel';
 import { StatusBar } from './shell/StatusBar';
 import { TopBar } from './shell/TopBar';
 import { Welcome } from './shell/Welcome';
@@ -159,12 +160,16 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
     <div className="studio" data-testid="studio">
       <TopBar />
       <div className="main">
-        <Palette ref={paletteRef} onAdd={(i, n) => void addFromPalette(ctx, i, n)} suggestName={(i) => suggestName(store.getState().snap, i)} />
+        <SidePanel id="palette" side="left" label="palette">
+          <Palette ref={paletteRef} onAdd={(i, n) => void addFromPalette(ctx, i, n)} suggestName={(i) => suggestName(store.getState().snap, i)} />
+        </SidePanel>
         <div className="center-column">
           <CanvasArea />
           <BottomPanel />
         </div>
-        <Inspector snapshot={snap} node={selectedNode} onPatch={(fn, patch, label) => patchDecorators(ctx, fn, patch, label)} onWorkflow={(w, label) => saveWorkflow(ctx, w, label)} onOpenCode={(path, line) => openCode(ctx, path, line)} />
+        <SidePanel id="inspector" side="right" label="inspector">
+          <Inspector snapshot={snap} node={selectedNode} onPatch={(fn, patch, label) => patchDecorators(ctx, fn, patch, label)} onWorkflow={(w, label) => saveWorkflow(ctx, w, label)} onOpenCode={(path, line) => openCode(ctx, path, line)} />
+        </SidePanel>
       </div>
       <StatusBar />
       {menu && <ContextMenu menu={menu} onClose={() => store.setState({ menu: undefined })} />}

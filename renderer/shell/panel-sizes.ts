@@ -1,0 +1,50 @@
+/**
+ * The side panels' sizes (width in px, collapsed or not), remembered in the window's
+ * localStorage across reloads; a width is kept within its panel's bounds.
+ */
+export const PANEL_SIZES_KEY = 'edgeai.panelSizes';
+
+export type SidePanelId = 'palette' | 'inspector';
+export interface PanelSize {
+  width: number;
+  collapsed: boolean;
+}
+export const PANEL_BOUNDS: Record<SidePanelId, { min: number; max: number; initial: number; narrow: number }> = {
+  palette: { min: 160, max: 420, initial: 236, narrow: 196 },
+  inspector: { min: 220, max: 560, initial: 330, narrow: 272 },
+};
+
+/** A panel's width before the user chose one: narrower in a window under 1280 px, so the canvas keeps room. */
+export function initialSize(id: SidePanelId, windowWidth: number): PanelSize {
+  return { width: windowWidth < 1280 ? PANEL_BOUNDS[id].narrow : PANEL_BOUNDS[id].initial, collapsed: false };
+}
+
+type Store = Pick<Storage, 'getItem' | 'setItem'>;
+
+export function clampWidth(id: SidePanelId, width: number): number {
+  const b = PANEL_BOUNDS[id];
+  return Math.round(Math.min(b.max, Math.max(b.min, width)));
+}
+
+/** The remembered sizes (only valid entries; none when unreadable). */
+export function readPanelSizes(store: Store | undefined = globalThis.localStorage): Partial<Record<SidePanelId, PanelSize>> {
+  try {
+    const v = JSON.parse(store?.getItem(PANEL_SIZES_KEY) ?? '{}') as Record<string, unknown>;
+    const out: Partial<Record<SidePanelId, PanelSize>> = {};
+    for (const id of Object.keys(PANEL_BOUNDS) as SidePanelId[]) {
+      const e = v?.[id] as { width?: unknown; collapsed?: unknown } | undefined;
+      if (e && typeof e.width === 'number' && Number.isFinite(e.width)) out[id] = { width: clampWidth(id, e.width), collapsed: e.collapsed === true };
+    }
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+export function rememberPanelSize(id: SidePanelId, size: PanelSize, store: Store | undefined = globalThis.localStorage): void {
+  try {
+    store?.setItem(PANEL_SIZES_KEY, JSON.stringify({ ...readPanelSizes(store), [id]: { width: clampWidth(id, size.width), collapsed: size.collapsed } }));
+  } catch {
+    // storage full or denied: sizes are a convenience
+  }
+}
