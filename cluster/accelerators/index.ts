@@ -8,3 +8,4 @@
 export * from './discover';
 export * from './watch';
 export * from './attach';
+export * from './runtimes';
