@@ -51,6 +51,20 @@ describe('edgeai accelerators', { timeout: 20_000 }, () => {
     expect(r.out).toContain('edgeai accelerators --save topology.json');
   });
 
+  it('says whether each stick\'s runtime is there: here, no libedgetpu.so.1 and no OpenVINO 2022.3, with what to install', async () => {
+    fs.plug(coralReady('1-1.2', 6)).plug(ncs2Ready());
+    const r = await cli(['accelerators', '--sysfs', fs.sysfsRoot, '--dev', fs.devRoot]);
+    expect(r.code).toBe(0);
+    const { edgeTpuReadiness, ncs2Readiness } = await import('./runtimes');
+    // this machine has neither runtime (no USB bus, nothing installed); a machine that has one says ready
+    const tpu = edgeTpuReadiness({ sysfsRoot: fs.sysfsRoot, devRoot: fs.devRoot });
+    expect(r.out).toContain(tpu.ready ? `Edge TPU runtime: ready (${tpu.detail})` : `Edge TPU runtime: not ready — ${tpu.reason}\n  ${tpu.hint}`);
+    const vpu = ncs2Readiness({ sysfsRoot: fs.sysfsRoot });
+    expect(r.out).toContain(vpu.ready ? 'OpenVINO runtime (NCS): ready' : `OpenVINO runtime (NCS): not ready — ${vpu.reason}`);
+    const j = JSON.parse((await cli(['accelerators', '--json', '--sysfs', fs.sysfsRoot, '--dev', fs.devRoot])).out);
+    expect(j.runtimes.map((x: { runtime: string }) => x.runtime)).toEqual(['edgetpu', 'openvino']);
+  });
+
   it('--json gives the accelerators with their access', async () => {
     fs.plug(coralReady('1-1.2', 6));
     const r = await cli(['accelerators', '--json', '--sysfs', fs.sysfsRoot, '--dev', fs.devRoot]);

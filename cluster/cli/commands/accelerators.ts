@@ -21,6 +21,7 @@ import {
   type DiscoverOptions,
 } from '../../accelerators/discover';
 import { watchAccelerators, type AcceleratorEvent } from '../../accelerators/watch';
+import { edgeTpuReadiness, ncs2Readiness } from '../../accelerators/runtimes';
 import { acceleratorAttributes, withAccelerators } from '../../accelerators/attach';
 import { resolveTopologyArg, saveTopology, type Topology } from '../../topology/index';
 import { StudioError } from '../../common/errors';
@@ -187,9 +188,14 @@ export const command: Command = {
       return 0;
     }
 
+    // whether models can run on them here, not only whether they are plugged in (runtimes.ts)
+    const runtimes = [
+      ...(list.some((a) => a.kind === 'coral') ? [edgeTpuReadiness(discover)] : []),
+      ...(list.some((a) => a.kind !== 'coral') ? [ncs2Readiness(discover)] : []),
+    ].map(({ stick: _stick, ...r }) => r);
     if (values.json) {
       const note = values.sysfs ? undefined : platformNote();
-      io.out(JSON.stringify({ accelerators: list, ...(note ? { note } : {}) }, null, 2));
+      io.out(JSON.stringify({ accelerators: list, runtimes, ...(note ? { note } : {}) }, null, 2));
       return 0;
     }
     if (!list.length) {
@@ -197,6 +203,10 @@ export const command: Command = {
       return 0;
     }
     printList(list, io);
+    for (const r of runtimes) {
+      const name = r.runtime === 'edgetpu' ? 'Edge TPU runtime' : 'OpenVINO runtime (NCS)';
+      io.out(r.ready ? `${name}: ready (${r.detail})` : `${name}: not ready — ${r.reason}\n  ${r.hint}`);
+    }
     const kinds = [...new Set(list.map((a) => KIND_NAMES[a.kind]))];
     io.out(`to use ${kinds.join(' and ')} in the local cluster: edgeai accelerators --save topology.json, then edgeai cluster up --backend docker --topology topology.json`);
     return 0;
