@@ -22,6 +22,23 @@ if (binary) {
   }
 }
 
+// The TensorFlow Lite runtime (an optional dependency whose N-API addon is built at install):
+// without it npm install still succeeds, and TensorFlow Lite models are refused with that reason
+// (cluster/registry/tflite.ts says the same when one is loaded).
+{
+  const { createRequire } = await import('node:module');
+  const { existsSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  let addon = false;
+  try {
+    const dir = dirname(createRequire(import.meta.url).resolve('tfjs-tflite-node/package.json'));
+    addon = existsSync(join(dir, 'build', 'Release', 'node_tflite_binding.node'));
+  } catch {
+    addon = false;
+  }
+  if (!addon) console.warn('edge-ai-studio: warning: the TensorFlow Lite runtime (tfjs-tflite-node) was not built here (it needs a C++ toolchain and Node headers): TensorFlow Lite models will be refused; TensorFlow.js models are not affected.');
+}
+
 // The edgeai CLI, bundled once so that each command starts like a plain node program (see
 // cluster/cli/bundle.ts); a failure leaves edgeai running from its sources through tsx.
 {
