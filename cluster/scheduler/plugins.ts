@@ -13,6 +13,7 @@ import { fmtMiB } from '../common/units';
 import { transferSeconds } from '../common/network-cost';
 import type { CompiledFunction } from './compile';
 import type { ClusterSnapshot } from './snapshot';
+import { missingEdgeTpu, runsOnEdgeTpu } from '../planning/exec-model';
 
 const MiB = 1024 * 1024;
 /** Kubernetes max priority (docs/reference.md §1: integer scores 0..10). */
@@ -316,8 +317,12 @@ export const DeadlineFeasible: FilterPlugin = {
   },
   reason(snap, fn, v) {
     const e = estimate(snap, fn, v, { exec: 0, transfer: 0, pull: 0, total: 0 });
-    const noProfile = e.exec === Infinity ? ` (device ${snap.s.topology.nodes[v].device} has no execution time for ${fn.req.workload})` : '';
-    return `estimated ${fmtS(e.total)} (execution ${fmtS(e.exec)}${noProfile} + input transfer ${fmtS(e.transfer)} + image pull ${fmtS(e.pull)}) > deadline ${fmtS((fn.req.deadlineMs ?? 0) / 1000)}`;
+    const node = snap.s.topology.nodes[v];
+    const w = fn.req.workload;
+    const noTpu = w && e.exec === Infinity ? missingEdgeTpu(node, w) : undefined;
+    const noProfile = e.exec === Infinity ? ` (${noTpu ? `${node.device}: ${noTpu}` : `device ${node.device} has no execution time for ${w}`})` : '';
+    const onTpu = w && e.exec !== Infinity && runsOnEdgeTpu(node, w) ? ' on the Edge TPU' : '';
+    return `estimated ${fmtS(e.total)} (execution ${fmtS(e.exec)}${onTpu}${noProfile} + input transfer ${fmtS(e.transfer)} + image pull ${fmtS(e.pull)}) > deadline ${fmtS((fn.req.deadlineMs ?? 0) / 1000)}`;
   },
   hint(snap, fn, _removed, removedBy, id) {
     // the estimate on the nodes that were still candidates when the deadline was checked: a node

@@ -9,6 +9,7 @@
 import { CAPABILITIES } from '../spec/function';
 import { ARCHES, LOCAL_NETWORK } from '../spec/topology';
 import { DEVICES, type Workload } from '../topology/catalog';
+import { workloadSeconds } from '../planning/exec-model';
 import type { Topology } from '../topology/model';
 import { MBPS_TO_BPS, NetworkGraph, type RouteRow } from '../topology/routes';
 
@@ -142,13 +143,16 @@ export class ClusterSnapshot {
     return this.s.graph.routesFrom(this.s.graph.vertex(name));
   }
 
-  /** Per-node mean execution seconds of a workload (Infinity where the device has none, §4). */
+  /**
+   * Per-node mean execution seconds of a workload (Infinity where the node cannot run it, §4):
+   * the one execution-time model of planning/exec-model.ts (an Edge TPU where the node has one).
+   */
   execSeconds(w: Workload): Float64Array {
     let a = this.s.execCache.get(w);
     if (!a) {
       a = new Float64Array(this.s.n);
       this.s.topology.nodes.forEach((node, i) => {
-        a![i] = DEVICES[node.device]?.exec[w] ?? Infinity;
+        a![i] = workloadSeconds(node, w);
       });
       this.s.execCache.set(w, a);
     }

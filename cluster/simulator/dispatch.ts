@@ -11,6 +11,7 @@ import { exponentialFromNormal, lognormalFromNormal, Rng } from './engine';
 import { checksum } from './accounting';
 import { gateTriggersFired } from './gates';
 import type { FnState, Invocation, Replica, Settings, SimContext } from './state';
+import { missingEdgeTpu } from '../planning/exec-model';
 import { followUpMatches, type ArrivalProcess, type FollowUp, type SimArtifact } from './workflow';
 
 export class Dispatcher {
@@ -188,7 +189,10 @@ export class Dispatcher {
     if (!Number.isFinite(mean)) {
       r.active--;
       r.lastUsed = sim.engine.now;
-      this.fail(inv, `${sim.t.nodes[r.node].name} (${sim.t.nodes[r.node].device}) has no execution time for workload ${fs.def.base.workload} (docs/reference.md §4)`);
+      const node = sim.t.nodes[r.node];
+      const w = fs.def.base.workload;
+      const noTpu = w ? missingEdgeTpu(node, w) : undefined;
+      this.fail(inv, `${node.name} (${node.device}) ${noTpu ? `has ${noTpu}` : `has no execution time for workload ${w} (docs/reference.md §4)`}`);
       this.dispatch(fs);
       return;
     }

@@ -6,6 +6,7 @@
 import { cloudCostOf, latencyStats } from './accounting';
 import type { SimContext } from './state';
 import type { FunctionReport, NodeUsage, SimulationReport } from './types';
+import { edgeTpuDescription } from '../planning/exec-model';
 
 const byName = ([a]: [string, number], [b]: [string, number]) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -44,6 +45,16 @@ export function buildReport(sim: SimContext): SimulationReport {
     failures: [...fs.failures],
     ...(fs.gates && fs.gates.evaluated > 0 ? { gates: { evaluated: fs.gates.evaluated, failed: fs.gates.failed, blocked: fs.gates.blocked } } : {}),
   }));
+  // where a function ran on an Edge TPU, say so and with which figure (planning/exec-model.ts)
+  const tpuNotes: string[] = [];
+  for (const fs of sim.order) {
+    const w = fs.def.base.workload;
+    if (!w) continue;
+    for (const name of [...fs.nodes.keys()].sort()) {
+      const d = edgeTpuDescription(t.nodes[sim.snap.nodeIndex(name)], w);
+      if (d) tpuNotes.push(`${fs.def.id}: ${d}`);
+    }
+  }
   const sum = (k: 'invocations' | 'completed' | 'failed' | 'unfinished' | 'coldStarts' | 'deadlineMisses') => functions.reduce((a, f) => a + f[k], 0);
   const cost = cloudCostOf(acc.cloudGbs, acc.cloudInvocations, acc.egressBytes);
   const { workers } = sim.settings.concurrency;
@@ -64,6 +75,6 @@ export function buildReport(sim: SimContext): SimulationReport {
     nodeUsage,
     edgeUtilisation: edgeAlloc + cloudAlloc > 0 ? edgeAlloc / (edgeAlloc + cloudAlloc) : null,
     cloudCost: { cloudInvocations: acc.cloudInvocations, ...cost },
-    notes: sim.notes,
+    notes: tpuNotes.length ? [...sim.notes, ...tpuNotes] : sim.notes,
   };
 }

@@ -48,6 +48,9 @@ const EXEC_TABLE: Record<Workload, Row> = {
   'resnet-inference-cpu': [5.095, 2.908, 1.378, 2.185, 0.928, 0.745, 0.509, 0.157, 0.17, 0.17],
   'resnet-inference-gpu': [null, null, null, null, 0.729, 0.395, 0.388, null, null, 0.128],
   'mobilenet-inference-tflite': [2.073, 1.283, 0.515, 0.665, 0.446, 0.328, 0.332, 0.28, 0.283, 0.283],
+  // measured on the Coral dev board only; which nodes run on an Edge TPU, and the time of a Coral USB
+  // stick on another host (its CPU tflite time × 0.548 / 0.665, an assumption of docs/reference.md
+  // §10), is the rule of workloadSeconds in cluster/planning/exec-model.ts — read exec through it
   'mobilenet-inference-tpu': [null, null, null, 0.548, null, null, null, null, null, null],
   'speech-inference-tflite': [16.56, 6.749, 3.816, 7.214, 3.886, 3.44, 2.684, 1.063, 1.078, 1.078],
   'resnet-preprocessing': [30.48, 19.5, 7.647, 10.51, 7.952, 6.387, 6.081, 2.526, 2.664, 2.664],
