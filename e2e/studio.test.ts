@@ -513,3 +513,88 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     expect(pageErrors.filter((e) => !/exists and is not empty/.test(e))).toEqual([]);
   }, 120_000);
 });
+
+describe.skipIf(skip)('state per project and current (issue 13, item 8; Chromium)', () => {
+  let studio: StudioE2E;
+  let page: Page;
+
+  screenshotOnFailure('studio-state', () => page);
+
+  beforeAll(async () => {
+    studio = await openStudio('studio-state-e2e');
+    page = studio.page;
+    await page.goto(studio.server.url);
+    await node(page, 'fn:train').waitFor({ timeout: 30_000 });
+  }, 400_000);
+
+  afterAll(async () => {
+    await studio?.close();
+  });
+
+  /** A project file written through the service, as another window or the CLI would: the page hears project.changed. */
+  async function writeFile(path: string, source: string) {
+    const snap = await studio.service.call('project.snapshot', { project: studio.project });
+    if (!snap.ok) throw new Error(snap.error.message);
+    const r = await studio.service.call('project.files.write', { project: studio.project, path, source, expectedRevision: snap.value.files.find((f) => f.path === path)!.revision });
+    if (!r.ok) throw new Error(r.error.message);
+  }
+
+  it('a "nothing was deployed" banner goes once its errors are fixed', async () => {
+    const train = readFileSync(join(studio.project, 'functions/train.ts'), 'utf8');
+    await writeFile('functions/train.ts', train.replace("@policy.fn({ node: 'cloud' })", "@policy.fn({ node: 'cloud' }"));
+    await expect.poll(() => page.getByTestId('error-count').textContent(), { timeout: 15_000 }).not.toMatch(/● 0 errors/);
+    await page.getByTestId('deploy-button').click();
+    await expect.poll(() => page.getByTestId('deploy-gate').textContent(), { timeout: 15_000 }).toMatch(/errors? — nothing was deployed/);
+    // fixed (here from outside the window, as an editor elsewhere would): the banner goes with the errors
+    await writeFile('functions/train.ts', train);
+    await expect.poll(() => page.getByTestId('error-count').textContent(), { timeout: 15_000 }).toMatch(/● 0 errors/);
+    await expect.poll(() => page.getByTestId('deploy-gate').count()).toBe(0);
+  }, 60_000);
+
+  it("one project's deploy summary and logs do not show in another; they are back with their project", async () => {
+    await page.getByTestId('deploy-button').click();
+    await expect.poll(() => page.getByTestId('deploy-summary').textContent(), { timeout: 180_000 }).toMatch(/4\/4 ready/);
+    await expect(page.getByTestId('deploy-result-summary').count()).resolves.toBe(1);
+    // a run of train (as the CLI or another window would start it): its log line streams into this project's logs
+    const run = await studio.service.call('invoke', { workflow: 'mnist', function: 'train' });
+    expect(run.ok).toBe(true);
+    await expect.poll(() => page.getByTestId('logs').textContent(), { timeout: 30_000 }).toMatch(/trained on \d+ digits/);
+    // another project: none of it
+    await page.getByTestId('project-name').click();
+    await page.getByTestId('create-project-path').fill(join(studio.work, 'other-flow'));
+    await page.getByTestId('create-project').click();
+    await node(page, 'fn:summarize').waitFor({ timeout: 30_000 });
+    await page.getByTestId('deploy-tab').click();
+    await page.getByTestId('deploy-panel').waitFor();
+    await expect(page.getByTestId('deploy-result-summary').count()).resolves.toBe(0);
+    await expect(page.getByTestId('deploy-summary').count()).resolves.toBe(0);
+    await expect(page.getByTestId('logs').textContent()).resolves.toMatch(/No logs yet/);
+    // back to mnist: what it runs, and its logs
+    await page.getByTestId('project-name').click();
+    await page.getByTestId('recent-project').filter({ hasText: studio.project }).click();
+    await node(page, 'fn:train').waitFor({ timeout: 30_000 });
+    await page.getByTestId('deploy-tab').click();
+    await expect.poll(() => page.getByTestId('deploy-summary').textContent(), { timeout: 15_000 }).toMatch(/4\/4 ready/);
+    await expect(page.getByTestId('logs').textContent()).resolves.toMatch(/trained on \d+ digits/);
+  }, 240_000);
+
+  it('once the cluster stops (from another window or the CLI), nothing says a function runs on a node: not the Placement panel, not the canvas', async () => {
+    await page.getByTestId('cluster-tab').click();
+    await page.getByTestId('explain-function').selectOption('inference');
+    await expect.poll(() => page.getByTestId('explain').textContent(), { timeout: 15_000 }).toMatch(/runs on edge-\d/);
+    const placement = page.locator('.react-flow__node[data-id="fn:inference"] [data-testid="node-placement"]');
+    await expect.poll(() => placement.textContent().catch(() => '')).toMatch(/edge-\d · ready/);
+    // stopped from elsewhere (another window, or `edgeai cluster down`): the page hears its nodes go
+    const down = await studio.service.call('cluster.down', {});
+    expect(down.ok).toBe(true);
+    await expect.poll(() => page.getByTestId('cluster-state').textContent(), { timeout: 60_000 }).toMatch(/stopped/);
+    await expect.poll(() => page.getByTestId('explain').textContent(), { timeout: 15_000 }).not.toMatch(/runs on/);
+    await expect.poll(() => placement.count()).toBe(0);
+  }, 120_000);
+
+  it('a stopped server shows "disconnected" at once instead of "all changes saved"', async () => {
+    await expect(page.getByTestId('save-state').textContent()).resolves.toBe('all changes saved');
+    await studio.server.close();
+    await expect.poll(() => page.getByTestId('save-state').textContent(), { timeout: 10_000 }).toMatch(/disconnected/);
+  }, 60_000);
+});

@@ -120,6 +120,8 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
         void projectChanged(ctx, e.project);
       }),
       client.on('progress', (p) => {
+        // the connection closed (browser mode: the server stopped): said at once in the status bar
+        if (p.id === 'connection' && p.error) store.setState({ connected: false });
         if (p.error) toast(store, { kind: 'error', title: p.title, error: p.error });
         else store.setState({ busy: p.finished ? undefined : `${p.title}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? ` — ${p.message}` : ''}` });
       }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeStudio, snapshot, TRAIN_SRC } from './fake-studio';
-import { adopt, hasSavedViewport, openProject, placeMissing } from './project';
+import { adopt, gateAfter, hasSavedViewport, openProject, placeMissing } from './project';
 
 describe('project commands', () => {
   it('a layout with the default viewport fits the view; a saved one is kept', () => {
@@ -45,5 +45,27 @@ describe('project commands', () => {
     expect(s.openPath).toBe('functions/train.ts');
     expect(Object.keys(s.positions).sort()).toEqual(other.graph.nodes.map((n) => n.id).sort());
     expect(s.busy).toBeUndefined();
+  });
+});
+
+describe('the deploy gate after a change', () => {
+  const error = { file: 'functions/train.ts', line: 4, column: 1, severity: 'error' as const, code: 'syntax', message: "')' expected" };
+  const broken = snapshot({ diagnostics: [error] });
+  it('goes once the errors it listed are fixed; stays while one is left, or for what only the deploy check finds', () => {
+    const gate = { unsaved: [], warnings: [], errors: [error] };
+    expect(gateAfter(gate, broken, snapshot())).toBeUndefined();
+    // the same error on another line is the same error
+    expect(gateAfter(gate, broken, snapshot({ diagnostics: [{ ...error, line: 9 }] }))).toBe(gate);
+    const preflightOnly = { ...error, file: 'workflow.json', code: 'data-file-missing', message: 'data/x.csv does not exist' };
+    expect(gateAfter({ ...gate, errors: [error, preflightOnly] }, broken, snapshot())).toEqual({ ...gate, errors: [preflightOnly] });
+    // a gate that asks about unsaved files or warnings is left to its buttons
+    const unsaved = { unsaved: ['functions/train.ts'], warnings: [], errors: [] };
+    expect(gateAfter(unsaved, broken, snapshot())).toBe(unsaved);
+  });
+
+  it('adopting the fixed project closes the banner', async () => {
+    const f = fakeStudio({}, { snap: broken, deployGate: { unsaved: [], warnings: [], errors: [error] } });
+    await adopt(f.ctx, snapshot());
+    expect(f.state().deployGate).toBeUndefined();
   });
 });

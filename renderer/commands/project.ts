@@ -3,10 +3,10 @@
  * the saved file, lay out new nodes), save layout.json, auto-layout. Plain functions over the
  * studio context (store, StudioApi, canvas): tested without React (project.test.ts).
  */
-import type { ProjectSnapshot } from '../../cluster/api/contract';
+import type { DiagnosticDto, ProjectSnapshot } from '../../cluster/api/contract';
 import { rememberRecent } from '../recent';
 import { fillFromStatus } from '../panels/runtime-state';
-import { fail, type Positions, type StudioContext } from '../state/studio';
+import { fail, type DeployGate, type Positions, type StudioContext } from '../state/studio';
 
 /** A layout.json with positions but the default viewport (a shipped sample) fits the view instead. */
 export function hasSavedViewport(layout: ProjectSnapshot['layout']): boolean {
@@ -30,6 +30,24 @@ export function placeMissing(base: Positions, graph: ProjectSnapshot['graph'], l
   return out;
 }
 
+/**
+ * The deploy gate once the project changed: the errors it listed that are still in the project
+ * (same file, code and message: lines move as code is edited); gone when none is left, so a
+ * "nothing was deployed" banner never outlives its errors. Unsaved-file and warning gates stay
+ * (they ask a question, answered by its buttons).
+ */
+export function gateAfter(gate: DeployGate | undefined, before: ProjectSnapshot | undefined, s: ProjectSnapshot): DeployGate | undefined {
+  if (!gate?.errors.length || !before) return gate;
+  const key = (d: DiagnosticDto) => `${d.file}\n${d.code}\n${d.message}`;
+  const errorsOf = (x: ProjectSnapshot) => new Set([...x.diagnostics, ...x.graph.warnings].filter((d) => d.severity === 'error').map(key));
+  const was = errorsOf(before);
+  const now = errorsOf(s);
+  // an error the project showed before and no longer shows is fixed; one only the deploy check finds stays
+  const errors = gate.errors.filter((d) => !was.has(key(d)) || now.has(key(d)));
+  if (errors.length === gate.errors.length) return gate;
+  return errors.length || gate.unsaved.length ? { ...gate, errors } : undefined;
+}
+
 /** Takes a new snapshot: drop buffers that now equal the saved file, and lay out new nodes. */
 export async function adopt(ctx: StudioContext, s: ProjectSnapshot, fresh = false): Promise<void> {
   const { store } = ctx;
@@ -38,7 +56,7 @@ export async function adopt(ctx: StudioContext, s: ProjectSnapshot, fresh = fals
     const f = s.files.find((x) => x.path === p);
     if (f && f.source !== text) buffers[p] = text;
   }
-  store.setState({ liveGraph: undefined, buffers, ...(fresh ? {} : { snap: s }) });
+  store.setState((st) => ({ liveGraph: undefined, buffers, deployGate: gateAfter(st.deployGate, st.snap, s), ...(fresh ? {} : { snap: s }) }));
   const base: Positions = fresh ? { ...s.layout.nodes } : { ...store.getState().positions };
   const missing = s.graph.nodes.filter((n) => !base[n.id]).length;
   // a graph laid out afresh is laid out for the canvas' shape; newcomers among placed nodes take

@@ -145,7 +145,7 @@ export function ClusterPanel({ rt, functions, project, onError, explain: asked }
               ) : (
                 <span className="error">{explain.infeasible ?? 'no feasible node'}</span>
               )}
-              {explain.deployedOn && <span className="muted"> · runs on {explain.deployedOn}</span>}
+              {explain.deployedOn && s?.up && <span className="muted"> · runs on {explain.deployedOn}</span>}
             </div>
             {explain.nodes.map((n) => (
               <div key={n.node} className={`explain-node ${n.status}`}>

@@ -69,6 +69,8 @@ export function DeployPanel(props: {
   const rows = functions.filter((f) => rt.deploy[f]);
   const ready = rows.filter((f) => rt.deploy[f].status === 'ready').length;
   const failed = rows.filter((f) => rt.deploy[f].status === 'failed').length;
+  // the last deploy of the open workflow (another project's never shows here)
+  const last = rt.lastDeploy?.workflow === props.workflow ? rt.lastDeploy : undefined;
   return (
     <div className="runtime-grid" data-testid="deploy-panel">
       <section className="rt-col">
@@ -77,12 +79,12 @@ export function DeployPanel(props: {
           {rows.length > 0 && (
             <span className={`muted small ${failed ? 'error' : ready === functions.length ? 'ok' : ''}`} data-testid="deploy-summary">
               {ready}/{functions.length} ready{failed ? `, ${failed} failed` : ''}
-              {rt.lastDeploy ? ` · revision ${rt.lastDeploy.revision}` : ''}
+              {last ? ` · revision ${last.revision}` : ''}
             </span>
           )}
-          {rt.lastDeploy?.summary && !rt.deploying && (
+          {last?.summary && !rt.deploying && (
             <span className="muted small" data-testid="deploy-result-summary">
-              {rt.lastDeploy.summary}
+              {last.summary}
             </span>
           )}
           <span className="spacer" />
@@ -156,7 +158,7 @@ export function DeployPanel(props: {
         <InvokeConsole rt={props.rt} workflow={props.workflow} functions={functions} />
       </section>
       <section className="rt-col">
-        <LogView rt={rt} />
+        <LogView rt={rt} workflow={props.workflow} />
       </section>
     </div>
   );

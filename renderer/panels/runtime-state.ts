@@ -47,7 +47,8 @@ export function runtimeActions(ctx: StudioContext) {
   const set = (p: Partial<RuntimeState>) => setRuntime(ctx.store, p);
   const rt = () => ctx.store.getState().rt;
   const setStatus = (s: ClusterStatusDto | undefined) => {
-    set({ status: s });
+    // a stopped cluster runs nothing: the canvas shows no placements (a deploy in progress keeps its rows)
+    set({ status: s, ...(s && !s.up && !rt().deploying ? { deploy: {} } : {}) });
     fillFromStatus(ctx);
   };
   return {
@@ -77,7 +78,7 @@ export type RuntimeActions = ReturnType<typeof runtimeActions>;
 /** Feeds the runtime slice from the service's events; returns the unsubscribe. */
 export function bindRuntime(ctx: StudioContext, client: Pick<StudioClient, 'on'>): () => void {
   const actions = runtimeActions(ctx);
-  const runFns = new Map<string, string>();
+  const runs = new Map<string, { fn: string; workflow: string }>();
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   const refreshSoon = () => {
     clearTimeout(refreshTimer);
@@ -94,16 +95,33 @@ export function bindRuntime(ctx: StudioContext, client: Pick<StudioClient, 'on'>
       if (e.status === 'ready' || e.status === 'failed') refreshSoon();
     }),
     client.on('run', (e) => {
-      runFns.set(e.run, e.function);
+      runs.set(e.run, { fn: e.function, workflow: e.workflow });
       if (e.status !== 'running') setRuntime(ctx.store, (rt) => ({ runsVersion: rt.runsVersion + 1 }));
     }),
-    client.on('log', (e) => actions.setLogs((ls) => [...ls.slice(-499), { run: e.run, fn: runFns.get(e.run) ?? '', line: e.line, at: Date.now() }])),
+    client.on('log', (e) => actions.setLogs((ls) => [...ls.slice(-499), { run: e.run, workflow: runs.get(e.run)?.workflow ?? '', fn: runs.get(e.run)?.fn ?? '', line: e.line, at: Date.now() }])),
   ];
+  // a cluster stopped from elsewhere (another window, `edgeai cluster down`) sends no event: while it
+  // is up, its status is asked for again every few seconds, so a stop shows (and its placements go)
+  let poll: ReturnType<typeof setInterval> | undefined;
+  const watch = () => {
+    const up = !!ctx.store.getState().rt.status?.up;
+    if (up && !poll) poll = setInterval(() => void actions.refresh(), STATUS_POLL_MS);
+    if (!up && poll) {
+      clearInterval(poll);
+      poll = undefined;
+    }
+  };
+  const offStore = ctx.store.subscribe(watch);
   return () => {
     clearTimeout(refreshTimer);
+    clearInterval(poll);
+    offStore();
     offs.forEach((o) => o());
   };
 }
+
+/** How often the status of a running cluster is asked for (what stops it elsewhere sends no event). */
+export const STATUS_POLL_MS = 4000;
 
 /** The runtime slice and its actions, for a panel. */
 export function useRuntime() {

@@ -39,6 +39,8 @@ export interface FnDeployState {
 }
 export interface LogLine {
   run: string;
+  /** the workflow of the run (the Deploy panel shows the open workflow's lines only) */
+  workflow: string;
   fn: string;
   line: string;
   at: number;
