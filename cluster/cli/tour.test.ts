@@ -14,18 +14,11 @@ import { run } from './main';
 import { printStatus } from './commands/cluster';
 import type { ClusterStatus } from '../runtime/controller';
 import { topologyByName } from '../topology/scenarios';
+import { tempDirs } from '../runtime/testing/temp';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MNIST = join(ROOT, 'samples/mnist');
-const made: string[] = [];
-const tmp = (p: string) => {
-  const d = mkdtempSync(join(tmpdir(), p));
-  made.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs();
 
 async function cli(...argv: string[]) {
   const out: string[] = [];

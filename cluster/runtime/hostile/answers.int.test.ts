@@ -20,16 +20,9 @@ import { MAX_LOG_BYTES, MAX_OUTPUT_BYTES, MAX_REQUEST_BYTES } from '../../common
 import { dockerSkipReason } from '../testing/docker-skip';
 import { bearer, readClusterSecret } from '../agent/secret';
 import type { BackendKind } from '../../common/status';
+import { tempDirs } from '../testing/temp';
 
-const made: string[] = [];
-function tmp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs();
 
 const LOUD = `import { policy, produces, type Request } from 'edge-ai-studio/sdk';
 

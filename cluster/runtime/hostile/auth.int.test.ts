@@ -26,15 +26,9 @@ import { AgentClient } from '../agent/client';
 import { bearer, newSecret, readClusterSecret, secretPathOf, SECRET_ENV } from '../agent/secret';
 import { DockerBackend } from '../backends/docker';
 
-const made: string[] = [];
-function tmp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+import { tempDirs } from '../testing/temp';
+
+const tmp = tempDirs();
 
 const PROBE = `import { policy, type Request } from 'edge-ai-studio/sdk';
 import { request } from 'node:http';

@@ -29,15 +29,9 @@ import type { BackendKind } from '../../common/status';
 import { dockerSkipReason } from '../testing/docker-skip';
 import { readFileIn, writeFileIn } from '../testing/docker-exec';
 
-const made: string[] = [];
-function tmp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+import { tempDirs } from '../testing/temp';
+
+const tmp = tempDirs();
 
 const VICTIM = `import { policy, type Request } from 'edge-ai-studio/sdk';
 export class Victim {

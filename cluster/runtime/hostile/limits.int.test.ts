@@ -25,6 +25,7 @@ import type { FunctionRef } from '../agent/protocol';
 import { ProcessBackend } from '../backends/process';
 import { readClusterSecret } from '../agent/secret';
 import { dockerSkipReason } from '../testing/docker-skip';
+import { until } from '../testing/until';
 
 // read by the invoker (each invocation) and by the agents (they inherit the environment of `cluster up`)
 const INVOKE_TIMEOUT_MS = 2500;
@@ -125,15 +126,6 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function error(p: Promise<unknown>): Promise<StudioError> {
   try {

@@ -16,15 +16,9 @@ import { Controller } from '../controller';
 import { dockerSkipReason } from '../testing/docker-skip';
 import type { BackendKind } from '../../common/status';
 
-const made: string[] = [];
-function tmp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+import { tempDirs } from '../testing/temp';
+
+const tmp = tempDirs();
 
 const FORGER = `import * as tf from '@tensorflow/tfjs';
 import { consumes, produces, policy, gate, type Data, type Request, type TrainedModel } from 'edge-ai-studio/sdk';

@@ -24,16 +24,9 @@ import { dockerSkipReason } from '../testing/docker-skip';
 import { DockerBackend } from '../backends/docker';
 import { execIn } from '../testing/docker-exec';
 import type { BackendKind } from '../../common/status';
+import { tempDirs } from '../testing/temp';
 
-const made: string[] = [];
-function tmp(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), prefix));
-  made.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs();
 
 const SECRET = 'the password is hunter2';
 
