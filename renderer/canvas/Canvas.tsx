@@ -77,11 +77,15 @@ const MINIMAP_COLORS: Record<string, string> = {
 
 /** Above this many nodes the minimap starts hidden: repainting it costs about as much per frame as the canvas (bench/studio.ts). */
 const MINIMAP_MAX_NODES = 300;
+/** Below this canvas width (px) the minimap starts hidden (the toggle shows it). */
+const MINIMAP_MIN_WIDTH = 640;
 
 export function Canvas(props: CanvasProps) {
   const { graph, positions, diagnostics, placements } = props;
   const [minimapChoice, setMinimapChoice] = useState<boolean | undefined>();
-  const showMinimap = minimapChoice ?? graph.nodes.length <= MINIMAP_MAX_NODES;
+  // a canvas narrower than this starts without the minimap: it would cover a third of it
+  const [roomy, setRoomy] = useState(true);
+  const showMinimap = minimapChoice ?? (graph.nodes.length <= MINIMAP_MAX_NODES && roomy);
   const errorsByFile = useMemo(() => {
     const m = new Map<string, number>();
     for (const d of diagnostics) if (d.severity === 'error') m.set(d.file, (m.get(d.file) ?? 0) + 1);
@@ -177,6 +181,13 @@ export function Canvas(props: CanvasProps) {
   const latest = useRef({ graph, positions, initialViewport: props.initialViewport });
   latest.current = { graph, positions, initialViewport: props.initialViewport };
   const [ready, setReady] = useState(false);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => setRoomy(el.clientWidth >= MINIMAP_MIN_WIDTH));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   const fitted = useRef<number | undefined>(undefined);
   useEffect(() => {
     if (!ready || fitted.current === (props.fitRequest ?? 0)) return;
@@ -243,7 +254,7 @@ export function Canvas(props: CanvasProps) {
         <Background variant={BackgroundVariant.Dots} gap={18} size={1} color="#2a3342" />
         {showMinimap && <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#888'} maskColor="rgba(12,16,22,0.7)" style={{ background: '#141a23', width: 170, height: 110 }} />}
         <Controls showInteractive={false}>
-          <ControlButton onClick={() => setMinimapChoice(!showMinimap)} title={showMinimap ? 'Hide the minimap' : `Show the minimap${graph.nodes.length > MINIMAP_MAX_NODES ? ' (off by default above 300 nodes: it slows panning)' : ''}`} aria-label="toggle minimap" data-testid="toggle-minimap">
+          <ControlButton onClick={() => setMinimapChoice(!showMinimap)} title={showMinimap ? 'Hide the minimap' : `Show the minimap${graph.nodes.length > MINIMAP_MAX_NODES ? ' (off by default above 300 nodes: it slows panning)' : !roomy ? ' (off by default on a narrow canvas)' : ''}`} aria-label="toggle minimap" data-testid="toggle-minimap">
             ▦
           </ControlButton>
         </Controls>
