@@ -222,9 +222,10 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
     await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
     await expect.poll(() => width('inspector-panel')).toBeCloseTo(inspector + 100, -1);
     await expect(page.getByTestId('palette').count()).resolves.toBe(0);
-    // and back
-    await page.getByTestId('palette-toggle').click();
+    // Ctrl+K (the palette's search) shows it again, its search focused
+    await page.keyboard.press('ControlOrMeta+k');
     await page.getByTestId('palette').waitFor();
+    await expect.poll(() => page.getByTestId('palette-search').evaluate((el) => el === document.activeElement)).toBe(true);
     expect(await overflowsIn(page)).toEqual([]);
     await page.evaluate(() => localStorage.removeItem('edgeai.panelSizes'));
   }, 120_000);

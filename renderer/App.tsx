@@ -4,7 +4,7 @@
  * commands (commands/*.ts); this file wires them to the StudioApi's events, the keyboard and the
  * window, and lays out the parts.
  */
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import type { ProjectSnapshot } from '../cluster/api/contract';
 import { call, errorOf, studio } from './api';
@@ -100,6 +100,8 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
   const rf = useReactFlow();
   holder.flow = rf;
   const paletteRef = useRef<PaletteHandle>(null);
+  const paletteFocusOnMount = useRef(false);
+  const [paletteRequest, setPaletteRequest] = useState(0);
   const snap = useStudio((s) => s.snap);
   const selection = useStudio((s) => s.selection);
   const menu = useStudio((s) => s.menu);
@@ -133,7 +135,13 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
 
   // keyboard shortcuts (never while typing), and a warning before leaving with unsaved changes
   useEffect(() => {
-    const keys = (e: KeyboardEvent) => onKeyDown(ctx, e, { focusPalette: () => paletteRef.current?.focus() });
+    const focusPalette = () => {
+      if (paletteRef.current) return paletteRef.current.focus();
+      // collapsed: shown, and its search focused once mounted
+      paletteFocusOnMount.current = true;
+      setPaletteRequest((n) => n + 1);
+    };
+    const keys = (e: KeyboardEvent) => onKeyDown(ctx, e, { focusPalette });
     const beforeUnload = (e: BeforeUnloadEvent) => {
       if (Object.keys(store.getState().buffers).length) e.preventDefault();
     };
@@ -162,8 +170,8 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
     <div className="studio" data-testid="studio">
       <TopBar />
       <div className="main">
-        <SidePanel id="palette" side="left" label="palette">
-          <Palette ref={paletteRef} onAdd={(i, n) => void addFromPalette(ctx, i, n)} suggestName={(i) => suggestName(store.getState().snap, i)} />
+        <SidePanel id="palette" side="left" label="palette" expandRequest={paletteRequest}>
+          <Palette ref={paletteRef} focusOnMount={paletteFocusOnMount} onAdd={(i, n) => void addFromPalette(ctx, i, n)} suggestName={(i) => suggestName(store.getState().snap, i)} />
         </SidePanel>
         <div className="center-column">
           <CanvasArea />

@@ -1,5 +1,5 @@
 /** The palette: search, then add a function (from a template), a data source or a trigger. */
-import { useMemo, useRef, useState, forwardRef, useImperativeHandle } from 'react';
+import { useEffect, useMemo, useRef, useState, forwardRef, useImperativeHandle } from 'react';
 import { PALETTE_MIME } from '../canvas/Canvas';
 
 import { PALETTE, type PaletteItem } from './palette-items';
@@ -10,11 +10,17 @@ export interface PaletteHandle {
   focus(): void;
 }
 
-export const Palette = forwardRef<PaletteHandle, { onAdd(item: PaletteItem, name: string): void; suggestName(item: PaletteItem): string }>(function Palette({ onAdd, suggestName }, ref) {
+export const Palette = forwardRef<PaletteHandle, { onAdd(item: PaletteItem, name: string): void; suggestName(item: PaletteItem): string; focusOnMount?: { current: boolean } }>(function Palette({ onAdd, suggestName, focusOnMount }, ref) {
   const [q, setQ] = useState('');
   const [pending, setPending] = useState<{ item: PaletteItem; name: string } | undefined>();
   const input = useRef<HTMLInputElement>(null);
   useImperativeHandle(ref, () => ({ focus: () => input.current?.focus() }));
+  // shown by Ctrl+K while collapsed: the search takes the focus once it is there
+  useEffect(() => {
+    if (!focusOnMount?.current) return;
+    focusOnMount.current = false;
+    input.current?.focus();
+  }, [focusOnMount]);
   const items = useMemo(() => {
     const words = q.toLowerCase().split(/\s+/).filter(Boolean);
     return PALETTE.filter((i) => words.every((w) => (i.title + ' ' + i.description).toLowerCase().includes(w)));

@@ -3,15 +3,23 @@
  * (or with the arrow keys on it) and collapsed to a thin strip; its size is remembered
  * (panel-sizes.ts).
  */
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { clampWidth, initialSize, PANEL_BOUNDS, readPanelSizes, rememberPanelSize, type PanelSize, type SidePanelId } from './panel-sizes';
 
-export function SidePanel({ id, side, label, children }: { id: SidePanelId; side: 'left' | 'right'; label: string; children: ReactNode }) {
+export function SidePanel({ id, side, label, children, expandRequest }: { id: SidePanelId; side: 'left' | 'right'; label: string; children: ReactNode; expandRequest?: number }) {
   const [size, setSize] = useState<PanelSize>(() => readPanelSizes()[id] ?? initialSize(id, window.innerWidth));
   const change = (next: PanelSize) => {
     setSize(next);
     rememberPanelSize(id, next);
   };
+  // asked to show itself (Ctrl+K for the palette): expanded if collapsed
+  const handled = useRef(expandRequest);
+  useEffect(() => {
+    if (handled.current === expandRequest) return;
+    handled.current = expandRequest;
+    if (size.collapsed) change({ ...size, collapsed: false });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [expandRequest]);
   const toggle = (
     <button className="icon-button panel-toggle" onClick={() => change({ ...size, collapsed: !size.collapsed })} aria-label={`${size.collapsed ? 'Show' : 'Hide'} the ${label}`} title={`${size.collapsed ? 'Show' : 'Hide'} the ${label}`} data-testid={`${id}-toggle`} aria-expanded={!size.collapsed}>
       {(side === 'left') === size.collapsed ? '›' : '‹'}
