@@ -73,7 +73,8 @@ export function tfliteRuntime(): { ok: true } | { ok: false; reason: string } {
 function loadAddon(): Addon | StudioError {
   if (addon) return addon;
   try {
-    const req = createRequire(import.meta.url);
+    // a CommonJS bundle (the node agent's) has require; an ES module (tsx, the studio) makes one
+    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
     const dir = dirname(req.resolve('tfjs-tflite-node/package.json'));
     addon = req(join(dir, 'build', 'Release', 'node_tflite_binding.node')) as Addon;
   } catch (e) {
