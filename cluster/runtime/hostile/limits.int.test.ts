@@ -206,8 +206,12 @@ describe('nothing hangs, nothing is left running (process backend)', () => {
     ac.abort();
     await pending;
     await until(`worker ${pid} gone`, () => !pidAlive(pid), 10_000);
-    const log = readFileSync(join(home, 'clusters', cluster, 'nodes', node, 'agent.log'), 'utf8');
-    expect(log).toContain(`killed worker ${pid} of hangs/forever: the controller closed the request for forever on ${node}`);
+    // the agent logs the kill right after sending SIGKILL: on a loaded machine the worker can be
+    // gone before the line is written, so wait for the line (CI saw that race once)
+    const line = `killed worker ${pid} of hangs/forever: the controller closed the request for forever on ${node}`;
+    const agentLog = () => readFileSync(join(home, 'clusters', cluster, 'nodes', node, 'agent.log'), 'utf8');
+    await until(`the agent's log line for worker ${pid}`, () => agentLog().includes(line), 10_000).catch(() => undefined);
+    expect(agentLog()).toContain(line);
   }, 30_000);
 
   it('a worker stuck while loading is killed and named, at deploy and at a cold invocation', async () => {
