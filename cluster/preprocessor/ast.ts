@@ -184,3 +184,54 @@ export function lineCol(sf: ts.SourceFile, pos: number): { line: number; column:
   const lc = sf.getLineAndCharacterOfPosition(Math.max(0, Math.min(pos, sf.text.length)));
   return { line: lc.line + 1, column: lc.character + 1 };
 }
+
+/** What a parse failed on, once: the first syntax error, moved to an unclosed bracket when one explains it. */
+export interface FirstSyntaxError {
+  start: number;
+  length: number;
+  message: string;
+  /** how many more errors the parser reported after it (a cascade: most follow from the first) */
+  more: number;
+}
+
+const OPENERS: Partial<Record<ts.SyntaxKind, string>> = { [ts.SyntaxKind.OpenParenToken]: '(', [ts.SyntaxKind.OpenBraceToken]: '{', [ts.SyntaxKind.OpenBracketToken]: '[' };
+const CLOSERS: Partial<Record<ts.SyntaxKind, string>> = { [ts.SyntaxKind.CloseParenToken]: '(', [ts.SyntaxKind.CloseBraceToken]: '{', [ts.SyntaxKind.CloseBracketToken]: '[' };
+const CLOSING: Record<string, string> = { '(': ')', '{': '}', '[': ']' };
+
+/** The brackets still open at `pos` (innermost last), from a token scan of the text before it. */
+function openBracketsAt(sf: ts.SourceFile, pos: number): Array<{ ch: string; start: number }> {
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, sf.text.slice(0, pos));
+  const stack: Array<{ ch: string; start: number }> = [];
+  for (let k = scanner.scan(); k !== ts.SyntaxKind.EndOfFileToken; k = scanner.scan()) {
+    const open = OPENERS[k];
+    if (open) stack.push({ ch: open, start: scanner.getTokenStart() });
+    const close = CLOSERS[k];
+    if (close) {
+      const i = stack.map((s) => s.ch).lastIndexOf(close);
+      if (i >= 0) stack.length = i;
+    }
+  }
+  return stack;
+}
+
+/**
+ * A missing bracket makes the parser report its first error where it notices, often the next
+ * line, followed by a cascade of errors that all follow from it (one missing `)` gave 14 of them).
+ * The one worth showing is the first; when it is "',' expected" (or a missing `)`/`]`) and the
+ * innermost bracket open at it is a `(` or `[` opened on an earlier line, that bracket is the likely
+ * cause and the report points there.
+ */
+export function firstSyntaxError(sf: ts.SourceFile): FirstSyntaxError | undefined {
+  const all = syntaxErrors(sf).sort((a, b) => a.start - b.start);
+  const first = all[0];
+  if (!first) return undefined;
+  const line = (p: number) => sf.getLineAndCharacterOfPosition(p).line;
+  const open = openBracketsAt(sf, first.start).at(-1);
+  // a parenthesis or square bracket left open on an earlier line, met by "',' expected" or the
+  // missing closer itself: blocks ({) are open across lines by nature, so they never count
+  if (open && open.ch !== '{' && line(open.start) < line(first.start) && /^'[,)\]]' expected\.$/.test(first.message)) {
+    const at = sf.getLineAndCharacterOfPosition(first.start);
+    return { start: open.start, length: 1, message: `'${open.ch}' is not closed: the parser expected more at ${at.line + 1}:${at.character + 1} (${first.message.replace(/\.$/, '')}); add '${CLOSING[open.ch]}' where it ends`, more: all.length - 1 };
+  }
+  return { ...first, more: all.length - 1 };
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { preprocessFiles, preprocessSource } from './preprocess';
+import { readFileSync } from 'node:fs';
 
 const HEADER = "import { consumes, produces, policy, gate, type Data, type Model, type Request } from 'edge-ai-studio/sdk';\n";
 
@@ -140,5 +141,26 @@ export class A {
     for (const s of ['', '@', '@@@', 'class {', '\u0000\uffff', 'export class A { @consumes.data(', '}'.repeat(100)]) {
       expect(() => preprocessSource('x.ts', s)).not.toThrow();
     }
+  });
+});
+
+describe('a syntax error is reported once, where it is (issue 13, item 5)', () => {
+  it('one missing ) on line 7 of samples/mnist train.ts: one report, at the ( it leaves open, not a cascade at later lines', () => {
+    const source = readFileSync(new URL('../../samples/mnist/functions/train.ts', import.meta.url), 'utf8');
+    const lines = source.split('\n');
+    expect(lines[6]).toContain("@produces.model({ type: 'classifier', urn: 'mnist:model', tags: ['digits'] })");
+    lines[6] = lines[6].replace('})', '}');
+    const r = preprocessSource('functions/train.ts', lines.join('\n'));
+    const syntax = r.diagnostics.filter((d) => d.code === 'syntax-error');
+    expect(syntax).toHaveLength(1);
+    expect(syntax[0]).toMatchObject({ line: 7, column: lines[6].indexOf('(') + 1 });
+    expect(syntax[0].message).toMatch(/^'\(' is not closed: the parser expected more at 8:\d+ \(',' expected\); add '\)' where it ends \(\d+ more parse errors after it, most likely caused by this one\)$/);
+  });
+
+  it('an error that no open bracket explains stays where the parser found it', () => {
+    const r = preprocessSource('functions/f.ts', 'export class A {\n  run() {\n    const x = ;\n  }\n}\n');
+    const syntax = r.diagnostics.filter((d) => d.code === 'syntax-error');
+    expect(syntax).toHaveLength(1);
+    expect(syntax[0]).toMatchObject({ line: 3, column: 15, message: 'Expression expected.' });
   });
 });

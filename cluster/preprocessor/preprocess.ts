@@ -6,7 +6,7 @@
 import ts from 'typescript';
 import { contractFromDecorators, DECORATOR_NAMES, DECORATORS, type DecoratorUse, type FunctionSpec } from '../spec/function';
 import { didYouMeanSuffix } from '../spec/names';
-import { findMethods, lineCol, literalValue, parseSource, syntaxErrors, type FoundMethod } from './ast';
+import { findMethods, lineCol, literalValue, parseSource, firstSyntaxError, type FoundMethod } from './ast';
 import type { Diagnostic } from './diagnostic';
 
 export interface SourceFile {
@@ -86,8 +86,12 @@ function preprocessUnsafe(file: string, source: string): PreprocessResult {
     return { file, line: s.line, column: s.column, ...(e ? { endLine: e.line, endColumn: e.column } : {}) };
   };
 
-  for (const err of syntaxErrors(sf)) {
-    diagnostics.push({ severity: 'error', code: 'syntax-error', message: err.message, ...at(err.start, err.start + err.length), hint: 'fix the syntax; the functions in this file cannot be read until it parses' });
+  // one report per broken file: the first error (where a missing bracket was opened, when that is
+  // the cause), not the cascade the parser reports after it
+  const err = firstSyntaxError(sf);
+  if (err) {
+    const more = err.more ? ` (${err.more} more parse error${err.more > 1 ? 's' : ''} after it, most likely caused by this one)` : '';
+    diagnostics.push({ severity: 'error', code: 'syntax-error', message: err.message + more, ...at(err.start, err.start + err.length), hint: 'fix this one first; the functions in this file cannot be read until it parses' });
   }
 
   const functions: FunctionSpec[] = [];
