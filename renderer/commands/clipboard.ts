@@ -112,6 +112,13 @@ export function triggerFor(s: ProjectSnapshot, item: Extract<PaletteItem, { kind
   return { kind: 'model' as const, ...base, selector: { type: 'classifier' } };
 }
 
+/** What a data source made from the palette starts with: one example row in its format, for the user to replace. */
+export const STARTER_DATA: Record<'csv' | 'jsonl' | 'json', string> = {
+  csv: 'x,y\n0.5,1\n',
+  jsonl: '{"x": 0.5, "y": 1}\n',
+  json: '[{"x": 0.5, "y": 1}]\n',
+};
+
 export async function addFromPalette(ctx: StudioContext, item: PaletteItem, name: string, at?: { x: number; y: number }): Promise<void> {
   const s = ctx.store.getState().snap;
   if (!s) return;
@@ -129,7 +136,18 @@ export async function addFromPalette(ctx: StudioContext, item: PaletteItem, name
   }
   if (item.kind === 'data-source') {
     const slug = name.replace(/[^A-Za-z0-9_-]+/g, '-');
-    if (await saveWorkflow(ctx, { ...s.workflow, dataSources: [...s.workflow.dataSources, { urn: name, type: 'table', tags: [], format: item.format, source: { kind: 'file', path: `data/${slug}.${item.format}` } }] }, `add data source ${name}`)) await placeNode(ctx, `source:${name}`, at);
+    const path = `data/${slug}.${item.format}`;
+    // the file the source points at, with one example row to replace: a source whose file does not
+    // exist fails the first deploy for every function (issue 13, item 6). A file already there stays.
+    try {
+      await ctx.call('project.files.write', { project: s.dir, path, source: STARTER_DATA[item.format], expectedRevision: 0 });
+    } catch (e) {
+      if (ctx.errorOf(e).code !== 'revision-conflict') {
+        fail(ctx, `Could not create ${path}`, e);
+        return;
+      }
+    }
+    if (await saveWorkflow(ctx, { ...s.workflow, dataSources: [...s.workflow.dataSources, { urn: name, type: 'table', tags: [], format: item.format, source: { kind: 'file', path } }] }, `add data source ${name}`)) await placeNode(ctx, `source:${name}`, at);
     ctx.store.setState({ selection: { nodes: [`source:${name}`], edges: [] } });
     return;
   }
