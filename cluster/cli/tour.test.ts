@@ -5,15 +5,15 @@
  * devices; and the local cluster's 32-node limit on the command line (urban-sensing:cells=1, with
  * its 23 nodes, fits).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './main';
 import { printStatus } from './commands/cluster';
 import type { ClusterStatus } from '../runtime/controller';
 import { topologyByName } from '../topology/scenarios';
+import { CAPABILITIES } from '../spec/function';
 import { tempDirs } from '../runtime/testing/temp';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -158,7 +158,6 @@ describe('@policy.fn capability: the whole list', () => {
   it('gpu, tpu, vpu, cuda, npu, fpga and camera each send a function to the one node that has it, and nowhere without it', async () => {
     const caps = ['gpu', 'tpu', 'vpu', 'cuda', 'npu', 'fpga', 'camera'];
     const dir = join(tmp('edgeai-caps-'), 'caps');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, 'functions'), { recursive: true });
     writeFileSync(join(dir, 'workflow.json'), JSON.stringify({ name: 'caps', version: 1, dataSources: [], triggers: [] }));
     const methods = caps.map((c) => `  @policy.fn({ capability: '${c}' })\n  async needs_${c}(request: Request) { return '${c}'; }\n`).join('\n');
@@ -179,7 +178,6 @@ describe('@policy.fn capability: the whole list', () => {
     expect(none.code).toBe(1);
     for (const c of caps) expect(none.out).toMatch(new RegExp(`λ needs_${c} +✗ no node can run needs_${c}.*capability ${c}`));
     // and the spec knows no other
-    const { CAPABILITIES } = await import('../spec/function');
     expect([...CAPABILITIES]).toEqual(caps);
   });
 });

@@ -11,8 +11,7 @@
  * - an agent refuses an /invoke body over the request cap (64 MiB + its envelope) with a 413.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller } from '../controller';
 import { StudioError } from '../../common/errors';

@@ -13,8 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller } from '../controller';
 import { StudioError } from '../../common/errors';

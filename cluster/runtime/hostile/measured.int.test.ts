@@ -9,8 +9,7 @@
  * and nothing is published; without a gate, the model is published with the measured accuracy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller } from '../controller';
 import { dockerSkipReason } from '../testing/docker-skip';

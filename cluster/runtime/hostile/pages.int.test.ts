@@ -12,9 +12,8 @@
  * cluster/runtime/gateway.test.ts); a real page in Chromium is e2e/cross-origin.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller } from '../controller';
 import { StudioError } from '../../common/errors';
