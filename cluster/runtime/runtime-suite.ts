@@ -11,22 +11,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Controller, type BackendKind, type ClusterEvent } from './controller';
 import { loadMnistSamples } from '../registry/mnist';
-import { StudioError } from '../common/errors';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MNIST = join(ROOT, 'samples/mnist');
 export const OPS = join(ROOT, 'cluster/runtime/fixtures/ops');
 
-/** The StudioError a promise rejects with (the test fails when it resolves). */
-export async function rejects(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StudioError);
-    return e as StudioError;
-  }
-  throw new Error('expected a rejection');
-}
+import { rejects } from './testing/rejects';
 
 async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs: number): Promise<{ value: T; ms: number }> {
   const t0 = Date.now();

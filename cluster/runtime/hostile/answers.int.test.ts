@@ -14,9 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller } from '../controller';
-import { StudioError } from '../../common/errors';
 import { MAX_LOG_BYTES, MAX_OUTPUT_BYTES, MAX_REQUEST_BYTES } from '../../common/limits';
 import { dockerSkipReason } from '../testing/docker-skip';
+import { rejects } from '../testing/rejects';
 import { bearer, readClusterSecret } from '../agent/secret';
 import type { BackendKind } from '../../common/status';
 import { tempDirs } from '../testing/temp';
@@ -65,15 +65,6 @@ function project(): string {
   return dir;
 }
 
-async function error(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StudioError);
-    return e as StudioError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const dockerSkip = await dockerSkipReason('answers.int.test');
 
@@ -102,7 +93,7 @@ for (const [kind, skip] of [['process', false], ['docker', dockerSkip]] as Array
       const onEvent = (e: { type: string; node?: string; status?: string }) => e.type === 'node' && changes.push(`${e.node} ${e.status}`);
       c.on('event', onEvent);
       const t0 = performance.now();
-      const e = await error(c.invoke('loud', 'huge'));
+      const e = await rejects(c.invoke('loud', 'huge'));
       const ms = performance.now() - t0;
       c.off('event', onEvent);
       console.log(`[answers.int.test] ${kind}: a 20 MiB return value refused in ${Math.round(ms)} ms`);

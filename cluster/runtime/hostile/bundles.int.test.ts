@@ -16,7 +16,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller } from '../controller';
-import { StudioError } from '../../common/errors';
 import { buildAgent } from '../build';
 import { functionRef } from '../controller/invoker';
 import type { StoredSpec } from '../controller/types';
@@ -26,6 +25,7 @@ import { readClusterSecret } from '../agent/secret';
 import { DockerBackend } from '../backends/docker';
 import type { BackendKind } from '../../common/status';
 import { dockerSkipReason } from '../testing/docker-skip';
+import { rejects } from '../testing/rejects';
 import { readFileIn, writeFileIn } from '../testing/docker-exec';
 
 import { tempDirs } from '../testing/temp';
@@ -86,14 +86,6 @@ function project(name: string, file: string, source: string): string {
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
-async function refusal(p: Promise<unknown>): Promise<StudioError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(StudioError);
-  return e as StudioError;
-}
 
 /** A node's files as the test reaches them: the host's folder (process) or the container (docker). */
 interface NodeFiles {
@@ -180,13 +172,13 @@ describe.skipIf(!!skip)(`bundles are what the controller shipped (${kind} backen
     const worker = (await client().health()).functions.find((f) => f.workflow === 'victim')!;
     expect(worker.workers).toBeGreaterThan(0);
     await corrupt();
-    const e = await refusal(c.invoke('victim', 'serve'));
+    const e = await rejects(c.invoke('victim', 'serve'));
     expect(e.code).toBe('bundle-corrupt');
     expect(e.message).toMatch(new RegExp(`bundle ${placement().bundle.slice(0, 12)} of serve does not match its sha256`));
     expect(e.hint).toMatch(/deploy the workflow again/);
     expect(c.runs({ workflow: 'victim', limit: 1 })[0].status).toBe('failed');
     const ref = functionRef('victim', JSON.parse(placement().spec) as StoredSpec, placement().bundle);
-    const w = await refusal(client().warm(ref));
+    const w = await rejects(client().warm(ref));
     expect([w instanceof AgentRefused, (w as AgentRefused).code]).toEqual([true, 'bundle-corrupt']);
     // a restart reuses the bundle on the node: it fails, saying why
     const restart = await c.deploy(victim, { mode: 'restart' });

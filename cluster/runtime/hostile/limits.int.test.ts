@@ -17,7 +17,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller } from '../controller';
-import { StudioError } from '../../common/errors';
 import { AgentClient, AgentRefused } from '../agent/client';
 import { functionRef } from '../controller/invoker';
 import type { StoredSpec } from '../controller/types';
@@ -25,6 +24,7 @@ import type { FunctionRef } from '../agent/protocol';
 import { ProcessBackend } from '../backends/process';
 import { readClusterSecret } from '../agent/secret';
 import { dockerSkipReason } from '../testing/docker-skip';
+import { rejects } from '../testing/rejects';
 import { until } from '../testing/until';
 
 // read by the invoker (each invocation) and by the agents (they inherit the environment of `cluster up`)
@@ -129,15 +129,6 @@ function pidAlive(pid: number): boolean {
 }
 
 
-async function error(p: Promise<unknown>): Promise<StudioError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(StudioError);
-    return e as StudioError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('nothing hangs, nothing is left running (process backend)', () => {
   let home: string;
@@ -177,7 +168,7 @@ describe('nothing hangs, nothing is left running (process backend)', () => {
     for (const fn of ['forever', 'spin']) {
       const node = nodeOf('hangs', fn);
       const t0 = Date.now();
-      const answer = error(c.invoke('hangs', fn));
+      const answer = rejects(c.invoke('hangs', fn));
       const pid = await busyPid(node, 'hangs', fn);
       const e = await answer;
       const ms = Date.now() - t0;
@@ -241,15 +232,15 @@ describe('nothing hangs, nothing is left running (process backend)', () => {
   }, 60_000);
 
   it('a return value that is not JSON is an error that says so, not "[object Object]"', async () => {
-    const circular = await error(c.invoke('hangs', 'circular'));
+    const circular = await rejects(c.invoke('hangs', 'circular'));
     expect(circular.code).toBe('output-not-json');
     expect(circular.message).toMatch(/circular's return value is not JSON-serialisable: Converting circular structure to JSON/);
     expect(circular.message).not.toContain('[object Object]');
-    const big = await error(c.invoke('hangs', 'bigint'));
+    const big = await rejects(c.invoke('hangs', 'bigint'));
     expect(big.code).toBe('output-not-json');
     expect(big.message).toMatch(/bigint's return value is not JSON-serialisable: Do not know how to serialize a BigInt/);
     expect(big.hint).toMatch(/BigInt as a string/);
-    const rows = await error(c.invoke('hangs', 'bigRows'));
+    const rows = await rejects(c.invoke('hangs', 'bigRows'));
     expect(rows.code).toBe('output-not-json');
     expect(rows.message).toMatch(/bigRows's output for limits:rows \(row 1\) is not JSON-serialisable: Do not know how to serialize a BigInt/);
     expect(c.registry.artifact('limits:rows')).toBeUndefined();
@@ -361,7 +352,7 @@ describe.skipIf(dockerSkip)('nothing hangs (docker backend): the same timeouts i
   it('a function that never returns is killed at the invocation timeout, one answer; the node serves on', async () => {
     for (const fn of ['forever', 'spin']) {
       const node = c.state.placement('hangs', fn)!.node!;
-      const e = await error(c.invoke('hangs', fn));
+      const e = await rejects(c.invoke('hangs', fn));
       expect(e.code).toBe('invocation-timeout');
       expect(e.message).toContain(`${fn} did not return within 2.5 s on ${node}`);
       expect(e.message).toMatch(/its worker \(pid \d+\) was killed/);
@@ -372,8 +363,8 @@ describe.skipIf(dockerSkip)('nothing hangs (docker backend): the same timeouts i
   }, 60_000);
 
   it('a return value JSON cannot hold is an error that says so', async () => {
-    expect((await error(c.invoke('hangs', 'circular'))).code).toBe('output-not-json');
-    expect((await error(c.invoke('hangs', 'bigint'))).code).toBe('output-not-json');
+    expect((await rejects(c.invoke('hangs', 'circular'))).code).toBe('output-not-json');
+    expect((await rejects(c.invoke('hangs', 'bigint'))).code).toBe('output-not-json');
   }, 60_000);
 
   it('a worker stuck while loading is killed and named at deploy', async () => {

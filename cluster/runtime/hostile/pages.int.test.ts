@@ -16,10 +16,10 @@ import { readdirSync, readFileSync, mkdirSync, statSync, symlinkSync, writeFileS
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Controller } from '../controller';
-import { StudioError } from '../../common/errors';
 import { deployProject } from '../../app/deploy';
 import { startGateway, type Gateway } from '../gateway';
 import { dockerSkipReason } from '../testing/docker-skip';
+import { rejects } from '../testing/rejects';
 import { DockerBackend } from '../backends/docker';
 import { execIn } from '../testing/docker-exec';
 import type { BackendKind } from '../../common/status';
@@ -57,14 +57,6 @@ function linkOut(dir: string): void {
   writeFileSync(join(dir, 'workflow.json'), JSON.stringify(wf, null, 2));
 }
 
-async function refusal(p: Promise<unknown>): Promise<StudioError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(StudioError);
-  return e as StudioError;
-}
 
 /** Every file under `dir` whose bytes contain `needle` (the host side of a cluster: state, registry, process stores). */
 function filesHolding(dir: string, needle: string): string[] {
@@ -123,10 +115,10 @@ for (const [kind, skip] of [['process', false], ['docker', dockerSkip]] as Array
       const revision = c.state.deployment('pages')!.revision;
       linkOut(dir);
       // the front door: the preflight names the file
-      const front = await refusal(deployProject(c, dir, {}));
+      const front = await rejects(deployProject(c, dir, {}));
       expect(JSON.stringify(front)).toMatch(/rows\.csv/);
       // the controller, for a caller that skips the preflight
-      const direct = await refusal(c.deploy(dir));
+      const direct = await rejects(c.deploy(dir));
       expect(direct.code).toBe('deploy-invalid');
       expect(direct.detail).toMatch(/nothing was deployed:\nworkflow\.json:\d+:\d+: error data-file-outside: data source 'pages:rows': data\/rows\.csv leaves the project folder/);
       expect(c.state.deployment('pages')).toMatchObject({ revision, status: 'ready' });
