@@ -78,6 +78,8 @@ export interface RuntimeCheckOptions extends DiscoverOptions {
   installed?: (pkg: string) => boolean;
   /** OpenVINO install roots to look in (default /opt/intel and $INTEL_OPENVINO_DIR) */
   openvinoRoots?: readonly string[];
+  /** the sticks already discovered with these options (default: discovered here) */
+  sticks?: readonly Accelerator[];
 }
 
 export type Readiness =
@@ -86,7 +88,7 @@ export type Readiness =
 
 /** Whether an Edge TPU model can be loaded with the delegate here; what is missing when not. */
 export function edgeTpuReadiness(opts: RuntimeCheckOptions = {}): Readiness {
-  const sticks = discoverAccelerators(opts).filter((a) => a.kind === 'coral');
+  const sticks = (opts.sticks ?? discoverAccelerators(opts)).filter((a) => a.kind === 'coral');
   const stick = sticks.find((a) => a.access?.ok !== false) ?? sticks[0];
   if (!stick) {
     return { ready: false, runtime: 'edgetpu', reason: `no Coral USB Accelerator is plugged in (looked for 1a6e:089a and 18d1:9302 under ${opts.sysfsRoot ?? '/sys'})`, hint: 'plug the stick in (a USB 3 port), then `edgeai accelerators` lists it' };
@@ -105,7 +107,7 @@ export function edgeTpuReadiness(opts: RuntimeCheckOptions = {}): Readiness {
 
 /** Whether an OpenVINO 2022.3 runtime (the last with the NCS2's MYRIAD plugin) is on this host. */
 export function ncs2Readiness(opts: RuntimeCheckOptions = {}): Readiness {
-  const stick = discoverAccelerators(opts).find((a) => a.kind === 'ncs2' || a.kind === 'ncs1');
+  const stick = (opts.sticks ?? discoverAccelerators(opts)).find((a) => a.kind === 'ncs2' || a.kind === 'ncs1');
   if (!stick) return { ready: false, runtime: 'openvino', reason: `no Neural Compute Stick is plugged in (looked for 03e7:2485, 03e7:f63b and 03e7:2150 under ${opts.sysfsRoot ?? '/sys'})`, hint: 'plug the stick in, then `edgeai accelerators` lists it' };
   const roots = opts.openvinoRoots ?? [...(process.env.INTEL_OPENVINO_DIR ? [process.env.INTEL_OPENVINO_DIR] : []), '/opt/intel'];
   const found: string[] = [];

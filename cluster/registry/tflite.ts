@@ -117,18 +117,18 @@ export class TfliteModel {
     if (a instanceof StudioError) throw a;
     const copy = bytes.slice().buffer;
     const delegate = opts.edgeTpuLibrary ? { path: opts.edgeTpuLibrary, options: [['device', 'usb']] as Array<[string, string]> } : undefined;
+    const edgetpu = compiledForEdgeTpu(bytes);
     let interpreter: NativeInterpreter;
     try {
       interpreter = new a.Interpreter(copy, { threads: opts.threads ?? 1, ...(delegate ? { delegate } : {}) });
     } catch (e) {
-      const edgetpu = compiledForEdgeTpu(bytes);
       throw new StudioError(
         'tflite-load-failed',
         `${where} did not load: ${(e as Error).message}${edgetpu && !delegate ? ' (it is compiled for the Edge TPU: its edgetpu-custom-op runs only with the Edge TPU delegate)' : ''}`,
         edgetpu && !delegate ? 'attach a Coral stick with the Edge TPU runtime, or use the model before Edge TPU compilation on the CPU' : 'check that the file is a valid TensorFlow Lite model',
       );
     }
-    const info: TfliteModelInfo = { inputs: interpreter.getInputs().map(spec), outputs: interpreter.getOutputs().map(spec), edgetpu: compiledForEdgeTpu(bytes), bytes: bytes.byteLength };
+    const info: TfliteModelInfo = { inputs: interpreter.getInputs().map(spec), outputs: interpreter.getOutputs().map(spec), edgetpu, bytes: bytes.byteLength };
     return new TfliteModel(interpreter, info, delegate ? 'edgetpu' : 'cpu');
   }
 

@@ -190,8 +190,8 @@ export const command: Command = {
 
     // whether models can run on them here, not only whether they are plugged in (runtimes.ts)
     const runtimes = [
-      ...(list.some((a) => a.kind === 'coral') ? [edgeTpuReadiness(discover)] : []),
-      ...(list.some((a) => a.kind !== 'coral') ? [ncs2Readiness(discover)] : []),
+      ...(list.some((a) => a.kind === 'coral') ? [edgeTpuReadiness({ ...discover, sticks: list })] : []),
+      ...(list.some((a) => a.kind !== 'coral') ? [ncs2Readiness({ ...discover, sticks: list })] : []),
     ].map(({ stick: _stick, ...r }) => r);
     if (values.json) {
       const note = values.sysfs ? undefined : platformNote();
