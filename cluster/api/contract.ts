@@ -293,6 +293,8 @@ export const InvokeAnswerSchema = z.object({
   cold: z.boolean(),
   attempts: z.number(),
   logs: z.array(z.string()),
+  /** where its models ran: 'edgetpu', 'cpu' or 'cpu (fallback: <reason>)'; several apart: '<urn>: <where>; …'. Absent: no model */
+  modelRanOn: z.string().optional(),
 });
 export type InvokeAnswerDto = z.infer<typeof InvokeAnswerSchema>;
 
@@ -312,6 +314,8 @@ export const RunSchema = z.object({
   logs: z.array(z.string()),
   error: z.string().nullable(),
   attempts: z.number(),
+  /** where its models ran: 'edgetpu', 'cpu' or 'cpu (fallback: <reason>)'; several apart: '<urn>: <where>; …'. Absent: no model, or a run before issue 14 */
+  modelRanOn: z.string().optional(),
 });
 export type RunDto = z.infer<typeof RunSchema>;
 
