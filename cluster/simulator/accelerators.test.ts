@@ -96,7 +96,8 @@ describe('edgeai simulate with and without a Coral stick on edge-1 (docs/referen
     const plain = await simulate('local', [], deadline);
     expect(plain.deploy).toEqual([{ function: 'classify', node: null, reason: expect.stringMatching(/Deadline removed 2 .* 0\.292 s on edge-1 \(execution 0\.280 s/) }]);
     expect(plain.functions[0].completed).toBe(0);
-    const stick = await simulate(withStick, [], deadline);
+    // four workers on the replica: an arrival while one runs is not queued for the autoscaler's next tick (scaling.ts)
+    const stick = await simulate(withStick, ['--workers', '4'], deadline);
     expect(stick.deploy).toEqual([{ function: 'classify', node: 'edge-1' }]);
     expect(stick.functions[0].completed).toBeGreaterThan(500);
     expect(stick.functions[0].execution.mean).toBeCloseTo(NUC_STICK, 9);

@@ -1,8 +1,8 @@
 /**
  * Dispatch and scaling: arrivals (seeded streams per arrival process, so every scheduler profile
  * sees the same ones), the queue of each function, which replica takes an invocation (the least
- * busy warm one; else a cold one's worker is started; else one more replica is placed, up to
- * maxReplicas), and an invocation's phases: its inputs moved from their best copies as flows →
+ * busy warm one; else a cold one's worker is started; else, with none, one is placed; more
+ * come from the autoscaler, scaling.ts), and an invocation's phases: its inputs moved from their best copies as flows →
  * execution, sampled lognormally around the device's mean (docs/reference.md §4; with workers,
  * × max(1, active / workers), §3) → its outputs written (on the node, or to storage as flows) →
  * the data and model triggers its outputs fire.
@@ -59,6 +59,17 @@ export class Dispatcher {
   }
 
   dispatch(fs: FnState): void {
+    this.take(fs);
+    this.sim.autoscaler.observe(fs);
+  }
+
+  /**
+   * Hands queued invocations to replicas: the least busy warm one; else a cold replica's worker is
+   * started (when more are queued than the replicas starting can take); else, with no replica at
+   * all, one is placed (scale from zero); more replicas come from the autoscaler's tick
+   * (scaling.ts). At the replica limit, workers take more than their number, slower.
+   */
+  private take(fs: FnState): void {
     const { sim } = this;
     const { cap, workers } = sim.settings.concurrency;
     while (fs.queue.length) {
@@ -76,8 +87,8 @@ export class Dispatcher {
         sim.replicas.startWorker(cold);
         continue;
       }
-      if (fs.replicas.length < sim.settings.maxReplicas && sim.replicas.place(fs)) continue;
-      if (workers !== null) {
+      if (!fs.replicas.length && sim.replicas.place(fs)) continue;
+      if (workers !== null && (fs.replicas.length >= sim.settings.maxReplicas || fs.cannotGrow)) {
         // at the replica limit, workers take more than their number, slower (docs/reference.md §3)
         let least: Replica | undefined;
         for (const r of fs.replicas) if (r.state === 'warm' && (!least || r.active < least.active)) least = r;

@@ -203,6 +203,7 @@ export class Replicas {
   private remove(r: Replica): void {
     const fs = r.fn;
     fs.replicas.splice(fs.replicas.indexOf(r), 1);
+    fs.cannotGrow = false;
     this.sim.snap.release(r.node, fs.def.base.cpuMillis, fs.def.base.memoryBytes);
     this.sim.accounting.allocate(r.node, -fs.def.base.cpuMillis);
   }

@@ -7,9 +7,10 @@
  * bundle or image is pulled from the registry as a network flow (replicas.ts). The replica's
  * worker is not started until an invocation needs it: that invocation is a cold start (startup
  * time per device, §4); later ones are warm. A replica idle for 300 s is removed (reconciled
- * every 30 s), down to `minReplicas` (default 0: scale to zero); an invocation with no replica
- * able to take it scales up (up to 20 replicas, §3), which runs the scheduler again
- * (dispatch.ts). Concurrency is 1 per replica (the FGCS code) or `workers` per replica with
+ * every 30 s), down to `minReplicas` (default 0: scale to zero); an invocation finding no
+ * replica places one at once (scale from zero), and more are added by Knative's KPA rule
+ * (scaling.ts: a concurrency target per replica over stable and panic windows, up to 20
+ * replicas, §3); each placement runs the scheduler again. Concurrency is 1 per replica (the FGCS code) or `workers` per replica with
  * execution time × max(1, active / workers) (§3, later faas-sim).
  *
  * An invocation: wait (queue, pull, cold start) → transfer of its inputs from their best copies
@@ -31,6 +32,7 @@ import { StudioError } from '../common/errors';
 import { Accounting } from './accounting';
 import { DEFAULT_EXEC_SIGMA, DEFAULT_WORKERS, IDLE_TIMEOUT_S, MAX_REPLICAS, RECONCILE_S } from './constants';
 import { Dispatcher } from './dispatch';
+import { Autoscaler } from './scaling';
 import { Engine, SimulationError } from './engine';
 import { faasSimWorkflow } from './faas-sim';
 import { FlowNetwork } from './network';
@@ -99,6 +101,7 @@ class Simulation implements SimContext {
   readonly sources: Sources;
   readonly replicas: Replicas;
   readonly dispatcher: Dispatcher;
+  readonly autoscaler: Autoscaler;
   readonly deploy: SimulationReport['deploy'] = [];
   readonly notes: string[] = [];
 
@@ -127,6 +130,7 @@ class Simulation implements SimContext {
     this.sources = new Sources(this.t, this.snap.s.graph, this.net);
     this.replicas = new Replicas(this);
     this.dispatcher = new Dispatcher(this);
+    this.autoscaler = new Autoscaler(this);
     const produced = new Set(this.wf.functions.flatMap((f) => f.outputs));
     for (const a of this.wf.artifacts) {
       this.artifacts.set(a.urn, { ...a, locations: [...a.locations] });

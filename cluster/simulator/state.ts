@@ -15,6 +15,7 @@ import type { Sources } from './sources';
 import type { Replicas } from './replicas';
 import type { Dispatcher } from './dispatch';
 import type { FunctionGates } from './gates';
+import { FunctionScaler, type Autoscaler } from './scaling';
 
 export interface Replica {
   id: number;
@@ -73,6 +74,10 @@ export interface FnState {
   needs: string[][];
   /** its gates, when any is evaluated */
   gates?: FunctionGates;
+  /** the autoscaler's view of it (scaling.ts) */
+  scaler: FunctionScaler;
+  /** the last scale-up found no node for one more replica (reset when a replica is removed) */
+  cannotGrow: boolean;
 }
 
 export function newFnState(def: SimFunction, seed: number, minReplicas: number, fetchOnStart: boolean, needs: string[][], gates: FunctionGates | undefined): FnState {
@@ -100,6 +105,8 @@ export function newFnState(def: SimFunction, seed: number, minReplicas: number, 
     fetchOnStart,
     needs,
     ...(gates ? { gates } : {}),
+    scaler: new FunctionScaler(),
+    cannotGrow: false,
   };
 }
 
@@ -143,6 +150,7 @@ export interface SimContext {
   readonly sources: Sources;
   readonly replicas: Replicas;
   readonly dispatcher: Dispatcher;
+  readonly autoscaler: Autoscaler;
   readonly deploy: SimulationReport['deploy'];
   readonly notes: string[];
 }
