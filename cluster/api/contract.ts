@@ -632,6 +632,14 @@ export const METHODS = {
         rates: z.record(z.string(), z.number().positive().max(10_000)).default({}),
         /** a function's execution-time profile (docs/reference.md §4); default: a small function */
         workloads: z.record(z.string(), z.enum(SIM_WORKLOADS)).default({}),
+        /** execution-time distribution: lognormal, lognormal:<σ>, exponential, deterministic (checked by app/simulation.ts) */
+        service: z.string().min(1).max(40).optional(),
+        /** replicas per function: at least min, at most max (the same for a fixed count); default 0 to 20, scaled by the KPA rule */
+        replicas: z.object({ min: z.number().int().optional(), max: z.number().int().optional() }).strict().optional(),
+        /** false: no cold starts (a replica is ready the moment it is placed) */
+        coldStarts: z.boolean().optional(),
+        /** function id → when its arrivals begin (a duration: 30s, 5m) */
+        starts: z.record(z.string(), z.string().min(1).max(40)).optional(),
       })
       .strict(),
     response: z.object({ topology: z.object({ name: z.string(), nodes: z.number().int(), source: z.string() }), reports: z.array(SimulationReportSchema),
