@@ -127,7 +127,12 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
         if (p.error) toast(store, { kind: 'error', title: p.title, error: p.error });
         else store.setState({ busy: p.finished ? undefined : `${p.title}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? ` — ${p.message}` : ''}` });
       }),
-      bindRuntime(ctx, client),
+      bindRuntime(ctx, client, {
+        onUpChanged: () => {
+          const dir = store.getState().snap?.dir;
+          if (dir) void projectChanged(ctx, dir);
+        },
+      }),
     ];
     return () => offs.forEach((o) => o());
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -6,6 +6,7 @@ import { loadProject } from '../project/index';
 import type { Controller, DeployResult } from '../runtime/controller';
 import type { DeployMode } from '../common/status';
 import { deployCheck, requireDeployable, type DeployCheck } from './preflight';
+import { runningTopology } from './topology';
 
 export interface DeployRequest {
   mode?: DeployMode;
@@ -16,6 +17,6 @@ export interface DeployRequest {
 
 export async function deployProject(c: Controller, dir: string, req: DeployRequest, checked?: DeployCheck): Promise<DeployResult> {
   const opts = { mode: req.mode ?? 'full', ...(req.expectedRevision !== undefined ? { expectedRevision: req.expectedRevision } : {}), ...(req.replace ? { replace: true } : {}) };
-  if (opts.mode !== 'restart') requireDeployable(checked ?? deployCheck(loadProject(dir)), req.acceptWarnings === true);
+  if (opts.mode !== 'restart') requireDeployable(checked ?? deployCheck(loadProject(dir), runningTopology(c)), req.acceptWarnings === true);
   return c.deploy(dir, opts);
 }

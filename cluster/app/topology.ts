@@ -8,15 +8,21 @@
  */
 import { join, resolve } from 'node:path';
 import type { Project } from '../project/index';
-import { parseTopology, resolveTopologyArg, type Topology } from '../topology/index';
+import type { Controller } from '../runtime/controller';
+import { parseTopology, resolveTopologyArg, resolveTopologyArgSync, type Topology } from '../topology/index';
 
 export type TopologySource = 'topology.json' | 'workflow.json target' | 'default (local)' | 'scenario' | 'file' | 'running cluster';
 
 export async function projectTopology(project: Project): Promise<{ topology: Topology; source: TopologySource }> {
+  return projectTopologySync(project);
+}
+
+/** projectTopology without the promise: the studio's snapshot checks placements with it on every edit. */
+export function projectTopologySync(project: Project): { topology: Topology; source: TopologySource } {
   if (project.topology !== undefined) return { topology: parseTopology(project.topology, join(project.dir, 'topology.json')), source: 'topology.json' };
   const target = project.workflow.target?.topology;
-  if (target !== undefined) return { topology: await resolveTopologyArg(target.endsWith('.json') ? resolve(project.dir, target) : target), source: 'workflow.json target' };
-  return { topology: await resolveTopologyArg('local'), source: 'default (local)' };
+  if (target !== undefined) return { topology: resolveTopologyArgSync(target.endsWith('.json') ? resolve(project.dir, target) : target), source: 'workflow.json target' };
+  return { topology: resolveTopologyArgSync('local'), source: 'default (local)' };
 }
 
 /** The topology a command names (`--topology`), or the project's when it names none. */
@@ -27,4 +33,14 @@ export async function chooseTopology(project: Project | undefined, named: string
   }
   if (project) return projectTopology(project);
   return { topology: await resolveTopologyArg('local'), source: 'default (local)' };
+}
+
+/**
+ * The topology a running cluster was started with (accelerators attached to their nodes): where a
+ * deploy places functions now. Undefined when the cluster is down (or not opened).
+ */
+export function runningTopology(c: Pick<Controller, 'status' | 'state'> | undefined): Topology | undefined {
+  if (!c || !c.status().up) return undefined;
+  const raw = c.state.get('topology');
+  return raw ? (JSON.parse(raw) as Topology) : undefined;
 }

@@ -15,6 +15,8 @@ export const DiagnosticSchema = z.object({
   endColumn: z.number().int().optional(),
   /** what to do about it */
   hint: z.string().optional(),
+  /** the workflow graph's node it is about (project/graph.ts ids, e.g. fn:train, source:<urn>): the canvas marks it */
+  node: z.string().optional(),
 });
 export type Diagnostic = z.infer<typeof DiagnosticSchema>;
 

@@ -14,6 +14,7 @@ import { StudioError } from '../common/errors';
 import { didYouMeanSuffix } from '../spec/names';
 import { preprocessFiles } from '../preprocessor/preprocess';
 import type { Diagnostic } from '../preprocessor/diagnostic';
+import { sourceNodeId } from './graph';
 import { locateJsonPath, sortRecordKeys, stableJson, writeFileAtomic } from './json';
 import { containedPath, staysInside } from './paths';
 import { mnistEncodedLength } from '../registry/formats';
@@ -171,6 +172,7 @@ function checkDataFiles(dir: string, workflow: Workflow, text: string, diagnosti
       file: WORKFLOW_FILE,
       ...locateJsonPath(text, ['dataSources', i, 'source', 'path']),
       hint: outside ? 'keep data files inside the project (e.g. data/…)' : `add the file (${ds.format}), or point source.path at one that exists; nothing can be deployed until it is there`,
+      node: sourceNodeId(ds.urn),
     });
   });
 }

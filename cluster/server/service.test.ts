@@ -45,6 +45,24 @@ describe('StudioService', () => {
     expect(snap.files.some((f) => f.path === 'workflow.json')).toBe(true);
   });
 
+  it('the snapshot shows what a deploy would refuse before any deploy, on the node it is about (issue 13, item 6): a placement no node of the topology takes, a missing data file', async () => {
+    const clean = value(await svc.call('project.open', { dir }));
+    expect(clean.diagnostics).toEqual([]);
+    const f = join(dir, 'functions/train.ts');
+    writeFileSync(f, readFileSync(f, 'utf8').replace("@policy.fn({ node: 'cloud' })", "@policy.fn({ node: 'cloud', capability: 'gpu' })"));
+    const wf = JSON.parse(readFileSync(join(dir, 'workflow.json'), 'utf8'));
+    wf.dataSources.push({ urn: 'sensor:rows', type: 'rows', tags: ['sensor'], format: 'jsonl', source: { kind: 'file', path: 'data/rows.jsonl' } });
+    writeFileSync(join(dir, 'workflow.json'), JSON.stringify(wf, null, 2));
+    const snap = value(await svc.call('project.snapshot', { project: dir }));
+    expect(snap.diagnostics.map((d) => [d.code, d.node])).toEqual([
+      ['data-file-missing', 'source:sensor:rows'],
+      ['placement-infeasible', 'fn:train'],
+    ]);
+    const placement = snap.diagnostics.find((d) => d.code === 'placement-infeasible')!;
+    expect(placement.message).toMatch(/^on topology 'local': no node can run train .*capability gpu/);
+    expect(placement.hint).toMatch(/explain placement/);
+  });
+
   it('preprocesses an unsaved buffer: its diagnostics, and with the project the graph as if it were saved', async () => {
     value(await svc.call('project.open', { dir }));
     const path = 'functions/train.ts';
@@ -428,11 +446,20 @@ describe('StudioService runtime on the process backend', () => {
     }
   }, 180_000);
 
-  it('a function that cannot be placed ends failed with the scheduler’s reason', async () => {
+  it('a function that cannot be placed is a problem before any deploy (issue 13, item 6), and deployed anyway ends failed with the scheduler’s reason', async () => {
     const f = join(dir, 'functions/inference.ts');
     writeFileSync(f, readFileSync(f, 'utf8').replace("@policy.fn({ node: 'edge' })", "@policy.fn({ node: 'edge', capability: 'tpu' })"));
+    // checked where the deploy would place it: the running cluster's nodes (none has a tpu)
+    const snap = value(await svc.call('project.snapshot', { project: dir }));
+    expect(snap.diagnostics.filter((d) => d.code === 'placement-infeasible')).toEqual([
+      expect.objectContaining({ severity: 'warning', node: 'fn:inference', file: 'functions/inference.ts', message: expect.stringMatching(/no node can run inference.*capability tpu/s) }),
+    ]);
+    const check = value(await svc.call('deploy.check', { project: dir }));
+    expect(check.warnings.map((w) => w.code)).toContain('placement-infeasible');
+    const refused = await svc.call('deploy', { project: dir });
+    expect(refused.ok ? undefined : refused.error).toMatchObject({ code: 'deploy-warnings', message: expect.stringMatching(/no node can run inference/) });
     events.length = 0;
-    const r = value(await svc.call('deploy', { project: dir }));
+    const r = value(await svc.call('deploy', { project: dir, acceptWarnings: true }));
     const inf = r.functions.find((x) => x.id === 'inference')!;
     expect(inf.status).toBe('failed');
     expect(inf.reason).toMatch(/tpu/);
@@ -635,6 +662,9 @@ describe('StudioService: USB accelerators (a fake sysfs tree: this machine has n
     expect(s.nodes.find((n) => n.name === 'edge-1')!.capabilities).not.toContain('tpu');
     const f = join(dir, 'functions/inference.ts');
     writeFileSync(f, readFileSync(f, 'utf8').replace("@policy.fn({ node: 'edge' })", "@policy.fn({ capability: 'tpu' })"));
+    // the running cluster's laptop has the stick: no placement problem, although topology 'local' has no tpu
+    const snap = value(await svc.call('project.snapshot', { project: dir }));
+    expect(snap.diagnostics.filter((d) => d.code === 'placement-infeasible')).toEqual([]);
     const r = value(await svc.call('deploy', { project: dir, acceptWarnings: true }));
     expect(r.functions.find((x) => x.id === 'inference')).toMatchObject({ status: 'ready', node: 'laptop' });
     const e = value(await svc.call('schedule.explain', { project: dir, function: 'inference' }));

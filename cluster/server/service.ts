@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Controller, ClusterEvent, DeployResult } from '../runtime/controller';
-import { deployCheck } from '../app/preflight';
+import { deployCheck, placementProblems } from '../app/preflight';
+import { runningTopology } from '../app/topology';
 import { TEMPLATES, TFJS_STUB } from './templates';
 import { acceleratorView, artifactView, lineageView, previewSelector, runView } from './views';
 
@@ -304,8 +305,7 @@ export class StudioService {
         const c = await this.runtime();
         const status = c.status();
         const { explainPlacement } = await import('../app/explain');
-        const running = status.up ? (c.state.get('topology') ? JSON.parse(c.state.get('topology')!) : undefined) : undefined;
-        const { plan } = await explainPlacement(open.project, p.function, running);
+        const { plan } = await explainPlacement(open.project, p.function, runningTopology(c));
         const e = plan.explanations[p.function];
         const placed = plan.placements.find((x) => x.function === p.function);
         const deployed = status.deployments.find((d) => d.workflow === open.project.workflow.name)?.functions.find((f) => f.id === p.function);
@@ -406,6 +406,8 @@ export class StudioService {
   // runtime: one Controller per service, opened on first use
 
   private controller?: Promise<Controller>;
+  /** the controller once opened: what answers synchronously (the snapshot's placement check) reads it */
+  private controllerNow?: Controller;
   private readonly running = new Set<string>();
 
   private runtime(): Promise<Controller> {
@@ -416,6 +418,7 @@ export class StudioService {
         .then((m) => m.openCluster({ ...(opts.home ? { home: opts.home } : {}), ...(opts.cluster ? { cluster: opts.cluster } : {}), triggers: 'run' }))
         .then((c) => {
           c.on('event', (e: ClusterEvent) => this.forward(e));
+          this.controllerNow = c;
           return c;
         });
       this.controller.catch(() => {
@@ -510,7 +513,7 @@ export class StudioService {
 
   private deployCheck(open: OpenProject): DeployCheckDto {
     this.reload(open);
-    return deployCheck(open.project);
+    return deployCheck(open.project, runningTopology(this.controllerNow));
   }
 
   /** Runs a deploy and makes sure every function ends ready or failed with a reason — never "in progress". */
@@ -550,6 +553,7 @@ export class StudioService {
     this.stopWatching = undefined;
     const pending = this.controller;
     this.controller = undefined;
+    this.controllerNow = undefined;
     if (!pending) return;
     const c = await pending.catch(() => undefined);
     if (!c) return;
@@ -668,7 +672,8 @@ export class StudioService {
       layout: project.layout,
       files,
       functions: project.functions,
-      diagnostics: project.diagnostics,
+      // placements the deploy would refuse, checked where it would place them (app/preflight.ts)
+      diagnostics: [...project.diagnostics, ...placementProblems(project, runningTopology(this.controllerNow))],
       graph: deriveGraph(project),
     };
   }

@@ -7,7 +7,7 @@
  *   new NetworkGraph(t).route('rpi3-0', 'nuc-1') shortest path, bandwidth per direction, RTT
  */
 import { existsSync } from 'node:fs';
-import { loadTopology, type Topology } from './model';
+import { loadTopologySync, type Topology } from './model';
 import { isScenarioName, topologyByName } from './scenarios';
 
 export * from './catalog';
@@ -17,6 +17,11 @@ export * from './scenarios';
 
 /** A scenario name (with options) or a path to a topology.json file. */
 export async function resolveTopologyArg(arg: string): Promise<Topology> {
+  return resolveTopologyArgSync(arg);
+}
+
+/** resolveTopologyArg without the promise (a file is read synchronously). */
+export function resolveTopologyArgSync(arg: string): Topology {
   if (!arg.endsWith('.json') && !existsSync(arg) && (isScenarioName(arg) || !arg.includes('/'))) return topologyByName(arg);
-  return loadTopology(arg);
+  return loadTopologySync(arg);
 }

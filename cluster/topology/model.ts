@@ -2,7 +2,8 @@
  * A resolved, validated topology (every field filled from the device catalog) and its
  * load / save. Validation errors name the offending node, network or link and say what to do.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { CAPABILITIES } from '../spec/function';
 import { didYouMeanSuffix } from '../spec/names';
 import { TopologyFileSchema, type Arch, type NetworkKind, type TopologyFile, type TopologyFileInput, type TopologyNodeType } from '../spec/topology';
@@ -242,9 +243,14 @@ export function topologyToFile(t: Topology): TopologyFileInput {
 }
 
 export async function loadTopology(path: string): Promise<Topology> {
+  return loadTopologySync(path);
+}
+
+/** loadTopology without the promise: for answers computed synchronously (the studio's project snapshot). */
+export function loadTopologySync(path: string): Topology {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new TopologyError([{ where: '(file)', message: `cannot read it: ${(e as Error).message}` }], path);
   }

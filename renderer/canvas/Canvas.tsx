@@ -22,7 +22,7 @@ import {
   type Viewport,
 } from '@xyflow/react';
 import type { DiagnosticDto, GraphDto } from '../../cluster/api/contract';
-import { nodeSize, nodeTypes, type StudioNode } from './nodes';
+import { nodeSize, nodeTypes, type NodeProblem, type StudioNode } from './nodes';
 import { boundsOf, readableViewport } from './viewport';
 import { keepMeasured } from './rebuild';
 
@@ -91,6 +91,12 @@ export function Canvas(props: CanvasProps) {
     for (const d of diagnostics) if (d.severity === 'error') m.set(d.file, (m.get(d.file) ?? 0) + 1);
     return m;
   }, [diagnostics]);
+  // diagnostics that name a node (a placement no node can take, a data file that is missing)
+  const problemsByNode = useMemo(() => {
+    const m = new Map<string, NodeProblem[]>();
+    for (const d of diagnostics) if (d.node) m.set(d.node, [...(m.get(d.node) ?? []), { severity: d.severity, code: d.code, message: d.message, ...(d.hint ? { hint: d.hint } : {}) }]);
+    return m;
+  }, [diagnostics]);
 
   const built = useMemo<StudioNode[]>(
     () =>
@@ -98,10 +104,15 @@ export function Canvas(props: CanvasProps) {
         id: n.id,
         type: n.kind,
         position: positions[n.id] ?? { x: 0, y: 0 },
-        data: { node: n, errors: n.detail.file ? (errorsByFile.get(n.detail.file) ?? 0) : 0, ...(n.kind === 'function' && placements?.[n.label] ? { placement: placements[n.label] } : {}) },
+        data: {
+          node: n,
+          errors: n.detail.file ? (errorsByFile.get(n.detail.file) ?? 0) : 0,
+          ...(n.kind === 'function' && placements?.[n.label] ? { placement: placements[n.label] } : {}),
+          ...(problemsByNode.has(n.id) ? { problems: problemsByNode.get(n.id) } : {}),
+        },
         selected: props.selectedNodes.includes(n.id),
       })),
-    [graph, positions, errorsByFile, props.selectedNodes, placements],
+    [graph, positions, errorsByFile, problemsByNode, props.selectedNodes, placements],
   );
   const builtEdges = useMemo<Edge[]>(
     () =>

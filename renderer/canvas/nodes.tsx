@@ -3,8 +3,35 @@ import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import type { GraphNodeDto } from '../../cluster/api/contract';
 
-export type StudioNodeData = { node: GraphNodeDto; errors: number; placement?: { node: string | null; status: string } };
+/** A problem the project has with one node (a diagnostic naming it), shown on the node. */
+export interface NodeProblem {
+  severity: 'error' | 'warning' | 'info';
+  code: string;
+  message: string;
+  hint?: string;
+}
+export type StudioNodeData = { node: GraphNodeDto; errors: number; placement?: { node: string | null; status: string }; problems?: NodeProblem[] };
 export type StudioNode = Node<StudioNodeData>;
+
+/** The few words a node shows for a problem (the whole message is its tooltip and in Problems). */
+const PROBLEM_WORDS: Record<string, string> = {
+  'placement-infeasible': 'no node can run it',
+  'data-file-missing': 'data file missing',
+  'data-file-outside': 'data file outside the project',
+};
+
+function Problems({ problems }: { problems?: NodeProblem[] }) {
+  if (!problems?.length) return null;
+  return (
+    <>
+      {problems.map((p, i) => (
+        <div key={i} className={`node-problem sev-${p.severity}`} data-testid="node-problem" data-code={p.code} title={`${p.message}${p.hint ? `\n${p.hint}` : ''}`}>
+          {p.severity === 'error' ? '✗' : '▲'} {PROBLEM_WORDS[p.code] ?? p.code}
+        </div>
+      ))}
+    </>
+  );
+}
 
 function Badge({ kind, children, title }: { kind: string; children: React.ReactNode; title?: string }) {
   return (
@@ -43,6 +70,7 @@ export const FunctionNode = memo(function FunctionNode({ data, selected }: NodeP
         ))}
         {dangling ? <Badge kind="warn" title="an input whose selector matches nothing in this workflow">▲ {dangling} dangling</Badge> : null}
       </div>
+      <Problems problems={data.problems} />
       {data.placement && (
         <div className={`node-placement st-${data.placement.status}`} data-testid="node-placement" title={data.placement.status === 'simulated' ? 'where the simulated scheduler placed this function (Simulate panel)' : 'where this function runs on the local cluster'}>
           ▸ {data.placement.node ?? 'not placed'} · {data.placement.status}
@@ -70,6 +98,7 @@ export const ArtifactNode = memo(function ArtifactNode({ data, selected }: NodeP
         {d.type ? ` · ${d.type}` : ''}
         {d.tags?.length ? ` · ${d.tags.join(', ')}` : ''}
       </div>
+      <Problems problems={data.problems} />
       <Handle type="source" position={Position.Right} />
     </div>
   );

@@ -75,8 +75,12 @@ export function runtimeActions(ctx: StudioContext) {
 }
 export type RuntimeActions = ReturnType<typeof runtimeActions>;
 
-/** Feeds the runtime slice from the service's events; returns the unsubscribe. */
-export function bindRuntime(ctx: StudioContext, client: Pick<StudioClient, 'on'>): () => void {
+/**
+ * Feeds the runtime slice from the service's events; returns the unsubscribe. `onUpChanged`: the
+ * cluster started or stopped (the project's placement problems are checked against where a deploy
+ * would place functions, so the snapshot is asked for again).
+ */
+export function bindRuntime(ctx: StudioContext, client: Pick<StudioClient, 'on'>, opts: { onUpChanged?: (up: boolean) => void } = {}): () => void {
   const actions = runtimeActions(ctx);
   const runs = new Map<string, { fn: string; workflow: string }>();
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
@@ -103,8 +107,12 @@ export function bindRuntime(ctx: StudioContext, client: Pick<StudioClient, 'on'>
   // a cluster stopped from elsewhere (another window, `edgeai cluster down`) sends no event: while it
   // is up, its status is asked for again every few seconds, so a stop shows (and its placements go)
   let poll: ReturnType<typeof setInterval> | undefined;
+  let wasUp: boolean | undefined;
   const watch = () => {
-    const up = !!ctx.store.getState().rt.status?.up;
+    const st = ctx.store.getState().rt.status;
+    const up = !!st?.up;
+    if (st && wasUp !== undefined && up !== wasUp) opts.onUpChanged?.(up);
+    if (st) wasUp = up;
     if (up && !poll) poll = setInterval(() => void actions.refresh(), STATUS_POLL_MS);
     if (!up && poll) {
       clearInterval(poll);

@@ -4,6 +4,7 @@ import { formatDiagnostic, hasErrors } from '../../preprocessor/diagnostic';
 import type { FunctionSpec } from '../../spec/function';
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { COMMANDS } from './meta';
+import { placementProblems } from '../../app/preflight';
 
 const { usage } = COMMANDS.inspect;
 
@@ -54,7 +55,8 @@ export const command: Command = {
     if (positionals.length !== 1) throw new UserError(`expected one project folder\nusage: edgeai ${usage}`);
     const project = loadProject(positionals[0]);
     const graph = deriveGraph(project);
-    const diagnostics = [...project.diagnostics, ...graph.warnings];
+    // the same list a deploy checks (app/preflight.ts), placements on the project's topology included
+    const diagnostics = [...project.diagnostics, ...graph.warnings, ...placementProblems(project)];
     const failed = hasErrors(diagnostics);
     if (values.json) {
       io.out(
