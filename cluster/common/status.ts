@@ -36,5 +36,5 @@ export const DEPLOY_ACTIONS = ['deployed', 'unchanged', 'restarted'] as const;
 export type DeployAction = (typeof DEPLOY_ACTIONS)[number];
 
 /** Where the agents of a local cluster live. */
-export const BACKEND_KINDS = ['process', 'docker'] as const;
+export const BACKEND_KINDS = ['process', 'docker', 'kubernetes'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];

@@ -5,6 +5,7 @@
  * (an internal network: no egress, and no route between containers).
  */
 import type { AgentBuild } from './build';
+import type { AgentVia } from './agent/client';
 
 export interface NodeLaunch {
   cluster: string;
@@ -36,10 +37,12 @@ export interface NodeHandle {
   container?: string;
   /** the cluster's agent secret, which every request to the agent carries */
   secret: string;
+  /** the agent is reached another way than host:port (kubernetes: the API server's pod proxy) */
+  via?: AgentVia;
 }
 
 export interface Backend {
-  readonly kind: 'process' | 'docker';
+  readonly kind: 'process' | 'docker' | 'kubernetes';
   /** false: the nodes need no agent build (a test's fake backend); default true */
   readonly needsAgentBuild?: boolean;
   /** one-time preparation (docker: build or find the node image) */

@@ -97,9 +97,10 @@ export class Controller extends EventEmitter {
     }
   }
 
-  async up(opts: { backend?: BackendKind; topology?: string | Topology } = {}): Promise<ClusterStatus> {
+  /** backendOptions: the kubernetes backend's (kubeconfig, context, namespace, privilegedUsb), kept for later commands */
+  async up(opts: { backend?: BackendKind; topology?: string | Topology; backendOptions?: Record<string, unknown> } = {}): Promise<ClusterStatus> {
     const topology = typeof opts.topology === 'object' ? opts.topology : topologyByName(opts.topology ?? 'local');
-    await this.lifecycle.up(opts.backend ?? 'process', topology);
+    await this.lifecycle.up(opts.backend ?? 'process', topology, opts.backendOptions);
     return this.status();
   }
 

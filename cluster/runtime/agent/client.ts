@@ -39,6 +39,8 @@ export class AgentRefused extends StudioError {
     hint: string | undefined,
     readonly logs: string[],
     readonly status: number,
+    /** where its models ran before it failed (InvokeResult's modelRanOn) */
+    readonly modelRanOn?: string,
   ) {
     super(code, message, hint);
   }
@@ -67,8 +69,21 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * How to reach an agent that is not at http://host:port: a base URL its paths are appended to
+ * (the kubernetes backend: the API server's pod proxy), the fetch that carries the requests (with
+ * the kubeconfig's credentials), and the header that carries the secret (the API server consumes
+ * Authorization; the pod's front moves this header into it).
+ */
+export interface AgentVia {
+  base: string;
+  fetch: (input: string, init?: RequestInit) => Promise<Response>;
+  secretHeader: string;
+}
+
 export class AgentClient {
   private readonly auth: string;
+  private readonly send: (input: string, init?: RequestInit) => Promise<Response>;
 
   constructor(
     readonly node: string,
@@ -77,16 +92,19 @@ export class AgentClient {
     secret: string,
     /** where the agent listens: 127.0.0.1 (a process agent), or a container's address on the cluster's Docker network */
     readonly host = '127.0.0.1',
+    /** another way to the agent than http://host:port (the kubernetes backend's pod proxy) */
+    readonly via?: AgentVia,
   ) {
-    this.auth = bearer(secret);
+    this.auth = via ? secret : bearer(secret);
+    this.send = via ? via.fetch : (input, init) => fetch(input, init);
   }
 
   private url(path: string): string {
-    return `http://${this.host}:${this.port}${path}`;
+    return this.via ? `${this.via.base}${path}` : `http://${this.host}:${this.port}${path}`;
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
-    return { ...extra, authorization: this.auth };
+    return { ...extra, [this.via ? this.via.secretHeader : 'authorization']: this.auth };
   }
 
   /**
@@ -102,7 +120,7 @@ export class AgentClient {
     let res: Response;
     let value: unknown;
     try {
-      res = await fetch(this.url(path), { method, ...(body !== undefined ? { body } : {}), signal: ac.signal, headers: this.headers(typeof body === 'string' ? { 'content-type': 'application/json' } : {}) });
+      res = await this.send(this.url(path), { method, ...(body !== undefined ? { body } : {}), signal: ac.signal, headers: this.headers(typeof body === 'string' ? { 'content-type': 'application/json' } : {}) });
       const text = await res.text();
       try {
         value = text ? JSON.parse(text) : undefined;
@@ -120,7 +138,7 @@ export class AgentClient {
     const ok = schema.safeParse(value);
     if (ok.success && res.ok) return ok.data;
     const err = AgentErrorSchema.safeParse(value);
-    if (err.success) throw new AgentRefused(this.node, err.data.error.code, err.data.error.message, err.data.error.hint, err.data.logs, res.status);
+    if (err.success) throw new AgentRefused(this.node, err.data.error.code, err.data.error.message, err.data.error.hint, err.data.logs, res.status, err.data.modelRanOn);
     throw new AgentUnreachable(this.node, `node ${this.node} answered ${method} ${path} with ${res.status} and a body the protocol does not know: ${JSON.stringify(value)?.slice(0, 120)}`, false);
   }
 
@@ -166,7 +184,7 @@ export class AgentClient {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), opts.timeoutMs ?? 5000);
     try {
-      const r = await fetch(this.url(`/blobs/${sha256}`), { method: 'HEAD', signal: ac.signal, headers: this.headers() });
+      const r = await this.send(this.url(`/blobs/${sha256}`), { method: 'HEAD', signal: ac.signal, headers: this.headers() });
       return r.ok;
     } catch {
       return false;
@@ -180,7 +198,7 @@ export class AgentClient {
     const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
     const timer = setTimeout(() => ac.abort(), timeoutMs);
     try {
-      const r = await fetch(this.url(`/blobs/${sha256}`), { signal: ac.signal, headers: this.headers() });
+      const r = await this.send(this.url(`/blobs/${sha256}`), { signal: ac.signal, headers: this.headers() });
       if (!r.ok) {
         const err = AgentErrorSchema.safeParse(await r.json().catch(() => undefined));
         if (err.success) throw new AgentRefused(this.node, err.data.error.code, err.data.error.message, err.data.error.hint, [], r.status);

@@ -102,7 +102,7 @@ export class ControllerContext {
 
   addNode(h: NodeHandle): void {
     this.handles.set(h.name, h);
-    this.clients.set(h.name, new AgentClient(h.name, h.port, h.secret, h.host));
+    this.clients.set(h.name, new AgentClient(h.name, h.port, h.secret, h.host, h.via));
     this.lastSeen.set(h.name, Date.now());
   }
 

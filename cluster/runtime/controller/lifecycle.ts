@@ -52,9 +52,19 @@ export class Lifecycle {
     private readonly opts: LifecycleOptions,
   ) {}
 
-  async backendOf(kind: BackendKind): Promise<Backend> {
+  /**
+   * The backend of `kind`. The kubernetes backend's settings (kubeconfig, context, namespace) are
+   * the ones `up` was given, kept in the cluster's state ('backend-options') so every later
+   * command reaches the same cluster.
+   */
+  async backendOf(kind: BackendKind, options?: Record<string, unknown>): Promise<Backend> {
     if (this.opts.backend) return this.opts.backend();
     if (kind === 'process') return new ProcessBackend();
+    if (kind === 'kubernetes') {
+      const saved = this.ctx.state.get('backend-options');
+      const mod = await import('../backends/kubernetes');
+      return new mod.KubernetesBackend(options ?? (saved ? JSON.parse(saved) : {}));
+    }
     if (!this.opts.dockerBackend) {
       // loaded on demand: the process backend must not need dockerode
       const path = '../backends/docker';
@@ -64,7 +74,7 @@ export class Lifecycle {
     return this.opts.dockerBackend();
   }
 
-  async up(kind: BackendKind, topology: Topology): Promise<void> {
+  async up(kind: BackendKind, topology: Topology, backendOptions?: Record<string, unknown>): Promise<void> {
     const { ctx } = this;
     if (ctx.isUp()) {
       const status = this.status();
@@ -79,7 +89,7 @@ export class Lifecycle {
       );
     }
     ctx.setTopology(topology);
-    const backend = await this.backendOf(kind);
+    const backend = await this.backendOf(kind, backendOptions);
     if (backend.needsAgentBuild !== false) {
       ctx.progress('build', 'building the node agent');
       this.build = await buildAgent();
@@ -91,6 +101,9 @@ export class Lifecycle {
     this.misses.clear();
     ctx.state.set('topology', JSON.stringify(topology));
     ctx.state.set('backend', kind);
+    // what reaches this backend again (kubernetes: the resolved kubeconfig, context, namespace)
+    const target = (backend as { target?: unknown }).target;
+    ctx.state.set('backend-options', JSON.stringify(target !== undefined ? { ...backendOptions, ...(target as object) } : (backendOptions ?? {})));
     ctx.state.set('up', 'true');
     ctx.state.resetLinks();
     // one secret per `up`: only this cluster's controllers (they read it in the cluster's directory) reach its agents
@@ -121,7 +134,7 @@ export class Lifecycle {
     } catch (e) {
       ctx.progress('start', `a node failed to start: ${(e as Error).message}; stopping the others`);
       await this.down({}).catch(() => undefined);
-      throw new StudioError('cluster-start-failed', `cluster '${ctx.cluster}' could not start: ${(e as Error).message}`, kind === 'docker' ? 'check that dockerd runs, or use --backend process' : 'see the agent log named above');
+      throw new StudioError('cluster-start-failed', `cluster '${ctx.cluster}' could not start: ${(e as Error).message}`, kind === 'docker' ? 'check that dockerd runs, or use --backend process' : kind === 'kubernetes' ? 'see docs/kubernetes.md: the node image on every node, `kubectl get nodes` Ready' : 'see the agent log named above');
     }
     this.startHealthLoop();
   }

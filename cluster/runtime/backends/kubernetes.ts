@@ -1,0 +1,264 @@
+/**
+ * The kubernetes backend: every node agent is a pod on the Kubernetes node of the same name
+ * (manifests.ts: pinned by nodeName, the device profile's CPU and memory as limits, the cluster's
+ * agent secret from a Secret, a USB accelerator by its device-plugin resource or the privileged
+ * opt-in). The controller stays in this process and reaches each agent through the API server's
+ * pod proxy (`/api/v1/namespaces/<ns>/pods/<pod>:7070/proxy/...`, api.ts), so only a kubeconfig
+ * is needed here; the pod's front (front.ts) hands the agent its secret.
+ *
+ * Node health: the nodes' Ready conditions are read every `nodePollMs`. A node Kubernetes reports
+ * NotReady is unreachable here too: every request to its agent fails at once, so the controller's
+ * heartbeats mark it NotReady and its functions are rescheduled (lifecycle.ts), exactly as when an
+ * agent dies; Ready again, its agent answers again.
+ *
+ * Everything created carries the cluster's labels (manifests.ts); teardown() deletes by them and
+ * checks that nothing is left. The namespace is deleted only when this cluster created it.
+ */
+import type { AgentBuild } from '../build';
+import type { Backend, NodeHandle, NodeLaunch } from '../backend';
+import { AgentClient } from '../agent/client';
+import { imageTagFor } from './docker-image';
+import { StudioError } from '../../common/errors';
+import { KubeApi, KubeApiError, type KubeTarget, type ResolvedTarget } from './kubernetes/api';
+import { SECRET_HEADER, FRONT_PORT } from './kubernetes/front';
+import { LABEL_CLUSTER, LABEL_NODE, ANNOTATION_NODE, agentPod, clusterSelector, labelValue, namespaceObject, podNameOf, secretNameOf, secretObject } from './kubernetes/manifests';
+import type { KubeNode } from '../../topology/kubernetes';
+import { nodeReady } from '../../topology/kubernetes';
+
+export interface KubernetesBackendOptions extends KubeTarget {
+  /** accelerator nodes without a device-plugin resource run privileged with the host's USB bus */
+  privilegedUsb?: boolean;
+  /** the node image (default edgeai-node:<agent build hash>, as the docker backend tags it) */
+  image?: string;
+  /** how long start() waits for a pod to run and its agent to answer (default 120 s) */
+  readyTimeoutMs?: number;
+  /** how often the nodes' Ready conditions are read (default 1000 ms) */
+  nodePollMs?: number;
+}
+
+interface PodObject {
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string };
+  spec?: { nodeName?: string };
+  status?: { phase?: string; podIP?: string; reason?: string; message?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>; containerStatuses?: Array<{ name: string; ready: boolean; state?: Record<string, { reason?: string; message?: string; exitCode?: number }> }> };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Why a pod that is not running will not run, from its status (undefined: it may still start). */
+function podFailure(p: PodObject): string | undefined {
+  const st = p.status ?? {};
+  if (st.phase === 'Failed' || st.phase === 'Succeeded') return `it ${st.phase === 'Failed' ? 'failed' : 'exited'}${st.reason ? ` (${st.reason}${st.message ? `: ${st.message}` : ''})` : ''}${terminated(p)}`;
+  for (const c of st.containerStatuses ?? []) {
+    const w = c.state?.waiting;
+    if (w && /ErrImagePull|ImagePullBackOff|ErrImageNeverPull|InvalidImageName|CreateContainerConfigError|CreateContainerError/.test(w.reason ?? '')) return `container ${c.name}: ${w.reason}${w.message ? `: ${w.message}` : ''}`;
+  }
+  return undefined;
+}
+
+function terminated(p: PodObject): string {
+  const t = (p.status?.containerStatuses ?? []).map((c) => (c.state?.terminated ? `${c.name} exited ${c.state.terminated.exitCode ?? '?'}${c.state.terminated.reason ? ` (${c.state.terminated.reason})` : ''}` : '')).filter(Boolean);
+  return t.length ? `; ${t.join(', ')}` : '';
+}
+
+export class KubernetesBackend implements Backend {
+  readonly kind = 'kubernetes' as const;
+  readonly api: KubeApi;
+  private readonly opts: KubernetesBackendOptions;
+  private readonly prepared = new Map<string, Promise<void>>();
+  /** what Kubernetes last said of each node: Ready, or why not */
+  private readonly nodeState = new Map<string, { ready: boolean; why?: string }>();
+  private poller: NodeJS.Timeout | undefined;
+
+  constructor(opts: KubernetesBackendOptions = {}) {
+    this.opts = opts;
+    this.api = KubeApi.load(opts);
+  }
+
+  /** The target with every default applied (the cluster's state keeps it). */
+  get target(): ResolvedTarget {
+    return this.api.target;
+  }
+
+  private get ns(): string {
+    return this.api.namespace;
+  }
+
+  async prepare(_build: AgentBuild, progress: (msg: string) => void): Promise<void> {
+    const t = this.api.target;
+    progress(`Kubernetes API server ${t.server} (context ${t.context}, namespace ${t.namespace})`);
+    await this.refreshNodes();
+  }
+
+  /** The cluster's nodes as the API server lists them. */
+  async nodes(): Promise<KubeNode[]> {
+    return (await this.api.json<{ items: KubeNode[] }>('GET', '/api/v1/nodes')).items;
+  }
+
+  private async refreshNodes(): Promise<void> {
+    const list = await this.nodes();
+    for (const n of list) {
+      const c = n.status?.conditions?.find((x) => x.type === 'Ready');
+      this.nodeState.set(n.metadata.name, nodeReady(n) ? { ready: true } : { ready: false, why: `Kubernetes reports node ${n.metadata.name} NotReady (Ready=${c?.status ?? 'missing'}${c?.reason ? `, ${c.reason}` : ''}${c?.message ? `: ${c.message}` : ''})` });
+    }
+    for (const name of [...this.nodeState.keys()]) if (!list.some((n) => n.metadata.name === name)) this.nodeState.set(name, { ready: false, why: `node ${name} is no longer in the Kubernetes cluster` });
+  }
+
+  private startPoller(): void {
+    if (this.poller) return;
+    const every = this.opts.nodePollMs ?? 1000;
+    this.poller = setInterval(() => void this.refreshNodes().catch(() => undefined /* the API server is away: the agents' heartbeats say the rest */), every);
+    this.poller.unref();
+  }
+
+  private stopPoller(): void {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = undefined;
+  }
+
+  /** The namespace (created, with our labels, when missing) and the cluster's Secret, once per cluster and secret. */
+  private ensureCluster(cluster: string, secret: string): Promise<void> {
+    const key = `${cluster}\u0000${secret}`;
+    let p = this.prepared.get(key);
+    if (!p) {
+      p = (async () => {
+        const ns = await this.api.maybe('GET', `/api/v1/namespaces/${this.ns}`);
+        if (!ns) await this.api.json('POST', '/api/v1/namespaces', namespaceObject(this.ns, cluster));
+        const name = secretNameOf(cluster);
+        // a secret of an earlier `up` is replaced: each up makes a new one
+        await this.api.maybe('DELETE', `/api/v1/namespaces/${this.ns}/secrets/${name}`);
+        await this.api.json('POST', `/api/v1/namespaces/${this.ns}/secrets`, secretObject(this.ns, cluster, secret));
+      })();
+      this.prepared.set(key, p);
+      p.catch(() => this.prepared.delete(key));
+    }
+    return p;
+  }
+
+  /** The AgentClient transport of a pod: the proxy base, the API server's fetch, the secret in its own header; refused while Kubernetes says the node is NotReady. */
+  private via(pod: string, node: string): NonNullable<NodeHandle['via']> {
+    const fetchThrough = this.api.fetch;
+    const state = this.nodeState;
+    return {
+      base: this.api.proxyBase(pod, FRONT_PORT),
+      secretHeader: SECRET_HEADER,
+      fetch: (input, init) => {
+        const s = state.get(node);
+        if (s && !s.ready) return Promise.reject(new TypeError('fetch failed', { cause: new Error(s.why) }));
+        return fetchThrough(input, init);
+      },
+    };
+  }
+
+  private handleOf(pod: PodObject, node: string, secret: string): NodeHandle {
+    return { name: node, port: FRONT_PORT, host: pod.status?.podIP ?? pod.metadata.name, container: pod.metadata.name, secret, via: this.via(pod.metadata.name, node) };
+  }
+
+  private async deletePod(name: string, graceSeconds: number, timeoutMs = 30_000): Promise<void> {
+    await this.api.maybe('DELETE', `/api/v1/namespaces/${this.ns}/pods/${name}?gracePeriodSeconds=${graceSeconds}`);
+    const t0 = Date.now();
+    while (Date.now() - t0 < timeoutMs) {
+      if (!(await this.api.maybe('GET', `/api/v1/namespaces/${this.ns}/pods/${name}`))) return;
+      await sleep(100);
+    }
+    throw new StudioError('kubernetes-pod-stuck', `pod ${this.ns}/${name} is still there ${timeoutMs / 1000} s after it was deleted`, `see \`kubectl -n ${this.ns} describe pod ${name}\``);
+  }
+
+  async start(spec: NodeLaunch, build: AgentBuild): Promise<NodeHandle> {
+    await this.ensureCluster(spec.cluster, spec.secret);
+    await this.refreshNodes();
+    const node = this.nodeState.get(spec.name);
+    if (!node) throw new StudioError('unknown-cluster-node', `the Kubernetes cluster has no node ${spec.name} (it has ${[...this.nodeState.keys()].join(', ') || 'none'})`, 'name the topology\'s nodes as `kubectl get nodes` lists them, or leave --topology out to map the cluster\'s nodes');
+    if (!node.ready) throw new StudioError('cluster-node-not-ready', `${node.why}: its agent cannot start`, 'wait until `kubectl get nodes` shows it Ready, or label it edgeai.io/enabled=false to leave it out');
+    this.startPoller();
+    const body = agentPod(spec, { namespace: this.ns, image: this.opts.image ?? imageTagFor(build), ...(this.opts.privilegedUsb ? { privilegedUsb: true } : {}) });
+    const name = podNameOf(spec.cluster, spec.name);
+    try {
+      await this.api.json('POST', `/api/v1/namespaces/${this.ns}/pods`, body);
+    } catch (e) {
+      if (!(e instanceof KubeApiError && e.status === 409)) throw e;
+      // the pod of an earlier run of this node: replaced
+      await this.deletePod(name, 0);
+      await this.api.json('POST', `/api/v1/namespaces/${this.ns}/pods`, body);
+    }
+    const timeoutMs = this.opts.readyTimeoutMs ?? 120_000;
+    const t0 = Date.now();
+    let pod: PodObject | undefined;
+    for (;;) {
+      pod = await this.api.maybe<PodObject>('GET', `/api/v1/namespaces/${this.ns}/pods/${name}`);
+      if (!pod) throw new StudioError('kubernetes-pod-gone', `pod ${this.ns}/${name} of node ${spec.name} disappeared while it started`, `see \`kubectl -n ${this.ns} get events\``);
+      const failed = podFailure(pod);
+      if (failed) throw new StudioError('kubernetes-pod-failed', `the agent pod ${this.ns}/${name} of node ${spec.name} will not run: ${failed}`, `see \`kubectl -n ${this.ns} describe pod ${name}\` and \`kubectl -n ${this.ns} logs ${name} -c agent\`; the node image must be on the node (docs/kubernetes.md: k3s ctr images import)`);
+      if (pod.status?.phase === 'Running' && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
+      if (Date.now() - t0 > timeoutMs) throw new StudioError('kubernetes-pod-timeout', `the agent pod ${this.ns}/${name} of node ${spec.name} did not become Ready within ${timeoutMs / 1000} s (phase ${pod.status?.phase ?? 'unknown'})`, `see \`kubectl -n ${this.ns} describe pod ${name}\``);
+      await sleep(100);
+    }
+    const h = this.handleOf(pod, spec.name, spec.secret);
+    const client = new AgentClient(spec.name, h.port, spec.secret, h.host, h.via);
+    for (;;) {
+      try {
+        await client.healthOf(spec.cluster, { timeoutMs: 2000 });
+        return h;
+      } catch (e) {
+        if (Date.now() - t0 > timeoutMs) throw new StudioError('kubernetes-agent-timeout', `the agent of node ${spec.name} (pod ${this.ns}/${name}) did not answer through the API server's pod proxy within ${timeoutMs / 1000} s: ${(e as Error).message}`, `see \`kubectl -n ${this.ns} logs ${name} -c agent\``);
+        await sleep(100);
+      }
+    }
+  }
+
+  async stop(handle: NodeHandle): Promise<void> {
+    if (!handle.container) return;
+    await this.deletePod(handle.container, 3);
+  }
+
+  /** Deletes the pod at once (grace period 0): fault injection and tests. */
+  async kill(handle: NodeHandle): Promise<void> {
+    if (!handle.container) return;
+    await this.deletePod(handle.container, 0);
+  }
+
+  async adopt(cluster: string, names: string[], _storeDirOf: (name: string) => string, secret: string): Promise<NodeHandle[]> {
+    await this.refreshNodes();
+    this.startPoller();
+    const pods = (await this.api.json<{ items: PodObject[] }>('GET', `/api/v1/namespaces/${this.ns}/pods?labelSelector=${encodeURIComponent(clusterSelector(cluster))}`)).items;
+    const out: NodeHandle[] = [];
+    for (const p of pods) {
+      const node = p.metadata.annotations?.[ANNOTATION_NODE] ?? p.spec?.nodeName;
+      if (!node || !names.includes(node) || p.status?.phase !== 'Running' || p.metadata.deletionTimestamp) continue;
+      if (p.metadata.labels?.[LABEL_NODE] !== labelValue(node) || p.metadata.labels?.[LABEL_CLUSTER] !== labelValue(cluster)) continue;
+      const h = this.handleOf(p, node, secret);
+      try {
+        await new AgentClient(node, h.port, secret, h.host, h.via).healthOf(cluster, { timeoutMs: 2000 });
+        out.push(h);
+      } catch {
+        /* not answering: NotReady */
+      }
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** What the cluster's labels select: pods and secrets, and the namespace when it is ours. */
+  async leftovers(cluster: string): Promise<string[]> {
+    const sel = encodeURIComponent(clusterSelector(cluster));
+    const pods = (await this.api.json<{ items: PodObject[] }>('GET', `/api/v1/namespaces/${this.ns}/pods?labelSelector=${sel}`).catch(() => ({ items: [] }))).items;
+    const secrets = (await this.api.json<{ items: PodObject[] }>('GET', `/api/v1/namespaces/${this.ns}/secrets?labelSelector=${sel}`).catch(() => ({ items: [] }))).items;
+    const ns = await this.api.maybe<PodObject>('GET', `/api/v1/namespaces/${this.ns}`);
+    const ours = ns && ns.metadata.labels?.[LABEL_CLUSTER] === labelValue(cluster) && !ns.metadata.deletionTimestamp;
+    return [...pods.map((p) => `pod ${this.ns}/${p.metadata.name}`), ...secrets.map((s) => `secret ${this.ns}/${s.metadata.name}`), ...(ours ? [`namespace ${this.ns}`] : [])];
+  }
+
+  async teardown(cluster: string): Promise<void> {
+    this.stopPoller();
+    const sel = encodeURIComponent(clusterSelector(cluster));
+    const ns = await this.api.maybe<PodObject>('GET', `/api/v1/namespaces/${this.ns}`);
+    if (ns) {
+      const pods = (await this.api.json<{ items: PodObject[] }>('GET', `/api/v1/namespaces/${this.ns}/pods?labelSelector=${sel}`)).items;
+      await Promise.all(pods.map((p) => this.deletePod(p.metadata.name, 0)));
+      const secrets = (await this.api.json<{ items: PodObject[] }>('GET', `/api/v1/namespaces/${this.ns}/secrets?labelSelector=${sel}`)).items;
+      for (const s of secrets) await this.api.maybe('DELETE', `/api/v1/namespaces/${this.ns}/secrets/${s.metadata.name}`);
+      if (ns.metadata.labels?.[LABEL_CLUSTER] === labelValue(cluster)) await this.api.maybe('DELETE', `/api/v1/namespaces/${this.ns}`);
+    }
+    for (const k of [...this.prepared.keys()]) if (k.startsWith(`${cluster}\u0000`)) this.prepared.delete(k);
+    const left = await this.leftovers(cluster);
+    if (left.length) throw new StudioError('kubernetes-teardown-incomplete', `cluster ${cluster}: could not remove ${left.join(', ')}`, `delete them with \`kubectl delete -n ${this.ns} pods,secrets -l ${clusterSelector(cluster)}\``);
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * The Kubernetes API as the kubernetes backend uses it: a kubeconfig (file, context, namespace)
+ * loaded with @kubernetes/client-node 1.4 (its KubeConfig resolves the context, the server, the
+ * CA, client certificates, tokens and exec plugins), and plain REST requests over node:http(s)
+ * with those settings. The same transport carries the pod proxy
+ * (`/api/v1/namespaces/<ns>/pods/<pod>:<port>/proxy/...`) as a fetch() the AgentClient uses, so
+ * nothing but the kubeconfig is needed on this machine.
+ *
+ * Why not the generated CoreV1Api: the backend uses eight endpoints; one request function with the
+ * API server's own Status errors is shorter to read than its request/response wrappers, and the
+ * proxy needs the raw transport anyway.
+ */
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { StudioError } from '../../../common/errors';
+
+/** Which cluster: a kubeconfig file, a context in it, the namespace the agents live in. */
+export interface KubeTarget {
+  /** default $KUBECONFIG (its first file), else ~/.kube/config */
+  kubeconfig?: string;
+  /** default the kubeconfig's current context */
+  context?: string;
+  /** default edgeai */
+  namespace?: string;
+}
+
+/** A target with every default applied: what a cluster's state keeps so `cluster down` reaches the same cluster. */
+export interface ResolvedTarget {
+  kubeconfig: string;
+  context: string;
+  namespace: string;
+  server: string;
+}
+
+export const DEFAULT_NAMESPACE = 'edgeai';
+
+/** The API server answered with an error (its Status object's message and reason). */
+export class KubeApiError extends StudioError {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    hint?: string,
+  ) {
+    super('kubernetes-api-error', message, hint);
+  }
+}
+
+/** The kubeconfig cannot be read or the API server cannot be reached. */
+export class KubeUnavailableError extends StudioError {
+  constructor(message: string, hint = 'check the kubeconfig (--kubeconfig, --context) and that `kubectl get nodes` works with it') {
+    super('kubernetes-unavailable', message, hint);
+  }
+}
+
+export function defaultKubeconfig(): string {
+  const env = process.env.KUBECONFIG?.split(process.platform === 'win32' ? ';' : ':').find((x) => x);
+  return resolve(env ?? `${homedir()}/.kube/config`);
+}
+
+export interface RawAnswer {
+  status: number;
+  statusText: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export class KubeApi {
+  private constructor(
+    private readonly kc: KubeConfig,
+    readonly target: ResolvedTarget,
+  ) {}
+
+  /** Loads the kubeconfig and picks the context; throws KubeUnavailableError saying what is wrong. */
+  static load(target: KubeTarget = {}): KubeApi {
+    const file = resolve(target.kubeconfig ?? defaultKubeconfig());
+    if (!existsSync(file)) throw new KubeUnavailableError(`no kubeconfig at ${file}`, 'pass --kubeconfig <file> (k3s writes /etc/rancher/k3s/k3s.yaml), or set KUBECONFIG');
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromFile(file);
+    } catch (e) {
+      throw new KubeUnavailableError(`cannot read the kubeconfig ${file}: ${(e as Error).message}`);
+    }
+    const context = target.context ?? kc.getCurrentContext();
+    if (!context || !kc.getContextObject(context)) throw new KubeUnavailableError(`the kubeconfig ${file} has no context ${JSON.stringify(context ?? '(no current-context)')}; it has ${kc.getContexts().map((c) => c.name).join(', ') || 'none'}`, 'pass --context <name>');
+    kc.setCurrentContext(context);
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new KubeUnavailableError(`context ${context} of ${file} names no cluster`);
+    const namespace = target.namespace ?? DEFAULT_NAMESPACE;
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) throw new StudioError('bad-namespace', `namespace '${namespace}' is not a DNS label (lower-case letters, digits, '-', at most 63)`, 'pass --namespace <name>');
+    return new KubeApi(kc, { kubeconfig: file, context, namespace, server: cluster.server.replace(/\/+$/, '') });
+  }
+
+  get namespace(): string {
+    return this.target.namespace;
+  }
+
+  /** One request to the API server (path from /api or /apis on), answered raw. */
+  async raw(method: string, path: string, body?: string | Uint8Array, opts: { headers?: Record<string, string>; signal?: AbortSignal; contentType?: string } = {}): Promise<RawAnswer> {
+    const url = new URL(this.target.server + path);
+    const https = url.protocol === 'https:';
+    const o: RequestOptions = {};
+    try {
+      await this.kc.applyToHTTPSOptions(o);
+    } catch (e) {
+      throw new KubeUnavailableError(`cannot use the credentials of context ${this.target.context}: ${(e as Error).message}`);
+    }
+    if (!https) delete o.agent; // an https.Agent: a plain-http server (a test's) gets node's default
+    const headers: Record<string, string> = { ...((o.headers as Record<string, string>) ?? {}), ...(opts.headers ?? {}) };
+    if (body !== undefined) {
+      headers['content-type'] = opts.contentType ?? headers['content-type'] ?? 'application/json';
+      headers['content-length'] = String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+    }
+    return new Promise<RawAnswer>((resolveAnswer, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(url, { ...o, method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      const onAbort = () => req.destroy(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
+      if (opts.signal) {
+        if (opts.signal.aborted) onAbort();
+        else opts.signal.addEventListener('abort', onAbort, { once: true });
+        req.once('close', () => opts.signal?.removeEventListener('abort', onAbort));
+      }
+      req.on('error', (e) => reject(opts.signal?.aborted ? (opts.signal.reason ?? e) : e));
+      req.end(body);
+    });
+  }
+
+  /** A JSON request; a non-2xx answer throws KubeApiError with the API server's message. */
+  async json<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    let a: RawAnswer;
+    try {
+      a = await this.raw(method, path, body === undefined ? undefined : JSON.stringify(body));
+    } catch (e) {
+      if (e instanceof StudioError) throw e;
+      throw new KubeUnavailableError(`the API server at ${this.target.server} (context ${this.target.context}) could not be reached for ${method} ${path}: ${(e as Error).message}`);
+    }
+    let value: unknown;
+    try {
+      value = a.body.length ? JSON.parse(a.body.toString('utf8')) : undefined;
+    } catch {
+      value = undefined;
+    }
+    if (a.status >= 200 && a.status < 300) return value as T;
+    const st = (value ?? {}) as { message?: string; reason?: string };
+    const hint = a.status === 401 ? 'the kubeconfig\'s credentials were refused: renew them (k3s: copy /etc/rancher/k3s/k3s.yaml again)' : a.status === 403 ? 'the kubeconfig\'s user may not do this: it needs pods, secrets and namespaces in the namespace, and nodes get/list' : undefined;
+    throw new KubeApiError(a.status, st.reason ?? String(a.status), `${method} ${path} on ${this.target.server}: ${a.status} ${st.reason ?? a.statusText}${st.message ? `: ${st.message}` : ''}`, hint);
+  }
+
+  /** Like json(), but a 404 is undefined. */
+  async maybe<T = unknown>(method: string, path: string, body?: unknown): Promise<T | undefined> {
+    try {
+      return await this.json<T>(method, path, body);
+    } catch (e) {
+      if (e instanceof KubeApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** The base URL of a pod's proxy: agent paths are appended to it. */
+  proxyBase(pod: string, port: number): string {
+    return `${this.target.server}/api/v1/namespaces/${this.namespace}/pods/${pod}:${port}/proxy`;
+  }
+
+  /**
+   * fetch() over this transport, for the AgentClient: the kubeconfig's credentials on every
+   * request, the body buffered (answers of the agent are JSON or a blob). Throws like fetch does
+   * (a TypeError with the cause) when the API server cannot be reached.
+   */
+  readonly fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!url.startsWith(this.target.server + '/')) throw new TypeError(`fetch through the API server: ${url} is not on ${this.target.server}`);
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    const body = init.body === undefined || init.body === null ? undefined : typeof init.body === 'string' ? init.body : init.body instanceof Uint8Array ? init.body : undefined;
+    if (init.body !== undefined && init.body !== null && body === undefined) throw new TypeError('fetch through the API server takes a string or bytes body');
+    let a: RawAnswer;
+    try {
+      a = await this.raw(init.method ?? 'GET', url.slice(this.target.server.length), body, { headers, ...(init.signal ? { signal: init.signal } : {}), ...(headers['content-type'] ? { contentType: headers['content-type'] } : { contentType: 'application/octet-stream' }) });
+    } catch (e) {
+      if (init.signal?.aborted) throw init.signal.reason ?? e;
+      throw new TypeError('fetch failed', { cause: e });
+    }
+    const h = new Headers();
+    for (const [k, v] of Object.entries(a.headers)) if (v !== undefined) for (const x of Array.isArray(v) ? v : [v]) h.append(k, x);
+    const empty = init.method === 'HEAD' || a.status === 204 || a.status === 304;
+    return new Response(empty ? null : new Uint8Array(a.body.buffer as ArrayBuffer, a.body.byteOffset, a.body.byteLength), { status: a.status, statusText: a.statusText, headers: h });
+  };
+}
