@@ -471,7 +471,7 @@ export class StudioService {
     if (spec.includes('/') || spec.endsWith('.json')) fail('bad-topology', `topology '${spec}': give a scenario name, or 'project'`, `a topology file belongs in the project as topology.json; scenarios: ${SIM_TOPOLOGIES.join(', ')}`);
     const { topology, source } = await chooseTopology(project, spec);
     // bounded work: arrivals = Σ rate × duration (+ schedules); refused before anything runs
-    const request = simulationRequest({ project, topology, profiles: p.profiles, seed: p.seed, duration: p.duration, rates: p.rates, workloads: p.workloads });
+    const request = simulationRequest({ project, topology, profiles: p.profiles, seed: p.seed, duration: p.duration, rates: p.rates, workloads: p.workloads, service: p.service, replicas: p.replicas, coldStarts: p.coldStarts, starts: p.starts });
     const opts = request.options;
     const title = `Simulating ${project.workflow.name} on ${topology.name}`;
     let lastPercent = -1;

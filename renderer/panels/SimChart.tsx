@@ -13,6 +13,9 @@ export default function SimChart({ reports }: { reports: SimulationReportDto[] }
   if (!rows.length) return null;
   return (
     <div className="sim-chart" data-testid="sim-chart">
+      <div className="rt-head" style={{ position: 'static' }}>
+        <h3 data-testid="sim-chart-title">p95 total latency per function (ms), one bar per profile</h3>
+      </div>
       <ResponsiveContainer width="100%" height={160}>
         <BarChart data={rows} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#263041" vertical={false} />

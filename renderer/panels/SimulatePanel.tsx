@@ -1,7 +1,8 @@
 /**
  * Simulate: the saved workflow on an edge topology with the real scheduler (cluster/simulator),
  * one run per scheduler profile on the same arrivals. The form on the left (topology, profiles,
- * simulated time, seed, request rates), the comparison, a p95 chart and the chosen profile's
+ * simulated time, seed, request rates and execution profiles, and the model: service-time
+ * distribution, replicas, cold starts, per-function start offsets), the comparison, a p95 chart and the chosen profile's
  * per-function figures on the right. The simulation runs in the service in slices: progress
  * streams, Cancel stops it, and the studio keeps answering meanwhile.
  */
@@ -12,7 +13,7 @@ import { call, errorOf, studio } from '../api';
 import { DataTable, type Column } from './DataTable';
 import { ErrorBox } from './ErrorBox';
 import { fmtBytes } from '../format';
-import { arrivalSource, fmtPercent, fmtS, fmtUsd, parseRates } from './sim-view';
+import { arrivalSource, DEFAULT_MODEL, fmtPercent, fmtS, fmtUsd, modelRequest, parseRates, type ModelFields } from './sim-view';
 
 const SimChart = lazy(() => import('./SimChart'));
 
@@ -82,6 +83,8 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
   const [seed, setSeed] = useState('1');
   const [rates, setRates] = useState<Record<string, string>>({});
   const [workloads, setWorkloads] = useState<Record<string, (typeof SIM_WORKLOADS)[number]>>({});
+  const [model, setModel] = useState<ModelFields>(DEFAULT_MODEL);
+  const setM = (patch: Partial<ModelFields>) => setModel((m) => ({ ...m, ...patch }));
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<{ done: number; total: number; message?: string }>();
   const [answer, setAnswer] = useState<Answer>();
@@ -116,7 +119,7 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
     setRunning(true);
     setProgress({ done: 0, total: profiles.length * 100 });
     try {
-      const a = await call('simulate.run', { project, topology: topology.trim() || 'project', profiles, duration: duration.trim(), seed: s, rates: parsed.rates, workloads: Object.fromEntries(Object.entries(workloads).filter(([fn]) => functions.includes(fn))) });
+      const a = await call('simulate.run', { project, topology: topology.trim() || 'project', profiles, duration: duration.trim(), seed: s, rates: parsed.rates, workloads: Object.fromEntries(Object.entries(workloads).filter(([fn]) => functions.includes(fn))), ...modelRequest(model, functions) });
       setAnswer(a);
       setChosen((c) => (c && a.reports.some((r) => r.profile === c) ? c : a.reports[0]?.profile));
       // placements shown on the canvas are this answer's from now on (or none, if that profile was not run)
@@ -138,11 +141,29 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
   return (
     <div className="runtime-grid sim" data-testid="simulate-panel" style={hidden ? { display: 'none' } : undefined}>
       <section className="rt-col">
-        <div className="rt-head">
+        {/* the head stays at the top of the column as it scrolls: Run and Cancel always in view */}
+        <div className="rt-head" style={{ position: 'sticky', top: 0 }}>
           <h3>Simulate</h3>
           <span className="muted small">the saved workflow, the real scheduler, simulated time</span>
+          <span className="spacer" />
+          <div className="sim-actions">
+            <button className="button primary" type="submit" form="sim-form" disabled={running || !profiles.length} data-testid="sim-run" title={profiles.length ? 'Simulate once per checked profile' : 'Check at least one profile'}>
+              {running ? 'Simulating…' : profiles.length > 1 ? `▶ Simulate and compare ${profiles.length}` : '▶ Simulate'}
+            </button>
+            {running && (
+              <button className="button" type="button" onClick={() => void call('simulate.cancel', {}).catch(() => undefined)} data-testid="sim-cancel">
+                Cancel
+              </button>
+            )}
+          </div>
+          {running && progress && (
+            <div className="sim-progress" data-testid="sim-progress">
+              <progress max={progress.total} value={progress.done} /> <span className="muted small">{progress.message ?? 'starting…'}</span>
+            </div>
+          )}
         </div>
         <form
+          id="sim-form"
           className="sim-form"
           onSubmit={(e) => {
             e.preventDefault();
@@ -180,7 +201,7 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
             </label>
           </div>
           <div className="field">
-            <span>Requests per second, and how long each run takes (docs/reference.md §4 device profiles)</span>
+            <span>Requests per second, when they begin, and how long each run takes (docs/reference.md §4 device profiles)</span>
             <table className="sim-rates">
               <tbody>
                 {functions.map((fn) => {
@@ -193,6 +214,9 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
                       </td>
                       <td>
                         <input value={rates[fn] ?? ''} placeholder={String(src.defaultRate)} onChange={(e) => setRates((r) => ({ ...r, [fn]: e.target.value }))} data-testid={`sim-rate-${fn}`} inputMode="decimal" />
+                      </td>
+                      <td>
+                        <input value={model.starts[fn] ?? ''} placeholder="at 0s" onChange={(e) => setM({ starts: { ...model.starts, [fn]: e.target.value } })} data-testid={`sim-start-${fn}`} spellCheck={false} title="when its arrivals begin, e.g. 30s or 5m" />
                       </td>
                       <td>
                         <select
@@ -220,21 +244,37 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
               </tbody>
             </table>
           </div>
-          <div className="sim-actions">
-            <button className="button primary" type="submit" disabled={running || !profiles.length} data-testid="sim-run" title={profiles.length ? 'Simulate once per checked profile' : 'Check at least one profile'}>
-              {running ? 'Simulating…' : profiles.length > 1 ? `▶ Simulate and compare ${profiles.length}` : '▶ Simulate'}
-            </button>
-            {running && (
-              <button className="button" type="button" onClick={() => void call('simulate.cancel', {}).catch(() => undefined)} data-testid="sim-cancel">
-                Cancel
-              </button>
-            )}
-          </div>
-          {running && progress && (
-            <div className="sim-progress" data-testid="sim-progress">
-              <progress max={progress.total} value={progress.done} /> <span className="muted small">{progress.message ?? 'starting…'}</span>
+          <div className="field">
+            <span>Execution times around each device's mean</span>
+            <div className="sim-row">
+              <select value={model.service} onChange={(e) => setM({ service: e.target.value as ModelFields['service'] })} data-testid="sim-service" title="lognormal (σ 0.2 unless set), exponential (an M/M/c server) or deterministic (always the mean)">
+                <option value="lognormal">lognormal</option>
+                <option value="exponential">exponential</option>
+                <option value="deterministic">deterministic</option>
+              </select>
+              {model.service === 'lognormal' && <input value={model.sigma} onChange={(e) => setM({ sigma: e.target.value })} placeholder="σ 0.2" data-testid="sim-sigma" inputMode="decimal" title="the spread: σ of the lognormal in log space (above 0, at most 3)" />}
             </div>
-          )}
+          </div>
+          <div className="field">
+            <span>Replicas per function</span>
+            <div className="sim-row">
+              <select value={model.replicas} onChange={(e) => setM({ replicas: e.target.value as ModelFields['replicas'] })} data-testid="sim-replicas" title="autoscaled: from zero, by Knative's KPA rule (70% of a replica's capacity over 60 s / 6 s windows), at most 20">
+                <option value="auto">autoscaled, 0 to 20</option>
+                <option value="fixed">a fixed count</option>
+                <option value="range">min to max</option>
+              </select>
+              {model.replicas === 'fixed' && <input type="number" min={1} value={model.fixed} onChange={(e) => setM({ fixed: e.target.value })} data-testid="sim-replicas-fixed" aria-label="replicas" />}
+              {model.replicas === 'range' && (
+                <>
+                  <input type="number" min={0} value={model.min} onChange={(e) => setM({ min: e.target.value })} data-testid="sim-replicas-min" aria-label="min replicas" />
+                  <input type="number" min={1} value={model.max} onChange={(e) => setM({ max: e.target.value })} data-testid="sim-replicas-max" aria-label="max replicas" />
+                </>
+              )}
+            </div>
+          </div>
+          <label className="check">
+            <input type="checkbox" checked={model.coldStarts} onChange={(e) => setM({ coldStarts: e.target.checked })} data-testid="sim-cold-starts" /> cold starts (image pull and worker start before a new replica's first run)
+          </label>
         </form>
         {error && <ErrorBox error={error} testId="sim-error" />}
       </section>

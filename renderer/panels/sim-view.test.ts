@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalSource, fmtS, parseRates, p95Rows } from './sim-view';
+import { arrivalSource, DEFAULT_MODEL, fmtS, modelRequest, parseRates, p95Rows } from './sim-view';
 import { fmtBytes } from '../format';
 import type { ProjectSnapshot, SimulationReportDto } from '../../cluster/api/contract';
 
@@ -40,5 +40,16 @@ describe('simulate panel view', () => {
       { profile: 'kube-default', functions: [fn('inference', 10, 0.069), fn('refine', 0, 0)] },
     ] as unknown as SimulationReportDto[];
     expect(p95Rows(reports)).toEqual([{ function: 'inference', 'edge-ai': 66.1, 'kube-default': 69 }]);
+  });
+});
+
+describe('the model controls as the simulate request takes them', () => {
+  it('leaves the defaults out and passes the rest as typed (the service checks it)', () => {
+    expect(modelRequest(DEFAULT_MODEL, ['inference'])).toEqual({});
+    expect(modelRequest({ ...DEFAULT_MODEL, sigma: ' 0.5 ' }, [])).toEqual({ service: 'lognormal:0.5' });
+    expect(modelRequest({ ...DEFAULT_MODEL, service: 'deterministic', sigma: '0.5' }, [])).toEqual({ service: 'deterministic' });
+    expect(modelRequest({ ...DEFAULT_MODEL, replicas: 'fixed', fixed: '3' }, [])).toEqual({ replicas: { min: 3, max: 3 } });
+    expect(modelRequest({ ...DEFAULT_MODEL, replicas: 'range', min: '1', max: '' }, [])).toEqual({ replicas: { min: 1 } });
+    expect(modelRequest({ ...DEFAULT_MODEL, coldStarts: false, starts: { inference: ' 5m ', train: '', gone: '1m' } }, ['inference', 'train'])).toEqual({ coldStarts: false, starts: { inference: '5m' } });
   });
 });

@@ -57,3 +57,39 @@ export function parseRates(fields: Record<string, string>): { rates: Record<stri
   }
   return { rates };
 }
+
+/** The model controls of the Simulate form (what a simulation can express, issue 15 item 3), as typed. */
+export interface ModelFields {
+  service: 'lognormal' | 'exponential' | 'deterministic';
+  /** the lognormal's σ (blank: 0.2) */
+  sigma: string;
+  /** auto: 0 to 20, scaled by the KPA rule; fixed: `fixed` replicas; range: `min` to `max` */
+  replicas: 'auto' | 'fixed' | 'range';
+  fixed: string;
+  min: string;
+  max: string;
+  coldStarts: boolean;
+  /** function → when its arrivals begin (blank: at 0) */
+  starts: Record<string, string>;
+}
+
+export const DEFAULT_MODEL: ModelFields = { service: 'lognormal', sigma: '', replicas: 'auto', fixed: '1', min: '0', max: '20', coldStarts: true, starts: {} };
+
+/**
+ * The fields as the simulate request takes them: the defaults are left out, text is passed as
+ * typed — the service checks it (app/simulation.ts, the one rule for the CLI and the studio).
+ */
+export function modelRequest(f: ModelFields, functions: string[]): { service?: string; replicas?: { min?: number; max?: number }; coldStarts?: boolean; starts?: Record<string, string> } {
+  const num = (t: string) => (t.trim() === '' ? undefined : Number(t));
+  const sigma = f.sigma.trim();
+  const service = f.service === 'lognormal' ? (sigma ? `lognormal:${sigma}` : undefined) : f.service;
+  const replicas =
+    f.replicas === 'fixed' ? { min: num(f.fixed), max: num(f.fixed) } : f.replicas === 'range' ? { min: num(f.min), max: num(f.max) } : undefined;
+  const starts = Object.fromEntries(Object.entries(f.starts).filter(([fn, t]) => functions.includes(fn) && t.trim() !== '').map(([fn, t]) => [fn, t.trim()]));
+  return {
+    ...(service ? { service } : {}),
+    ...(replicas ? { replicas: Object.fromEntries(Object.entries(replicas).filter(([, v]) => v !== undefined)) } : {}),
+    ...(f.coldStarts ? {} : { coldStarts: false }),
+    ...(Object.keys(starts).length ? { starts } : {}),
+  };
+}
