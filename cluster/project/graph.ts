@@ -77,6 +77,8 @@ function producersOf(project: Pick<Project, 'workflow' | 'functions'>): Producer
     candidate: { kind: 'data' as const, urn: d.urn, type: d.type, tags: d.tags, format: d.format },
     pattern: false,
   }));
+  // the models the project ships (workflow.json `models`: TensorFlow Lite files)
+  for (const m of project.workflow.models ?? []) out.push({ nodeId: sourceNodeId(m.urn), candidate: { kind: 'model', urn: m.urn, type: m.type, tags: m.tags, format: m.format }, pattern: false });
   // produced data first: a model's data_tags are the tags of the data its producer consumes
   for (const f of project.functions) {
     for (const p of f.produces) {
@@ -117,6 +119,9 @@ export function deriveGraph(project: Pick<Project, 'workflow' | 'functions'>): W
 
   for (const d of project.workflow.dataSources) {
     nodes.push({ id: sourceNodeId(d.urn), kind: 'data-source', label: d.urn, detail: { urn: d.urn, type: d.type, tags: d.tags } });
+  }
+  for (const m of project.workflow.models ?? []) {
+    nodes.push({ id: sourceNodeId(m.urn), kind: 'model', label: m.urn, detail: { urn: m.urn, type: m.type, tags: m.tags } });
   }
   for (const p of producers) {
     if (p.nodeId.startsWith('source:') || seen.has(p.nodeId)) continue;

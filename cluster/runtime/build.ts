@@ -18,6 +18,8 @@ export interface AgentBuild {
   dir: string;
   agent: string;
   worker: string;
+  /** the TensorFlow Lite runner (agent/tflite-runner.ts); the agent finds it beside itself */
+  tfliteRunner?: string;
   /** sha256 over the built files: identifies this build (image tags use it) */
   hash: string;
 }
@@ -41,6 +43,8 @@ async function doBuild(dir: string): Promise<AgentBuild> {
   await Promise.all([
     build({ ...common, entryPoints: [join(here, 'agent', 'agent.ts')], outfile: join(dir, 'agent.cjs') }),
     build({ ...common, entryPoints: [join(here, 'agent', 'worker.ts')], outfile: join(dir, 'worker.cjs') }),
+    // TensorFlow Lite models run here, for the workers (agent/tflite-host.ts); its addon is required at run time from node_modules
+    build({ ...common, entryPoints: [join(here, 'agent', 'tflite-runner.ts')], outfile: join(dir, 'tflite-runner.cjs') }),
   ]);
   const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
   for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) copyFileSync(join(wasmDir, f), join(dir, f));
@@ -48,9 +52,9 @@ async function doBuild(dir: string): Promise<AgentBuild> {
   for (const f of readdirSync(dir).sort()) if (f.endsWith('.cjs') || f.endsWith('.wasm')) h.update(f).update(readFileSync(join(dir, f)));
   const hash = h.digest('hex');
   writeFileSync(join(dir, 'build.json'), JSON.stringify({ hash, built: new Date().toISOString() }));
-  return { dir, agent: join(dir, 'agent.cjs'), worker: join(dir, 'worker.cjs'), hash };
+  return { dir, agent: join(dir, 'agent.cjs'), worker: join(dir, 'worker.cjs'), tfliteRunner: join(dir, 'tflite-runner.cjs'), hash };
 }
 
 export function agentBuildExists(dir = join(REPO_ROOT, 'dist', 'agent')): boolean {
-  return existsSync(join(dir, 'agent.cjs')) && existsSync(join(dir, 'worker.cjs'));
+  return existsSync(join(dir, 'agent.cjs')) && existsSync(join(dir, 'worker.cjs')) && existsSync(join(dir, 'tflite-runner.cjs'));
 }

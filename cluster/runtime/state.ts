@@ -54,6 +54,8 @@ export interface RunRow {
   logs: string;
   error: string | null;
   attempts: number;
+  /** where its models ran: 'edgetpu', 'cpu' or 'cpu (fallback: <reason>)' (null: no model, or not known) */
+  ran_on?: string | null;
 }
 
 /** What a run row's `output` column holds: the answer inline, or a reference to it stored apart. */
@@ -96,6 +98,9 @@ export class ClusterState {
     // a state.db of a version before the agent's host was kept
     const cols = this.db.prepare('PRAGMA table_info(nodes)').all() as Array<{ name: string }>;
     if (!cols.some((c) => c.name === 'host')) this.db.exec('ALTER TABLE nodes ADD COLUMN host TEXT');
+    // where a run's models ran (issue 14): a state.db of a version before had no such column
+    const runCols = this.db.prepare('PRAGMA table_info(runs)').all() as Array<{ name: string }>;
+    if (!runCols.some((c) => c.name === 'ran_on')) this.db.exec('ALTER TABLE runs ADD COLUMN ran_on TEXT');
   }
 
   close(): void {

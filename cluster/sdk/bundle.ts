@@ -26,6 +26,8 @@ const tfFromWorker: Plugin = {
   },
 };
 
+const PLATFORM_MODULES = join(platformRoot(import.meta.url), 'node_modules');
+
 const SPEC_DIR = join(platformRoot(import.meta.url), 'cluster', 'spec') + sep;
 
 /**
@@ -66,6 +68,8 @@ export async function bundleFunction(entry: string, opts: { keepSpec?: boolean }
       target: 'node20',
       plugins: opts.keepSpec ? [tfFromWorker] : [tfFromWorker, specWithoutSideEffects],
       alias: { 'edge-ai-studio/sdk': SDK_ENTRY },
+      // a project without node_modules of its own may import the pure-JavaScript packages the studio installs (jpeg-js, say)
+      nodePaths: [PLATFORM_MODULES],
       logLevel: 'silent',
       sourcemap: 'inline',
       sourcesContent: false,

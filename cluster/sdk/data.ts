@@ -69,6 +69,37 @@ export interface Model {
   estimate(input: EstimateInput): Prediction[];
 }
 
+/** One tensor of a TensorFlow Lite model: its name, element type and shape. */
+export interface TensorSpec {
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+}
+
+/**
+ * A TensorFlow Lite model (format `tflite`, e.g. one a workflow.json `models` entry ships) as a
+ * function sees it. It runs in the node's TensorFlow Lite runner, a platform process outside the
+ * function's confinement: on the Edge TPU when the node has a Coral stick with its runtime and the
+ * model was compiled for it, else on the CPU. `runsOn` says which — and the platform records the
+ * same in the run, whatever the function says.
+ */
+export interface TfliteModel {
+  readonly urn: string;
+  readonly version: number;
+  readonly type: string;
+  readonly format: 'tflite';
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly dataTags: readonly string[];
+  readonly inputs: readonly TensorSpec[];
+  readonly outputs: readonly TensorSpec[];
+  /** compiled for the Edge TPU (it holds the edgetpu-custom-op) */
+  readonly edgetpu: boolean;
+  /** 'edgetpu', 'cpu' or 'cpu (fallback: <reason>)' */
+  readonly runsOn: string;
+  /** Runs the model on one array per input (in order, or by input name); every output by name. */
+  run(inputs: NdArray[] | Record<string, NdArray>): Promise<Record<string, NdArray>>;
+}
+
 export type EstimateInput = NdArray | tf.Tensor | number[] | number[][];
 
 /** One invocation's request: parameters, the input payload, and a logger. */

@@ -12,4 +12,4 @@ export type {
   DriftGateOptions,
   RuntimeFunction,
 } from './decorators';
-export type { Data, Model, Request, NdArray, Row, Prediction, TrainedModel, DType, EstimateInput } from './data';
+export type { Data, Model, Request, NdArray, Row, Prediction, TrainedModel, DType, EstimateInput, TfliteModel, TensorSpec } from './data';

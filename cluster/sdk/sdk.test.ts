@@ -62,7 +62,8 @@ describe('decorators at run time', () => {
   it("ship without the platform's schemas unless the function uses them (a sample is ~10 KB, not 1.4 MB of spec and zod)", async () => {
     for (const file of sampleFiles) {
       const b = await bundleFunction(file);
-      expect(b.bytes, file).toBeLessThan(64 * 1024);
+      // the face sample carries a JPEG decoder (jpeg-js's, ~45 KB with its source map)
+      expect(b.bytes, file).toBeLessThan((/face-assist/.test(file) ? 128 : 64) * 1024);
       expect(b.code, file).not.toMatch(/ZodObject|\$ZodType/);
     }
     // a function that validates with functionsOfModule keeps what it needs (the test above runs it)

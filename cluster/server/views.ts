@@ -81,6 +81,7 @@ export function runView(r: import('../runtime/state').RunRow): RunDto {
     logs: Array.isArray(logs) ? logs.map(String) : [String(logs)],
     error: r.error,
     attempts: r.attempts,
+    ...(r.ran_on ? { modelRanOn: r.ran_on } : {}),
   };
 }
 

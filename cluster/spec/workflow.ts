@@ -30,6 +30,27 @@ export const DataSourceSchema = z
   .strict();
 export type DataSource = z.infer<typeof DataSourceSchema>;
 
+/**
+ * A model that ships with the project instead of being trained by one of its functions: a
+ * TensorFlow Lite file in the project, or one an npm package ships (issue 14). The deploy puts it
+ * in the registry as a model artifact; functions consume it with @consumes.model.
+ */
+export const ModelSourceSchema = z
+  .object({
+    urn: z.string().min(1).refine((s) => !/[*{}]/.test(s), 'a model source urn is concrete: no * and no {param}'),
+    type: z.string().optional(),
+    tags: z.array(z.string()).default([]),
+    format: z.literal('tflite'),
+    source: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('file'), path: z.string().min(1) }),
+      /** a file inside an installed package, as require.resolve names it: '@mediapipe/face_detection/face_detection_short_range.tflite' */
+      z.object({ kind: z.literal('package'), module: z.string().min(1) }),
+    ]),
+    description: z.string().optional(),
+  })
+  .strict();
+export type ModelSource = z.infer<typeof ModelSourceSchema>;
+
 const TriggerBase = { id: Id, function: z.string().min(1), description: z.string().optional() };
 
 export const TriggerSchema = z.discriminatedUnion('kind', [
@@ -58,6 +79,8 @@ export const WorkflowSchema = z
     description: z.string().optional(),
     version: z.literal(1).default(1),
     dataSources: z.array(DataSourceSchema).default([]),
+    /** models the project ships (TensorFlow Lite files) */
+    models: z.array(ModelSourceSchema).optional(),
     triggers: z.array(TriggerSchema).default([]),
     target: TargetSchema.optional(),
   })
@@ -67,6 +90,10 @@ export const WorkflowSchema = z
     w.dataSources.forEach((d, i) => {
       if (urns.has(d.urn)) ctx.addIssue({ code: 'custom', path: ['dataSources', i, 'urn'], message: `data source urn '${d.urn}' is declared twice` });
       urns.add(d.urn);
+    });
+    (w.models ?? []).forEach((m, i) => {
+      if (urns.has(m.urn)) ctx.addIssue({ code: 'custom', path: ['models', i, 'urn'], message: `urn '${m.urn}' is declared twice` });
+      urns.add(m.urn);
     });
     const ids = new Set<string>();
     w.triggers.forEach((t, i) => {

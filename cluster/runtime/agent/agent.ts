@@ -34,6 +34,7 @@ import type { Health } from './protocol';
 import { MIN_SECRET_LENGTH, SECRET_ENV } from './secret';
 import { createAgentServer } from './server';
 import { NodeStore } from './store';
+import { TfliteService } from './tflite-service';
 
 const cfg = parseConfig();
 
@@ -75,7 +76,9 @@ const store = new NodeStore(cfg.store);
 const confine = new Confinement(cfg, store);
 const pool = new Pool(cfg, store, confine);
 const evaluator = new Evaluator(cfg.node, store, confine, cfg.loadTimeoutMs);
-const runner = new Runner(cfg, pool, store, confine, evaluator);
+// TensorFlow Lite models run in the agent's runner process, for its confined workers (tflite-service.ts)
+const tflite = new TfliteService({ node: cfg.node, store, launch: { file: cfg.tfliteRunner }, ...(cfg.sysfsRoot ? { sysfsRoot: cfg.sysfsRoot } : {}), ...(cfg.libraryDirs ? { libraryDirs: cfg.libraryDirs } : {}) });
+const runner = new Runner(cfg, pool, store, confine, evaluator, tflite);
 const startedAt = new Date();
 
 function health(): Health {
@@ -107,12 +110,13 @@ function health(): Health {
 function shutdown(): void {
   pool.killAll();
   evaluator.kill();
+  tflite.close();
   process.exit(0);
 }
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 // however the agent ends (a crash included), its workers end with it
-process.on('exit', () => (pool.killAll(), evaluator.kill()));
+process.on('exit', () => (pool.killAll(), evaluator.kill(), tflite.close()));
 
 // retire idle workers
 setInterval(() => pool.retireIdle(), Math.min(30_000, Math.max(200, cfg.idleMs / 4))).unref();

@@ -51,6 +51,12 @@ export interface AgentConfig {
   worker: string;
   /** where the worker's TensorFlow.js finds its .wasm files (the agent build) */
   wasmDir: string;
+  /** the TensorFlow Lite runner (tflite-runner.cjs of the agent build), the platform process that runs .tflite models for workers */
+  tfliteRunner: string;
+  /** where the Edge TPU is looked for: EDGEAI_SYSFS_ROOT (a fake tree in tests) or /sys */
+  sysfsRoot?: string;
+  /** where libedgetpu.so.1 is looked for besides LD_LIBRARY_PATH: EDGEAI_LIBRARY_DIRS (colon-separated; tests) */
+  libraryDirs?: string[];
   /** Node ≥ 23.5 calls it --permission; Node 20 and 22 --experimental-permission; undefined: none */
   permissionFlag: string | undefined;
 }
@@ -108,6 +114,9 @@ export function parseConfig(argv: string[] = process.argv.slice(2), env: NodeJS.
     loadTimeoutMs: numberArg('load-timeout-ms', 1),
     worker,
     wasmDir: env.EDGEAI_TFJS_WASM_DIR ?? dirname(worker) + '/',
+    tfliteRunner: env.EDGEAI_TFLITE_RUNNER ?? join(__dirname, 'tflite-runner.cjs'),
+    ...(env.EDGEAI_SYSFS_ROOT ? { sysfsRoot: env.EDGEAI_SYSFS_ROOT } : {}),
+    ...(env.EDGEAI_LIBRARY_DIRS ? { libraryDirs: env.EDGEAI_LIBRARY_DIRS.split(':').filter(Boolean) } : {}),
     permissionFlag: process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : process.allowedNodeEnvironmentFlags.has('--experimental-permission') ? '--experimental-permission' : undefined,
   };
 }

@@ -13,6 +13,7 @@ import type { Pool } from './pool';
 import type { NodeStore } from './store';
 import type { AgentError, FromWorker, FunctionRef, GateResult, InvokeBody, InvokeResult, Produced, ToWorker } from './protocol';
 import type { Evaluation, Evaluator } from './evaluator';
+import { TfliteSession, type TfliteService } from './tflite-service';
 
 export class Runner {
   constructor(
@@ -21,7 +22,25 @@ export class Runner {
     private readonly store: NodeStore,
     private readonly confine: Confinement,
     private readonly evaluator?: Evaluator,
+    private readonly tflite?: TfliteService,
   ) {}
+
+  /** A worker's request to the node's TensorFlow Lite runner (tflite-service.ts), answered over IPC. */
+  private tfliteCall(body: InvokeBody, session: TfliteSession, worker: { child: { send(m: ToWorker): unknown; connected?: boolean } }, m: Extract<FromWorker, { type: 'tflite-open' | 'tflite-run' }>): void {
+    const reply = (r: ToWorker) => {
+      if (worker.child.connected !== false) worker.child.send(r);
+    };
+    const NODE = this.cfg.node;
+    if (!this.tflite) return reply({ type: 'tflite-error', call: m.call, code: 'tflite-unavailable', message: `node ${NODE}'s agent runs no TensorFlow Lite models` });
+    const work =
+      m.type === 'tflite-open'
+        ? this.tflite.open(session, body.inputs, String(m.sha256), body.fn.capability).then(({ handle, model }) => reply({ type: 'tflite-opened', call: m.call, handle, info: model.info, runsOn: model.runsOn }))
+        : this.tflite.run(session, Number(m.handle), m.inputs).then((outputs) => reply({ type: 'tflite-ran', call: m.call, outputs }));
+    work.catch((e: Error & { code?: string; hint?: string }) => {
+      if (e.code === 'accelerator-gone') session.gone = e;
+      reply({ type: 'tflite-error', call: m.call, code: e.code ?? 'tflite-failed', message: e.message, ...(e.hint ? { hint: e.hint } : {}) });
+    });
+  }
 
   /** Why a function's bundle cannot run here: not on the node, or changed since it was stored. */
   private bundleRefusal(ref: FunctionRef): AgentError | undefined {
@@ -99,12 +118,23 @@ export class Runner {
     }
     // the worker's own cap plus room for its closing line: only a worker that ignores the cap loses lines here
     const logBudget = new LogBudget(MAX_LOG_BYTES + 2 * MAX_LOG_LINE_BYTES);
+    const session = new TfliteSession();
+    // where its models ran: TensorFlow.js models in the worker (wasm, on the CPU); TensorFlow Lite ones as the runner opened them
+    const ranOn = () => {
+      for (const i of body.inputs) if (i.kind === 'model' && i.artifact.format !== 'tflite' && !session.ranOn.has(i.artifact.urn)) session.ranOn.set(i.artifact.urn, 'cpu');
+      return session.summary();
+    };
     return new Promise((resolve) => {
       let settled = false;
       let offBudget: () => void = () => undefined;
       const done = (r: InvokeResult | AgentError, keep: boolean) => {
         if (settled) return;
         settled = true;
+        // a stick that left under the run fails it with that reason, whatever the function made of the error
+        if (session.gone && r.ok) r = fail('accelerator-gone', `${body.fn.id} failed on ${NODE}: ${session.gone.message}`, session.gone.hint, logs);
+        if (session.gone && !r.ok) r.error.code = 'accelerator-gone';
+        const where = ranOn();
+        if (where) r.modelRanOn = where;
         const cut = logBudget.summary();
         if (cut) logs.push(cut);
         offBudget();
@@ -138,6 +168,7 @@ export class Runner {
             (e: Error & { code?: string; hint?: string }) => done(fail(e.code ?? 'evaluator-failed', e.message, e.hint, logs), true),
           );
         } else if (m.type === 'error') done(fail(m.code, `${body.fn.id} failed on ${NODE}: ${m.message}`, m.hint, logs), true);
+        else if (m.type === 'tflite-open' || m.type === 'tflite-run') this.tfliteCall(body, session, worker, m);
       };
       const onExit = (code: number | null, signal: string | null) => {
         const r = pool.exitReason(worker, code, signal);

@@ -127,7 +127,8 @@ export class Pool {
     const scratch = join(real(this.store.dir), 'tmp', `worker-${process.pid}-${id}`);
     mkdirSync(scratch, { recursive: true });
     const launch = this.confine.workerLaunch(s.ref.bundle, scratch);
-    const child = fork(launch.worker, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: launch.execArgv, env: launch.env, cwd: launch.cwd });
+    // structured clone, not JSON: TensorFlow Lite tensors travel to and from the agent as typed arrays
+    const child = fork(launch.worker, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: launch.execArgv, env: launch.env, cwd: launch.cwd });
     const w: Worker = { id, child, fn: s, busy: true, lastUsed: Date.now(), rssBytes: 0, ready: Promise.resolve(0), stderr: '', scratch };
     this.live.add(w);
     child.stderr?.on('data', (d: Buffer) => {

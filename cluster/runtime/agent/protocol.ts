@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { ArtifactSchema } from '../../spec/artifact';
 import { ConsumesSchema, GateSchema, ProducesSchema } from '../../spec/function';
+import type { NdArray } from '../../sdk/data';
+import type { TfliteModelInfo } from '../../registry/tflite';
 
 export const FunctionRefSchema = z.object({
   /** the workflow it belongs to: two workflows may each have a function of the same name on one node */
@@ -19,6 +21,8 @@ export const FunctionRefSchema = z.object({
   consumes: z.array(ConsumesSchema),
   produces: z.array(ProducesSchema),
   gates: z.array(GateSchema),
+  /** its @policy.fn capabilities: with 'tpu', its TensorFlow Lite models should run on the node's Edge TPU (agents before issue 14 ignore it) */
+  capability: z.array(z.string()).optional(),
 });
 export type FunctionRef = z.infer<typeof FunctionRefSchema>;
 
@@ -87,6 +91,12 @@ export const InvokeResultSchema = z.object({
   timings: z.object({ queueMs: z.number(), coldStartMs: z.number(), execMs: z.number() }),
   worker: z.number().int(),
   cold: z.boolean(),
+  /**
+   * where the invocation's models ran, as the agent opened them (never as the worker says):
+   * 'edgetpu', 'cpu' or 'cpu (fallback: <reason>)'; several models that ran apart: '<urn>: <where>; …'.
+   * Absent: the function consumed no model.
+   */
+  modelRanOn: z.string().optional(),
 });
 export type InvokeResult = z.infer<typeof InvokeResultSchema>;
 
@@ -94,6 +104,8 @@ export const AgentErrorSchema = z.object({
   ok: z.literal(false),
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }),
   logs: z.array(z.string()).default([]),
+  /** where its models ran (or were to run) before it failed: as InvokeResult's */
+  modelRanOn: z.string().optional(),
 });
 export type AgentError = z.infer<typeof AgentErrorSchema>;
 
@@ -188,7 +200,11 @@ export type ToWorker =
   | { type: 'invoke'; body: InvokeBody }
   /** the node's evaluator: a worker that never loads a function */
   | { type: 'init-evaluator'; storeDir: string; scratchDir: string; confined?: boolean }
-  | { type: 'evaluate'; req: EvaluateRequest };
+  | { type: 'evaluate'; req: EvaluateRequest }
+  /** answers to a worker's tflite-open / tflite-run (the agent's TensorFlow Lite runner did the work) */
+  | { type: 'tflite-opened'; call: number; handle: number; info: TfliteModelInfo; runsOn: string }
+  | { type: 'tflite-ran'; call: number; outputs: Record<string, NdArray> }
+  | { type: 'tflite-error'; call: number; code: string; message: string; hint?: string };
 
 export type FromWorker =
   | { type: 'ready'; loadMs: number }
@@ -196,4 +212,10 @@ export type FromWorker =
   /** evaluation: what the function's return value names as features and label (for the evaluator) */
   | { type: 'result'; output: unknown; produced: Produced[]; gates: GateResult[]; execMs: number; evaluation?: { features?: string[]; label?: string } }
   | { type: 'evaluated'; metrics: Record<string, number>; gates: GateResult[] }
+  /**
+   * a TensorFlow Lite model input: the worker cannot load native code (it is confined), so the
+   * agent opens the model (the invocation's input `sha256`) in its runner and runs it there
+   */
+  | { type: 'tflite-open'; call: number; sha256: string }
+  | { type: 'tflite-run'; call: number; handle: number; inputs: NdArray[] | Record<string, NdArray> }
   | { type: 'error'; code: string; message: string; hint?: string };

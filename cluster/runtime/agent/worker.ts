@@ -22,7 +22,7 @@ import { consumeData, dataOfArtifact, type TableData } from '../../registry/data
 import { decodeModelArtifacts, encodeModelArtifacts, evaluateAccuracy, estimate, MODEL_FORMAT, RegistryModel } from '../../registry/model';
 import { fillUrn } from '../../spec/selector';
 import { parsePredicate, testPredicate, isPredicateError } from '../../spec/predicate';
-import type { Data, Model, Request, TrainedModel } from '../../sdk/data';
+import type { Data, Model, NdArray, Request, TfliteModel, TrainedModel } from '../../sdk/data';
 import type { EvaluateRequest, FromWorker, FunctionRef, GateResult, InvokeBody, Produced, ToWorker } from './protocol';
 import { LogBudget, outputRefusal } from './output-limits';
 import { biasMetric } from './bias';
@@ -138,6 +138,52 @@ async function loadModel(bytes: Uint8Array, artifact: InvokeBody['inputs'][numbe
   return new RegistryModel(model, artifact);
 }
 
+/**
+ * Calls to the agent for TensorFlow Lite models: this worker cannot load native code, so the agent
+ * opens the model in its runner and runs it there (tflite-service.ts); tensors travel as typed arrays.
+ */
+const agentCalls = new Map<number, { resolve: (m: ToWorker) => void; reject: (e: Error) => void }>();
+let nextCall = 1;
+function callAgent(m: { type: 'tflite-open'; sha256: string } | { type: 'tflite-run'; handle: number; inputs: NdArray[] | Record<string, NdArray> }): Promise<ToWorker> {
+  const call = nextCall++;
+  return new Promise((resolve, reject) => {
+    agentCalls.set(call, { resolve, reject });
+    send({ ...m, call } as FromWorker);
+  });
+}
+function agentReply(m: ToWorker): boolean {
+  if (m.type !== 'tflite-opened' && m.type !== 'tflite-ran' && m.type !== 'tflite-error') return false;
+  const p = agentCalls.get(m.call);
+  if (!p) return true;
+  agentCalls.delete(m.call);
+  if (m.type === 'tflite-error') p.reject(new WorkerFailure(m.code, m.message, m.hint));
+  else p.resolve(m);
+  return true;
+}
+
+async function openTflite(artifact: InvokeBody['inputs'][number]['artifact']): Promise<TfliteModel> {
+  const r = await callAgent({ type: 'tflite-open', sha256: artifact.sha256 });
+  if (r.type !== 'tflite-opened') throw new WorkerFailure('tflite-failed', `unexpected answer ${r.type} to opening ${artifact.urn}`);
+  const { handle, info, runsOn } = r;
+  return Object.freeze({
+    urn: artifact.urn,
+    version: artifact.version,
+    type: artifact.type ?? 'model',
+    format: 'tflite' as const,
+    metrics: Object.freeze({ ...artifact.metrics }),
+    dataTags: Object.freeze([...artifact.data_tags]),
+    inputs: info.inputs,
+    outputs: info.outputs,
+    edgetpu: info.edgetpu,
+    runsOn,
+    run: async (inputs: NdArray[] | Record<string, NdArray>) => {
+      const out = await callAgent({ type: 'tflite-run', handle, inputs });
+      if (out.type !== 'tflite-ran') throw new WorkerFailure('tflite-failed', `unexpected answer ${out.type} to running ${artifact.urn}`);
+      return out.outputs;
+    },
+  });
+}
+
 function isTrainedModel(v: unknown): v is TrainedModel {
   return !!v && typeof v === 'object' && 'model' in v && typeof (v as { model?: { save?: unknown } }).model?.save === 'function';
 }
@@ -217,6 +263,7 @@ async function invoke(body: InvokeBody): Promise<void> {
   const args: unknown[] = [];
   const dataInputs: Data[] = [];
   const modelInputs: Model[] = [];
+  const liteInputs: TfliteModel[] = [];
   let holdout: TableData | undefined;
   for (const input of body.inputs) {
     const bytes = readBlob(input.artifact.sha256, input.artifact.urn, input.artifact.version);
@@ -226,6 +273,10 @@ async function invoke(body: InvokeBody): Promise<void> {
       if (part.holdout) holdout = part.holdout;
       dataInputs.push(part.data);
       args.push(part.data);
+    } else if (input.artifact.format === 'tflite') {
+      const m = await openTflite(input.artifact);
+      liteInputs.push(m);
+      args.push(m);
     } else {
       const m = await loadModel(bytes, input.artifact);
       modelInputs.push(m);
@@ -247,7 +298,7 @@ async function invoke(body: InvokeBody): Promise<void> {
   const produced: Produced[] = [];
   const gates: GateResult[] = [];
   let output: unknown = result;
-  const dataTags = [...new Set([...dataInputs.flatMap((d) => d.tags), ...modelInputs.flatMap((m) => m.dataTags)])];
+  const dataTags = [...new Set([...dataInputs.flatMap((d) => d.tags), ...modelInputs.flatMap((m) => m.dataTags), ...liteInputs.flatMap((m) => m.dataTags)])];
   let evaluation: { features?: string[]; label?: string } | undefined;
   for (const p of fn.produces) {
     const { urn, missing } = fillUrn(p.urn, body.request.params);
@@ -312,7 +363,8 @@ function logText(x: unknown): string {
 
 process.on('message', (raw: unknown) => {
   const msg = raw as ToWorker;
-  const run = msg.type === 'init' ? init(msg) : msg.type === 'init-evaluator' ? initEvaluator(msg) : msg.type === 'evaluate' ? evaluateModel(msg.req) : invoke(msg.body);
+  if (agentReply(msg)) return;
+  const run = msg.type === 'init' ? init(msg) : msg.type === 'init-evaluator' ? initEvaluator(msg) : msg.type === 'evaluate' ? evaluateModel(msg.req) : msg.type === 'invoke' ? invoke(msg.body) : Promise.resolve();
   run.catch((e: unknown) => {
     endLog();
     const err = e as Error & { code?: string; hint?: string; permission?: string; resource?: string };

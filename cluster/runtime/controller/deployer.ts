@@ -24,6 +24,7 @@ import { hasErrors, formatDiagnostic } from '../../preprocessor/diagnostic';
 import { functionIdentities } from '../../preprocessor/identity';
 import { bundleFunction, type FunctionBundle } from '../../sdk/bundle';
 import { readDataSource } from '../../registry/import';
+import { importModelSource, readModelSource } from '../../registry/tflite-import';
 import { dataSourceArtifacts, type PlannedArtifact } from '../../planning/artifacts';
 import { DEPLOY_PROFILE, infeasibleReason, planWorkflow, type Plan, type Reservation } from '../../planning/plan';
 import { requirementsFromSpec } from '../../scheduler/requirements';
@@ -73,6 +74,7 @@ export class Deployer {
     }
     // every data source must be readable before a revision is claimed or a byte moves
     for (const ds of project.workflow.dataSources) readDataSource(project.dir, ds);
+    for (const m of project.workflow.models ?? []) readModelSource(project.dir, m);
     const warnings = project.diagnostics.filter((d) => d.severity === 'warning').map(formatDiagnostic);
     const before = ctx.state.deployment(workflow);
     const previous = new Map(ctx.state.placements(workflow).map((p) => [p.function, p]));
@@ -176,6 +178,11 @@ export class Deployer {
         const prev = previous.get(s.spec.id);
         if (prev && prev.status === 'ready' && prev.node && ready.has(prev.node) && identityOf(JSON.parse(prev.spec) as StoredSpec) === identityOf(s)) candidates.set(s.spec.id, prev);
       }
+    }
+    // the models the project ships are in the registry before the plan reads what its functions consume
+    for (const m of project.workflow.models ?? []) {
+      ctx.progress('data', `importing model ${m.urn}`);
+      importModelSource(ctx.registry, project.dir, m);
     }
     const plan = this.plan(project, project.functions, { fixed: Object.fromEntries([...candidates].map(([id, p]) => [id, p.node!])) });
 

@@ -43,10 +43,21 @@ class RetryOnAnotherNode extends Error {
   }
 }
 
+/** The node's Coral stick left under the invocation: the run fails with that reason, and the function is placed again. */
+class AcceleratorGone extends StudioError {
+  constructor(
+    readonly node: string,
+    message: string,
+    hint: string | undefined,
+  ) {
+    super('accelerator-gone', message, hint);
+  }
+}
+
 /** What a deploy sends an agent about a function. */
 export function functionRef(workflow: string, stored: StoredSpec, bundle: string): FunctionRef {
   const s = stored.spec;
-  return { workflow, id: s.id, bundle, className: s.className, method: s.method, consumes: s.consumes, produces: s.produces, gates: s.gates };
+  return { workflow, id: s.id, bundle, className: s.className, method: s.method, consumes: s.consumes, produces: s.produces, gates: s.gates, ...(s.policies.fn?.capability ? { capability: s.policies.fn.capability } : {}) };
 }
 
 export interface InvokerDeps {
@@ -115,6 +126,15 @@ export class Invoker {
       }
       const err = errorRecord(e);
       finish(err.code === 'deadline-exceeded' ? 'deadline-miss' : 'failed', { error: JSON.stringify(err) });
+      if (e instanceof AcceleratorGone) {
+        // not retried in this run (it ran partly on a stick that is gone); the function is placed
+        // again without that node, and the answer says where it went or why it could not go
+        const moved = await this.deps.replace(workflow, stored, placement.revision, e.node).then(
+          () => `; ${fnId} was placed again: on ${ctx.state.placement(workflow, fnId)?.node ?? 'no node'}`,
+          (x: Error) => `; ${fnId} could not be placed again: ${x.message}`,
+        );
+        throw new StudioError('accelerator-gone', e.message + moved, e.hint);
+      }
       throw e;
     }
   }
@@ -188,7 +208,8 @@ export class Invoker {
       );
     } catch (e) {
       if (e instanceof AgentRefused) {
-        ctx.state.updateRun(runId, { logs: JSON.stringify(e.logs) });
+        ctx.state.updateRun(runId, { logs: JSON.stringify(e.logs), ...(e.modelRanOn ? { ran_on: e.modelRanOn } : {}) });
+        if (e.code === 'accelerator-gone') throw new AcceleratorGone(node, e.detail, e.hint);
         if (e.code === 'worker-died' && attempt === 1 && !(await client.alive())) throw new RetryOnAnotherNode(node, e.detail);
         if (e.code === 'deadline-exceeded') throw new StudioError(e.code, `${spec.id} missed its ${spec.policies.deadline?.text ?? ''} deadline on ${node}: aborted after ${Date.now() - started} ms`, e.hint);
         throw new StudioError(e.code, e.detail, e.hint);
@@ -240,6 +261,7 @@ export class Invoker {
       output: ctx.state.outputRecord(result.output, gates),
       timings: JSON.stringify(timings),
       logs: JSON.stringify(result.logs),
+      ran_on: result.modelRanOn ?? null,
     });
     ctx.emit({ type: 'run', run: runId, workflow, function: spec.id, status });
     const triggers = this.deps.triggers();
@@ -260,6 +282,7 @@ export class Invoker {
       cold: result.cold,
       attempts: attempt,
       logs: result.logs,
+      ...(result.modelRanOn ? { modelRanOn: result.modelRanOn } : {}),
     };
   }
 }

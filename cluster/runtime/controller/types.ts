@@ -140,6 +140,8 @@ export interface InvokeAnswer {
   cold: boolean;
   attempts: number;
   logs: string[];
+  /** where its models ran: 'edgetpu', 'cpu' or 'cpu (fallback: <reason>)'; absent when it consumed none */
+  modelRanOn?: string;
 }
 
 /** A declared http trigger route the gateway serves besides `/fn/<workflow>/<function>`. */

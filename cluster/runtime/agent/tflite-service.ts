@@ -1,0 +1,130 @@
+/**
+ * The node's TensorFlow Lite models, for its workers (issue 14). A worker runs confined and
+ * cannot load native addons (Node 20's permission model), so a function's `model.run(…)` goes
+ * worker → agent (IPC) → the agent's TensorFlow Lite runner (tflite-host.ts) and back. The agent
+ * opens each model from its own blob store by the invocation's input hash — a worker names only a
+ * model the invocation gave it — and decides where it runs:
+ * - the Edge TPU is wanted when the function asks for `capability: 'tpu'` or the model was
+ *   compiled for it; then the host's readiness is checked first (accelerators/runtimes.ts: the
+ *   stick in sysfs, its device node, libedgetpu.so.1) and the model opens on the Edge TPU when
+ *   ready, else on the CPU with the reason (`cpu (fallback: …)`);
+ * - otherwise on the CPU.
+ * What each invocation's models ran on is recorded here, by the agent, for the run record.
+ * A stick that disappears while a model uses it fails the call with the reason (`accelerator-gone`).
+ */
+import { readFileSync } from 'node:fs';
+import { StudioError } from '../../common/errors';
+import { compiledForEdgeTpu } from '../../registry/tflite';
+import { edgeTpuReadiness, type Readiness } from '../../accelerators/runtimes';
+import { discoverAccelerators } from '../../accelerators/discover';
+import type { NdArray } from '../../sdk/data';
+import { TfliteHost, type OpenedModel, type RunnerLaunch } from './tflite-host';
+import type { InvocationInput } from './protocol';
+import type { NodeStore } from './store';
+
+export interface TfliteServiceOptions {
+  node: string;
+  store: NodeStore;
+  launch: RunnerLaunch;
+  /** the sysfs root the Edge TPU is looked for under (tests: a fake tree); default /sys */
+  sysfsRoot?: string;
+  /** where libedgetpu.so.1 is looked for (tests: a fake folder); default the library search path */
+  libraryDirs?: string[];
+  /** the runner (tests: a stand-in that says where a model runs without native code) */
+  host?: Pick<TfliteHost, 'open' | 'close'>;
+}
+
+/** One invocation's use of the runner: its handles, and where its models ran. */
+export class TfliteSession {
+  readonly handles = new Map<number, { model: OpenedModel; urn: string; sha256: string }>();
+  /** urn → where it runs, in the order the models were opened */
+  readonly ranOn = new Map<string, string>();
+  /** the stick its Edge TPU model ran on left during the invocation */
+  gone: (Error & { hint?: string }) | undefined;
+
+  /** What the run record says: one place for every model, or `<urn>: <where>; …`. */
+  summary(): string | undefined {
+    const places = [...new Set(this.ranOn.values())];
+    if (!places.length) return undefined;
+    if (places.length === 1) return places[0];
+    return [...this.ranOn].map(([urn, where]) => `${urn}: ${where}`).join('; ');
+  }
+}
+
+export class TfliteService {
+  private host: Pick<TfliteHost, 'open' | 'close'> | undefined;
+  private nextHandle = 1;
+  /** opened models by sha256 + where (a model stays loaded for the next invocation) */
+  private readonly cache = new Map<string, Promise<OpenedModel>>();
+
+  constructor(private readonly opts: TfliteServiceOptions) {}
+
+  private readiness(): Readiness {
+    return edgeTpuReadiness({ ...(this.opts.sysfsRoot ? { sysfsRoot: this.opts.sysfsRoot } : {}), ...(this.opts.libraryDirs ? { libraryDirs: this.opts.libraryDirs } : {}) });
+  }
+
+  /** Opens the invocation's model input `sha256` for a worker; what it answers is what the worker may use. */
+  async open(session: TfliteSession, inputs: readonly InvocationInput[], sha256: string, capability: readonly string[] | undefined): Promise<{ handle: number; model: OpenedModel }> {
+    const input = inputs.find((i) => i.kind === 'model' && i.artifact.sha256 === sha256);
+    if (!input) throw new StudioError('tflite-not-an-input', `the worker asked for model ${sha256.slice(0, 12)}, which is not an input of this invocation on ${this.opts.node}`, 'a function runs only the models its @consumes.model gave it');
+    const a = input.artifact;
+    if (a.format !== 'tflite') throw new StudioError('tflite-not-tflite', `${a.urn} version ${a.version} is a ${a.format} model, not TensorFlow Lite`, 'use model.estimate(…) for TensorFlow.js models');
+    const path = this.opts.store.blobs.pathOf(sha256);
+    const compiled = compiledForEdgeTpu(readFileSync(path));
+    const wanted = (capability ?? []).includes('tpu') || compiled;
+    // the delegate would run a model not compiled for the Edge TPU on the CPU all the same: say so instead of 'edgetpu'
+    const readiness: Readiness | undefined = !wanted
+      ? undefined
+      : !compiled
+        ? { ready: false, runtime: 'edgetpu', reason: `${a.urn} is not compiled for the Edge TPU (it has no edgetpu-custom-op)`, hint: 'compile it with edgetpu_compiler (Coral\'s apt repository) and publish that model' }
+        : this.readiness();
+    const key = `${sha256}|${readiness ? (readiness.ready ? readiness.library : `fallback:${readiness.reason}`) : 'cpu'}`;
+    const where = `${a.urn} version ${a.version} on ${this.opts.node}`;
+    const model = await this.openCached(key, () => this.hostOf().open(path, where, readiness ? { edgeTpu: readiness } : {}));
+    const handle = this.nextHandle++;
+    session.handles.set(handle, { model, urn: a.urn, sha256 });
+    session.ranOn.set(a.urn, model.runsOn);
+    return { handle, model };
+  }
+
+  private async openCached(key: string, open: () => Promise<OpenedModel>): Promise<OpenedModel> {
+    let p = this.cache.get(key);
+    if (!p) {
+      p = open();
+      this.cache.set(key, p);
+      p.catch(() => this.cache.delete(key));
+    }
+    return p;
+  }
+
+  /** Runs a model a worker opened in this invocation. */
+  async run(session: TfliteSession, handle: number, inputs: NdArray[] | Record<string, NdArray>): Promise<Record<string, NdArray>> {
+    const h = session.handles.get(handle);
+    if (!h) throw new StudioError('tflite-no-model', `no TensorFlow Lite model ${handle} is open in this invocation on ${this.opts.node}`);
+    if (h.model.runsOn === 'edgetpu') this.checkStick(h.urn);
+    try {
+      return await h.model.run(inputs);
+    } catch (e) {
+      // the runner died since (another model crashed it): this model is gone from the cache too
+      for (const [k, p] of this.cache) if (k.startsWith(`${h.sha256}|`)) void p.then((m) => m === h.model && this.cache.delete(k), () => undefined);
+      if (h.model.runsOn === 'edgetpu') this.checkStick(h.urn);
+      throw e;
+    }
+  }
+
+  /** A Coral stick that left while its model was in use: the call fails saying so. */
+  private checkStick(urn: string): void {
+    const sticks = discoverAccelerators(this.opts.sysfsRoot ? { sysfsRoot: this.opts.sysfsRoot } : {}).filter((s) => s.kind === 'coral');
+    if (sticks.length) return;
+    for (const k of [...this.cache.keys()]) if (!k.endsWith('|cpu') && !k.includes('|fallback:')) this.cache.delete(k);
+    throw new StudioError('accelerator-gone', `the Coral USB Accelerator that ${urn} runs on is gone from node ${this.opts.node} (unplugged while the function ran)`, 'plug the stick in again; the run is placed again where a tpu is');
+  }
+
+  private hostOf(): Pick<TfliteHost, 'open' | 'close'> {
+    return (this.host ??= this.opts.host ?? new TfliteHost(this.opts.launch));
+  }
+
+  close(): void {
+    this.host?.close();
+  }
+}
