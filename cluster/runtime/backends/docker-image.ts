@@ -14,8 +14,9 @@
  * Node.js and the Docker socket.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { createReadStream, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, posix, relative, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -32,13 +33,54 @@ export const LABEL_BUILD = 'edgeai.build';
  * The version of how the image is made from an agent build: a change here (a folder's owner, an
  * instruction) must not reuse an image an earlier version made from the same build.
  * 2: /store belongs to the node user (agents run as nobody).
+ * 3: /app/node_modules/tfjs-tflite-node (the TensorFlow Lite runner's addon and libraries, issue 14).
  */
-const IMAGE_RECIPE = '2';
+const IMAGE_RECIPE = '3';
 /** Agents run as this user (nobody); it owns /store and nothing else. */
 export const NODE_UID = 65534;
 
 export function imageTagFor(build: AgentBuild): string {
-  return `${IMAGE_REPO}:${createHash('sha256').update(`${IMAGE_RECIPE}\n${build.hash}`).digest('hex').slice(0, 24)}`;
+  const tflite = tflitePackageFiles().map((f) => `${f.imagePath}:${statSync(f.hostPath).size}`).join('\n');
+  return `${IMAGE_REPO}:${createHash('sha256').update(`${IMAGE_RECIPE}\n${build.hash}\n${tflite}`).digest('hex').slice(0, 24)}`;
+}
+
+/**
+ * What the agent's TensorFlow Lite runner needs of tfjs-tflite-node inside the image, under
+ * /app/node_modules (where the runner's require finds it from /app/tflite-runner.cjs): its
+ * package.json, its N-API addon and the TensorFlow Lite C libraries the addon links (by its
+ * RUNPATH, $ORIGIN/../../cc_deps/<platform>). Empty when the optional package is not installed or
+ * its addon was not built here: the runner in the image then says that TensorFlow Lite models
+ * cannot run, as it does on such a host. Paths relative to /app.
+ */
+export function tflitePackageFiles(): Array<{ imagePath: string; hostPath: string }> {
+  let dir: string;
+  try {
+    // a CommonJS bundle (the CLI's) has require; an ES module makes one
+    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+    dir = dirname(req.resolve('tfjs-tflite-node/package.json'));
+  } catch {
+    return [];
+  }
+  const addon = join(dir, 'build', 'Release', 'node_tflite_binding.node');
+  if (!existsSync(addon) || process.platform !== 'linux') return [];
+  const files = [join(dir, 'package.json'), addon];
+  const deps = join(dir, 'cc_deps', process.arch === 'arm64' ? 'linux_arm64' : 'linux_amd64');
+  if (existsSync(deps)) for (const f of readdirSync(deps).sort()) if (/\.so(\.|$)/.test(f)) files.push(join(deps, f));
+  return files.map((hostPath) => ({ imagePath: posix.join('node_modules', 'tfjs-tflite-node', relative(dir, hostPath).split(sep).join('/')), hostPath }));
+}
+
+/** The system libraries the TensorFlow Lite addon and its libraries link that Node.js does not (for the offline image). */
+function tfliteSystemLibraries(): Array<{ imagePath: string; hostPath: string }> {
+  const own = tflitePackageFiles().filter((f) => /\.(node|so)$/.test(f.hostPath));
+  const out: Array<{ imagePath: string; hostPath: string }> = [];
+  for (const f of own) {
+    try {
+      for (const lib of linkedLibraries(f.hostPath)) if (!lib.hostPath.includes(`${sep}node_modules${sep}`)) out.push(lib);
+    } catch {
+      /* a library ldd cannot read: the runner says what is missing when it loads */
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,7 +222,7 @@ export function offlineRootfs(build: AgentBuild, nodeBinary = process.execPath):
   };
   addFile(NODE_IN_IMAGE, nodeReal, 0o755);
   const seen = new Set<string>();
-  for (const lib of linkedLibraries(nodeReal)) {
+  for (const lib of [...linkedLibraries(nodeReal), ...tfliteSystemLibraries()]) {
     if (seen.has(lib.imagePath)) continue;
     seen.add(lib.imagePath);
     addFile(lib.imagePath, lib.hostPath, 0o755);
@@ -190,6 +232,7 @@ export function offlineRootfs(build: AgentBuild, nodeBinary = process.execPath):
     const p = join(build.dir, f);
     if (statSync(p).isFile()) addFile(`/app/${f}`, p, 0o644);
   }
+  for (const f of tflitePackageFiles()) addFile(`/app/${f.imagePath}`, f.hostPath, 0o755);
   // stubs the engine bind-mounts over (hosts, hostname, resolv.conf) and a user database
   addFile('/etc/passwd', Buffer.from('root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n'), 0o644);
   addFile('/etc/group', Buffer.from('root:x:0:\nnogroup:x:65534:\n'), 0o644);
@@ -250,6 +293,11 @@ export async function buildFromBase(docker: Docker, build: AgentBuild, base: str
   for (const f of readdirSync(build.dir).sort()) {
     if (/\.(cjs|wasm|json)$/.test(f)) entries.push({ path: `app/${f}`, type: 'file', mode: 0o644, source: join(build.dir, f) });
   }
+  const tflite = tflitePackageFiles();
+  const dirs = new Set<string>();
+  for (const f of tflite) for (let d = posix.dirname(`app/${f.imagePath}`); d !== 'app'; d = posix.dirname(d)) dirs.add(d);
+  for (const d of [...dirs].sort()) entries.push({ path: d, type: 'dir', mode: 0o755 });
+  for (const f of tflite) entries.push({ path: `app/${f.imagePath}`, type: 'file', mode: 0o755, source: f.hostPath });
   const c = await docker.createContainer({ Image: base, Entrypoint: ['node'], Cmd: [], Labels: { [LABEL_MANAGED]: 'true' } });
   try {
     await c.putArchive(tarStream(entries) as unknown as NodeJS.ReadableStream, { path: '/' });
