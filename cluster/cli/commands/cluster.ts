@@ -1,5 +1,6 @@
 import { parseCommandArgs, UserError, type Command, type CliIO } from '../command';
-import { startCluster } from '../../app/cluster';
+import { inspectKubernetes, startCluster } from '../../app/cluster';
+import { describeMapping, mappingToFile } from '../../topology/kubernetes';
 import { BACKEND_KINDS, type BackendKind } from '../../common/status';
 import { fmtBytes, fmtMemory } from '../../common/units';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
@@ -25,16 +26,35 @@ export const command: Command = {
   usage,
   summary: COMMANDS.cluster.summary,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, backend: { type: 'string', default: 'process' }, topology: { type: 'string', default: 'local' }, json: { type: 'boolean' }, 'accelerators-on': { type: 'string', default: 'laptop' }, 'keep-state': { type: 'boolean' } }, usage);
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { ...CLUSTER_OPTIONS, backend: { type: 'string', default: 'process' }, topology: { type: 'string' }, json: { type: 'boolean' }, 'accelerators-on': { type: 'string', default: 'laptop' }, 'keep-state': { type: 'boolean' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, namespace: { type: 'string' }, 'privileged-usb': { type: 'boolean' } },
+      usage,
+    );
     const sub = positionals[0];
-    if (!['up', 'status', 'down'].includes(sub ?? '')) throw new UserError(`expected up, status or down\nusage: edgeai ${usage}`);
-    if (!(BACKEND_KINDS as readonly string[]).includes(values.backend!)) throw new UserError(`--backend must be ${BACKEND_KINDS.join(' or ')}, not '${values.backend}'`);
+    if (!['up', 'status', 'down', 'inspect'].includes(sub ?? '')) throw new UserError(`expected up, status, down or inspect\nusage: edgeai ${usage}`);
+    if (!(BACKEND_KINDS as readonly string[]).includes(values.backend!)) throw new UserError(`--backend must be ${BACKEND_KINDS.join(', ')}, not '${values.backend}'`);
+    const kube = values.backend === 'kubernetes';
+    const k8s = { ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}), ...(values.namespace ? { namespace: values.namespace } : {}), ...(values['privileged-usb'] ? { privilegedUsb: true } : {}) };
+    if (!kube && (values.kubeconfig || values.context || values.namespace || values['privileged-usb'])) throw new UserError('--kubeconfig, --context, --namespace and --privileged-usb go with --backend kubernetes');
+    if (sub === 'inspect') {
+      if (!kube) throw new UserError(`cluster inspect reads a Kubernetes cluster's nodes: add --backend kubernetes\nusage: edgeai ${usage}`);
+      const m = await inspectKubernetes(k8s, values.topology);
+      if (values.json) io.out(JSON.stringify({ target: m.target, nodes: m.nodes, assumed: m.assumed, missing: m.missing, topology: mappingToFile(m) }, null, 2));
+      else {
+        io.out(`Kubernetes cluster ${m.target.server} (context ${m.target.context}): ${m.topology.nodes.length} node(s) mapped to topology '${m.topology.name}'`);
+        for (const line of describeMapping(m)) io.out(line);
+        io.out(`next: edgeai cluster up --backend kubernetes${values.kubeconfig ? ` --kubeconfig ${values.kubeconfig}` : ''}${values.context ? ` --context ${values.context}` : ''}${values.topology ? ` --topology ${values.topology}` : ''} (agents in namespace ${m.target.namespace})`);
+      }
+      return 0;
+    }
     const c = await openController(values, io, !!values.json);
     try {
       if (sub === 'up') {
         const t0 = Date.now();
-        // USB sticks plugged into this machine join the node that stands for it (default: laptop)
-        const s = await startCluster(c, { backend: values.backend as BackendKind, topology: values.topology!, acceleratorsOn: values['accelerators-on']! }, (note) => {
+        // USB sticks plugged into this machine join the node that stands for it (default: laptop);
+        // kubernetes: the cluster's nodes, mapped, unless --topology names a scenario or a file
+        const s = await startCluster(c, { backend: values.backend as BackendKind, ...(values.topology || !kube ? { topology: values.topology ?? 'local' } : {}), acceleratorsOn: values['accelerators-on']!, ...(kube ? { kubernetes: k8s } : {}) }, (note) => {
           if (!values.json) io.err(`  … ${note}`);
         });
         if (values.json) io.out(JSON.stringify(s, null, 2));

@@ -8,6 +8,7 @@ export const LOADERS: Record<CommandName, () => Promise<{ command: Command }>> =
   cluster: () => import('./cluster'),
   data: () => import('./data'),
   deploy: () => import('./deploy'),
+  export: () => import('./export'),
   gateway: () => import('./gateway'),
   inspect: () => import('./inspect'),
   invoke: () => import('./invoke'),

@@ -13,8 +13,8 @@ export const COMMANDS = {
     summary: 'list, show, trace the lineage of, verify and garbage-collect registry artifacts',
   },
   cluster: {
-    usage: 'cluster up|status|down [--backend process|docker] [--topology <name|file>] [--accelerators-on <node>|none] [--keep-state] [--json]',
-    summary: 'start, inspect or stop the local edge cluster (process or docker backend)',
+    usage: 'cluster up|status|down|inspect [--backend process|docker|kubernetes] [--topology <name|file>] [--accelerators-on <node>|none] [--kubeconfig f] [--context c] [--namespace n] [--privileged-usb] [--keep-state] [--json]',
+    summary: 'start, inspect or stop the edge cluster (process, docker or kubernetes backend)',
   },
   data: {
     usage: 'data add <project> <file> --urn <urn> [--tags a,b] [--node n] | data import <project> | data show <project> <urn[@version]>  [--store cluster|project] [--cluster c]',
@@ -23,6 +23,10 @@ export const COMMANDS = {
   deploy: {
     usage: 'deploy <project> [--mode full|changed|restart] [--expect-revision N] [--accept-warnings] [--replace] [--json]',
     summary: 'validate, schedule and ship a workflow to the running cluster (per-function progress)',
+  },
+  export: {
+    usage: 'export kubernetes <project> -o <dir> [--topology <file|scenario>] [--kubeconfig f] [--context c] [--namespace n] [--cluster name] [--image ref] [--privileged-usb]',
+    summary: 'write the cluster as plain Kubernetes YAML (namespace, agent Secret, one agent pod per node, node labels)',
   },
   gateway: {
     usage: 'gateway [--port N] [--token <secret>]',

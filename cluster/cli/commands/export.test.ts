@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAllYaml } from '@kubernetes/client-node';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Pod } from 'kubernetes-models/v1/Pod';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { command } from './export';
+import { tempDirs } from '../../runtime/testing/temp';
+import { exportKubernetes } from '../../runtime/backends/kubernetes/export';
+import { topologyByName } from '../../topology/index';
+import { topologyFromNodes, USB_RESOURCE_LABEL, type KubeNode } from '../../topology/kubernetes';
+
+const MNIST = fileURLToPath(new URL('../../../samples/mnist', import.meta.url));
+const tmp = tempDirs();
+
+async function run(...argv: string[]): Promise<{ code: number; out: string[] }> {
+  const out: string[] = [];
+  const code = await command.run(argv, { out: (s) => out.push(s), err: (s) => out.push(`[stderr] ${s}`) });
+  return { code, out };
+}
+
+/** Every document parsed back and validated against the official schemas, independently of the exporter. */
+function parsed(yaml: string): Array<Record<string, any>> {
+  const docs = loadAllYaml(yaml) as Array<Record<string, any>>;
+  for (const d of docs) {
+    if (d.kind === 'Namespace') new Namespace(d).validate();
+    else if (d.kind === 'Secret') new Secret(d).validate();
+    else if (d.kind === 'Pod') new Pod(d).validate();
+    else throw new Error(`unexpected kind ${d.kind}`);
+  }
+  return docs;
+}
+
+describe('edgeai export kubernetes', () => {
+  it('samples/mnist on the local topology: golden YAML and label commands, every object valid', async () => {
+    const dir = tmp('edgeai-export-');
+    const r = await run('kubernetes', MNIST, '-o', dir, '--image', 'edgeai-node:golden');
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/^wrote 6 objects \(1 Namespace, 1 Secret, 4 Pod\) for topology 'local'/);
+    const yaml = readFileSync(join(dir, 'edgeai.yaml'), 'utf8');
+    const labels = readFileSync(join(dir, 'label-nodes.sh'), 'utf8');
+    await expect(yaml).toMatchFileSnapshot('./export-golden/mnist-local.yaml');
+    await expect(labels).toMatchFileSnapshot('./export-golden/mnist-local-label-nodes.sh');
+    const docs = parsed(yaml);
+    expect(docs.map((d) => `${d.kind} ${d.metadata.name}`)).toEqual(['Namespace edgeai', 'Secret edgeai-mnist-agent', 'Pod edgeai-mnist-laptop', 'Pod edgeai-mnist-edge-1', 'Pod edgeai-mnist-edge-2', 'Pod edgeai-mnist-cloud-1']);
+    // a secret never goes into a file: a placeholder to fill in
+    expect(docs[1].stringData.secret).toMatch(/^REPLACE/);
+    expect(docs[1].data).toBeUndefined();
+    for (const d of docs) expect(d.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'edgeai-studio', 'edgeai.io/cluster': 'mnist' });
+    const pods = docs.filter((d) => d.kind === 'Pod');
+    expect(pods.map((p) => p.spec.nodeName)).toEqual(['laptop', 'edge-1', 'edge-2', 'cloud-1']);
+    // the agent's secret comes from the Secret, not from the manifest
+    expect(pods[0].spec.containers[0].env).toEqual([{ name: 'EDGEAI_AGENT_SECRET', valueFrom: { secretKeyRef: { name: 'edgeai-mnist-agent', key: 'secret' } } }]);
+    expect(labels).toContain('kubectl label node cloud-1 --overwrite edgeai.io/device=xeon-cpu edgeai.io/type=cloud edgeai.io/network=cloud');
+  });
+
+  it('the labels it writes map back to the same nodes (cluster inspect reads them)', () => {
+    const t = topologyByName('local');
+    const out = exportKubernetes({ cluster: 'c', namespace: 'edgeai', image: 'i', topology: t });
+    const script = out.labels.split('\n').filter((l) => l.startsWith('kubectl label node '));
+    const nodes: KubeNode[] = script.map((l) => {
+      const [, name, rest] = /^kubectl label node (\S+) --overwrite (.*)$/.exec(l)!;
+      const pairs = rest.split(' ').map((p) => p.split('='));
+      const n = t.nodes.find((x) => x.name === name)!;
+      return { metadata: { name, labels: Object.fromEntries(pairs) }, status: { allocatable: { cpu: `${n.cpuMillis}m`, memory: String(n.memoryBytes) }, conditions: [{ type: 'Ready', status: 'True' }] } };
+    });
+    const back = topologyFromNodes(nodes).topology;
+    expect(back.nodes.map((n) => [n.name, n.device, n.type, n.network])).toEqual(t.nodes.map((n) => [n.name, n.device, n.type, n.network]));
+  });
+
+  it('a Coral node: the device plugin resource when the node has one, else privileged only on opt-in', () => {
+    const base = topologyByName('local');
+    const t = { ...base, nodes: base.nodes.map((n) => (n.name === 'edge-1' ? { ...n, capabilities: [...n.capabilities, 'tpu'] } : n)) };
+    const pod = (tt: typeof t, privilegedUsb = false) => (parsed(exportKubernetes({ cluster: 'c', namespace: 'edgeai', image: 'i', topology: tt, privilegedUsb }).yaml) as any[]).find((d) => d.kind === 'Pod' && d.spec.nodeName === 'edge-1');
+    const without = pod(t);
+    expect(without.metadata.annotations['edgeai.io/usb']).toMatch(/runs without the stick/);
+    expect(without.spec.containers[0].securityContext.privileged).toBeUndefined();
+    const privileged = pod(t, true);
+    expect(privileged.spec.containers[0].securityContext.privileged).toBe(true);
+    expect(privileged.spec.volumes.find((v: any) => v.name === 'usb').hostPath.path).toBe('/dev/bus/usb');
+    const withPlugin = { ...t, nodes: t.nodes.map((n) => (n.name === 'edge-1' ? { ...n, labels: { ...n.labels, [USB_RESOURCE_LABEL]: 'squat.ai/coral' } } : n)) };
+    const plugged = pod(withPlugin, true);
+    expect(plugged.spec.containers[0].resources.limits['squat.ai/coral']).toBe('1');
+    expect(plugged.spec.containers[0].securityContext.privileged).toBeUndefined();
+  });
+
+  it('refuses what it cannot do, saying how to call it', async () => {
+    await expect(run('helm', MNIST, '-o', tmp('edgeai-export-'))).rejects.toThrow(/expected 'kubernetes'/);
+    await expect(run('kubernetes', MNIST)).rejects.toThrow(/expected -o <dir>/);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * `edgeai export kubernetes <project> [--topology <file|scenario>] [--kubeconfig f] [--context c]
+ *  [--namespace n] [--cluster name] [--image ref] [--privileged-usb] -o <dir>`
+ *
+ * Writes the project's cluster as plain Kubernetes YAML (runtime/backends/kubernetes/export.ts):
+ * <dir>/edgeai.yaml (Namespace, the agent Secret to fill in, one agent Pod per node) and
+ * <dir>/label-nodes.sh (the node labels). The topology is the project's (topology.json, the
+ * workflow's target, else local), a named one, or — with --kubeconfig or --context — the mapped
+ * nodes of a live cluster. Every object is validated against the Kubernetes schemas first.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadProject } from '../../project/index';
+import { chooseTopology } from '../../app/topology';
+import { inspectKubernetes } from '../../app/cluster';
+import { parseCommandArgs, UserError, type Command } from '../command';
+import { COMMANDS } from './meta';
+
+const { usage } = COMMANDS.export;
+
+export const command: Command = {
+  usage,
+  summary: COMMANDS.export.summary,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(
+      argv,
+      { topology: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, namespace: { type: 'string', default: 'edgeai' }, cluster: { type: 'string' }, image: { type: 'string' }, 'privileged-usb': { type: 'boolean' }, out: { type: 'string', short: 'o' } },
+      usage,
+    );
+    const [target, dir] = positionals;
+    if (target !== 'kubernetes') throw new UserError(`expected 'kubernetes' (the one export target)\nusage: edgeai ${usage}`);
+    if (!dir) throw new UserError(`expected a project folder\nusage: edgeai ${usage}`);
+    if (!values.out) throw new UserError(`expected -o <dir>: where the YAML goes\nusage: edgeai ${usage}`);
+    const project = loadProject(dir);
+    const fromCluster = values.kubeconfig !== undefined || values.context !== undefined;
+    const { topology } = fromCluster
+      ? { topology: (await inspectKubernetes({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}), namespace: values.namespace! }, values.topology)).topology }
+      : await chooseTopology(project, values.topology);
+    const [{ exportKubernetes }, image] = await Promise.all([import('../../runtime/backends/kubernetes/export'), values.image ? Promise.resolve(values.image) : defaultImage()]);
+    const out = exportKubernetes({ cluster: values.cluster ?? project.workflow.name, namespace: values.namespace!, image, topology, ...(values['privileged-usb'] ? { privilegedUsb: true } : {}) });
+    const at = resolve(values.out);
+    mkdirSync(at, { recursive: true });
+    writeFileSync(join(at, 'edgeai.yaml'), out.yaml);
+    writeFileSync(join(at, 'label-nodes.sh'), out.labels, { mode: 0o755 });
+    io.out(`wrote ${out.objects.length} objects (${out.objects.map((o) => o.kind).filter((k, i, a) => a.indexOf(k) === i).map((k) => `${out.objects.filter((o) => o.kind === k).length} ${k}`).join(', ')}) for topology '${topology.name}' to ${join(values.out, 'edgeai.yaml')}, node labels to ${join(values.out, 'label-nodes.sh')}`);
+    io.out(`next: fill in the Secret, load ${image} on every node (docs/kubernetes.md), sh ${join(values.out, 'label-nodes.sh')}, kubectl apply -f ${join(values.out, 'edgeai.yaml')}`);
+    return 0;
+  },
+};
+
+/** The node image of this checkout's agent build, as the docker backend tags it (edgeai-node:<build hash>). */
+async function defaultImage(): Promise<string> {
+  const [{ buildAgent }, { imageTagFor }] = await Promise.all([import('../../runtime/build'), import('../../runtime/backends/docker-image')]);
+  return imageTagFor(await buildAgent());
+}
