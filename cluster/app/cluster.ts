@@ -55,7 +55,7 @@ export interface KubernetesStart {
  * `cluster up --backend kubernetes` without a scenario): read with the kubeconfig, mapped by
  * topology/kubernetes.ts; a topology file (`--topology f.json`) names the nodes to use.
  */
-export async function inspectKubernetes(target: KubernetesStart, topologyFile?: string): Promise<ClusterMapping & { target: { kubeconfig: string; context: string; namespace: string; server: string } }> {
+export async function inspectKubernetes(target: KubernetesStart, topologyFile?: string, readyOnly = false): Promise<ClusterMapping & { target: { kubeconfig: string; context: string; namespace: string; server: string } }> {
   const [{ KubeApi }, { topologyFromNodes }] = await Promise.all([import('../runtime/backends/kubernetes/api'), import('../topology/kubernetes')]);
   const api = KubeApi.load(target);
   const nodes = (await api.json<{ items: KubeNode[] }>('GET', '/api/v1/nodes')).items;
@@ -67,7 +67,7 @@ export async function inspectKubernetes(target: KubernetesStart, topologyFile?: 
       throw new TopologyError([{ where: '(file)', message: `cannot read it as JSON: ${(e as Error).message}` }], topologyFile);
     }
   }
-  return { ...topologyFromNodes(nodes, { name: api.target.context, ...(file ? { file, fileSource: topologyFile } : {}) }), target: api.target };
+  return { ...topologyFromNodes(nodes, { name: api.target.context, readyOnly, ...(file ? { file, fileSource: topologyFile } : {}) }), target: api.target };
 }
 
 export async function startCluster(c: Controller, req: StartRequest, note: (message: string) => void): Promise<ClusterStatus> {
@@ -76,7 +76,8 @@ export async function startCluster(c: Controller, req: StartRequest, note: (mess
     let topology: Topology;
     if (typeof req.topology === 'object') topology = req.topology;
     else if (req.topology === undefined || req.topology.endsWith('.json') || existsSync(req.topology)) {
-      const m = await inspectKubernetes(k, req.topology);
+      const m = await inspectKubernetes(k, req.topology, true);
+      for (const r of m.nodes) if (r.skipped) note(`node ${r.node} left out: ${r.skipped}`);
       for (const a of m.assumed) note(`assumed: ${a}`);
       for (const a of m.missing) note(`missing: ${a}`);
       topology = m.topology;

@@ -27,7 +27,8 @@
  *   cloud: 1000 / 1000 Mbit/s, 0.52 ms).
  * A topology file that names the nodes (`--topology f.json`) wins over all of this for the nodes
  * it lists (its links and networks are used as they are); cluster nodes it does not list are left
- * out, and a node it lists that the cluster does not have is an error.
+ * out, and a node it lists that the cluster does not have is an error. The registry (where a
+ * deploy puts the data sources) is the user_device node, else a cloud node, else the first node.
  *
  * Pure: the nodes come in as JSON (recorded fixtures in tests, the API server's answer at run time).
  */
@@ -192,6 +193,8 @@ export interface MapOptions {
   file?: TopologyFileInput;
   /** where the file came from, for messages */
   fileSource?: string;
+  /** leave out nodes Kubernetes does not report Ready (`cluster up`: their agents could not start) */
+  readyOnly?: boolean;
 }
 
 /** Maps a node list to a Topology; throws a StudioError when no node is usable or the file names an unknown node. */
@@ -284,6 +287,7 @@ export function topologyFromNodes(list: KubeNode[], opts: MapOptions = {}): Clus
     };
     if (labels[LABEL_ENABLED] === 'false') row.skipped = `label ${LABEL_ENABLED}=false`;
     else if (opts.file && !fileNodes.has(name)) row.skipped = `not in ${opts.fileSource ?? 'the topology file'}`;
+    else if (opts.readyOnly && !row.ready) row.skipped = 'not Ready in Kubernetes';
     if (!row.ready && !row.skipped) missing.push(`node ${name}: not Ready in Kubernetes (${k.status?.conditions?.find((c) => c.type === 'Ready')?.reason ?? 'no Ready condition'}); its agent cannot start until it is`);
     rows.push(row);
   }
@@ -337,7 +341,9 @@ export function topologyFromNodes(list: KubeNode[], opts: MapOptions = {}): Clus
     links.push({ from: net, to: INTERNET, upMbps: up ?? base.upMbps, downMbps: down ?? base.downMbps, latencyMs: lat ?? base.latencyMs });
   }
   for (const r of used) if (r.from.network === 'assumed') assumed.push(`node ${r.node}: network ${r.network} (no ${LABEL_NETWORK} or topology.kubernetes.io/zone label)`);
-  assumed.push(`the registry (where bundles and data start: this machine, outside the cluster) sits on ${INTERNET}`);
+  // the registry is where data sources are put at deploy (the deployer places them on a node): the user's device, else a cloud node, else the first
+  const registry = used.find((r) => r.type === 'user_device') ?? used.find((r) => r.type === 'cloud') ?? used[0];
+  assumed.push(`the registry (where data sources are put at deploy) is node ${registry.node} (${registry.type === 'user_device' ? 'the user device' : registry.type === 'cloud' ? 'no user_device node: a cloud node' : 'no user_device or cloud node: the first node'})`);
   const file: TopologyFileInput = {
     name: opts.name ?? 'kubernetes',
     description: `mapped from the nodes of a Kubernetes cluster (${used.length} of ${list.length})`,
@@ -357,7 +363,7 @@ export function topologyFromNodes(list: KubeNode[], opts: MapOptions = {}): Clus
       noSchedule: isNoSchedule(list.find((k) => k.metadata.name === r.node)!),
     })),
     links,
-    registry: { at: [INTERNET] },
+    registry: { at: [registry.node] },
   };
   return { topology: parseTopology(file, 'the cluster'), nodes: rows, assumed, missing };
 }
