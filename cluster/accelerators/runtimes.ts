@@ -64,7 +64,8 @@ export function findLibrary(name: string, dirs: readonly string[]): LibraryLooku
 /** Whether a package resolves from this project (the optional TFLite packages may be absent). */
 export function packageInstalled(name: string): boolean {
   try {
-    createRequire(import.meta.url).resolve(name);
+    // a CommonJS bundle (the node agent's) has require and no import.meta.url; an ES module makes one
+    (typeof require === 'function' ? require : createRequire(import.meta.url)).resolve(name);
     return true;
   } catch {
     return false;
@@ -103,6 +104,16 @@ export function edgeTpuReadiness(opts: RuntimeCheckOptions = {}): Readiness {
   const lib = findLibrary(EDGETPU_LIBRARY, opts.libraryDirs ?? librarySearchPath());
   if (!lib.found) return { ready: false, runtime: 'edgetpu', stick, reason: `the Edge TPU runtime is missing: ${lib.reason}`, hint: EDGETPU_INSTALL_HINT };
   return { ready: true, runtime: 'edgetpu', stick, library: lib.path, detail: `${describeAccelerator(stick)} with ${lib.path}` };
+}
+
+/**
+ * This host's Edge TPU readiness as the platform checks it (the deploy, every node agent):
+ * EDGEAI_SYSFS_ROOT and EDGEAI_LIBRARY_DIRS (colon-separated, searched before LD_LIBRARY_PATH and
+ * the system folders) point the check at other trees — fake ones in tests.
+ */
+export function hostEdgeTpuReadiness(env: NodeJS.ProcessEnv = process.env): Readiness {
+  const dirs = (env.EDGEAI_LIBRARY_DIRS ?? '').split(':').filter(Boolean);
+  return edgeTpuReadiness({ ...(env.EDGEAI_SYSFS_ROOT ? { sysfsRoot: env.EDGEAI_SYSFS_ROOT } : {}), ...(dirs.length ? { libraryDirs: [...dirs, ...librarySearchPath(env)] } : {}) });
 }
 
 /** Whether an OpenVINO 2022.3 runtime (the last with the NCS2's MYRIAD plugin) is on this host. */

@@ -118,7 +118,7 @@ export class Runner {
     }
     // the worker's own cap plus room for its closing line: only a worker that ignores the cap loses lines here
     const logBudget = new LogBudget(MAX_LOG_BYTES + 2 * MAX_LOG_LINE_BYTES);
-    const session = new TfliteSession();
+    const session = this.tflite?.begin() ?? new TfliteSession();
     // where its models ran: TensorFlow.js models in the worker (wasm, on the CPU); TensorFlow Lite ones as the runner opened them
     const ranOn = () => {
       for (const i of body.inputs) if (i.kind === 'model' && i.artifact.format !== 'tflite' && !session.ranOn.has(i.artifact.urn)) session.ranOn.set(i.artifact.urn, 'cpu');
@@ -133,6 +133,7 @@ export class Runner {
         // a stick that left under the run fails it with that reason, whatever the function made of the error
         if (session.gone && r.ok) r = fail('accelerator-gone', `${body.fn.id} failed on ${NODE}: ${session.gone.message}`, session.gone.hint, logs);
         if (session.gone && !r.ok) r.error.code = 'accelerator-gone';
+        this.tflite?.end(session);
         const where = ranOn();
         if (where) r.modelRanOn = where;
         const cut = logBudget.summary();

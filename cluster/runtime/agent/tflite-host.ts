@@ -25,6 +25,8 @@ export interface OpenedModel {
   /** where it runs, as every run records it: 'edgetpu', 'cpu' or 'cpu (fallback: <reason>)' */
   runsOn: string;
   run(inputs: NdArray[] | Record<string, NdArray>): Promise<Record<string, NdArray>>;
+  /** false once the runner that loaded it has stopped (a crash, close()): open it again */
+  loaded(): boolean;
 }
 
 type Pending = { resolve: (m: FromRunner) => void; reject: (e: Error) => void; what: string };
@@ -55,6 +57,7 @@ export class TfliteHost {
     return {
       info: r.info,
       runsOn: fallback ? `cpu (fallback: ${fallback})` : r.runsOn,
+      loaded: () => generation === this.generation && this.child !== undefined,
       run: async (inputs) => {
         if (generation !== this.generation) throw new StudioError('tflite-crashed', `${where} is no longer loaded: its TensorFlow Lite runner stopped`, 'load the model again');
         const out = await this.call({ type: 'run', id: 0, model, inputs }, `running ${where}`);

@@ -17,6 +17,7 @@ import { StudioError } from '../../common/errors';
 import { compiledForEdgeTpu } from '../../registry/tflite';
 import { edgeTpuReadiness, type Readiness } from '../../accelerators/runtimes';
 import { discoverAccelerators } from '../../accelerators/discover';
+import { watchAccelerators, type StopWatching } from '../../accelerators/watch';
 import type { NdArray } from '../../sdk/data';
 import { TfliteHost, type OpenedModel, type RunnerLaunch } from './tflite-host';
 import type { InvocationInput } from './protocol';
@@ -30,6 +31,8 @@ export interface TfliteServiceOptions {
   sysfsRoot?: string;
   /** where libedgetpu.so.1 is looked for (tests: a fake folder); default the library search path */
   libraryDirs?: string[];
+  /** how often the sticks are scanned while an Edge TPU model is loaded (default 500 ms) */
+  watchIntervalMs?: number;
   /** the runner (tests: a stand-in that says where a model runs without native code) */
   host?: Pick<TfliteHost, 'open' | 'close'>;
 }
@@ -41,6 +44,12 @@ export class TfliteSession {
   readonly ranOn = new Map<string, string>();
   /** the stick its Edge TPU model ran on left during the invocation */
   gone: (Error & { hint?: string }) | undefined;
+  /** the calls under way: a stick that leaves fails them at once */
+  readonly pending = new Set<(e: Error) => void>();
+
+  usesEdgeTpu(): boolean {
+    return [...this.handles.values()].some((h) => h.model.runsOn === 'edgetpu');
+  }
 
   /** What the run record says: one place for every model, or `<urn>: <where>; …`. */
   summary(): string | undefined {
@@ -56,8 +65,54 @@ export class TfliteService {
   private nextHandle = 1;
   /** opened models by sha256 + where (a model stays loaded for the next invocation) */
   private readonly cache = new Map<string, Promise<OpenedModel>>();
+  private readonly sessions = new Set<TfliteSession>();
+  private stopWatching: StopWatching | undefined;
 
   constructor(private readonly opts: TfliteServiceOptions) {}
+
+  /** One invocation's session: what it opened, where that runs; end() it when the invocation is done. */
+  begin(): TfliteSession {
+    const s = new TfliteSession();
+    this.sessions.add(s);
+    return s;
+  }
+
+  end(s: TfliteSession): void {
+    this.sessions.delete(s);
+  }
+
+  /**
+   * While an Edge TPU model is loaded, the sticks are watched (accelerators/watch.ts): a Coral
+   * that is detached fails every invocation using one at once (accelerator-gone), and the runner
+   * that drove it is stopped (its delegate holds a device that is gone); the next open starts afresh.
+   */
+  private watch(): void {
+    if (this.stopWatching) return;
+    this.stopWatching = watchAccelerators({ ...(this.opts.sysfsRoot ? { sysfsRoot: this.opts.sysfsRoot } : {}), intervalMs: this.opts.watchIntervalMs ?? 500, detachAfterScans: 2 }, (e) => {
+      if (e.type !== 'detached' || e.accelerator.kind !== 'coral') return;
+      if (discoverAccelerators(this.opts.sysfsRoot ? { sysfsRoot: this.opts.sysfsRoot } : {}).some((a) => a.kind === 'coral')) return;
+      this.stickGone();
+    });
+  }
+
+  private stickGone(): StudioError {
+    const err = new StudioError('accelerator-gone', `the Coral USB Accelerator of node ${this.opts.node} is gone (unplugged while a model ran on it)`, 'plug the stick in again; the function is placed again where a tpu is');
+    for (const k of [...this.cache.keys()]) if (!k.endsWith('|cpu') && !k.includes('|fallback:')) this.cache.delete(k);
+    let hit = false;
+    for (const s of this.sessions) {
+      if (!s.usesEdgeTpu()) continue;
+      hit = true;
+      s.gone = err;
+      for (const fail of [...s.pending]) fail(err);
+    }
+    if (hit || this.cache.size === 0) {
+      this.host?.close();
+      this.host = undefined;
+      this.stopWatching?.();
+      this.stopWatching = undefined;
+    }
+    return err;
+  }
 
   private readiness(): Readiness {
     return edgeTpuReadiness({ ...(this.opts.sysfsRoot ? { sysfsRoot: this.opts.sysfsRoot } : {}), ...(this.opts.libraryDirs ? { libraryDirs: this.opts.libraryDirs } : {}) });
@@ -84,11 +139,17 @@ export class TfliteService {
     const handle = this.nextHandle++;
     session.handles.set(handle, { model, urn: a.urn, sha256 });
     session.ranOn.set(a.urn, model.runsOn);
+    if (model.runsOn === 'edgetpu') this.watch();
     return { handle, model };
   }
 
   private async openCached(key: string, open: () => Promise<OpenedModel>): Promise<OpenedModel> {
     let p = this.cache.get(key);
+    // loaded in a runner that has stopped since (another model crashed it): load it again
+    if (p && !(await p.then((m) => m.loaded(), () => false))) {
+      if (this.cache.get(key) === p) this.cache.delete(key);
+      p = undefined;
+    }
     if (!p) {
       p = open();
       this.cache.set(key, p);
@@ -101,23 +162,21 @@ export class TfliteService {
   async run(session: TfliteSession, handle: number, inputs: NdArray[] | Record<string, NdArray>): Promise<Record<string, NdArray>> {
     const h = session.handles.get(handle);
     if (!h) throw new StudioError('tflite-no-model', `no TensorFlow Lite model ${handle} is open in this invocation on ${this.opts.node}`);
-    if (h.model.runsOn === 'edgetpu') this.checkStick(h.urn);
+    if (session.gone) throw session.gone;
+    // a stick pulled between two calls: no need to wait for the watcher
+    if (h.model.runsOn === 'edgetpu' && !discoverAccelerators(this.opts.sysfsRoot ? { sysfsRoot: this.opts.sysfsRoot } : {}).some((a) => a.kind === 'coral')) throw this.stickGone();
+    let fail: (e: Error) => void = () => undefined;
+    const gone = new Promise<never>((_, reject) => (fail = reject));
+    session.pending.add(fail);
     try {
-      return await h.model.run(inputs);
+      return await Promise.race([h.model.run(inputs), gone]);
     } catch (e) {
       // the runner died since (another model crashed it): this model is gone from the cache too
       for (const [k, p] of this.cache) if (k.startsWith(`${h.sha256}|`)) void p.then((m) => m === h.model && this.cache.delete(k), () => undefined);
-      if (h.model.runsOn === 'edgetpu') this.checkStick(h.urn);
-      throw e;
+      throw session.gone ?? e;
+    } finally {
+      session.pending.delete(fail);
     }
-  }
-
-  /** A Coral stick that left while its model was in use: the call fails saying so. */
-  private checkStick(urn: string): void {
-    const sticks = discoverAccelerators(this.opts.sysfsRoot ? { sysfsRoot: this.opts.sysfsRoot } : {}).filter((s) => s.kind === 'coral');
-    if (sticks.length) return;
-    for (const k of [...this.cache.keys()]) if (!k.endsWith('|cpu') && !k.includes('|fallback:')) this.cache.delete(k);
-    throw new StudioError('accelerator-gone', `the Coral USB Accelerator that ${urn} runs on is gone from node ${this.opts.node} (unplugged while the function ran)`, 'plug the stick in again; the run is placed again where a tpu is');
   }
 
   private hostOf(): Pick<TfliteHost, 'open' | 'close'> {
@@ -125,6 +184,8 @@ export class TfliteService {
   }
 
   close(): void {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
     this.host?.close();
   }
 }

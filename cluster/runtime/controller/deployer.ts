@@ -25,6 +25,7 @@ import { functionIdentities } from '../../preprocessor/identity';
 import { bundleFunction, type FunctionBundle } from '../../sdk/bundle';
 import { readDataSource } from '../../registry/import';
 import { importModelSource, readModelSource } from '../../registry/tflite-import';
+import { tpuShortfall, TPU_HINT } from './accelerators';
 import { dataSourceArtifacts, type PlannedArtifact } from '../../planning/artifacts';
 import { DEPLOY_PROFILE, infeasibleReason, planWorkflow, type Plan, type Reservation } from '../../planning/plan';
 import { requirementsFromSpec } from '../../scheduler/requirements';
@@ -82,7 +83,7 @@ export class Deployer {
     if (!claim.ok) throw this.revisionConflict(workflow, claim.current, opts.expectedRevision!);
     const revision = claim.revision;
     try {
-      return await this.deployClaimed(project, mode, revision, claim.previous, before?.status === 'stopped', previous, warnings);
+      return await this.deployClaimed(project, mode, revision, claim.previous, before?.status === 'stopped', previous, warnings, opts.strictAccelerators === true);
     } catch (e) {
       // a deploy that stopped half-way (a data source that would not go where it lives) is failed, not left 'deploying'
       ctx.state.setDeployment(workflow, revision, project.dir, 'failed');
@@ -165,7 +166,7 @@ export class Deployer {
     });
   }
 
-  private async deployClaimed(project: Project, mode: 'full' | 'changed', revision: number, previousRevision: number, stopped: boolean, previous: Map<string, PlacementRow>, warnings: string[]): Promise<DeployResult> {
+  private async deployClaimed(project: Project, mode: 'full' | 'changed', revision: number, previousRevision: number, stopped: boolean, previous: Map<string, PlacementRow>, warnings: string[], strictAccelerators = false): Promise<DeployResult> {
     const { ctx } = this;
     const workflow = project.workflow.name;
     const stored = this.storedSpecs(project);
@@ -203,6 +204,15 @@ export class Deployer {
       const s = stored.find((x) => x.spec.id === p.function)!;
       const id = p.function;
       const prev = previous.get(id);
+      // a tpu function whose model would run on the CPU there: a warning, or with the strict opt-in not deployed
+      const shortfall = p.node ? tpuShortfall(s.spec, p.node, ctx.registry) : undefined;
+      if (shortfall && strictAccelerators) {
+        const reason = `${shortfall}; not deployed (strict accelerators): ${TPU_HINT}`;
+        ctx.emit({ type: 'deploy', workflow, function: id, status: 'failed', node: null, reason, action: 'deployed' });
+        results.push({ id, node: null, status: 'failed', reason, action: 'deployed' });
+        continue;
+      }
+      if (shortfall) warnings.push(`${shortfall} (${TPU_HINT})`);
       try {
         const kept = candidates.get(id);
         if (kept) {

@@ -75,6 +75,12 @@ export interface DeployOptions {
    * that deployment (without it, such a deploy is refused with `workflow-name-taken`)
    */
   replace?: boolean;
+  /**
+   * a function with capability 'tpu' whose model would run on its node's CPU (not a TensorFlow
+   * Lite model compiled for the Edge TPU, or no Edge TPU runtime on the host) fails to deploy,
+   * instead of deploying with a warning (controller/accelerators.ts)
+   */
+  strictAccelerators?: boolean;
 }
 
 export interface DeployedFunction {
