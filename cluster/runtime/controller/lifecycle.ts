@@ -81,7 +81,8 @@ export class Lifecycle {
       const ready = status.nodes.filter((n) => n.status === 'Ready').length;
       throw new StudioError('cluster-already-up', `cluster '${ctx.cluster}' is already up with ${ready} ready node(s) on the ${status.backend} backend`, '`edgeai cluster down` first to start it with other settings');
     }
-    if (topology.nodes.length > MAX_LOCAL_NODES) {
+    // kubernetes: the nodes are the cluster's machines, not processes or containers on this one
+    if (kind !== 'kubernetes' && topology.nodes.length > MAX_LOCAL_NODES) {
       throw new StudioError(
         'topology-too-large',
         `topology '${topology.name}' has ${topology.nodes.length} nodes; the local cluster runs every node on this machine (a ${kind === 'docker' ? 'container' : 'process'} each) and starts at most ${MAX_LOCAL_NODES}; nothing was started`,
