@@ -17,6 +17,7 @@ import { dockerSkipReason } from '../../cluster/runtime/testing/docker-skip';
 import { tfliteRuntime } from '../../cluster/registry/tflite';
 import { iou } from './functions/blazeface';
 import { runView } from '../../cluster/server/views';
+import { run as cli } from '../../cluster/cli/main';
 
 const HERE = import.meta.dirname;
 const known = JSON.parse(readFileSync(join(HERE, 'frames', 'faces.json'), 'utf8')) as {
@@ -30,11 +31,14 @@ function suite(backend: 'process' | 'docker', skip: string | false) {
   describe.skipIf(!!skip || !runs)(`samples/face-assist on the ${backend} backend`, () => {
     let c: Controller;
     let dir: string;
+    let home: string;
+    const cluster = `face-${backend}-${process.pid}`;
     beforeAll(async () => {
       // a copy: the deploy must find the model in the installed package from any folder
       dir = join(tmp('edgeai-face-'), 'face-assist');
       cpSync(HERE, dir, { recursive: true, filter: (p) => !p.endsWith('.test.ts') });
-      c = await Controller.open({ home: tmp('edgeai-face-home-'), cluster: `face-${backend}-${process.pid}`, triggers: 'off' });
+      home = tmp('edgeai-face-home-');
+      c = await Controller.open({ home, cluster, triggers: 'off' });
       await c.up({ backend, topology: 'local' });
     }, 240_000);
     afterAll(async () => {
@@ -80,6 +84,21 @@ function suite(backend: 'process' | 'docker', skip: string | false) {
       const run = c.runs({ workflow: 'face-assist', function: 'recognise', limit: 1 })[0];
       expect(run.status).toBe('ok');
       expect(run.ran_on).toBe('cpu');
+    }, 180_000);
+
+    it('the CLI says where the model ran: edgeai invoke, runs list and runs show', async () => {
+      const out: string[] = [];
+      const io = { out: (x: string) => out.push(x), err: (x: string) => out.push(x) };
+      const at = ['--home', home, '--cluster', cluster];
+      expect(await cli(['invoke', 'face-assist/detect', '--input', JSON.stringify(frame('man-at-table.jpg')), ...at], io)).toBe(0);
+      expect(out.join('\n')).toMatch(/^node laptop, model face:detector@1 on cpu; \d+ ms = /m);
+      out.length = 0;
+      expect(await cli(['runs', 'list', '--workflow', 'face-assist', '--limit', '1', ...at], io)).toBe(0);
+      expect(out.join('\n')).toMatch(/face-assist\/detect\s+ok\s+laptop\s+model on cpu$/);
+      const id = out.join('\n').slice(0, 8);
+      out.length = 0;
+      expect(await cli(['runs', 'show', id, ...at], io)).toBe(0);
+      expect(out.join('\n')).toMatch(/^ {2}model on {2}cpu$/m);
     }, 180_000);
   });
 }

@@ -41,7 +41,7 @@ export const command: Command = {
       else {
         io.out(JSON.stringify(a.output, null, 2));
         const t = a.timings;
-        io.out(`node ${a.node}${a.models.length ? `, model ${a.models.join(', ')}` : ''}; ${Math.round(t.totalMs)} ms = queue ${Math.round(t.queueMs)} + transfer ${Math.round(t.transferMs)} + cold start ${Math.round(t.coldStartMs)} + execution ${Math.round(t.execMs)} + platform ${Math.round(t.overheadMs)}; run ${a.run}${a.attempts > 1 ? `; retried on another node` : ''}`);
+        io.out(`node ${a.node}${a.models.length ? `, model ${a.models.join(', ')}` : ''}${a.modelRanOn ? ` on ${a.modelRanOn}` : ''}; ${Math.round(t.totalMs)} ms = queue ${Math.round(t.queueMs)} + transfer ${Math.round(t.transferMs)} + cold start ${Math.round(t.coldStartMs)} + execution ${Math.round(t.execMs)} + platform ${Math.round(t.overheadMs)}; run ${a.run}${a.attempts > 1 ? `; retried on another node` : ''}`);
         if (a.produced.length) io.out(`produced ${a.produced.join(', ')}`);
         for (const g of a.gates) io.out(`gate ${g.kind} ${g.metric} ${g.predicate}: ${g.pass ? 'pass' : 'FAIL'} — ${g.detail}`);
       }

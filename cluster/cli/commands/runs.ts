@@ -17,7 +17,7 @@ export const command: Command = {
       if (sub === 'list') {
         const runs = c.runs({ workflow: values.workflow, function: values.function, limit: Number(values.limit) });
         if (values.json) io.out(JSON.stringify(runs.map(decode), null, 2));
-        else for (const r of runs) io.out(`${r.id.slice(0, 8)}  ${r.started}  ${`${r.workflow}/${r.function}`.padEnd(24)} ${r.status.padEnd(13)} ${r.node ?? '-'}`);
+        else for (const r of runs) io.out(`${r.id.slice(0, 8)}  ${r.started}  ${`${r.workflow}/${r.function}`.padEnd(24)} ${r.status.padEnd(13)} ${(r.node ?? '-').padEnd(10)}${r.ran_on ? ` model on ${r.ran_on}` : ''}`.trimEnd());
         return 0;
       }
       if (!id) throw new UserError(`which run? give its id (or its first characters)\nusage: edgeai ${usage}`);
@@ -56,6 +56,8 @@ export function runText(r: ReturnType<typeof decode>): string[] {
   }
   const list = (v: unknown) => (Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : `${(x as { urn: string }).urn}@${(x as { version: number }).version}`)).join(', ') : '');
   lines.push(`  inputs    ${list(r.inputs) || '-'}`, `  outputs   ${list(r.outputs) || '-'}`);
+  // where its models ran (issue 14): edgetpu, cpu, or cpu (fallback: why)
+  if (r.ran_on) lines.push(`  model on  ${r.ran_on}`);
   const err = r.error as { code?: string; message?: string; hint?: string } | null;
   if (err) lines.push(`  error     ${err.code ? `${err.code}: ` : ''}${err.message ?? ''}`, ...(err.hint ? [`  hint      ${err.hint}`] : []));
   const out = r.output as { output?: unknown; outputBlob?: { sha256: string; size: number }; gates?: Array<{ kind: string; metric: string; predicate: string; pass: boolean; detail: string }> } | null;
