@@ -5,7 +5,8 @@
  * through the pod proxy. A contract test of the backend, not a substitute for a real cluster: no
  * kubelet, no container runtime, no images, no scheduler, no watch, no RBAC.
  *
- * Endpoints (all need `Authorization: Bearer <token>`; 401 otherwise, like a real server):
+ * Endpoints (all need `Authorization: Bearer <token>`, or over HTTPS (`tls`) a client certificate
+ * signed by its CA; 401 otherwise, like a real server):
  *   GET    /api/v1/nodes[?labelSelector=]            GET /api/v1/nodes/{name}
  *   GET    /api/v1/namespaces                        POST /api/v1/namespaces
  *   GET    /api/v1/namespaces/{ns}                   DELETE /api/v1/namespaces/{ns} (Terminating, then gone with its objects)
@@ -31,6 +32,8 @@
  * apiserver removes it after authenticating) and answers 503 when the pod does not answer.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,6 +123,11 @@ export interface FakeApiServerOptions {
   build: AgentBuild;
   /** where the pods' node stores go (a test's temp folder) */
   dir: string;
+  /**
+   * serve HTTPS with this key and certificate; a client certificate signed by `ca` authenticates
+   * a request as the token does (k3s' kubeconfig uses client certificates)
+   */
+  tls?: { key: string; cert: string; ca: string };
 }
 
 export class FakeApiServer {
@@ -143,19 +151,21 @@ export class FakeApiServer {
 
   static async start(opts: FakeApiServerOptions): Promise<FakeApiServer> {
     const s = new FakeApiServer(opts);
-    s.server = createServer((req, res) => void s.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void s.handle(req, res);
+    s.server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, handler) : createServer(handler);
     await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
-    s.url = `http://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
+    s.url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
     return s;
   }
 
   /** A kubeconfig for this server (token auth over plain http, as kubectl accepts with insecure-skip-tls-verify). */
-  writeKubeconfig(path: string, context = 'fake', namespace?: string): string {
+  writeKubeconfig(path: string, context = 'fake', namespace?: string, client?: { cert: string; key: string }): string {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
     const cfg = {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server: this.url, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'tester', user: { token: this.token } }],
+      clusters: [{ name: 'fake', cluster: this.opts.tls ? { server: this.url, 'certificate-authority-data': b64(this.opts.tls.ca) } : { server: this.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'tester', user: client ? { 'client-certificate-data': b64(client.cert), 'client-key-data': b64(client.key) } : { token: this.token } }],
       contexts: [{ name: context, context: { cluster: 'fake', user: 'tester', ...(namespace ? { namespace } : {}) } }],
       'current-context': context,
     };
@@ -270,7 +280,8 @@ export class FakeApiServer {
     const path = url.pathname;
     this.requests.push(`${method} ${path.replace(/^(\/api\/v1\/namespaces\/)[^/]+/, '$1{ns}').replace(/^(\/api\/v1\/(?:namespaces\/\{ns\}\/)?(?:pods|secrets|nodes)\/)[^/:]+(?::\d+)?(\/proxy).*$/, '$1{name}:{port}$2/…').replace(/^(\/api\/v1\/(?:namespaces\/\{ns\}\/)?(?:pods|secrets|nodes)\/)[^/]+$/, '$1{name}')}`);
     try {
-      if (req.headers.authorization !== `Bearer ${this.token}`) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
+      const byCert = this.opts.tls !== undefined && (req.socket as TLSSocket).authorized === true;
+      if (req.headers.authorization !== `Bearer ${this.token}` && !byCert) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
       if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') throw new HttpError(400, 'BadRequest', 'this test API server does not implement watch (the kubernetes backend polls)');
       const sel = url.searchParams.get('labelSelector');
       let m: RegExpExecArray | null;

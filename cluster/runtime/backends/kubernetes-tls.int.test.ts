@@ -1,0 +1,74 @@
+/**
+ * The kubernetes backend over HTTPS with a kubeconfig as k3s writes one: the cluster's CA and a
+ * client certificate (no token). The test API server checks the certificate; the backend starts an
+ * agent pod, reaches it through the pod proxy over TLS, and tears down. Certificates are made with
+ * the openssl command line for this test only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildAgent, type AgentBuild } from '../build';
+import { FakeApiServer } from '../testing/fake-apiserver';
+import { tempDirs } from '../testing/temp';
+import { fakeNode } from './kubernetes-nodes';
+import { KubernetesBackend } from './kubernetes';
+import { AgentClient } from '../agent/client';
+import { newSecret } from '../agent/secret';
+
+const tmp = tempDirs();
+let fake: FakeApiServer | undefined;
+let dir = '';
+let build: AgentBuild;
+let client: { cert: string; key: string };
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA (EC P-256, one day). */
+function certificates(at: string): { ca: string; server: { cert: string; key: string }; client: { cert: string; key: string } } {
+  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: at, stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000 });
+  const key = (name: string) => ossl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`);
+  key('ca');
+  ossl('req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=fake-k3s-ca');
+  for (const [name, subj, ext] of [['server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'], ['client', '/O=system:masters/CN=tester', 'extendedKeyUsage=clientAuth\n']] as const) {
+    key(name);
+    writeFileSync(join(at, `${name}.ext`), ext);
+    ossl('req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', subj);
+    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
+  }
+  const read = (f: string) => readFileSync(join(at, f), 'utf8');
+  return { ca: read('ca.crt'), server: { cert: read('server.crt'), key: read('server.key') }, client: { cert: read('client.crt'), key: read('client.key') } };
+}
+
+beforeAll(async () => {
+  dir = tmp('edgeai-k8s-tls-');
+  const c = certificates(dir);
+  client = c.client;
+  build = await buildAgent();
+  fake = await FakeApiServer.start({ nodes: [fakeNode('pi-1', 'arm64')], build, dir, tls: { key: c.server.key, cert: c.server.cert, ca: c.ca } });
+}, 120_000);
+
+afterAll(async () => {
+  await fake?.close();
+}, 60_000);
+
+describe('the kubernetes backend over TLS with a client certificate (a k3s-style kubeconfig)', () => {
+  it('starts an agent pod, reaches it through the proxy, tears down; a wrong token: 401 with what to do', async () => {
+    const kubeconfig = fake!.writeKubeconfig(join(dir, 'k3s.yaml'), 'default', undefined, client);
+    const b = new KubernetesBackend({ kubeconfig, namespace: 'edgeai-tls' });
+    expect(b.target.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const secret = newSecret();
+    const h = await b.start({ cluster: 'tls', name: 'pi-1', storeDir: '', cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024, labels: {}, network: 'lan', secret }, build);
+    const health = await new AgentClient(h.name, h.port, secret, h.host, h.via).healthOf('tls', { timeoutMs: 5000 });
+    expect(health.node).toBe('pi-1');
+    // the CA but neither the certificate nor a valid token: the API server refuses, and the error says what to do
+    const wrong = join(dir, 'wrong-token.yaml');
+    const cfg = JSON.parse(readFileSync(kubeconfig, 'utf8'));
+    cfg.users[0].user = { token: 'not-the-token' };
+    writeFileSync(wrong, JSON.stringify(cfg));
+    const refused = await new KubernetesBackend({ kubeconfig: wrong }).nodes().catch((e: Error) => e);
+    expect(refused).toMatchObject({ code: 'kubernetes-api-error', status: 401 });
+    expect((refused as Error).message).toMatch(/GET \/api\/v1\/nodes on https:\/\/127\.0\.0\.1:\d+: 401 Unauthorized[\s\S]*credentials were refused/);
+    await b.stop(h);
+    await b.teardown('tls');
+    expect(fake!.objects()).toEqual([]);
+  }, 120_000);
+});
