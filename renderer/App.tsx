@@ -21,6 +21,7 @@ import { bindRuntime, runtimeActions } from './panels/runtime-state';
 import { readRecent } from './recent';
 import { BottomPanel } from './shell/BottomPanel';
 import { CanvasArea } from './shell/CanvasArea';
+import { NextSteps } from './shell/NextSteps';
 import { SidePanel } from './shell/SidePanel';
 import { StatusBar } from './shell/StatusBar';
 import { TopBar } from './shell/TopBar';
@@ -179,6 +180,7 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
           <Palette ref={paletteRef} focusOnMount={paletteFocusOnMount} onAdd={(i, n) => void addFromPalette(ctx, i, n)} suggestName={(i) => suggestName(store.getState().snap, i)} />
         </SidePanel>
         <div className="center-column">
+          <NextSteps />
           <CanvasArea />
           <BottomPanel />
         </div>

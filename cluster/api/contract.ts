@@ -94,6 +94,18 @@ export type GraphDto = z.infer<typeof GraphSchema>;
 /** workflow.json as stored (validated by the service with the spec's WorkflowSchema on save). */
 const WorkflowValue = z.record(z.string(), z.unknown());
 
+export const NextActionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('problems') }),
+  z.object({ kind: z.literal('cluster-up') }),
+  z.object({ kind: z.literal('deploy') }),
+  /** run the function once (it takes no input) */
+  z.object({ kind: z.literal('run'), function: z.string() }),
+  /** open the invoke console on the function (it needs the user's input) */
+  z.object({ kind: z.literal('try'), function: z.string() }),
+]);
+export const NextStepSchema = z.object({ id: z.string(), title: z.string(), detail: z.string(), done: z.boolean(), action: NextActionSchema.optional() });
+export type NextStepDto = z.infer<typeof NextStepSchema>;
+
 export const ProjectSnapshotSchema = z.object({
   dir: z.string(),
   name: z.string(),
@@ -565,6 +577,14 @@ export const METHODS = {
     response: z.object({ accelerators: z.array(AcceleratorSchema), note: z.string().optional(), udevFile: z.string(), udevRules: z.string(), udevReload: z.string() }),
   },
   /** Validation before a deploy: errors block it, warnings ask "deploy anyway". */
+  /**
+   * What to do next with the project, from the real state (errors, the cluster, the deployment,
+   * the models its functions need, the requests tried): the studio's guide (app/next-steps.ts).
+   */
+  'project.nextSteps': {
+    request: z.object({ project: ProjectRef }).strict(),
+    response: z.object({ steps: z.array(NextStepSchema) }),
+  },
   'deploy.check': {
     request: z.object({ project: ProjectRef }).strict(),
     response: DeployCheckSchema,

@@ -30,6 +30,39 @@ export function adoptDeployResult(ctx: StudioContext, r: DeployResultDto): void 
   }));
 }
 
+/** Starts the local cluster for the open workflow (its target's backend and topology); false when it could not. */
+export async function startCluster(ctx: StudioContext): Promise<boolean> {
+  const s = ctx.store.getState().snap;
+  if (!s) return false;
+  const rt = runtimeActions(ctx);
+  const { backend, topology } = clusterTarget(s.workflow);
+  rt.setProgress(`starting the local cluster (${backend}, ${topology})`);
+  try {
+    rt.setStatus(await ctx.call('cluster.up', { backend, topology }));
+    return true;
+  } catch (e) {
+    fail(ctx, 'Could not start the cluster', e);
+    return false;
+  } finally {
+    rt.setProgress(undefined);
+  }
+}
+
+/** Runs a function once with no input (a trainer), saying how it went. */
+export async function runOnce(ctx: StudioContext, fn: string): Promise<void> {
+  const s = ctx.store.getState().snap;
+  if (!s) return;
+  ctx.store.setState({ busy: `Running ${fn} …` });
+  try {
+    const a = await ctx.call('invoke', { workflow: s.workflow.name, function: fn, input: {} });
+    toast(ctx.store, { kind: 'success', title: `${fn} ran on ${a.node}${a.produced.length ? `: produced ${a.produced.join(', ')}` : ''}` });
+  } catch (e) {
+    fail(ctx, `${fn} failed`, e);
+  } finally {
+    ctx.store.setState({ busy: undefined });
+  }
+}
+
 const failedMessage = (r: DeployResultDto) =>
   r.functions
     .filter((f) => f.status !== 'ready')

@@ -10,6 +10,8 @@ import { DigitPad } from './DigitPad';
 import { ErrorBox } from './ErrorBox';
 import type { Runtime } from './runtime-state';
 import { ms } from './time';
+import { inputModeFor } from './invoke-mode';
+import { useStudio, useStudioContext } from '../state/studio';
 
 function Prediction({ a }: { a: InvokeAnswerDto }) {
   const out = a.output as { digit?: unknown; confidence?: unknown } | null;
@@ -44,9 +46,16 @@ export function InvokeConsole({ rt, workflow, functions }: { rt: Runtime; workfl
   const [answer, setAnswer] = useState<InvokeAnswerDto | undefined>();
   const [error, setError] = useState<ApiError | undefined>();
   const chosen = fn && functions.includes(fn) ? fn : (deployed[0] ?? functions[0] ?? '');
+  // the next-steps guide asks for a function ("Try classify")
+  const request = useStudio((s) => s.invokeRequest);
   useEffect(() => {
-    if (chosen === 'inference') setMode('digit');
-  }, [chosen]);
+    if (request) setFn(request.fn);
+  }, [request]);
+  // the input follows the function chosen: an image for one that serves a model, JSON otherwise
+  const { store } = useStudioContext();
+  useEffect(() => {
+    setMode(inputModeFor(store.getState().snap?.functions.find((f) => f.id === chosen)));
+  }, [chosen, store]);
 
   const sample = useCallback(async () => {
     try {

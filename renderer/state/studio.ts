@@ -89,6 +89,8 @@ export interface StudioState {
   menu?: ContextMenuState;
   /** the Cluster panel's placement explanation, asked for from a node's context menu */
   explainRequest?: { fn: string; nonce: number };
+  /** the invoke console's function, asked for by the next-steps guide ("Try classify") */
+  invokeRequest?: { fn: string; nonce: number };
   deployGate?: DeployGate;
   liveDiagnostics: Record<string, DiagnosticDto[]>;
   /** the graph as it would be with the buffer being typed saved (the last one without errors) */

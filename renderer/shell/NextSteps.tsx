@@ -1,0 +1,157 @@
+/**
+ * The next-steps guide above the canvas: what to do now with this project, from the service's
+ * view of the real state (project.nextSteps: errors, the cluster, the deployment, the models the
+ * functions need, the requests tried): one line with the step to do now and the button that does
+ * it, and the whole list on demand. It never covers the canvas. Dismissable; the choice is
+ * remembered per project, and "Next steps" brings it back.
+ */
+import { useEffect, useState } from 'react';
+import type { NextStepDto } from '../../cluster/api/contract';
+import { runOnce, startCluster, startDeploy } from '../commands/deploy';
+import { useStudio, useStudioContext, type StudioContext } from '../state/studio';
+
+const HIDDEN_KEY = 'edgeai.nextSteps.hidden';
+
+function hiddenFor(dir: string): boolean {
+  try {
+    return (JSON.parse(globalThis.localStorage?.getItem(HIDDEN_KEY) ?? '[]') as string[]).includes(dir);
+  } catch {
+    return false;
+  }
+}
+
+function rememberHidden(dir: string, hidden: boolean): void {
+  try {
+    const all = new Set(JSON.parse(globalThis.localStorage?.getItem(HIDDEN_KEY) ?? '[]') as string[]);
+    if (hidden) all.add(dir);
+    else all.delete(dir);
+    globalThis.localStorage?.setItem(HIDDEN_KEY, JSON.stringify([...all].slice(-50)));
+  } catch {
+    /* no storage: the choice lasts this session */
+  }
+}
+
+const ACTION_LABEL: Record<NonNullable<NextStepDto['action']>['kind'], string> = {
+  problems: 'Show problems',
+  'cluster-up': 'Start cluster',
+  deploy: 'Deploy',
+  run: 'Run',
+  try: 'Open invoke',
+};
+
+async function act(ctx: StudioContext, step: NextStepDto): Promise<void> {
+  const a = step.action;
+  if (!a) return;
+  switch (a.kind) {
+    case 'problems':
+      return ctx.store.setState({ bottomTab: 'problems' });
+    case 'cluster-up':
+      await startCluster(ctx);
+      return;
+    case 'deploy':
+      return startDeploy(ctx);
+    case 'run':
+      return runOnce(ctx, a.function);
+    case 'try':
+      return ctx.store.setState({ bottomTab: 'deploy', invokeRequest: { fn: a.function, nonce: Date.now() } });
+  }
+}
+
+export function NextSteps() {
+  const ctx = useStudioContext();
+  const snap = useStudio((s) => s.snap);
+  const status = useStudio((s) => s.rt.status);
+  const runsVersion = useStudio((s) => s.rt.runsVersion);
+  const deploying = useStudio((s) => s.rt.deploying);
+  const connected = useStudio((s) => s.connected);
+  const dir = snap?.dir;
+  const [hidden, setHidden] = useState(() => (dir ? hiddenFor(dir) : false));
+  const [steps, setSteps] = useState<NextStepDto[] | undefined>();
+  const [acting, setActing] = useState<string | undefined>();
+  const [open, setOpen] = useState(false);
+  useEffect(() => setHidden(dir ? hiddenFor(dir) : false), [dir]);
+  // asked again whenever what the steps depend on changed: the project, the cluster, a run, a deploy
+  useEffect(() => {
+    if (!dir || deploying || !connected) return;
+    let current = true;
+    ctx.call('project.nextSteps', { project: dir }).then(
+      (r) => current && setSteps(r.steps),
+      () => current && setSteps(undefined),
+    );
+    return () => {
+      current = false;
+    };
+  }, [ctx, dir, snap, status, runsVersion, deploying, connected]);
+  if (!dir || !steps?.length) return null;
+  const now = steps.findIndex((s) => !s.done);
+  const todo = steps.filter((s) => !s.done).length;
+  if (hidden) {
+    return (
+      <div className="next-steps-bar hidden-guide">
+        <button
+          className="button ghost small"
+          data-testid="next-steps-show"
+          onClick={() => {
+            rememberHidden(dir, false);
+            setHidden(false);
+          }}
+        >
+          Next steps{todo ? ` (${todo} to do)` : ''}
+        </button>
+      </div>
+    );
+  }
+  const current = now >= 0 ? steps[now] : undefined;
+  return (
+    <section className="next-steps-bar" data-testid="next-steps" aria-label="Next steps">
+      <span className="step-count muted small">{current ? `Next step ${now + 1} of ${steps.length}` : 'All steps done'}</span>
+      <span className="current" data-testid="next-step-current">
+        <span className="title">{current ? current.title : `${snap?.name ?? 'The workflow'} is deployed and answering`}</span>
+        {current && <span className="detail"> — {current.detail}</span>}
+      </span>
+      {current?.action && (
+        <button
+          className="button primary small"
+          disabled={acting !== undefined}
+          data-testid="next-step-action"
+          onClick={() => {
+            setActing(current.id);
+            void act(ctx, current).finally(() => setActing(undefined));
+          }}
+        >
+          {acting === current.id ? 'Working…' : current.action.kind === 'run' ? `Run ${current.action.function}` : ACTION_LABEL[current.action.kind]}
+        </button>
+      )}
+      <button className="button ghost small" aria-expanded={open} data-testid="next-steps-all" onClick={() => setOpen(!open)}>
+        {open ? 'Hide steps' : 'All steps'}
+      </button>
+      <button
+        className="icon-button"
+        title="Hide the guide (Next steps brings it back)"
+        aria-label="hide next steps"
+        data-testid="next-steps-hide"
+        onClick={() => {
+          rememberHidden(dir, true);
+          setHidden(true);
+        }}
+      >
+        ×
+      </button>
+      {open && (
+        <ol className="next-steps-list" data-testid="next-steps-list" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+          {steps.map((s, i) => (
+            <li key={s.id} className={s.done ? 'done' : i === now ? 'now' : 'later'} data-testid={`step-${s.id}`} data-done={s.done}>
+              <span className="mark" aria-hidden>
+                {s.done ? '✓' : i + 1}
+              </span>
+              <span className="text">
+                <span className="title">{s.title}</span>
+                <span className="detail">{s.detail}</span>
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
