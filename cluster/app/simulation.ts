@@ -12,7 +12,7 @@ import { parseDuration } from '../spec/predicate';
 import { profileByName } from '../scheduler/profiles';
 import { parseWorkloads } from '../planning/exec-model';
 import { workflowOf, type SimulationOptions } from '../simulator/sim';
-import type { ServiceTime } from '../simulator/types';
+import type { ServiceTime, SimulationReport } from '../simulator/types';
 import { SIM_MAX_ARRIVALS } from '../common/sim-choices';
 
 /** The longest simulated time a request may ask for (the termination tests run up to 30 days). */
@@ -124,4 +124,140 @@ export function simulationRequest(input: SimulationInput): SimulationRequest {
     throw new StudioError('simulation-too-large', `${Math.round(arrivals).toLocaleString('en-US')} invocations per profile (${input.duration} × the rates) is more than the ${SIM_MAX_ARRIVALS.toLocaleString('en-US')} a simulation may run`, 'shorten the duration or lower the rates');
   }
   return { options, profiles: input.profiles, arrivals };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sim vs real (issue 15, item 6): profiles from the recorded runs of a deployed workflow, and the
+// comparison of a simulation with those runs.
+
+/** What a recorded run gives the comparison (cluster state's RunRow, the fields read). */
+export interface RecordedRun {
+  function: string;
+  node: string | null;
+  status: string;
+  started: string;
+  /** JSON of the run's InvokeTimings (ms): queueMs, transferMs, coldStartMs, execMs, overheadMs, totalMs */
+  timings: string;
+}
+
+/** What `edgeai load` recorded of one load: when it began, its function, and the bytes each link carried meanwhile. */
+export interface LoadRecord {
+  workflow: string;
+  function: string;
+  rate: number;
+  durationS: number;
+  seed: number;
+  startedAt: string;
+  sent: number;
+  ok: number;
+  failed: number;
+  /** topology link ("a→b", as cluster status names it) → bytes moved during the load */
+  links: Record<string, number>;
+}
+
+export interface RunProfiles {
+  /** function → node → sorted seconds of what a run spends neither waiting for a worker nor moving inputs: execution + the platform's overhead */
+  execProfiles: Record<string, Record<string, number[]>>;
+  /** function → node → mean seconds a cold start took */
+  startupS: Record<string, Record<string, number>>;
+  /** function → seconds from the first run's start at which each run began */
+  arrivalTimes: Record<string, number[]>;
+  /** when the first run began (ms since the epoch) */
+  originMs: number;
+  runs: number;
+}
+
+function timingsOf(r: RecordedRun): { queueMs: number; transferMs: number; coldStartMs: number; execMs: number; overheadMs: number; totalMs: number } | undefined {
+  try {
+    const t = JSON.parse(r.timings) as Record<string, unknown>;
+    const n = (k: string) => (typeof t[k] === 'number' && Number.isFinite(t[k]) ? (t[k] as number) : NaN);
+    const out = { queueMs: n('queueMs'), transferMs: n('transferMs'), coldStartMs: n('coldStartMs'), execMs: n('execMs'), overheadMs: n('overheadMs'), totalMs: n('totalMs') };
+    return Object.values(out).every(Number.isFinite) ? out : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Execution-time profiles per function and node from recorded runs (those that ended ok), the
+ * measured cold-start time, and the runs' arrival times. Modelling choices: a warm run's service
+ * time is its execution plus the platform's overhead (resolving inputs, recording the run, the
+ * HTTP round trips — time the simulator has no other place for), drawn from the measured samples;
+ * a worker's start is a cold run's cold start and service less a warm run's median service there
+ * (the first run on a worker loads its model); queueing, cold starts and transfers are the
+ * simulator's own.
+ */
+export function profilesFromRuns(runs: RecordedRun[]): RunProfiles {
+  const ok = runs.filter((r) => r.status === 'ok' && r.node !== null && timingsOf(r));
+  if (!ok.length) throw new StudioError('no-runs', 'no recorded run ended ok: nothing to take execution times from', 'deploy the workflow and run it (edgeai load <workflow>/<function> --rate R --duration D), then simulate --exec-from-runs');
+  const originMs = Math.min(...ok.map((r) => Date.parse(r.started)));
+  const exec: Record<string, Record<string, number[]>> = {};
+  const cold: Record<string, Record<string, number[]>> = {};
+  const arrivalTimes: Record<string, number[]> = {};
+  const coldRuns: Array<{ fn: string; node: string; s: number }> = [];
+  for (const r of ok) {
+    const t = timingsOf(r)!;
+    const node = r.node!;
+    const service = (t.execMs + t.overheadMs) / 1000;
+    // a cold run's service (its worker's first: loading the model, warming the runtime) is not a warm one's
+    if (t.coldStartMs > 0) coldRuns.push({ fn: r.function, node, s: t.coldStartMs / 1000 + service });
+    else ((exec[r.function] ??= {})[node] ??= []).push(service);
+    (arrivalTimes[r.function] ??= []).push((Date.parse(r.started) - originMs) / 1000);
+  }
+  for (const byNode of Object.values(exec)) for (const xs of Object.values(byNode)) xs.sort((a, b) => a - b);
+  // a worker's start = the cold run's start and service, less a warm run's median service there
+  for (const c of coldRuns) {
+    const warm = exec[c.fn]?.[c.node];
+    ((cold[c.fn] ??= {})[c.node] ??= []).push(Math.max(0, c.s - (warm?.length ? warm[Math.floor(warm.length / 2)] : 0)));
+    if (!warm?.length) ((exec[c.fn] ??= {})[c.node] ??= []).push(0);
+  }
+  for (const xs of Object.values(arrivalTimes)) xs.sort((a, b) => a - b);
+  const startupS = Object.fromEntries(Object.entries(cold).map(([fn, byNode]) => [fn, Object.fromEntries(Object.entries(byNode).map(([n, xs]) => [n, xs.reduce((a, b) => a + b, 0) / xs.length]))]));
+  return { execProfiles: exec, startupS, arrivalTimes, originMs, runs: ok.length };
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** One function's figures, real and simulated. */
+export interface ComparisonRow {
+  function: string;
+  real: { runs: number; p50: number; p95: number; coldStarts: number };
+  sim: { runs: number; p50: number; p95: number; coldStarts: number };
+}
+
+/** The runs' latency figures per function (total seconds), and the simulation's. */
+export function compareWithRuns(runs: RecordedRun[], report: SimulationReport): ComparisonRow[] {
+  const byFn = new Map<string, { totals: number[]; cold: number }>();
+  for (const r of runs) {
+    const t = r.status === 'ok' ? timingsOf(r) : undefined;
+    if (!t) continue;
+    const e = byFn.get(r.function) ?? { totals: [], cold: 0 };
+    e.totals.push(t.totalMs / 1000);
+    if (t.coldStartMs > 0) e.cold++;
+    byFn.set(r.function, e);
+  }
+  const rows: ComparisonRow[] = [];
+  for (const [fn, e] of byFn) {
+    e.totals.sort((a, b) => a - b);
+    const f = report.functions.find((x) => x.function === fn);
+    rows.push({
+      function: fn,
+      real: { runs: e.totals.length, p50: quantile(e.totals, 0.5), p95: quantile(e.totals, 0.95), coldStarts: e.cold },
+      sim: { runs: f?.completed ?? 0, p50: f?.total.p50 ?? NaN, p95: f?.total.p95 ?? NaN, coldStarts: f?.coldStarts ?? 0 },
+    });
+  }
+  return rows;
+}
+
+/** The simulation's bytes per link in the runtime's naming ("a→b" per direction: up = from → to). */
+export function simulatedLinkBytes(report: SimulationReport): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const l of report.links) {
+    if (l.upBytes) out[`${l.from}→${l.to}`] = l.upBytes;
+    if (l.downBytes) out[`${l.to}→${l.from}`] = l.downBytes;
+  }
+  return out;
 }

@@ -7,7 +7,7 @@
  * × max(1, active / workers), §3) → its outputs written (on the node, or to storage as flows) →
  * the data and model triggers its outputs fire.
  */
-import { exponentialFromNormal, lognormalFromNormal, Rng } from './engine';
+import { empiricalFromNormal, exponentialFromNormal, lognormalFromNormal, Rng } from './engine';
 import { checksum } from './accounting';
 import { gateTriggersFired } from './gates';
 import type { FnState, Invocation, Replica, Settings, SimContext } from './state';
@@ -50,6 +50,21 @@ export class Dispatcher {
     // a function's arrival offset (arrivalStartS) delays all of its processes
     const offset = sim.opts.arrivalStartS?.[a.function] ?? 0;
     next(offset + (a.kind === 'periodic-exp' && a.startS !== undefined ? a.startS : gap()));
+  }
+
+  /** Replays recorded arrival times (seconds from 0) of a function. */
+  replayArrivals(fn: string, times: number[]): void {
+    const { sim } = this;
+    const fs = sim.fns.get(fn);
+    if (!fs) return;
+    for (const t of times) {
+      if (!(t >= 0 && t < sim.opts.durationS)) continue;
+      sim.engine.at(t, () => {
+        fs.arrivals++;
+        fs.arrivalHash = checksum(fs.arrivalHash, t);
+        this.arrive(fs);
+      });
+    }
   }
 
   arrive(fs: FnState): void {
@@ -117,6 +132,18 @@ export class Dispatcher {
         inv.fn.coldStarts++;
       }
     }
+    const { sim } = this;
+    if (sim.settings.concurrency.perWorkerStart && sim.settings.coldStarts && r.active > r.workersUp) {
+      // agent concurrency: every started worker is busy, so one more is started for this invocation (a cold start)
+      r.workersUp++;
+      inv.cold = true;
+      inv.fn.coldStarts++;
+      sim.engine.after(sim.replicas.startupS(inv.fn, r.node), () => {
+        inv.wait = sim.engine.now - inv.arrival;
+        this.transferInputs(inv);
+      });
+      return;
+    }
     this.transferInputs(inv);
   }
 
@@ -164,12 +191,12 @@ export class Dispatcher {
     }
     const nodeName = sim.t.nodes[r.node].name;
     inv.phaseStart = sim.engine.now;
-    const moves: Array<{ from: string; bytes: number }> = [];
+    const moves: Array<{ from: string; bytes: number; a: SimArtifact }> = [];
     // a function that fetched its inputs when its replica started (the faas-sim preset) moves none
     for (const urn of inv.fn.fetchOnStart ? [] : inv.fn.def.inputs) {
       const a = sim.artifacts.get(urn);
       if (!a || a.size <= 0 || !a.locations.length || a.locations.includes(nodeName) || !sim.versions.has(urn)) continue;
-      moves.push({ from: sim.sources.artifact(a.locations, r.node), bytes: a.size });
+      moves.push({ from: sim.sources.artifact(a.locations, r.node), bytes: a.size, a });
     }
     if (!moves.length) {
       this.execute(inv);
@@ -178,6 +205,8 @@ export class Dispatcher {
     inv.pendingFlows = moves.length;
     for (const m of moves) {
       sim.accounting.flow(m.from, nodeName, m.bytes, () => {
+        // the node keeps its copy (the node agent's artifact store), when the run says so
+        if (sim.opts.keepInputs && !m.a.locations.includes(nodeName)) m.a.locations.push(nodeName);
         if (--inv.pendingFlows === 0) {
           inv.transfer += sim.engine.now - inv.phaseStart;
           this.execute(inv);
@@ -196,6 +225,17 @@ export class Dispatcher {
     const { sim } = this;
     const r = inv.replica!;
     const fs = inv.fn;
+    const measured = sim.opts.execProfiles?.[fs.def.id]?.[sim.t.nodes[r.node].name];
+    if (measured?.length) {
+      // a measured profile: the sample at the invocation's quantile (the same draw for every profile compared)
+      inv.execution = empiricalFromNormal(measured, inv.z);
+      sim.accounting.markExecuting(r.node, +1);
+      sim.engine.after(inv.execution, () => {
+        sim.accounting.markExecuting(r.node, -1);
+        this.executed(inv);
+      });
+      return;
+    }
     const mean = this.meanExecution(fs, r.node);
     if (!Number.isFinite(mean)) {
       r.active--;

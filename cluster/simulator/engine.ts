@@ -293,6 +293,20 @@ export function exponentialFromNormal(mean: number, z: number): number {
   return -mean * Math.log(1 - u);
 }
 
+/** Φ(z), the standard normal's CDF (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return 0.5 * (1 + (z >= 0 ? erf : -erf));
+}
+
+/** A draw from measured samples (sorted ascending) at the quantile Φ(z) of a standard normal z. */
+export function empiricalFromNormal(sorted: number[], z: number): number {
+  const i = Math.min(sorted.length - 1, Math.floor(normalCdf(z) * sorted.length));
+  return sorted[i];
+}
+
 /** mean · exp(σz − σ²/2): a lognormal with the given mean from a standard normal z. */
 export function lognormalFromNormal(mean: number, sigma: number, z: number): number {
   return mean * Math.exp(sigma * z - (sigma * sigma) / 2);

@@ -89,7 +89,7 @@ export class Replicas {
 
   private start(fs: FnState, node: number, neededImages: string[]): Replica {
     const now = this.sim.engine.now;
-    const rep: Replica = { id: this.nextReplica++, fn: fs, node, state: 'pulling', active: 0, lastUsed: now, createdAt: now, coldNext: false, warmAt: NaN };
+    const rep: Replica = { id: this.nextReplica++, fn: fs, node, state: 'pulling', active: 0, lastUsed: now, createdAt: now, coldNext: false, warmAt: NaN, workersUp: 0 };
     fs.replicas.push(rep);
     fs.replicasStarted++;
     this.sim.accounting.hosted[node] = 1;
@@ -141,7 +141,13 @@ export class Replicas {
     const { sim } = this;
     rep.state = 'cold';
     rep.lastUsed = sim.engine.now;
-    if (sim.settings.eagerStart) this.startWorker(rep);
+    if (sim.opts.warmAtStart && rep.createdAt === 0) {
+      // deployed before the simulated time: its worker is up
+      rep.state = 'warm';
+      rep.workersUp = 1;
+      rep.warmAt = 0;
+      sim.dispatcher.dispatch(rep.fn);
+    } else if (sim.settings.eagerStart) this.startWorker(rep);
     else sim.dispatcher.dispatch(rep.fn);
   }
 
@@ -173,14 +179,22 @@ export class Replicas {
     r.state = 'starting';
     const device = sim.t.nodes[r.node].device;
     const { coldStarts } = sim.settings;
-    sim.engine.after(coldStarts ? (STARTUP_S[device] ?? DEFAULT_STARTUP_S) : 0, () => {
+    sim.engine.after(coldStarts ? this.startupS(r.fn, r.node) : 0, () => {
       if (!r.fn.replicas.includes(r)) return;
       r.state = 'warm';
+      r.workersUp = 1;
       r.coldNext = coldStarts;
       r.warmAt = sim.engine.now;
       r.lastUsed = sim.engine.now;
       sim.dispatcher.dispatch(r.fn);
     });
+  }
+
+  /** How long a worker of fs takes to start on the node: measured (opts.startupS), else the device's (docs/reference.md §4). */
+  startupS(fs: FnState, node: number): number {
+    const { sim } = this;
+    const n = sim.t.nodes[node];
+    return sim.opts.startupS?.[fs.def.id]?.[n.name] ?? STARTUP_S[n.device] ?? DEFAULT_STARTUP_S;
   }
 
   /** Every reconcile interval: removes replicas idle for idleTimeoutS, down to minReplicas (docs/reference.md §3). */

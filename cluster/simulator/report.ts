@@ -57,7 +57,7 @@ export function buildReport(sim: SimContext): SimulationReport {
   }
   const sum = (k: 'invocations' | 'completed' | 'failed' | 'unfinished' | 'coldStarts' | 'deadlineMisses') => functions.reduce((a, f) => a + f[k], 0);
   const cost = cloudCostOf(acc.cloudGbs, acc.cloudInvocations, acc.egressBytes);
-  const { workers } = sim.settings.concurrency;
+  const { workers, cap, perWorkerStart } = sim.settings.concurrency;
   return {
     workflow: sim.wf.name,
     topology: t.name,
@@ -67,7 +67,7 @@ export function buildReport(sim: SimContext): SimulationReport {
     durationS: opts.durationS,
     endS: end,
     events: sim.engine.processed,
-    concurrency: workers === null ? '1 per replica' : `${workers} workers per replica`,
+    concurrency: perWorkerStart ? `up to ${cap} workers per replica, each started on demand (the node agent's)` : workers === null ? '1 per replica' : `${workers} workers per replica`,
     deploy: sim.deploy,
     functions,
     totals: { invocations: sum('invocations'), completed: sum('completed'), failed: sum('failed'), unfinished: sum('unfinished'), coldStarts: sum('coldStarts'), deadlineMisses: sum('deadlineMisses') },

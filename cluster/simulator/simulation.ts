@@ -116,8 +116,9 @@ class Simulation implements SimContext {
     this.wf = workflowOf(opts);
     const c = opts.concurrency ?? { kind: 'replica' };
     const workers = c.kind === 'workers' ? (c.workers ?? DEFAULT_WORKERS) : null;
+    const agentWorkers = c.kind === 'agent' ? (c.workers ?? DEFAULT_WORKERS) : null;
     this.settings = {
-      concurrency: { cap: workers ?? 1, workers },
+      concurrency: { cap: workers ?? agentWorkers ?? 1, workers, perWorkerStart: agentWorkers !== null },
       idleTimeoutS: opts.idleTimeoutS ?? IDLE_TIMEOUT_S,
       reconcileS: opts.reconcileS ?? RECONCILE_S,
       maxReplicas: opts.maxReplicas ?? (preset === 'faas-sim' ? 1 : MAX_REPLICAS),
@@ -138,8 +139,19 @@ class Simulation implements SimContext {
       if (a.locations.length || !produced.has(a.urn)) this.versions.set(a.urn, { count: 1, at: 0 });
       if (preset === 'faas-sim' && a.store === 'storage' && a.locations.length) this.homes.set(a.urn, a.locations[0]);
     }
+    // measured reads (sim vs real): the artifacts, where they are at the start, and who reads them
+    for (const list of Object.values(opts.reads ?? {})) {
+      for (const r of list) {
+        const a = this.artifacts.get(r.urn);
+        if (a) Object.assign(a, { size: r.size, locations: [r.at] });
+        else this.artifacts.set(r.urn, { urn: r.urn, kind: r.kind, size: r.size, locations: [r.at] });
+        this.versions.set(r.urn, { count: 1, at: 0 });
+      }
+    }
     const gateNotes: string[] = [];
-    for (const def of this.wf.functions) {
+    for (const wfDef of this.wf.functions) {
+      const extra = opts.reads?.[wfDef.id]?.map((r) => r.urn) ?? [];
+      const def = extra.length ? { ...wfDef, inputs: [...new Set([...wfDef.inputs, ...extra])] } : wfDef;
       const min = opts.minReplicas ?? minReplicasOf(preset, this.wf, def, 0);
       const specGates = this.wf.gates?.[def.id];
       const gates = specGates?.length ? new FunctionGates(def.id, specGates, opts.seed, opts.outputMetrics?.[def.id], opts.gatePassRates?.[def.id], gateNotes) : undefined;
@@ -169,7 +181,9 @@ class Simulation implements SimContext {
     const duration = this.opts.durationS;
     if (!(duration > 0)) throw new SimulationError(`duration must be positive (got ${duration})`);
     this.engine.at(0, () => this.replicas.deployAll());
-    for (const a of this.wf.arrivals) this.dispatcher.startArrivals(a);
+    const traced = this.opts.arrivalTimes ?? {};
+    for (const a of this.wf.arrivals) if (!traced[a.function]) this.dispatcher.startArrivals(a);
+    for (const [fn, times] of Object.entries(traced)) this.dispatcher.replayArrivals(fn, times);
     const { reconcileS } = this.settings;
     if (reconcileS > 0) this.engine.at(Math.min(reconcileS, duration), () => this.replicas.reconcile());
     for (;;) {

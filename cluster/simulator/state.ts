@@ -28,6 +28,8 @@ export interface Replica {
   /** the next invocation it takes is the cold start (if it waited for the worker to start) */
   coldNext: boolean;
   warmAt: number;
+  /** agent concurrency: the worker processes started (each a cold start) */
+  workersUp: number;
 }
 
 export interface Invocation {
@@ -113,7 +115,7 @@ export function newFnState(def: SimFunction, seed: number, minReplicas: number, 
 /** The settings a run derives from its options (defaults applied). */
 export interface Settings {
   /** invocations a replica takes at once, and the workers per replica (null: one per replica) */
-  concurrency: { cap: number; workers: number | null };
+  concurrency: { cap: number; workers: number | null; perWorkerStart: boolean };
   idleTimeoutS: number;
   reconcileS: number;
   maxReplicas: number;

@@ -12,7 +12,13 @@ import type { SimWorkflow, WorkflowOptions } from './workflow';
 import type { Preset } from './preset';
 import type { MetricModel } from './gates';
 
-export type Concurrency = { kind: 'replica' } | { kind: 'workers'; workers?: number };
+/**
+ * replica: one invocation per replica at a time (the FGCS code); workers: `workers` per replica,
+ * execution × max(1, active / workers) (later faas-sim); agent: as this project's node agent —
+ * up to `workers` worker processes per replica, each started (a cold start) when an invocation
+ * finds every started one busy, at no slowdown.
+ */
+export type Concurrency = { kind: 'replica' } | { kind: 'workers'; workers?: number } | { kind: 'agent'; workers?: number };
 
 export type ServiceTime = { kind: 'lognormal'; sigma?: number } | { kind: 'exponential' } | { kind: 'deterministic' };
 
@@ -65,6 +71,25 @@ export interface SimulationOptions extends WorkflowOptions {
   coldStarts?: boolean;
   /** function id → seconds after t = 0 at which its arrivals begin */
   arrivalStartS?: Record<string, number>;
+  /**
+   * function id → node → execution-time samples in seconds (measured: `edgeai simulate
+   * --exec-from-runs`): an invocation there draws the sample at its own normal's quantile, instead
+   * of the execution model's mean and distribution
+   */
+  execProfiles?: Record<string, Record<string, number[]>>;
+  /** function id → node → seconds a worker takes to start there (measured), instead of the device's startup time */
+  startupS?: Record<string, Record<string, number>>;
+  /**
+   * function id → what its runs read (measured: urn, size, and the node holding it at the start):
+   * its inputs, in addition to those the planner knows (a selector on data_tags resolves only at run time)
+   */
+  reads?: Record<string, Array<{ urn: string; kind: 'data' | 'model'; size: number; at: string }>>;
+  /** the replicas placed at t = 0 are ready then, one worker started (deployed before the simulated time: the node agent starts a worker at deploy) */
+  warmAtStart?: boolean;
+  /** a node keeps a copy of each input it fetched, so the next invocation there reads it locally (the node agent's artifact store) */
+  keepInputs?: boolean;
+  /** function id → the times (seconds from 0) its requests arrive, replayed instead of its arrival processes */
+  arrivalTimes?: Record<string, number[]>;
   /** images already on nodes at the start */
   images?: Array<{ name: string; nodes: string[] }>;
 }

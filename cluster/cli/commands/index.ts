@@ -12,6 +12,7 @@ export const LOADERS: Record<CommandName, () => Promise<{ command: Command }>> =
   gateway: () => import('./gateway'),
   inspect: () => import('./inspect'),
   invoke: () => import('./invoke'),
+  load: () => import('./load'),
   new: () => import('./new'),
   resolve: () => import('./resolve'),
   runs: () => import('./runs'),

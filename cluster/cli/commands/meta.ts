@@ -40,6 +40,10 @@ export const COMMANDS = {
     usage: 'invoke <workflow>/<function> [--input <file|json>] [--param k=v]… [--json]',
     summary: 'run one function on the node it is placed on and print the answer',
   },
+  load: {
+    usage: 'load <workflow>/<function> --rate <per_s> --duration <d> [--seed N] [--input <file|json>] [--record <file>] [--json]',
+    summary: 'drive a deployed function at a Poisson rate through the gateway (127.0.0.1; bounded) and record it',
+  },
   new: {
     usage: 'new <dir> [--name <workflow name>]',
     summary: 'create a workflow project from a template that inspects clean',
@@ -61,7 +65,7 @@ export const COMMANDS = {
     summary: 'print the JSON Schema of workflow.json or topology.json',
   },
   simulate: {
-    usage: 'simulate <project> [--topology <t>] [--profile p[,p2…]] [--seed N] [--duration 1h] [--rate fn=per_s]… [--exec fn=workload]… [--workers N] [--service s] [--replicas n] [--cold-starts off] [--start fn=d]… [--json]',
+    usage: 'simulate <project> [--topology <t>] [--profile p[,p2…]] [--seed N] [--duration 1h] [--rate fn=per_s]… [--exec fn=workload]… [--workers N] [--service s] [--replicas n] [--cold-starts off] [--start fn=d]… [--exec-from-runs [--compare-runs <load record>]] [--json]',
     summary: 'simulate a workflow on a topology with the real scheduler (latency, cold starts, bytes, cost)',
   },
 } as const satisfies Record<string, { usage: string; summary: string }>;

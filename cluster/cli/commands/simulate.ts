@@ -9,8 +9,12 @@
  */
 import { loadProject, type Project } from '../../project/index';
 import { chooseTopology } from '../../app/topology';
-import { simulationRequest } from '../../app/simulation';
-import { compareSchedulers, comparisonText, reportText } from '../../simulator/index';
+import { readFileSync } from 'node:fs';
+import { compareWithRuns, profilesFromRuns, simulatedLinkBytes, simulationRequest, type LoadRecord, type RecordedRun } from '../../app/simulation';
+import type { Topology } from '../../topology/model';
+import type { SimulationOptions, SimulationReport } from '../../simulator/types';
+import { CLUSTER_OPTIONS, openController } from '../runtime-support';
+import { compareSchedulers, comparisonText, reportText, workflowOf } from '../../simulator/index';
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { execItems } from './schedule';
 import { COMMANDS } from './meta';
@@ -61,6 +65,12 @@ export const command: Command = {
     '                    replica per function (preprocess and train scale to zero), workers started at once, models',
     '                    fetched once per replica, outputs to their bucket; with --workload faas-sim, 10 deployments',
     '                    per cell added every 255 s (cluster/simulator/preset.ts)',
+    '  --exec-from-runs  take execution times (per function and node: execution + the platform\'s overhead), cold-start',
+    '                    times and arrival times from the recorded runs of the workflow deployed on the cluster',
+    '                    (--cluster c); its topology, one replica per function with up to 4 workers each started on',
+    '                    demand (the node agent\'s); with --compare-runs, only the runs of that load',
+    '  --compare-runs <record>  print the simulation beside the real runs of an `edgeai load --record <record>`:',
+    '                    p50 and p95 latency and cold starts per function, bytes per link',
     '  --json            the full report(s) as JSON',
     'Schedule triggers fire every period (first after one period); data and model triggers fire when a function',
     'produces a matching artifact (a run a bias gate blocks publishes nothing); gate triggers fire when a gate fails',
@@ -85,6 +95,9 @@ export const command: Command = {
         start: { type: 'string', multiple: true },
         workload: { type: 'string' },
         preset: { type: 'string' },
+        'exec-from-runs': { type: 'boolean' },
+        'compare-runs': { type: 'string' },
+        ...CLUSTER_OPTIONS,
         json: { type: 'boolean' },
       },
       usage,
@@ -94,7 +107,10 @@ export const command: Command = {
     if (values.preset !== undefined && values.preset !== 'faas-sim') throw new UserError(`--preset ${values.preset}: the only preset is faas-sim`);
     if (positionals.length !== 1 && !(faasSim && positionals.length === 0)) throw new UserError(`expected one project folder\nusage: edgeai ${usage}`);
     const project: Project | undefined = positionals.length ? loadProject(positionals[0]) : undefined;
-    const { topology } = await chooseTopology(faasSim ? undefined : project, values.topology);
+    const record = values['compare-runs'] !== undefined ? readLoadRecord(values['compare-runs']) : undefined;
+    if (record && !values['exec-from-runs']) throw new UserError('--compare-runs compares with the runs the profiles come from: give --exec-from-runs too');
+    const fromRuns = values['exec-from-runs'] ? await recordedRuns(values, io, project, record) : undefined;
+    const { topology } = fromRuns && values.topology === undefined ? { topology: fromRuns.topology } : await chooseTopology(faasSim ? undefined : project, values.topology);
     const profiles = (values.profile ?? project?.workflow.target?.profile ?? 'edge-ai').split(',').map((p) => p.trim()).filter(Boolean);
     const workers = wholeNumber('--workers', values.workers);
     if (values['cold-starts'] !== undefined && !['on', 'off'].includes(values['cold-starts'])) throw new UserError(`--cold-starts ${values['cold-starts']}: give on or off`);
@@ -113,7 +129,7 @@ export const command: Command = {
       topology,
       profiles,
       seed: wholeNumber('--seed', values.seed) ?? 1,
-      duration: values.duration ?? '1h',
+      duration: values.duration ?? (fromRuns ? `${fromRuns.durationS}s` : '1h'),
       rates: parseRates(values.rate),
       workloads: Object.fromEntries(execItems(values.exec)),
       ...(workers !== undefined ? { workers } : {}),
@@ -122,8 +138,22 @@ export const command: Command = {
       ...(Object.keys(starts).length ? { starts } : {}),
       ...(minReplicas !== undefined || maxReplicas !== undefined ? { replicas: { ...(minReplicas !== undefined ? { min: minReplicas } : {}), ...(maxReplicas !== undefined ? { max: maxReplicas } : {}) } } : {}),
     });
-    const options = values.preset === 'faas-sim' ? { ...request.options, preset: 'faas-sim' as const } : request.options;
+    let options = values.preset === 'faas-sim' ? { ...request.options, preset: 'faas-sim' as const } : request.options;
+    if (fromRuns) {
+      const p = profilesFromRuns(fromRuns.runs);
+      // the real cluster: each function placed once (max 1 replica), up to 4 workers there, each started on demand
+      // deployed before the runs: each function's bundle is on its node already (nothing pulled)
+      const wf = workflowOf({ ...options, profile: request.profiles[0] });
+      const images = wf.functions.flatMap((f) => (fromRuns.placed[f.id] ? f.base.images.map((im) => ({ name: im.name, nodes: [fromRuns.placed[f.id]] })) : []));
+      options = { ...options, images, reads: fromRuns.reads, keepInputs: true, warmAtStart: true, execProfiles: p.execProfiles, startupS: p.startupS, arrivalTimes: p.arrivalTimes, concurrency: { kind: 'agent', workers: 4 }, maxReplicas: options.maxReplicas ?? 1, fresh: false };
+    }
     const reports = compareSchedulers(options, request.profiles);
+    if (record && fromRuns) {
+      const text = comparisonWithRuns(fromRuns.runs, reports[0], record);
+      if (values.json) io.out(JSON.stringify({ report: reports[0], comparison: text.rows, links: text.links }, null, 2));
+      else for (const l of text.lines) io.out(l);
+      return 0;
+    }
     if (values.json) io.out(JSON.stringify(reports.length === 1 ? reports[0] : { comparison: reports }, null, 2));
     else {
       reports.forEach((r, i) => {
@@ -140,3 +170,70 @@ export const command: Command = {
     return errors.length ? 1 : 0;
   },
 };
+
+function readLoadRecord(file: string): LoadRecord {
+  let r: LoadRecord;
+  try {
+    r = JSON.parse(readFileSync(file, 'utf8')) as LoadRecord;
+  } catch (e) {
+    throw new UserError(`--compare-runs ${file}: not a load record (${(e as Error).message})`, 'write one with edgeai load <workflow>/<function> --rate R --duration D --record <file>');
+  }
+  if (typeof r.startedAt !== 'string' || typeof r.durationS !== 'number' || typeof r.links !== 'object') throw new UserError(`--compare-runs ${file}: not a load record (no startedAt, durationS or links)`, 'write one with edgeai load … --record <file>');
+  return r;
+}
+
+/** The runs of the project's workflow on the running cluster (those of the load, with a record), and the cluster's topology. */
+async function recordedRuns(values: { cluster?: string; home?: string }, io: Parameters<Command['run']>[1], project: Project | undefined, record: LoadRecord | undefined): Promise<{ runs: Array<RecordedRun & { inputs: string }>; topology: Topology; durationS: number; placed: Record<string, string>; reads: NonNullable<SimulationOptions['reads']> }> {
+  if (!project) throw new UserError('--exec-from-runs needs the project whose deployed runs it reads');
+  const c = await openController(values, io, true);
+  try {
+    const raw = c.state.get('topology');
+    if (!c.status().up || !raw) throw new UserError('--exec-from-runs: the cluster is not up', 'start it and deploy the workflow: edgeai cluster up; edgeai deploy <project>');
+    const since = record ? Date.parse(record.startedAt) : -Infinity;
+    const runs = c.runs({ workflow: project.workflow.name, ...(record ? { function: record.function } : {}), limit: 100_000 }).filter((r) => Date.parse(r.started) >= since);
+    if (!runs.length) throw new UserError(`--exec-from-runs: no recorded runs of ${project.workflow.name}${record ? `/${record.function} since ${record.startedAt}` : ''}`, 'run it first: edgeai load <workflow>/<function> --rate R --duration D');
+    const durationS = record ? Math.ceil(record.durationS) : Math.ceil((Math.max(...runs.map((r) => Date.parse(r.started))) - Math.min(...runs.map((r) => Date.parse(r.started)))) / 1000) + 1;
+    // what the runs read: each artifact version's size, and the node that held it first (its producer's)
+    const reads: Record<string, Array<{ urn: string; kind: 'data' | 'model'; size: number; at: string }>> = {};
+    for (const r of runs) {
+      let inputs: Array<{ urn: string; version: number; kind?: string }> = [];
+      try {
+        inputs = JSON.parse(r.inputs) as typeof inputs;
+      } catch {
+        /* a run without inputs */
+      }
+      for (const i of inputs) {
+        const a = c.registry.artifact(i.urn, i.version);
+        const at = a?.locations[0]?.node;
+        const list = (reads[r.function] ??= []);
+        if (a && at && !list.some((x) => x.urn === i.urn)) list.push({ urn: i.urn, kind: a.kind === 'model' ? 'model' : 'data', size: a.size, at });
+      }
+    }
+    const placed: Record<string, string> = {};
+    for (const f of c.status().deployments.find((d) => d.workflow === project.workflow.name)?.functions ?? []) if (f.node) placed[f.id] = f.node;
+    return { runs, topology: JSON.parse(raw) as Topology, durationS, placed, reads };
+  } finally {
+    c.close();
+  }
+}
+
+/** The table of `simulate --compare-runs`: per function real vs simulated p50, p95 and cold starts, then bytes per link. */
+export function comparisonWithRuns(runs: RecordedRun[], report: SimulationReport, record: LoadRecord): { lines: string[]; rows: ReturnType<typeof compareWithRuns>; links: Array<{ link: string; real: number; sim: number }> } {
+  const rows = compareWithRuns(runs, report);
+  const ms = (s: number) => (Number.isFinite(s) ? `${(s * 1000).toFixed(1)} ms` : '–');
+  const pct = (sim: number, real: number) => (real > 0 && Number.isFinite(sim) ? `${sim >= real ? '+' : ''}${(((sim - real) / real) * 100).toFixed(1)}%` : '–');
+  const lines = [`${report.workflow}/${record.function}: the simulation (${report.profile}, measured profiles, the runs' arrival times) beside the real runs of the load from ${record.startedAt} (${record.sent} requests at ${record.rate}/s over ${record.durationS} s)`];
+  const table: string[][] = [['function', 'figure', 'real', 'simulated', 'difference']];
+  for (const r of rows) {
+    table.push([r.function, 'runs', String(r.real.runs), String(r.sim.runs), '']);
+    table.push(['', 'p50 latency', ms(r.real.p50), ms(r.sim.p50), pct(r.sim.p50, r.real.p50)]);
+    table.push(['', 'p95 latency', ms(r.real.p95), ms(r.sim.p95), pct(r.sim.p95, r.real.p95)]);
+    table.push(['', 'cold starts', String(r.real.coldStarts), String(r.sim.coldStarts), r.real.coldStarts === r.sim.coldStarts ? 'equal' : 'differ']);
+  }
+  const sim = simulatedLinkBytes(report);
+  const links = [...new Set([...Object.keys(record.links), ...Object.keys(sim)])].sort().map((link) => ({ link, real: record.links[link] ?? 0, sim: sim[link] ?? 0 }));
+  for (const l of links) table.push(['bytes', l.link, String(l.real), String(l.sim), l.real === l.sim ? 'equal' : 'differ']);
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  for (const row of table) lines.push('  ' + row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
+  return { lines, rows, links };
+}
