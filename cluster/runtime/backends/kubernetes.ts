@@ -121,7 +121,14 @@ export class KubernetesBackend implements Backend {
     let p = this.prepared.get(key);
     if (!p) {
       p = (async () => {
-        const ns = await this.api.maybe('GET', `/api/v1/namespaces/${this.ns}`);
+        let ns = await this.api.maybe<PodObject>('GET', `/api/v1/namespaces/${this.ns}`);
+        // a namespace still Terminating (a `down` just before) takes no new objects: wait until it is gone
+        const t0 = Date.now();
+        while (ns?.metadata.deletionTimestamp) {
+          if (Date.now() - t0 > (this.opts.readyTimeoutMs ?? 120_000)) throw new StudioError('kubernetes-namespace-terminating', `namespace ${this.ns} is still being deleted`, `wait until \`kubectl get namespace ${this.ns}\` no longer lists it, or pass --namespace <another>`);
+          await sleep(200);
+          ns = await this.api.maybe<PodObject>('GET', `/api/v1/namespaces/${this.ns}`);
+        }
         if (!ns) await this.api.json('POST', '/api/v1/namespaces', namespaceObject(this.ns, cluster));
         const name = secretNameOf(cluster);
         // a secret of an earlier `up` is replaced: each up makes a new one
