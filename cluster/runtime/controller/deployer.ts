@@ -470,13 +470,14 @@ export class Deployer {
    * Places one deployed function again, away from `exclude` (a node that died under it), with
    * its siblings where they are: the retry of an invocation, and the reschedule of a node loss.
    */
-  async replace(workflow: string, stored: StoredSpec, revision: number, exclude?: string): Promise<void> {
+  async replace(workflow: string, stored: StoredSpec, revision: number, exclude?: string | readonly string[]): Promise<void> {
     const { ctx } = this;
+    const excluded = new Set(typeof exclude === 'string' ? [exclude] : (exclude ?? []));
     const dep = ctx.state.deployment(workflow);
     const siblings = ctx.state.placements(workflow).filter((p) => p.function !== stored.spec.id);
     const project = this.projectFor(dep?.project, workflow, [stored, ...siblings.map((p) => JSON.parse(p.spec) as StoredSpec)]);
-    const fixed = Object.fromEntries(siblings.filter((p) => p.node && p.node !== exclude).map((p) => [p.function, p.node!]));
-    const plan = this.plan(project, project.functions, { fixed, unavailable: exclude ? [exclude] : [] });
+    const fixed = Object.fromEntries(siblings.filter((p) => p.node && !excluded.has(p.node)).map((p) => [p.function, p.node!]));
+    const plan = this.plan(project, project.functions, { fixed, unavailable: [...excluded] });
     const r = await this.ship(workflow, stored, revision, plan, await bundleFunction(stored.file));
     if (r.status !== 'ready') throw new StudioError('not-ready', r.reason ?? `${stored.spec.id} could not be placed again`);
   }

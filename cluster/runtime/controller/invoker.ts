@@ -65,10 +65,13 @@ export interface InvokerDeps {
   drift: DriftWatch;
   triggers: () => TriggerBoard;
   /** places the function on another node than `exclude` and ships it there (the retry) */
-  replace: (workflow: string, stored: StoredSpec, revision: number, exclude: string) => Promise<void>;
+  replace: (workflow: string, stored: StoredSpec, revision: number, exclude: string | readonly string[]) => Promise<void>;
 }
 
 export class Invoker {
+  /** nodes whose Coral stick left under a run (this controller's lifetime): a function placed again for its tpu avoids them */
+  private readonly stickless = new Set<string>();
+
   constructor(
     private readonly ctx: ControllerContext,
     private readonly deps: InvokerDeps,
@@ -129,11 +132,12 @@ export class Invoker {
       if (e instanceof AcceleratorGone) {
         // not retried in this run (it ran partly on a stick that is gone); the function is placed
         // again without that node, and the answer says where it went or why it could not go
-        const moved = await this.deps.replace(workflow, stored, placement.revision, e.node).then(
+        this.stickless.add(e.node);
+        const moved = await this.deps.replace(workflow, stored, placement.revision, [...this.stickless]).then(
           () => `; ${fnId} was placed again: on ${ctx.state.placement(workflow, fnId)?.node ?? 'no node'}`,
           (x: Error) => `; ${fnId} could not be placed again: ${x.message}`,
         );
-        throw new StudioError('accelerator-gone', e.message + moved, e.hint);
+        throw new StudioError('accelerator-gone', e.detail + moved, e.hint);
       }
       throw e;
     }
