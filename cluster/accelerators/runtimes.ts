@@ -126,13 +126,13 @@ export function ncs2Readiness(opts: RuntimeCheckOptions = {}): Readiness {
     for (const dir of [root, ...safeList(root).map((d) => join(root, d))]) {
       const plugin = join(dir, 'runtime', 'lib', 'intel64', 'libopenvino_intel_myriad_plugin.so');
       if (existsSync(plugin)) {
-        if (/2022\.3/.test(dir)) return { ready: true, runtime: 'openvino', stick, library: plugin, detail: `${describeAccelerator(stick)} with ${plugin}` };
+        if (/2022\.3/.test(dir)) return { ready: true, runtime: 'openvino', stick, library: plugin, detail: `${describeAccelerator(stick)} with ${plugin} (OpenVINO 2022.3 found; this studio has no sidecar for it yet, so vpu functions still run their models on the CPU)` };
         found.push(dir);
       }
     }
   }
   const others = found.length ? ` (found ${found.join(', ')}, not 2022.3)` : '';
-  return { ready: false, runtime: 'openvino', stick, reason: `no OpenVINO 2022.3 runtime with the MYRIAD plugin under ${roots.join(', ')}${others}; the stick cannot run models here`, hint: OPENVINO_NCS2_HINT };
+  return { ready: false, runtime: 'openvino', stick, reason: `no OpenVINO 2022.3 runtime with the MYRIAD plugin under ${roots.join(', ')} (looked for <dir>/runtime/lib/intel64/libopenvino_intel_myriad_plugin.so, with INTEL_OPENVINO_DIR or /opt/intel/openvino_2022.3*)${others}; the stick cannot run models here`, hint: OPENVINO_NCS2_HINT };
 }
 
 function safeList(dir: string): string[] {

@@ -135,5 +135,8 @@ describe.skipIf(!tfliteRuntime().ok && process.env.CI !== 'true')('with the real
     expect(session.summary()).toBe(model.runsOn);
     const other = s.begin();
     expect((await s.open(other, [input(FACE, 'face:plain')], sha256Hex(FACE), undefined)).model.runsOn).toBe('cpu');
+    // an NCS2 never runs a model here, and the run says so with what is missing
+    const vpu = await s.open(s.begin(), [input(FACE, 'face:plain')], sha256Hex(FACE), ['vpu']);
+    expect(vpu.model.runsOn).toMatch(/^cpu \(fallback: an Intel NCS2 runs no models in this studio \(its OpenVINO 2022\.3 runtime has no Node binding here\): no Neural Compute Stick is plugged in/);
   }, 60_000);
 });

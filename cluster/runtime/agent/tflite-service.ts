@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { StudioError } from '../../common/errors';
 import { compiledForEdgeTpu } from '../../registry/tflite';
-import { edgeTpuReadiness, type Readiness } from '../../accelerators/runtimes';
+import { edgeTpuReadiness, ncs2Readiness, OPENVINO_NCS2_HINT, type Readiness } from '../../accelerators/runtimes';
 import { discoverAccelerators } from '../../accelerators/discover';
 import { watchAccelerators, type StopWatching } from '../../accelerators/watch';
 import type { NdArray } from '../../sdk/data';
@@ -128,8 +128,11 @@ export class TfliteService {
     const compiled = compiledForEdgeTpu(readFileSync(path));
     const wanted = (capability ?? []).includes('tpu') || compiled;
     // the delegate would run a model not compiled for the Edge TPU on the CPU all the same: say so instead of 'edgetpu'
+    const vpu = (capability ?? []).includes('vpu');
     const readiness: Readiness | undefined = !wanted
-      ? undefined
+      ? vpu
+        ? { ready: false, runtime: 'openvino', reason: `an Intel NCS2 runs no models in this studio (its OpenVINO 2022.3 runtime has no Node binding here): ${(() => { const r = ncs2Readiness(this.opts.sysfsRoot ? { sysfsRoot: this.opts.sysfsRoot } : {}); return r.ready ? r.detail : r.reason; })()}`, hint: OPENVINO_NCS2_HINT }
+        : undefined
       : !compiled
         ? { ready: false, runtime: 'edgetpu', reason: `${a.urn} is not compiled for the Edge TPU (it has no edgetpu-custom-op)`, hint: 'compile it with edgetpu_compiler (Coral\'s apt repository) and publish that model' }
         : this.readiness();
