@@ -4,7 +4,8 @@
  * does it — start the cluster, deploy, run train (and trainFair) for the models the functions
  * need, try classify — each step checked off from the real state. On the way: problems shown on
  * the node before any deploy (item 6), a model not trained yet told as what to do, never as a
- * studio bug (item 7), and the invoke input following the function (item 11).
+ * studio bug (item 7), the invoke input following the function (item 11), and a function whose
+ * file stopped parsing kept on the canvas as it last parsed (item 4).
  *
  * Without /usr/bin/chromium (and CI unset) the suite is skipped with the reason printed; in CI
  * (CI=true) it runs and fails when Chromium is missing.
@@ -42,6 +43,19 @@ describe.skipIf(skip)('the next-steps guide and honest problems (issue 13, items
     if (!r.ok) throw new Error(r.error.message);
   };
   const act = () => page.getByTestId('next-step-action').click();
+
+  it("a file saved with a syntax error keeps its function, output and gate on the canvas, marked as not parsing (item 4)", async () => {
+    const f = 'functions/inference.ts';
+    const saved = readFileSync(join(studio.project, f), 'utf8');
+    await write(f, saved.replace("@policy.deadline('2s')", "@policy.deadline('2s'"));
+    const node = page.locator('.react-flow__node[data-id="fn:inference"]');
+    await expect.poll(() => node.locator('[data-testid="node-unparsed"]').count(), { timeout: 20_000 }).toBe(1);
+    await expect(node.locator('[data-testid="node-unparsed"]').getAttribute('title')).resolves.toMatch(/functions\/inference\.ts:7:19: '\(' is not closed/);
+    for (const id of ['data:mnist:predictions', 'gate:inference:0']) expect(await page.locator(`.react-flow__node[data-id="${id}"]`).count()).toBe(1);
+    await expect.poll(current).toMatch(/Fix \d+ errors?/);
+    await write(f, saved);
+    await expect.poll(() => node.locator('[data-testid="node-unparsed"]').count(), { timeout: 20_000 }).toBe(0);
+  }, 120_000);
 
   it('a placement no node can take and a missing data file show on their nodes before any deploy (item 6)', async () => {
     const f = 'functions/train.ts';

@@ -70,6 +70,8 @@ export const GraphNodeSchema = z.object({
     trigger: TriggerSchema.optional(),
     gate: GateSchema.optional(),
     dangling: z.array(z.number()).optional(),
+    /** a function whose file no longer parses, shown as it last parsed: the syntax error (file:line:col: message) */
+    unparsed: z.string().optional(),
   }),
 });
 export type GraphNodeDto = z.infer<typeof GraphNodeSchema>;

@@ -63,6 +63,29 @@ describe('StudioService', () => {
     expect(placement.hint).toMatch(/explain placement/);
   });
 
+  it('a file saved with a syntax error keeps its function on the canvas as it last parsed, marked, and a deploy refuses it (issue 13, item 4)', async () => {
+    const snap = value(await svc.call('project.open', { dir }));
+    const path = 'functions/inference.ts';
+    const good = snap.files.find((f) => f.path === path)!;
+    // a decorator left open: the class no longer parses, and its function is gone from the project
+    const broken = good.source.replace("@policy.deadline('2s')", "@policy.deadline('2s'");
+    expect(broken).not.toBe(good.source);
+    const w = value(await svc.call('project.files.write', { project: dir, path, source: broken, expectedRevision: good.revision }));
+    expect(w.snapshot.functions.map((f) => f.id)).not.toContain('inference');
+    const node = w.snapshot.graph.nodes.find((n) => n.id === 'fn:inference');
+    expect(node?.detail.unparsed).toMatch(/^functions\/inference\.ts:7:19: '\(' is not closed/);
+    // its output, its gate and its trigger stay with it
+    const ids = w.snapshot.graph.nodes.map((n) => n.id);
+    expect(ids).toEqual(expect.arrayContaining(['data:mnist:predictions', 'gate:inference:0', 'trigger:classify']));
+    expect(w.snapshot.graph.edges.some((e) => e.source === 'trigger:classify' && e.target === 'fn:inference')).toBe(true);
+    const check = value(await svc.call('deploy.check', { project: dir }));
+    expect(check.errors.map((e) => `${e.file}:${e.code}`)).toContain('functions/inference.ts:syntax-error');
+    // fixed: the function is itself again
+    const fixed = value(await svc.call('project.files.write', { project: dir, path, source: good.source, expectedRevision: w.revision }));
+    expect(fixed.snapshot.graph.nodes.find((n) => n.id === 'fn:inference')?.detail.unparsed).toBeUndefined();
+    expect(fixed.snapshot.functions.map((f) => f.id)).toContain('inference');
+  });
+
   it('preprocesses an unsaved buffer: its diagnostics, and with the project the graph as if it were saved', async () => {
     value(await svc.call('project.open', { dir }));
     const path = 'functions/train.ts';

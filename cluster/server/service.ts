@@ -27,6 +27,7 @@ import {
   connect,
   deriveGraph,
   disconnect,
+  fnNodeId,
   loadProject,
   projectPath,
   saveLayout,
@@ -36,7 +37,9 @@ import {
   WORKFLOW_FILE,
   type GraphEdit,
   type Project,
+  type WorkflowGraph,
 } from '../project/index';
+import type { FunctionSpec } from '../spec/function';
 import { editDecorators, preprocessSource, type DecoratorPatch } from '../preprocessor/index';
 import { LayoutSchema, workflowJsonSchema } from '../spec/workflow';
 import { StudioError } from '../common/errors';
@@ -74,6 +77,11 @@ interface OpenProject {
   /** per project-relative path: the revision and the content the service last read or wrote */
   revisions: Map<string, number>;
   known: Map<string, string>;
+  /**
+   * per function file: its functions as they were the last time it parsed. A file saved with a
+   * syntax error keeps its functions on the canvas from here, marked as not parsing (issue 13, item 4).
+   */
+  lastGood: Map<string, FunctionSpec[]>;
 }
 
 function fail(code: string, message: string, hint?: string, facts?: StudioError['facts']): never {
@@ -127,7 +135,7 @@ export class StudioService {
       'project.open': (p) => {
         const dir = resolve(p.dir);
         const project = loadProject(dir);
-        const open: OpenProject = { dir, project, revisions: new Map(), known: new Map() };
+        const open: OpenProject = { dir, project, revisions: new Map(), known: new Map(), lastGood: new Map() };
         this.projects.set(dir, open);
         this.syncKnown(open);
         return this.snapshot(open);
@@ -196,7 +204,7 @@ export class StudioService {
       },
       'graph.derive': (p) => {
         const open = this.get(p.project);
-        return deriveGraph(open.project);
+        return this.graphOf(open);
       },
       'graph.connect': (p, ctx) => {
         const open = this.get(p.project);
@@ -604,6 +612,30 @@ export class StudioService {
     this.syncKnown(open);
   }
 
+  /** The files that do not parse (a syntax error), with the first error's place and text. */
+  private unparsed(open: OpenProject): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const d of open.project.diagnostics) if (d.code === 'syntax-error' && !out.has(d.file)) out.set(d.file, `${d.file}:${d.line}:${d.column}: ${d.message}`);
+    return out;
+  }
+
+  /**
+   * The canvas' graph: the project's, plus the functions of a file that stopped parsing as they
+   * last were, each marked with the syntax error (detail.unparsed). They are shown, not deployed:
+   * the syntax error is an error, which a deploy refuses.
+   */
+  private graphOf(open: OpenProject): WorkflowGraph {
+    const broken = this.unparsed(open);
+    for (const f of new Set(open.project.functions.map((x) => x.file))) if (!broken.has(f)) open.lastGood.set(f, open.project.functions.filter((x) => x.file === f));
+    for (const f of [...open.lastGood.keys()]) if (!broken.has(f) && !open.known.has(f)) open.lastGood.delete(f);
+    const ids = new Set(open.project.functions.map((x) => x.id));
+    const stale = [...broken.keys()].flatMap((f) => (open.lastGood.get(f) ?? []).filter((x) => !ids.has(x.id)));
+    if (!stale.length) return deriveGraph(open.project);
+    const graph = deriveGraph({ workflow: open.project.workflow, functions: [...open.project.functions, ...stale] });
+    const why = new Map(stale.map((x) => [fnNodeId(x.id), broken.get(x.file)!]));
+    return { ...graph, nodes: graph.nodes.map((n) => (why.has(n.id) ? { ...n, detail: { ...n.detail, unparsed: why.get(n.id)! } } : n)) };
+  }
+
   /** Records the on-disk content of the project's files; a file that changed gets a new revision. */
   private syncKnown(open: OpenProject): void {
     const contents = new Map<string, string>();
@@ -704,7 +736,7 @@ export class StudioService {
       functions: project.functions,
       // placements the deploy would refuse, checked where it would place them (app/preflight.ts)
       diagnostics: [...project.diagnostics, ...placementProblems(project, runningTopology(this.controllerNow))],
-      graph: deriveGraph(project),
+      graph: this.graphOf(open),
     };
   }
 

@@ -50,7 +50,7 @@ export const FunctionNode = memo(function FunctionNode({ data, selected }: NodeP
   const p = d.policies ?? {};
   const dangling = d.dangling?.length ?? 0;
   return (
-    <div className={`node node-function${selected ? ' selected' : ''}${data.errors ? ' has-errors' : ''}`}>
+    <div className={`node node-function${selected ? ' selected' : ''}${data.errors ? ' has-errors' : ''}${d.unparsed ? ' unparsed' : ''}`}>
       <Handle type="target" position={Position.Left} />
       <div className="node-head">
         <span className="node-icon lambda">λ</span>
@@ -70,6 +70,11 @@ export const FunctionNode = memo(function FunctionNode({ data, selected }: NodeP
         ))}
         {dangling ? <Badge kind="warn" title="an input whose selector matches nothing in this workflow">▲ {dangling} dangling</Badge> : null}
       </div>
+      {d.unparsed && (
+        <div className="node-problem sev-error" data-testid="node-unparsed" title={`${d.unparsed}\nthe canvas shows the function as it last parsed; it is not deployed until the file parses`}>
+          ✗ can't parse: shown as it last parsed
+        </div>
+      )}
       <Problems problems={data.problems} />
       {data.placement && (
         <div className={`node-placement st-${data.placement.status}`} data-testid="node-placement" title={data.placement.status === 'simulated' ? 'where the simulated scheduler placed this function (Simulate panel)' : 'where this function runs on the local cluster'}>
