@@ -120,6 +120,8 @@ describe.skipIf(skip)('the next-steps guide and honest problems (issue 13, items
     await page.getByTestId('sample-digit').click();
     await page.getByTestId('invoke-run').click();
     await page.getByTestId('prediction').waitFor({ timeout: 60_000 });
+    // the latency's parts add up to it, the platform's own work named (item 10)
+    await expect(page.getByTestId('invoke-latency-parts').textContent()).resolves.toMatch(/^\((warm|cold): .*exec \d+ ms.*platform .* = \d+(\.\d+)? m?s\)$/);
     await expect.poll(current, { timeout: 30_000 }).toMatch(/Run trainFair: it makes the model refine needs/);
     await page.getByTestId('next-steps-all').click();
     await expect(page.getByTestId('step-try:classify').getAttribute('data-done')).resolves.toBe('true');

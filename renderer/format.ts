@@ -1,2 +1,2 @@
 /** Sizes as the panels show them: the platform's one rule (binary units, as the CLI prints them). */
-export { fmtBytes } from '../cluster/common/units';
+export { fmtBytes, fmtMetric } from '../cluster/common/units';

@@ -27,3 +27,15 @@ export function fmtMemory(n: number): string {
 export function fmtMiB(n: number): string {
   return `${(n / MiB).toFixed(1).replace(/\.0$/, '')} MiB`;
 }
+
+/**
+ * A metric as people read it: whole numbers without decimals (holdout_size 600, not 600.000),
+ * others with up to three (accuracy 0.967), very small or large ones in exponent form.
+ */
+export function fmtMetric(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 0.001 || a >= 1e6)) return v.toExponential(2);
+  return String(Number(v.toFixed(3)));
+}

@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ApiError, ArtifactViewDto, LineageDto } from '../../cluster/api/contract';
 import { call, errorOf } from '../api';
-import { fmtBytes } from '../format';
+import { fmtBytes, fmtMetric } from '../format';
 import { ErrorBox } from './ErrorBox';
 import type { Runtime } from './runtime-state';
 import { DataTable, type Column } from './DataTable';
@@ -12,7 +12,7 @@ const keyOf = (a: ArtifactViewDto) => `${a.urn}@${a.version}`;
 const ARTIFACT_COLUMNS: Array<Column<ArtifactViewDto>> = [
   { key: 'artifact', title: 'artifact', className: 'mono', cell: keyOf },
   { key: 'kind', title: 'kind', className: 'nowrap', cell: (a) => `${a.kind}${a.type ? ` · ${a.type}` : ''}` },
-  { key: 'metrics', title: 'metrics', className: 'small', cell: (a) => Object.entries(a.metrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(' · ') || '–' },
+  { key: 'metrics', title: 'metrics', className: 'small', cell: (a) => Object.entries(a.metrics).map(([k, v]) => `${k} ${fmtMetric(v)}`).join(' · ') || '–' },
   { key: 'size', title: 'size', className: 'nowrap', cell: (a) => fmtBytes(a.size) },
   { key: 'on', title: 'on', cell: (a) => a.locations.join(', ') || 'registry' },
   { key: 'by', title: 'made by', className: 'small', cell: (a) => (a.lineage.function ? `λ ${a.lineage.function}` : (a.lineage.source ?? '–')) },

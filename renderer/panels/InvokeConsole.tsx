@@ -9,7 +9,7 @@ import { call, errorOf } from '../api';
 import { DigitPad } from './DigitPad';
 import { ErrorBox } from './ErrorBox';
 import type { Runtime } from './runtime-state';
-import { ms } from './time';
+import { latencyBreakdown, ms } from './time';
 import { inputModeFor } from './invoke-mode';
 import { useStudio, useStudioContext } from '../state/studio';
 
@@ -170,10 +170,18 @@ export function InvokeConsole({ rt, workflow, functions }: { rt: Runtime; workfl
                 <dd data-testid="invoke-node">{answer.node}{answer.attempts > 1 ? ' (retried on another node)' : ''}</dd>
                 <dt>latency</dt>
                 <dd data-testid="invoke-latency">
-                  {ms(answer.timings.totalMs)} <span className="muted small">(exec {ms(answer.timings.execMs)}, transfer {ms(answer.timings.transferMs)}, {answer.cold ? `cold start ${ms(answer.timings.coldStartMs)}` : 'warm'}, queue {ms(answer.timings.queueMs)})</span>
+                  {ms(answer.timings.totalMs)} <span className="muted small" data-testid="invoke-latency-parts">({answer.cold ? 'cold' : 'warm'}: {latencyBreakdown(answer.timings)})</span>
                 </dd>
                 <dt>model</dt>
                 <dd data-testid="invoke-model">{answer.models.length ? answer.models.join(', ') : '–'}</dd>
+                {answer.modelRanOn && (
+                  <>
+                    <dt>ran on</dt>
+                    <dd data-testid="invoke-ran-on" title="where the model ran: edgetpu, cpu, or cpu with the reason it fell back">
+                      {answer.modelRanOn}
+                    </dd>
+                  </>
+                )}
                 {answer.produced.length > 0 && (
                   <>
                     <dt>produced</dt>

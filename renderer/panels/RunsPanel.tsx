@@ -5,7 +5,7 @@ import { call, errorOf } from '../api';
 import { ErrorBox } from './ErrorBox';
 import { runErrorOf } from './run-error';
 import type { Runtime } from './runtime-state';
-import { ms } from './time';
+import { latencyBreakdown, ms } from './time';
 import { DataTable, type Column } from './DataTable';
 
 const RUN_COLUMNS: Array<Column<RunDto>> = [
@@ -15,6 +15,7 @@ const RUN_COLUMNS: Array<Column<RunDto>> = [
   { key: 'status', title: 'status', cell: (r) => <span className={`pill pill-${r.status === 'ok' ? 'ready' : r.status === 'running' ? 'started' : 'failed'}`}>{r.status}</span> },
   { key: 'total', title: 'total', className: 'nowrap', cell: (r) => ms(r.timings.totalMs) },
   { key: 'outputs', title: 'outputs', className: 'small', cell: (r) => r.outputs.join(', ') || '–' },
+  { key: 'ranOn', title: 'model ran on', className: 'small', cell: (r) => r.modelRanOn ?? '–' },
 ];
 
 // recharts loads with the Runs tab, not with the first screen
@@ -67,7 +68,13 @@ export function RunsPanel({ rt, workflow }: { rt: Runtime; workflow: string }) {
               <dt>inputs</dt>
               <dd>{run.inputs.join(', ') || '–'}</dd>
               <dt>timings</dt>
-              <dd className="small">{Object.entries(run.timings).map(([k, v]) => `${k.replace(/Ms$/, '')} ${ms(v)}`).join(' · ')}</dd>
+              <dd className="small" data-testid="run-latency-parts">{latencyBreakdown(run.timings)}</dd>
+              {run.modelRanOn && (
+                <>
+                  <dt>model ran on</dt>
+                  <dd data-testid="run-ran-on">{run.modelRanOn}</dd>
+                </>
+              )}
             </dl>
             <pre className="json small">{JSON.stringify(run.output, null, 2)}</pre>
             <div className="logs mono small">{run.logs.length ? run.logs.map((l, i) => <div key={i}>{l}</div>) : <span className="muted">no log lines</span>}</div>
