@@ -153,7 +153,17 @@ export class Runner {
         }
         resolve(r);
       };
+      // what a worker sends is untrusted: with structured clone it can be anything a clone holds
+      // (a BigInt, a Map, a cycle); a message the agent cannot handle fails the invocation, never the agent
       const onMsg = (m: FromWorker) => {
+        try {
+          handle(m);
+        } catch (e) {
+          done(fail('bad-worker-message', `the worker running ${body.fn.id} on ${NODE} sent a message the agent cannot take (${(e as Error).message})`, 'function code must not talk to the agent itself', logs), false);
+        }
+      };
+      const handle = (m: FromWorker) => {
+        if (!m || typeof m !== 'object') throw new Error(`not a message: ${typeof m}`);
         if (m.type === 'log') {
           // the worker caps its log; the agent does not take its word for it
           const kept = logBudget.take(String(m.line));
