@@ -172,9 +172,17 @@ describe.skipIf(skip)('deploy and invoke from the studio (Chromium, process clus
     expect(pageErrors).toEqual([]);
   }, 240_000);
 
-  it('stops the cluster from the Cluster panel', async () => {
+  it('stops the cluster from the Cluster panel, asking first while functions are deployed (issue 13, item 8)', async () => {
     await page.getByTestId('cluster-tab').click();
     await page.getByTestId('cluster-stop').click();
+    const ask = page.getByTestId('cluster-stop-confirm');
+    await expect(ask.textContent()).resolves.toMatch(/stops 4 deployed functions \(mnist\/\w+, .*\)/);
+    // cancelled: still up
+    await page.getByTestId('cluster-stop-cancel').click();
+    expect(await ask.count()).toBe(0);
+    await expect(page.getByTestId('cluster-state').textContent()).resolves.toMatch(/up/);
+    await page.getByTestId('cluster-stop').click();
+    await page.getByTestId('cluster-stop-confirmed').click();
     await expect.poll(() => page.getByTestId('cluster-state').textContent(), { timeout: 60_000 }).toMatch(/stopped/);
     const status = await studio.service.call('cluster.status', {});
     expect(status.ok).toBe(true);

@@ -46,6 +46,9 @@ export function ClusterPanel({ rt, functions, project, onError, explain: asked }
   const [explain, setExplain] = useState<PlacementExplanationDto | undefined>();
   const [explainError, setExplainError] = useState<ApiError | undefined>();
   const s = rt.status;
+  const [confirmStop, setConfirmStop] = useState(false);
+  // what a stop would take down: every function any workflow has deployed on this cluster
+  const deployed = (s?.deployments ?? []).filter((d) => d.status !== 'stopped').flatMap((d) => d.functions.filter((f) => f.status === 'ready').map((f) => `${d.workflow}/${f.id}`));
 
   const act = async (what: 'up' | 'down') => {
     setBusy(what === 'up' ? `Starting the ${backend} cluster …` : 'Stopping the cluster …');
@@ -90,7 +93,16 @@ export function ClusterPanel({ rt, functions, project, onError, explain: asked }
           <label className="muted small">topology</label>
           <input className="mono topo-input" value={topology} onChange={(e) => setTopology(e.target.value)} disabled={!!s?.up} />
           {s?.up ? (
-            <button className="button small" disabled={!!busy} onClick={() => void act('down')} data-testid="cluster-stop">
+            <button
+              className="button small"
+              disabled={!!busy}
+              onClick={() => {
+                // stopping takes deployed functions down with it: asked first
+                if (deployed.length) setConfirmStop(true);
+                else void act('down');
+              }}
+              data-testid="cluster-stop"
+            >
               ■ Stop
             </button>
           ) : (
@@ -99,6 +111,27 @@ export function ClusterPanel({ rt, functions, project, onError, explain: asked }
             </button>
           )}
         </div>
+        {confirmStop && s?.up && (
+          <div className="confirm-line" role="alertdialog" aria-label="stop the cluster?" data-testid="cluster-stop-confirm" onKeyDown={(e) => e.key === 'Escape' && setConfirmStop(false)}>
+            <span>
+              Stopping the cluster stops {deployed.length} deployed function{deployed.length === 1 ? '' : 's'} ({deployed.join(', ')}); their requests will fail until you start it and deploy again.
+            </span>
+            <button
+              className="button danger small"
+              autoFocus
+              data-testid="cluster-stop-confirmed"
+              onClick={() => {
+                setConfirmStop(false);
+                void act('down');
+              }}
+            >
+              Stop them
+            </button>
+            <button className="button ghost small" data-testid="cluster-stop-cancel" onClick={() => setConfirmStop(false)}>
+              Cancel
+            </button>
+          </div>
+        )}
         {busy && (
           <div className="progress-line">
             <div className="bar" /> {busy} {rt.progress ? `— ${rt.progress}` : ''}

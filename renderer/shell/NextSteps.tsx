@@ -70,6 +70,13 @@ export function NextSteps() {
   const [acting, setActing] = useState<string | undefined>();
   const [open, setOpen] = useState(false);
   useEffect(() => setHidden(dir ? hiddenFor(dir) : false), [dir]);
+  // the list closes on Escape wherever the focus is, as the menus do
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open]);
   // asked again whenever what the steps depend on changed: the project, the cluster, a run, a deploy
   useEffect(() => {
     if (!dir || deploying || !connected) return;
@@ -138,7 +145,7 @@ export function NextSteps() {
         ×
       </button>
       {open && (
-        <ol className="next-steps-list" data-testid="next-steps-list" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+        <ol className="next-steps-list" data-testid="next-steps-list">
           {steps.map((s, i) => (
             <li key={s.id} className={s.done ? 'done' : i === now ? 'now' : 'later'} data-testid={`step-${s.id}`} data-done={s.done}>
               <span className="mark" aria-hidden>
