@@ -13,10 +13,12 @@ export interface DeployRequest {
   expectedRevision?: number;
   acceptWarnings?: boolean;
   replace?: boolean;
+  /** refuse a tpu function whose model would run on the CPU (a warning otherwise) */
+  strictAccelerators?: boolean;
 }
 
 export async function deployProject(c: Controller, dir: string, req: DeployRequest, checked?: DeployCheck): Promise<DeployResult> {
-  const opts = { mode: req.mode ?? 'full', ...(req.expectedRevision !== undefined ? { expectedRevision: req.expectedRevision } : {}), ...(req.replace ? { replace: true } : {}) };
+  const opts = { mode: req.mode ?? 'full', ...(req.expectedRevision !== undefined ? { expectedRevision: req.expectedRevision } : {}), ...(req.replace ? { replace: true } : {}), ...(req.strictAccelerators ? { strictAccelerators: true } : {}) };
   if (opts.mode !== 'restart') requireDeployable(checked ?? deployCheck(loadProject(dir), runningTopology(c)), req.acceptWarnings === true);
   return c.deploy(dir, opts);
 }

@@ -26,6 +26,16 @@ describe('edgeai deploy flags', () => {
     expect(deployOptionsOf({ mode: 'full', 'expect-revision': '0' })).toEqual({ mode: 'full', expectedRevision: 0 });
   });
 
+  it('--strict-accelerators reaches the controller’s deploy (issue 14: a tpu function whose model would run on the CPU is refused)', async () => {
+    expect(deployOptionsOf({ 'strict-accelerators': true })).toEqual({ strictAccelerators: true });
+    const { deployProject } = await import('../../app/deploy');
+    const seen: unknown[] = [];
+    const c = { deploy: async (_dir: string, o: unknown) => (seen.push(o), {}) } as unknown as Parameters<typeof deployProject>[0];
+    await deployProject(c, '/nowhere', { strictAccelerators: true }, { workflow: 'w', errors: [], warnings: [], functions: [] });
+    await deployProject(c, '/nowhere', {}, { workflow: 'w', errors: [], warnings: [], functions: [] });
+    expect(seen).toEqual([{ mode: 'full', strictAccelerators: true }, { mode: 'full' }]);
+  });
+
   it('says which modes exist and what a revision must be', () => {
     expect(() => deployOptionsOf({ mode: 'fast' })).toThrow(UserError);
     expect(() => deployOptionsOf({ mode: 'fast' })).toThrow(/--mode 'fast' is not a deploy mode: use one of full, changed, restart/);

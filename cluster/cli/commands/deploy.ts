@@ -16,13 +16,18 @@ const help = `modes:
                      deployed yet); otherwise nothing is deployed and the command says who won
 --accept-warnings    deploy although the project has warnings (errors always stop a deploy)
 --replace            deploy although a workflow of the same name is deployed from another
-                     project folder, replacing it (otherwise refused: workflow-name-taken)`;
+                     project folder, replacing it (otherwise refused: workflow-name-taken)
+--strict-accelerators
+                     refuse a function that asks for capability tpu whose model would run on the
+                     CPU (not TensorFlow Lite, not compiled for the Edge TPU, no runtime);
+                     without it that is a warning in the deploy's answer`;
 
 /** The deploy options the flags ask for; a UserError that says what is allowed otherwise. */
-export function deployOptionsOf(values: { mode?: string; 'expect-revision'?: string; 'accept-warnings'?: boolean; replace?: boolean }): DeployRequest {
+export function deployOptionsOf(values: { mode?: string; 'expect-revision'?: string; 'accept-warnings'?: boolean; replace?: boolean; 'strict-accelerators'?: boolean }): DeployRequest {
   const opts: DeployRequest = {};
   if (values['accept-warnings']) opts.acceptWarnings = true;
   if (values.replace) opts.replace = true;
+  if (values['strict-accelerators']) opts.strictAccelerators = true;
   if (values.mode !== undefined) {
     if (!(DEPLOY_MODES as readonly string[]).includes(values.mode)) throw new UserError(`--mode '${values.mode}' is not a deploy mode: use one of ${DEPLOY_MODES.join(', ')}\nusage: edgeai ${usage}`);
     opts.mode = values.mode as DeployMode;
@@ -42,7 +47,7 @@ export const command: Command = {
   summary: COMMANDS.deploy.summary,
   help,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, json: { type: 'boolean' }, mode: { type: 'string' }, 'expect-revision': { type: 'string' }, 'accept-warnings': { type: 'boolean' }, replace: { type: 'boolean' } }, usage);
+    const { values, positionals } = parseCommandArgs(argv, { ...CLUSTER_OPTIONS, json: { type: 'boolean' }, mode: { type: 'string' }, 'expect-revision': { type: 'string' }, 'accept-warnings': { type: 'boolean' }, replace: { type: 'boolean' }, 'strict-accelerators': { type: 'boolean' } }, usage);
     if (positionals.length !== 1) throw new UserError(`expected one project folder\nusage: edgeai ${usage}`);
     const opts = deployOptionsOf(values);
     const c = await openController(values, io, !!values.json);

@@ -21,7 +21,7 @@ export const COMMANDS = {
     summary: 'import data files and workflow.json data sources into the registry; preview data',
   },
   deploy: {
-    usage: 'deploy <project> [--mode full|changed|restart] [--expect-revision N] [--accept-warnings] [--replace] [--json]',
+    usage: 'deploy <project> [--mode full|changed|restart] [--expect-revision N] [--accept-warnings] [--replace] [--strict-accelerators] [--json]',
     summary: 'validate, schedule and ship a workflow to the running cluster (per-function progress)',
   },
   export: {
