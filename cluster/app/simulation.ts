@@ -162,6 +162,8 @@ export interface RunProfiles {
   startupS: Record<string, Record<string, number>>;
   /** function → seconds from the first run's start at which each run began */
   arrivalTimes: Record<string, number[]>;
+  /** function → each of those runs' service time, in the same order (a cold run: the warm median there) */
+  serviceTimes: Record<string, number[]>;
   /** when the first run began (ms since the epoch) */
   originMs: number;
   runs: number;
@@ -182,7 +184,8 @@ function timingsOf(r: RecordedRun): { queueMs: number; transferMs: number; coldS
  * Execution-time profiles per function and node from recorded runs (those that ended ok), the
  * measured cold-start time, and the runs' arrival times. Modelling choices: a warm run's service
  * time is its execution plus the platform's overhead (resolving inputs, recording the run, the
- * HTTP round trips — time the simulator has no other place for), drawn from the measured samples;
+ * HTTP round trips — time the simulator has no other place for), drawn from the measured samples (and, with the runs' arrival times replayed, each arrival gets its own run's
+ * service time: serviceTimes);
  * a worker's start is a cold run's cold start and service less a warm run's median service there
  * (the first run on a worker loads its model); queueing, cold starts and transfers are the
  * simulator's own.
@@ -195,6 +198,7 @@ export function profilesFromRuns(runs: RecordedRun[]): RunProfiles {
   const cold: Record<string, Record<string, number[]>> = {};
   const arrivalTimes: Record<string, number[]> = {};
   const coldRuns: Array<{ fn: string; node: string; s: number }> = [];
+  const order: Record<string, Array<{ at: number; node: string; service?: number }>> = {};
   for (const r of ok) {
     const t = timingsOf(r)!;
     const node = r.node!;
@@ -202,18 +206,27 @@ export function profilesFromRuns(runs: RecordedRun[]): RunProfiles {
     // a cold run's service (its worker's first: loading the model, warming the runtime) is not a warm one's
     if (t.coldStartMs > 0) coldRuns.push({ fn: r.function, node, s: t.coldStartMs / 1000 + service });
     else ((exec[r.function] ??= {})[node] ??= []).push(service);
-    (arrivalTimes[r.function] ??= []).push((Date.parse(r.started) - originMs) / 1000);
+    (order[r.function] ??= []).push({ at: (Date.parse(r.started) - originMs) / 1000, node, ...(t.coldStartMs > 0 ? {} : { service }) });
   }
   for (const byNode of Object.values(exec)) for (const xs of Object.values(byNode)) xs.sort((a, b) => a - b);
   // a worker's start = the cold run's start and service, less a warm run's median service there
   for (const c of coldRuns) {
     const warm = exec[c.fn]?.[c.node];
-    ((cold[c.fn] ??= {})[c.node] ??= []).push(Math.max(0, c.s - (warm?.length ? warm[Math.floor(warm.length / 2)] : 0)));
+    ((cold[c.fn] ??= {})[c.node] ??= []).push(Math.max(0, c.s - (warm?.length ? median(warm) : 0)));
     if (!warm?.length) ((exec[c.fn] ??= {})[c.node] ??= []).push(0);
   }
-  for (const xs of Object.values(arrivalTimes)) xs.sort((a, b) => a - b);
+  const serviceTimes: Record<string, number[]> = {};
+  for (const [fn, runsOf] of Object.entries(order)) {
+    runsOf.sort((a, b) => a.at - b.at);
+    arrivalTimes[fn] = runsOf.map((r) => r.at);
+    serviceTimes[fn] = runsOf.map((r) => r.service ?? median(exec[fn]?.[r.node] ?? [0]));
+  }
   const startupS = Object.fromEntries(Object.entries(cold).map(([fn, byNode]) => [fn, Object.fromEntries(Object.entries(byNode).map(([n, xs]) => [n, xs.reduce((a, b) => a + b, 0) / xs.length]))]));
-  return { execProfiles: exec, startupS, arrivalTimes, originMs, runs: ok.length };
+  return { execProfiles: exec, startupS, arrivalTimes, serviceTimes, originMs, runs: ok.length };
+}
+
+function median(sorted: number[]): number {
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
 function quantile(sorted: number[], q: number): number {

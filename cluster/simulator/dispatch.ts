@@ -52,24 +52,24 @@ export class Dispatcher {
     next(offset + (a.kind === 'periodic-exp' && a.startS !== undefined ? a.startS : gap()));
   }
 
-  /** Replays recorded arrival times (seconds from 0) of a function. */
-  replayArrivals(fn: string, times: number[]): void {
+  /** Replays recorded arrival times (seconds from 0) of a function, each with its own service time when given. */
+  replayArrivals(fn: string, times: number[], services?: number[]): void {
     const { sim } = this;
     const fs = sim.fns.get(fn);
     if (!fs) return;
-    for (const t of times) {
-      if (!(t >= 0 && t < sim.opts.durationS)) continue;
+    times.forEach((t, i) => {
+      if (!(t >= 0 && t < sim.opts.durationS)) return;
       sim.engine.at(t, () => {
         fs.arrivals++;
         fs.arrivalHash = checksum(fs.arrivalHash, t);
-        this.arrive(fs);
+        this.arrive(fs, services?.[i]);
       });
-    }
+    });
   }
 
-  arrive(fs: FnState): void {
+  arrive(fs: FnState, service?: number): void {
     fs.invocations++;
-    fs.queue.push({ fn: fs, arrival: this.sim.engine.now, z: fs.noise.normal(), cold: false, wait: 0, transfer: 0, execution: 0, pendingFlows: 0, phaseStart: 0 });
+    fs.queue.push({ fn: fs, arrival: this.sim.engine.now, z: fs.noise.normal(), ...(service !== undefined ? { service } : {}), cold: false, wait: 0, transfer: 0, execution: 0, pendingFlows: 0, phaseStart: 0 });
     this.dispatch(fs);
   }
 
@@ -225,10 +225,10 @@ export class Dispatcher {
     const { sim } = this;
     const r = inv.replica!;
     const fs = inv.fn;
-    const measured = sim.opts.execProfiles?.[fs.def.id]?.[sim.t.nodes[r.node].name];
-    if (measured?.length) {
-      // a measured profile: the sample at the invocation's quantile (the same draw for every profile compared)
-      inv.execution = empiricalFromNormal(measured, inv.z);
+    const measured = inv.service === undefined ? sim.opts.execProfiles?.[fs.def.id]?.[sim.t.nodes[r.node].name] : undefined;
+    if (inv.service !== undefined || measured?.length) {
+      // a replayed run's own service time, or a measured profile's sample at the invocation's quantile (the same draw for every profile compared)
+      inv.execution = inv.service ?? empiricalFromNormal(measured!, inv.z);
       sim.accounting.markExecuting(r.node, +1);
       sim.engine.after(inv.execution, () => {
         sim.accounting.markExecuting(r.node, -1);

@@ -28,6 +28,8 @@ describe('profiles from recorded runs', () => {
     expect(p.execProfiles.f['edge-1']).toEqual([0.05, 0.06, 0.07]);
     expect(p.startupS.f['edge-1']).toBeCloseTo(0.5 + 0.32 - 0.06, 9);
     expect(p.arrivalTimes.f).toEqual([0, 1, 2.5, 4]);
+    // each arrival's own service (the cold one: the warm median)
+    expect(p.serviceTimes.f).toEqual([0.06, 0.05, 0.07, 0.06]);
     expect(p.runs).toBe(4);
     expect(() => profilesFromRuns([])).toThrow(/no recorded run ended ok/);
   });
@@ -52,6 +54,13 @@ describe('the simulator with measured profiles', () => {
     // the model crossed each link once: the first run fetched it, the node kept it
     expect(r.links.find((l) => l.from === 'edge-1')).toMatchObject({ downBytes: 200_000 });
     expect(f.transfer.p50).toBe(0);
+  });
+
+  it('a replayed arrival runs for its own service time', () => {
+    const r = simulate({ ...base, arrivalTimes: { f: [1, 3, 5] }, serviceTimes: { f: [0.2, 0.4, 0.3] }, execProfiles: { f: { 'edge-1': [9] } }, warmAtStart: true, concurrency: { kind: 'agent' }, maxReplicas: 1, images: [{ name: 'bundle:f', nodes: ['edge-1'] }] });
+    const f = r.functions[0];
+    expect([f.completed, f.execution.max, f.total.max]).toEqual([3, expect.closeTo(0.4, 9), expect.closeTo(0.4, 9)]);
+    expect(f.execution.mean).toBeCloseTo(0.3, 9);
   });
 
   it("the agent's workers: an invocation finding every started worker busy starts one more (a cold start), up to the workers", () => {

@@ -183,7 +183,7 @@ class Simulation implements SimContext {
     this.engine.at(0, () => this.replicas.deployAll());
     const traced = this.opts.arrivalTimes ?? {};
     for (const a of this.wf.arrivals) if (!traced[a.function]) this.dispatcher.startArrivals(a);
-    for (const [fn, times] of Object.entries(traced)) this.dispatcher.replayArrivals(fn, times);
+    for (const [fn, times] of Object.entries(traced)) this.dispatcher.replayArrivals(fn, times, this.opts.serviceTimes?.[fn]);
     const { reconcileS } = this.settings;
     if (reconcileS > 0) this.engine.at(Math.min(reconcileS, duration), () => this.replicas.reconcile());
     for (;;) {

@@ -38,6 +38,8 @@ export interface Invocation {
   /** standard normal for the execution-time noise, drawn at arrival */
   z: number;
   replica?: Replica;
+  /** its service time when given (a replayed run's own), instead of a draw */
+  service?: number;
   cold: boolean;
   /** seconds from arrival until a replica took it (queue, pull, cold start) */
   wait: number;

@@ -90,6 +90,8 @@ export interface SimulationOptions extends WorkflowOptions {
   keepInputs?: boolean;
   /** function id → the times (seconds from 0) its requests arrive, replayed instead of its arrival processes */
   arrivalTimes?: Record<string, number[]>;
+  /** function id → the service time (seconds) of each replayed arrival, in arrivalTimes' order (measured runs' own) */
+  serviceTimes?: Record<string, number[]>;
   /** images already on nodes at the start */
   images?: Array<{ name: string; nodes: string[] }>;
 }

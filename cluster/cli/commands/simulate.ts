@@ -66,7 +66,8 @@ export const command: Command = {
     '                    fetched once per replica, outputs to their bucket; with --workload faas-sim, 10 deployments',
     '                    per cell added every 255 s (cluster/simulator/preset.ts)',
     '  --exec-from-runs  take execution times (per function and node: execution + the platform\'s overhead), cold-start',
-    '                    times and arrival times from the recorded runs of the workflow deployed on the cluster',
+    '                    times and arrival times from the recorded runs of the workflow deployed on the cluster (each',
+    '                    replayed arrival runs for its own run\'s time)',
     '                    (--cluster c); its topology, one replica per function with up to 4 workers each started on',
     '                    demand (the node agent\'s); with --compare-runs, only the runs of that load',
     '  --compare-runs <record>  print the simulation beside the real runs of an `edgeai load --record <record>`:',
@@ -145,7 +146,7 @@ export const command: Command = {
       // deployed before the runs: each function's bundle is on its node already (nothing pulled)
       const wf = workflowOf({ ...options, profile: request.profiles[0] });
       const images = wf.functions.flatMap((f) => (fromRuns.placed[f.id] ? f.base.images.map((im) => ({ name: im.name, nodes: [fromRuns.placed[f.id]] })) : []));
-      options = { ...options, images, reads: fromRuns.reads, keepInputs: true, warmAtStart: true, execProfiles: p.execProfiles, startupS: p.startupS, arrivalTimes: p.arrivalTimes, concurrency: { kind: 'agent', workers: 4 }, maxReplicas: options.maxReplicas ?? 1, fresh: false };
+      options = { ...options, images, reads: fromRuns.reads, keepInputs: true, warmAtStart: true, execProfiles: p.execProfiles, startupS: p.startupS, arrivalTimes: p.arrivalTimes, serviceTimes: p.serviceTimes, concurrency: { kind: 'agent', workers: 4 }, maxReplicas: options.maxReplicas ?? 1, fresh: false };
     }
     const reports = compareSchedulers(options, request.profiles);
     if (record && fromRuns) {
