@@ -13,6 +13,8 @@ import { topologyByName } from '../../topology/index';
 import { topologyFromNodes, USB_RESOURCE_LABEL, type KubeNode } from '../../topology/kubernetes';
 
 const MNIST = fileURLToPath(new URL('../../../samples/mnist', import.meta.url));
+const FACE = fileURLToPath(new URL('../../../samples/face-assist', import.meta.url));
+const CORAL_TOPOLOGY = fileURLToPath(new URL('./export-golden/face-assist-coral.topology.json', import.meta.url));
 const tmp = tempDirs();
 
 async function run(...argv: string[]): Promise<{ code: number; out: string[] }> {
@@ -54,6 +56,30 @@ describe('edgeai export kubernetes', () => {
     // the agent's secret comes from the Secret, not from the manifest
     expect(pods[0].spec.containers[0].env).toEqual([{ name: 'EDGEAI_AGENT_SECRET', valueFrom: { secretKeyRef: { name: 'edgeai-mnist-agent', key: 'secret' } } }]);
     expect(labels).toContain('kubectl label node cloud-1 --overwrite edgeai.io/device=xeon-cpu edgeai.io/type=cloud edgeai.io/network=cloud');
+  });
+
+  it('samples/face-assist with a Coral on edge-1 (device plugin resource): golden YAML and label commands, every object valid', async () => {
+    const dir = tmp('edgeai-export-');
+    const r = await run('kubernetes', FACE, '--topology', CORAL_TOPOLOGY, '-o', dir, '--image', 'edgeai-node:golden');
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toMatch(/^wrote 6 objects \(1 Namespace, 1 Secret, 4 Pod\) for topology 'local-coral'/);
+    const yaml = readFileSync(join(dir, 'edgeai.yaml'), 'utf8');
+    const labels = readFileSync(join(dir, 'label-nodes.sh'), 'utf8');
+    await expect(yaml).toMatchFileSnapshot('./export-golden/face-assist-coral.yaml');
+    await expect(labels).toMatchFileSnapshot('./export-golden/face-assist-coral-label-nodes.sh');
+    const docs = parsed(yaml);
+    expect(docs.map((d) => `${d.kind} ${d.metadata.name}`)).toEqual(['Namespace edgeai', 'Secret edgeai-face-assist-agent', 'Pod edgeai-face-assist-laptop', 'Pod edgeai-face-assist-edge-1', 'Pod edgeai-face-assist-edge-2', 'Pod edgeai-face-assist-cloud-1']);
+    expect(docs[1].stringData.secret).toMatch(/^REPLACE/);
+    expect(docs[1].data).toBeUndefined();
+    for (const d of docs) expect(d.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'edgeai-studio', 'edgeai.io/cluster': 'face-assist' });
+    const pods = docs.filter((d) => d.kind === 'Pod');
+    expect(pods.map((p) => p.spec.nodeName)).toEqual(['laptop', 'edge-1', 'edge-2', 'cloud-1']);
+    // the stick: the device plugin's resource on edge-1, no privileged container anywhere
+    expect(pods[1].spec.containers[0].resources.limits['squat.ai/coral']).toBe('1');
+    for (const p of pods) expect(p.spec.containers.every((c: any) => c.securityContext?.privileged !== true)).toBe(true);
+    for (const p of [pods[0], pods[2], pods[3]]) expect(p.spec.containers[0].resources.limits['squat.ai/coral']).toBeUndefined();
+    // the capability the catalog's nuc lacks is a label, so cluster inspect maps edge-1 back with its tpu
+    expect(labels).toMatch(/kubectl label node edge-1 --overwrite .*edgeai\.io\/capability\.tpu=true/);
   });
 
   it('the labels it writes map back to the same nodes (cluster inspect reads them)', () => {
