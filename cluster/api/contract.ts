@@ -518,7 +518,16 @@ export const METHODS = {
   },
   /** Draws an edge: rewrites the consumer's selector so it matches the producer. */
   'graph.connect': {
-    request: z.object({ project: ProjectRef, producer: z.string().min(1), consumer: z.string().min(1), input: z.number().int().nonnegative().optional() }).strict(),
+    request: z
+      .object({
+        project: ProjectRef,
+        producer: z.string().min(1),
+        consumer: z.string().min(1),
+        input: z.number().int().nonnegative().optional(),
+        /** when the consumer's input of that kind is connected already: add another input, or replace it (without: refused as connection-choice) */
+        mode: z.enum(['add', 'replace']).optional(),
+      })
+      .strict(),
     response: FileEditSchema,
   },
   /** Deletes a consumes edge: removes the consumer's input. */
@@ -561,6 +570,15 @@ export const METHODS = {
         topology: z.string().min(1).default('local'),
         /** the node the USB accelerators plugged into this machine join ('none': leave them out) */
         acceleratorsOn: z.string().min(1).default('laptop'),
+        /**
+         * the kubernetes backend's cluster: a kubeconfig (default $KUBECONFIG, else ~/.kube/config),
+         * a context in it (default its current one), the namespace of the agents (default edgeai);
+         * with it, topology 'cluster' maps the cluster's own Ready nodes
+         */
+        kubernetes: z
+          .object({ kubeconfig: z.string().min(1).optional(), context: z.string().min(1).optional(), namespace: z.string().min(1).optional(), privilegedUsb: z.boolean().optional() })
+          .strict()
+          .optional(),
       })
       .strict(),
     response: ClusterStatusSchema,

@@ -34,7 +34,7 @@ export async function openCluster(ref: ClusterRef = {}): Promise<Controller> {
 
 export interface StartRequest {
   backend: BackendKind;
-  /** kubernetes: default the cluster's own nodes, mapped (topology/kubernetes.ts); a file names the nodes to use */
+  /** kubernetes: default (or 'cluster') the cluster's own nodes, mapped (topology/kubernetes.ts); a file names the nodes to use */
   topology?: string | Topology;
   /** the kubernetes backend's cluster (kubeconfig, context, namespace) and its USB opt-in */
   kubernetes?: KubernetesStart;
@@ -75,8 +75,9 @@ export async function startCluster(c: Controller, req: StartRequest, note: (mess
     const k = req.kubernetes ?? {};
     let topology: Topology;
     if (typeof req.topology === 'object') topology = req.topology;
-    else if (req.topology === undefined || req.topology.endsWith('.json') || existsSync(req.topology)) {
-      const m = await inspectKubernetes(k, req.topology, true);
+    else if (req.topology === undefined || req.topology === 'cluster' || req.topology.endsWith('.json') || existsSync(req.topology)) {
+      // 'cluster' (the studio's default for this backend): the cluster's own nodes, mapped
+      const m = await inspectKubernetes(k, req.topology === 'cluster' ? undefined : req.topology, true);
       for (const r of m.nodes) if (r.skipped) note(`node ${r.node} left out: ${r.skipped}`);
       for (const a of m.assumed) note(`assumed: ${a}`);
       for (const a of m.missing) note(`missing: ${a}`);
