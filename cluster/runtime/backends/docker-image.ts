@@ -34,8 +34,9 @@ export const LABEL_BUILD = 'edgeai.build';
  * instruction) must not reuse an image an earlier version made from the same build.
  * 2: /store belongs to the node user (agents run as nobody).
  * 3: /app/node_modules/tfjs-tflite-node (the TensorFlow Lite runner's addon and libraries, issue 14).
+ * 4: /app/node_modules/coral-tflite-delegate (the Edge TPU readiness check wants it installed).
  */
-const IMAGE_RECIPE = '3';
+const IMAGE_RECIPE = '4';
 /** Agents run as this user (nobody); it owns /store and nothing else. */
 export const NODE_UID = 65534;
 
@@ -66,7 +67,17 @@ export function tflitePackageFiles(): Array<{ imagePath: string; hostPath: strin
   const files = [join(dir, 'package.json'), addon];
   const deps = join(dir, 'cc_deps', process.arch === 'arm64' ? 'linux_arm64' : 'linux_amd64');
   if (existsSync(deps)) for (const f of readdirSync(deps).sort()) if (/\.so(\.|$)/.test(f)) files.push(join(deps, f));
-  return files.map((hostPath) => ({ imagePath: posix.join('node_modules', 'tfjs-tflite-node', relative(dir, hostPath).split(sep).join('/')), hostPath }));
+  const out = files.map((hostPath) => ({ imagePath: posix.join('node_modules', 'tfjs-tflite-node', relative(dir, hostPath).split(sep).join('/')), hostPath }));
+  // coral-tflite-delegate: JavaScript only (the library is the host's libedgetpu.so.1, which the
+  // docker backend binds into accelerator nodes); the readiness check asks for it
+  try {
+    const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+    const coral = dirname(req.resolve('coral-tflite-delegate/package.json'));
+    for (const f of ['package.json', 'dist/index.js']) if (existsSync(join(coral, f))) out.push({ imagePath: posix.join('node_modules', 'coral-tflite-delegate', f), hostPath: join(coral, f) });
+  } catch {
+    /* not installed: the node's check says so, as on such a host */
+  }
+  return out;
 }
 
 /** The system libraries the TensorFlow Lite addon and its libraries link that Node.js does not (for the offline image). */

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -14,7 +14,7 @@ import { once } from 'node:events';
 import type Docker from 'dockerode';
 import { buildAgent, type AgentBuild } from '../build';
 import type { NodeHandle, NodeLaunch } from '../backend';
-import { DockerBackend, DockerUnavailableError, LABEL_CLUSTER, MIN_CPU_MILLIS, MIN_MEMORY_BYTES, containerNameOf, cpuCapOf, dockerAvailable, networkNameOf, volumeNameOf } from './docker';
+import { DockerBackend, DockerUnavailableError, EDGETPU_LIBRARY_DIR, LABEL_CLUSTER, LABEL_EDGETPU_RUNTIME, MIN_CPU_MILLIS, MIN_MEMORY_BYTES, containerNameOf, cpuCapOf, dockerAvailable, networkNameOf, volumeNameOf } from './docker';
 import { AGENT_PORT } from './docker-image';
 import { bearer, newSecret } from '../agent/secret';
 import { execIn, readFileIn } from '../testing/docker-exec';
@@ -296,6 +296,62 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
 
     const noBus = new DockerBackend({ usbPath: join(usbDir, 'missing') });
     await expect(noBus.start({ ...tpu, name: 'tpu-2' }, build)).rejects.toThrow(/no USB bus/);
+  });
+
+  it('gives accelerator nodes the host\'s Edge TPU runtime as the readiness check finds it: the real file behind libedgetpu.so.1, read-only, on the container\'s library path; says so when there is none', async () => {
+    // the host's runtime as installed: libedgetpu.so.1 -> libedgetpu.so.1.0, an ELF file (the
+    // check reads the header only; nothing loads it here)
+    const libs = join(usbDir, 'lib');
+    mkdirSync(libs);
+    const bytes = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.from(`a stand-in for libedgetpu ${cluster}`)]);
+    writeFileSync(join(libs, 'libedgetpu.so.1.0'), bytes);
+    symlinkSync('libedgetpu.so.1.0', join(libs, 'libedgetpu.so.1'));
+    const msgs: string[] = [];
+    const b = new DockerBackend({ usbPath: usbDir, libraryDirs: [join(usbDir, 'nothing-here'), libs] });
+    await b.prepare(build, (m) => msgs.push(m));
+    const tpu: NodeLaunch = { cluster, name: 'tpu-lib', storeDir: '/unused', cpuMillis: 1000, memoryBytes: 512 * 1024 * 1024, labels: {}, network: 'lan', usb: true, secret: SECRET };
+    const [h, plain] = await Promise.all([b.start(tpu, build), b.start({ ...tpu, name: 'plain-lib', usb: false }, build)]);
+    try {
+      const info = await docker.getContainer(h.container!).inspect();
+      const lib = info.Mounts.find((m) => m.Destination === `${EDGETPU_LIBRARY_DIR}/libedgetpu.so.1`);
+      expect(lib).toMatchObject({ Type: 'bind', Source: join(libs, 'libedgetpu.so.1.0'), RW: false });
+      expect(info.Config.Labels[LABEL_EDGETPU_RUNTIME]).toBe(join(libs, 'libedgetpu.so.1.0'));
+      expect(msgs.join('\n')).toMatch(/node tpu-lib: the host's Edge TPU runtime \S+libedgetpu\.so\.1\.0 is mounted read-only/);
+      const c = docker.getContainer(h.container!);
+      expect(await readFileIn(c, `${EDGETPU_LIBRARY_DIR}/libedgetpu.so.1`)).toEqual(bytes);
+      // from inside, as the node's agent looks: on LD_LIBRARY_PATH first, an ELF file, read-only;
+      // and the delegate package the check asks for is in the image
+      const seen = JSON.parse(
+        (
+          await execIn(c, [
+            '/usr/local/bin/node',
+            '-e',
+            `const fs=require('fs');const d=(process.env.LD_LIBRARY_PATH||'').split(':')[0];const p=d+'/libedgetpu.so.1';const r={first:d,elf:fs.readFileSync(p).subarray(0,4).toString('latin1')};try{fs.writeFileSync(p,'x');r.write='written'}catch(e){r.write=e.code}try{require.resolve('coral-tflite-delegate',{paths:['/app']});r.delegate='installed'}catch(e){r.delegate=e.code}console.log(JSON.stringify(r))`,
+          ])
+        ).trim().split('\n').pop()!,
+      ) as Record<string, string>;
+      expect(seen).toEqual({ first: EDGETPU_LIBRARY_DIR, elf: '\x7fELF', write: 'EROFS', delegate: 'installed' });
+      // a node without a stick gets none of it
+      const pinfo = await docker.getContainer(plain.container!).inspect();
+      expect(pinfo.Mounts.map((m) => m.Destination)).toEqual(['/store']);
+      expect(pinfo.Config.Env.some((e) => e.startsWith('LD_LIBRARY_PATH='))).toBe(false);
+    } finally {
+      await Promise.all([b.kill(h), b.kill(plain)]);
+    }
+
+    // no library on the host: no mount, and the start says why and what to install
+    const none: string[] = [];
+    const bare = new DockerBackend({ usbPath: usbDir, libraryDirs: [join(usbDir, 'nothing-here')] });
+    await bare.prepare(build, (m) => none.push(m));
+    const h2 = await bare.start({ ...tpu, name: 'tpu-nolib' }, build);
+    try {
+      const info = await docker.getContainer(h2.container!).inspect();
+      expect(info.Mounts.map((m) => m.Destination).sort()).toEqual(['/dev/bus/usb', '/store']);
+      expect(info.Config.Labels[LABEL_EDGETPU_RUNTIME]).toBe('missing');
+      expect(none.join('\n')).toMatch(/node tpu-nolib: the host's Edge TPU runtime is not mounted: libedgetpu\.so\.1 is not in \S+nothing-here; Edge TPU models run on the node's CPU \(install the Edge TPU runtime/);
+    } finally {
+      await bare.kill(h2);
+    }
   });
 
   it('kill stops the agent; adopt (a fresh backend, as after a controller restart) finds the running node only', async () => {

@@ -10,7 +10,10 @@
  * - the user nobody (65534), not privileged, all capabilities dropped, no-new-privileges, a
  *   read-only root filesystem with a noexec tmpfs /tmp, at most 512 processes, and no mounts but
  *   the node's store volume at /store, which nobody owns (accelerator nodes: also the host's USB
- *   bus and the group that owns its device files, docs/reference.md §6). The store is not
+ *   bus and the group that owns its device files, docs/reference.md §6, and the host's Edge TPU
+ *   runtime libedgetpu.so.1 read-only on their LD_LIBRARY_PATH when the host has it, found as
+ *   the readiness check finds it; when not, start() says so in prepare()'s progress and the
+ *   container's edgeai.edgetpu-runtime label is `missing`). The store is not
  *   mounted noexec (the engine's local driver mounts a named volume with default options); a
  *   function cannot start a program anyway (no child processes under the permission model).
  * The cluster's agent secret is in the container's environment (EDGEAI_AGENT_SECRET): the agent
@@ -25,13 +28,14 @@
  * Why one file of ~620 lines: one Backend implementation (networks, containers, USB passthrough, adoption, teardown) against the Docker engine's API; the node image is docker-image.ts.
  */
 import Docker from 'dockerode';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, join, posix } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import type { AgentBuild } from '../build';
 import type { Backend, NodeHandle, NodeLaunch } from '../backend';
-import { AGENT_PORT, IMAGE_REPO, LABEL_BUILD, LABEL_MANAGED, NODE_UID, buildFromBase, followProgress, imageTagFor, importOfflineImage } from './docker-image';
+import { AGENT_PORT, IMAGE_REPO, LABEL_BUILD, LABEL_MANAGED, NODE_UID, buildFromBase, followProgress, imageTagFor, importOfflineImage, linkedLibraries } from './docker-image';
+import { EDGETPU_INSTALL_HINT, EDGETPU_LIBRARY, findLibrary, librarySearchPath } from '../../accelerators/runtimes';
 import { StudioError } from '../../common/errors';
 import { AgentClient } from '../agent/client';
 import { SECRET_ENV } from '../agent/secret';
@@ -51,6 +55,17 @@ export const MIN_CPU_MILLIS = 100;
 const USB_BUS = '/dev/bus/usb';
 /** USB character devices (major 189): read, write, mknod — docs/reference.md §6. */
 const USB_CGROUP_RULE = 'c 189:* rmw';
+/**
+ * Where an accelerator node sees the host's Edge TPU runtime: libedgetpu.so.1 (and the libraries
+ * it links that a node image has no copy of, libusb-1.0) bound read-only into this folder, which
+ * is the container's LD_LIBRARY_PATH — the first folder the agent's readiness check
+ * (accelerators/runtimes.ts librarySearchPath) and the dynamic linker look in.
+ */
+export const EDGETPU_LIBRARY_DIR = '/opt/edgetpu/lib';
+/** Libraries every node image has (Node.js links them): not bound from the host. */
+const IMAGE_HAS = /^(libc|libm|libdl|librt|libpthread|libstdc\+\+|libgcc_s|ld-linux[^.]*|linux-vdso)\.so/;
+/** The label that says what a container got of the host's Edge TPU runtime: its path, or `missing`. */
+export const LABEL_EDGETPU_RUNTIME = 'edgeai.edgetpu-runtime';
 
 export interface DockerBackendOptions {
   /** the engine's socket; default: DOCKER_HOST, else /var/run/docker.sock */
@@ -65,6 +80,51 @@ export interface DockerBackendOptions {
   usbPath?: string;
   /** how long start() waits for the agent to answer /health (default 20 s) */
   readyTimeoutMs?: number;
+  /**
+   * where the host's libedgetpu.so.1 is looked for, as the readiness check takes them (default:
+   * EDGEAI_LIBRARY_DIRS, then LD_LIBRARY_PATH and the system folders — hostEdgeTpuReadiness's)
+   */
+  libraryDirs?: readonly string[];
+}
+
+/** The host's library folders as hostEdgeTpuReadiness searches them. */
+function hostLibraryDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [...(env.EDGEAI_LIBRARY_DIRS ?? '').split(':').filter(Boolean), ...librarySearchPath(env)];
+}
+
+/** What an accelerator node gets of the host's Edge TPU runtime: read-only binds, or why none. */
+export interface EdgeTpuRuntimeMount {
+  mounts: Docker.MountSettings[];
+  /** the library on the host (symlinks resolved), when found */
+  library?: string;
+  /** why the node has no Edge TPU runtime (its Edge TPU models then run on the CPU) */
+  missing?: string;
+}
+
+/**
+ * Finds libedgetpu.so.1 the way the process backend's agents do (findLibrary over `dirs`) and
+ * binds the real file (through its symlinks: libedgetpu.so.1 -> libedgetpu.so.1.0) read-only at
+ * EDGETPU_LIBRARY_DIR/libedgetpu.so.1, with the libraries it links that are not in the image.
+ */
+export function edgeTpuRuntimeMount(dirs: readonly string[]): EdgeTpuRuntimeMount {
+  const lib = findLibrary(EDGETPU_LIBRARY, dirs);
+  if (!lib.found) return { mounts: [], missing: `the host's Edge TPU runtime is not mounted: ${lib.reason}; Edge TPU models run on the node's CPU (${EDGETPU_INSTALL_HINT})` };
+  const real = realpathSync(lib.path);
+  const mounts: Docker.MountSettings[] = [{ Type: 'bind', Source: real, Target: posix.join(EDGETPU_LIBRARY_DIR, EDGETPU_LIBRARY), ReadOnly: true }];
+  let deps: Array<{ imagePath: string; hostPath: string }> = [];
+  try {
+    deps = linkedLibraries(real);
+  } catch {
+    /* not one ldd reads (a test's stand-in): the library alone */
+  }
+  const seen = new Set([EDGETPU_LIBRARY]);
+  for (const d of deps) {
+    const name = basename(d.imagePath);
+    if (IMAGE_HAS.test(name) || seen.has(name) || !d.imagePath.startsWith('/')) continue;
+    seen.add(name);
+    mounts.push({ Type: 'bind', Source: d.hostPath, Target: posix.join(EDGETPU_LIBRARY_DIR, name), ReadOnly: true });
+  }
+  return { mounts, library: real };
 }
 
 /** Docker is missing, not running or not reachable: the message says what to do. */
@@ -259,6 +319,8 @@ export class DockerBackend implements Backend {
   private readonly opts: Required<Omit<DockerBackendOptions, 'socketPath'>> & { socketPath?: string };
   private readonly images = new Map<string, Promise<string>>();
   private readonly networks = new Map<string, Promise<string>>();
+  /** prepare()'s progress: start() says there when an accelerator node gets no Edge TPU runtime */
+  private progress: (msg: string) => void = () => {};
 
   constructor(opts: DockerBackendOptions = {}) {
     this.opts = {
@@ -268,6 +330,7 @@ export class DockerBackend implements Backend {
       baseImage: opts.baseImage ?? 'node:20-slim',
       usbPath: opts.usbPath ?? USB_BUS,
       readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
+      libraryDirs: opts.libraryDirs ?? hostLibraryDirs(),
     };
     this.docker = dockerClient(opts.socketPath);
   }
@@ -278,6 +341,7 @@ export class DockerBackend implements Backend {
   }
 
   async prepare(build: AgentBuild, progress: (msg: string) => void): Promise<void> {
+    this.progress = progress;
     const avail = await dockerAvailable(this.opts.socketPath);
     if (!avail.ok) throw new DockerUnavailableError(avail.reason);
     await this.ensureImage(build, progress);
@@ -454,7 +518,12 @@ export class DockerBackend implements Backend {
     ];
     const deviceRules: string[] = [];
     const groups: string[] = [];
+    const env = [`${SECRET_ENV}=${spec.secret}`];
     if (spec.usb) {
+      const runtime = edgeTpuRuntimeMount(this.opts.libraryDirs);
+      mounts.push(...runtime.mounts);
+      labels[LABEL_EDGETPU_RUNTIME] = runtime.library ?? 'missing';
+      if (runtime.library) env.push(`LD_LIBRARY_PATH=${EDGETPU_LIBRARY_DIR}`);
       // the whole bus, not one /dev/bus/usb/BBB/DDD: the sticks re-enumerate after firmware load
       mounts.push({ Type: 'bind', Source: this.opts.usbPath, Target: USB_BUS, ReadOnly: false });
       deviceRules.push(USB_CGROUP_RULE);
@@ -466,7 +535,7 @@ export class DockerBackend implements Backend {
       name,
       Image: imageTagFor(build),
       Cmd: ['--node', spec.name, '--cluster', spec.cluster, '--store', '/store', '--host', '0.0.0.0', '--port', String(AGENT_PORT), ...agentLimits(memory)],
-      Env: [`${SECRET_ENV}=${spec.secret}`],
+      Env: env,
       Labels: labels,
       ExposedPorts: { [port]: {} },
       Hostname: dockerName(spec.name).slice(0, 63),
@@ -501,6 +570,10 @@ export class DockerBackend implements Backend {
     await this.ensureImage(build);
     const network = await this.ensureNetwork(spec.cluster, spec.network);
     const opts = this.containerSpec(spec, build, network);
+    if (spec.usb) {
+      const lib = opts.Labels?.[LABEL_EDGETPU_RUNTIME];
+      this.progress(lib && lib !== 'missing' ? `node ${spec.name}: the host's Edge TPU runtime ${lib} is mounted read-only at ${EDGETPU_LIBRARY_DIR}/${EDGETPU_LIBRARY}` : `node ${spec.name}: ${edgeTpuRuntimeMount(this.opts.libraryDirs).missing}`);
+    }
     let container: Docker.Container;
     try {
       container = await this.docker.createContainer(opts);
