@@ -1,5 +1,6 @@
 /**
- * The Cluster panel: start and stop the local edge cluster (backend, topology), its nodes with
+ * The Cluster panel: start and stop the edge cluster (backend, topology; for kubernetes the
+ * kubeconfig, context and namespace), its nodes with
  * their profile and what runs where, bytes moved, accelerators, and why the scheduler places a
  * function where it does (schedule.explain).
  */
@@ -13,6 +14,7 @@ import { DataTable, type Column } from './DataTable';
 import type { Runtime } from './runtime-state';
 
 type NodeDto = ClusterStatusDto['nodes'][number];
+type Backend = 'process' | 'docker' | 'kubernetes';
 
 const NODE_COLUMNS: Array<Column<NodeDto>> = [
   { key: 'node', title: 'node', className: 'strong nowrap', cell: (n) => n.name },
@@ -35,8 +37,16 @@ const NODE_COLUMNS: Array<Column<NodeDto>> = [
 ];
 
 export function ClusterPanel({ rt, functions, project, onError, explain: asked }: { rt: Runtime; functions: string[]; project: string; onError(title: string, e: unknown): void; explain?: { fn: string; nonce: number } }) {
-  const [backend, setBackend] = useState<'process' | 'docker'>('process');
+  const [backend, setBackend] = useState<Backend>('process');
   const [topology, setTopology] = useState('local');
+  // the kubernetes backend's cluster: empty fields take the kubeconfig's defaults
+  const [kube, setKube] = useState({ kubeconfig: '', context: '', namespace: '' });
+  const pickBackend = (b: Backend) => {
+    setBackend(b);
+    // a Kubernetes cluster's own nodes by default; the local backends' default scenario otherwise
+    if (b === 'kubernetes' && topology === 'local') setTopology('cluster');
+    else if (b !== 'kubernetes' && topology === 'cluster') setTopology('local');
+  };
   const [busy, setBusy] = useState<string | undefined>();
   const [explainFn, setExplainFn] = useState(asked?.fn ?? functions[0] ?? '');
   // "Explain placement" from a node's context menu picks the function
@@ -53,7 +63,8 @@ export function ClusterPanel({ rt, functions, project, onError, explain: asked }
   const act = async (what: 'up' | 'down') => {
     setBusy(what === 'up' ? `Starting the ${backend} cluster …` : 'Stopping the cluster …');
     try {
-      rt.setStatus(what === 'up' ? await call('cluster.up', { backend, topology }) : await call('cluster.down', {}));
+      const kubernetes = Object.fromEntries(Object.entries(kube).filter(([, v]) => v.trim() !== '').map(([k, v]) => [k, v.trim()]));
+      rt.setStatus(what === 'up' ? await call('cluster.up', { backend, topology, ...(backend === 'kubernetes' ? { kubernetes } : {}) }) : await call('cluster.down', {}));
       if (what === 'down') rt.setDeploy({});
     } catch (e) {
       onError(what === 'up' ? 'The cluster did not start' : 'The cluster did not stop', e);
@@ -86,12 +97,13 @@ export function ClusterPanel({ rt, functions, project, onError, explain: asked }
           </span>
           <span className="spacer" />
           <label className="muted small">backend</label>
-          <select value={backend} onChange={(e) => setBackend(e.target.value as 'process' | 'docker')} disabled={!!s?.up}>
+          <select value={backend} onChange={(e) => pickBackend(e.target.value as Backend)} disabled={!!s?.up} data-testid="cluster-backend">
             <option value="process">process</option>
             <option value="docker">docker</option>
+            <option value="kubernetes">kubernetes</option>
           </select>
           <label className="muted small">topology</label>
-          <input className="mono topo-input" value={topology} onChange={(e) => setTopology(e.target.value)} disabled={!!s?.up} />
+          <input className="mono topo-input" value={topology} onChange={(e) => setTopology(e.target.value)} disabled={!!s?.up} data-testid="cluster-topology" title={backend === 'kubernetes' ? "'cluster': the cluster's own Ready nodes, mapped from their labels; or a topology file naming them" : undefined} />
           {s?.up ? (
             <button
               className="button small"
@@ -111,6 +123,16 @@ export function ClusterPanel({ rt, functions, project, onError, explain: asked }
             </button>
           )}
         </div>
+        {backend === 'kubernetes' && !s?.up && (
+          <div className="rt-head kube-fields" data-testid="kube-fields">
+            <label className="muted small" htmlFor="kube-kubeconfig">kubeconfig</label>
+            <input id="kube-kubeconfig" className="mono" value={kube.kubeconfig} placeholder="$KUBECONFIG or ~/.kube/config" onChange={(e) => setKube({ ...kube, kubeconfig: e.target.value })} data-testid="kube-kubeconfig" />
+            <label className="muted small" htmlFor="kube-context">context</label>
+            <input id="kube-context" className="mono" value={kube.context} placeholder="current context" onChange={(e) => setKube({ ...kube, context: e.target.value })} data-testid="kube-context" />
+            <label className="muted small" htmlFor="kube-namespace">namespace</label>
+            <input id="kube-namespace" className="mono" value={kube.namespace} placeholder="edgeai" onChange={(e) => setKube({ ...kube, namespace: e.target.value })} data-testid="kube-namespace" />
+          </div>
+        )}
         {confirmStop && s?.up && (
           <div className="confirm-line" role="alertdialog" aria-label="stop the cluster?" data-testid="cluster-stop-confirm" onKeyDown={(e) => e.key === 'Escape' && setConfirmStop(false)}>
             <span>
@@ -146,7 +168,7 @@ export function ClusterPanel({ rt, functions, project, onError, explain: asked }
           rowAttrs={(n) => ({ 'data-testid': `node-row-${n.name}`, 'data-status': n.status })}
           empty={
             <>
-              The cluster is stopped. Start it: the <b>process</b> backend runs each node as a local process (nothing to install); <b>docker</b> runs containers.
+              The cluster is stopped. Start it: the <b>process</b> backend runs each node as a local process (nothing to install); <b>docker</b> runs containers; <b>kubernetes</b> runs one agent pod per node of a cluster you reach with a kubeconfig (docs/kubernetes.md).
             </>
           }
         />
