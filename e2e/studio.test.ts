@@ -258,7 +258,7 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     expect(readFileSync(join(project, 'functions/refine.ts'), 'utf8')).toContain("@consumes.model({ selector: { urn: 'model:base' } })");
   });
 
-  it('drawing an edge rewrites the consumer selector; a refused connection says why', async () => {
+  it('drawing an edge rewrites the consumer selector (asking before it replaces a connected input); a refused connection says why', async () => {
     const handle = (id: string, type: 'source' | 'target') => node(page, id).locator(`.react-flow__handle.${type}`);
     const drag = async (from: string, to: string) => {
       const a = (await handle(from, 'source').boundingBox())!;
@@ -269,9 +269,15 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
       await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
       await page.mouse.up();
     };
-    // trainFair trains on mnist:data; connect the user's data instead
+    // trainFair trains on mnist:data; the user's data drawn onto it: the studio asks, never replaces silently (issue 13, item 9)
     await drag('source:mnist:user:alice', 'fn:trainFair');
+    const choice = page.getByTestId('connect-choice');
+    await choice.waitFor({ timeout: 15_000 });
+    await expect(choice.textContent()).resolves.toMatch(/trainFair already has a data input \(#1, .*mnist:data.*\): add mnist:user:alice as another input, or replace that one/);
+    expect(readFileSync(join(project, 'functions/train_fair.ts'), 'utf8')).toContain("urn: 'mnist:data'");
+    await page.getByTestId('connect-replace').click();
     await edge(page, 'source:mnist:user:alice->fn:trainFair#0').waitFor({ timeout: 15_000 });
+    expect(await choice.count()).toBe(0);
     expect(readFileSync(join(project, 'functions/train_fair.ts'), 'utf8')).toContain("@consumes.data({ selector: { urn: 'mnist:user:alice' }, holdout: 0.25 })");
     await expect.poll(() => page.locator('.monaco-editor .view-lines').first().innerText()).toMatch(/mnist:user:alice/);
 

@@ -22,6 +22,7 @@ import { readRecent } from './recent';
 import { BottomPanel } from './shell/BottomPanel';
 import { CanvasArea } from './shell/CanvasArea';
 import { NextSteps } from './shell/NextSteps';
+import { ConnectChoice } from './shell/ConnectChoice';
 import { SidePanel } from './shell/SidePanel';
 import { StatusBar } from './shell/StatusBar';
 import { TopBar } from './shell/TopBar';
@@ -190,6 +191,7 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
       </div>
       <StatusBar />
       {menu && <ContextMenu menu={menu} onClose={() => store.setState({ menu: undefined })} />}
+      <ConnectChoice />
       <Toasts items={toasts} onDismiss={(id) => store.setState((s) => ({ toasts: s.toasts.filter((x) => x.id !== id) }))} />
     </div>
   );

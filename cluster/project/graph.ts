@@ -52,11 +52,8 @@ export interface WorkflowGraph {
   warnings: Diagnostic[];
 }
 
-export const fnNodeId = (id: string) => `fn:${id}`;
-export const sourceNodeId = (urn: string) => `source:${urn}`;
-export const artifactNodeId = (kind: 'data' | 'model', urn: string) => `${kind}:${urn}`;
-export const triggerNodeId = (id: string) => `trigger:${id}`;
-export const gateNodeId = (fn: string, i: number) => `gate:${fn}:${i}`;
+export { artifactNodeId, fnNodeId, gateNodeId, sourceNodeId, triggerNodeId } from '../common/graph-ids';
+import { artifactNodeId, fnNodeId, gateNodeId, sourceNodeId, triggerNodeId } from '../common/graph-ids';
 
 interface Producer {
   nodeId: string;
@@ -242,7 +239,8 @@ function findCycles(ids: string[], next: Map<string, Set<string>>): string[][] {
 
 export type GraphEdit =
   | { ok: true; file: string; patch: DecoratorPatch; source: string; change: TextChange }
-  | { ok: false; reason: string };
+  /** choice: the edge could add an input or replace the connected one; the caller asks which (mode) */
+  | { ok: false; reason: string; choice?: { replaces: number } };
 
 function producerFor(project: Pick<Project, 'workflow' | 'functions'>, nodeId: string): { producer?: Producer; reason?: string } {
   const producers = producersOf(project);
@@ -263,10 +261,12 @@ function producerFor(project: Pick<Project, 'workflow' | 'functions'>, nodeId: s
 
 /**
  * The decorator edit that makes the consumer's selector match the producer. Picks the
- * consumer's input of the producer's kind that matches nothing (or the only one), or adds an
- * input when it has none of that kind. Refuses with a reason a person can act on.
+ * consumer's input of the producer's kind that matches nothing, or adds an input when it has none
+ * of that kind. When its one input of that kind is connected already, it never replaces it
+ * silently: without `mode` the answer is a choice (add a second input, or replace that one).
+ * Refuses with a reason a person can act on.
  */
-export function connect(project: Project, producerNodeId: string, consumerNodeId: string, input?: number): GraphEdit {
+export function connect(project: Project, producerNodeId: string, consumerNodeId: string, input?: number, mode?: 'add' | 'replace'): GraphEdit {
   if (!consumerNodeId.startsWith('fn:')) return { ok: false, reason: 'only functions consume: connect to a function (λ) node' };
   const fid = consumerNodeId.slice(3);
   const f = project.functions.find((x) => x.id === fid);
@@ -286,9 +286,11 @@ export function connect(project: Project, producerNodeId: string, consumerNodeId
     if (sameKind.some(({ c }) => matches(c.selector, kind, producer))) return { ok: false, reason: `${fid} already consumes ${producer.candidate.urn}` };
     const graph = deriveGraph(project);
     const dangling = (graph.nodes.find((n) => n.id === consumerNodeId)?.detail.dangling ?? []).filter((j) => f.consumes[j].kind === kind);
-    if (dangling.length) i = dangling[0];
-    else if (sameKind.length === 1) i = sameKind[0].j;
-    else if (sameKind.length > 1) return { ok: false, reason: `${fid} has ${sameKind.length} ${kind} inputs, all connected: drop the edge on the input to replace` };
+    if (mode === 'add') i = undefined;
+    else if (dangling.length) i = dangling[0];
+    else if (sameKind.length === 1 && mode === 'replace') i = sameKind[0].j;
+    else if (sameKind.length === 1) return { ok: false, reason: `${fid} already has a ${kind} input (#${sameKind[0].j + 1}, ${JSON.stringify(sameKind[0].c.selector)}): add ${producer.candidate.urn} as another input, or replace that one`, choice: { replaces: sameKind[0].j } };
+    else if (sameKind.length > 1) return { ok: false, reason: `${fid} has ${sameKind.length} ${kind} inputs, all connected: drop the edge on the input to replace, or add it as another input`, ...(mode ? {} : { choice: { replaces: -1 } }) };
   }
 
   const file = project.files.find((x) => x.path === f.file);

@@ -112,6 +112,22 @@ export class Report {
     rmSync(dir, { recursive: true });
   });
 
+  it('an edge onto a function whose one input of that kind is connected never replaces it silently: add another, or replace when asked (issue 13, item 9)', () => {
+    const project = loadProject(MNIST);
+    // train consumes mnist:data; a second data source drawn onto it
+    const asked = connect(project, 'source:mnist:user:alice', 'fn:train');
+    expect(asked).toMatchObject({ ok: false, choice: { replaces: 0 }, reason: expect.stringMatching(/^train already has a data input \(#1, .*mnist:data.*\): add mnist:user:alice as another input, or replace that one$/) });
+    const added = connect(project, 'source:mnist:user:alice', 'fn:train', undefined, 'add');
+    expect(added.ok).toBe(true);
+    if (!added.ok) return;
+    expect(added.source).toMatch(/@consumes\.data\(\{ selector: \{ urn: 'mnist:user:alice' \} \}\)/);
+    expect(added.source).toContain("urn: 'mnist:data'");
+    const replaced = connect(project, 'source:mnist:user:alice', 'fn:train', undefined, 'replace');
+    expect(replaced.ok).toBe(true);
+    if (!replaced.ok) return;
+    expect(replaced.source).not.toContain("urn: 'mnist:data'");
+  });
+
   it('refuses connections that make no sense, saying why', () => {
     const project = loadProject(MNIST);
     expect(connect(project, 'fn:train', 'fn:train')).toEqual({ ok: false, reason: 'train cannot consume its own output' });

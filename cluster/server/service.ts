@@ -209,7 +209,7 @@ export class StudioService {
       'graph.connect': (p, ctx) => {
         const open = this.get(p.project);
         this.reload(open);
-        return this.applyGraphEdit(open, connect(open.project, p.producer, p.consumer, p.input), ctx);
+        return this.applyGraphEdit(open, connect(open.project, p.producer, p.consumer, p.input, p.mode), ctx);
       },
       'graph.disconnect': (p, ctx) => {
         const open = this.get(p.project);
@@ -757,6 +757,10 @@ export class StudioService {
 }
 
 /** A folder the user typed: absolute, or under ~; a relative path would depend on where the studio was started. */
+    if (!edit.ok && edit.choice) {
+      if (edit.choice.replaces >= 0) fail('connection-choice', edit.reason, 'nothing was changed: connect again with mode add (another input) or replace');
+      fail('connection-add-only', edit.reason, 'nothing was changed: connect again with mode add for another input');
+    }
 function fullPath(dir: string): string {
   const d = dir.trim();
   if (d === '~' || d.startsWith('~/')) return join(homedir(), d.slice(1));

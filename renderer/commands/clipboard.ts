@@ -4,6 +4,7 @@
  * names they are offered under. Plain functions over the studio context (clipboard.test.ts).
  */
 import type { ProjectSnapshot } from '../../cluster/api/contract';
+import { sourceNodeId, triggerNodeId, fnNodeId } from '../../cluster/common/graph-ids';
 import type { PaletteItem } from '../panels/Palette';
 import { fail, toast, type Change, type Clip, type StudioContext } from '../state/studio';
 import { record, saveWorkflow } from './edit';
@@ -45,14 +46,14 @@ export function suggestName(s: ProjectSnapshot | undefined, item: PaletteItem): 
 export function clipOf(s: ProjectSnapshot, nodes: string[]): Clip {
   const c: Clip = { functions: [], dataSources: [], triggers: [] };
   for (const id of nodes) {
-    const fn = s.functions.find((f) => `fn:${f.id}` === id);
+    const fn = s.functions.find((f) => fnNodeId(f.id) === id);
     if (fn) {
       const src = s.files.find((f) => f.path === fn.file)?.source;
       if (src) c.functions.push({ id: fn.id, source: src });
     }
-    const ds = s.workflow.dataSources.find((d) => `source:${d.urn}` === id);
+    const ds = s.workflow.dataSources.find((d) => sourceNodeId(String(d.urn)) === id);
     if (ds) c.dataSources.push(ds);
-    const t = s.workflow.triggers.find((x) => `trigger:${x.id}` === id);
+    const t = s.workflow.triggers.find((x) => triggerNodeId(x.id) === id);
     if (t) c.triggers.push(t);
   }
   return c;
@@ -127,8 +128,8 @@ export async function addFromPalette(ctx: StudioContext, item: PaletteItem, name
       const r = await ctx.call('project.functions.create', { project: s.dir, functionId: name, template: item.template });
       record(ctx, { label: `add function ${name}`, changes: [{ kind: 'file', path: r.path, before: null, after: r.snapshot.files.find((f) => f.path === r.path)?.source ?? '' }] });
       await adopt(ctx, r.snapshot);
-      await placeNode(ctx, `fn:${name}`, at);
-      ctx.store.setState({ openPath: r.path, selection: { nodes: [`fn:${name}`], edges: [] } });
+      await placeNode(ctx, fnNodeId(name), at);
+      ctx.store.setState({ openPath: r.path, selection: { nodes: [fnNodeId(name)], edges: [] } });
     } catch (e) {
       fail(ctx, `Could not add function ${name}`, e);
     }
@@ -147,8 +148,8 @@ export async function addFromPalette(ctx: StudioContext, item: PaletteItem, name
         return;
       }
     }
-    if (await saveWorkflow(ctx, { ...s.workflow, dataSources: [...s.workflow.dataSources, { urn: name, type: 'table', tags: [], format: item.format, source: { kind: 'file', path } }] }, `add data source ${name}`)) await placeNode(ctx, `source:${name}`, at);
-    ctx.store.setState({ selection: { nodes: [`source:${name}`], edges: [] } });
+    if (await saveWorkflow(ctx, { ...s.workflow, dataSources: [...s.workflow.dataSources, { urn: name, type: 'table', tags: [], format: item.format, source: { kind: 'file', path } }] }, `add data source ${name}`)) await placeNode(ctx, sourceNodeId(name), at);
+    ctx.store.setState({ selection: { nodes: [sourceNodeId(name)], edges: [] } });
     return;
   }
   const fn = s.functions[0]?.id;
@@ -156,6 +157,6 @@ export async function addFromPalette(ctx: StudioContext, item: PaletteItem, name
     toast(ctx.store, { kind: 'error', title: 'No function to trigger', error: { code: 'no-function', message: 'a trigger starts a function, and this workflow has none yet', hint: 'add a function from the palette first' } });
     return;
   }
-  if (await saveWorkflow(ctx, { ...s.workflow, triggers: [...s.workflow.triggers, triggerFor(s, item, name, fn)] }, `add trigger ${name}`)) await placeNode(ctx, `trigger:${name}`, at);
-  ctx.store.setState({ selection: { nodes: [`trigger:${name}`], edges: [] } });
+  if (await saveWorkflow(ctx, { ...s.workflow, triggers: [...s.workflow.triggers, triggerFor(s, item, name, fn)] }, `add trigger ${name}`)) await placeNode(ctx, triggerNodeId(name), at);
+  ctx.store.setState({ selection: { nodes: [triggerNodeId(name)], edges: [] } });
 }

@@ -11,6 +11,7 @@ import type { StudioContext } from '../state/studio';
 import { addFromPalette, copySelection, paste, suggestName } from './clipboard';
 import { deleteSelection, runAutoLayout } from './edit';
 import { openCode } from './project';
+import { fnNodeId } from '../../cluster/common/graph-ids';
 
 type Entry = MenuItem | 'separator';
 
@@ -45,7 +46,7 @@ export function menuFor(ctx: StudioContext, target: CanvasTarget, at: { x: numbe
       const fnId = n.id.replace(/^gate:/, '').replace(/:\d+$/, '');
       const fn = s.functions.find((f) => f.id === fnId);
       items.push({ label: `Open ${fnId}'s code`, disabled: fn ? undefined : 'its function is gone', run: () => fn && openCode(ctx, fn.file, fn.line) });
-      items.push({ label: 'Edit in the inspector', run: () => select([`fn:${fnId}`]) });
+      items.push({ label: 'Edit in the inspector', run: () => select([fnNodeId(fnId)]) });
     } else if (n.kind === 'data-source' || n.kind === 'trigger') {
       items.push({ label: 'Edit in the inspector', run: () => select([n.id]) });
       items.push('separator', ...editItems(sel.nodes));

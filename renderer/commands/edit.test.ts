@@ -93,3 +93,47 @@ describe('edit commands', () => {
     expect(f.state().toasts.at(-1)).toMatchObject({ title: 'Some items were not deleted', error: { message: 'mnist:model is produced by a function: remove its @produces decorator' } });
   });
 });
+
+describe('renaming a data source keeps its place (issue 13, item 9)', () => {
+  it('the renamed node keeps its position and selection, layout.json gets it under the new id, and undo takes both back', async () => {
+    const before = snapshot();
+    const renamedWf = { ...before.workflow, dataSources: [{ ...before.workflow.dataSources[0], urn: 'digits:data' }] };
+    const renamedSnap = snapshot({
+      workflow: renamedWf,
+      graph: { ...before.graph, nodes: before.graph.nodes.map((n) => (n.id === 'source:mnist:data' ? { ...n, id: 'source:digits:data', label: 'digits:data', detail: { urn: 'digits:data' } } : n)), edges: [] },
+    });
+    const layouts: unknown[] = [];
+    let current = before;
+    const f = fakeStudio(
+      {
+        'workflow.save': (p) => {
+          current = (p.workflow.dataSources as Array<{ urn?: unknown }>)[0].urn === 'digits:data' ? renamedSnap : before;
+          return { snapshot: current, before: '{}', revision: 2 } as never;
+        },
+        'layout.save': (p) => (layouts.push(p.layout.nodes), {}) as never,
+        'project.files.write': (p) => ({ snapshot: current, before: '{}', path: p.path, revision: 3 }) as never,
+      },
+      { snap: before, positions: { 'source:mnist:data': { x: 40, y: 400 }, 'fn:train': { x: 300, y: 0 }, 'model:mnist:model': { x: 600, y: 0 }, 'fn:inference': { x: 900, y: 0 } }, selection: { nodes: ['source:mnist:data'], edges: [] } },
+    );
+    const { saveWorkflow } = await import('./edit');
+    expect(await saveWorkflow(f.ctx, renamedWf, 'data source digits:data')).toBe(true);
+    expect(f.state().positions['source:digits:data']).toEqual({ x: 40, y: 400 });
+    expect(f.state().positions['source:mnist:data']).toBeUndefined();
+    expect(f.state().selection.nodes).toEqual(['source:digits:data']);
+    expect(layouts.at(-1)).toMatchObject({ 'source:digits:data': { x: 40, y: 400 } });
+    // undo: the old id is back where it was
+    await undoRedo(f.ctx, 'undo');
+    expect(f.state().positions['source:mnist:data']).toEqual({ x: 40, y: 400 });
+  });
+
+  it('renamedNodes pairs data sources and triggers by their place in workflow.json; an added one is not a rename', async () => {
+    const { renamedNodes } = await import('./edit');
+    const wf = snapshot().workflow;
+    const t = { kind: 'http' as const, id: 'classify', function: 'inference', method: 'POST' as const };
+    expect([...renamedNodes({ ...wf, triggers: [t] }, { ...wf, dataSources: [{ ...wf.dataSources[0], urn: 'a:b' }], triggers: [{ ...t, id: 'predict' }] })]).toEqual([
+      ['source:mnist:data', 'source:a:b'],
+      ['trigger:classify', 'trigger:predict'],
+    ]);
+    expect(renamedNodes(wf, { ...wf, dataSources: [...wf.dataSources, { ...wf.dataSources[0], urn: 'x:y' }] }).size).toBe(0);
+  });
+});

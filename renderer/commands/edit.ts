@@ -7,6 +7,7 @@
 import type { DecoratorPatchDto, FunctionSpecDto, ProjectSnapshot } from '../../cluster/api/contract';
 import { fail, toast, type Change, type StudioContext, type UndoEntry } from '../state/studio';
 import { adopt, lineOf, openCode, saveLayout } from './project';
+import { fnNodeId, sourceNodeId, triggerNodeId } from '../../cluster/common/graph-ids';
 
 const UNDO_MAX = 200;
 
@@ -50,14 +51,41 @@ export async function patchDecorators(ctx: StudioContext, fn: FunctionSpecDto, p
   }
 }
 
+/**
+ * The graph nodes a workflow edit renames: a data source whose urn or a trigger whose id changed
+ * in place (same index) is the same node under a new id — it keeps its position and selection.
+ */
+export function renamedNodes(before: ProjectSnapshot['workflow'], after: ProjectSnapshot['workflow']): Map<string, string> {
+  const out = new Map<string, string>();
+  before.dataSources.forEach((d, i) => {
+    const next = after.dataSources[i];
+    if (next && next.urn !== d.urn && !before.dataSources.some((x) => x.urn === next.urn)) out.set(sourceNodeId(String(d.urn)), sourceNodeId(String(next.urn)));
+  });
+  before.triggers.forEach((t, i) => {
+    const next = after.triggers[i];
+    if (next && next.id !== t.id && !before.triggers.some((x) => x.id === next.id)) out.set(triggerNodeId(t.id), triggerNodeId(next.id));
+  });
+  return out;
+}
+
 export async function saveWorkflow(ctx: StudioContext, workflow: ProjectSnapshot['workflow'], label: string): Promise<boolean> {
   const s = ctx.store.getState().snap;
   if (!s) return false;
   try {
     const r = await ctx.call('workflow.save', { project: s.dir, workflow, expectedRevision: revisionOf(ctx, 'workflow.json') });
     const after = r.snapshot.files.find((f) => f.path === 'workflow.json')?.source ?? null;
-    record(ctx, { label, changes: [{ kind: 'file', path: 'workflow.json', before: r.before, after }] });
+    // a renamed node keeps its place and its selection (and layout.json its position under the new id)
+    const renames = renamedNodes(s.workflow, r.snapshot.workflow);
+    const positionsBefore = ctx.store.getState().positions;
+    const changes: Change[] = [{ kind: 'file', path: 'workflow.json', before: r.before, after }];
+    if (renames.size) {
+      const moved = Object.fromEntries(Object.entries(positionsBefore).map(([id, p]) => [renames.get(id) ?? id, p]));
+      ctx.store.setState((st) => ({ positions: moved, selection: { nodes: st.selection.nodes.map((id) => renames.get(id) ?? id), edges: [] } }));
+      changes.push({ kind: 'layout', before: positionsBefore, after: moved });
+    }
+    record(ctx, { label, changes });
     await adopt(ctx, r.snapshot);
+    if (renames.size) await saveLayout(ctx, ctx.store.getState().positions);
     return true;
   } catch (e) {
     fail(ctx, 'workflow.json not saved', e);
@@ -137,18 +165,26 @@ export function moved(ctx: StudioContext, moves: Record<string, { x: number; y: 
   return saveLayout(ctx, next);
 }
 
-export async function connectNodes(ctx: StudioContext, producer: string, consumer: string): Promise<void> {
+/**
+ * An edge drawn from a producer onto a function. When the function's input of that kind is
+ * connected already, nothing is replaced silently: the studio asks (connectChoice) and connects
+ * again with the answer (mode add or replace).
+ */
+export async function connectNodes(ctx: StudioContext, producer: string, consumer: string, mode?: 'add' | 'replace'): Promise<void> {
   const s = ctx.store.getState().snap;
   if (!s) return;
-  const f = s.functions.find((x) => `fn:${x.id}` === consumer);
+  ctx.store.setState({ connectChoice: undefined });
+  const f = s.functions.find((x) => fnNodeId(x.id) === consumer);
   if (f && refuseIfDirty(ctx, f.file)) return;
   try {
-    const r = await ctx.call('graph.connect', { project: s.dir, producer, consumer });
+    const r = await ctx.call('graph.connect', { project: s.dir, producer, consumer, ...(mode ? { mode } : {}) });
     record(ctx, { label: `connect ${producer} → ${consumer}`, changes: [{ kind: 'file', path: r.path, before: r.before, after: r.source }] });
     await adopt(ctx, r.snapshot);
     showEdit(ctx, r.path, r.source, r.change);
   } catch (e) {
-    toast(ctx.store, { kind: 'error', title: 'Connection refused', error: ctx.errorOf(e) });
+    const err = ctx.errorOf(e);
+    if (err.code === 'connection-choice' || err.code === 'connection-add-only') return ctx.store.setState({ connectChoice: { producer, consumer, message: err.message, canReplace: err.code === 'connection-choice' } });
+    toast(ctx.store, { kind: 'error', title: 'Connection refused', error: err });
   }
 }
 
@@ -168,7 +204,7 @@ export async function deleteSelection(ctx: StudioContext): Promise<void> {
         refusals.push(`a ${e.kind} edge follows from the code and workflow.json: remove the decorator or the trigger instead`);
         continue;
       }
-      const f = current.functions.find((x) => `fn:${x.id}` === e.target);
+      const f = current.functions.find((x) => fnNodeId(x.id) === e.target);
       if (f && refuseIfDirty(ctx, f.file)) return;
       const r = await ctx.call('graph.disconnect', { project: s.dir, edgeId: e.id });
       changes.push({ kind: 'file', path: r.path, before: r.before, after: r.source });
@@ -180,7 +216,7 @@ export async function deleteSelection(ctx: StudioContext): Promise<void> {
       const n = current.graph.nodes.find((x) => x.id === id);
       if (!n) continue;
       if (n.kind === 'function') {
-        const fn = current.functions.find((x) => `fn:${x.id}` === id)!;
+        const fn = current.functions.find((x) => fnNodeId(x.id) === id)!;
         if (current.functions.filter((x) => x.file === fn.file).length > 1) {
           refusals.push(`${fn.id} shares ${fn.file} with other functions: delete its method in the code`);
           continue;

@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import type { DecoratorPatchDto, FunctionSpecDto, GraphNodeDto, ProjectSnapshot, SelectorPreview } from '../../cluster/api/contract';
 import { call } from '../api';
+import { fnNodeId } from '../../cluster/common/graph-ids';
 
 const NODE_TYPES = ['cloud', 'edge', 'user_device', 'local'] as const;
 const CAPABILITIES = ['gpu', 'tpu', 'vpu', 'cuda', 'npu', 'fpga', 'camera'] as const;
@@ -43,7 +44,7 @@ export function Inspector(props: InspectorProps) {
     );
   }
   if (node.kind === 'function') {
-    const fn = snapshot.functions.find((f) => `fn:${f.id}` === node.id);
+    const fn = snapshot.functions.find((f) => fnNodeId(f.id) === node.id);
     if (!fn) return <div className="inspector">Function {node.label} has errors; see Problems.</div>;
     return <FunctionInspector key={fn.id + fn.file} fn={fn} {...props} />;
   }

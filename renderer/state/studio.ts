@@ -89,6 +89,8 @@ export interface StudioState {
   menu?: ContextMenuState;
   /** the Cluster panel's placement explanation, asked for from a node's context menu */
   explainRequest?: { fn: string; nonce: number };
+  /** an edge drawn onto a function whose input of that kind is connected: add another input, or replace it? */
+  connectChoice?: { producer: string; consumer: string; message: string; canReplace: boolean };
   /** the invoke console's function, asked for by the next-steps guide ("Try classify") */
   invokeRequest?: { fn: string; nonce: number };
   deployGate?: DeployGate;
