@@ -137,6 +137,24 @@ describe.skipIf(skip)('the next-steps guide and honest problems (issue 13, items
     await page.screenshot({ path: join(RESULTS, 'studio-guide.png') });
   }, 300_000);
 
+  it('renaming a data source in the inspector keeps its node in place and selected (item 9)', async () => {
+    const old = page.locator('.react-flow__node[data-id="source:mnist:user:alice"]');
+    await old.click();
+    await page.locator('.react-flow__node.selected[data-id="source:mnist:user:alice"]').waitFor();
+    const before = (await old.boundingBox())!;
+    const urn = page.getByTestId('inspector').getByLabel('URN');
+    await urn.fill('mnist:user:bob');
+    await page.getByTestId('inspector').getByRole('button', { name: 'Apply' }).click();
+    const renamed = page.locator('.react-flow__node.selected[data-id="source:mnist:user:bob"]');
+    await renamed.waitFor({ timeout: 15_000 });
+    const after = (await renamed.boundingBox())!;
+    expect(Math.abs(after.x - before.x)).toBeLessThan(2);
+    expect(Math.abs(after.y - before.y)).toBeLessThan(2);
+    // layout.json keeps the position under the new id, and the old id is gone from it
+    await expect.poll(() => JSON.parse(readFileSync(join(studio.project, 'layout.json'), 'utf8')).nodes['source:mnist:user:bob']).toBeDefined();
+    expect(JSON.parse(readFileSync(join(studio.project, 'layout.json'), 'utf8')).nodes['source:mnist:user:alice']).toBeUndefined();
+  }, 60_000);
+
   it('the guide can be hidden, stays hidden for the project after a reload, and comes back', async () => {
     await page.getByTestId('next-steps-hide').click();
     await page.getByTestId('next-steps-show').waitFor();
