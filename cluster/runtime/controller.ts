@@ -27,6 +27,8 @@ import { Mover } from './controller/mover';
 import { Invoker } from './controller/invoker';
 import { DriftWatch } from './controller/gates';
 import { TriggerBoard, type Fired } from './controller/triggers';
+import { StickBook } from './controller/accelerators';
+import type { Accelerator } from '../accelerators/discover';
 import type { ClusterStatus, ControllerOptions, DeployOptions, DeployResult, HttpRoute, InvokeAnswer, InvokeOptions } from './controller/types';
 
 export * from './controller/types';
@@ -95,6 +97,15 @@ export class Controller extends EventEmitter {
         /* the project moved or broke since: its triggers wait for the next deploy */
       }
     }
+  }
+
+  /**
+   * Hot-plug on this host (the studio's watcher of the sticks): the nodes the sticks were
+   * attached to at `up` lose a gone stick's capability and label (tpu, accelerator/coral), and get
+   * them back when it is plugged in again. Returns the nodes that changed.
+   */
+  localAccelerators(sticks: readonly Accelerator[]): string[] {
+    return new StickBook(this.ctx).present(sticks);
   }
 
   /** backendOptions: the kubernetes backend's (kubeconfig, context, namespace, privilegedUsb), kept for later commands */

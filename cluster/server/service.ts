@@ -488,13 +488,15 @@ export class StudioService {
   /** Hot-plug: once a client has asked for the accelerators, changes stream as accelerators.changed. */
   private watchAccelerators(acc: typeof import('../accelerators/index')): void {
     if (this.stopWatching) return;
-    this.stopWatching = acc.watchAccelerators({ ...this.discoverOptions(), intervalMs: this.options.accelerators?.intervalMs ?? 1000 }, (e) =>
+    this.stopWatching = acc.watchAccelerators({ ...this.discoverOptions(), intervalMs: this.options.accelerators?.intervalMs ?? 1000 }, (e) => {
       this.emit('accelerators.changed', {
         type: e.type,
         accelerator: acceleratorView(e.accelerator, acc.KIND_NAMES),
         ...(e.previous ? { previous: acceleratorView(e.previous, acc.KIND_NAMES) } : {}),
-      }),
-    );
+      });
+      // the running cluster's nodes follow their sticks (a gone Coral takes its node's tpu)
+      if (e.type !== 'changed') this.controllerNow?.localAccelerators(acc.discoverAccelerators(this.discoverOptions()));
+    });
   }
 
   /** The running simulation's stop switch (one at a time). */

@@ -64,6 +64,8 @@ describe('a stick gone under a run', () => {
     const run = c.runs({ workflow: 'sticks', function: 'look', limit: 1 })[0];
     expect(run).toMatchObject({ status: 'failed', node: first, attempts: 1 });
     expect(JSON.parse(run.error!)).toMatchObject({ code: 'accelerator-gone' });
+    // the node has no tpu now (StickBook): status says so, and nothing with capability tpu goes there
+    expect(c.status().nodes.find((n) => n.name === first)!.capabilities).not.toContain('tpu');
     // the next run goes where the function went
     expect((await c.invoke('sticks', 'look')).node).toBe(other);
 

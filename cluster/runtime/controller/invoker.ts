@@ -23,6 +23,7 @@ import type { DriftWatch } from './gates';
 import type { Mover } from './mover';
 import type { TriggerBoard } from './triggers';
 import type { InvokeAnswer, InvokeOptions, StoredSpec } from './types';
+import { StickBook } from './accelerators';
 
 /**
  * How long an invocation without a deadline may take before its node kills it: 5 min (the
@@ -69,8 +70,6 @@ export interface InvokerDeps {
 }
 
 export class Invoker {
-  /** nodes whose Coral stick left under a run (this controller's lifetime): a function placed again for its tpu avoids them */
-  private readonly stickless = new Set<string>();
 
   constructor(
     private readonly ctx: ControllerContext,
@@ -132,8 +131,9 @@ export class Invoker {
       if (e instanceof AcceleratorGone) {
         // not retried in this run (it ran partly on a stick that is gone); the function is placed
         // again without that node, and the answer says where it went or why it could not go
-        this.stickless.add(e.node);
-        const moved = await this.deps.replace(workflow, stored, placement.revision, [...this.stickless]).then(
+        // the node loses capability tpu in the cluster's topology until its stick is back (StickBook)
+        new StickBook(ctx).coralGone(e.node);
+        const moved = await this.deps.replace(workflow, stored, placement.revision, [e.node]).then(
           () => `; ${fnId} was placed again: on ${ctx.state.placement(workflow, fnId)?.node ?? 'no node'}`,
           (x: Error) => `; ${fnId} could not be placed again: ${x.message}`,
         );

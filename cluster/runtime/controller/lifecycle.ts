@@ -16,6 +16,7 @@ import type { ControllerContext } from './context';
 import { SECRET_FILE } from '../agent/secret';
 import { AgentUnreachable } from '../agent/client';
 import { MAX_LOCAL_NODES, type ClusterStatus, type NodeStatusView } from './types';
+import { StickBook } from './accelerators';
 
 export interface LifecycleOptions {
   heartbeatMs: number;
@@ -101,6 +102,8 @@ export class Lifecycle {
     ctx.state.clearNodes();
     this.misses.clear();
     ctx.state.set('topology', JSON.stringify(topology));
+    // where the sticks are: a node that loses one loses its capability until it is back
+    new StickBook(ctx).reset(topology);
     ctx.state.set('backend', kind);
     // what reaches this backend again (kubernetes: the resolved kubeconfig, context, namespace)
     const target = (backend as { target?: unknown }).target;
@@ -156,7 +159,7 @@ export class Lifecycle {
         ctx.addNode(h);
         ctx.state.upsertNode({ name: r.name, status: 'Ready', port: h.port, host: h.host ?? '127.0.0.1', pid: h.pid ?? null, container: h.container ?? null, reason: null });
       } else if (r.status !== 'NotReady' || !secret) {
-        ctx.state.upsertNode({ name: r.name, status: 'NotReady', reason: secret ? 'not running when the controller started' : `the cluster has no agent secret (${SECRET_FILE} in its directory): its agents cannot be reached; \`edgeai cluster down\`, then \`up\`` });
+        ctx.state.upsertNode({ name: r.name, status: 'NotReady', reason: secret ? (ctx.backend.notReadyReason?.(r.name) ?? 'not running when the controller started') : `the cluster has no agent secret (${SECRET_FILE} in its directory): its agents cannot be reached; \`edgeai cluster down\`, then \`up\`` });
       }
     }
     this.opts.onAdopted();
@@ -257,7 +260,9 @@ export class Lifecycle {
         const missed = this.misses.get(row.name) ?? 0;
         const seen = ctx.lastSeen.get(row.name) ?? 0;
         if (row.status === 'Ready' && missed >= allowed) {
-          ctx.state.upsertNode({ name: row.name, status: 'NotReady', reason: `${missed} heartbeats in a row unanswered (last answer ${Math.round((now - seen) / 100) / 10} s ago)` });
+          // the engine's own word when it has one (kubernetes: the node's Ready condition)
+          const engine = ctx.backend?.notReadyReason?.(row.name);
+          ctx.state.upsertNode({ name: row.name, status: 'NotReady', reason: engine ?? `${missed} heartbeats in a row unanswered (last answer ${Math.round((now - seen) / 100) / 10} s ago)` });
           ctx.emit({ type: 'node', node: row.name, status: 'NotReady', reason: 'no heartbeat' });
           this.opts.onNotReady(row.name);
         } else if (row.status === 'NotReady' && missed === 0) {

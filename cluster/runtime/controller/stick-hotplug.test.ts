@@ -1,0 +1,141 @@
+/**
+ * A node that loses its stick loses its capability (issue 14, item 3): `cluster up` attaches the
+ * Coral of this host (a fake sysfs tree: this machine has no USB bus) to the laptop; the watcher
+ * of the host's sticks (accelerators/watch.ts, wired as the studio's service wires it:
+ * Controller.localAccelerators on each attach and detach) sees it unplugged, and the running
+ * topology drops the laptop's tpu and accelerator/coral label — `cluster status` lists it without
+ * tpu and a tpu function has nowhere to go; plugged in again (in its bootloader state, as a
+ * Coral comes back), both return and the function deploys there. An agent's accelerator-gone
+ * does the same for its node (the other direction of accelerator-gone.test.ts). Fake agents
+ * (runtime/testing/fake-agent.ts): nothing here needs a node process.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Controller, type ClusterEvent } from '../controller';
+import { FakeBackend } from '../testing/fake-agent';
+import { tempDirs } from '../testing/temp';
+import { until } from '../testing/until';
+import { rejects } from '../testing/rejects';
+import { localCluster } from '../../topology/scenarios';
+import { coralBootloader, coralReady, FakeSysfs } from '../../accelerators/testing/fake-sysfs';
+import { attachLocalAccelerators } from '../../accelerators/attach';
+import { discoverAccelerators } from '../../accelerators/discover';
+import { watchAccelerators, type StopWatching } from '../../accelerators/watch';
+import { attachedSticks, withSticks } from './accelerators';
+
+const tmp = tempDirs();
+
+let dir: string | undefined;
+function project(): string {
+  if (dir) return dir;
+  dir = join(tmp('edgeai-plug-'), 'sticks');
+  mkdirSync(join(dir, 'functions'), { recursive: true });
+  writeFileSync(join(dir, 'workflow.json'), JSON.stringify({ name: 'sticks', version: 1, dataSources: [], triggers: [] }));
+  writeFileSync(
+    join(dir, 'functions', 'look.ts'),
+    `import { policy, type Request } from 'edge-ai-studio/sdk';
+export class Look {
+  @policy.fn({ capability: 'tpu' })
+  async look(request: Request) {
+    return { seen: true };
+  }
+}
+`,
+  );
+  return dir;
+}
+
+describe('withSticks (the topology rule)', () => {
+  it('a kind at 0 loses its label and, when no other stick gives it, its capability; back at 1 both return; other kinds and nodes stay', () => {
+    const t = localCluster();
+    const laptop = t.nodes.find((n) => n.name === 'laptop')!;
+    laptop.capabilities = [...laptop.capabilities, 'tpu', 'vpu'];
+    laptop.labels = { ...laptop.labels, 'accelerator/coral': '1', 'accelerator/ncs2': '1' };
+    expect(attachedSticks(t)).toEqual({ laptop: { coral: 1, ncs2: 1 } });
+    const without = withSticks(t, 'laptop', { coral: 0 });
+    const l = without.nodes.find((n) => n.name === 'laptop')!;
+    expect(l.capabilities).not.toContain('tpu');
+    expect(l.capabilities).toContain('vpu');
+    expect(l.labels['accelerator/coral']).toBeUndefined();
+    expect(l.labels['accelerator/ncs2']).toBe('1');
+    expect(laptop.labels['accelerator/coral']).toBe('1'); // not mutated
+    expect(without.nodes.filter((n) => n.name !== 'laptop')).toEqual(t.nodes.filter((n) => n.name !== 'laptop'));
+    const back = withSticks(without, 'laptop', { coral: 1 }).nodes.find((n) => n.name === 'laptop')!;
+    expect([back.capabilities.includes('tpu'), back.labels['accelerator/coral']]).toEqual([true, '1']);
+  });
+});
+
+describe('a node that loses its stick loses its capability', () => {
+  let c: Controller;
+  let fs: FakeSysfs;
+  let stop: StopWatching | undefined;
+  const gone = new Set<string>();
+  const events: ClusterEvent[] = [];
+  /** what the watcher reported */
+  const plugs: string[] = [];
+  const capsOf = (node: string) => c.status().nodes.find((n) => n.name === node)!.capabilities;
+
+  beforeAll(async () => {
+    fs = new FakeSysfs();
+    fs.plug(coralReady('1-1.2', 6));
+    const fb = new FakeBackend().handle('look', (_body, agent) =>
+      gone.has(agent.node) ? { error: { code: 'accelerator-gone', message: `look failed on ${agent.node}: the Coral USB Accelerator of node ${agent.node} is gone (unplugged while a model ran on it)`, hint: 'plug the stick in again' }, status: 500 } : { output: { seen: true } },
+    );
+    const discover = { sysfsRoot: fs.sysfsRoot, devRoot: fs.devRoot };
+    const joined = attachLocalAccelerators(localCluster(), 'laptop', discover);
+    expect(joined.attached).toHaveLength(1);
+    c = await Controller.open({ home: tmp('edgeai-plug-home-'), cluster: 'plug', backend: () => fb, timeScale: 0 });
+    c.on('event', (e: ClusterEvent) => events.push(e));
+    await c.up({ topology: joined.topology });
+    // as the studio's service does (server/service.ts watchAccelerators)
+    stop = watchAccelerators({ ...discover, intervalMs: 20 }, (e) => {
+      plugs.push(e.type);
+      if (e.type !== 'changed') c.localAccelerators(discoverAccelerators(discover));
+    });
+  });
+  afterAll(async () => {
+    stop?.();
+    await c?.down();
+    c?.close();
+    fs?.dispose();
+  });
+
+  it('unplugged: the laptop has no tpu (status, events, the scheduler); plugged in again: it has, and the tpu function deploys there', async () => {
+    expect(capsOf('laptop')).toContain('tpu');
+    expect((await c.deploy(project())).functions[0]).toMatchObject({ status: 'ready', node: 'laptop' });
+
+    fs.unplug('1-1.2');
+    await until('the laptop to lose tpu', () => !capsOf('laptop').includes('tpu'));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'node', node: 'laptop', reason: expect.stringMatching(/its Coral USB Accelerator is unplugged: capabilities now/) }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'progress', message: expect.stringMatching(/^node laptop: its Coral USB Accelerator is unplugged/) }));
+    const none = await c.deploy(project());
+    expect(none.functions[0]).toMatchObject({ status: 'failed', node: null, reason: expect.stringMatching(/tpu/) });
+
+    // a Coral comes back in its bootloader state (1a6e:089a), with another device number
+    fs.plug(coralBootloader('1-1.2', 9));
+    await until('the laptop to get tpu back', () => capsOf('laptop').includes('tpu'));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'node', node: 'laptop', reason: expect.stringMatching(/plugged in again: capabilities now .*tpu/) }));
+    expect((await c.deploy(project())).functions[0]).toMatchObject({ status: 'ready', node: 'laptop' });
+    expect(c.status().topology).toBe('local');
+  });
+
+  it('an accelerator-gone answer takes the node\'s tpu too; the watcher gives it back when the stick is seen again', async () => {
+    expect((await c.deploy(project())).functions[0]).toMatchObject({ status: 'ready', node: 'laptop' });
+    gone.add('laptop');
+    const e = await rejects(c.invoke('sticks', 'look'));
+    expect(e.code).toBe('accelerator-gone');
+    expect(e.message).toMatch(/look could not be placed again/);
+    expect(capsOf('laptop')).not.toContain('tpu');
+    gone.delete('laptop');
+    // the watcher sees the stick again (unplugged — the laptop has no tpu already — and plugged)
+    const detached = plugs.filter((p) => p === 'detached').length;
+    fs.unplug('1-1.2');
+    await until('the unplug to be seen', () => plugs.filter((p) => p === 'detached').length > detached);
+    expect(capsOf('laptop')).not.toContain('tpu');
+    fs.plug(coralReady('1-1.2', 10));
+    await until('the laptop to get tpu back', () => capsOf('laptop').includes('tpu'));
+    expect((await c.deploy(project())).functions[0]).toMatchObject({ status: 'ready', node: 'laptop' });
+    expect((await c.invoke('sticks', 'look')).node).toBe('laptop');
+  });
+});
