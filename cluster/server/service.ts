@@ -720,6 +720,10 @@ export class StudioService {
   }
 
   private applyGraphEdit(open: OpenProject, edit: GraphEdit, ctx: CallContext): FileEdit {
+    if (!edit.ok && edit.choice) {
+      if (edit.choice.replaces >= 0) fail('connection-choice', edit.reason, 'nothing was changed: connect again with mode add (another input) or replace');
+      fail('connection-add-only', edit.reason, 'nothing was changed: connect again with mode add for another input');
+    }
     if (!edit.ok) fail('connection-refused', edit.reason, 'the code was not changed');
     return this.applyEdit(open, edit.file, edit.source, edit.change, this.currentRevision(open, edit.file), ctx);
   }
@@ -759,10 +763,6 @@ export class StudioService {
 }
 
 /** A folder the user typed: absolute, or under ~; a relative path would depend on where the studio was started. */
-    if (!edit.ok && edit.choice) {
-      if (edit.choice.replaces >= 0) fail('connection-choice', edit.reason, 'nothing was changed: connect again with mode add (another input) or replace');
-      fail('connection-add-only', edit.reason, 'nothing was changed: connect again with mode add for another input');
-    }
 function fullPath(dir: string): string {
   const d = dir.trim();
   if (d === '~' || d.startsWith('~/')) return join(homedir(), d.slice(1));
