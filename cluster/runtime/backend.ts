@@ -59,6 +59,8 @@ export interface Backend {
    * stay for the next start (`cluster down --keep-state`)
    */
   teardown(cluster: string, opts?: { keepStores?: boolean }): Promise<void>;
+  /** why the engine itself reports the node down (kubernetes: its Ready condition), if it does: the NotReady reason shown instead of the heartbeat count */
+  notReadyReason?(node: string): string | undefined;
 }
 
 /** Reads agent.json the agent writes when it listens; undefined until then. */

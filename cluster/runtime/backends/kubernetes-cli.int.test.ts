@@ -3,9 +3,10 @@
  * (testing/fake-apiserver.ts; its pods are real node agents): `edgeai cluster inspect` and `up
  * --backend kubernetes --kubeconfig f` map the cluster's nodes, `deploy samples/mnist` ships the
  * workflow through the pod proxy, `invoke mnist/train` trains, `invoke mnist/inference` classifies
- * a real digit, a node Kubernetes reports NotReady becomes NotReady here and its function is
- * rescheduled, and `cluster down` leaves none of our objects in the API server. A contract test,
- * not a real cluster (docs/kubernetes.md).
+ * a real digit, a node Kubernetes reports NotReady becomes NotReady here (`cluster status` gives
+ * Kubernetes' reason: the node condition's message) and its function is rescheduled, and
+ * `cluster down` leaves none of our objects in the API server. A contract test, not a real
+ * cluster (docs/kubernetes.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -103,17 +104,24 @@ describe('edgeai on the kubernetes backend, through the test API server', () => 
 
   it('a node Kubernetes reports NotReady is NotReady here, and its function is rescheduled', async () => {
     const c = await openCluster({ home, cluster: CLUSTER, triggers: 'off' });
+    let victim = '';
     try {
       const placed = () => c.status().deployments.find((d) => d.workflow === 'mnist')!.functions.find((f) => f.id === 'inference')!;
-      const victim = placed().node!;
+      victim = placed().node!;
       expect(['pi-1', 'pi-2']).toContain(victim);
       fake!.setNodeReady(victim, false);
       await until(`${victim} NotReady`, () => c.status().nodes.find((n) => n.name === victim)?.status === 'NotReady', 15_000);
       const moved = await until('inference rescheduled', () => (placed().node !== victim && placed().status === 'ready' ? placed().node : undefined), 30_000);
       expect(moved).not.toBe(victim);
+      // Kubernetes' word for it, not the heartbeat count
+      expect(c.status().nodes.find((n) => n.name === victim)!.reason).toBe(`Kubernetes reports the node NotReady: Kubelet stopped posting node status (Ready=Unknown, NodeStatusUnknown); its agent is not asked until Kubernetes reports it Ready (\`kubectl describe node ${victim}\` says why)`);
     } finally {
       c.close();
     }
+    const st = await edgeai('cluster', 'status');
+    expect(st.code, st.err + st.out).toBe(0);
+    expect(st.out).toMatch(new RegExp(`${victim}\\s+NotReady`));
+    expect(st.out).toContain(`  ${victim}: Kubernetes reports the node NotReady: Kubelet stopped posting node status (Ready=Unknown, NodeStatusUnknown)`);
     const { images } = loadMnistSamples(10_000);
     const r = await edgeai('invoke', 'mnist/inference', '--input', JSON.stringify({ pixels: images[9999] }), '--json');
     expect(r.code, r.err + r.out).toBe(0);

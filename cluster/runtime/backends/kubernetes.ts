@@ -9,7 +9,8 @@
  * Node health: the nodes' Ready conditions are read every `nodePollMs`. A node Kubernetes reports
  * NotReady is unreachable here too: every request to its agent fails at once, so the controller's
  * heartbeats mark it NotReady and its functions are rescheduled (lifecycle.ts), exactly as when an
- * agent dies; Ready again, its agent answers again.
+ * agent dies, with Kubernetes' reason (notReadyReason: the condition's message) instead of the
+ * heartbeat count; Ready again, its agent answers again.
  *
  * Everything created carries the cluster's labels (manifests.ts); teardown() deletes by them and
  * checks that nothing is left. The namespace is deleted only when this cluster created it.
@@ -66,7 +67,8 @@ export class KubernetesBackend implements Backend {
   private readonly opts: KubernetesBackendOptions;
   private readonly prepared = new Map<string, Promise<void>>();
   /** what Kubernetes last said of each node: Ready, or why not */
-  private readonly nodeState = new Map<string, { ready: boolean; why?: string }>();
+  /** why: a start refused on the node; reason: what the node's status says (Backend.notReadyReason) */
+  private readonly nodeState = new Map<string, { ready: boolean; why?: string; reason?: string }>();
   private poller: NodeJS.Timeout | undefined;
 
   constructor(opts: KubernetesBackendOptions = {}) {
@@ -89,6 +91,12 @@ export class KubernetesBackend implements Backend {
     await this.refreshNodes();
   }
 
+  /** What Kubernetes says about a node it reports NotReady (its Ready condition), as of the last poll; undefined while it reports it Ready. */
+  notReadyReason(node: string): string | undefined {
+    const s = this.nodeState.get(node);
+    return s && !s.ready ? s.reason : undefined;
+  }
+
   /** The cluster's nodes as the API server lists them. */
   async nodes(): Promise<KubeNode[]> {
     return (await this.api.json<{ items: KubeNode[] }>('GET', '/api/v1/nodes')).items;
@@ -98,9 +106,19 @@ export class KubernetesBackend implements Backend {
     const list = await this.nodes();
     for (const n of list) {
       const c = n.status?.conditions?.find((x) => x.type === 'Ready');
-      this.nodeState.set(n.metadata.name, nodeReady(n) ? { ready: true } : { ready: false, why: `Kubernetes reports node ${n.metadata.name} NotReady (Ready=${c?.status ?? 'missing'}${c?.reason ? `, ${c.reason}` : ''}${c?.message ? `: ${c.message}` : ''})` });
+      const condition = `Ready=${c?.status ?? 'missing'}${c?.reason ? `, ${c.reason}` : ''}`;
+      this.nodeState.set(
+        n.metadata.name,
+        nodeReady(n)
+          ? { ready: true }
+          : {
+              ready: false,
+              why: `Kubernetes reports node ${n.metadata.name} NotReady (${condition}${c?.message ? `: ${c.message}` : ''})`,
+              reason: `Kubernetes reports the node NotReady: ${c?.message ? c.message.replace(/\.$/, '') : 'no condition message'} (${condition}); its agent is not asked until Kubernetes reports it Ready (\`kubectl describe node ${n.metadata.name}\` says why)`,
+            },
+      );
     }
-    for (const name of [...this.nodeState.keys()]) if (!list.some((n) => n.metadata.name === name)) this.nodeState.set(name, { ready: false, why: `node ${name} is no longer in the Kubernetes cluster` });
+    for (const name of [...this.nodeState.keys()]) if (!list.some((n) => n.metadata.name === name)) this.nodeState.set(name, { ready: false, why: `node ${name} is no longer in the Kubernetes cluster`, reason: `the node is no longer in the Kubernetes cluster (\`kubectl get nodes\` does not list it)` });
   }
 
   private startPoller(): void {
