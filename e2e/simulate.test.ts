@@ -4,7 +4,8 @@
  * spread, replicas (fixed, min/max), cold starts off and a per-function start offset reach the
  * simulation through simulate.run and change its figures; what the service refuses (one rule,
  * app/simulation.ts) shows with what to do; Run stays in view however the form is scrolled, and
- * the chart says what it shows.
+ * the chart says what it shows. Sim vs real (item 6): with nothing recorded on the studio's
+ * cluster, the comparison with the runs says so and what to do.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -85,6 +86,13 @@ describe.skipIf(skip)('the Simulate tab (Chromium)', () => {
     await page.getByTestId('sim-run').click();
     await expect.poll(async () => Number(await cell('inference', 2)), { timeout: 60_000 }).toBeGreaterThan(1000);
     expect(Number(await cell('inference', 4))).toBeGreaterThan(0);
+  });
+
+  it('sim vs real with no runs recorded says there is nothing to compare yet and what to do', async () => {
+    await page.getByTestId('sim-compare-runs').click();
+    await expect.poll(() => page.getByTestId('sim-runs-empty').textContent(), { timeout: 30_000 }).toMatch(/^Nothing to compare yet: sim vs real: (the cluster is not up|no recorded runs of mnist) — .*(cluster up|edgeai load)/);
+    expect(await page.getByTestId('sim-runs-table').count()).toBe(0);
+    expect(await page.getByTestId('sim-runs-error').count()).toBe(0);
   });
 
   it('a lognormal spread, and replicas from min to max, that the service refuses say what to do', async () => {

@@ -689,6 +689,38 @@ export const METHODS = {
       warning: z.string().optional(),
     }),
   },
+  /**
+   * Sim vs real (issue 15, item 6): the recorded runs of the project's workflow on the open
+   * cluster beside a simulation of them — the runs' own arrival times and execution-time
+   * profiles on the cluster's topology, the comparison `edgeai simulate --exec-from-runs
+   * --compare-runs` prints (app/simulation.ts). Real bytes per link are the cluster's link
+   * counters since it started. No cluster up or no runs yet: `empty` says so, rows are [].
+   */
+  'simulate.compareRuns': {
+    request: z.object({ project: ProjectRef, profile: z.string().min(1).default('edge-ai'), seed: z.number().int().nonnegative().default(1) }).strict(),
+    response: z.object({
+      workflow: z.string(),
+      /** why there is nothing to compare (the cluster is not up, no runs yet), and what to do */
+      empty: z.object({ message: z.string(), hint: z.string().optional() }).optional(),
+      profile: z.string(),
+      topology: z.string(),
+      /** recorded runs read (all statuses), from `since`, over `durationS` */
+      runs: z.number().int().nonnegative(),
+      since: z.string().optional(),
+      durationS: z.number(),
+      /** per function: latency in seconds (null: none completed) */
+      rows: z.array(
+        z.object({
+          function: z.string(),
+          real: z.object({ runs: z.number().int(), p50: z.number().nullable(), p95: z.number().nullable(), coldStarts: z.number().int() }),
+          sim: z.object({ runs: z.number().int(), p50: z.number().nullable(), p95: z.number().nullable(), coldStarts: z.number().int() }),
+        }),
+      ),
+      /** bytes per link and direction ("a→b"): real (the cluster's counters since it started) and simulated */
+      links: z.array(z.object({ link: z.string(), real: z.number(), sim: z.number() })),
+      elapsedMs: z.number(),
+    }),
+  },
   /** Stops the running simulation (it answers with a `cancelled` error); false when none runs. */
   'simulate.cancel': {
     request: z.object({}).strict(),

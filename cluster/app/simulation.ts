@@ -7,6 +7,7 @@
  */
 import type { Project } from '../project/index';
 import type { Topology } from '../topology/model';
+import type { Controller } from '../runtime/controller';
 import { StudioError } from '../common/errors';
 import { parseDuration } from '../spec/predicate';
 import { profileByName } from '../scheduler/profiles';
@@ -273,4 +274,73 @@ export function simulatedLinkBytes(report: SimulationReport): Record<string, num
     if (l.downBytes) out[`${l.to}→${l.from}`] = l.downBytes;
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The comparison itself, one rule for `edgeai simulate --exec-from-runs [--compare-runs]` and the
+// studio's simulate.compareRuns: the runs read off the cluster, the simulation options they give,
+// and the rows and links of the table.
+
+/** What the comparison reads of a running cluster (the Controller's methods it calls). */
+export type RunsSource = Pick<Controller, 'status' | 'state' | 'runs' | 'registry'>;
+
+export interface ClusterRuns {
+  runs: Array<RecordedRun & { inputs: string }>;
+  topology: Topology;
+  /** seconds the runs span (a load record's duration, else first to last run + 1 s) */
+  durationS: number;
+  /** function → the node it is deployed on */
+  placed: Record<string, string>;
+  reads: NonNullable<SimulationOptions['reads']>;
+}
+
+/** The recorded runs of `workflow` on the running cluster (those of the load, with a record), its topology, placements and what the runs read. */
+export function clusterRuns(c: RunsSource, workflow: string, record?: LoadRecord, what = 'the comparison'): ClusterRuns {
+  const raw = c.state.get('topology');
+  if (!c.status().up || !raw) throw new StudioError('cluster-down', `${what}: the cluster is not up`, 'start it and deploy the workflow: edgeai cluster up; edgeai deploy <project>');
+  const since = record ? Date.parse(record.startedAt) : -Infinity;
+  const runs = c.runs({ workflow, ...(record ? { function: record.function } : {}), limit: 100_000 }).filter((r) => Date.parse(r.started) >= since);
+  if (!runs.length) throw new StudioError('no-runs', `${what}: no recorded runs of ${workflow}${record ? `/${record.function} since ${record.startedAt}` : ''}`, 'run it first: edgeai load <workflow>/<function> --rate R --duration D');
+  const starts = runs.map((r) => Date.parse(r.started));
+  const durationS = record ? Math.ceil(record.durationS) : Math.ceil((Math.max(...starts) - Math.min(...starts)) / 1000) + 1;
+  // what the runs read: each artifact version's size, and the node that held it first (its producer's)
+  const reads: Record<string, Array<{ urn: string; kind: 'data' | 'model'; size: number; at: string }>> = {};
+  for (const r of runs) {
+    let inputs: Array<{ urn: string; version: number; kind?: string }> = [];
+    try {
+      inputs = JSON.parse(r.inputs) as typeof inputs;
+    } catch {
+      /* a run without inputs */
+    }
+    for (const i of inputs) {
+      const a = c.registry.artifact(i.urn, i.version);
+      const at = a?.locations[0]?.node;
+      const list = (reads[r.function] ??= []);
+      if (a && at && !list.some((x) => x.urn === i.urn)) list.push({ urn: i.urn, kind: a.kind === 'model' ? 'model' : 'data', size: a.size, at });
+    }
+  }
+  const placed: Record<string, string> = {};
+  for (const f of c.status().deployments.find((d) => d.workflow === workflow)?.functions ?? []) if (f.node) placed[f.id] = f.node;
+  return { runs, topology: JSON.parse(raw) as Topology, durationS, placed, reads };
+}
+
+/**
+ * The simulation of the runs: the measured profiles, the runs' arrival times and service times;
+ * the real cluster's shape — each function placed once (max 1 replica), up to 4 workers there,
+ * each started on demand, deployed before the runs (each function's bundle on its node already:
+ * nothing pulled).
+ */
+export function optionsFromRuns<O extends Omit<SimulationOptions, 'profile'>>(options: O, profile: string, from: ClusterRuns): O {
+  const p = profilesFromRuns(from.runs);
+  const wf = workflowOf({ ...options, profile });
+  const images = wf.functions.flatMap((f) => (from.placed[f.id] ? f.base.images.map((im) => ({ name: im.name, nodes: [from.placed[f.id]] })) : []));
+  return { ...options, images, reads: from.reads, keepInputs: true, warmAtStart: true, execProfiles: p.execProfiles, startupS: p.startupS, arrivalTimes: p.arrivalTimes, serviceTimes: p.serviceTimes, concurrency: { kind: 'agent', workers: 4 }, maxReplicas: options.maxReplicas ?? 1, fresh: false };
+}
+
+/** The table's figures: per function real vs simulated, and per link (runtime naming "a→b") real vs simulated bytes. */
+export function runsComparison(runs: RecordedRun[], report: SimulationReport, realLinks: Record<string, number>): { rows: ComparisonRow[]; links: Array<{ link: string; real: number; sim: number }> } {
+  const rows = compareWithRuns(runs, report);
+  const sim = simulatedLinkBytes(report);
+  const links = [...new Set([...Object.keys(realLinks), ...Object.keys(sim)])].sort().map((link) => ({ link, real: realLinks[link] ?? 0, sim: sim[link] ?? 0 }));
+  return { rows, links };
 }

@@ -380,6 +380,12 @@ export class StudioService {
           }
         });
       },
+      'simulate.compareRuns': async (p) => {
+        const open = this.get(p.project);
+        this.reload(open);
+        const c = await this.runtime();
+        return this.exclusive('simulate', 'a simulation is already running', () => this.compareRuns(open, c, p));
+      },
       'simulate.cancel': () => {
         const run = this.simulation;
         run?.abort();
@@ -538,6 +544,39 @@ export class StudioService {
     } finally {
       this.emit('progress', { id: 'simulate', title, done: p.profiles.length * 100, total: p.profiles.length * 100, finished: true });
     }
+  }
+
+  /** Sim vs real (issue 15, item 6): the open workflow's recorded runs beside their simulation (app/simulation.ts, as `edgeai simulate --exec-from-runs --compare-runs`). */
+  private async compareRuns(open: OpenProject, c: Controller, p: z.output<(typeof METHODS)['simulate.compareRuns']['request']>): Promise<MethodResponse<'simulate.compareRuns'>> {
+    const started = Date.now();
+    const [sim, app] = await Promise.all([import('../simulator/index'), import('../app/simulation')]);
+    const project = open.project;
+    const workflow = project.workflow.name;
+    let from: ReturnType<typeof app.clusterRuns>;
+    try {
+      from = app.clusterRuns(c, workflow, undefined, 'sim vs real');
+      if (!from.runs.some((r) => r.status === 'ok')) throw new StudioError('no-runs', `sim vs real: none of the ${from.runs.length} recorded runs of ${workflow} ended ok`, 'run it until some succeed (the invoke console, or edgeai load <workflow>/<function> --rate R --duration D)');
+    } catch (e) {
+      if (!(e instanceof StudioError) || !['cluster-down', 'no-runs'].includes(e.code)) throw e;
+      return { workflow, empty: { message: e.detail, ...(e.hint ? { hint: e.hint } : {}) }, profile: p.profile, topology: '', runs: 0, durationS: 0, rows: [], links: [], elapsedMs: Date.now() - started };
+    }
+    const request = app.simulationRequest({ project, topology: from.topology, profiles: [p.profile], seed: p.seed, duration: `${from.durationS}s` });
+    const report = sim.compareSchedulers(app.optionsFromRuns(request.options, p.profile, from), [p.profile])[0];
+    const real = Object.fromEntries(c.status().links.filter((l) => l.bytes > 0).map((l) => [l.link, l.bytes]));
+    const { rows, links } = app.runsComparison(from.runs, report, real);
+    const n = (x: number) => (Number.isFinite(x) ? x : null);
+    const figures = (f: (typeof rows)[number]['real']) => ({ runs: f.runs, p50: n(f.p50), p95: n(f.p95), coldStarts: f.coldStarts });
+    return {
+      workflow,
+      profile: p.profile,
+      topology: from.topology.name,
+      runs: from.runs.length,
+      since: new Date(Math.min(...from.runs.map((r) => Date.parse(r.started)))).toISOString(),
+      durationS: from.durationS,
+      rows: rows.map((r) => ({ function: r.function, real: figures(r.real), sim: figures(r.sim) })),
+      links,
+      elapsedMs: Date.now() - started,
+    };
   }
 
   /** One at a time per kind of work; a second request is told what runs. */

@@ -13,11 +13,12 @@ import { call, errorOf, studio } from '../api';
 import { DataTable, type Column } from './DataTable';
 import { ErrorBox } from './ErrorBox';
 import { fmtBytes } from '../format';
-import { arrivalSource, DEFAULT_MODEL, fmtPercent, fmtS, fmtUsd, modelRequest, parseRates, type ModelFields } from './sim-view';
+import { arrivalSource, DEFAULT_MODEL, fmtPercent, fmtS, fmtUsd, modelRequest, parseRates, runsCompareLines, type ModelFields, type RunsCompareLine } from './sim-view';
 
 const SimChart = lazy(() => import('./SimChart'));
 
 type Answer = MethodResponse<'simulate.run'>;
+type RunsAnswer = MethodResponse<'simulate.compareRuns'>;
 type Summary = Answer['summaries'][number];
 type FnReport = SimulationReportDto['functions'][number];
 type NodeUsage = SimulationReportDto['nodeUsage'][number];
@@ -48,6 +49,14 @@ function functionColumns(report: SimulationReportDto): Array<Column<FnReport>> {
     { key: 'parts', title: 'wait / transfer / exec p50', cell: (f) => (f.completed ? `${fmtS(f.wait.p50)} / ${fmtS(f.transfer.p50)} / ${fmtS(f.execution.p50)}` : '–') },
   ];
 }
+
+const RUNS_COLUMNS: Array<Column<RunsCompareLine>> = [
+  { key: 'what', title: 'function', className: 'strong nowrap', cell: (l) => l.what },
+  { key: 'figure', title: 'figure', className: 'nowrap', cell: (l) => l.figure },
+  { key: 'real', title: 'real', className: 'nowrap', cell: (l) => l.real },
+  { key: 'sim', title: 'simulated', className: 'nowrap', cell: (l) => l.sim },
+  { key: 'difference', title: 'difference', className: 'nowrap', cell: (l) => l.difference },
+];
 
 const NODE_COLUMNS: Array<Column<NodeUsage>> = [
   { key: 'node', title: 'node', cell: (n) => n.node },
@@ -90,6 +99,9 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
   const [answer, setAnswer] = useState<Answer>();
   const [error, setError] = useState<ApiError>();
   const [chosen, setChosen] = useState<string>();
+  const [runsAnswer, setRunsAnswer] = useState<RunsAnswer>();
+  const [comparing, setComparing] = useState(false);
+  const [runsError, setRunsError] = useState<ApiError>();
 
   // a simulation still running when the panel goes (another project opened) is stopped
   const runningRef = useRef(false);
@@ -132,6 +144,21 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
     } finally {
       setRunning(false);
       setProgress(undefined);
+    }
+  };
+
+  // sim vs real (issue 15, item 6): the open cluster's recorded runs of this workflow beside their simulation
+  const compareRuns = async () => {
+    const p = profiles[0] ?? 'edge-ai';
+    const s = Number(seed);
+    setRunsError(undefined);
+    setComparing(true);
+    try {
+      setRunsAnswer(await call('simulate.compareRuns', { project, profile: p, seed: Number.isInteger(s) && s >= 0 ? s : 1 }));
+    } catch (e) {
+      setRunsError(errorOf(e));
+    } finally {
+      setComparing(false);
     }
   };
 
@@ -277,6 +304,30 @@ export function SimulatePanel({ project, workflow, functions, hidden, onCanvas, 
           </label>
         </form>
         {error && <ErrorBox error={error} testId="sim-error" />}
+        <div className="rt-head">
+          <h3>Simulated against measured</h3>
+          <span className="muted small">the cluster's recorded runs of this workflow, simulated with their own arrival and execution times</span>
+          <span className="spacer" />
+          <button className="button small" type="button" disabled={comparing || running} onClick={() => void compareRuns()} data-testid="sim-compare-runs" title={`Simulate the recorded runs (profile ${profiles[0] ?? 'edge-ai'}, seed ${seed}) on the cluster's topology and compare`}>
+            {comparing ? 'Comparing…' : 'Compare with the runs'}
+          </button>
+        </div>
+        {runsError && <ErrorBox error={runsError} testId="sim-runs-error" />}
+        {runsAnswer?.empty ? (
+          <div className="muted small pad" data-testid="sim-runs-empty">
+            Nothing to compare yet: {runsAnswer.empty.message}
+            {runsAnswer.empty.hint ? ` — ${runsAnswer.empty.hint}` : ''}
+          </div>
+        ) : runsAnswer ? (
+          <>
+            <div className="muted small pad" data-testid="sim-runs-summary">
+              {runsAnswer.workflow}: {runsAnswer.runs} recorded run{runsAnswer.runs === 1 ? '' : 's'} from {runsAnswer.since} over {fmtS(runsAnswer.durationS)} on {runsAnswer.topology}, simulated with {runsAnswer.profile} (the runs' arrival times and measured profiles) · real bytes: the cluster's link counters since it started
+            </div>
+            <DataTable<RunsCompareLine> className="rt-table" testId="sim-runs-table" columns={RUNS_COLUMNS} rows={runsCompareLines(runsAnswer, fmtBytes)} rowKey={(l) => l.key} rowAttrs={(l) => ({ 'data-testid': `sim-runs-${l.key}` })} />
+          </>
+        ) : (
+          <div className="muted small pad">Deploy the workflow and run it (the invoke console, or edgeai load), then compare: real against simulated p50 and p95 latency, cold starts and bytes per link.</div>
+        )}
       </section>
       <section className="rt-col">
         {!answer ? (

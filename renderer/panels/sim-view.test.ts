@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalSource, DEFAULT_MODEL, fmtS, modelRequest, parseRates, p95Rows } from './sim-view';
+import { arrivalSource, DEFAULT_MODEL, fmtS, modelRequest, parseRates, p95Rows, runsCompareLines } from './sim-view';
 import { fmtBytes } from '../format';
 import type { ProjectSnapshot, SimulationReportDto } from '../../cluster/api/contract';
 
@@ -51,5 +51,28 @@ describe('the model controls as the simulate request takes them', () => {
     expect(modelRequest({ ...DEFAULT_MODEL, replicas: 'fixed', fixed: '3' }, [])).toEqual({ replicas: { min: 3, max: 3 } });
     expect(modelRequest({ ...DEFAULT_MODEL, replicas: 'range', min: '1', max: '' }, [])).toEqual({ replicas: { min: 1 } });
     expect(modelRequest({ ...DEFAULT_MODEL, coldStarts: false, starts: { inference: ' 5m ', train: '', gone: '1m' } }, ['inference', 'train'])).toEqual({ coldStarts: false, starts: { inference: '5m' } });
+  });
+
+  it('lists sim vs real per function (runs, p50, p95, cold starts) then bytes per link, with the differences', () => {
+    const lines = runsCompareLines(
+      {
+        rows: [{ function: 'inference', real: { runs: 40, p50: 0.02, p95: 0.032, coldStarts: 1 }, sim: { runs: 40, p50: 0.0199, p95: 0.0336, coldStarts: 1 } }, { function: 'train', real: { runs: 1, p50: 2, p95: 2, coldStarts: 0 }, sim: { runs: 0, p50: null, p95: null, coldStarts: 0 } }],
+        links: [{ link: 'edge-1→cloud-1', real: 2048, sim: 2048 }, { link: 'laptop→edge-1', real: 10, sim: 0 }],
+      },
+      fmtBytes,
+    );
+    expect(lines.map((l) => [l.what, l.figure, l.real, l.sim, l.difference])).toEqual([
+      ['inference', 'runs', '40', '40', 'equal'],
+      ['', 'p50 latency', '20 ms', '20 ms', '-0.5%'],
+      ['', 'p95 latency', '32 ms', '34 ms', '+5.0%'],
+      ['', 'cold starts', '1', '1', 'equal'],
+      ['train', 'runs', '1', '0', 'differ'],
+      ['', 'p50 latency', '2.00 s', '–', '–'],
+      ['', 'p95 latency', '2.00 s', '–', '–'],
+      ['', 'cold starts', '0', '0', 'equal'],
+      ['bytes', 'edge-1→cloud-1', fmtBytes(2048), fmtBytes(2048), 'equal'],
+      ['bytes', 'laptop→edge-1', fmtBytes(10), fmtBytes(0), 'differ'],
+    ]);
+    expect(new Set(lines.map((l) => l.key)).size).toBe(lines.length);
   });
 });

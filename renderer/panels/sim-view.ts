@@ -2,7 +2,7 @@
  * What the Simulate panel shows, computed from the simulation answer (pure: unit-tested without
  * a browser). Seconds in, readable text out.
  */
-import type { ProjectSnapshot, SimulationReportDto } from '../../cluster/api/contract';
+import type { MethodResponse, ProjectSnapshot, SimulationReportDto } from '../../cluster/api/contract';
 
 export function fmtS(s: number): string {
   if (!Number.isFinite(s)) return '–';
@@ -92,4 +92,34 @@ export function modelRequest(f: ModelFields, functions: string[]): { service?: s
     ...(f.coldStarts ? {} : { coldStarts: false }),
     ...(Object.keys(starts).length ? { starts } : {}),
   };
+}
+
+/** One line of the sim-vs-real table: a figure of a function (or a link's bytes), real beside simulated. */
+export interface RunsCompareLine {
+  key: string;
+  what: string;
+  figure: string;
+  real: string;
+  sim: string;
+  /** the simulated figure's difference from the real one: '+3.1%', 'equal', 'differ', '' */
+  difference: string;
+}
+
+/**
+ * The rows of simulate.compareRuns as the Simulate tab lists them (the same figures as
+ * `edgeai simulate --compare-runs` prints): per function runs, p50, p95 and cold starts, then
+ * bytes per link.
+ */
+export function runsCompareLines(a: Pick<MethodResponse<'simulate.compareRuns'>, 'rows' | 'links'>, bytes: (n: number) => string = (n) => String(n)): RunsCompareLine[] {
+  const pct = (sim: number | null, real: number | null) => (sim !== null && real !== null && real > 0 ? `${sim >= real ? '+' : ''}${(((sim - real) / real) * 100).toFixed(1)}%` : '–');
+  const ms = (s: number | null) => (s === null ? '–' : fmtS(s));
+  const out: RunsCompareLine[] = [];
+  for (const r of a.rows) {
+    out.push({ key: `${r.function}:runs`, what: r.function, figure: 'runs', real: String(r.real.runs), sim: String(r.sim.runs), difference: r.real.runs === r.sim.runs ? 'equal' : 'differ' });
+    out.push({ key: `${r.function}:p50`, what: '', figure: 'p50 latency', real: ms(r.real.p50), sim: ms(r.sim.p50), difference: pct(r.sim.p50, r.real.p50) });
+    out.push({ key: `${r.function}:p95`, what: '', figure: 'p95 latency', real: ms(r.real.p95), sim: ms(r.sim.p95), difference: pct(r.sim.p95, r.real.p95) });
+    out.push({ key: `${r.function}:cold`, what: '', figure: 'cold starts', real: String(r.real.coldStarts), sim: String(r.sim.coldStarts), difference: r.real.coldStarts === r.sim.coldStarts ? 'equal' : 'differ' });
+  }
+  for (const l of a.links) out.push({ key: `link:${l.link}`, what: 'bytes', figure: l.link, real: bytes(l.real), sim: bytes(l.sim), difference: l.real === l.sim ? 'equal' : 'differ' });
+  return out;
 }

@@ -10,11 +10,10 @@
 import { loadProject, type Project } from '../../project/index';
 import { chooseTopology } from '../../app/topology';
 import { readFileSync } from 'node:fs';
-import { compareWithRuns, profilesFromRuns, simulatedLinkBytes, simulationRequest, type LoadRecord, type RecordedRun } from '../../app/simulation';
-import type { Topology } from '../../topology/model';
-import type { SimulationOptions, SimulationReport } from '../../simulator/types';
+import { clusterRuns, optionsFromRuns, runsComparison, simulationRequest, type ClusterRuns, type ComparisonRow, type LoadRecord, type RecordedRun } from '../../app/simulation';
+import type { SimulationReport } from '../../simulator/types';
 import { CLUSTER_OPTIONS, openController } from '../runtime-support';
-import { compareSchedulers, comparisonText, reportText, workflowOf } from '../../simulator/index';
+import { compareSchedulers, comparisonText, reportText } from '../../simulator/index';
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { execItems } from './schedule';
 import { COMMANDS } from './meta';
@@ -140,14 +139,7 @@ export const command: Command = {
       ...(minReplicas !== undefined || maxReplicas !== undefined ? { replicas: { ...(minReplicas !== undefined ? { min: minReplicas } : {}), ...(maxReplicas !== undefined ? { max: maxReplicas } : {}) } } : {}),
     });
     let options = values.preset === 'faas-sim' ? { ...request.options, preset: 'faas-sim' as const } : request.options;
-    if (fromRuns) {
-      const p = profilesFromRuns(fromRuns.runs);
-      // the real cluster: each function placed once (max 1 replica), up to 4 workers there, each started on demand
-      // deployed before the runs: each function's bundle is on its node already (nothing pulled)
-      const wf = workflowOf({ ...options, profile: request.profiles[0] });
-      const images = wf.functions.flatMap((f) => (fromRuns.placed[f.id] ? f.base.images.map((im) => ({ name: im.name, nodes: [fromRuns.placed[f.id]] })) : []));
-      options = { ...options, images, reads: fromRuns.reads, keepInputs: true, warmAtStart: true, execProfiles: p.execProfiles, startupS: p.startupS, arrivalTimes: p.arrivalTimes, serviceTimes: p.serviceTimes, concurrency: { kind: 'agent', workers: 4 }, maxReplicas: options.maxReplicas ?? 1, fresh: false };
-    }
+    if (fromRuns) options = optionsFromRuns(options, request.profiles[0], fromRuns);
     const reports = compareSchedulers(options, request.profiles);
     if (record && fromRuns) {
       const text = comparisonWithRuns(fromRuns.runs, reports[0], record);
@@ -184,43 +176,19 @@ function readLoadRecord(file: string): LoadRecord {
 }
 
 /** The runs of the project's workflow on the running cluster (those of the load, with a record), and the cluster's topology. */
-async function recordedRuns(values: { cluster?: string; home?: string }, io: Parameters<Command['run']>[1], project: Project | undefined, record: LoadRecord | undefined): Promise<{ runs: Array<RecordedRun & { inputs: string }>; topology: Topology; durationS: number; placed: Record<string, string>; reads: NonNullable<SimulationOptions['reads']> }> {
+async function recordedRuns(values: { cluster?: string; home?: string }, io: Parameters<Command['run']>[1], project: Project | undefined, record: LoadRecord | undefined): Promise<ClusterRuns> {
   if (!project) throw new UserError('--exec-from-runs needs the project whose deployed runs it reads');
   const c = await openController(values, io, true);
   try {
-    const raw = c.state.get('topology');
-    if (!c.status().up || !raw) throw new UserError('--exec-from-runs: the cluster is not up', 'start it and deploy the workflow: edgeai cluster up; edgeai deploy <project>');
-    const since = record ? Date.parse(record.startedAt) : -Infinity;
-    const runs = c.runs({ workflow: project.workflow.name, ...(record ? { function: record.function } : {}), limit: 100_000 }).filter((r) => Date.parse(r.started) >= since);
-    if (!runs.length) throw new UserError(`--exec-from-runs: no recorded runs of ${project.workflow.name}${record ? `/${record.function} since ${record.startedAt}` : ''}`, 'run it first: edgeai load <workflow>/<function> --rate R --duration D');
-    const durationS = record ? Math.ceil(record.durationS) : Math.ceil((Math.max(...runs.map((r) => Date.parse(r.started))) - Math.min(...runs.map((r) => Date.parse(r.started)))) / 1000) + 1;
-    // what the runs read: each artifact version's size, and the node that held it first (its producer's)
-    const reads: Record<string, Array<{ urn: string; kind: 'data' | 'model'; size: number; at: string }>> = {};
-    for (const r of runs) {
-      let inputs: Array<{ urn: string; version: number; kind?: string }> = [];
-      try {
-        inputs = JSON.parse(r.inputs) as typeof inputs;
-      } catch {
-        /* a run without inputs */
-      }
-      for (const i of inputs) {
-        const a = c.registry.artifact(i.urn, i.version);
-        const at = a?.locations[0]?.node;
-        const list = (reads[r.function] ??= []);
-        if (a && at && !list.some((x) => x.urn === i.urn)) list.push({ urn: i.urn, kind: a.kind === 'model' ? 'model' : 'data', size: a.size, at });
-      }
-    }
-    const placed: Record<string, string> = {};
-    for (const f of c.status().deployments.find((d) => d.workflow === project.workflow.name)?.functions ?? []) if (f.node) placed[f.id] = f.node;
-    return { runs, topology: JSON.parse(raw) as Topology, durationS, placed, reads };
+    return clusterRuns(c, project.workflow.name, record, '--exec-from-runs');
   } finally {
     c.close();
   }
 }
 
 /** The table of `simulate --compare-runs`: per function real vs simulated p50, p95 and cold starts, then bytes per link. */
-export function comparisonWithRuns(runs: RecordedRun[], report: SimulationReport, record: LoadRecord): { lines: string[]; rows: ReturnType<typeof compareWithRuns>; links: Array<{ link: string; real: number; sim: number }> } {
-  const rows = compareWithRuns(runs, report);
+export function comparisonWithRuns(runs: RecordedRun[], report: SimulationReport, record: LoadRecord): { lines: string[]; rows: ComparisonRow[]; links: Array<{ link: string; real: number; sim: number }> } {
+  const { rows, links } = runsComparison(runs, report, record.links);
   const ms = (s: number) => (Number.isFinite(s) ? `${(s * 1000).toFixed(1)} ms` : '–');
   const pct = (sim: number, real: number) => (real > 0 && Number.isFinite(sim) ? `${sim >= real ? '+' : ''}${(((sim - real) / real) * 100).toFixed(1)}%` : '–');
   const lines = [`${report.workflow}/${record.function}: the simulation (${report.profile}, measured profiles, the runs' arrival times) beside the real runs of the load from ${record.startedAt} (${record.sent} requests at ${record.rate}/s over ${record.durationS} s)`];
@@ -231,8 +199,6 @@ export function comparisonWithRuns(runs: RecordedRun[], report: SimulationReport
     table.push(['', 'p95 latency', ms(r.real.p95), ms(r.sim.p95), pct(r.sim.p95, r.real.p95)]);
     table.push(['', 'cold starts', String(r.real.coldStarts), String(r.sim.coldStarts), r.real.coldStarts === r.sim.coldStarts ? 'equal' : 'differ']);
   }
-  const sim = simulatedLinkBytes(report);
-  const links = [...new Set([...Object.keys(record.links), ...Object.keys(sim)])].sort().map((link) => ({ link, real: record.links[link] ?? 0, sim: sim[link] ?? 0 }));
   for (const l of links) table.push(['bytes', l.link, String(l.real), String(l.sim), l.real === l.sim ? 'equal' : 'differ']);
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) lines.push('  ' + row.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
