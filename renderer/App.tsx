@@ -126,6 +126,13 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
       client.on('progress', (p) => {
         // the connection closed (browser mode: the server stopped): said at once in the status bar
         if (p.id === 'connection' && p.error) store.setState({ connected: false });
+        // the same service answers again (studio-client.ts reconnects): what changed meanwhile is fetched
+        if (p.id === 'connection' && !p.error && p.finished) {
+          store.setState({ connected: true });
+          const dir = store.getState().snap?.dir;
+          if (dir) void projectChanged(ctx, dir);
+          void runtimeActions(ctx).refresh();
+        }
         if (p.error) toast(store, { kind: 'error', title: p.title, error: p.error });
         else store.setState({ busy: p.finished ? undefined : `${p.title}${p.total ? ` ${p.done}/${p.total}` : ''}${p.message ? ` — ${p.message}` : ''}` });
       }),
