@@ -102,10 +102,22 @@ export class Controller extends EventEmitter {
   /**
    * Hot-plug on this host (the studio's watcher of the sticks): the nodes the sticks were
    * attached to at `up` lose a gone stick's capability and label (tpu, accelerator/coral), and get
-   * them back when it is plugged in again. Returns the nodes that changed.
+   * them back when it is plugged in again; functions placed there that need a lost capability
+   * are placed again elsewhere (or fail saying why) and return with the stick. Returns the nodes
+   * that changed.
    */
   localAccelerators(sticks: readonly Accelerator[]): string[] {
-    return new StickBook(this.ctx).present(sticks);
+    const capsOf = (node: string) => this.ctx.topology?.nodes.find((n) => n.name === node)?.capabilities ?? [];
+    const before = new Map((this.ctx.topology?.nodes ?? []).map((n) => [n.name, n.capabilities]));
+    const changed = new StickBook(this.ctx).present(sticks);
+    for (const node of changed) {
+      const was = before.get(node) ?? [];
+      const now = capsOf(node);
+      // functions that need what the node lost move off it; those that had to wait come back with it
+      if (was.some((c) => !now.includes(c))) this.deployer.rescheduleLacking(node);
+      if (now.some((c) => !was.includes(c))) this.deployer.recoverOnto(node);
+    }
+    return changed;
   }
 
   /** backendOptions: the kubernetes backend's (kubeconfig, context, namespace, privilegedUsb), kept for later commands */

@@ -498,6 +498,29 @@ export class Deployer {
   }
 
   /**
+   * A node lost a stick (StickBook): every function placed there that asks for a capability the
+   * node no longer has (tpu) is placed again elsewhere; with nowhere to go it fails saying so,
+   * and goes back when the stick does (recoverOnto).
+   */
+  rescheduleLacking(node: string): void {
+    this.rescheduling = this.rescheduling
+      .then(async () => {
+        const has = new Set(this.ctx.topology?.nodes.find((n) => n.name === node)?.capabilities ?? []);
+        for (const p of this.ctx.state.placements().filter((x) => x.node === node)) {
+          const stored = JSON.parse(p.spec) as StoredSpec;
+          const lacking = (stored.spec.policies.fn?.capability ?? []).filter((c) => !has.has(c));
+          if (!lacking.length) continue;
+          this.ctx.progress('reschedule', `${p.workflow}/${p.function} was on ${node}, which has no ${lacking.join(', ')} now (its stick is gone): rescheduling`);
+          await this.replace(p.workflow, stored, p.revision, node).catch((e: Error) => {
+            this.ctx.state.setPlacement({ ...p, node: null, status: 'failed', reason: `${node} has no ${lacking.join(', ')} now (its stick is gone) and no other node will do: ${e.message}; it goes back to ${node} when the stick is plugged in again` });
+            this.ctx.state.set(`${DISPLACED}${p.workflow}/${p.function}`, node);
+          });
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  /**
    * A NotReady node answers again: each function that went NotReady with it and found no other
    * node is placed again (on it, most likely), so a node that comes back takes its placements
    * back instead of leaving them failed until the next deploy.

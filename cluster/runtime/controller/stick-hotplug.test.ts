@@ -4,8 +4,9 @@
  * of the host's sticks (accelerators/watch.ts, wired as the studio's service wires it:
  * Controller.localAccelerators on each attach and detach) sees it unplugged, and the running
  * topology drops the laptop's tpu and accelerator/coral label — `cluster status` lists it without
- * tpu and a tpu function has nowhere to go; plugged in again (in its bootloader state, as a
- * Coral comes back), both return and the function deploys there. An agent's accelerator-gone
+ * tpu, the tpu function deployed there moves off it (here: nowhere to go, so it fails saying why)
+ * and a new deploy has nowhere to put it; plugged in again (in its bootloader state, as a
+ * Coral comes back), both return and the function goes back there. An agent's accelerator-gone
  * does the same for its node (the other direction of accelerator-gone.test.ts). Fake agents
  * (runtime/testing/fake-agent.ts): nothing here needs a node process.
  */
@@ -109,13 +110,19 @@ describe('a node that loses its stick loses its capability', () => {
     await until('the laptop to lose tpu', () => !capsOf('laptop').includes('tpu'));
     expect(events).toContainEqual(expect.objectContaining({ type: 'node', node: 'laptop', reason: expect.stringMatching(/its Coral USB Accelerator is unplugged: capabilities now/) }));
     expect(events).toContainEqual(expect.objectContaining({ type: 'progress', message: expect.stringMatching(/^node laptop: its Coral USB Accelerator is unplugged/) }));
+    // the deployed tpu function moves off the laptop: no other node has a tpu, so it fails saying why
+    const placed = () => c.status().deployments.find((d) => d.workflow === 'sticks')!.functions.find((f) => f.id === 'look')!;
+    const waiting = await until('look to leave the laptop', () => (placed().node === null ? placed() : undefined));
+    expect(waiting).toMatchObject({ status: 'failed', reason: expect.stringMatching(/laptop has no tpu now \(its stick is gone\) and no other node will do: .*goes back to laptop when the stick is plugged in again/s) });
     const none = await c.deploy(project());
     expect(none.functions[0]).toMatchObject({ status: 'failed', node: null, reason: expect.stringMatching(/tpu/) });
 
-    // a Coral comes back in its bootloader state (1a6e:089a), with another device number
+    // a Coral comes back in its bootloader state (1a6e:089a), with another device number: the function goes back
     fs.plug(coralBootloader('1-1.2', 9));
     await until('the laptop to get tpu back', () => capsOf('laptop').includes('tpu'));
     expect(events).toContainEqual(expect.objectContaining({ type: 'node', node: 'laptop', reason: expect.stringMatching(/plugged in again: capabilities now .*tpu/) }));
+    await until('look to be back on the laptop', () => placed().node === 'laptop' && placed().status === 'ready').catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(placed())}`); });
+    expect((await c.invoke('sticks', 'look')).node).toBe('laptop');
     expect((await c.deploy(project())).functions[0]).toMatchObject({ status: 'ready', node: 'laptop' });
     expect(c.status().topology).toBe('local');
   });
