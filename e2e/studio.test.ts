@@ -127,6 +127,28 @@ describe.skipIf(skip)('studio in browser mode (Chromium)', () => {
     expect(status.ok && status.value.cluster).toBe(`studio-e2e-${process.pid}`);
   });
 
+  it('an edge drawn right to left goes around its nodes, below them, instead of through them (issue 13, item 11)', async () => {
+    const back = page.locator('.react-flow__edge-back');
+    await expect.poll(() => back.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    const crossings = await page.evaluate(() => {
+      const out: string[] = [];
+      for (const g of document.querySelectorAll('.react-flow__edge-back')) {
+        const id = g.getAttribute('data-id') ?? '';
+        const d = g.querySelector('path.react-flow__edge-path')?.getAttribute('d') ?? '';
+        if (!/^M [\d.-]+,[\d.-]+ H [\d.-]+ V [\d.-]+ H [\d.-]+ V [\d.-]+ H [\d.-]+$/.test(d)) out.push(`${id}: not an orthogonal path around: ${d}`);
+        const path = g.querySelector('path.react-flow__edge-path') as SVGPathElement | null;
+        const box = path?.getBoundingClientRect();
+        const [source, target] = id.split('->');
+        for (const nid of [source, target.replace(/#\d+$/, '')]) {
+          const n = document.querySelector(`.react-flow__node[data-id="${CSS.escape(nid)}"]`)?.getBoundingClientRect();
+          if (box && n && box.bottom <= n.bottom) out.push(`${id}: does not pass below ${nid}`);
+        }
+      }
+      return out;
+    });
+    expect(crossings).toEqual([]);
+  });
+
   it('a node once shown stays shown when the graph is rebuilt (selection, badges): none blinks hidden to be measured again', async () => {
     // React Flow hides a node until it has measured it; rebuilding the nodes without their measured
     // size made every node blink hidden on each rebuild, and under load a node could stay hidden

@@ -24,6 +24,7 @@ import {
 import type { DiagnosticDto, GraphDto } from '../../cluster/api/contract';
 import { nodeSize, nodeTypes, type NodeProblem, type StudioNode } from './nodes';
 import { boundsOf, readableViewport } from './viewport';
+import { edgeTypes } from './edges';
 import { keepMeasured } from './rebuild';
 
 export type Positions = Record<string, { x: number; y: number }>;
@@ -122,7 +123,8 @@ export function Canvas(props: CanvasProps) {
           id: e.id,
           source: e.source,
           target: e.target,
-          type: 'default',
+          // drawn right to left (a feedback edge): around the nodes, not through them
+          type: (positions[e.target]?.x ?? 0) < (positions[e.source]?.x ?? 0) ? 'back' : 'default',
           selected: props.selectedEdges.includes(e.id),
           className: `edge-${e.kind}`,
           label: e.kind === 'consumes' ? undefined : undefined,
@@ -132,7 +134,7 @@ export function Canvas(props: CanvasProps) {
           deletable: e.kind === 'consumes',
         };
       }),
-    [graph, props.selectedEdges],
+    [graph, positions, props.selectedEdges],
   );
 
   const [nodes, setNodes, onNodesChange] = useNodesState<StudioNode>(built);
@@ -245,6 +247,7 @@ export function Canvas(props: CanvasProps) {
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onNodesChange={onNodesChangeFiltered}
         onEdgesChange={(ch) => onEdgesChange(ch.filter((c) => c.type !== 'remove'))}
         onNodeDragStart={onNodeDragStart}
