@@ -54,10 +54,14 @@ export const FunctionNode = memo(function FunctionNode({ data, selected }: NodeP
       <Handle type="target" position={Position.Left} />
       <div className="node-head">
         <span className="node-icon lambda">λ</span>
-        <span className="node-title">{data.node.label}</span>
+        <span className="node-title" title={data.node.label}>
+          {data.node.label}
+        </span>
         {data.errors ? <span className="node-alert" title={`${data.errors} error(s) in the code`}>!</span> : null}
       </div>
-      <div className="node-sub">{d.file}</div>
+      <div className="node-sub" title={d.file}>
+        {d.file}
+      </div>
       <div className="badges">
         {p.deadline && <Badge kind="deadline" title="policy.deadline">deadline {p.deadline.text}</Badge>}
         {p.fn?.node && <Badge kind="node" title="policy.fn node">{p.fn.node.join(' | ')}</Badge>}

@@ -112,7 +112,7 @@ export function NextSteps() {
   return (
     <section className="next-steps-bar" data-testid="next-steps" aria-label="Next steps">
       <span className="step-count muted small">{current ? `Next step ${now + 1} of ${steps.length}` : 'All steps done'}</span>
-      <span className="current" data-testid="next-step-current">
+      <span className="current" data-testid="next-step-current" title={current ? `${current.title} — ${current.detail}` : undefined}>
         <span className="title">{current ? current.title : `${snap?.name ?? 'The workflow'} is deployed and answering`}</span>
         {current && <span className="detail"> — {current.detail}</span>}
       </span>
