@@ -6,6 +6,13 @@ import { loadAllYaml } from '@kubernetes/client-node';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { Secret } from 'kubernetes-models/v1/Secret';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { command } from './export';
 import { tempDirs } from '../../runtime/testing/temp';
 import { exportKubernetes } from '../../runtime/backends/kubernetes/export';
@@ -30,6 +37,13 @@ function parsed(yaml: string): Array<Record<string, any>> {
     if (d.kind === 'Namespace') new Namespace(d).validate();
     else if (d.kind === 'Secret') new Secret(d).validate();
     else if (d.kind === 'Pod') new Pod(d).validate();
+    else if (d.kind === 'ConfigMap') new ConfigMap(d).validate();
+    else if (d.kind === 'ServiceAccount') new ServiceAccount(d).validate();
+    else if (d.kind === 'Deployment') new Deployment(d).validate();
+    else if (d.kind === 'ClusterRole') new ClusterRole(d).validate();
+    else if (d.kind === 'ClusterRoleBinding') new ClusterRoleBinding(d as never).validate();
+    else if (d.kind === 'Role') new Role(d).validate();
+    else if (d.kind === 'RoleBinding') new RoleBinding(d as never).validate();
     else throw new Error(`unexpected kind ${d.kind}`);
   }
   return docs;
@@ -80,6 +94,50 @@ describe('edgeai export kubernetes', () => {
     for (const p of [pods[0], pods[2], pods[3]]) expect(p.spec.containers[0].resources.limits['squat.ai/coral']).toBeUndefined();
     // the capability the catalog's nuc lacks is a label, so cluster inspect maps edge-1 back with its tpu
     expect(labels).toMatch(/kubectl label node edge-1 --overwrite .*edgeai\.io\/capability\.tpu=true/);
+  });
+
+  it('--controller: the headless controller (service account, RBAC, the project in a ConfigMap, a Deployment running the CLI in-cluster), golden, every object valid', async () => {
+    const dir = tmp('edgeai-export-');
+    const r = await run('kubernetes', MNIST, '-o', dir, '--image', 'edgeai-node:golden', '--controller');
+    expect(r.code, r.out.join('\n')).toBe(0);
+    expect(r.out[0]).toMatch(/^wrote 8 objects \(1 Namespace, 1 ServiceAccount, 1 ClusterRole, 1 ClusterRoleBinding, 1 Role, 1 RoleBinding, 1 ConfigMap, 1 Deployment\) for topology 'local'/);
+    expect(r.out[1]).toMatch(/load edgeai-node:golden on every node and edgeai-controller:golden where the controller runs/);
+    const yaml = readFileSync(join(dir, 'edgeai.yaml'), 'utf8');
+    await expect(yaml).toMatchFileSnapshot('./export-golden/mnist-controller.yaml');
+    const docs = parsed(yaml);
+    // the controller creates the Secret and the agent pods itself: none in the file
+    expect(docs.map((d) => `${d.kind} ${d.metadata.name}`)).toEqual(['Namespace edgeai', 'ServiceAccount edgeai-mnist-controller', 'ClusterRole edgeai-mnist-controller', 'ClusterRoleBinding edgeai-mnist-controller', 'Role edgeai-mnist-controller', 'RoleBinding edgeai-mnist-controller', 'ConfigMap edgeai-mnist-project', 'Deployment edgeai-mnist-controller']);
+    // nothing here carries the cluster's label: `cluster down` deletes by it and must not take the controller or its namespace
+    for (const d of docs) expect(d.metadata.labels['edgeai.io/cluster']).toBeUndefined();
+    const by = (kind: string) => docs.find((d) => d.kind === kind)!;
+    const dep = by('Deployment');
+    expect(dep.spec.strategy.type).toBe('Recreate');
+    expect(dep.spec.replicas).toBe(1);
+    const pod = dep.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('edgeai-mnist-controller');
+    expect(pod.containers[0].image).toBe('edgeai-controller:golden');
+    const script: string = pod.containers[0].command[2];
+    expect(script.split('\n')).toEqual([
+      'set -e',
+      'find /state -mindepth 1 -delete',
+      'cp -RL /project-src/* /project/',
+      'edgeai cluster up --backend kubernetes --kubeconfig in-cluster --namespace edgeai --home /state --cluster mnist',
+      'edgeai deploy /project --home /state --cluster mnist',
+      'exec edgeai gateway --port 8080 --home /state --cluster mnist',
+    ]);
+    // the project's files, back at their paths, byte for byte (tests left out)
+    const cm = by('ConfigMap');
+    const items: Array<{ key: string; path: string }> = pod.volumes.find((v: any) => v.name === 'project-src').configMap.items;
+    expect(items.map((i) => i.path)).toEqual(['functions/inference.ts', 'functions/refine.ts', 'functions/train_fair.ts', 'functions/train.ts', 'layout.json', 'workflow.json'].sort((a, b) => a.localeCompare(b)));
+    for (const i of items) expect(cm.data[i.key]).toBe(readFileSync(join(MNIST, i.path), 'utf8'));
+    // RBAC: the endpoints the backend uses (kubernetes-cli.int.test.ts lists them), no more
+    expect(by('ClusterRole').rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'delete'] },
+    ]);
+    expect(by('Role').rules.map((x: any) => `${x.resources[0]}: ${x.verbs.join(',')}`)).toEqual(['pods: get,list,create,delete', 'pods/proxy: get,create', 'secrets: get,list,create,delete']);
+    for (const b of [by('RoleBinding'), by('ClusterRoleBinding')]) expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'edgeai-mnist-controller', namespace: 'edgeai' }]);
+    await expect(run('kubernetes', MNIST, '-o', dir, '--controller-image', 'x')).rejects.toThrow(/--controller-image goes with --controller/);
   });
 
   it('the labels it writes map back to the same nodes (cluster inspect reads them)', () => {

@@ -6,13 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAgent, type AgentBuild } from '../build';
 import { FakeApiServer } from '../testing/fake-apiserver';
 import { tempDirs } from '../testing/temp';
 import { fakeNode } from './kubernetes-nodes';
 import { KubernetesBackend } from './kubernetes';
+import { KubeApi, KubeUnavailableError } from './kubernetes/api';
 import { AgentClient } from '../agent/client';
 import { newSecret } from '../agent/secret';
 
@@ -21,6 +22,7 @@ let fake: FakeApiServer | undefined;
 let dir = '';
 let build: AgentBuild;
 let client: { cert: string; key: string };
+let ca = '';
 
 /** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA (EC P-256, one day). */
 function certificates(at: string): { ca: string; server: { cert: string; key: string }; client: { cert: string; key: string } } {
@@ -42,6 +44,7 @@ beforeAll(async () => {
   dir = tmp('edgeai-k8s-tls-');
   const c = certificates(dir);
   client = c.client;
+  ca = c.ca;
   build = await buildAgent();
   fake = await FakeApiServer.start({ nodes: [fakeNode('pi-1', 'arm64')], build, dir, tls: { key: c.server.key, cert: c.server.cert, ca: c.ca } });
 }, 120_000);
@@ -71,4 +74,33 @@ describe('the kubernetes backend over TLS with a client certificate (a k3s-style
     await b.teardown('tls');
     expect(fake!.objects()).toEqual([]);
   }, 120_000);
+
+  it("--kubeconfig in-cluster: the pod's service account token and CA (the exported controller's), and outside a pod it says so", async () => {
+    const root = tmp('edgeai-k8s-sa-');
+    const sa = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+    mkdirSync(sa, { recursive: true });
+    writeFileSync(join(sa, 'token'), fake!.token);
+    writeFileSync(join(sa, 'ca.crt'), ca);
+    writeFileSync(join(sa, 'namespace'), 'edgeai-tls');
+    const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+    try {
+      delete process.env.KUBERNETES_SERVICE_HOST;
+      delete process.env.KUBERNETES_SERVICE_PORT;
+      expect(() => KubeApi.load({ kubeconfig: 'in-cluster', serviceAccountRoot: root })).toThrow(KubeUnavailableError);
+      expect(() => KubeApi.load({ kubeconfig: 'in-cluster', serviceAccountRoot: root })).toThrow(/KUBERNETES_SERVICE_HOST\/KUBERNETES_SERVICE_PORT are not set: this is not a pod/);
+      const u = new URL(fake!.url);
+      process.env.KUBERNETES_SERVICE_HOST = u.hostname;
+      process.env.KUBERNETES_SERVICE_PORT = u.port;
+      expect(() => KubeApi.load({ kubeconfig: 'in-cluster', serviceAccountRoot: join(root, 'nowhere') })).toThrow(/the pod has no service account token at .*nowhere\/var\/run\/secrets\/kubernetes.io\/serviceaccount\/token/);
+      const api = KubeApi.load({ kubeconfig: 'in-cluster', serviceAccountRoot: root, namespace: 'edgeai-tls' });
+      expect(api.target).toEqual({ kubeconfig: 'in-cluster', context: 'inClusterContext', namespace: 'edgeai-tls', server: fake!.url });
+      const nodes = await api.json<{ items: Array<{ metadata: { name: string } }> }>('GET', '/api/v1/nodes');
+      expect(nodes.items.map((n) => n.metadata.name)).toEqual(['pi-1']);
+    } finally {
+      for (const [k, v] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }, 30_000);
 });

@@ -66,8 +66,7 @@ export class KubernetesBackend implements Backend {
   readonly api: KubeApi;
   private readonly opts: KubernetesBackendOptions;
   private readonly prepared = new Map<string, Promise<void>>();
-  /** what Kubernetes last said of each node: Ready, or why not */
-  /** why: a start refused on the node; reason: what the node's status says (Backend.notReadyReason) */
+  /** what Kubernetes last said of each node: Ready, or why not (why: a start refused on it; reason: the node's status, Backend.notReadyReason) */
   private readonly nodeState = new Map<string, { ready: boolean; why?: string; reason?: string }>();
   private poller: NodeJS.Timeout | undefined;
 

@@ -20,8 +20,14 @@ import { StudioError } from '../../../common/errors';
 
 /** Which cluster: a kubeconfig file, a context in it, the namespace the agents live in. */
 export interface KubeTarget {
-  /** default $KUBECONFIG (its first file), else ~/.kube/config */
+  /**
+   * default $KUBECONFIG (its first file), else ~/.kube/config; 'in-cluster': the pod's service
+   * account (its token and CA, the API server from KUBERNETES_SERVICE_HOST/PORT), as the exported
+   * controller Deployment runs
+   */
   kubeconfig?: string;
+  /** tests: where the service account's files are instead of / (in-cluster only) */
+  serviceAccountRoot?: string;
   /** default the kubeconfig's current context */
   context?: string;
   /** default edgeai */
@@ -37,6 +43,9 @@ export interface ResolvedTarget {
 }
 
 export const DEFAULT_NAMESPACE = 'edgeai';
+/** --kubeconfig in-cluster: the pod's service account instead of a file */
+export const IN_CLUSTER = 'in-cluster';
+const SERVICEACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** The API server answered with an error (its Status object's message and reason). */
 export class KubeApiError extends StudioError {
@@ -77,6 +86,7 @@ export class KubeApi {
 
   /** Loads the kubeconfig and picks the context; throws KubeUnavailableError saying what is wrong. */
   static load(target: KubeTarget = {}): KubeApi {
+    if (target.kubeconfig === IN_CLUSTER) return KubeApi.inCluster(target);
     const file = resolve(target.kubeconfig ?? defaultKubeconfig());
     if (!existsSync(file)) throw new KubeUnavailableError(`no kubeconfig at ${file}`, 'pass --kubeconfig <file> (k3s writes /etc/rancher/k3s/k3s.yaml), or set KUBECONFIG');
     const kc = new KubeConfig();
@@ -93,6 +103,20 @@ export class KubeApi {
     const namespace = target.namespace ?? DEFAULT_NAMESPACE;
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) throw new StudioError('bad-namespace', `namespace '${namespace}' is not a DNS label (lower-case letters, digits, '-', at most 63)`, 'pass --namespace <name>');
     return new KubeApi(kc, { kubeconfig: file, context, namespace, server: cluster.server.replace(/\/+$/, '') });
+  }
+
+  /** The pod's service account: what a controller running in the cluster uses. */
+  private static inCluster(target: KubeTarget): KubeApi {
+    const root = target.serviceAccountRoot ?? '';
+    const { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port } = process.env;
+    if (!host || !port) throw new KubeUnavailableError('--kubeconfig in-cluster, but KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT are not set: this is not a pod', 'use in-cluster only inside a pod (the exported controller Deployment); elsewhere pass --kubeconfig <file>');
+    for (const f of ['token', 'ca.crt']) if (!existsSync(`${root}${SERVICEACCOUNT_DIR}/${f}`)) throw new KubeUnavailableError(`--kubeconfig in-cluster, but the pod has no service account ${f} at ${root}${SERVICEACCOUNT_DIR}/${f}`, 'give the pod a service account with its token mounted (automountServiceAccountToken: true)');
+    const kc = new KubeConfig();
+    kc.loadFromCluster(root);
+    const cluster = kc.getCurrentCluster()!;
+    const namespace = target.namespace ?? DEFAULT_NAMESPACE;
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63) throw new StudioError('bad-namespace', `namespace '${namespace}' is not a DNS label (lower-case letters, digits, '-', at most 63)`, 'pass --namespace <name>');
+    return new KubeApi(kc, { kubeconfig: IN_CLUSTER, context: kc.getCurrentContext(), namespace, server: cluster.server.replace(/\/+$/, '') });
   }
 
   get namespace(): string {
