@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -14,10 +14,11 @@ import { once } from 'node:events';
 import type Docker from 'dockerode';
 import { buildAgent, type AgentBuild } from '../build';
 import type { NodeHandle, NodeLaunch } from '../backend';
-import { DockerBackend, DockerUnavailableError, EDGETPU_LIBRARY_DIR, LABEL_CLUSTER, LABEL_EDGETPU_RUNTIME, MIN_CPU_MILLIS, MIN_MEMORY_BYTES, containerNameOf, cpuCapOf, dockerAvailable, networkNameOf, volumeNameOf } from './docker';
+import { DockerBackend, DockerUnavailableError, EDGETPU_LIBRARY_DIR, edgeTpuRuntimeMount, LABEL_CLUSTER, LABEL_EDGETPU_RUNTIME, MIN_CPU_MILLIS, MIN_MEMORY_BYTES, containerNameOf, cpuCapOf, dockerAvailable, networkNameOf, volumeNameOf } from './docker';
 import { AGENT_PORT } from './docker-image';
 import { bearer, newSecret } from '../agent/secret';
 import { execIn, readFileIn } from '../testing/docker-exec';
+import { tempDirs } from '../testing/temp';
 
 /** the agent secret of the nodes these tests start (a controller keeps its cluster's in the cluster's directory) */
 const SECRET = newSecret();
@@ -36,6 +37,25 @@ describe('a container\'s CPU is its device\'s (cpuCapOf, no engine needed)', () 
     expect(cap('cloudlet', 2)).toBe(2000); // never more than the host has
     expect(cpuCapOf({ cpuMillis: 500, slowdown: 14 }, 2)).toBe(MIN_CPU_MILLIS);
     expect(cpuCapOf({ cpuMillis: 0 }, 2)).toBe(0); // no limit asked
+  });
+});
+
+/** a real shared library that links one no node image has, as libedgetpu.so.1 links libusb-1.0: OpenSSL's libssl links libcrypto */
+const LIBSSL = ['/usr/lib/x86_64-linux-gnu/libssl.so.3', '/usr/lib/aarch64-linux-gnu/libssl.so.3'].find((p) => existsSync(p));
+
+const tmp = tempDirs();
+
+describe.skipIf(!LIBSSL)('the Edge TPU runtime an accelerator node gets (edgeTpuRuntimeMount, no engine needed)', () => {
+  it('the real file behind libedgetpu.so.1 and the libraries it links that the image lacks, read-only in /opt/edgetpu/lib; none of libc\'s', () => {
+    const libs = tmp('edgeai-libs-');
+    symlinkSync(LIBSSL!, join(libs, 'libedgetpu.so.1'));
+    const m = edgeTpuRuntimeMount([join(libs, 'missing'), libs]);
+    expect(m.library).toBe(realpathSync(LIBSSL!));
+    expect(m.mounts.map((x) => [x.Target, x.Source, x.ReadOnly])).toEqual([
+      [`${EDGETPU_LIBRARY_DIR}/libedgetpu.so.1`, realpathSync(LIBSSL!), true],
+      [`${EDGETPU_LIBRARY_DIR}/libcrypto.so.3`, realpathSync(LIBSSL!.replace('libssl', 'libcrypto')), true],
+    ]);
+    expect(edgeTpuRuntimeMount([join(libs, 'missing')])).toMatchObject({ mounts: [], missing: expect.stringMatching(/libedgetpu\.so\.1 is not in .*missing; Edge TPU models run on the node's CPU/) });
   });
 });
 
@@ -337,6 +357,24 @@ describe.skipIf(!run)('docker backend (real engine)', () => {
       expect(pinfo.Config.Env.some((e) => e.startsWith('LD_LIBRARY_PATH='))).toBe(false);
     } finally {
       await Promise.all([b.kill(h), b.kill(plain)]);
+    }
+
+    // a real library that links one the image lacks (libssl -> libcrypto, as libedgetpu -> libusb):
+    // the container's dynamic linker loads it with its dependency from the mounts
+    if (LIBSSL) {
+      const real = tmp('edgeai-libs-');
+      symlinkSync(LIBSSL, join(real, 'libedgetpu.so.1'));
+      const rb = new DockerBackend({ usbPath: usbDir, libraryDirs: [real] });
+      await rb.prepare(build, () => {});
+      const h3 = await rb.start({ ...tpu, name: 'tpu-real' }, build);
+      try {
+        const said = await execIn(docker.getContainer(h3.container!), ['/usr/local/bin/node', '-e', `try{process.dlopen({exports:{}},'${EDGETPU_LIBRARY_DIR}/libedgetpu.so.1');console.log('loaded')}catch(e){console.log(e.message)}`]);
+        // dlopen succeeded; it is no Node addon, so Node says it did not register itself
+        expect(said).toMatch(/did not self-register|loaded/);
+        expect(said).not.toMatch(/cannot open shared object file/);
+      } finally {
+        await rb.kill(h3);
+      }
     }
 
     // no library on the host: no mount, and the start says why and what to install
