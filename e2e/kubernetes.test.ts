@@ -23,9 +23,8 @@ const skip = skipWithoutChromium('e2e/kubernetes.test.ts');
 const FUNCTIONS = ['train', 'trainFair', 'inference', 'refine'];
 const NODES = ['workstation', 'pi-1', 'pi-2', 'vm-1'];
 const CONTEXT = 'studio-lab';
-// the backend's default namespace: cluster/server/service.ts does not pass cluster.up's
-// `kubernetes` on to startCluster yet, so a namespace the panel names is not the one used (yet)
-const NAMESPACE = 'edgeai';
+// not the backend's default (edgeai): the pods landing there prove the panel's fields reach the backend
+const NAMESPACE = 'studio-lab-ns';
 const tmp = tempDirs();
 
 describe.skipIf(skip)('the studio on the kubernetes backend (Chromium, test API server)', () => {
@@ -52,9 +51,8 @@ describe.skipIf(skip)('the studio on the kubernetes backend (Chromium, test API 
       dir,
     });
     kubeconfig = fake.writeKubeconfig(join(dir, 'kubeconfig'), CONTEXT);
-    // the same file as the default kubeconfig too: a studio server that does not pass the panel's
-    // fields on still reaches this server (the frame check below is what proves the panel sends them)
-    process.env.KUBECONFIG = kubeconfig;
+    // no default kubeconfig: only the file the panel names reaches this server
+    process.env.KUBECONFIG = join(dir, 'no-such-kubeconfig');
     studio = await openStudio('studio-k8s-e2e');
     page = studio.page;
     page.on('websocket', (ws) =>

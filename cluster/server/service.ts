@@ -252,7 +252,7 @@ export class StudioService {
         const { startCluster } = await import('../app/cluster');
         return this.exclusive('cluster', 'the cluster is already starting or stopping', () =>
           // USB sticks plugged into this machine join the node that stands for it (as `edgeai cluster up` does)
-          startCluster(c, { backend: p.backend, topology: p.topology, acceleratorsOn: p.acceleratorsOn, discover: this.discoverOptions() }, (message) => this.emit('cluster.progress', { step: 'accelerators', message })),
+          startCluster(c, { backend: p.backend, topology: p.topology, acceleratorsOn: p.acceleratorsOn, ...(p.kubernetes ? { kubernetes: p.kubernetes } : {}), discover: this.discoverOptions() }, (message) => this.emit('cluster.progress', { step: 'accelerators', message })),
         );
       },
       'accelerators.list': async () => {

@@ -18,8 +18,7 @@ import { inspectKubernetes } from '../../app/cluster';
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { COMMANDS } from './meta';
 
-// --controller is not in meta.ts's usage line yet (another engineer's file): added here
-const usage = `${COMMANDS.export.usage} [--controller [--controller-image ref]]`;
+const usage = COMMANDS.export.usage;
 
 export const command: Command = {
   usage,

@@ -25,7 +25,7 @@ export const COMMANDS = {
     summary: 'validate, schedule and ship a workflow to the running cluster (per-function progress)',
   },
   export: {
-    usage: 'export kubernetes <project> -o <dir> [--topology <file|scenario>] [--kubeconfig f] [--context c] [--namespace n] [--cluster name] [--image ref] [--privileged-usb]',
+    usage: 'export kubernetes <project> -o <dir> [--topology <file|scenario>] [--kubeconfig f] [--context c] [--namespace n] [--cluster name] [--image ref] [--privileged-usb] [--controller [--controller-image ref]]',
     summary: 'write the cluster as plain Kubernetes YAML (namespace, agent Secret, one agent pod per node, node labels)',
   },
   gateway: {
