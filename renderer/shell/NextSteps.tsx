@@ -9,26 +9,25 @@ import { useEffect, useState } from 'react';
 import type { NextStepDto } from '../../cluster/api/contract';
 import { runOnce, startCluster, startDeploy } from '../commands/deploy';
 import { useStudio, useStudioContext, type StudioContext } from '../state/studio';
+import { readStored, writeStored } from '../stored';
 
 const HIDDEN_KEY = 'edgeai.nextSteps.hidden';
 
+/** The projects whose guide was hidden (at most 50, the latest kept). */
+function hiddenDirs(): string[] {
+  const v = readStored(HIDDEN_KEY);
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
 function hiddenFor(dir: string): boolean {
-  try {
-    return (JSON.parse(globalThis.localStorage?.getItem(HIDDEN_KEY) ?? '[]') as string[]).includes(dir);
-  } catch {
-    return false;
-  }
+  return hiddenDirs().includes(dir);
 }
 
 function rememberHidden(dir: string, hidden: boolean): void {
-  try {
-    const all = new Set(JSON.parse(globalThis.localStorage?.getItem(HIDDEN_KEY) ?? '[]') as string[]);
-    if (hidden) all.add(dir);
-    else all.delete(dir);
-    globalThis.localStorage?.setItem(HIDDEN_KEY, JSON.stringify([...all].slice(-50)));
-  } catch {
-    /* no storage: the choice lasts this session */
-  }
+  const all = new Set(hiddenDirs());
+  if (hidden) all.add(dir);
+  else all.delete(dir);
+  writeStored(HIDDEN_KEY, [...all].slice(-50));
 }
 
 const ACTION_LABEL: Record<NonNullable<NextStepDto['action']>['kind'], string> = {

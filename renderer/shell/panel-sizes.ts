@@ -2,6 +2,8 @@
  * The side panels' sizes (width in px, collapsed or not), remembered in the window's
  * localStorage across reloads; a width is kept within its panel's bounds.
  */
+import { readStored, writeStored, type Store } from '../stored';
+
 export const PANEL_SIZES_KEY = 'edgeai.panelSizes';
 
 export type SidePanelId = 'palette' | 'inspector';
@@ -19,8 +21,6 @@ export function initialSize(id: SidePanelId, windowWidth: number): PanelSize {
   return { width: windowWidth < 1280 ? PANEL_BOUNDS[id].narrow : PANEL_BOUNDS[id].initial, collapsed: false };
 }
 
-type Store = Pick<Storage, 'getItem' | 'setItem'>;
-
 export function clampWidth(id: SidePanelId, width: number): number {
   const b = PANEL_BOUNDS[id];
   return Math.round(Math.min(b.max, Math.max(b.min, width)));
@@ -28,23 +28,16 @@ export function clampWidth(id: SidePanelId, width: number): number {
 
 /** The remembered sizes (only valid entries; none when unreadable). */
 export function readPanelSizes(store: Store | undefined = globalThis.localStorage): Partial<Record<SidePanelId, PanelSize>> {
-  try {
-    const v = JSON.parse(store?.getItem(PANEL_SIZES_KEY) ?? '{}') as Record<string, unknown>;
-    const out: Partial<Record<SidePanelId, PanelSize>> = {};
-    for (const id of Object.keys(PANEL_BOUNDS) as SidePanelId[]) {
-      const e = v?.[id] as { width?: unknown; collapsed?: unknown } | undefined;
-      if (e && typeof e.width === 'number' && Number.isFinite(e.width)) out[id] = { width: clampWidth(id, e.width), collapsed: e.collapsed === true };
-    }
-    return out;
-  } catch {
-    return {};
+  const v = readStored(PANEL_SIZES_KEY, store);
+  const out: Partial<Record<SidePanelId, PanelSize>> = {};
+  if (!v || typeof v !== 'object') return out;
+  for (const id of Object.keys(PANEL_BOUNDS) as SidePanelId[]) {
+    const e = (v as Record<string, unknown>)[id] as { width?: unknown; collapsed?: unknown } | null | undefined;
+    if (e && typeof e.width === 'number' && Number.isFinite(e.width)) out[id] = { width: clampWidth(id, e.width), collapsed: e.collapsed === true };
   }
+  return out;
 }
 
 export function rememberPanelSize(id: SidePanelId, size: PanelSize, store: Store | undefined = globalThis.localStorage): void {
-  try {
-    store?.setItem(PANEL_SIZES_KEY, JSON.stringify({ ...readPanelSizes(store), [id]: { width: clampWidth(id, size.width), collapsed: size.collapsed } }));
-  } catch {
-    // storage full or denied: sizes are a convenience
-  }
+  writeStored(PANEL_SIZES_KEY, { ...readPanelSizes(store), [id]: { width: clampWidth(id, size.width), collapsed: size.collapsed } }, store);
 }
