@@ -30,15 +30,21 @@ export function adoptDeployResult(ctx: StudioContext, r: DeployResultDto): void 
   }));
 }
 
-/** Starts the local cluster for the open workflow (its target's backend and topology); false when it could not. */
+/** Starts the local cluster for a workflow (its target's backend and topology), saying so in the progress line; throws what cluster.up refused with. */
+async function clusterUp(ctx: StudioContext, workflow: ProjectSnapshot['workflow']): Promise<void> {
+  const rt = runtimeActions(ctx);
+  const { backend, topology } = clusterTarget(workflow);
+  rt.setProgress(`starting the local cluster (${backend}, ${topology})`);
+  rt.setStatus(await ctx.call('cluster.up', { backend, topology }));
+}
+
+/** Starts the local cluster for the open workflow; false (and the reason shown) when it could not. */
 export async function startCluster(ctx: StudioContext): Promise<boolean> {
   const s = ctx.store.getState().snap;
   if (!s) return false;
   const rt = runtimeActions(ctx);
-  const { backend, topology } = clusterTarget(s.workflow);
-  rt.setProgress(`starting the local cluster (${backend}, ${topology})`);
   try {
-    rt.setStatus(await ctx.call('cluster.up', { backend, topology }));
+    await clusterUp(ctx, s.workflow);
     return true;
   } catch (e) {
     fail(ctx, 'Could not start the cluster', e);
@@ -109,11 +115,7 @@ export async function startDeploy(ctx: StudioContext, opts: DeployOptions = {}):
   try {
     const current = store.getState().rt.status;
     const status = current?.up ? current : await rt.refresh();
-    if (!status?.up) {
-      const { backend, topology } = clusterTarget(s.workflow);
-      rt.setProgress(`starting the local cluster (${backend}, ${topology})`);
-      rt.setStatus(await ctx.call('cluster.up', { backend, topology }));
-    }
+    if (!status?.up) await clusterUp(ctx, s.workflow);
     // the revision this window knows: a deploy from another window (or the CLI) meanwhile is a conflict, not an overwrite
     const now = store.getState().rt.status;
     const known = (now?.up ? now : await rt.refresh())?.deployments.find((d) => d.workflow === s.workflow.name)?.revision ?? 0;
