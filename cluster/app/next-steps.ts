@@ -9,7 +9,9 @@
  * when the cluster's deployment of this project has it ready, a request "tried" when a run of it
  * succeeded.
  */
-import { fnNodeId, type Project, type WorkflowGraph } from '../project/index';
+import { deriveGraph, fnNodeId, type Project, type WorkflowGraph } from '../project/index';
+import type { Controller } from '../runtime/controller';
+import type { RunOutputRecord } from '../runtime/state';
 import type { FunctionSpec } from '../spec/function';
 import type { Selector } from '../spec/selector';
 
@@ -97,6 +99,42 @@ export function nextSteps(input: NextStepsInput): NextStep[] {
   }
   for (const f of project.functions) if (!served.has(f.id)) steps.push(...modelSteps(f));
   return steps;
+}
+
+/**
+ * The next steps of a project on a cluster: its state, its registry (does a model resolve?) and
+ * its runs (did a request succeed, did a gate keep a model back?). `errors`: the deploy check's.
+ */
+export function clusterNextSteps(project: Pick<Project, 'dir' | 'workflow' | 'functions'>, c: Pick<Controller, 'status' | 'registry' | 'runs'>, errors: number): NextStep[] {
+  const status = c.status();
+  const workflow = project.workflow.name;
+  const deployment = status.deployments.find((d) => d.workflow === workflow);
+  return nextSteps({
+    project,
+    graph: deriveGraph(project),
+    errors,
+    cluster: { up: status.up, nodes: status.nodes.length, backend: status.backend, ...(deployment ? { deployment } : {}) },
+    hasModel: (selector) => {
+      try {
+        return c.registry.resolve({ ...selector, kind: 'model' }).candidates.length > 0;
+      } catch {
+        return false; // a selector the registry cannot read: the function's diagnostics say why
+      }
+    },
+    succeeded: (fn) => c.runs({ workflow, function: fn, limit: 100 }).some((r) => r.status === 'ok'),
+    blockedBy: (fn) => {
+      const last = c.runs({ workflow, function: fn, limit: 1 })[0];
+      if (last?.status !== 'gate-failed') return undefined;
+      let gates: unknown[] = [];
+      try {
+        gates = last.output ? (JSON.parse(last.output) as RunOutputRecord).gates ?? [] : [];
+      } catch {
+        /* an unreadable record: "a gate failed" below */
+      }
+      const failed = (Array.isArray(gates) ? gates : []).filter((g): g is { kind?: string; metric?: string; value?: unknown; predicate?: string } => !!g && (g as { pass?: unknown }).pass === false);
+      return failed.map((g) => `${g.kind} ${g.metric} ${typeof g.value === 'number' ? g.value.toFixed(3) : '?'}, needs ${g.predicate}`).join('; ') || 'a gate failed';
+    },
+  });
 }
 
 /** A step per model input of f: done when the registry has a model its selector resolves. */

@@ -278,31 +278,8 @@ export class StudioService {
         const open = this.get(p.project);
         const c = await this.runtime();
         const check = this.deployCheck(open);
-        const status = c.status();
-        const deployment = status.deployments.find((d) => d.workflow === check.workflow);
-        const { nextSteps } = await import('../app/next-steps');
-        const steps = nextSteps({
-          project: open.project,
-          graph: deriveGraph(open.project),
-          errors: check.errors.length,
-          cluster: { up: status.up, nodes: status.nodes.length, backend: status.backend, ...(deployment ? { deployment } : {}) },
-          hasModel: (selector) => {
-            try {
-              return c.registry.resolve({ ...selector, kind: 'model' }).candidates.length > 0;
-            } catch {
-              return false; // a selector the registry cannot read: the function's diagnostics say why
-            }
-          },
-          succeeded: (fn) => c.runs({ workflow: check.workflow, function: fn, limit: 100 }).some((r) => r.status === 'ok'),
-          blockedBy: (fn) => {
-            const last = c.runs({ workflow: check.workflow, function: fn, limit: 1 })[0];
-            if (last?.status !== 'gate-failed') return undefined;
-            const record = (runView(last).output ?? {}) as { gates?: Array<{ kind?: string; metric?: string; value?: unknown; predicate?: string; pass?: boolean }> };
-            const failed = (Array.isArray(record.gates) ? record.gates : []).filter((g) => g && g.pass === false);
-            return failed.map((g) => `${g.kind} ${g.metric} ${typeof g.value === 'number' ? g.value.toFixed(3) : '?'}, needs ${g.predicate}`).join('; ') || 'a gate failed';
-          },
-        });
-        return { steps };
+        const { clusterNextSteps } = await import('../app/next-steps');
+        return { steps: clusterNextSteps(open.project, c, check.errors.length) };
       },
       'deploy.check': (p) => this.deployCheck(this.get(p.project)),
       deploy: async (p) => {
