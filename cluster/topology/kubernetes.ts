@@ -35,7 +35,7 @@
 import { CAPABILITIES } from '../spec/function';
 import { TOPOLOGY_NODE_TYPES, type Arch, type NetworkKind, type TopologyFileInput, type TopologyNodeType } from '../spec/topology';
 import { DEVICES, GiB, MiB } from './catalog';
-import { parseTopology, topologyToFile, type Topology } from './model';
+import { parseTopology, topologyToFile, type Topology, type TopologyNode } from './model';
 import { StudioError } from '../common/errors';
 
 /** The part of a core/v1 Node this mapping reads (the rest of the object is ignored). */
@@ -93,18 +93,11 @@ export const ASSUMED_LINKS: Record<'edge' | 'cloud', { upMbps: number; downMbps:
 };
 
 /** One node's row of the mapping, for `edgeai cluster inspect --backend kubernetes`. */
-export interface NodeMapping {
+export interface NodeMapping extends Pick<TopologyNode, 'device' | 'type' | 'network' | 'arch' | 'cpuMillis' | 'memoryBytes' | 'capabilities'> {
   node: string;
   ready: boolean;
   /** why the node is not used (disabled by label, not in the topology file) */
   skipped?: string;
-  device: string;
-  type: TopologyNodeType;
-  network: string;
-  arch: Arch;
-  cpuMillis: number;
-  memoryBytes: number;
-  capabilities: string[];
   /** the extended resource a USB accelerator is requested by (squat.ai/coral) */
   usbResource?: string;
   /** where each field came from: 'label edgeai.io/device', 'guessed', 'allocatable', 'topology file' */
