@@ -6,32 +6,18 @@
  * on another node with a tpu, or nowhere, saying why.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Controller } from '../controller';
 import { FakeBackend } from '../testing/fake-agent';
 import { tempDirs } from '../testing/temp';
+import { tpuProject } from '../testing/tpu-project';
 import { rejects } from '../testing/rejects';
 import { localCluster } from '../../topology/scenarios';
+
 
 const tmp = tempDirs();
 
 function project(): string {
-  const dir = join(tmp('edgeai-gone-'), 'sticks');
-  mkdirSync(join(dir, 'functions'), { recursive: true });
-  writeFileSync(join(dir, 'workflow.json'), JSON.stringify({ name: 'sticks', version: 1, dataSources: [], triggers: [] }));
-  writeFileSync(
-    join(dir, 'functions', 'look.ts'),
-    `import { policy, type Request } from 'edge-ai-studio/sdk';
-export class Look {
-  @policy.fn({ capability: 'tpu' })
-  async look(request: Request) {
-    return { seen: true };
-  }
-}
-`,
-  );
-  return dir;
+  return tpuProject(tmp('edgeai-gone-'));
 }
 
 describe('a stick gone under a run', () => {

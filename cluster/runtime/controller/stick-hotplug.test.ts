@@ -11,11 +11,10 @@
  * (runtime/testing/fake-agent.ts): nothing here needs a node process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Controller, type ClusterEvent } from '../controller';
 import { FakeBackend } from '../testing/fake-agent';
 import { tempDirs } from '../testing/temp';
+import { tpuProject } from '../testing/tpu-project';
 import { until } from '../testing/until';
 import { rejects } from '../testing/rejects';
 import { localCluster } from '../../topology/scenarios';
@@ -25,26 +24,12 @@ import { discoverAccelerators } from '../../accelerators/discover';
 import { watchAccelerators, type StopWatching } from '../../accelerators/watch';
 import { attachedSticks, withSticks } from './accelerators';
 
+
 const tmp = tempDirs();
 
 let dir: string | undefined;
 function project(): string {
-  if (dir) return dir;
-  dir = join(tmp('edgeai-plug-'), 'sticks');
-  mkdirSync(join(dir, 'functions'), { recursive: true });
-  writeFileSync(join(dir, 'workflow.json'), JSON.stringify({ name: 'sticks', version: 1, dataSources: [], triggers: [] }));
-  writeFileSync(
-    join(dir, 'functions', 'look.ts'),
-    `import { policy, type Request } from 'edge-ai-studio/sdk';
-export class Look {
-  @policy.fn({ capability: 'tpu' })
-  async look(request: Request) {
-    return { seen: true };
-  }
-}
-`,
-  );
-  return dir;
+  return (dir ??= tpuProject(tmp('edgeai-plug-')));
 }
 
 describe('withSticks (the topology rule)', () => {
