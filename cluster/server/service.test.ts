@@ -173,8 +173,13 @@ describe('StudioService', () => {
 
   it('connects and disconnects edges by rewriting the consumer selector; refuses with a reason', async () => {
     value(await svc.call('project.open', { dir }));
-    // train consumes mnist:data; point it at the user's data instead
-    const e = value(await svc.call('graph.connect', { project: dir, producer: 'source:mnist:user:alice', consumer: 'fn:train' }));
+    // train consumes mnist:data already: drawing another data input asks first (add or replace)
+    const ask = await svc.call('graph.connect', { project: dir, producer: 'source:mnist:user:alice', consumer: 'fn:train' });
+    expect(ask.ok).toBe(false);
+    if (!ask.ok) expect(ask.error.code).toBe('connection-choice');
+    expect(readFileSync(join(dir, 'functions/train.ts'), 'utf8')).not.toContain("selector: { urn: 'mnist:user:alice' }");
+    // point it at the user's data instead
+    const e = value(await svc.call('graph.connect', { project: dir, producer: 'source:mnist:user:alice', consumer: 'fn:train', mode: 'replace' }));
     expect(e.path).toBe('functions/train.ts');
     expect(readFileSync(join(dir, 'functions/train.ts'), 'utf8')).toContain("selector: { urn: 'mnist:user:alice' }");
     expect(e.snapshot.graph.edges.some((x) => x.source === 'source:mnist:user:alice' && x.target === 'fn:train')).toBe(true);
