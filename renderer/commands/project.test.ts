@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fakeStudio, snapshot, TRAIN_SRC } from './fake-studio';
-import { adopt, gateAfter, hasSavedViewport, openProject, placeMissing } from './project';
+import { adopt, gateAfter, hasSavedViewport, openProject, placeMissing, VIEWPORT_SAVE_MS, viewportMoved } from './project';
 
 describe('project commands', () => {
   it('a layout with the default viewport fits the view; a saved one is kept', () => {
@@ -45,6 +45,42 @@ describe('project commands', () => {
     expect(s.openPath).toBe('functions/train.ts');
     expect(Object.keys(s.positions).sort()).toEqual(other.graph.nodes.map((n) => n.id).sort());
     expect(s.busy).toBeUndefined();
+  });
+});
+
+describe('the viewport saved to layout.json', () => {
+  const placed = () => snapshot({ layout: { nodes: { 'fn:train': { x: 1, y: 2 } }, viewport: { x: 0, y: 0, zoom: 1 } } });
+  const saves = (calls: Array<{ method: string; params: unknown }>) => calls.filter((c) => c.method === 'layout.save').map((c) => (c.params as { project: string }).project);
+
+  it('once the view rests, to the project it was moved in', async () => {
+    vi.useFakeTimers();
+    try {
+      const f = fakeStudio({ 'layout.save': () => ({}) as never }, { snap: placed(), positions: { 'fn:train': { x: 1, y: 2 } } });
+      viewportMoved(f.ctx);
+      viewportMoved(f.ctx);
+      await vi.advanceTimersByTimeAsync(VIEWPORT_SAVE_MS - 1);
+      expect(saves(f.calls)).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(saves(f.calls)).toEqual(['/p/mnist']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a zoom made just before another project opens is saved to its own project first, not lost, not written into the next', async () => {
+    vi.useFakeTimers();
+    try {
+      const other = snapshot({ dir: '/p/other', name: 'other', layout: { nodes: { 'fn:train': { x: 5, y: 5 } }, viewport: { x: 0, y: 0, zoom: 1 } } });
+      const f = fakeStudio({ 'layout.save': () => ({}) as never, 'project.open': () => other }, { snap: placed(), positions: { 'fn:train': { x: 1, y: 2 } } });
+      viewportMoved(f.ctx);
+      await openProject(f.ctx, '/p/other');
+      expect(f.calls.map((c) => c.method)).toEqual(['layout.save', 'project.open']);
+      expect(saves(f.calls)).toEqual(['/p/mnist']);
+      await vi.advanceTimersByTimeAsync(VIEWPORT_SAVE_MS * 2);
+      expect(saves(f.calls)).toEqual(['/p/mnist']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -72,6 +72,8 @@ export async function openProject(ctx: StudioContext, dir: string, opened?: Proj
   const { store } = ctx;
   store.setState({ busy: `Opening ${dir} …` });
   try {
+    // a pan or zoom of the project open now is saved to it before another one takes the canvas
+    await flushViewport(ctx);
     const s = opened ?? (await ctx.call('project.open', { dir }));
     globalThis.performance?.mark?.('studio:opened');
     const before = store.getState();
@@ -130,6 +132,35 @@ export async function projectChanged(ctx: StudioContext, project: string): Promi
   } catch {
     /* the next change brings it */
   }
+}
+
+/** How long the view rests before its pan or zoom is saved to layout.json. */
+export const VIEWPORT_SAVE_MS = 1500;
+
+/** A pan or zoom not saved yet, per studio: the project it belongs to and the timer that saves it. */
+const pendingViewport = new WeakMap<StudioContext, { dir: string; timer: ReturnType<typeof setTimeout> }>();
+
+/**
+ * The view was panned or zoomed: saved to the open project's layout.json once it rests. The save
+ * belongs to the project open now — opening another one first saves it there (flushViewport),
+ * never into the next project, and never lost.
+ */
+export function viewportMoved(ctx: StudioContext): void {
+  const dir = ctx.store.getState().snap?.dir;
+  if (!dir) return;
+  clearTimeout(pendingViewport.get(ctx)?.timer);
+  pendingViewport.set(ctx, { dir, timer: setTimeout(() => void flushViewport(ctx), VIEWPORT_SAVE_MS) });
+}
+
+/** Saves a pan or zoom still waiting (to the project it was made in, while that one is open). */
+export async function flushViewport(ctx: StudioContext): Promise<void> {
+  const p = pendingViewport.get(ctx);
+  if (!p) return;
+  clearTimeout(p.timer);
+  pendingViewport.delete(ctx);
+  const st = ctx.store.getState();
+  if (st.snap?.dir !== p.dir || !Object.keys(st.snap.layout.nodes).length) return;
+  await saveLayout(ctx, st.positions);
 }
 
 /** Saves positions (of the nodes the graph has) and the viewport to layout.json. */

@@ -3,11 +3,11 @@ import { Canvas } from '../canvas/Canvas';
 import { addFromPalette, suggestName } from '../commands/clipboard';
 import { openMenu } from '../commands/context-menu';
 import { connectNodes, moved } from '../commands/edit';
-import { hasSavedViewport, saveLayout } from '../commands/project';
+import { hasSavedViewport, viewportMoved } from '../commands/project';
 import { PALETTE } from '../panels/palette-items';
 import { shownGraphOf } from '../state/derived';
 import { useStudio, useStudioContext } from '../state/studio';
-import { useMemo, useRef } from 'react';
+import { useMemo } from 'react';
 
 export function CanvasArea() {
   const ctx = useStudioContext();
@@ -21,7 +21,6 @@ export function CanvasArea() {
   const deploy = useStudio((s) => s.rt.deploy);
   const fitRequest = useStudio((s) => s.fitRequest);
   const shown = useMemo(() => shownGraphOf(snap, liveGraph, buffers, positions), [snap, liveGraph, buffers, positions]);
-  const viewportTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   return (
     <Canvas
       graph={shown.graph ?? snap.graph}
@@ -40,13 +39,7 @@ export function CanvasArea() {
         if (item) void addFromPalette(ctx, item, suggestName(store.getState().snap, item), at);
       }}
       onMoved={(m, before) => void moved(ctx, m, before)}
-      onViewportChange={() => {
-        clearTimeout(viewportTimer.current);
-        viewportTimer.current = setTimeout(() => {
-          const st = store.getState();
-          if (Object.keys(st.snap?.layout.nodes ?? {}).length) void saveLayout(ctx, st.positions);
-        }, 1500);
-      }}
+      onViewportChange={() => viewportMoved(ctx)}
     />
   );
 }
