@@ -136,7 +136,7 @@ describe('edgeai on the kubernetes backend, through the test API server', () => 
     // what the backend asked the API server for: exactly the endpoints the test server implements
     const used = [...new Set(fake!.requests)].sort();
     expect(used).toEqual(
-      expect.arrayContaining(['GET /api/v1/nodes', 'POST /api/v1/namespaces', 'POST /api/v1/namespaces/{ns}/secrets', 'POST /api/v1/namespaces/{ns}/pods', 'GET /api/v1/namespaces/{ns}/pods/{name}', 'DELETE /api/v1/namespaces/{ns}/pods/{name}', 'DELETE /api/v1/namespaces/{ns}', 'GET /api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/…', 'POST /api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/…']),
+      expect.arrayContaining(['GET /api/v1/nodes', 'POST /api/v1/namespaces', 'POST /api/v1/namespaces/{ns}/secrets', 'POST /api/v1/namespaces/{ns}/pods', 'GET /api/v1/nodes?watch', 'GET /api/v1/namespaces/{ns}/pods?watch', 'DELETE /api/v1/namespaces/{ns}/pods/{name}', 'DELETE /api/v1/namespaces/{ns}', 'GET /api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/…', 'POST /api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/…']),
     );
     expect(used.filter((u) => !/^(GET|POST|PUT|HEAD|DELETE) \/api\/v1\/(nodes|namespaces)/.test(u))).toEqual([]);
   }, 60_000);

@@ -6,11 +6,13 @@
  * pod proxy (`/api/v1/namespaces/<ns>/pods/<pod>:7070/proxy/...`, api.ts), so only a kubeconfig
  * is needed here; the pod's front (front.ts) hands the agent its secret.
  *
- * Node health: the nodes' Ready conditions are read every `nodePollMs`. A node Kubernetes reports
- * NotReady is unreachable here too: every request to its agent fails at once, so the controller's
- * heartbeats mark it NotReady and its functions are rescheduled (lifecycle.ts), exactly as when an
- * agent dies, with Kubernetes' reason (notReadyReason: the condition's message) instead of the
- * heartbeat count; Ready again, its agent answers again.
+ * Node health: the nodes and the agent pods are watched (kubernetes/watch.ts: list, then the
+ * watch protocol's events; no poll timer). A node Kubernetes reports NotReady is unreachable here
+ * from the event on: every request to its agent fails at once, so the controller's heartbeats mark
+ * it NotReady and its functions are rescheduled (lifecycle.ts), exactly as when an agent dies, with
+ * Kubernetes' reason (notReadyReason: the condition's message) instead of the heartbeat count;
+ * Ready again, its agent answers again. A pod that fails or is deleted is the same from its event
+ * (with the heartbeat reason); start() waits for a pod's Running and Ready from the events too.
  *
  * Everything created carries the cluster's labels (manifests.ts); teardown() deletes by them and
  * checks that nothing is left. The namespace is deleted only when this cluster created it.
@@ -22,23 +24,27 @@ import { imageTagFor } from './docker-image';
 import { StudioError } from '../../common/errors';
 import { KubeApi, KubeApiError, type KubeTarget, type ResolvedTarget } from './kubernetes/api';
 import { SECRET_HEADER, FRONT_PORT } from './kubernetes/front';
-import { LABEL_CLUSTER, LABEL_NODE, ANNOTATION_NODE, agentPod, clusterSelector, labelValue, namespaceObject, podNameOf, secretNameOf, secretObject } from './kubernetes/manifests';
+import { LABEL_CLUSTER, LABEL_NODE, LABEL_MANAGED_BY, MANAGED_BY, ANNOTATION_NODE, agentPod, clusterLabels, clusterSelector, labelValue, namespaceObject, podNameOf, secretNameOf, secretObject } from './kubernetes/manifests';
+import { Informer } from './kubernetes/watch';
 import type { KubeNode } from '../../topology/kubernetes';
 import { nodeReady } from '../../topology/kubernetes';
 
 export interface KubernetesBackendOptions extends KubeTarget {
   /** accelerator nodes without a device-plugin resource run privileged with the host's USB bus */
   privilegedUsb?: boolean;
-  /** the node image (default edgeai-node:<agent build hash>, as the docker backend tags it) */
+  /** the node image (default $EDGEAI_NODE_IMAGE, else edgeai-node:<agent build hash>, as the docker backend tags it) */
   image?: string;
   /** how long start() waits for a pod to run and its agent to answer (default 120 s) */
   readyTimeoutMs?: number;
-  /** how often the nodes' Ready conditions are read (default 1000 ms) */
-  nodePollMs?: number;
+  /** the watches' reconnect backoff: doubles from min to max (default 200 ms … 5 s) */
+  watchBackoffMs?: { min: number; max: number };
 }
 
+/** The node image the headless controller's Deployment names (kubernetes/controller.ts): the default of `image` there. */
+export const NODE_IMAGE_ENV = 'EDGEAI_NODE_IMAGE';
+
 interface PodObject {
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string };
+  metadata: { name: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string };
   spec?: { nodeName?: string };
   status?: { phase?: string; podIP?: string; reason?: string; message?: string; conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>; containerStatuses?: Array<{ name: string; ready: boolean; state?: Record<string, { reason?: string; message?: string; exitCode?: number }> }> };
 }
@@ -68,11 +74,17 @@ export class KubernetesBackend implements Backend {
   private readonly prepared = new Map<string, Promise<void>>();
   /** what Kubernetes last said of each node: Ready, or why not (why: a start refused on it; reason: the node's status, Backend.notReadyReason) */
   private readonly nodeState = new Map<string, { ready: boolean; why?: string; reason?: string }>();
-  private poller: NodeJS.Timeout | undefined;
+  private nodeWatch: Informer<KubeNode> | undefined;
+  private podWatch: Informer<PodObject> | undefined;
+  /** the node image, when it is named (an option, or the controller Deployment's environment): then no agent build is needed here */
+  private readonly image: string | undefined;
+  readonly needsAgentBuild: boolean;
 
   constructor(opts: KubernetesBackendOptions = {}) {
     this.opts = opts;
     this.api = KubeApi.load(opts);
+    this.image = opts.image ?? (process.env[NODE_IMAGE_ENV] || undefined);
+    this.needsAgentBuild = this.image === undefined;
   }
 
   /** The target with every default applied (the cluster's state keeps it). */
@@ -87,10 +99,10 @@ export class KubernetesBackend implements Backend {
   async prepare(_build: AgentBuild, progress: (msg: string) => void): Promise<void> {
     const t = this.api.target;
     progress(`Kubernetes API server ${t.server} (context ${t.context}, namespace ${t.namespace})`);
-    await this.refreshNodes();
+    await this.watchNodes();
   }
 
-  /** What Kubernetes says about a node it reports NotReady (its Ready condition), as of the last poll; undefined while it reports it Ready. */
+  /** What Kubernetes says about a node it reports NotReady (its Ready condition), as of its last event; undefined while it reports it Ready. */
   notReadyReason(node: string): string | undefined {
     const s = this.nodeState.get(node);
     return s && !s.ready ? s.reason : undefined;
@@ -101,35 +113,72 @@ export class KubernetesBackend implements Backend {
     return (await this.api.json<{ items: KubeNode[] }>('GET', '/api/v1/nodes')).items;
   }
 
-  private async refreshNodes(): Promise<void> {
-    const list = await this.nodes();
-    for (const n of list) {
-      const c = n.status?.conditions?.find((x) => x.type === 'Ready');
-      const condition = `Ready=${c?.status ?? 'missing'}${c?.reason ? `, ${c.reason}` : ''}`;
-      this.nodeState.set(
-        n.metadata.name,
-        nodeReady(n)
-          ? { ready: true }
-          : {
-              ready: false,
-              why: `Kubernetes reports node ${n.metadata.name} NotReady (${condition}${c?.message ? `: ${c.message}` : ''})`,
-              reason: `Kubernetes reports the node NotReady: ${c?.message ? c.message.replace(/\.$/, '') : 'no condition message'} (${condition}); its agent is not asked until Kubernetes reports it Ready (\`kubectl describe node ${n.metadata.name}\` says why)`,
-            },
-      );
+  /** Node state from one Node object (its Ready condition). */
+  private nodeChanged(n: KubeNode): void {
+    const c = n.status?.conditions?.find((x) => x.type === 'Ready');
+    const condition = `Ready=${c?.status ?? 'missing'}${c?.reason ? `, ${c.reason}` : ''}`;
+    this.nodeState.set(
+      n.metadata.name,
+      nodeReady(n)
+        ? { ready: true }
+        : {
+            ready: false,
+            why: `Kubernetes reports node ${n.metadata.name} NotReady (${condition}${c?.message ? `: ${c.message}` : ''})`,
+            reason: `Kubernetes reports the node NotReady: ${c?.message ? c.message.replace(/\.$/, '') : 'no condition message'} (${condition}); its agent is not asked until Kubernetes reports it Ready (\`kubectl describe node ${n.metadata.name}\` says why)`,
+          },
+    );
+  }
+
+  private nodeGone(name: string): void {
+    this.nodeState.set(name, { ready: false, why: `node ${name} is no longer in the Kubernetes cluster`, reason: `the node is no longer in the Kubernetes cluster (\`kubectl get nodes\` does not list it)` });
+  }
+
+  /** The nodes' watch, started once; resolves when its first list is in (rejects when the API server cannot be listed). */
+  private watchNodes(): Promise<void> {
+    if (!this.nodeWatch || this.nodeWatch.stopped) {
+      this.nodeWatch = new Informer<KubeNode>(this.api, {
+        path: '/api/v1/nodes',
+        ...this.backoff(),
+        onSync: (list) => {
+          for (const n of list) this.nodeChanged(n);
+          for (const name of [...this.nodeState.keys()]) if (!list.some((n) => n.metadata.name === name)) this.nodeGone(name);
+        },
+        onChange: (type, n) => (type === 'DELETED' ? this.nodeGone(n.metadata.name) : this.nodeChanged(n)),
+      });
     }
-    for (const name of [...this.nodeState.keys()]) if (!list.some((n) => n.metadata.name === name)) this.nodeState.set(name, { ready: false, why: `node ${name} is no longer in the Kubernetes cluster`, reason: `the node is no longer in the Kubernetes cluster (\`kubectl get nodes\` does not list it)` });
+    const w = this.nodeWatch;
+    return w.start().catch((e) => {
+      if (this.nodeWatch === w) this.nodeWatch = undefined;
+      throw e;
+    });
   }
 
-  private startPoller(): void {
-    if (this.poller) return;
-    const every = this.opts.nodePollMs ?? 1000;
-    this.poller = setInterval(() => void this.refreshNodes().catch(() => undefined /* the API server is away: the agents' heartbeats say the rest */), every);
-    this.poller.unref();
+  /** The agent pods' watch in the namespace (everything edgeai made there), started once. */
+  private async watchPods(): Promise<Informer<PodObject>> {
+    if (!this.podWatch || this.podWatch.stopped) this.podWatch = new Informer<PodObject>(this.api, { path: `/api/v1/namespaces/${this.ns}/pods`, labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY}`, ...this.backoff() });
+    const w = this.podWatch;
+    await w.start().catch((e) => {
+      if (this.podWatch === w) this.podWatch = undefined;
+      throw e;
+    });
+    return w;
   }
 
-  private stopPoller(): void {
-    if (this.poller) clearInterval(this.poller);
-    this.poller = undefined;
+  private backoff(): { minBackoffMs?: number; maxBackoffMs?: number } {
+    const b = this.opts.watchBackoffMs;
+    return b ? { minBackoffMs: b.min, maxBackoffMs: b.max } : {};
+  }
+
+  /** What the watches did (lists, watches, re-lists after 410, reconnects): tests and `--verbose` diagnostics. */
+  watchStats(): { nodes?: Informer<KubeNode>['stats']; pods?: Informer<PodObject>['stats'] } {
+    return { ...(this.nodeWatch ? { nodes: { ...this.nodeWatch.stats } } : {}), ...(this.podWatch ? { pods: { ...this.podWatch.stats } } : {}) };
+  }
+
+  /** Stops the watches (teardown does too); the pods keep running. */
+  close(): void {
+    this.nodeWatch?.stop();
+    this.podWatch?.stop();
+    this.nodeWatch = this.podWatch = undefined;
   }
 
   /** The namespace (created, with our labels, when missing) and the cluster's Secret, once per cluster and secret. */
@@ -158,64 +207,89 @@ export class KubernetesBackend implements Backend {
     return p;
   }
 
-  /** The AgentClient transport of a pod: the proxy base, the API server's fetch, the secret in its own header; refused while Kubernetes says the node is NotReady. */
-  private via(pod: string, node: string): NonNullable<NodeHandle['via']> {
+  /**
+   * The AgentClient transport of a pod: the proxy base, the API server's fetch, the secret in its
+   * own header; refused while Kubernetes says the node is NotReady, or (from the pods' watch) that
+   * this pod (by uid) is gone, failed or being deleted.
+   */
+  private via(pod: PodObject, node: string): NonNullable<NodeHandle['via']> {
     const fetchThrough = this.api.fetch;
     const state = this.nodeState;
+    const uid = pod.metadata.uid;
+    const name = pod.metadata.name;
     return {
-      base: this.api.proxyBase(pod, FRONT_PORT),
+      base: this.api.proxyBase(name, FRONT_PORT),
       secretHeader: SECRET_HEADER,
       fetch: (input, init) => {
         const s = state.get(node);
         if (s && !s.ready) return Promise.reject(new TypeError('fetch failed', { cause: new Error(s.why) }));
+        const w = this.podWatch;
+        if (w && !w.stopped && uid) {
+          const now = w.cache.get(name);
+          const why = !now || now.metadata.uid !== uid ? `pod ${this.ns}/${name} was deleted` : now.metadata.deletionTimestamp ? `pod ${this.ns}/${name} is being deleted` : now.status?.phase !== 'Running' ? `pod ${this.ns}/${name} is ${now.status?.phase ?? 'not running'}` : undefined;
+          if (why) return Promise.reject(new TypeError('fetch failed', { cause: new Error(why) }));
+        }
         return fetchThrough(input, init);
       },
     };
   }
 
   private handleOf(pod: PodObject, node: string, secret: string): NodeHandle {
-    return { name: node, port: FRONT_PORT, host: pod.status?.podIP ?? pod.metadata.name, container: pod.metadata.name, secret, via: this.via(pod.metadata.name, node) };
+    return { name: node, port: FRONT_PORT, host: pod.status?.podIP ?? pod.metadata.name, container: pod.metadata.name, secret, via: this.via(pod, node) };
   }
 
+  /** Deletes a pod and waits for its DELETED event (the pods' watch). */
   private async deletePod(name: string, graceSeconds: number, timeoutMs = 30_000): Promise<void> {
-    await this.api.maybe('DELETE', `/api/v1/namespaces/${this.ns}/pods/${name}?gracePeriodSeconds=${graceSeconds}`);
-    const t0 = Date.now();
-    while (Date.now() - t0 < timeoutMs) {
-      if (!(await this.api.maybe('GET', `/api/v1/namespaces/${this.ns}/pods/${name}`))) return;
-      await sleep(100);
-    }
-    throw new StudioError('kubernetes-pod-stuck', `pod ${this.ns}/${name} is still there ${timeoutMs / 1000} s after it was deleted`, `see \`kubectl -n ${this.ns} describe pod ${name}\``);
+    const pods = await this.watchPods();
+    const doomed = await this.api.maybe<PodObject>('DELETE', `/api/v1/namespaces/${this.ns}/pods/${name}?gracePeriodSeconds=${graceSeconds}`);
+    if (!doomed) return;
+    const uid = doomed.metadata.uid;
+    await pods.waitFor(
+      () => {
+        const now = pods.cache.get(name);
+        return !now || (uid !== undefined && now.metadata.uid !== uid) ? true : undefined;
+      },
+      timeoutMs,
+      () => new StudioError('kubernetes-pod-stuck', `pod ${this.ns}/${name} is still there ${timeoutMs / 1000} s after it was deleted`, `see \`kubectl -n ${this.ns} describe pod ${name}\``),
+    );
   }
 
   async start(spec: NodeLaunch, build: AgentBuild): Promise<NodeHandle> {
     await this.ensureCluster(spec.cluster, spec.secret);
-    await this.refreshNodes();
+    await this.watchNodes();
+    const pods = await this.watchPods();
     const node = this.nodeState.get(spec.name);
     if (!node) throw new StudioError('unknown-cluster-node', `the Kubernetes cluster has no node ${spec.name} (it has ${[...this.nodeState.keys()].join(', ') || 'none'})`, 'name the topology\'s nodes as `kubectl get nodes` lists them, or leave --topology out to map the cluster\'s nodes');
     if (!node.ready) throw new StudioError('cluster-node-not-ready', `${node.why}: its agent cannot start`, 'wait until `kubectl get nodes` shows it Ready, or label it edgeai.io/enabled=false to leave it out');
-    this.startPoller();
-    const body = agentPod(spec, { namespace: this.ns, image: this.opts.image ?? imageTagFor(build), ...(this.opts.privilegedUsb ? { privilegedUsb: true } : {}) });
+    const body = agentPod(spec, { namespace: this.ns, image: this.image ?? imageTagFor(build), ...(this.opts.privilegedUsb ? { privilegedUsb: true } : {}) });
     const name = podNameOf(spec.cluster, spec.name);
+    let created: PodObject;
     try {
-      await this.api.json('POST', `/api/v1/namespaces/${this.ns}/pods`, body);
+      created = await this.api.json<PodObject>('POST', `/api/v1/namespaces/${this.ns}/pods`, body);
     } catch (e) {
       if (!(e instanceof KubeApiError && e.status === 409)) throw e;
       // the pod of an earlier run of this node: replaced
       await this.deletePod(name, 0);
-      await this.api.json('POST', `/api/v1/namespaces/${this.ns}/pods`, body);
+      created = await this.api.json<PodObject>('POST', `/api/v1/namespaces/${this.ns}/pods`, body);
     }
     const timeoutMs = this.opts.readyTimeoutMs ?? 120_000;
     const t0 = Date.now();
-    let pod: PodObject | undefined;
-    for (;;) {
-      pod = await this.api.maybe<PodObject>('GET', `/api/v1/namespaces/${this.ns}/pods/${name}`);
-      if (!pod) throw new StudioError('kubernetes-pod-gone', `pod ${this.ns}/${name} of node ${spec.name} disappeared while it started`, `see \`kubectl -n ${this.ns} get events\``);
-      const failed = podFailure(pod);
-      if (failed) throw new StudioError('kubernetes-pod-failed', `the agent pod ${this.ns}/${name} of node ${spec.name} will not run: ${failed}`, `see \`kubectl -n ${this.ns} describe pod ${name}\` and \`kubectl -n ${this.ns} logs ${name} -c agent\`; the node image must be on the node (docs/kubernetes.md: k3s ctr images import)`);
-      if (pod.status?.phase === 'Running' && pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) break;
-      if (Date.now() - t0 > timeoutMs) throw new StudioError('kubernetes-pod-timeout', `the agent pod ${this.ns}/${name} of node ${spec.name} did not become Ready within ${timeoutMs / 1000} s (phase ${pod.status?.phase ?? 'unknown'})`, `see \`kubectl -n ${this.ns} describe pod ${name}\``);
-      await sleep(100);
-    }
+    const uid = created.metadata.uid;
+    let seen: PodObject | undefined;
+    // Running and Ready, or why not, from the pods' watch
+    const pod = await pods.waitFor<PodObject>(
+      () => {
+        const now = pods.cache.get(name);
+        if (now && (uid === undefined || now.metadata.uid === uid)) seen = now;
+        else if (seen) throw new StudioError('kubernetes-pod-gone', `pod ${this.ns}/${name} of node ${spec.name} disappeared while it started`, `see \`kubectl -n ${this.ns} get events\``);
+        if (!seen) return undefined;
+        const failed = podFailure(seen);
+        if (failed) throw new StudioError('kubernetes-pod-failed', `the agent pod ${this.ns}/${name} of node ${spec.name} will not run: ${failed}`, `see \`kubectl -n ${this.ns} describe pod ${name}\` and \`kubectl -n ${this.ns} logs ${name} -c agent\`; the node image must be on the node (docs/kubernetes.md: k3s ctr images import)`);
+        return seen.status?.phase === 'Running' && seen.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? seen : undefined;
+      },
+      timeoutMs,
+      () => new StudioError('kubernetes-pod-timeout', `the agent pod ${this.ns}/${name} of node ${spec.name} did not become Ready within ${timeoutMs / 1000} s (phase ${seen?.status?.phase ?? 'unknown'})`, `see \`kubectl -n ${this.ns} describe pod ${name}\``),
+    );
     const h = this.handleOf(pod, spec.name, spec.secret);
     const client = new AgentClient(spec.name, h.port, spec.secret, h.host, h.via);
     for (;;) {
@@ -241,9 +315,9 @@ export class KubernetesBackend implements Backend {
   }
 
   async adopt(cluster: string, names: string[], _storeDirOf: (name: string) => string, secret: string): Promise<NodeHandle[]> {
-    await this.refreshNodes();
-    this.startPoller();
-    const pods = (await this.api.json<{ items: PodObject[] }>('GET', `/api/v1/namespaces/${this.ns}/pods?labelSelector=${encodeURIComponent(clusterSelector(cluster))}`)).items;
+    await this.watchNodes();
+    const sel = clusterLabels(cluster);
+    const pods = [...(await this.watchPods()).cache.values()].filter((p) => Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v));
     const out: NodeHandle[] = [];
     for (const p of pods) {
       const node = p.metadata.annotations?.[ANNOTATION_NODE] ?? p.spec?.nodeName;
@@ -271,7 +345,6 @@ export class KubernetesBackend implements Backend {
   }
 
   async teardown(cluster: string): Promise<void> {
-    this.stopPoller();
     const sel = encodeURIComponent(clusterSelector(cluster));
     const ns = await this.api.maybe<PodObject>('GET', `/api/v1/namespaces/${this.ns}`);
     if (ns) {
@@ -282,6 +355,7 @@ export class KubernetesBackend implements Backend {
       if (ns.metadata.labels?.[LABEL_CLUSTER] === labelValue(cluster)) await this.api.maybe('DELETE', `/api/v1/namespaces/${this.ns}`);
     }
     for (const k of [...this.prepared.keys()]) if (k.startsWith(`${cluster}\u0000`)) this.prepared.delete(k);
+    this.close();
     const left = await this.leftovers(cluster);
     if (left.length) throw new StudioError('kubernetes-teardown-incomplete', `cluster ${cluster}: could not remove ${left.join(', ')}`, `delete them with \`kubectl delete -n ${this.ns} pods,secrets -l ${clusterSelector(cluster)}\``);
   }

@@ -1,13 +1,14 @@
 /**
  * The test API server is strict where kube-apiserver is (its answers are what the kubernetes
  * backend's contract test relies on): auth, malformed bodies, schema-invalid objects, names and
- * labels, conflicts, missing objects, no watch; and the backend's errors say what and what to do.
+ * labels, conflicts, missing objects, watch only where it is served; and the backend's errors say what and what to do.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { FakeApiServer } from './fake-apiserver';
 import { tempDirs } from './temp';
 import { rejects } from './rejects';
+import { until } from './until';
 import { fakeNode } from '../backends/kubernetes-nodes';
 import { KubernetesBackend } from '../backends/kubernetes';
 import { agentPod } from '../backends/kubernetes/manifests';
@@ -70,12 +71,15 @@ describe('the test API server answers like kube-apiserver', () => {
     expect((await call('DELETE', '/api/v1/namespaces/ns1/pods/edgeai-c-n1?gracePeriodSeconds=0')).status).toBe(200);
   });
 
-  it('secrets: data must be base64; label selectors filter lists; watch is refused', async () => {
+  it('secrets: data must be base64; label selectors filter lists; watch on secrets and unknown parameters are refused', async () => {
     expect(await call('POST', '/api/v1/namespaces/ns1/secrets', { metadata: { name: 's1' }, data: { k: 'not base64!' } })).toMatchObject({ status: 422 });
     expect((await call('POST', '/api/v1/namespaces/ns1/secrets', { metadata: { name: 's2', labels: { a: 'b' } }, data: { k: 'YWJj' } })).status).toBe(201);
     expect((await call('GET', '/api/v1/namespaces/ns1/secrets?labelSelector=a%3Db')).body.items.map((i: any) => i.metadata.name)).toEqual(['s2']);
     expect((await call('GET', '/api/v1/namespaces/ns1/secrets?labelSelector=a%3Dc')).body.items).toEqual([]);
-    expect(await call('GET', '/api/v1/nodes?watch=true')).toMatchObject({ status: 400 });
+    // watch is served for nodes and pods only; unknown query parameters are refused
+    expect(await call('GET', '/api/v1/namespaces/ns1/secrets?watch=true')).toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
+    expect(await call('GET', '/api/v1/nodes?fieldSelector=metadata.name%3Dn1')).toMatchObject({ status: 400, body: { message: expect.stringMatching(/no query parameter "fieldSelector"/) } });
+    expect(await call('GET', '/api/v1/nodes?allowWatchBookmarks=true')).toMatchObject({ status: 400 });
     expect(await call('GET', '/api/v1/persistentvolumes')).toMatchObject({ status: 404 });
   });
 });
@@ -96,6 +100,8 @@ describe('the kubernetes backend says what is wrong', () => {
     expect(unknown.message).toMatch(/has no node ghost \(it has n1\)/);
     fake.setNodeReady('n1', false);
     try {
+      // the backend learns it from the nodes' watch event
+      await until('the NotReady of n1 to reach the backend', () => b.notReadyReason('n1'));
       const e = await rejects(b.start(launch('n1'), build));
       expect(e.code).toBe('cluster-node-not-ready');
       expect(e.message).toMatch(/Kubernetes reports node n1 NotReady \(Ready=Unknown, NodeStatusUnknown: Kubelet stopped posting node status.\)/);

@@ -3,7 +3,7 @@
  * backend uses, answered the way kube-apiserver answers them, and pods that REALLY run — each
  * agent pod's containers become local processes, so deploy → invoke → node loss run end to end
  * through the pod proxy. A contract test of the backend, not a substitute for a real cluster: no
- * kubelet, no container runtime, no images, no scheduler, no watch, no RBAC.
+ * kubelet, no container runtime, no images, no scheduler, no RBAC.
  *
  * Endpoints (all need `Authorization: Bearer <token>`, or over HTTPS (`tls`) a client certificate
  * signed by its CA; 401 otherwise, like a real server):
@@ -15,7 +15,21 @@
  *   GET    /api/v1/namespaces/{ns}/pods[?labelSelector=]      POST …/pods
  *   GET    /api/v1/namespaces/{ns}/pods/{name}      DELETE …/pods/{name}[?gracePeriodSeconds=]
  *   *      /api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/{path}  (the pod proxy)
- *   `?watch=true` is refused (400): the backend does not watch, it polls.
+ *   GET    /api/v1/nodes?watch=1, /api/v1/namespaces/{ns}/pods?watch=1  (the watch protocol, below)
+ * Watch, as kube-apiserver serves it: a list's metadata.resourceVersion is where a watch starts
+ * (`?watch=1&resourceVersion=<rv>[&allowWatchBookmarks=true][&labelSelector=][&timeoutSeconds=]`);
+ * the answer is 200 and a stream of newline-delimited JSON events {type, object}: ADDED, MODIFIED,
+ * DELETED (every change of a node or pod bumps its resourceVersion, from one counter), BOOKMARK
+ * (allowWatchBookmarks: every `bookmarkMs`, an object with only the current resourceVersion), and
+ * ERROR with a Status of code 410 (reason Expired) when the resourceVersion is older than what the
+ * server still holds (compact() forgets the history, as etcd compaction does); no resourceVersion
+ * (or "0") first sends the objects there are as ADDED. A resourceVersion newer than the server's is
+ * 504 Timeout ("Too large resource version"); one that is not a number is 400. Watch on anything
+ * else (secrets, namespaces, one object) is refused (400). dropWatches() cuts every stream (a
+ * dropped connection); close() ends them cleanly. A kubelet loop notices a container that died
+ * (as the kubelet's PLEG does) and the pod turns Failed, a MODIFIED event.
+ * Query parameters other than the ones named here are refused (400), as are watch parameters
+ * without watch.
  * Strict like a real server: bodies that are not JSON → 400 BadRequest; objects that do not
  * validate against the official schemas (kubernetes-models) or carry bad names or labels → 422
  * Invalid; an existing name → 409 AlreadyExists; a missing namespace or object → 404 NotFound;
@@ -128,7 +142,39 @@ export interface FakeApiServerOptions {
    * a request as the token does (k3s' kubeconfig uses client certificates)
    */
   tls?: { key: string; cert: string; ca: string };
+  /** the address to listen on (default 127.0.0.1; a test's own Docker network gateway, for a container) */
+  host?: string;
+  /** how often a watch with allowWatchBookmarks gets a BOOKMARK (default 2000 ms; kube-apiserver: about a minute) */
+  bookmarkMs?: number;
+  /** how often the kubelet loop looks at the pods' processes (default 200 ms) */
+  kubeletMs?: number;
 }
+
+type Watched = 'nodes' | 'pods';
+
+interface WatchEventRecord {
+  rv: number;
+  resource: Watched;
+  namespace?: string;
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: Obj;
+}
+
+interface OpenWatch {
+  resource: Watched;
+  namespace?: string;
+  selector: string | null;
+  res: ServerResponse;
+  bookmarks?: NodeJS.Timeout;
+  timeout?: NodeJS.Timeout;
+}
+
+/** The query parameters each kind of request takes; any other is refused. */
+const LIST_PARAMS = new Set(['labelSelector', 'resourceVersion']);
+const WATCH_PARAMS = new Set(['watch', 'labelSelector', 'resourceVersion', 'allowWatchBookmarks', 'timeoutSeconds']);
+const DELETE_PARAMS = new Set(['gracePeriodSeconds']);
+/** how many events the server keeps for watches that resume (older ones: 410 Gone) */
+const HISTORY = 1000;
 
 export class FakeApiServer {
   readonly token = randomBytes(16).toString('hex');
@@ -143,18 +189,33 @@ export class FakeApiServer {
   private server!: Server;
   private rv = 1000;
   private ip = 10;
+  /** the change events still held (a watch from an older resourceVersion is 410 Gone) */
+  private history: WatchEventRecord[] = [];
+  /** the oldest resourceVersion a watch may resume from */
+  private horizon = 1000;
+  private readonly watches = new Set<OpenWatch>();
+  private kubelet: NodeJS.Timeout | undefined;
   url = '';
 
   private constructor(private readonly opts: FakeApiServerOptions) {
-    for (const n of opts.nodes) this.nodes.set(n.metadata.name, structuredClone(n));
+    for (const n of opts.nodes) {
+      const c = structuredClone(n) as KubeNode & Obj;
+      c.metadata.resourceVersion = String(++this.rv);
+      this.nodes.set(n.metadata.name, c);
+    }
+    this.horizon = this.rv;
   }
 
   static async start(opts: FakeApiServerOptions): Promise<FakeApiServer> {
     const s = new FakeApiServer(opts);
     const handler = (req: IncomingMessage, res: ServerResponse) => void s.handle(req, res);
     s.server = opts.tls ? createTlsServer({ key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, handler) : createServer(handler);
-    await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
-    s.url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${(s.server.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => s.server.listen(0, opts.host ?? '127.0.0.1', r));
+    s.kubelet = setInterval(() => {
+      for (const p of s.pods.values()) s.refreshPod(p);
+    }, opts.kubeletMs ?? 200);
+    s.kubelet.unref();
+    s.url = `${opts.tls ? 'https' : 'http'}://${opts.host ?? '127.0.0.1'}:${(s.server.address() as AddressInfo).port}`;
     return s;
   }
 
@@ -180,6 +241,28 @@ export class FakeApiServer {
     const conditions = (n.status!.conditions ?? []).filter((c) => c.type !== 'Ready');
     conditions.push(ready ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastTransitionTime: new Date().toISOString() } : { type: 'Ready', status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: new Date().toISOString() });
     n.status = { ...n.status, conditions };
+    this.emit('nodes', 'MODIFIED', n as unknown as Obj);
+  }
+
+  /** Cuts every open watch stream (the connection drops, as when a proxy or the server restarts). */
+  dropWatches(): void {
+    for (const w of [...this.watches]) this.endWatch(w, true);
+  }
+
+  /** Forgets the change history (etcd compaction): a watch resuming from before now gets 410 Gone. */
+  compact(): void {
+    this.history = [];
+    this.horizon = this.rv;
+  }
+
+  /** The watches open now, as "nodes" or "pods {ns}" (a test waits for a client to be back). */
+  openWatches(): string[] {
+    return [...this.watches].map((w) => (w.namespace ? `${w.resource} ${w.namespace}` : w.resource));
+  }
+
+  /** The current resourceVersion. */
+  get resourceVersion(): string {
+    return String(this.rv);
   }
 
   /** Every object this server holds (nodes aside), as kind namespace/name. */
@@ -198,6 +281,9 @@ export class FakeApiServer {
   }
 
   async close(): Promise<void> {
+    if (this.kubelet) clearInterval(this.kubelet);
+    // watch streams end cleanly (the client sees the end of the stream, then cannot reconnect)
+    for (const w of [...this.watches]) this.endWatch(w, false);
     await Promise.all([...this.pods.values()].map((p) => this.stopPod(p, 0)));
     this.pods.clear();
     for (const c of this.clusters) await this.processes.teardown(c);
@@ -213,6 +299,71 @@ export class FakeApiServer {
     o.metadata.creationTimestamp = new Date().toISOString();
     if (namespace) o.metadata.namespace = namespace;
     return o;
+  }
+
+  /** A change of a node or pod: a new resourceVersion, kept in the history and sent to the watches it matches. */
+  private emit(resource: Watched, type: WatchEventRecord['type'], o: Obj): void {
+    o.metadata.resourceVersion = String(++this.rv);
+    const ev: WatchEventRecord = { rv: this.rv, resource, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), type, object: structuredClone(o) };
+    this.history.push(ev);
+    if (this.history.length > HISTORY) this.horizon = this.history.splice(0, this.history.length - HISTORY).at(-1)!.rv;
+    for (const w of this.watches) this.deliver(w, ev);
+  }
+
+  private deliver(w: OpenWatch, ev: WatchEventRecord): void {
+    if (ev.resource !== w.resource || (w.namespace !== undefined && ev.namespace !== w.namespace) || !selects(w.selector, ev.object.metadata.labels)) return;
+    w.res.write(JSON.stringify({ type: ev.type, object: ev.object }) + '\n');
+  }
+
+  private endWatch(w: OpenWatch, drop: boolean): void {
+    if (!this.watches.delete(w)) return;
+    clearInterval(w.bookmarks);
+    clearTimeout(w.timeout);
+    if (drop) w.res.socket?.destroy();
+    else w.res.end();
+  }
+
+  /** The query parameters of a request, each checked against what the endpoint takes. */
+  private checkParams(url: URL, allowed: Set<string>, what: string): void {
+    for (const k of url.searchParams.keys()) if (!allowed.has(k)) throw new HttpError(400, 'BadRequest', `${what} takes no query parameter "${k}" (it takes ${[...allowed].join(', ') || 'none'})`);
+  }
+
+  /** GET …?watch=1: the events after resourceVersion (or the objects there are, then the events), as a stream. */
+  private watch(req: IncomingMessage, res: ServerResponse, url: URL, resource: Watched, namespace: string | undefined, current: () => Obj[]): void {
+    this.checkParams(url, WATCH_PARAMS, 'a watch');
+    const w = url.searchParams.get('watch');
+    if (w !== '1' && w !== 'true') throw new HttpError(400, 'BadRequest', `watch must be 1 or true, not ${JSON.stringify(w)}`);
+    const bookmarks = url.searchParams.get('allowWatchBookmarks');
+    if (bookmarks !== null && bookmarks !== 'true' && bookmarks !== 'false') throw new HttpError(400, 'BadRequest', `allowWatchBookmarks must be true or false, not ${JSON.stringify(bookmarks)}`);
+    const timeout = url.searchParams.get('timeoutSeconds');
+    if (timeout !== null && !/^[1-9]\d*$/.test(timeout)) throw new HttpError(400, 'BadRequest', `timeoutSeconds must be a positive whole number, not ${JSON.stringify(timeout)}`);
+    const rvParam = url.searchParams.get('resourceVersion');
+    if (rvParam !== null && rvParam !== '' && !/^\d+$/.test(rvParam)) throw new HttpError(400, 'BadRequest', `resourceVersion: Invalid value: ${JSON.stringify(rvParam)}: must be a number`);
+    const from = rvParam === null || rvParam === '' || rvParam === '0' ? undefined : Number(rvParam);
+    if (from !== undefined && from > this.rv) throw new HttpError(504, 'Timeout', `Too large resource version: ${from}, current: ${this.rv}`);
+    const selector = url.searchParams.get('labelSelector');
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
+    if (from !== undefined && from < this.horizon) {
+      // what kube-apiserver sends for a resourceVersion etcd has compacted away
+      res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `too old resource version: ${from} (${this.horizon})`, reason: 'Expired', code: 410 } }) + '\n');
+      return;
+    }
+    const open: OpenWatch = { resource, ...(namespace !== undefined ? { namespace } : {}), selector, res };
+    if (from === undefined) {
+      for (const o of current()) if (selects(selector, o.metadata.labels)) res.write(JSON.stringify({ type: 'ADDED', object: o }) + '\n');
+    } else for (const ev of this.history) if (ev.rv > from) this.deliver(open, ev);
+    this.watches.add(open);
+    if (bookmarks === 'true') {
+      const kind = resource === 'nodes' ? 'Node' : 'Pod';
+      open.bookmarks = setInterval(() => res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } }) + '\n'), this.opts.bookmarkMs ?? 2000);
+      open.bookmarks.unref();
+    }
+    if (timeout !== null) {
+      open.timeout = setTimeout(() => this.endWatch(open, false), Number(timeout) * 1000);
+      open.timeout.unref();
+    }
+    res.on('close', () => this.endWatch(open, false));
   }
 
   private send(res: ServerResponse, code: number, body: unknown): void {
@@ -278,16 +429,28 @@ export class FakeApiServer {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const path = url.pathname;
-    this.requests.push(`${method} ${path.replace(/^(\/api\/v1\/namespaces\/)[^/]+/, '$1{ns}').replace(/^(\/api\/v1\/(?:namespaces\/\{ns\}\/)?(?:pods|secrets|nodes)\/)[^/:]+(?::\d+)?(\/proxy).*$/, '$1{name}:{port}$2/…').replace(/^(\/api\/v1\/(?:namespaces\/\{ns\}\/)?(?:pods|secrets|nodes)\/)[^/]+$/, '$1{name}')}`);
+    const watching = url.searchParams.has('watch');
+    this.requests.push(`${method} ${path.replace(/^(\/api\/v1\/namespaces\/)[^/]+/, '$1{ns}').replace(/^(\/api\/v1\/(?:namespaces\/\{ns\}\/)?(?:pods|secrets|nodes)\/)[^/:]+(?::\d+)?(\/proxy).*$/, '$1{name}:{port}$2/…').replace(/^(\/api\/v1\/(?:namespaces\/\{ns\}\/)?(?:pods|secrets|nodes)\/)[^/]+$/, '$1{name}')}${watching ? '?watch' : ''}`);
     try {
       const byCert = this.opts.tls !== undefined && (req.socket as TLSSocket).authorized === true;
       if (req.headers.authorization !== `Bearer ${this.token}` && !byCert) throw new HttpError(401, 'Unauthorized', 'Unauthorized');
-      if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') throw new HttpError(400, 'BadRequest', 'this test API server does not implement watch (the kubernetes backend polls)');
       const sel = url.searchParams.get('labelSelector');
       let m: RegExpExecArray | null;
-      // the pod proxy first: its tail is free-form
+      // the pod proxy first: its tail is free-form, and its query is the pod's
       if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/:]+):([^/]+)\/proxy(\/.*)?$/.exec(path))) return await this.proxy(req, res, m[1], m[2], m[3], (m[4] ?? '/') + url.search);
-      if (path === '/api/v1/nodes') return this.only(method, ['GET'], () => this.send(res, 200, this.list('Node', [...this.nodes.values()] as Obj[], sel)));
+      const collection = path === '/api/v1/nodes' || /^\/api\/v1\/namespaces\/[^/]+\/pods$/.test(path);
+      if (watching && !(collection && method === 'GET')) throw new HttpError(400, 'BadRequest', `this API server serves watch for nodes and pods (GET /api/v1/nodes, GET /api/v1/namespaces/{ns}/pods), not for ${method} ${path}`);
+      if (!watching) this.checkParams(url, method === 'DELETE' && /\/pods\/[^/]+$/.test(path) ? DELETE_PARAMS : method === 'GET' && (collection || /^\/api\/v1\/(namespaces|namespaces\/[^/]+\/secrets)$/.test(path)) ? LIST_PARAMS : new Set(), `${method} ${path}`);
+      if (path === '/api/v1/nodes') {
+        if (watching) return this.watch(req, res, url, 'nodes', undefined, () => [...this.nodes.values()].map((n) => structuredClone(n) as unknown as Obj));
+        return this.only(method, ['GET'], () => this.send(res, 200, this.list('Node', [...this.nodes.values()] as Obj[], sel)));
+      }
+      if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(path)) && method === 'GET' && !this.namespaces.has(m[1])) {
+        // kube-apiserver lists (and watches) pods of a namespace that does not exist as none
+        const ns = m[1];
+        if (watching) return this.watch(req, res, url, 'pods', ns, () => []);
+        return this.send(res, 200, this.list('Pod', [], sel));
+      }
       if ((m = /^\/api\/v1\/nodes\/([^/]+)$/.exec(path))) {
         const name = m[1];
         return this.only(method, ['GET'], () => {
@@ -324,6 +487,7 @@ export class FakeApiServer {
         const keyOf = (n: string) => `${nsName}/${n}`;
         const objOf = (v: Obj | RunningPod): Obj => ('obj' in v ? this.podView(v as RunningPod) : (v as Obj));
         if (!name) {
+          if (method === 'GET' && watching) return this.watch(req, res, url, 'pods', nsName, () => [...this.pods.entries()].filter(([k]) => k.startsWith(`${nsName}/`)).map(([, v]) => this.podView(v)));
           if (method === 'GET') return this.send(res, 200, this.list(kind === 'secrets' ? 'Secret' : 'Pod', [...store.entries()].filter(([k]) => k.startsWith(`${nsName}/`)).map(([, v]) => objOf(v)), sel));
           if (method !== 'POST') throw new HttpError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
           const o = await this.body(req);
@@ -338,6 +502,7 @@ export class FakeApiServer {
           }
           const p: RunningPod = { obj: this.stamp({ ...o, apiVersion: 'v1', kind: 'Pod', status: { phase: 'Pending' } }, nsName) as RunningPod['obj'] };
           this.pods.set(keyOf(o.metadata.name), p);
+          this.emit('pods', 'ADDED', p.obj);
           void this.runPod(p);
           return this.send(res, 201, this.podView(p));
         }
@@ -354,7 +519,8 @@ export class FakeApiServer {
         if (!Number.isInteger(grace) || grace < 0) throw new HttpError(400, 'BadRequest', `invalid gracePeriodSeconds ${url.searchParams.get('gracePeriodSeconds')}`);
         if (!p.deleting) {
           p.obj.metadata.deletionTimestamp = new Date().toISOString();
-          p.deleting = this.stopPod(p, grace).finally(() => this.pods.delete(keyOf(name)));
+          this.emit('pods', 'MODIFIED', p.obj);
+          p.deleting = this.stopPod(p, grace).finally(() => this.podGone(keyOf(name), p));
         }
         return this.send(res, 200, this.podView(p));
       }
@@ -372,18 +538,38 @@ export class FakeApiServer {
 
   private async finalizeNamespace(ns: string): Promise<void> {
     const mine = [...this.pods.entries()].filter(([k]) => k.startsWith(`${ns}/`));
-    await Promise.all(mine.map(([k, p]) => (p.deleting ??= this.stopPod(p, 0).finally(() => this.pods.delete(k)))));
+    await Promise.all(mine.map(([k, p]) => (p.deleting ??= this.stopPod(p, 0).finally(() => this.podGone(k, p)))));
     for (const k of [...this.secrets.keys()]) if (k.startsWith(`${ns}/`)) this.secrets.delete(k);
     this.namespaces.delete(ns);
   }
 
-  /** The pod object with its status as of now (an agent that died makes the pod Failed). */
-  private podView(p: RunningPod): Obj {
+  /** A deleted pod is gone once its containers stopped: a DELETED event. */
+  private podGone(key: string, p: RunningPod): void {
+    if (this.pods.get(key) !== p) return;
+    this.pods.delete(key);
+    this.emit('pods', 'DELETED', p.obj);
+  }
+
+  /** The kubelet's look at a running pod: a container that died makes it Failed (a MODIFIED event). */
+  private refreshPod(p: RunningPod): void {
     const st = p.obj.status as { phase?: string };
     if (st.phase === 'Running' && !p.deleting && (!pidAlive(p.agent?.pid) || p.front?.exitCode !== null || p.front?.signalCode !== null)) {
       p.obj.status = { ...p.obj.status, phase: 'Failed', reason: 'Error', conditions: [{ type: 'Ready', status: 'False', reason: 'PodFailed' }], containerStatuses: this.containerStatuses(p, false) };
+      this.emit('pods', 'MODIFIED', p.obj);
     }
+  }
+
+  /** The pod object with its status as of now. */
+  private podView(p: RunningPod): Obj {
+    this.refreshPod(p);
     return structuredClone(p.obj);
+  }
+
+  /** The kubelet reports a pod's new status. */
+  private setPodStatus(p: RunningPod, status: Record<string, unknown>): void {
+    if (![...this.pods.values()].includes(p)) return; // deleted meanwhile: its DELETED was the last event
+    p.obj.status = status;
+    this.emit('pods', 'MODIFIED', p.obj);
   }
 
   private containerStatuses(p: RunningPod, running: boolean): unknown[] {
@@ -456,12 +642,12 @@ export class FakeApiServer {
       });
       child.stdout!.resume();
       if (p.deleting) return;
-      p.obj.status = { phase: 'Running', podIP: `10.42.0.${this.ip++}`, hostIP: '192.168.1.1', startTime: new Date().toISOString(), conditions: [{ type: 'Ready', status: 'True' }, { type: 'ContainersReady', status: 'True' }], containerStatuses: this.containerStatuses(p, true) };
+      this.setPodStatus(p, { phase: 'Running', podIP: `10.42.0.${this.ip++}`, hostIP: '192.168.1.1', startTime: new Date().toISOString(), conditions: [{ type: 'Ready', status: 'True' }, { type: 'ContainersReady', status: 'True' }], containerStatuses: this.containerStatuses(p, true) });
     } catch (e) {
       if ((e as { waiting?: boolean }).waiting) {
         p.waiting = { reason: 'CreateContainerConfigError', message: (e as Error).message };
-        p.obj.status = { phase: 'Pending', containerStatuses: this.containerStatuses(p, false) };
-      } else p.obj.status = { phase: 'Failed', reason: 'Error', message: (e as Error).message, containerStatuses: this.containerStatuses(p, false) };
+        this.setPodStatus(p, { phase: 'Pending', containerStatuses: this.containerStatuses(p, false) });
+      } else this.setPodStatus(p, { phase: 'Failed', reason: 'Error', message: (e as Error).message, containerStatuses: this.containerStatuses(p, false) });
     }
   }
 

@@ -157,6 +157,82 @@ export class KubeApi {
     });
   }
 
+  /**
+   * A watch request (GET with ?watch=1…): each line of the answer's newline-delimited JSON is
+   * handed to `onLine` as it arrives; resolves when the server ends the stream, rejects when it
+   * drops (or `signal` aborts). A non-200 answer rejects with KubeApiError (410 Gone among them).
+   * The socket does not keep the process alive: a watch is never why a command keeps running.
+   */
+  async stream(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    const url = new URL(this.target.server + path);
+    const https = url.protocol === 'https:';
+    const o: RequestOptions = {};
+    try {
+      await this.kc.applyToHTTPSOptions(o);
+    } catch (e) {
+      throw new KubeUnavailableError(`cannot use the credentials of context ${this.target.context}: ${(e as Error).message}`);
+    }
+    if (!https) delete o.agent;
+    // its own connection: a stream that stays open must not hold a pooled socket others wait for
+    if (https) o.agent = false as unknown as RequestOptions['agent'];
+    const headers: Record<string, string> = { ...((o.headers as Record<string, string>) ?? {}), accept: 'application/json' };
+    return new Promise<void>((resolveEnd, reject) => {
+      const req = (https ? httpsRequest : httpRequest)(url, { ...o, method: 'GET', headers, ...(https ? {} : { agent: false }) }, (res) => {
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            let st: { message?: string; reason?: string } = {};
+            try {
+              st = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof st;
+            } catch {
+              /* not a Status */
+            }
+            reject(new KubeApiError(res.statusCode ?? 0, st.reason ?? String(res.statusCode), `GET ${path} on ${this.target.server}: ${res.statusCode} ${st.reason ?? res.statusMessage ?? ''}${st.message ? `: ${st.message}` : ''}`));
+          });
+          res.on('error', reject);
+          return;
+        }
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          buf += c;
+          for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (!line) continue;
+            try {
+              onLine(line);
+            } catch (e) {
+              // what the line said ends the watch (an ERROR event): the caller decides what next
+              reject(e);
+              req.destroy();
+              return;
+            }
+          }
+        });
+        res.on('end', () => {
+          if (!res.complete) return reject(new Error('the watch stream was cut'));
+          try {
+            if (buf.trim()) onLine(buf.trim());
+          } catch (e) {
+            return reject(e);
+          }
+          resolveEnd();
+        });
+        res.on('aborted', () => reject(new Error('the watch stream was cut')));
+        res.on('error', reject);
+      });
+      req.on('socket', (s) => s.unref());
+      const onAbort = () => req.destroy(new Error('aborted'));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => signal.removeEventListener('abort', onAbort));
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
   /** A JSON request; a non-2xx answer throws KubeApiError with the API server's message. */
   async json<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     let a: RawAnswer;
