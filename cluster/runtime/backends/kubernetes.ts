@@ -25,9 +25,11 @@ import { StudioError } from '../../common/errors';
 import { KubeApi, KubeApiError, type KubeTarget, type ResolvedTarget } from './kubernetes/api';
 import { SECRET_HEADER, FRONT_PORT } from './kubernetes/front';
 import { LABEL_CLUSTER, LABEL_NODE, LABEL_MANAGED_BY, MANAGED_BY, ANNOTATION_NODE, agentPod, clusterLabels, clusterSelector, labelValue, namespaceObject, podNameOf, secretNameOf, secretObject } from './kubernetes/manifests';
-import { Informer } from './kubernetes/watch';
+import { Informer, type InformerStats, type KubeObject } from './kubernetes/watch';
 import type { KubeNode } from '../../topology/kubernetes';
 import { nodeReady } from '../../topology/kubernetes';
+
+type WatchStats = InformerStats & { resourceVersion?: string };
 
 export interface KubernetesBackendOptions extends KubeTarget {
   /** accelerator nodes without a device-plugin resource run privileged with the host's USB bus */
@@ -170,8 +172,11 @@ export class KubernetesBackend implements Backend {
   }
 
   /** What the watches did (lists, watches, re-lists after 410, reconnects): tests and `--verbose` diagnostics. */
-  watchStats(): { nodes?: Informer<KubeNode>['stats']; pods?: Informer<PodObject>['stats'] } {
-    return { ...(this.nodeWatch ? { nodes: { ...this.nodeWatch.stats } } : {}), ...(this.podWatch ? { pods: { ...this.podWatch.stats } } : {}) };
+  watchStats(): { nodes?: WatchStats; pods?: WatchStats } {
+    const of = (w: Informer<KubeObject> | undefined): WatchStats | undefined => (w ? { ...w.stats, ...(w.resourceVersion ? { resourceVersion: w.resourceVersion } : {}) } : undefined);
+    const nodes = of(this.nodeWatch);
+    const pods = of(this.podWatch);
+    return { ...(nodes ? { nodes } : {}), ...(pods ? { pods } : {}) };
   }
 
   /** Stops the watches (teardown does too); the pods keep running. */

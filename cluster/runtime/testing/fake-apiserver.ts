@@ -180,6 +180,8 @@ export class FakeApiServer {
   readonly token = randomBytes(16).toString('hex');
   /** every request, as "METHOD /path" with names replaced by {…}: which endpoints the client used */
   readonly requests: string[] = [];
+  /** BOOKMARK events sent (a test waits for some to know time passed on the watch, without a timer of its own) */
+  bookmarksSent = 0;
   private readonly nodes = new Map<string, KubeNode>();
   private readonly namespaces = new Map<string, Obj>();
   private readonly secrets = new Map<string, Obj>(); // key ns/name
@@ -356,7 +358,7 @@ export class FakeApiServer {
     this.watches.add(open);
     if (bookmarks === 'true') {
       const kind = resource === 'nodes' ? 'Node' : 'Pod';
-      open.bookmarks = setInterval(() => res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } }) + '\n'), this.opts.bookmarkMs ?? 2000);
+      open.bookmarks = setInterval(() => (this.bookmarksSent++, res.write(JSON.stringify({ type: 'BOOKMARK', object: { kind, apiVersion: 'v1', metadata: { resourceVersion: String(this.rv) } } }) + '\n')), this.opts.bookmarkMs ?? 2000);
       open.bookmarks.unref();
     }
     if (timeout !== null) {

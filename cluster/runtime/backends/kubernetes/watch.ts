@@ -73,6 +73,11 @@ export class Informer<T extends KubeObject> {
     private readonly opts: InformerOptions<T>,
   ) {}
 
+  /** where the next watch resumes (the last list's or event's resourceVersion) */
+  get resourceVersion(): string | undefined {
+    return this.rv;
+  }
+
   get stopped(): boolean {
     return this.abort.signal.aborted;
   }
