@@ -1,4 +1,4 @@
-import { describe, expect, it, beforeEach, beforeAll, afterAll } from 'vitest';
+import { describe, expect, it, beforeEach, beforeAll, afterAll, vi } from 'vitest';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -736,4 +736,26 @@ describe('StudioService: USB accelerators (a fake sysfs tree: this machine has n
     const e = value(await svc.call('schedule.explain', { project: dir, function: 'inference' }));
     expect(e.nodes.find((n) => n.node === 'edge-1')).toMatchObject({ status: 'filtered', reason: expect.stringMatching(/tpu/) });
   }, 180_000);
+});
+
+describe('StudioService.close', () => {
+  it('does not wait for a controller still opening (the runtime loading) and closes it once it has opened', async () => {
+    const { Controller } = await import('../runtime/controller');
+    const closed = vi.spyOn(Controller.prototype, 'close');
+    let load!: () => void;
+    const loading = new Promise<void>((r) => (load = r));
+    const svc = new StudioService({ runtime: { home: tmp('svc-close-home-'), cluster: `svc-close-${process.pid}` }, beforeRuntime: () => loading });
+    try {
+      const status = svc.call('cluster.status', {});
+      // closing returns while the runtime is still loading (the web server exits right after)
+      await svc.close();
+      expect(closed).not.toHaveBeenCalled();
+      load();
+      // the status call still gets its answer, and the controller it opened is closed
+      expect((await status).ok).toBe(true);
+      await vi.waitFor(() => expect(closed).toHaveBeenCalledTimes(1), { timeout: 30_000 });
+    } finally {
+      closed.mockRestore();
+    }
+  }, 60_000);
 });

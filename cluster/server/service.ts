@@ -434,14 +434,16 @@ export class StudioService {
   private runtime(): Promise<Controller> {
     if (!this.controller) {
       const opts = this.options.runtime ?? {};
-      this.controller = (this.options.beforeRuntime ? this.options.beforeRuntime() : Promise.resolve())
+      const opening: Promise<Controller> = (this.options.beforeRuntime ? this.options.beforeRuntime() : Promise.resolve())
         .then(() => import('../app/cluster'))
         .then((m) => m.openCluster({ ...(opts.home ? { home: opts.home } : {}), ...(opts.cluster ? { cluster: opts.cluster } : {}), triggers: 'run' }))
         .then((c) => {
           c.on('event', (e: ClusterEvent) => this.forward(e));
-          this.controllerNow = c;
+          // not when the service was closed while it opened (close() closes it)
+          if (this.controller === opening) this.controllerNow = c;
           return c;
         });
+      this.controller = opening;
       this.controller.catch(() => {
         this.controller = undefined;
       });
@@ -608,9 +610,16 @@ export class StudioService {
     this.stopWatching?.();
     this.stopWatching = undefined;
     const pending = this.controller;
+    const opened = this.controllerNow;
     this.controller = undefined;
     this.controllerNow = undefined;
     if (!pending) return;
+    // a controller still opening (the runtime's modules loading) is closed once it has opened:
+    // closing the studio does not wait for the runtime to finish loading only to close it
+    if (!opts.down && !opened) {
+      void pending.then((c) => c.close(), () => undefined);
+      return;
+    }
     const c = await pending.catch(() => undefined);
     if (!c) return;
     if (opts.down) await c.down().catch(() => undefined);
