@@ -49,7 +49,9 @@ function pct(xs: number[], p: number): number {
  */
 function startWeb(project: string, direct = false, root = ROOT): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((ok, fail) => {
-    const [cmd, args] = direct ? [process.execPath, [join(root, 'scripts', 'web.mjs'), project, '--port', '0']] : ['npm', ['run', '--silent', 'web', '--', project, '--port', '0']];
+    // on the studio's own port, as a user starts it (start after start the same origin, so the
+    // browser's cache of the renderer's hashed assets serves the warm starts; a free port if taken)
+    const [cmd, args] = direct ? [process.execPath, [join(root, 'scripts', 'web.mjs'), project]] : ['npm', ['run', '--silent', 'web', '--', project]];
     // its own process group: npm runs a shell that runs node; stop() ends all of them
     const child = spawn(cmd as string, args as string[], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';

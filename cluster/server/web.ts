@@ -125,6 +125,29 @@ export async function startWeb(opts: WebOptions = {}): Promise<StudioServer & { 
   return { ...server, service: await service };
 }
 
+/**
+ * The browser-mode port when none is given. One port start after start keeps the page's origin:
+ * the browser keeps what the studio remembers per origin (recent projects, panel sizes, hidden
+ * guides in localStorage) and its cache of the renderer's assets (their names carry their hash),
+ * which a free port picked anew at each start would lose.
+ */
+export const DEFAULT_WEB_PORT = 4870;
+
+/**
+ * Listens on the port asked for; with none, on DEFAULT_WEB_PORT, or a free one when that is taken
+ * (another studio, another program), saying so. A port asked for that is taken is an error.
+ */
+export async function listenOn<T>(asked: number | undefined, start: (port: number) => Promise<T>, log: (s: string) => void): Promise<T> {
+  if (asked !== undefined) return start(asked);
+  try {
+    return await start(DEFAULT_WEB_PORT);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    log(`port ${DEFAULT_WEB_PORT} is in use: using a free one instead (what the page remembers, such as recent projects and panel sizes, is kept per port)`);
+    return start(0);
+  }
+}
+
 /** Like startWeb, but resolves as soon as the URL can be opened (the service finishes loading behind it). */
 async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
   const log = opts.log ?? ((s: string) => console.log(s));
@@ -139,7 +162,7 @@ async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
     return service;
   };
   const { startStudioServer } = await import('./ws-server');
-  const server = await startStudioServer({ service: load, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+  const server = await listenOn(opts.port, (port) => startStudioServer({ service: load, rendererDir: RENDERER_OUT, port }), log);
   // Right after the URL is printed (main prints it in this tick), the service starts loading: a
   // person (or a script) needs a few hundred ms to open the URL and the browser to start a tab, time
   // in which this process is otherwise idle. A page request that arrives during the load's one
@@ -159,7 +182,7 @@ function parseArgs(argv: string[]): WebOptions {
       out.port = n;
     } else if (a === '--rebuild') out.rebuild = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run web [-- <project-dir>] [--port N] [--rebuild]');
+      console.log(`usage: npm run web [-- <project-dir>] [--port N] [--rebuild]\n  --port N  listen on 127.0.0.1:N (default ${DEFAULT_WEB_PORT}, or a free port when that is in use; 0: a free port)`);
       process.exit(0);
     } else if (a.startsWith('-')) throw new Error(`unknown option ${a}; usage: npm run web [-- <project-dir>] [--port N] [--rebuild]`);
     else out.project = a;
