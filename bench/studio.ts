@@ -28,7 +28,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -140,7 +140,11 @@ const TTI_PROBE = `(() => {
   if (document.documentElement) start(); else document.addEventListener('DOMContentLoaded', start);
 })()`;
 
-async function timeToInteractive(browser: Browser, project: string, direct = false, root = ROOT): Promise<{ total: number; marks: Record<string, number> }> {
+/**
+ * `browser` is a browser context: one per series of starts, as one user's browser keeps its cache
+ * start after start (a Browser's newPage makes a fresh context each time: a cold cache every time).
+ */
+async function timeToInteractive(browser: Browser | BrowserContext, project: string, direct = false, root = ROOT): Promise<{ total: number; marks: Record<string, number> }> {
   // a browser tab is open and idle, as when a user pastes the printed URL into it (creating a tab
   // is the browser's work, not the studio's: ~0.5 s for Playwright's fresh context here)
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -243,11 +247,15 @@ export async function main(args: string[]): Promise<void> {
         const installS = (performance.now() - t) / 1000;
         if (post.status !== 0) console.log(`fresh install: postinstall failed (${post.status}):\n${post.stderr.slice(-2000)}`);
         console.log(`fresh install: postinstall (the builds npm install runs last: CLI, renderer, web server) ${installS.toFixed(1)} s`);
-        const firstRun = await timeToInteractive(browser, mnist, false, fresh);
+        // one browser (context) for the first start and the warm ones: its cache is empty at the
+        // first, and holds the renderer's assets at the next, as a user's browser does
+        const userBrowser = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+        const firstRun = await timeToInteractive(userBrowser, mnist, false, fresh);
         const first = firstRun.total;
         // the warm starts after it: the median of --runs, so one disturbed start does not decide
         const warmRuns: Array<{ total: number; marks: Record<string, number> }> = [];
-        for (let i = 0; i < runs; i++) warmRuns.push(await timeToInteractive(browser, mnist, false, fresh));
+        for (let i = 0; i < runs; i++) warmRuns.push(await timeToInteractive(userBrowser, mnist, false, fresh));
+        await userBrowser.close();
         const warmTotals = warmRuns.map((r) => r.total);
         const warm = median(warmTotals);
         console.log(`first start after the install (npm run web → interactive canvas): ${(first / 1000).toFixed(2)} s = ${(first / 5000).toFixed(2)} × the goal (< 5 s: ${first < 5000 ? 'met' : 'NOT met'})`);
