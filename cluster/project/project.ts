@@ -119,7 +119,16 @@ export function listFunctionFiles(dir: string): string[] {
  * Loads a project. Throws a StudioError only when there is no project to load; everything
  * wrong inside one (bad JSON, schema errors, decorator errors) becomes a diagnostic.
  */
-export function loadProject(dirIn: string): Project {
+export interface LoadOptions {
+  /**
+   * The functions a file defined when it last parsed, asked for each file that has a syntax error
+   * now (the studio remembers them): a trigger naming one of them is not also an unknown-function
+   * error — the syntax error is the problem to fix, said once.
+   */
+  lastParsed?: (file: string) => readonly string[] | undefined;
+}
+
+export function loadProject(dirIn: string, opts: LoadOptions = {}): Project {
   const dir = resolve(dirIn);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new StudioError('project-not-found', `no project folder at ${dir}`, 'pass the folder that holds workflow.json, or create one with `edgeai new <dir>`');
@@ -149,7 +158,8 @@ export function loadProject(dirIn: string): Project {
   const pre = preprocessFiles(files.map((f) => ({ file: f.path, source: f.source })));
   diagnostics.push(...pre.diagnostics);
 
-  if (wf) checkTriggers(workflow, pre.functions, pre.declared, wf.text, diagnostics);
+  const unparsed = opts.lastParsed ? [...new Set(pre.diagnostics.filter((d) => d.code === 'syntax-error').map((d) => d.file))].flatMap((f) => opts.lastParsed!(f) ?? []) : [];
+  if (wf) checkTriggers(workflow, pre.functions, [...pre.declared, ...unparsed], wf.text, diagnostics);
 
   if (wf) checkDataFiles(dir, workflow, wf.text, diagnostics);
   const topo = readJson(dir, TOPOLOGY_FILE, diagnostics);

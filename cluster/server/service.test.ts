@@ -78,8 +78,11 @@ describe('StudioService', () => {
     const ids = w.snapshot.graph.nodes.map((n) => n.id);
     expect(ids).toEqual(expect.arrayContaining(['data:mnist:predictions', 'gate:inference:0', 'trigger:classify']));
     expect(w.snapshot.graph.edges.some((e) => e.source === 'trigger:classify' && e.target === 'fn:inference')).toBe(true);
+    // the syntax error is the problem, said once: the trigger naming inference is no unknown-function error
+    expect(w.snapshot.diagnostics.filter((d) => d.code === 'unknown-function')).toEqual([]);
     const check = value(await svc.call('deploy.check', { project: dir }));
     expect(check.errors.map((e) => `${e.file}:${e.code}`)).toContain('functions/inference.ts:syntax-error');
+    expect(check.errors.filter((e) => e.code === 'unknown-function')).toEqual([]);
     // fixed: the function is itself again
     const fixed = value(await svc.call('project.files.write', { project: dir, path, source: good.source, expectedRevision: w.revision }));
     expect(fixed.snapshot.graph.nodes.find((n) => n.id === 'fn:inference')?.detail.unparsed).toBeUndefined();

@@ -138,6 +138,7 @@ export class StudioService {
         const open: OpenProject = { dir, project, revisions: new Map(), known: new Map(), lastGood: new Map() };
         this.projects.set(dir, open);
         this.syncKnown(open);
+        this.rememberParsed(open);
         return this.snapshot(open);
       },
       'project.create': async (p) => {
@@ -635,8 +636,16 @@ export class StudioService {
   }
 
   private reload(open: OpenProject): void {
-    open.project = loadProject(open.dir);
+    open.project = loadProject(open.dir, { lastParsed: (f) => open.lastGood.get(f)?.map((x) => x.id) });
     this.syncKnown(open);
+    this.rememberParsed(open);
+  }
+
+  /** Each function file's functions as it last parsed (what graphOf shows while it does not). */
+  private rememberParsed(open: OpenProject): void {
+    const broken = this.unparsed(open);
+    for (const f of new Set(open.project.functions.map((x) => x.file))) if (!broken.has(f)) open.lastGood.set(f, open.project.functions.filter((x) => x.file === f));
+    for (const f of [...open.lastGood.keys()]) if (!broken.has(f) && !open.known.has(f)) open.lastGood.delete(f);
   }
 
   /** The files that do not parse (a syntax error), with the first error's place and text. */
@@ -653,8 +662,6 @@ export class StudioService {
    */
   private graphOf(open: OpenProject): WorkflowGraph {
     const broken = this.unparsed(open);
-    for (const f of new Set(open.project.functions.map((x) => x.file))) if (!broken.has(f)) open.lastGood.set(f, open.project.functions.filter((x) => x.file === f));
-    for (const f of [...open.lastGood.keys()]) if (!broken.has(f) && !open.known.has(f)) open.lastGood.delete(f);
     const ids = new Set(open.project.functions.map((x) => x.id));
     const stale = [...broken.keys()].flatMap((f) => (open.lastGood.get(f) ?? []).filter((x) => !ids.has(x.id)));
     if (!stale.length) return deriveGraph(open.project);
