@@ -116,6 +116,10 @@ describe('edgeai export kubernetes', () => {
     const pod = dep.spec.template.spec;
     expect(pod.serviceAccountName).toBe('edgeai-mnist-controller');
     expect(pod.containers[0].image).toBe('edgeai-controller:golden');
+    // the controller builds no agent: it names the node image its pods run
+    expect(pod.containers[0].env).toEqual([{ name: 'EDGEAI_NODE_IMAGE', value: 'edgeai-node:golden' }]);
+    // images named by the user: the export builds none (it says nothing of building)
+    expect(r.out.some((l) => /controller image .* (not built|built|found)/.test(l))).toBe(false);
     const script: string = pod.containers[0].command[2];
     expect(script.split('\n')).toEqual([
       'set -e',

@@ -8,7 +8,10 @@
  * workflow's target, else local), a named one, or — with --kubeconfig or --context — the mapped
  * nodes of a live cluster. Every object is validated against the Kubernetes schemas first.
  * --controller: the headless controller Deployment (kubernetes/controller.ts) with the project's
- * files in a ConfigMap, instead of the Secret and the agent pods (it creates those itself).
+ * files in a ConfigMap, instead of the Secret and the agent pods (it creates those itself). When
+ * the images are this checkout's own (no --image, no --controller-image) and Docker answers, the
+ * controller image edgeai-controller:<tag> is built too (offline: kubernetes/controller-image.ts);
+ * without Docker the export says so and how to build it elsewhere.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
@@ -17,6 +20,7 @@ import { chooseTopology } from '../../app/topology';
 import { inspectKubernetes } from '../../app/cluster';
 import { parseCommandArgs, UserError, type Command } from '../command';
 import { COMMANDS } from './meta';
+import { controllerImageOf } from '../../runtime/backends/kubernetes/controller-image';
 
 const usage = COMMANDS.export.usage;
 
@@ -47,6 +51,7 @@ export const command: Command = {
     writeFileSync(join(at, 'edgeai.yaml'), out.yaml);
     writeFileSync(join(at, 'label-nodes.sh'), out.labels, { mode: 0o755 });
     io.out(`wrote ${out.objects.length} objects (${out.objects.map((o) => o.kind).filter((k, i, a) => a.indexOf(k) === i).map((k) => `${out.objects.filter((o) => o.kind === k).length} ${k}`).join(', ')}) for topology '${topology.name}' to ${join(values.out, 'edgeai.yaml')}, node labels to ${join(values.out, 'label-nodes.sh')}`);
+    if (controller && !values.image && !values['controller-image']) io.out(await buildController(controller.image));
     if (controller) io.out(`next: load ${image} on every node and ${controller.image} where the controller runs (docs/kubernetes.md), sh ${join(values.out, 'label-nodes.sh')}, kubectl apply -f ${join(values.out, 'edgeai.yaml')}`);
     else io.out(`next: fill in the Secret, load ${image} on every node (docs/kubernetes.md), sh ${join(values.out, 'label-nodes.sh')}, kubectl apply -f ${join(values.out, 'edgeai.yaml')}`);
     return 0;
@@ -59,11 +64,14 @@ async function defaultImage(): Promise<string> {
   return imageTagFor(await buildAgent());
 }
 
-/** The controller image next to a node image: edgeai-node:<tag> → edgeai-controller:<tag>. */
-export function controllerImageOf(nodeImage: string): string {
-  const at = nodeImage.lastIndexOf(':');
-  const tag = at > nodeImage.lastIndexOf('/') ? nodeImage.slice(at + 1) : 'latest';
-  return `edgeai-controller:${tag}`;
+/** Builds this checkout's controller image when Docker answers; what happened, as one line. */
+async function buildController(tag: string): Promise<string> {
+  const { dockerAvailable } = await import('../../runtime/backends/docker');
+  const avail = await dockerAvailable();
+  if (!avail.ok) return `controller image ${tag} not built: ${avail.reason}. Run this export again where Docker runs to build it, then \`docker save ${tag} | sudo k3s ctr images import -\` on the node that runs the controller`;
+  const [{ default: Docker }, { buildControllerImage }] = await Promise.all([import('dockerode'), import('../../runtime/backends/kubernetes/controller-image')]);
+  const r = await buildControllerImage(new Docker(), tag);
+  return `${r.built ? 'built' : 'found'} the controller image ${tag} (offline, from this checkout); load it with \`docker save ${tag} | sudo k3s ctr images import -\``;
 }
 
 /** The project's files the controller deploys: everything but dot-folders, node_modules and tests. */

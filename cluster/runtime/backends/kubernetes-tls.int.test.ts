@@ -5,11 +5,11 @@
  * the openssl command line for this test only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildAgent, type AgentBuild } from '../build';
 import { FakeApiServer } from '../testing/fake-apiserver';
+import { certificates } from '../testing/fake-apiserver-certs';
 import { tempDirs } from '../testing/temp';
 import { fakeNode } from './kubernetes-nodes';
 import { KubernetesBackend } from './kubernetes';
@@ -23,22 +23,6 @@ let dir = '';
 let build: AgentBuild;
 let client: { cert: string; key: string };
 let ca = '';
-
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA (EC P-256, one day). */
-function certificates(at: string): { ca: string; server: { cert: string; key: string }; client: { cert: string; key: string } } {
-  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: at, stdio: ['ignore', 'ignore', 'pipe'], timeout: 20_000 });
-  const key = (name: string) => ossl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`);
-  key('ca');
-  ossl('req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=fake-k3s-ca');
-  for (const [name, subj, ext] of [['server', '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n'], ['client', '/O=system:masters/CN=tester', 'extendedKeyUsage=clientAuth\n']] as const) {
-    key(name);
-    writeFileSync(join(at, `${name}.ext`), ext);
-    ossl('req', '-new', '-key', `${name}.key`, '-out', `${name}.csr`, '-subj', subj);
-    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`);
-  }
-  const read = (f: string) => readFileSync(join(at, f), 'utf8');
-  return { ca: read('ca.crt'), server: { cert: read('server.crt'), key: read('server.key') }, client: { cert: read('client.crt'), key: read('client.key') } };
-}
 
 beforeAll(async () => {
   dir = tmp('edgeai-k8s-tls-');

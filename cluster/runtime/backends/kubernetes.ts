@@ -25,6 +25,7 @@ import { StudioError } from '../../common/errors';
 import { KubeApi, KubeApiError, type KubeTarget, type ResolvedTarget } from './kubernetes/api';
 import { SECRET_HEADER, FRONT_PORT } from './kubernetes/front';
 import { LABEL_CLUSTER, LABEL_NODE, LABEL_MANAGED_BY, MANAGED_BY, ANNOTATION_NODE, agentPod, clusterLabels, clusterSelector, labelValue, namespaceObject, podNameOf, secretNameOf, secretObject } from './kubernetes/manifests';
+import { NODE_IMAGE_ENV } from './kubernetes/controller';
 import { Informer, type InformerStats, type KubeObject } from './kubernetes/watch';
 import type { KubeNode } from '../../topology/kubernetes';
 import { nodeReady } from '../../topology/kubernetes';
@@ -42,8 +43,7 @@ export interface KubernetesBackendOptions extends KubeTarget {
   watchBackoffMs?: { min: number; max: number };
 }
 
-/** The node image the headless controller's Deployment names (kubernetes/controller.ts): the default of `image` there. */
-export const NODE_IMAGE_ENV = 'EDGEAI_NODE_IMAGE';
+
 
 interface PodObject {
   metadata: { name: string; uid?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string>; deletionTimestamp?: string };

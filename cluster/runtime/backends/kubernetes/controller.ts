@@ -12,11 +12,15 @@
  * `edgeai.io/controller-of`, not the cluster's label: a `cluster down` (which deletes by that label)
  * never deletes the controller, nor the namespace it lives in.
  *
- * Not exercised here: the controller image (the CLI bundle, `npm run build:cli`, on Node 20 with a
- * shell: docs/kubernetes.md) is not built by this repository, and no kubelet runs the Deployment.
+ * The image is built offline by controller-image.ts (`edgeai export kubernetes --controller` builds
+ * it when Docker answers); the Docker test runs it as kubelet would run this Deployment's container,
+ * against the test API server. No real kubelet has run it.
  */
 import { dnsLabel, LABEL_COMPONENT, LABEL_MANAGED_BY, labelValue, MANAGED_BY } from './manifests';
 import { StudioError } from '../../../common/errors';
+
+/** The node image the controller's agent pods run (kubernetes.ts reads it: the default of its `image`). */
+export const NODE_IMAGE_ENV = 'EDGEAI_NODE_IMAGE';
 
 export const LABEL_CONTROLLER_OF = 'edgeai.io/controller-of';
 /** a ConfigMap holds at most 1 MiB; what is left for the project after the object's own fields */
@@ -33,6 +37,8 @@ export interface ControllerRequest {
   cluster: string;
   namespace: string;
   image: string;
+  /** the node image the agent pods run (the controller's EDGEAI_NODE_IMAGE: it builds no agent itself) */
+  nodeImage: string;
   project: ProjectFile[];
   privilegedUsb?: boolean;
 }
@@ -135,6 +141,7 @@ export function controllerObjects(req: ControllerRequest): Array<Record<string, 
                 image: req.image,
                 imagePullPolicy: 'IfNotPresent',
                 command: ['/bin/sh', '-c', script],
+                env: [{ name: NODE_IMAGE_ENV, value: req.nodeImage }],
                 resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
                 volumeMounts: [

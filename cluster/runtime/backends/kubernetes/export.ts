@@ -106,7 +106,7 @@ function withController(req: ExportRequest, c: NonNullable<ExportRequest['contro
   // the namespace without the cluster's label: a `cluster down` deletes what carries it, and the controller lives here
   const ns = namespaceObject(req.namespace, req.cluster) as { metadata: { labels: Record<string, string> } };
   delete ns.metadata.labels[LABEL_CLUSTER];
-  const objects = [ns as Record<string, unknown>, ...controllerObjects({ cluster: req.cluster, namespace: req.namespace, image: c.image, project: c.project, ...(req.privilegedUsb ? { privilegedUsb: true } : {}) })];
+  const objects = [ns as Record<string, unknown>, ...controllerObjects({ cluster: req.cluster, namespace: req.namespace, image: c.image, nodeImage: req.image, project: c.project, ...(req.privilegedUsb ? { privilegedUsb: true } : {}) })];
   const header = `# Edge AI Studio: the headless controller of cluster '${req.cluster}' (workflow in the ConfigMap), namespace ${req.namespace}; it maps the cluster's Ready nodes and starts one agent pod on each itself.\n# Load the node image on every node and the controller image where it runs (docs/kubernetes.md), label the nodes (label-nodes.sh), then: kubectl apply -f edgeai.yaml\n`;
   return written(req, objects, header);
 }
