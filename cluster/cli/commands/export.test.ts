@@ -96,6 +96,20 @@ describe('edgeai export kubernetes', () => {
     expect(labels).toMatch(/kubectl label node edge-1 --overwrite .*edgeai\.io\/capability\.tpu=true/);
   });
 
+  it('--controller with this checkout\'s own images and no Docker: the controller image is not built, and it says how to build it elsewhere', async () => {
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = `unix://${join(tmp('edgeai-nodocker-'), 'docker.sock')}`;
+    try {
+      const r = await run('kubernetes', MNIST, '-o', tmp('edgeai-export-'), '--controller');
+      expect(r.code, r.out.join('\n')).toBe(0);
+      const line = r.out.find((l) => l.startsWith('controller image '));
+      expect(line).toMatch(/^controller image edgeai-controller:[0-9a-f]{24} not built: Docker is not running \(nothing answers at unix:\/\/.*docker\.sock\).*Run this export again where Docker runs to build it, then `docker save edgeai-controller:[0-9a-f]{24} \| sudo k3s ctr images import -`/);
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
+  }, 120_000);
+
   it('--controller: the headless controller (service account, RBAC, the project in a ConfigMap, a Deployment running the CLI in-cluster), golden, every object valid', async () => {
     const dir = tmp('edgeai-export-');
     const r = await run('kubernetes', MNIST, '-o', dir, '--image', 'edgeai-node:golden', '--controller');
