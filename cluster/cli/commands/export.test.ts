@@ -150,10 +150,10 @@ describe('edgeai export kubernetes', () => {
     for (const i of items) expect(cm.data[i.key]).toBe(readFileSync(join(MNIST, i.path), 'utf8'));
     // RBAC: the endpoints the backend uses (kubernetes-cli.int.test.ts lists them), no more
     expect(by('ClusterRole').rules).toEqual([
-      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'delete'] },
     ]);
-    expect(by('Role').rules.map((x: any) => `${x.resources[0]}: ${x.verbs.join(',')}`)).toEqual(['pods: get,list,create,delete', 'pods/proxy: get,create', 'secrets: get,list,create,delete']);
+    expect(by('Role').rules.map((x: any) => `${x.resources[0]}: ${x.verbs.join(',')}`)).toEqual(['pods: get,list,watch,create,delete', 'pods/proxy: get,create,update', 'secrets: get,list,create,delete']);
     for (const b of [by('RoleBinding'), by('ClusterRoleBinding')]) expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'edgeai-mnist-controller', namespace: 'edgeai' }]);
     await expect(run('kubernetes', MNIST, '-o', dir, '--controller-image', 'x')).rejects.toThrow(/--controller-image goes with --controller/);
   });

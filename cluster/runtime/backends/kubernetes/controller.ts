@@ -4,7 +4,7 @@
  * the controller does on a laptop — `cluster up --backend kubernetes --kubeconfig in-cluster` (the
  * pod's service account, api.ts), `deploy /project`, then `gateway` (http triggers; schedule
  * triggers run in that process) — with the project in a ConfigMap, and the RBAC for exactly the
- * endpoints the backend uses (nodes get/list and namespaces cluster-wide; pods, pods/proxy and
+ * endpoints the backend uses (nodes get/list/watch and namespaces cluster-wide; pods, pods/proxy and
  * secrets in the namespace).
  *
  * The controller creates the agent Secret and pods itself at every start (an earlier run's pods
@@ -103,7 +103,7 @@ export function controllerObjects(req: ControllerRequest): Array<Record<string, 
       kind: 'ClusterRole',
       metadata: meta(),
       rules: [
-        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
         { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'create', 'delete'] },
       ],
     },
@@ -113,8 +113,9 @@ export function controllerObjects(req: ControllerRequest): Array<Record<string, 
       kind: 'Role',
       metadata: meta({ namespace: ns }),
       rules: [
-        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'create', 'delete'] },
-        { apiGroups: [''], resources: ['pods/proxy'], verbs: ['get', 'create'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+        // the agent API through the proxy: GET and HEAD (get), POST (create), PUT (update)
+        { apiGroups: [''], resources: ['pods/proxy'], verbs: ['get', 'create', 'update'] },
         { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'delete'] },
       ],
     },
