@@ -6,7 +6,7 @@
  * `edgeai schedule`, the studio's explain, the simulator and the deployer. Pure: no node:*.
  */
 import type { FunctionSpec } from '../spec/function';
-import { matchSelector } from '../spec/selector';
+import { matchSelector, UrnIndex } from '../spec/selector';
 import type { Topology } from '../topology/model';
 import type { DataSource } from '../spec/workflow';
 
@@ -40,14 +40,45 @@ export function outputsOf(f: FunctionSpec, bytes: Record<string, number> = {}): 
   return f.produces.map((p) => ({ urn: p.urn, kind: p.kind, ...(p.type ? { type: p.type } : {}), ...(p.tags ? { tags: p.tags } : {}), size: bytes[p.urn] ?? 0, locations: [] }));
 }
 
-/** Producers before consumers (Kahn's algorithm; source order among equals; cycles broken in source order). */
+/**
+ * Producers before consumers: repeatedly the first function (in source order) that no function
+ * still unplaced feeds; in a cycle, the first still unplaced. Who feeds whom is found once: a
+ * consumer's input with an exact urn is matched only against the outputs of that urn (and those
+ * whose urn is a pattern), other inputs against every output — so a workflow of hundreds of
+ * functions is ordered in milliseconds, not seconds (every snapshot of the studio plans it).
+ */
 export function placementOrder(fns: FunctionSpec[]): FunctionSpec[] {
-  const feeds = (p: FunctionSpec, c: FunctionSpec) => p !== c && outputsOf(p).some((o) => consumesArtifact(c, o));
-  const left = [...fns];
+  const n = fns.length;
+  // every output, with its producer's index, found by urn
+  const outputs = new UrnIndex(
+    fns.flatMap((f, i) => outputsOf(f).map((o) => ({ o, by: i }))),
+    (x) => x.o.urn,
+  );
+  // feeds[p]: the consumers p feeds; waiting[c]: how many unplaced functions feed c
+  const feeds: number[][] = fns.map(() => []);
+  const waiting = new Array<number>(n).fill(0);
+  fns.forEach((c, ci) => {
+    const feeders = new Set<number>();
+    for (const input of c.consumes) for (const { o, by } of outputs.candidates(input.selector)) if (by !== ci && !feeders.has(by) && consumesArtifact(c, o)) feeders.add(by);
+    for (const p of feeders) {
+      feeds[p].push(ci);
+      waiting[ci]++;
+    }
+  });
+  const placed = new Array<boolean>(n).fill(false);
   const out: FunctionSpec[] = [];
-  while (left.length) {
-    const i = left.findIndex((c) => !left.some((p) => feeds(p, c)));
-    out.push(...left.splice(i >= 0 ? i : 0, 1));
+  for (let k = 0; k < n; k++) {
+    let i = -1;
+    let first = -1;
+    for (let j = 0; j < n && i < 0; j++) {
+      if (placed[j]) continue;
+      if (first < 0) first = j;
+      if (waiting[j] === 0) i = j;
+    }
+    if (i < 0) i = first;
+    placed[i] = true;
+    out.push(fns[i]);
+    for (const c of feeds[i]) waiting[c]--;
   }
   return out;
 }

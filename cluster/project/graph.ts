@@ -3,7 +3,7 @@
  * data source, a function's output) matches a consumer's selector. Drawing an edge is a
  * decorator edit on the consumer (`connect`); deleting one removes that input (`disconnect`).
  */
-import { matchSelector, type Selector, type SelectorCandidate } from '../spec/selector';
+import { matchSelector, UrnIndex, type Selector, type SelectorCandidate } from '../spec/selector';
 import type { FunctionSpec, Gate, Policies } from '../spec/function';
 import type { Trigger } from '../spec/workflow';
 import { editDecorators, type DecoratorPatch, type TextChange } from '../preprocessor/edit';
@@ -112,6 +112,8 @@ export function deriveGraph(project: Pick<Project, 'workflow' | 'functions'>): W
   const edges: GraphEdge[] = [];
   const warnings: Diagnostic[] = [];
   const producers = producersOf(project);
+  // each selector is checked against the producers it can match (by urn), not against every one
+  const byUrn = new UrnIndex(producers, (p) => p.candidate.urn);
   const seen = new Set<string>();
 
   for (const d of project.workflow.dataSources) {
@@ -141,7 +143,7 @@ export function deriveGraph(project: Pick<Project, 'workflow' | 'functions'>): W
       if (!edges.some((e) => e.id === id)) edges.push({ id, source: fnNodeId(f.id), target: artifactNodeId(p.kind, p.urn), kind: 'produces' });
     });
     f.consumes.forEach((c, i) => {
-      const hits = producers.filter((p) => p.by !== f.id && matches(c.selector, c.kind, p));
+      const hits = byUrn.candidates(c.selector).filter((p) => p.by !== f.id && matches(c.selector, c.kind, p));
       for (const p of hits) {
         edges.push({ id: `${p.nodeId}->${fnNodeId(f.id)}#${i}`, source: p.nodeId, target: fnNodeId(f.id), kind: 'consumes', input: i });
         if (p.by) {
@@ -174,7 +176,7 @@ export function deriveGraph(project: Pick<Project, 'workflow' | 'functions'>): W
     nodes.push({ id: tid, kind: 'trigger', label: `${t.kind}: ${t.id}`, detail: { trigger: t } });
     if (fnIds.has(t.function)) edges.push({ id: `${tid}->${fnNodeId(t.function)}`, source: tid, target: fnNodeId(t.function), kind: 'triggers' });
     if (t.kind === 'data' || t.kind === 'model') {
-      for (const p of producers) if (matches(t.selector, t.kind, p)) edges.push({ id: `${p.nodeId}->${tid}`, source: p.nodeId, target: tid, kind: 'fires' });
+      for (const p of byUrn.candidates(t.selector)) if (matches(t.selector, t.kind, p)) edges.push({ id: `${p.nodeId}->${tid}`, source: p.nodeId, target: tid, kind: 'fires' });
     }
     if (t.kind === 'gate') {
       const src = project.functions.find((f) => f.id === t.source);

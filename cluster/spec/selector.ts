@@ -142,6 +142,40 @@ export function isUrnPattern(urn: string): boolean {
 }
 
 /**
+ * The items a selector can match, found by urn: for a selector with an exact urn, the items of
+ * that urn and those whose urn is a pattern; for any other selector, every item. Always in the
+ * items' own order, so a caller that then checks each with matchSelector finds the same matches,
+ * in the same order, as checking every item — without a selector check per item.
+ */
+export class UrnIndex<T> {
+  private readonly byUrn = new Map<string, number[]>();
+  private readonly patterned: number[] = [];
+
+  constructor(
+    private readonly items: readonly T[],
+    urnOf: (item: T) => string,
+  ) {
+    items.forEach((item, i) => {
+      const urn = urnOf(item);
+      if (isUrnPattern(urn)) this.patterned.push(i);
+      else {
+        const at = this.byUrn.get(urn);
+        if (at) at.push(i);
+        else this.byUrn.set(urn, [i]);
+      }
+    });
+  }
+
+  candidates(selector: { urn?: string }): readonly T[] {
+    const urn = selector.urn;
+    if (urn === undefined || isUrnPattern(urn)) return this.items;
+    const exact = this.byUrn.get(urn) ?? [];
+    if (!this.patterned.length) return exact.map((i) => this.items[i]);
+    return [...exact, ...this.patterned].sort((a, b) => a - b).map((i) => this.items[i]);
+  }
+}
+
+/**
  * Fills a URN template from params. Returns the filled URN, or the missing parameter names.
  * Glob stars are kept (a glob stays a glob).
  */
