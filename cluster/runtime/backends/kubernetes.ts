@@ -14,6 +14,9 @@
  * Ready again, its agent answers again. A pod that fails or is deleted is the same from its event
  * (with the heartbeat reason); start() waits for a pod's Running and Ready from the events too.
  *
+ * The node image is `image`, else $EDGEAI_NODE_IMAGE (the headless controller's Deployment sets it:
+ * then no agent build is needed in that pod), else edgeai-node:<agent build hash>.
+ *
  * Everything created carries the cluster's labels (manifests.ts); teardown() deletes by them and
  * checks that nothing is left. The namespace is deleted only when this cluster created it.
  */

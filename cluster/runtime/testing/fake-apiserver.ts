@@ -5,6 +5,9 @@
  * through the pod proxy. A contract test of the backend, not a substitute for a real cluster: no
  * kubelet, no container runtime, no images, no scheduler, no RBAC.
  *
+ * It listens on 127.0.0.1, or on `host` (a test's own Docker network gateway, so that a container
+ * of that network reaches it: the controller image's test).
+ *
  * Endpoints (all need `Authorization: Bearer <token>`, or over HTTPS (`tls`) a client certificate
  * signed by its CA; 401 otherwise, like a real server):
  *   GET    /api/v1/nodes[?labelSelector=]            GET /api/v1/nodes/{name}
