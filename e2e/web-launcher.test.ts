@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -80,7 +80,7 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
     child = spawn(process.execPath, ['--import', pathToFileURL(join(work, 'record-loads.mjs')).href, join(ROOT, 'scripts', 'web.mjs'), projects.mnist, '--port', '0'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, EDGEAI_TEST_LOADS: loads },
+      env: { ...process.env, EDGEAI_TEST_LOADS: loads, XDG_CACHE_HOME: join(work, 'cache') },
     });
     child.stdout!.on('data', (d) => (out += String(d)));
     child.stderr!.on('data', (d) => (out += String(d)));
@@ -148,6 +148,11 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
     expect(log.filter((l) => l.includes('/node_modules/typescript/lib/typescript.js'))).toEqual([]);
     // and that bundle is not an earlier build: at least as new as every source when the launcher started
     expect(statSync(join(WEB, 'web.mjs')).mtimeMs).toBeGreaterThanOrEqual(sourcesAt);
+    // what the function files parsed to is kept for the next start, in one folder for this build
+    const builds = readdirSync(join(work, 'cache', 'edge-ai-studio', 'parse'));
+    expect(builds).toHaveLength(1);
+    const functionFiles = readdirSync(join(projects.mnist, 'functions')).filter((f) => f.endsWith('.ts')).length;
+    expect(readdirSync(join(work, 'cache', 'edge-ai-studio', 'parse', builds[0])).filter((f) => f.endsWith('.json')).length).toBeGreaterThanOrEqual(functionFiles);
   });
 
   it('answers project.open exactly as the platform does from its sources (sample, generated and broken projects)', async () => {

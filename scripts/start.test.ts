@@ -100,7 +100,8 @@ describe('npm install: only the npm registry, and a failed Electron download lea
 
 /** node scripts/start.mjs as `npm start` runs it; resolves once `until` matches its output, or rejects when it exits first. */
 function start(args: string[], env: NodeJS.ProcessEnv, until: RegExp): Promise<{ child: ChildProcess; out: () => string; match: RegExpExecArray; exit: Promise<number | null> }> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // the bundled server keeps its parse cache under the user's cache folder: here, under this test's folder
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), ...env };
   // npm sets INIT_CWD to where it was run; a project there would be the default
   delete childEnv.INIT_CWD;
   delete childEnv.EDGEAI_PROJECT;

@@ -194,18 +194,24 @@ export interface FirstSyntaxError {
   more: number;
 }
 
-const OPENERS: Partial<Record<ts.SyntaxKind, string>> = { [ts.SyntaxKind.OpenParenToken]: '(', [ts.SyntaxKind.OpenBraceToken]: '{', [ts.SyntaxKind.OpenBracketToken]: '[' };
-const CLOSERS: Partial<Record<ts.SyntaxKind, string>> = { [ts.SyntaxKind.CloseParenToken]: '(', [ts.SyntaxKind.CloseBraceToken]: '{', [ts.SyntaxKind.CloseBracketToken]: '[' };
+// made on first use: reading ts.SyntaxKind at import would load TypeScript with this module
+let brackets: { openers: Partial<Record<ts.SyntaxKind, string>>; closers: Partial<Record<ts.SyntaxKind, string>> } | undefined;
+const bracketKinds = () =>
+  (brackets ??= {
+    openers: { [ts.SyntaxKind.OpenParenToken]: '(', [ts.SyntaxKind.OpenBraceToken]: '{', [ts.SyntaxKind.OpenBracketToken]: '[' },
+    closers: { [ts.SyntaxKind.CloseParenToken]: '(', [ts.SyntaxKind.CloseBraceToken]: '{', [ts.SyntaxKind.CloseBracketToken]: '[' },
+  });
 const CLOSING: Record<string, string> = { '(': ')', '{': '}', '[': ']' };
 
 /** The brackets still open at `pos` (innermost last), from a token scan of the text before it. */
 function openBracketsAt(sf: ts.SourceFile, pos: number): Array<{ ch: string; start: number }> {
   const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, sf.text.slice(0, pos));
   const stack: Array<{ ch: string; start: number }> = [];
+  const { openers, closers } = bracketKinds();
   for (let k = scanner.scan(); k !== ts.SyntaxKind.EndOfFileToken; k = scanner.scan()) {
-    const open = OPENERS[k];
+    const open = openers[k];
     if (open) stack.push({ ch: open, start: scanner.getTokenStart() });
-    const close = CLOSERS[k];
+    const close = closers[k];
     if (close) {
       const i = stack.map((s) => s.ch).lastIndexOf(close);
       if (i >= 0) stack.length = i;

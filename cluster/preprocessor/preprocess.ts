@@ -47,13 +47,26 @@ export function preprocessSource(file: string, source: string): PreprocessResult
 }
 
 /** Preprocesses several files and reports function ids used more than once across them. */
-export function preprocessFiles(files: readonly SourceFile[]): PreprocessResult {
+/**
+ * What preprocessSource made of a file, kept: a file whose text it has seen before is not parsed
+ * again (project/parse-cache.ts). A result is the same for the same file name and text.
+ */
+export interface ParseCache {
+  get(file: string, source: string): PreprocessResult | undefined;
+  set(file: string, source: string, result: PreprocessResult): void;
+}
+
+export function preprocessFiles(files: readonly SourceFile[], cache?: ParseCache): PreprocessResult {
   const functions: FunctionSpec[] = [];
   const diagnostics: Diagnostic[] = [];
   const declared: string[] = [];
   const firstById = new Map<string, FunctionSpec>();
   for (const f of files) {
-    const r = preprocessSource(f.file, f.source);
+    let r = cache?.get(f.file, f.source);
+    if (!r) {
+      r = preprocessSource(f.file, f.source);
+      cache?.set(f.file, f.source, r);
+    }
     diagnostics.push(...r.diagnostics);
     declared.push(...r.declared);
     for (const fn of r.functions) {

@@ -12,7 +12,7 @@ import { LayoutSchema, WorkflowSchema, type Layout, type Workflow } from '../spe
 import type { FunctionSpec } from '../spec/function';
 import { StudioError } from '../common/errors';
 import { didYouMeanSuffix } from '../spec/names';
-import { preprocessFiles } from '../preprocessor/preprocess';
+import { preprocessFiles, type ParseCache } from '../preprocessor/preprocess';
 import type { Diagnostic } from '../preprocessor/diagnostic';
 import { sourceNodeId } from './graph';
 import { locateJsonPath, sortRecordKeys, stableJson, writeFileAtomic } from './json';
@@ -126,6 +126,8 @@ export interface LoadOptions {
    * error — the syntax error is the problem to fix, said once.
    */
   lastParsed?: (file: string) => readonly string[] | undefined;
+  /** what function files parsed to before (project/parse-cache.ts): unchanged files are not parsed again */
+  parseCache?: ParseCache;
 }
 
 export function loadProject(dirIn: string, opts: LoadOptions = {}): Project {
@@ -155,7 +157,7 @@ export function loadProject(dirIn: string, opts: LoadOptions = {}): Project {
   }
 
   const files = listFunctionFiles(dir).map((path) => ({ path, source: readFileSync(join(dir, path), 'utf8') }));
-  const pre = preprocessFiles(files.map((f) => ({ file: f.path, source: f.source })));
+  const pre = preprocessFiles(files.map((f) => ({ file: f.path, source: f.source })), opts.parseCache);
   diagnostics.push(...pre.diagnostics);
 
   const unparsed = opts.lastParsed ? [...new Set(pre.diagnostics.filter((d) => d.code === 'syntax-error').map((d) => d.file))].flatMap((f) => opts.lastParsed!(f) ?? []) : [];

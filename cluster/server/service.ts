@@ -40,7 +40,8 @@ import {
   type WorkflowGraph,
 } from '../project/index';
 import type { FunctionSpec } from '../spec/function';
-import { editDecorators, preprocessSource, type DecoratorPatch } from '../preprocessor/index';
+import { editDecorators, preprocessSource, type DecoratorPatch, type ParseCache } from '../preprocessor/index';
+import { parseCache } from '../project/parse-cache';
 import { LayoutSchema, workflowJsonSchema } from '../spec/workflow';
 import { StudioError } from '../common/errors';
 import { z } from 'zod';
@@ -108,6 +109,8 @@ export class StudioService {
   private readonly projects = new Map<string, OpenProject>();
   private readonly listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   private readonly handlers: { [M in MethodName]: Handler<M> };
+  /** each function file's parse, by its text: a snapshot parses again only the files that changed */
+  private readonly parseCache: ParseCache;
   private typingsCache?: Array<{ path: string; content: string }>;
 
   constructor(
@@ -122,8 +125,11 @@ export class StudioService {
       beforeRuntime?: () => Promise<void>;
       /** where USB accelerators are looked for (default /sys and /dev; tests give a fake tree) and how often hot-plug is polled (default 1000 ms) */
       accelerators?: { sysfsRoot?: string; devRoot?: string; intervalMs?: number };
+      /** where what function files parsed to is kept between starts (project/parse-cache.ts; without: in memory only) */
+      parseCacheDir?: string;
     } = {},
   ) {
+    this.parseCache = parseCache(options.parseCacheDir);
     this.handlers = {
       'studio.info': () => ({
         version: '0.1.0',
@@ -134,7 +140,7 @@ export class StudioService {
       }),
       'project.open': (p) => {
         const dir = resolve(p.dir);
-        const project = loadProject(dir);
+        const project = loadProject(dir, { parseCache: this.parseCache });
         const open: OpenProject = { dir, project, revisions: new Map(), known: new Map(), lastGood: new Map() };
         this.projects.set(dir, open);
         this.syncKnown(open);
@@ -636,7 +642,7 @@ export class StudioService {
   }
 
   private reload(open: OpenProject): void {
-    open.project = loadProject(open.dir, { lastParsed: (f) => open.lastGood.get(f)?.map((x) => x.id) });
+    open.project = loadProject(open.dir, { lastParsed: (f) => open.lastGood.get(f)?.map((x) => x.id), parseCache: this.parseCache });
     this.syncKnown(open);
     this.rememberParsed(open);
   }

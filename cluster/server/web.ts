@@ -13,7 +13,8 @@
  * bundle: it finds its agent sources on disk, so the child registers tsx when the runtime is
  * first used and loads it from cluster/runtime. EDGEAI_WEB_BUNDLE=0 runs everything in-process.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,13 +29,32 @@ export const WEB_BUNDLE = join(ROOT, 'dist', 'web', 'web.mjs');
 const BUNDLED = import.meta.url.endsWith('.mjs');
 const CLUSTER_DIR = join(ROOT, 'cluster');
 
+/**
+ * Where the bundled server keeps what function files parsed to, between starts: under the user's
+ * cache folder ($XDG_CACHE_HOME, else ~/.cache), one folder per build of the bundle (a rebuilt
+ * parser never reads an older one's results; older folders are removed). EDGEAI_PARSE_CACHE=0: none.
+ */
+export function parseCacheDir(bundle = WEB_BUNDLE): string | undefined {
+  if (process.env.EDGEAI_PARSE_CACHE === '0') return undefined;
+  try {
+    const build = Math.round(statSync(bundle).mtimeMs).toString(36);
+    const root = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'edge-ai-studio', 'parse');
+    if (existsSync(root)) for (const old of readdirSync(root)) if (old !== build) rmSync(join(root, old), { recursive: true, force: true });
+    return join(root, build);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Service options that differ when running from the bundle. */
 function serviceOptions(project: string | undefined) {
+  const cacheDir = BUNDLED ? parseCacheDir() : undefined;
   return {
     transport: 'websocket' as const,
     clusterDir: CLUSTER_DIR,
     ...(project ? { initialProject: project } : {}),
     ...(BUNDLED ? { beforeRuntime: async () => void (await import('tsx/esm/api')).register() } : {}),
+    ...(cacheDir ? { parseCacheDir: cacheDir } : {}),
   };
 }
 
@@ -148,6 +168,9 @@ export async function listenOn<T>(asked: number | undefined, start: (port: numbe
   }
 }
 
+/** How long after the start TypeScript is loaded when nothing needed it yet (the page is drawn by then). */
+const TYPESCRIPT_WARM_UP_MS = 3000;
+
 /** Like startWeb, but resolves as soon as the URL can be opened (the service finishes loading behind it). */
 async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
   const log = opts.log ?? ((s: string) => console.log(s));
@@ -168,6 +191,9 @@ async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
   // in which this process is otherwise idle. A page request that arrives during the load's one
   // synchronous stretch (TypeScript, ~0.15 s) waits that long at most.
   setTimeout(() => void load(), 0);
+  // a project opened from the parse cache needed no TypeScript: it loads once the page is up, so
+  // the first edit does not wait for it
+  setTimeout(() => void load().then(() => import('../preprocessor/index')).then((m) => m.preprocessSource('warm-up.ts', 'export {};\n')).catch(() => undefined), TYPESCRIPT_WARM_UP_MS).unref();
   // closing the server also closes the embedded controller (the cluster's nodes keep running)
   return { ...server, close: () => server.close().then(() => service?.then((s) => s.close())) };
 }
