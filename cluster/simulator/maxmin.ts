@@ -28,6 +28,8 @@ export class FillScratch {
   dirty = new Uint32Array(64);
   stamp = 0;
   fillStamp = 0;
+  /** links left out of a fill's heap because they cannot bind, over all fills (tests and benches) */
+  skipped = 0;
   readonly heap = new ShareHeap();
   readonly links: number[] = [];
   readonly freeze: FillFlow[] = [];
@@ -127,7 +129,13 @@ class ShareHeap {
  * (a link's entry is renewed when its flows change), so a fill costs O((links + flow-links) · log)
  * rather than a scan of every link per step.
  */
-export function fill<F extends FillFlow>(flows: readonly F[], capacity: readonly number[], flowsOn: ReadonlyArray<readonly F[]>, sc: FillScratch): void {
+export function fill<F extends FillFlow>(
+  flows: readonly F[],
+  capacity: readonly number[],
+  flowsOn: ReadonlyArray<readonly F[]>,
+  sc: FillScratch,
+  canBind?: (l: number) => boolean,
+): void {
   if (!flows.length) return;
   sc.ensure(capacity.length);
   const { rem, cnt, version, bind, inFill, dirty, heap } = sc;
@@ -149,7 +157,9 @@ export function fill<F extends FillFlow>(flows: readonly F[], capacity: readonly
     }
   }
   heap.clear();
-  for (const l of links) heap.push(rem[l] / cnt[l], l, ++version[l]);
+  // a link that cannot bind is never the step's least share nor within its tolerance: it stays out of the heap
+  for (const l of links) if (!canBind || canBind(l)) heap.push(rem[l] / cnt[l], l, ++version[l]);
+  else sc.skipped++;
   capped?.sort((a, b) => a.capBps - b.capBps);
   let capAt = 0;
   let unfrozen = flows.length;
@@ -211,6 +221,6 @@ export function fill<F extends FillFlow>(flows: readonly F[], capacity: readonly
       }
     }
     unfrozen -= freeze.length;
-    for (const l of touched) if (bind[l] !== bs && cnt[l] > 0) heap.push(rem[l] / cnt[l], l, ++version[l]);
+    for (const l of touched) if (bind[l] !== bs && cnt[l] > 0 && (!canBind || canBind(l))) heap.push(rem[l] / cnt[l], l, ++version[l]);
   }
 }

@@ -323,9 +323,37 @@ describe('only the components a flow touches are recomputed, and the result is t
           expectMaxMinFair(flows, capacity);
         }
         expect(done).toBe(specs.length);
+        skipped += net.skippedLinks;
       },
     );
+    let skipped = 0;
     fc.assert(prop, { seed: 15, numRuns: 150 });
+    // the cross-check covers links left out of the filling as unable to bind (FlowNetwork.canBind)
+    expect(skipped).toBeGreaterThan(0);
+  });
+
+  it('a link its flows could not fill is left out of the filling, and the rates are the same; a link they can just fill stays in', () => {
+    // b → a and b → c share b's 10 Mbit/s uplink; hub → a and hub → c (100 Mbit/s) carry 10 Mbit/s at most: they cannot bind
+    const shared = run(star(), [
+      { from: 'b', to: 'a', bytes: 1e9 },
+      { from: 'b', to: 'c', bytes: 1e9 },
+    ]);
+    expect(shared.rates).toEqual([5 * MBPS, 5 * MBPS]);
+    expect(shared.net.skippedLinks).toBeGreaterThanOrEqual(2);
+    // two flows capped at 50 Mbit/s on a's 100 Mbit/s uplink: Σ of what they can take = its capacity, so it may bind and is kept
+    const engine = new Engine();
+    const net = new FlowNetwork(engine, star());
+    const out: Flow[] = [];
+    engine.at(0, () => out.push(net.transfer('a', 'c', 1e9, () => {}, { capBps: 50 * MBPS })));
+    engine.run(0.5);
+    // alone, the flow could take only half of a → hub and hub → c: both left out
+    expect(net.skippedLinks).toBe(2);
+    engine.at(1, () => out.push(net.transfer('a', 'c', 1e9, () => {}, { capBps: 50 * MBPS })));
+    let rates: number[] = [];
+    engine.at(2, () => (rates = out.map((f) => f.rate)));
+    engine.run(2);
+    expect(rates).toEqual([50 * MBPS, 50 * MBPS]);
+    expect(net.skippedLinks).toBe(2);
   });
 
   it('a flow on another LAN is not recomputed when one starts or ends', () => {
