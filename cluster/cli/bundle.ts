@@ -6,7 +6,8 @@
  * minified copy and V8's code cache (cluster/bundling.ts). bin/edgeai.mjs runs the bundle when
  * it is at least as new as every source under cluster/, else the sources through tsx.
  */
-import { rmSync, statSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { externalPackages, minifyTypeScript, newestMtime, ROOT, typescriptByRequire } from '../bundling';
 
@@ -49,4 +50,12 @@ if (isEntry) {
   } catch (e) {
     console.warn(`edge-ai-studio: warning: could not bundle the edgeai CLI (${(e as Error).message}); edgeai runs from its sources through tsx (slower to start)`);
   }
+}
+
+/** The CLI bundle's folder to put in an image: dist/cli when current, else a fresh bundle in a temporary folder (removed by `done`). */
+export async function currentCliBundle(): Promise<{ dir: string; done: () => void }> {
+  if (!cliBundleStale()) return { dir: dirname(CLI_BUNDLE), done: () => undefined };
+  const tmp = mkdtempSync(join(tmpdir(), 'edgeai-controller-cli-'));
+  await bundleCli(join(tmp, 'cli', 'edgeai.mjs'));
+  return { dir: join(tmp, 'cli'), done: () => rmSync(tmp, { recursive: true, force: true }) };
 }

@@ -69,8 +69,8 @@ async function buildController(tag: string): Promise<string> {
   const { dockerAvailable } = await import('../../runtime/backends/docker');
   const avail = await dockerAvailable();
   if (!avail.ok) return `controller image ${tag} not built: ${avail.reason}. Run this export again where Docker runs to build it, then \`docker save ${tag} | sudo k3s ctr images import -\` on the node that runs the controller`;
-  const [{ default: Docker }, { buildControllerImage }] = await Promise.all([import('dockerode'), import('../../runtime/backends/kubernetes/controller-image')]);
-  const r = await buildControllerImage(new Docker(), tag);
+  const [{ default: Docker }, { buildControllerImage }, { currentCliBundle }] = await Promise.all([import('dockerode'), import('../../runtime/backends/kubernetes/controller-image'), import('../bundle')]);
+  const r = await buildControllerImage(new Docker(), tag, currentCliBundle);
   return `${r.built ? 'built' : 'found'} the controller image ${tag} (offline, from this checkout); load it with \`docker save ${tag} | sudo k3s ctr images import -\``;
 }
 

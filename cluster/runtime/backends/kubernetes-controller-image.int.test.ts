@@ -30,6 +30,7 @@ import { buildAgent } from '../build';
 import { LABEL_MANAGED } from './docker-image';
 import { LABEL_CLUSTER } from './docker';
 import { buildControllerImage, LABEL_CONTROLLER_INPUTS } from './kubernetes/controller-image';
+import { currentCliBundle } from '../../cli/bundle';
 import { command as exportCommand } from '../../cli/commands/export';
 import { loadMnistSamples } from '../../registry/mnist';
 
@@ -96,7 +97,7 @@ describe.skipIf(skip !== false)(`the controller image runs the exported Deployme
     const docs = loadAllYaml(readFileSync(join(out, 'edgeai.yaml'), 'utf8')) as any[];
     deployment = docs.find((d) => d.kind === 'Deployment');
     configMap = docs.find((d) => d.kind === 'ConfigMap');
-    const r = await buildControllerImage(docker, TAG, () => undefined, { labels: LABELS });
+    const r = await buildControllerImage(docker, TAG, currentCliBundle, () => undefined, { labels: LABELS });
     expect(r.built).toBe(true);
   }, 600_000);
 
@@ -105,7 +106,7 @@ describe.skipIf(skip !== false)(`the controller image runs the exported Deployme
     expect(info.Config.Labels).toMatchObject({ ...LABELS, [LABEL_CONTROLLER_INPUTS]: expect.stringMatching(/^[0-9a-f]{24}$/) });
     expect(info.Config.User).toBe('65534');
     // it builds again exactly when what goes in changed (in a checkout others edit meanwhile, it may have)
-    const again = await buildControllerImage(docker, TAG, () => undefined, { labels: LABELS });
+    const again = await buildControllerImage(docker, TAG, currentCliBundle, () => undefined, { labels: LABELS });
     expect(again.built).toBe(again.inputs !== info.Config.Labels[LABEL_CONTROLLER_INPUTS]);
     expect((await docker.getImage(TAG).inspect()).Config.Labels[LABEL_CONTROLLER_INPUTS]).toBe(again.inputs);
   }, 300_000);

@@ -21,8 +21,7 @@
  * nothing; different inputs replace it. Like the offline node image, it runs on this machine's
  * architecture only.
  */
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, posix, relative, sep } from 'node:path';
 import type Docker from 'dockerode';
@@ -199,21 +198,16 @@ export function controllerImageChanges(inputs: string, labels: Record<string, st
   ];
 }
 
-/** The CLI bundle's folder to put in the image: dist/cli when current, else a fresh bundle in a temporary folder (removed by `done`). */
-export async function currentCliBundle(): Promise<{ dir: string; done: () => void }> {
-  const { CLI_BUNDLE, cliBundleStale, bundleCli } = await import('../../../cli/bundle');
-  if (!cliBundleStale()) return { dir: join(CLI_BUNDLE, '..'), done: () => undefined };
-  const tmp = mkdtempSync(join(tmpdir(), 'edgeai-controller-cli-'));
-  await bundleCli(join(tmp, 'cli', 'edgeai.mjs'));
-  return { dir: join(tmp, 'cli'), done: () => rmSync(tmp, { recursive: true, force: true }) };
-}
+/** A CLI bundle's folder for the image, and what to do once it is in (remove a temporary one). */
+export type CliBundle = () => Promise<{ dir: string; done: () => void }>;
 
 /**
  * Builds `tag` (edgeai-controller:<tag>) offline unless an image of that tag with the same inputs
  * is there. Returns whether it built. Throws what the engine said.
  */
-export async function buildControllerImage(docker: Docker, tag: string, progress: (msg: string) => void = () => undefined, opts: { nodeBinary?: string; labels?: Record<string, string> } = {}): Promise<{ built: boolean; inputs: string }> {
-  const cli = await currentCliBundle();
+export async function buildControllerImage(docker: Docker, tag: string, cliBundle: CliBundle, progress: (msg: string) => void = () => undefined, opts: { nodeBinary?: string; labels?: Record<string, string> } = {}): Promise<{ built: boolean; inputs: string }> {
+  // the CLI's bundle comes from the front end that builds it (cli/bundle.ts currentCliBundle): the runtime does not reach up into the CLI
+  const cli = await cliBundle();
   try {
     const entries = controllerRootfs({ cliDir: cli.dir, ...(opts.nodeBinary ? { nodeBinary: opts.nodeBinary } : {}) });
     const inputs = inputsHash(entries, [cli.dir]);
