@@ -123,8 +123,8 @@ export class KubeApi {
     return this.target.namespace;
   }
 
-  /** One request to the API server (path from /api or /apis on), answered raw. */
-  async raw(method: string, path: string, body?: string | Uint8Array, opts: { headers?: Record<string, string>; signal?: AbortSignal; contentType?: string } = {}): Promise<RawAnswer> {
+  /** The URL of a path on the API server and the request options with the context's credentials. */
+  private async requestOptions(path: string): Promise<{ url: URL; https: boolean; o: RequestOptions }> {
     const url = new URL(this.target.server + path);
     const https = url.protocol === 'https:';
     const o: RequestOptions = {};
@@ -134,6 +134,12 @@ export class KubeApi {
       throw new KubeUnavailableError(`cannot use the credentials of context ${this.target.context}: ${(e as Error).message}`);
     }
     if (!https) delete o.agent; // an https.Agent: a plain-http server (a test's) gets node's default
+    return { url, https, o };
+  }
+
+  /** One request to the API server (path from /api or /apis on), answered raw. */
+  async raw(method: string, path: string, body?: string | Uint8Array, opts: { headers?: Record<string, string>; signal?: AbortSignal; contentType?: string } = {}): Promise<RawAnswer> {
+    const { url, https, o } = await this.requestOptions(path);
     const headers: Record<string, string> = { ...((o.headers as Record<string, string>) ?? {}), ...(opts.headers ?? {}) };
     if (body !== undefined) {
       headers['content-type'] = opts.contentType ?? headers['content-type'] ?? 'application/json';
@@ -164,15 +170,7 @@ export class KubeApi {
    * The socket does not keep the process alive: a watch is never why a command keeps running.
    */
   async stream(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
-    const url = new URL(this.target.server + path);
-    const https = url.protocol === 'https:';
-    const o: RequestOptions = {};
-    try {
-      await this.kc.applyToHTTPSOptions(o);
-    } catch (e) {
-      throw new KubeUnavailableError(`cannot use the credentials of context ${this.target.context}: ${(e as Error).message}`);
-    }
-    if (!https) delete o.agent;
+    const { url, https, o } = await this.requestOptions(path);
     // its own connection: a stream that stays open must not hold a pooled socket others wait for
     if (https) o.agent = false as unknown as RequestOptions['agent'];
     const headers: Record<string, string> = { ...((o.headers as Record<string, string>) ?? {}), accept: 'application/json' };
