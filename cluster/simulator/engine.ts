@@ -162,7 +162,11 @@ export class Engine {
    * it and scheduling its callback anew with after(), without a cancelled copy left in the queue.
    */
   rescheduleAfter(e: SimEvent, delay: number): void {
-    const time = this.now + Math.max(0, delay);
+    this.rescheduleAt(e, this.now + Math.max(0, delay));
+  }
+
+  /** Runs `e` (queued, cancelled or already run) at `time` instead: the same as cancelling it and scheduling its callback anew with at(). */
+  rescheduleAt(e: SimEvent, time: number): void {
     if (!(time >= this.now)) throw new Error(`cannot schedule an event in the past (${time} < ${this.now})`);
     this.queue.reschedule(e, time);
   }

@@ -73,6 +73,19 @@ describe('event queue and random numbers', () => {
     expect(e.pending).toBe(0);
   });
 
+  it('an event rescheduled at a time runs then, after the events already queued for it; not in the past', () => {
+    const e = new Engine();
+    const seen: string[] = [];
+    const x = e.at(1, () => seen.push('x'), 'x');
+    e.at(4, () => seen.push('a4'));
+    e.at(2, () => e.rescheduleAt(x, 4));
+    e.run(3);
+    expect(seen).toEqual(['x']);
+    expect(() => e.rescheduleAt(x, 2)).toThrow(/in the past/);
+    e.run();
+    expect(seen).toEqual(['x', 'a4', 'x']);
+  });
+
   it('cancelled events do not run', () => {
     const e = new Engine();
     const seen: number[] = [];

@@ -26,6 +26,7 @@
  * an integral, so nothing is sampled): with no queue, one more replica would take nothing (a
  * replica's free capacity already takes every arrival).
  */
+import type { SimEvent } from './engine';
 import type { FnState, SimContext } from './state';
 
 export const KPA_TICK_S = 2;
@@ -47,6 +48,8 @@ export class FunctionScaler {
   private readonly ring = new Float64Array(RING);
   private ringSecond = 0;
   tickScheduled = false;
+  /** the function's tick event, queued again for each tick (one event and closure per function, not per tick) */
+  tickEvent: SimEvent | undefined;
   panicUntil = -Infinity;
 
   /** The concurrency changed to `c` at `now` (c held since the previous call until now). */
@@ -96,7 +99,10 @@ export class Autoscaler {
     if (fs.queue.length && !fs.scaler.tickScheduled) {
       fs.scaler.tickScheduled = true;
       const next = (Math.floor(now / KPA_TICK_S) + 1) * KPA_TICK_S;
-      this.sim.engine.at(next, () => this.tick(fs), 'autoscaler tick');
+      const s = fs.scaler;
+      // the same order as a new event at `next` (rescheduling takes the next sequence number)
+      if (s.tickEvent) this.sim.engine.rescheduleAt(s.tickEvent, next);
+      else s.tickEvent = this.sim.engine.at(next, () => this.tick(fs), 'autoscaler tick');
     }
   }
 
