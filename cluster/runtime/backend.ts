@@ -59,6 +59,8 @@ export interface Backend {
    * stay for the next start (`cluster down --keep-state`)
    */
   teardown(cluster: string, opts?: { keepStores?: boolean }): Promise<void>;
+  /** stops what the backend follows on its own (kubernetes: its watches); the nodes keep running. The controller calls it when it closes. */
+  close?(): void;
   /** why the engine itself reports the node down (kubernetes: its Ready condition), if it does: the NotReady reason shown instead of the heartbeat count */
   notReadyReason?(node: string): string | undefined;
 }

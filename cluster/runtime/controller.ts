@@ -211,6 +211,8 @@ export class Controller extends EventEmitter {
     this.ctx.closed = true;
     this.triggerBoard.close();
     this.lifecycle.stopHealthLoop();
+    // a backend's own followers (kubernetes' watches) end with the controller that used them
+    this.ctx.backend?.close?.();
     this.state.close();
     this.registry.close();
   }

@@ -118,6 +118,8 @@ describe('edgeai on the kubernetes backend, through the test API server', () => 
     } finally {
       c.close();
     }
+    // a closed controller's backend follows nothing any more: its watches end with it
+    await until('the closed controller’s watches ended', () => (fake!.openWatches().length === 0 ? true : undefined), 15_000);
     const st = await edgeai('cluster', 'status');
     expect(st.code, st.err + st.out).toBe(0);
     expect(st.out).toMatch(new RegExp(`${victim}\\s+NotReady`));
