@@ -12,7 +12,7 @@
  */
 import { StudioError } from '../common/errors';
 import type { Topology } from '../topology/model';
-import { discoverAccelerators, type Accelerator, type AcceleratorKind, type DiscoverOptions } from './discover';
+import { discoverAccelerators, hostSysfsRoot, type Accelerator, type AcceleratorKind, type DiscoverOptions } from './discover';
 
 /** Label per kind on the host node: `accelerator/coral: '1'` (the number of sticks of that kind). */
 export const ACCELERATOR_LABEL_PREFIX = 'accelerator/';
@@ -69,6 +69,7 @@ export function withAccelerators(topology: Topology, accelerators: Accelerator[]
  * What `cluster up` does with the sticks plugged into this machine (the CLI and the studio alike):
  * they join `host` (default the laptop) when the topology has such a node; 'none' or a topology
  * without it leaves the topology as it is. `attached` is what joined, `note` says what happened.
+ * Without a sysfsRoot of its own it looks where the node agents look (hostSysfsRoot: EDGEAI_SYSFS_ROOT, else /sys).
  */
 export function attachLocalAccelerators(
   topology: Topology,
@@ -77,7 +78,8 @@ export function attachLocalAccelerators(
 ): { topology: Topology; attached: Accelerator[]; note?: string } {
   if (host === 'none') return { topology, attached: [] };
   if (!topology.nodes.some((n) => n.name === host)) return { topology, attached: [], note: `no USB accelerators attached: topology '${topology.name}' has no node '${host}'` };
-  const sticks = discoverAccelerators(discover);
+  const root = discover.sysfsRoot ?? hostSysfsRoot();
+  const sticks = discoverAccelerators({ ...discover, ...(root ? { sysfsRoot: root } : {}) });
   if (!sticks.length) return { topology, attached: [] };
   return {
     topology: withAccelerators(topology, sticks, host),

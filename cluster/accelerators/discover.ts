@@ -135,6 +135,14 @@ export function platformNote(platform: NodeJS.Platform = process.platform): stri
   return `discovery reads Linux sysfs; on ${platform} it would need libusb (the usb npm package), and Docker Desktop on macOS and Windows has no USB passthrough, so a stick cannot reach the cluster's containers — run the cluster on a Linux host`;
 }
 
+/**
+ * Where the platform looks for this host's sticks (the deploy's check, `cluster up`'s attach, every
+ * node agent): EDGEAI_SYSFS_ROOT when set (a fake tree in tests), else undefined (/sys).
+ */
+export function hostSysfsRoot(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.EDGEAI_SYSFS_ROOT || undefined;
+}
+
 /** At most this many entries of bus/usb/devices are looked at (a sane bound for a weird tree). */
 const MAX_ENTRIES = 4096;
 const MAX_FILE_BYTES = 256;

@@ -14,7 +14,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { discoverAccelerators, describeAccelerator, type Accelerator, type DiscoverOptions } from './discover';
+import { discoverAccelerators, describeAccelerator, hostSysfsRoot, type Accelerator, type DiscoverOptions } from './discover';
 
 export const EDGETPU_LIBRARY = 'libedgetpu.so.1';
 export const EDGETPU_INSTALL_HINT =
@@ -83,26 +83,29 @@ export interface RuntimeCheckOptions extends DiscoverOptions {
   sticks?: readonly Accelerator[];
 }
 
+/** Which precondition failed: no stick, its device node, a TensorFlow Lite package, the runtime library. */
+export type Shortfall = 'stick' | 'access' | 'package' | 'library';
+
 export type Readiness =
   | { ready: true; runtime: 'edgetpu' | 'openvino'; detail: string; stick: Accelerator; library: string }
-  | { ready: false; runtime: 'edgetpu' | 'openvino'; reason: string; hint: string; stick?: Accelerator };
+  | { ready: false; runtime: 'edgetpu' | 'openvino'; reason: string; hint: string; stick?: Accelerator; missing?: Shortfall };
 
 /** Whether an Edge TPU model can be loaded with the delegate here; what is missing when not. */
 export function edgeTpuReadiness(opts: RuntimeCheckOptions = {}): Readiness {
   const sticks = (opts.sticks ?? discoverAccelerators(opts)).filter((a) => a.kind === 'coral');
   const stick = sticks.find((a) => a.access?.ok !== false) ?? sticks[0];
   if (!stick) {
-    return { ready: false, runtime: 'edgetpu', reason: `no Coral USB Accelerator is plugged in (looked for 1a6e:089a and 18d1:9302 under ${opts.sysfsRoot ?? '/sys'})`, hint: 'plug the stick in (a USB 3 port), then `edgeai accelerators` lists it' };
+    return { ready: false, runtime: 'edgetpu', missing: 'stick', reason: `no Coral USB Accelerator is plugged in (looked for 1a6e:089a and 18d1:9302 under ${opts.sysfsRoot ?? '/sys'})`, hint: 'plug the stick in (a USB 3 port), then `edgeai accelerators` lists it' };
   }
   if (stick.access && !stick.access.ok) {
-    return { ready: false, runtime: 'edgetpu', stick, reason: `${describeAccelerator(stick)}: its device node ${stick.access.path} is ${stick.access.problem === 'denied' ? 'not readable and writable by this user' : 'missing'}`, hint: stick.access.hint ?? 'add the udev rule of `edgeai accelerators`' };
+    return { ready: false, runtime: 'edgetpu', missing: 'access', stick, reason: `${describeAccelerator(stick)}: its device node ${stick.access.path} is ${stick.access.problem === 'denied' ? 'not readable and writable by this user' : 'missing'}`, hint: stick.access.hint ?? 'add the udev rule of `edgeai accelerators`' };
   }
   const installed = opts.installed ?? packageInstalled;
   for (const pkg of ['tfjs-tflite-node', 'coral-tflite-delegate']) {
-    if (!installed(pkg)) return { ready: false, runtime: 'edgetpu', stick, reason: `the ${pkg} package is not installed (an optional dependency: its native part could not be built here)`, hint: 'run `npm install` on a machine with a C++ toolchain and node headers, and read its warnings' };
+    if (!installed(pkg)) return { ready: false, runtime: 'edgetpu', missing: 'package', stick, reason: `the ${pkg} package is not installed (an optional dependency: its native part could not be built here)`, hint: 'run `npm install` on a machine with a C++ toolchain and node headers, and read its warnings' };
   }
   const lib = findLibrary(EDGETPU_LIBRARY, opts.libraryDirs ?? librarySearchPath());
-  if (!lib.found) return { ready: false, runtime: 'edgetpu', stick, reason: `the Edge TPU runtime is missing: ${lib.reason}`, hint: EDGETPU_INSTALL_HINT };
+  if (!lib.found) return { ready: false, runtime: 'edgetpu', missing: 'library', stick, reason: `the Edge TPU runtime is missing: ${lib.reason}`, hint: EDGETPU_INSTALL_HINT };
   return { ready: true, runtime: 'edgetpu', stick, library: lib.path, detail: `${describeAccelerator(stick)} with ${lib.path}` };
 }
 
@@ -113,7 +116,39 @@ export function edgeTpuReadiness(opts: RuntimeCheckOptions = {}): Readiness {
  */
 export function hostEdgeTpuReadiness(env: NodeJS.ProcessEnv = process.env): Readiness {
   const dirs = (env.EDGEAI_LIBRARY_DIRS ?? '').split(':').filter(Boolean);
-  return edgeTpuReadiness({ ...(env.EDGEAI_SYSFS_ROOT ? { sysfsRoot: env.EDGEAI_SYSFS_ROOT } : {}), ...(dirs.length ? { libraryDirs: [...dirs, ...librarySearchPath(env)] } : {}) });
+  const sysfsRoot = hostSysfsRoot(env);
+  return edgeTpuReadiness({ ...(sysfsRoot ? { sysfsRoot } : {}), ...(dirs.length ? { libraryDirs: [...dirs, ...librarySearchPath(env)] } : {}) });
+}
+
+/** Where a model runs when the Edge TPU is wanted but not ready: what every run records (agent/tflite-host.ts). */
+export function fallbackRunsOn(reason: string): string {
+  return `cpu (fallback: ${reason})`;
+}
+
+/** The part of a Readiness a node agent reports in its heartbeat (no stick object: the sticks are reported beside it). */
+export interface ReadinessSummary {
+  ready: boolean;
+  reason?: string;
+  hint?: string;
+  library?: string;
+  missing?: Shortfall;
+}
+
+export function summarizeReadiness(r: Readiness): ReadinessSummary {
+  return r.ready ? { ready: true, library: r.library } : { ready: false, reason: r.reason, hint: r.hint, ...(r.missing ? { missing: r.missing } : {}) };
+}
+
+/**
+ * What a node with a Coral says of its Edge TPU (`cluster status`), from its agent's check:
+ *   tpu: stick present, runtime libedgetpu.so.1 missing → models run on cpu (fallback: …); install …
+ * The fallback text is the one its runs record (fallbackRunsOn), the hint the check's own.
+ */
+export function edgeTpuNodeLine(r: ReadinessSummary): string {
+  if (r.ready) return `tpu: stick present, runtime ${r.library ?? EDGETPU_LIBRARY} found → Edge TPU models run on the edgetpu`;
+  const reason = r.reason ?? 'not ready';
+  if (r.missing === 'stick') return `tpu: no stick (${reason})${r.hint ? `; ${r.hint}` : ''}`;
+  const what = r.missing === 'library' ? `runtime ${EDGETPU_LIBRARY} missing` : r.missing === 'access' ? 'its device node cannot be opened' : r.missing === 'package' ? 'a TensorFlow Lite package is missing' : 'not ready';
+  return `tpu: stick present, ${what} → models run on ${fallbackRunsOn(reason)}${r.hint ? `; ${r.hint}` : ''}`;
 }
 
 /** Whether an OpenVINO 2022.3 runtime (the last with the NCS2's MYRIAD plugin) is on this host. */

@@ -77,6 +77,8 @@ export class Controller extends EventEmitter {
       onNotReady: (node) => this.deployer.rescheduleFrom(node),
       onReady: (node) => this.deployer.recoverOnto(node),
       onAdopted: () => this.rearm(),
+      // a node agent saw its sticks change: the same handling as the studio's watcher
+      onSticks: (node, presence) => this.followSticks(() => (new StickBook(this.ctx).reported(node, presence) ? [node] : [])),
     });
   }
 
@@ -107,17 +109,34 @@ export class Controller extends EventEmitter {
    * that changed.
    */
   localAccelerators(sticks: readonly Accelerator[]): string[] {
+    return this.followSticks(() => new StickBook(this.ctx).present(sticks));
+  }
+
+  /**
+   * What a change of sticks does, however the news arrived (the studio's watcher, a node agent's
+   * heartbeat): `apply` updates the nodes (StickBook) and names those that changed; functions
+   * that need what a node lost move off it, those that had to wait come back with it.
+   */
+  private followSticks(apply: () => string[]): string[] {
     const capsOf = (node: string) => this.ctx.topology?.nodes.find((n) => n.name === node)?.capabilities ?? [];
     const before = new Map((this.ctx.topology?.nodes ?? []).map((n) => [n.name, n.capabilities]));
-    const changed = new StickBook(this.ctx).present(sticks);
+    const changed = apply();
     for (const node of changed) {
       const was = before.get(node) ?? [];
       const now = capsOf(node);
-      // functions that need what the node lost move off it; those that had to wait come back with it
       if (was.some((c) => !now.includes(c))) this.deployer.rescheduleLacking(node);
       if (now.some((c) => !was.includes(c))) this.deployer.recoverOnto(node);
     }
     return changed;
+  }
+
+  /**
+   * One heartbeat round now (or the one under way), then the status is as fresh as the agents'
+   * answers: `cluster status` and `edgeai accelerators` wait for it instead of a fixed time.
+   */
+  async heartbeat(): Promise<ClusterStatus> {
+    await this.lifecycle.heartbeat();
+    return this.status();
   }
 
   /** backendOptions: the kubernetes backend's (kubeconfig, context, namespace, privilegedUsb), kept for later commands */

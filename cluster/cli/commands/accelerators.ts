@@ -6,6 +6,11 @@
  * device node can be opened (with the udev rule to add when not). `--watch` prints hot-plug
  * events until Ctrl+C. `--save` writes a topology with the sticks attached to the host node, for
  * `edgeai cluster up --topology <file>` and `edgeai schedule --topology <file>`.
+ *
+ * When the cluster (--cluster, --home; default $EDGEAI_CLUSTER, else local) is up on a local
+ * backend, each stick also names the cluster node it is attached to and whether that node has it
+ * now — or lost it, since when and why (the node's agent, the studio's watcher or a run saw it go:
+ * controller/accelerators.ts StickBook) — after one heartbeat round, so it is what the agents say now.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,6 +18,7 @@ import {
   describeAccelerator,
   discoverAccelerators,
   KIND_NAMES,
+  hostSysfsRoot,
   platformNote,
   udevRulesText,
   UDEV_RELOAD,
@@ -27,6 +33,9 @@ import { resolveTopologyArg, saveTopology, type Topology } from '../../topology/
 import { StudioError } from '../../common/errors';
 import { parseCommandArgs, UserError, type CliIO, type Command } from '../command';
 import { COMMANDS } from './meta';
+import { CLUSTER_OPTIONS, openController } from '../runtime-support';
+import { clusterIsUp, DEFAULT_CLUSTER } from '../../runtime/home';
+import type { NodeAcceleratorsView } from '../../runtime/controller/accelerators';
 
 const { usage } = COMMANDS.accelerators;
 
@@ -69,6 +78,62 @@ function eventText(e: AcceleratorEvent): string[] {
   const lines = [`${e.type.padEnd(8)}  ${describeAccelerator(a)}${e.previous ? ` (was ${e.previous.vendorId}:${e.previous.productId} ${e.previous.state}, device ${pad3(e.previous.devnum)})` : ''}`];
   if (e.type !== 'detached' && a.access && !a.access.ok) lines.push(`          ${a.access.path}: ${a.access.hint}`);
   return lines;
+}
+
+/** Where a stick is in the running cluster: the node it is attached to, and whether that node has it now. */
+interface StickInCluster {
+  cluster: string;
+  /** the node `cluster up` attached sticks of this kind to; null: none (plugged in after up, or none attached) */
+  node: string | null;
+  /** whether that node offers the stick now (its capability and label) */
+  has: boolean;
+  /** when it lost it, and why */
+  lostSince?: string;
+  why?: string;
+}
+
+interface ClusterSticks {
+  cluster: string;
+  up: boolean;
+  backend: string | null;
+  /** the nodes sticks were attached to, as `cluster status` shows them */
+  nodes: Array<{ node: string } & NodeAcceleratorsView>;
+  /** why no stick is mapped to a node (a kubernetes cluster's nodes are not this machine) */
+  note?: string;
+}
+
+/** The running cluster's word on the sticks, when it is up; undefined when it has no state here (nothing is created). */
+async function clusterSticks(values: { cluster?: string; home?: string }, io: CliIO): Promise<ClusterSticks | undefined> {
+  const ref = { ...(values.home ? { home: values.home } : {}), cluster: values.cluster ?? process.env.EDGEAI_CLUSTER ?? DEFAULT_CLUSTER };
+  if (!clusterIsUp(ref)) return undefined;
+  const c = await openController(values, io, true);
+  try {
+    const s = await c.heartbeat();
+    const nodes = s.nodes.flatMap((n) => (n.accelerators ? [{ node: n.name, ...n.accelerators }] : []));
+    return { cluster: s.cluster, up: s.up, backend: s.backend, nodes, ...(s.backend === 'kubernetes' ? { note: "a kubernetes cluster's nodes are its own machines: the sticks of this one are not theirs" } : {}) };
+  } finally {
+    c.close();
+  }
+}
+
+function whereIn(cs: ClusterSticks, a: Accelerator): StickInCluster {
+  const host = cs.note ? undefined : cs.nodes.find((n) => (n.attached[a.kind] ?? 0) > 0);
+  if (!host) return { cluster: cs.cluster, node: null, has: false };
+  const lost = host.lost.find((l) => l.kind === a.kind);
+  return { cluster: cs.cluster, node: host.node, has: (host.present[a.kind] ?? 0) > 0, ...(lost ? { lostSince: lost.since, why: lost.why } : {}) };
+}
+
+function printCluster(cs: ClusterSticks, list: Accelerator[], io: CliIO): void {
+  io.out(`cluster ${cs.cluster} is up (${cs.backend ?? '?'} backend)${cs.note ? `: ${cs.note}` : ''}`);
+  if (cs.note) return;
+  for (const a of list) {
+    const w = whereIn(cs, a);
+    if (!w.node) io.out(`  ${a.kind} on ${a.port}: attached to no node of cluster ${cs.cluster} (plugged in after \`cluster up\`?): \`edgeai cluster down\`, then \`up\` attaches it to --accelerators-on (default laptop)`);
+    else if (w.has) io.out(`  ${a.kind} on ${a.port}: attached to node ${w.node}, which has it (${cs.nodes.find((n) => n.node === w.node)!.lines.find((l) => l.startsWith(`${a.capability}:`)) ?? a.capability})`);
+    else io.out(`  ${a.kind} on ${a.port}: attached to node ${w.node}, which lost it${w.lostSince ? ` since ${w.lostSince} (${w.why})` : ''}`);
+  }
+  // what a node lost that is not plugged in here any more
+  for (const n of cs.nodes) for (const l of n.lost) if (!list.some((a) => a.kind === l.kind)) io.out(`  node ${n.node} lost its ${l.kind} since ${l.since} (${l.why}); plug it in again and the node gets ${l.kind === 'coral' ? 'tpu' : 'vpu'} back`);
 }
 
 function positiveInt(v: string | undefined, name: string): number | undefined {
@@ -122,6 +187,9 @@ export const command: Command = {
     '                      edgeai cluster up --topology <file> (the node then gets the USB bus passed through)',
     '  --topology <t>      the topology --save starts from (default local)',
     "  --host <node>       the node the sticks are plugged into (default laptop, the local topology's user device)",
+    '  --cluster <name>    the cluster whose nodes the sticks are attached to (default $EDGEAI_CLUSTER, else local);',
+    '                      when it is up, each stick names its node and whether the node has it (or lost it, since when)',
+    '  --home <dir>        where clusters keep their state (default $EDGEAI_HOME, else ~/.edgeai)',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
@@ -136,13 +204,15 @@ export const command: Command = {
         save: { type: 'string' },
         topology: { type: 'string' },
         host: { type: 'string' },
+        ...CLUSTER_OPTIONS,
       },
       usage,
     );
     if (positionals.length) throw new UserError(`unexpected argument '${positionals[0]}'\nusage: edgeai ${usage}`);
     if (values.watch && values.save) throw new UserError('--save and --watch do not go together: save once, or watch');
     if (!values.save && (values.topology || values.host)) throw new UserError('--topology and --host only go with --save <file>');
-    const sysfsRoot = values.sysfs ? resolve(values.sysfs) : '/sys';
+    // where the node agents look too (EDGEAI_SYSFS_ROOT, else /sys)
+    const sysfsRoot = values.sysfs ? resolve(values.sysfs) : (hostSysfsRoot() ?? '/sys');
     const devRoot = values.dev ? resolve(values.dev) : '/dev';
     const discover: DiscoverOptions = { sysfsRoot, devRoot };
     const intervalMs = positiveInt(values.interval, 'interval') ?? 1000;
@@ -193,13 +263,16 @@ export const command: Command = {
       ...(list.some((a) => a.kind === 'coral') ? [edgeTpuReadiness({ ...discover, sticks: list })] : []),
       ...(list.some((a) => a.kind !== 'coral') ? [ncs2Readiness({ ...discover, sticks: list })] : []),
     ].map(({ stick: _stick, ...r }) => r);
+    const cs = await clusterSticks(values, io);
     if (values.json) {
       const note = values.sysfs ? undefined : platformNote();
-      io.out(JSON.stringify({ accelerators: list, runtimes, ...(note ? { note } : {}) }, null, 2));
+      const accelerators = cs ? list.map((a) => ({ ...a, cluster: whereIn(cs, a) })) : list;
+      io.out(JSON.stringify({ accelerators, runtimes, ...(note ? { note } : {}), ...(cs ? { cluster: cs } : {}) }, null, 2));
       return 0;
     }
     if (!list.length) {
       printNone(io, sysfsRoot, !!values.sysfs);
+      if (cs) printCluster(cs, list, io);
       return 0;
     }
     printList(list, io);
@@ -207,8 +280,9 @@ export const command: Command = {
       const name = r.runtime === 'edgetpu' ? 'Edge TPU runtime' : 'OpenVINO runtime (NCS)';
       io.out(r.ready ? `${name}: ready (${r.detail})` : `${name}: not ready — ${r.reason}\n  ${r.hint}`);
     }
+    if (cs) printCluster(cs, list, io);
     const kinds = [...new Set(list.map((a) => KIND_NAMES[a.kind]))];
-    io.out(`to use ${kinds.join(' and ')} in the local cluster: edgeai accelerators --save topology.json, then edgeai cluster up --backend docker --topology topology.json`);
+    if (!cs) io.out(`to use ${kinds.join(' and ')} in the local cluster: edgeai accelerators --save topology.json, then edgeai cluster up --backend docker --topology topology.json`);
     return 0;
   },
 };

@@ -17,6 +17,8 @@ export function printStatus(s: ClusterStatus, io: CliIO): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [head, ...rows]) io.out('  ' + r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
   for (const n of s.nodes) if (n.status === 'NotReady' && n.reason) io.out(`  ${n.name}: ${n.reason}`);
+  // a node sticks were attached to: what it has of them, what it lost (since when, why), its Edge TPU check
+  for (const n of s.nodes) for (const l of n.accelerators?.lines ?? []) io.out(`  ${n.name}: ${l}`);
   for (const d of s.deployments) io.out(`deployment ${d.workflow} revision ${d.revision}: ${d.status}${d.functions.filter((f) => f.status === 'failed').map((f) => `\n  ${f.id}: ${f.reason}`).join('')}`);
   if (s.links.length) io.out(`bytes moved: ${s.links.map((l) => `${l.link} ${fmtBytes(l.bytes)}`).join(', ')}`);
   if (s.unavailable.length) io.out(`unavailable artifacts (only copies on stopped nodes): ${s.unavailable.map((u) => `${u.urn}@${u.version} [${u.locations.join(',')}]`).join(', ')}`);
@@ -63,9 +65,8 @@ export const command: Command = {
           io.out(`up in ${((Date.now() - t0) / 1000).toFixed(1)} s; next: edgeai deploy <project>`);
         }
       } else if (sub === 'status') {
-        // give the health loop one round to refresh what it knows
-        await new Promise((r) => setTimeout(r, 600));
-        const s = c.status();
+        // one heartbeat round: what the agents say now (their sticks included)
+        const s = await c.heartbeat();
         if (values.json) io.out(JSON.stringify(s, null, 2));
         else printStatus(s, io);
       } else {

@@ -35,6 +35,7 @@ import { MIN_SECRET_LENGTH, SECRET_ENV } from './secret';
 import { createAgentServer } from './server';
 import { NodeStore } from './store';
 import { TfliteService } from './tflite-service';
+import { StickWatch } from './sticks';
 
 const cfg = parseConfig();
 
@@ -79,9 +80,11 @@ const evaluator = new Evaluator(cfg.node, store, confine, cfg.loadTimeoutMs);
 // TensorFlow Lite models run in the agent's runner process, for its confined workers (tflite-service.ts)
 const tflite = new TfliteService({ node: cfg.node, store, launch: { file: cfg.tfliteRunner }, ...(cfg.sysfsRoot ? { sysfsRoot: cfg.sysfsRoot } : {}), ...(cfg.libraryDirs ? { libraryDirs: cfg.libraryDirs } : {}) });
 const runner = new Runner(cfg, pool, store, confine, evaluator, tflite);
+// the node's USB sticks, watched once the controller asks (it asks the nodes it attached sticks to)
+const sticks = new StickWatch({ ...(cfg.sysfsRoot ? { sysfsRoot: cfg.sysfsRoot } : {}), readiness: () => tflite.readiness() });
 const startedAt = new Date();
 
-function health(): Health {
+function health(opts: { sticks?: boolean } = {}): Health {
   const cpu = process.cpuUsage();
   const mem = process.memoryUsage();
   const workers = pool.health();
@@ -104,6 +107,7 @@ function health(): Health {
       loadTimeoutMs: cfg.loadTimeoutMs,
       isolation: confine.confined ? 'permission' : 'none',
     },
+    ...(opts.sticks || sticks.watching ? { accelerators: sticks.report() } : {}),
   };
 }
 
@@ -111,6 +115,7 @@ function shutdown(): void {
   pool.killAll();
   evaluator.kill();
   tflite.close();
+  sticks.close();
   process.exit(0);
 }
 process.on('SIGTERM', shutdown);

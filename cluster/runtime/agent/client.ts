@@ -142,12 +142,13 @@ export class AgentClient {
     throw new AgentUnreachable(this.node, `node ${this.node} answered ${method} ${path} with ${res.status} and a body the protocol does not know: ${JSON.stringify(value)?.slice(0, 120)}`, false);
   }
 
-  health(opts: CallOptions = {}): Promise<Health> {
-    return this.call('GET', '/health', HealthSchema, undefined, opts, 1000);
+  /** sticks: the agent also says what USB sticks its node sees (and watches them from then on) */
+  health(opts: CallOptions & { sticks?: boolean } = {}): Promise<Health> {
+    return this.call('GET', opts.sticks ? '/health?sticks=1' : '/health', HealthSchema, undefined, opts, 1000);
   }
 
   /** Health, and it is this node of this cluster (not another agent on a reused port). */
-  async healthOf(cluster: string, opts: CallOptions = {}): Promise<Health> {
+  async healthOf(cluster: string, opts: CallOptions & { sticks?: boolean } = {}): Promise<Health> {
     const h = await this.health(opts);
     if (h.node !== this.node || h.cluster !== cluster) throw new AgentUnreachable(this.node, `${this.host}:${this.port} is answered by node ${h.node} of cluster ${h.cluster}, not ${this.node} of ${cluster}`, false);
     return h;

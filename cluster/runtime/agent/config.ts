@@ -10,6 +10,7 @@
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AgentError } from './protocol';
+import { hostSysfsRoot } from '../../accelerators/discover';
 
 export const MiB = 1024 * 1024;
 /**
@@ -115,7 +116,7 @@ export function parseConfig(argv: string[] = process.argv.slice(2), env: NodeJS.
     worker,
     wasmDir: env.EDGEAI_TFJS_WASM_DIR ?? dirname(worker) + '/',
     tfliteRunner: env.EDGEAI_TFLITE_RUNNER ?? join(__dirname, 'tflite-runner.cjs'),
-    ...(env.EDGEAI_SYSFS_ROOT ? { sysfsRoot: env.EDGEAI_SYSFS_ROOT } : {}),
+    ...(hostSysfsRoot(env) ? { sysfsRoot: hostSysfsRoot(env)! } : {}),
     ...(env.EDGEAI_LIBRARY_DIRS ? { libraryDirs: env.EDGEAI_LIBRARY_DIRS.split(':').filter(Boolean) } : {}),
     permissionFlag: process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : process.allowedNodeEnvironmentFlags.has('--experimental-permission') ? '--experimental-permission' : undefined,
   };

@@ -125,6 +125,36 @@ export const ShutdownResultSchema = z.object({ ok: z.literal(true) });
 export const RetireBodySchema = z.object({ workflow: z.string().min(1), id: z.string().min(1), bundle: z.string().regex(/^[0-9a-f]{64}$/) });
 export const RetireResultSchema = z.object({ ok: z.literal(true), retired: z.array(z.number().int()) });
 
+/**
+ * What an agent says of the USB sticks its node sees (GET /health?sticks=1: the controller asks
+ * the nodes it attached sticks to; agent/sticks.ts watches sysfs from the first ask on).
+ * `generation` counts the attach and detach events since `since`: the controller acts on a report
+ * whose (since, generation) it has not acted on yet, so an unplug and re-plug between two
+ * heartbeats are not missed, and a report that did not change leaves the node as it is.
+ */
+export const StickPresenceSchema = z.object({
+  sysfsRoot: z.string(),
+  since: z.string(),
+  generation: z.number().int().nonnegative(),
+  changedAt: z.string().optional(),
+  sticks: z.array(
+    z.object({
+      kind: z.enum(['coral', 'ncs2', 'ncs1']),
+      capability: z.enum(['tpu', 'vpu']),
+      state: z.enum(['bootloader', 'ready']),
+      vendorId: z.string(),
+      productId: z.string(),
+      port: z.string(),
+      devPath: z.string(),
+    }),
+  ),
+  /** sticks detached since watching began and not back: when each left */
+  lost: z.array(z.object({ kind: z.enum(['coral', 'ncs2', 'ncs1']), port: z.string(), at: z.string() })).default([]),
+  /** the node's Edge TPU check (accelerators/runtimes.ts), as its models would meet it */
+  edgetpu: z.object({ ready: z.boolean(), reason: z.string().optional(), hint: z.string().optional(), library: z.string().optional(), missing: z.enum(['stick', 'access', 'package', 'library']).optional() }),
+});
+export type StickPresence = z.infer<typeof StickPresenceSchema>;
+
 export const HealthSchema = z.object({
   node: z.string(),
   cluster: z.string(),
@@ -170,6 +200,8 @@ export const HealthSchema = z.object({
       isolation: z.enum(['permission', 'none']),
     })
     .optional(),
+  /** the sticks the node sees: only when asked (?sticks=1), by agents since issue 14 */
+  accelerators: StickPresenceSchema.optional(),
 });
 export type Health = z.infer<typeof HealthSchema>;
 

@@ -122,7 +122,8 @@ export interface AgentServerParts {
   store: NodeStore;
   pool: Pool;
   runner: Runner;
-  health: () => Health;
+  /** sticks: GET /health?sticks=1 (the controller of a node it attached sticks to) */
+  health: (opts?: { sticks?: boolean }) => Health;
   /** POST /shutdown: answered first, then called */
   shutdown: () => void;
 }
@@ -143,7 +144,7 @@ export function createAgentServer(parts: AgentServerParts): Server {
     if (!allowed) return json(res, 404, fail('not-found', `no route ${req.method} ${url.pathname}`));
     if (!allowed.includes(req.method ?? '')) return json(res, 405, fail('method-not-allowed', `${req.method} ${url.pathname}: use ${allowed.join(' or ')}`), { allow: allowed.join(', ') });
     const segs = url.pathname.split('/').filter(Boolean);
-    if (url.pathname === '/health') return json(res, 200, parts.health());
+    if (url.pathname === '/health') return json(res, 200, parts.health({ sticks: url.searchParams.get('sticks') === '1' }));
     if (segs[0] === 'blobs') {
       const sha = segs[1];
       if (req.method === 'HEAD' || req.method === 'GET') {

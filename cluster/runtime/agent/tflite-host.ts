@@ -11,7 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { StudioError } from '../../common/errors';
 import type { NdArray } from '../../sdk/data';
 import type { TfliteModelInfo } from '../../registry/tflite';
-import type { Readiness } from '../../accelerators/runtimes';
+import { fallbackRunsOn, type Readiness } from '../../accelerators/runtimes';
 import type { FromRunner, ToRunner } from './tflite-runner';
 
 export interface RunnerLaunch {
@@ -56,7 +56,7 @@ export class TfliteHost {
     const model = r.model;
     return {
       info: r.info,
-      runsOn: fallback ? `cpu (fallback: ${fallback})` : r.runsOn,
+      runsOn: fallback ? fallbackRunsOn(fallback) : r.runsOn,
       loaded: () => generation === this.generation && this.child !== undefined,
       run: async (inputs) => {
         if (generation !== this.generation) throw new StudioError('tflite-crashed', `${where} is no longer loaded: its TensorFlow Lite runner stopped`, 'load the model again');

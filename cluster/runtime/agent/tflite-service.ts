@@ -114,7 +114,8 @@ export class TfliteService {
     return err;
   }
 
-  private readiness(): Readiness {
+  /** The node's Edge TPU check, as a model wanting the Edge TPU meets it here (agent/sticks.ts reports it too). */
+  readiness(): Readiness {
     return edgeTpuReadiness({ ...(this.opts.sysfsRoot ? { sysfsRoot: this.opts.sysfsRoot } : {}), ...(this.opts.libraryDirs ? { libraryDirs: this.opts.libraryDirs } : {}) });
   }
 

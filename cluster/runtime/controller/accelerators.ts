@@ -6,7 +6,8 @@
  * with the strict opt-in (DeployOptions.strictAccelerators), refuses to deploy the function.
  * Both backends run their nodes on this host, so this host's readiness is the node's.
  */
-import { hostEdgeTpuReadiness, type Readiness } from '../../accelerators/runtimes';
+import { edgeTpuNodeLine, hostEdgeTpuReadiness, type Readiness, type ReadinessSummary } from '../../accelerators/runtimes';
+import type { Health, StickPresence } from '../agent/protocol';
 import type { FunctionSpec } from '../../spec/function';
 import type { Registry } from '../../registry/registry';
 import { EDGETPU_TAG } from '../../registry/tflite-import';
@@ -93,13 +94,45 @@ export function withSticks(topology: Topology, node: string, counts: StickCounts
   };
 }
 
+/** where each node lost a kind of stick (cluster state): node → kind → since when, why */
+const LOST_KEY = 'accelerator-lost';
+/** the last agent report acted on, per node: `<since>|<generation>` (protocol.ts StickPresence) */
+const SEEN_PREFIX = 'accelerator-seen:';
+
+const STICK_NAMES: Record<AcceleratorKind, string> = { coral: 'Coral USB Accelerator', ncs1: 'Neural Compute Stick', ncs2: 'Neural Compute Stick' };
+
+export interface LostStick {
+  kind: AcceleratorKind;
+  /** ISO time it left (as its agent saw it, else as the controller heard) */
+  since: string;
+  why: string;
+}
+
+/** What `cluster status` says of a node that sticks were attached to (NodeStatusView.accelerators). */
+export interface NodeAcceleratorsView {
+  /** the sticks `up` attached to it, by kind */
+  attached: StickCounts;
+  /** the sticks it has now (its accelerator/<kind> labels; what the scheduler sees) */
+  present: StickCounts;
+  /** the kinds it lost and has not got back */
+  lost: LostStick[];
+  /** what its agent sees in sysfs (absent: its agent has not reported) */
+  seen?: StickPresence['sticks'];
+  /** its agent's Edge TPU check (accelerators/runtimes.ts) */
+  edgetpu?: ReadinessSummary;
+  /** for people: one line per capability (edgeTpuNodeLine for a present Coral) */
+  lines: string[];
+}
+
 /**
  * The cluster's record of which node has which sticks: set at `up` from the topology's
- * accelerator labels; a node whose stick leaves (the studio's watcher of this host's sticks, or
- * an agent's accelerator-gone) loses the stick's capability and label in the running topology —
- * the scheduler places no tpu function there, `cluster status` lists it without tpu — and gets
- * them back when the stick is plugged in again. Both local backends run every node on this host,
- * so this host's sticks are the attached nodes' sticks.
+ * accelerator labels; a node whose stick leaves loses the stick's capability and label in the
+ * running topology — the scheduler places no tpu function there, `cluster status` lists it
+ * without tpu and says since when and why — and gets them back when the stick is plugged in
+ * again. The news comes three ways, all handled by `apply`: the node's own agent, which watches
+ * its sysfs and reports in its heartbeat (`reported`); the studio's watcher of this host's sticks
+ * (`present`: both local backends run every node on this host, so this host's sticks are the
+ * attached nodes' sticks); and an agent's accelerator-gone answer (`coralGone`).
  */
 export class StickBook {
   constructor(private readonly ctx: ControllerContext) {}
@@ -107,26 +140,55 @@ export class StickBook {
   /** at `up`: where the topology attaches sticks */
   reset(topology: Topology): void {
     this.ctx.state.set(HOSTS_KEY, JSON.stringify(attachedSticks(topology)));
+    this.ctx.state.set(LOST_KEY, undefined);
+    for (const [k] of this.ctx.state.entries(SEEN_PREFIX)) this.ctx.state.set(`${SEEN_PREFIX}${k}`, undefined);
   }
 
   private hosts(): Record<string, StickCounts> {
-    try {
-      return JSON.parse(this.ctx.state.get(HOSTS_KEY) ?? '{}') as Record<string, StickCounts>;
-    } catch {
-      return {};
-    }
+    return readJson<Record<string, StickCounts>>(this.ctx.state.get(HOSTS_KEY));
+  }
+
+  private lostBook(): Record<string, Partial<Record<AcceleratorKind, { since: string; why: string }>>> {
+    return readJson(this.ctx.state.get(LOST_KEY));
+  }
+
+  /** The nodes sticks were attached to: their agents are asked what they see. */
+  watched(): string[] {
+    return Object.keys(this.hosts());
   }
 
   /** The sticks plugged into this host now: each node they were attached to follows them. Returns the nodes that changed. */
   present(sticks: readonly Accelerator[]): string[] {
     const changed: string[] = [];
-    for (const [node, had] of Object.entries(this.hosts())) {
-      const counts: StickCounts = {};
-      for (const kind of Object.keys(had) as AcceleratorKind[]) counts[kind] = sticks.filter((a) => a.kind === kind).length;
-      const gone = (Object.keys(had) as AcceleratorKind[]).filter((k) => !counts[k]);
-      if (this.apply(node, counts, gone.length ? `its ${gone.map((k) => (k === 'coral' ? 'Coral USB Accelerator' : 'Neural Compute Stick')).join(' and ')} is unplugged` : 'its USB accelerator is plugged in again')) changed.push(node);
-    }
+    for (const node of Object.keys(this.hosts())) if (this.follow(node, sticks, new Date().toISOString(), '')) changed.push(node);
     return changed;
+  }
+
+  /**
+   * The agent of `node` reports the sticks it sees: acted on once per change it saw (a report
+   * whose since and generation were acted on already changes nothing, so a node that lost its tpu
+   * to an accelerator-gone keeps it off until its agent sees the stick leave or come back).
+   */
+  reported(node: string, p: StickPresence): boolean {
+    if (!this.hosts()[node]) return false;
+    const mark = `${p.since}|${p.generation}`;
+    const key = `${SEEN_PREFIX}${node}`;
+    if (this.ctx.state.get(key) === mark) return false;
+    this.ctx.state.set(key, mark);
+    // its first word, before it saw any change, is its baseline (a topology saved with sticks of another tree stays as it was)
+    if (p.generation === 0) return false;
+    const at = [...p.lost].sort((a, b) => b.at.localeCompare(a.at))[0]?.at ?? p.changedAt ?? new Date().toISOString();
+    return this.follow(node, p.sticks, at, ' (its node agent saw it leave)');
+  }
+
+  /** `node` follows `sticks`: its count of each kind attached to it at `up` becomes theirs. */
+  private follow(node: string, sticks: ReadonlyArray<{ kind: AcceleratorKind }>, at: string, by: string): boolean {
+    const had = this.hosts()[node];
+    if (!had) return false;
+    const counts: StickCounts = {};
+    for (const kind of Object.keys(had) as AcceleratorKind[]) counts[kind] = sticks.filter((a) => a.kind === kind).length;
+    const gone = (Object.keys(had) as AcceleratorKind[]).filter((k) => !counts[k]);
+    return this.apply(node, counts, gone.length ? `its ${[...new Set(gone.map((k) => STICK_NAMES[k]))].join(' and ')} is unplugged${by}` : 'its USB accelerator is plugged in again', at);
   }
 
   /** An agent said the Coral of `node` is gone (accelerator-gone): the node loses tpu until it is plugged in again. */
@@ -137,16 +199,25 @@ export class StickBook {
       hosts[node] = { ...hosts[node], coral: 1 };
       this.ctx.state.set(HOSTS_KEY, JSON.stringify(hosts));
     }
-    return this.apply(node, { coral: 0 }, 'its Coral USB Accelerator is gone (accelerator-gone)');
+    return this.apply(node, { coral: 0 }, 'its Coral USB Accelerator is gone (accelerator-gone)', new Date().toISOString());
   }
 
-  private apply(node: string, counts: StickCounts, why: string): boolean {
+  /** The one rule: the node's labels and capabilities follow `counts`; what it lost is recorded with `why` and `at`. */
+  private apply(node: string, counts: StickCounts, why: string, at: string): boolean {
     const { ctx } = this;
     const topology = ctx.topology;
     if (!ctx.isUp() || !topology || !topology.nodes.some((n) => n.name === node)) return false;
     const next = withSticks(topology, node, counts);
     const before = topology.nodes.find((n) => n.name === node)!;
     const after = next.nodes.find((n) => n.name === node)!;
+    const book = this.lostBook();
+    const lost = { ...book[node] };
+    for (const kind of Object.keys(counts) as AcceleratorKind[]) {
+      if (counts[kind]! > 0) delete lost[kind];
+      else if (Number(before.labels[acceleratorLabel(kind)]) > 0) lost[kind] = { since: at, why };
+    }
+    book[node] = lost;
+    ctx.state.set(LOST_KEY, JSON.stringify(book));
     const same = before.capabilities.join(',') === after.capabilities.join(',') && JSON.stringify(Object.entries(before.labels).filter(([k]) => k.startsWith(ACCELERATOR_LABEL_PREFIX)).sort()) === JSON.stringify(Object.entries(after.labels).filter(([k]) => k.startsWith(ACCELERATOR_LABEL_PREFIX)).sort());
     if (same) return false;
     ctx.setTopology(next);
@@ -157,5 +228,41 @@ export class StickBook {
     const row = ctx.state.nodes().find((r) => r.name === node);
     if (row) ctx.emit({ type: 'node', node, status: row.status, reason });
     return true;
+  }
+
+  /** What `cluster status` says of `node`'s sticks; undefined for a node none were attached to. */
+  view(node: string, topology: Topology | undefined, health: Health | undefined): NodeAcceleratorsView | undefined {
+    const attached = this.hosts()[node];
+    if (!attached) return undefined;
+    const n = topology?.nodes.find((x) => x.name === node);
+    const present: StickCounts = {};
+    for (const kind of Object.keys(attached) as AcceleratorKind[]) present[kind] = Number(n?.labels[acceleratorLabel(kind)] ?? 0) || 0;
+    const lostOf = this.lostBook()[node] ?? {};
+    const lost: LostStick[] = (Object.keys(lostOf) as AcceleratorKind[]).map((kind) => ({ kind, ...lostOf[kind]! }));
+    const report = health?.accelerators;
+    const lines: string[] = [];
+    for (const cap of ['tpu', 'vpu'] as const) {
+      const kinds = (Object.keys(attached) as AcceleratorKind[]).filter((k) => CAPABILITY_OF[k] === cap);
+      if (!kinds.length) continue;
+      const gone = lost.filter((l) => kinds.includes(l.kind));
+      const seesOne = report?.sticks.some((a) => kinds.includes(a.kind));
+      if (kinds.every((k) => !present[k])) {
+        const l = gone[0];
+        lines.push(`${cap}: ${l ? `lost since ${l.since} (${l.why})` : 'no stick now'}${seesOne ? '; its agent sees one again: unplug it and plug it in to give the node ' + cap + ' back' : ''}`);
+      } else if (cap === 'tpu') {
+        lines.push(report ? edgeTpuNodeLine(report.edgetpu) : `tpu: ${present.coral} Coral attached at up (its agent does not report what it sees)`);
+      } else {
+        lines.push('vpu: stick present; models run on the cpu (an Intel NCS2 runs no models in this studio: no OpenVINO 2022.3 runtime with a Node binding)');
+      }
+    }
+    return { attached, present, lost, ...(report ? { seen: report.sticks, edgetpu: report.edgetpu } : {}), lines };
+  }
+}
+
+function readJson<T>(raw: string | undefined): T {
+  try {
+    return JSON.parse(raw ?? '{}') as T;
+  } catch {
+    return {} as T;
   }
 }

@@ -17,6 +17,7 @@ import { SECRET_FILE } from '../agent/secret';
 import { AgentUnreachable } from '../agent/client';
 import { MAX_LOCAL_NODES, type ClusterStatus, type NodeStatusView } from './types';
 import { StickBook } from './accelerators';
+import type { StickPresence } from '../agent/protocol';
 
 export interface LifecycleOptions {
   heartbeatMs: number;
@@ -30,6 +31,8 @@ export interface LifecycleOptions {
   onReady?: (node: string) => void;
   /** the nodes are up again after a controller restart: re-arm what the deployments need */
   onAdopted: () => void;
+  /** a node's agent reported the USB sticks it sees (asked of the nodes sticks were attached to) */
+  onSticks?: (node: string, presence: StickPresence) => void;
 }
 
 export interface DownOptions {
@@ -44,7 +47,8 @@ export interface DownOptions {
 export class Lifecycle {
   private build: AgentBuild | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private polling = false;
+  /** the heartbeat round under way */
+  private polling: Promise<void> | undefined;
   /** consecutive heartbeats each node failed to answer, its own fault (see poll) */
   private readonly misses = new Map<string, number>();
 
@@ -231,21 +235,39 @@ export class Lifecycle {
    * the socket: that round is inconclusive, and the controller's stall is not read as every
    * node's death (issue 11, item 9).
    */
-  private async poll(): Promise<void> {
+  private poll(): Promise<void> {
+    if (this.polling || this.ctx.closed) return this.polling ?? Promise.resolve();
+    this.polling = this.round().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  /** A heartbeat round now, or the end of the one under way. */
+  heartbeat(): Promise<void> {
+    return this.poll();
+  }
+
+  private async round(): Promise<void> {
     const { ctx } = this;
-    if (this.polling || ctx.closed) return;
-    this.polling = true;
     const timeoutMs = Math.max(200, this.opts.heartbeatMs - 50);
     const allowed = Math.max(1, Math.ceil(this.opts.notReadyAfterMs / this.opts.heartbeatMs));
     try {
+      // the nodes sticks were attached to are asked what they see
+      const watched = new Set(new StickBook(ctx).watched());
       await Promise.all(
         [...ctx.handles.keys()].map(async (name) => {
           const t0 = performance.now();
           try {
-            const health = await ctx.client(name)!.healthOf(ctx.cluster, { timeoutMs });
+            const health = await ctx.client(name)!.healthOf(ctx.cluster, { timeoutMs, sticks: watched.has(name) });
             ctx.health.set(name, health);
             ctx.lastSeen.set(name, Date.now());
             this.misses.set(name, 0);
+            if (health.accelerators && !ctx.closed) {
+              try {
+                this.opts.onSticks?.(name, health.accelerators);
+              } catch {
+                /* the state closed under it: the next round's report does it */
+              }
+            }
           } catch (e) {
             const late = performance.now() - t0 - timeoutMs;
             const inconclusive = e instanceof AgentUnreachable && e.timedOut && late > Math.max(50, timeoutMs / 4);
@@ -271,8 +293,8 @@ export class Lifecycle {
           this.opts.onReady?.(row.name);
         }
       }
-    } finally {
-      this.polling = false;
+    } catch {
+      /* a round that failed (the state closed under it) is the next round's to do */
     }
   }
 
@@ -284,9 +306,11 @@ export class Lifecycle {
     const topology = ctx.topology ?? ctx.loadTopology();
     const placements = ctx.state.placements();
     const rows = ctx.state.nodes();
+    const book = new StickBook(ctx);
     const nodes: NodeStatusView[] = (topology?.nodes ?? []).map((n) => {
       const row = rows.find((r) => r.name === n.name);
       const health = ctx.health.get(n.name);
+      const sticks = book.view(n.name, topology, health);
       return {
         name: n.name,
         status: row?.status ?? 'Stopped',
@@ -304,6 +328,7 @@ export class Lifecycle {
         container: row?.container ?? null,
         functions: placements.filter((p) => p.node === n.name).map((p) => `${p.workflow}/${p.function}`),
         ...(health ? { health } : {}),
+        ...(sticks ? { accelerators: sticks } : {}),
       };
     });
     return {

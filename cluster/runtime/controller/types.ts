@@ -1,4 +1,5 @@
 /** What the controller's public methods take and give (the CLI, the service and tests read these). */
+import type { NodeAcceleratorsView } from './accelerators';
 import type { FunctionSpec } from '../../spec/function';
 import type { BackendKind, DeployAction, DeployMode, NodeStatus, PlacementStatus, RunStatus } from '../../common/status';
 import type { GateResult, Health } from '../agent/protocol';
@@ -49,6 +50,8 @@ export interface NodeStatusView {
   container: string | null;
   functions: string[];
   health?: Health;
+  /** a node sticks were attached to at `up`: what it has, lost (since when, why), and its Edge TPU check */
+  accelerators?: NodeAcceleratorsView;
 }
 
 export interface ClusterStatus {
