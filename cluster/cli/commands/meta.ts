@@ -5,7 +5,7 @@
  */
 export const COMMANDS = {
   accelerators: {
-    usage: 'accelerators [--json] [--sysfs <root>] [--dev <root>] [--watch [--interval <ms>] [--events <n>]] [--save <topology.json> [--topology <t>] [--host <node>]]',
+    usage: 'accelerators [--json] [--sysfs <root>] [--dev <root>] [--watch [--interval <ms>] [--events <n>]] [--save <topology.json> [--topology <t>] [--host <node>]] [--cluster <name>] [--home <dir>]',
     summary: 'list USB accelerators (Coral, NCS2), watch hot-plug, attach them to a topology',
   },
   artifacts: {
