@@ -200,6 +200,19 @@ export const ClusterNodeSchema = z.object({
   functions: z.array(z.string()),
   /** from the node agent's last heartbeat */
   health: z.object({ uptimeMs: z.number().optional(), functions: z.array(z.object({ id: z.string(), workers: z.number(), busy: z.number(), coldStarts: z.number() }).passthrough()).optional() }).passthrough().optional(),
+  /**
+   * a node that USB sticks were attached to at `up`: what it has of them now, the kinds it lost
+   * (since when, why), and one line per capability for people — the very lines `edgeai cluster
+   * status` prints (runtime/controller/accelerators.ts StickBook.view), e.g. `tpu: lost since … (…)`
+   * or `tpu: stick present, runtime libedgetpu.so.1 missing → models run on cpu (fallback: …); …`
+   */
+  accelerators: z
+    .object({
+      lines: z.array(z.string()),
+      lost: z.array(z.object({ kind: z.enum(['coral', 'ncs2', 'ncs1']), since: z.string(), why: z.string() })),
+    })
+    .passthrough()
+    .optional(),
 });
 export type ClusterNodeDto = z.infer<typeof ClusterNodeSchema>;
 

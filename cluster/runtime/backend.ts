@@ -24,6 +24,11 @@ export interface NodeLaunch {
   slowdown?: number;
   /** attach the host's USB bus (accelerator nodes) */
   usb?: boolean;
+  /**
+   * accelerator nodes: the sysfs tree the node's agent watches for its sticks (absent: /sys);
+   * the one `up` attached them from, so the agent starts from what was attached
+   */
+  sysfsRoot?: string;
   /** the cluster's agent secret (agent/secret.ts): the agent serves only requests that carry it */
   secret: string;
 }

@@ -102,6 +102,15 @@ export class Controller extends EventEmitter {
   }
 
   /**
+   * Where this host's USB sticks are looked for, when not where EDGEAI_SYSFS_ROOT (else /sys)
+   * says: the studio's own tree (a fake one in tests). The agents of the nodes the sticks join at
+   * the next `up` watch that tree, so they start from what was attached.
+   */
+  sticksUnder(sysfsRoot: string | undefined): void {
+    this.ctx.sysfsRoot = sysfsRoot;
+  }
+
+  /**
    * Hot-plug on this host (the studio's watcher of the sticks): the nodes the sticks were
    * attached to at `up` lose a gone stick's capability and label (tpu, accelerator/coral), and get
    * them back when it is plugged in again; functions placed there that need a lost capability

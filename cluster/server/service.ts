@@ -446,6 +446,8 @@ export class StudioService {
         .then((m) => m.openCluster({ ...(opts.home ? { home: opts.home } : {}), ...(opts.cluster ? { cluster: opts.cluster } : {}), triggers: 'run' }))
         .then((c) => {
           c.on('event', (e: ClusterEvent) => this.forward(e));
+          // the agents of the nodes this studio's sticks join watch where the studio looks
+          if (this.options.accelerators?.sysfsRoot) c.sticksUnder(this.options.accelerators.sysfsRoot);
           // not when the service was closed while it opened (close() closes it)
           if (this.controller === opening) this.controllerNow = c;
           return c;

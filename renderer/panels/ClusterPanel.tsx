@@ -32,7 +32,21 @@ const NODE_COLUMNS: Array<Column<NodeDto>> = [
   { key: 'type', title: 'type', cell: (n) => n.type },
   { key: 'network', title: 'network', cell: (n) => n.network },
   { key: 'res', title: 'cpu / memory', className: 'small', cell: (n) => `${(n.cpuMillis / 1000).toFixed(1)} cpu · ${fmtBytes(n.memoryBytes)}` },
-  { key: 'caps', title: 'capabilities', cell: (n) => (n.capabilities.length ? n.capabilities.map((c) => <span key={c} className="badge badge-cap">{c}</span>) : <span className="muted">–</span>) },
+  {
+    key: 'caps',
+    title: 'capabilities',
+    cell: (n) => (
+      <>
+        {n.capabilities.length ? n.capabilities.map((c) => <span key={c} className="badge badge-cap">{c}</span>) : <span className="muted">–</span>}
+        {/* a node sticks were attached to: what it has of them now, worded as `edgeai cluster status` words it */}
+        {(n.accelerators?.lines ?? []).map((l, i) => (
+          <div key={i} className={`small node-accel ${n.capabilities.includes(l.split(':')[0]) ? 'muted' : 'warn'}`} style={{ overflowWrap: 'anywhere', whiteSpace: 'normal', maxWidth: '28em' }} data-testid={`node-accel-${n.name}`}>
+            {l}
+          </div>
+        ))}
+      </>
+    ),
+  },
   { key: 'runs', title: 'runs', cell: (n) => (n.functions.length ? n.functions.map((f) => <span key={f} className="badge badge-node">λ {f}</span>) : <span className="muted">–</span>) },
 ];
 

@@ -137,6 +137,8 @@ export class ProcessBackend implements Backend {
     // the agent's environment is the controller's (its timeouts, say), less any agent secret in it
     const env: NodeJS.ProcessEnv = { ...process.env, EDGEAI_TFJS_WASM_DIR: build.dir + '/', EDGEAI_WORKER: build.worker };
     delete env[SECRET_ENV];
+    // where an accelerator node's agent watches its sticks (the tree `up` attached them from)
+    if (spec.sysfsRoot) env.EDGEAI_SYSFS_ROOT = spec.sysfsRoot;
     const child = spawn(process.execPath, args, { detached: true, stdio: ['pipe', log, log], env });
     closeSync(log);
     // an agent that died at once closes its end: its exit says why, not an EPIPE here

@@ -109,7 +109,8 @@ export interface LostStick {
 }
 
 /** What `cluster status` says of a node that sticks were attached to (NodeStatusView.accelerators). */
-export interface NodeAcceleratorsView {
+// a type, not an interface: the StudioApi's ClusterNode.accelerators (passthrough) takes it as it is
+export type NodeAcceleratorsView = {
   /** the sticks `up` attached to it, by kind */
   attached: StickCounts;
   /** the sticks it has now (its accelerator/<kind> labels; what the scheduler sees) */
@@ -122,7 +123,7 @@ export interface NodeAcceleratorsView {
   edgetpu?: ReadinessSummary;
   /** for people: one line per capability (edgeTpuNodeLine for a present Coral) */
   lines: string[];
-}
+};
 
 /**
  * The cluster's record of which node has which sticks: set at `up` from the topology's

@@ -35,6 +35,11 @@ export class ControllerContext {
   readonly health = new Map<string, Health>();
   readonly lastSeen = new Map<string, number>();
   closed = false;
+  /**
+   * where this host's USB sticks are looked for (a fake tree in tests; default hostSysfsRoot:
+   * EDGEAI_SYSFS_ROOT, else /sys): the agents of the nodes they join at `up` watch the same tree
+   */
+  sysfsRoot: string | undefined;
 
   constructor(
     readonly cluster: string,

@@ -18,6 +18,7 @@ import { AgentUnreachable } from '../agent/client';
 import { MAX_LOCAL_NODES, type ClusterStatus, type NodeStatusView } from './types';
 import { StickBook } from './accelerators';
 import type { StickPresence } from '../agent/protocol';
+import { hostSysfsRoot } from '../../accelerators/discover';
 
 export interface LifecycleOptions {
   heartbeatMs: number;
@@ -116,6 +117,8 @@ export class Lifecycle {
     ctx.state.resetLinks();
     // one secret per `up`: only this cluster's controllers (they read it in the cluster's directory) reach its agents
     const secret = ctx.newAgentSecret();
+    // the accelerator nodes' agents watch the tree their sticks were attached from
+    const sysfsRoot = ctx.sysfsRoot ?? hostSysfsRoot();
     for (const n of topology.nodes) ctx.state.upsertNode({ name: n.name, status: 'Starting', port: null, host: null, pid: null, container: null, reason: null });
     try {
       for (const n of topology.nodes) {
@@ -131,6 +134,7 @@ export class Lifecycle {
             labels: { ...n.labels, 'edgeai.device': n.device, 'edgeai.type': n.type, 'edgeai.network': n.network },
             network: n.network,
             usb: n.capabilities.includes('tpu') || n.capabilities.includes('vpu'),
+            ...(sysfsRoot && (n.capabilities.includes('tpu') || n.capabilities.includes('vpu')) ? { sysfsRoot } : {}),
             secret,
           },
           this.build,
