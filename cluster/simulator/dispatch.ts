@@ -236,6 +236,17 @@ export class Dispatcher {
       });
       return;
     }
+    // the faas-sim preset: its FittedExecutionTimeOracle where it has a fit (faas-sim-oracles.ts)
+    const fitted = sim.oracles?.execution(fs.def.id, fs.def.base.images, sim.t.nodes[r.node].device, inv.z);
+    if (fitted !== undefined) {
+      inv.execution = fitted;
+      sim.accounting.markExecuting(r.node, +1);
+      sim.engine.after(fitted, () => {
+        sim.accounting.markExecuting(r.node, -1);
+        this.executed(inv);
+      });
+      return;
+    }
     const mean = this.meanExecution(fs, r.node);
     if (!Number.isFinite(mean)) {
       r.active--;

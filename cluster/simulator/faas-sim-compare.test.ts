@@ -24,7 +24,7 @@ interface Figures {
 }
 const faasSim = JSON.parse(readFileSync(new URL('./faas-sim/fgcs-figures.json', import.meta.url), 'utf8')) as Figures;
 const topology = topologyByName('urban-sensing:cells=4');
-const r = simulate({ workload: 'faas-sim', preset: 'faas-sim', topology, profile: 'skippy', seed: 1, durationS: faasSim.simulated_s });
+const r = simulate({ workload: 'faas-sim', preset: 'faas-sim', topology, profile: 'skippy', seed: 0, durationS: faasSim.simulated_s });
 const w = wanBytes(r, topology);
 const kinds = (['preprocess', 'train', 'inference'] as const).map((k) => {
   const fs = r.functions.filter((f) => f.function.startsWith(`${k}-`));

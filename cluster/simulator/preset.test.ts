@@ -55,7 +55,7 @@ describe('the faas-sim preset', () => {
   });
 
   it("pulls from the registry on the internet, as faas-sim's: no pull crosses the cloud's link", () => {
-    const t = presetTopology(us1);
+    const t = presetTopology(us1, 1);
     expect(t.registry.at).toEqual(['internet']);
     const cloudLink = r.links.find((l) => l.link === 'cloud → internet');
     expect(cloudLink?.upBytes ?? 0).toBe(0);

@@ -30,6 +30,7 @@
  * number of invocations (faas-sim's scenario stops at deployments^1.1 · 400; give the duration).
  */
 import type { Topology } from '../topology/model';
+import { PythonRandom } from './python-random';
 import type { SimArtifact, SimFunction, SimWorkflow } from './workflow';
 
 export type Preset = 'faas-sim';
@@ -40,12 +41,40 @@ export const FAAS_SIM_DEPLOYMENTS_PER_CELL = 10;
 /** faas-sim adds a deployment, then waits 250 s, then 5 s before its requests start (scenarios.py). */
 export const FAAS_SIM_DEPLOY_INTERVAL_S = 255;
 
-/** The topology with its registry on the first wide-area network, if it has one (faas-sim's registry on the internet). */
-export function presetTopology(t: Topology): Topology {
+/** faas-sim's cloud LAN up- and downlink, Mbit/s (scenarios.py `_create_cloud`: create_lan(nodes, 1e10, 1e10, …)) */
+export const FAAS_SIM_CLOUD_WAN_MBPS = 1e10;
+/** faas-sim's per-node link on the cloud LAN, Mbit/s (`_create_cloud`: internal_bw=10000) */
+export const FAAS_SIM_CLOUD_NODE_MBPS = 10_000;
+/** faas-sim's per-node link on a cell LAN, Mbit/s (scenarios.py `_create_cell`: internal_bw=1000; the sensor RPi's p2p link 1000) */
+export const FAAS_SIM_CELL_NODE_MBPS = 1000;
+
+/**
+ * The topology as faas-sim's network model sees it (faassim/net.py, scenarios.py): the registry on
+ * the first wide-area network (the internet) with no link of its own; no latency anywhere (faas-sim's
+ * routes have rtt 0, so a flow has no connection setup); the datacenter's links to the WAN at
+ * 1e10 Mbit/s; a node's own link into a cell network at 1000 Mbit/s, into the datacenter at 10000; and the nodes in faas-sim's
+ * order — each cell's cloudlet, then its RPis, cell by cell, cloud VMs last, then shuffled as
+ * faas-sim shuffles its cluster's node list with Python's random seeded by the run's seed
+ * (python-random.ts) — which is the order the scheduler breaks ties in.
+ */
+export function presetTopology(t: Topology, seed: number): Topology {
   const wan = t.networks.find((n) => n.kind === 'wan');
-  if (!wan) return t;
+  const kind = new Map(t.networks.map((n) => [n.name, n.kind]));
+  const nodeNames = new Set(t.nodes.map((n) => n.name));
+  const links = t.links.map((l) => {
+    const ends = [kind.get(l.from), kind.get(l.to)];
+    const cloudWan = ends.includes('datacenter') && ends.includes('wan');
+    const hostOn = nodeNames.has(l.from) ? kind.get(l.to) : nodeNames.has(l.to) ? kind.get(l.from) : undefined;
+    const mbps = cloudWan ? FAAS_SIM_CLOUD_WAN_MBPS : hostOn === 'cell' ? FAAS_SIM_CELL_NODE_MBPS : hostOn === 'datacenter' ? FAAS_SIM_CLOUD_NODE_MBPS : undefined;
+    return { ...l, latencyMs: 0, ...(mbps !== undefined ? { upMbps: mbps, downMbps: mbps } : {}) };
+  });
+  // faas-sim's order: by cell; within a cell the cloudlet before the cell network's own nodes; the rest (cloud) last
+  const rank = (n: Topology['nodes'][number]) => (n.labels.cell === undefined ? Infinity : Number(n.labels.cell) * 2 + (kind.get(n.network) === 'cell' ? 1 : 0));
+  const ordered = t.nodes.map((n, i) => ({ n, i, r: rank(n) })).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.n);
+  // SimulationClusterContext: random.shuffle(self.nodes), after srds' stats.seed(seed) (faassim/simclustercontext.py)
+  const nodes = new PythonRandom(seed).shuffle(ordered);
   const { mbps: _mbps, ...rest } = t.registry;
-  return { ...t, registry: { ...rest, at: [wan.name] } };
+  return { ...t, nodes, links, registry: wan ? { ...rest, at: [wan.name] } : t.registry };
 }
 
 /** faas-sim's number of deployments on this topology: 10 per cell (nodes labelled `cell`); 1 without cells. */

@@ -10,8 +10,15 @@
  */
 import { placeWorkflow, requirementsAt, type PlanWorkflow } from '../planning/plan';
 import { schedule } from '../scheduler/schedule';
+import type { ImageRef } from '../scheduler/requirements';
+import type { Arch } from '../spec/topology';
 import { DEFAULT_STARTUP_S, SHARED_LAYERS_FRACTION, STARTUP_S } from './constants';
 import type { FnState, Replica, SimContext } from './state';
+
+/** An image's size on an architecture (a single size, or the arch's, else the first given). */
+function imageBytes(im: ImageRef, arch: Arch): number {
+  return typeof im.size === 'number' ? im.size : (im.size[arch] ?? Object.values(im.size).find((v) => v !== undefined) ?? 0);
+}
 
 export class Replicas {
   private nextReplica = 0;
@@ -89,7 +96,7 @@ export class Replicas {
 
   private start(fs: FnState, node: number, neededImages: string[]): Replica {
     const now = this.sim.engine.now;
-    const rep: Replica = { id: this.nextReplica++, fn: fs, node, state: 'pulling', active: 0, lastUsed: now, createdAt: now, coldNext: false, warmAt: NaN, workersUp: 0 };
+    const rep: Replica = { id: this.nextReplica++, fn: fs, node, state: 'pulling', active: 0, lastUsed: now, createdAt: now, coldNext: false, warmAt: NaN, workersUp: 0, pulled: neededImages };
     fs.replicas.push(rep);
     fs.replicasStarted++;
     this.sim.accounting.hosted[node] = 1;
@@ -111,7 +118,7 @@ export class Replicas {
     let bytes = 0;
     for (const im of rep.fn.def.base.images) {
       if (!needed.includes(im.name)) continue;
-      const size = typeof im.size === 'number' ? im.size : (im.size[arch] ?? Object.values(im.size).find((v) => v !== undefined) ?? 0);
+      const size = imageBytes(im, arch);
       bytes += held > 0 ? Math.round(SHARED_LAYERS_FRACTION * size) : size;
     }
     const src = sim.sources.registry(rep.node);
@@ -179,7 +186,7 @@ export class Replicas {
     r.state = 'starting';
     const device = sim.t.nodes[r.node].device;
     const { coldStarts } = sim.settings;
-    sim.engine.after(coldStarts ? this.startupS(r.fn, r.node) : 0, () => {
+    sim.engine.after(coldStarts ? this.startupS(r.fn, r.node, r.pulled) : 0, () => {
       if (!r.fn.replicas.includes(r)) return;
       r.state = 'warm';
       r.workersUp = 1;
@@ -191,10 +198,18 @@ export class Replicas {
   }
 
   /** How long a worker of fs takes to start on the node: measured (opts.startupS), else the device's (docs/reference.md §4). */
-  startupS(fs: FnState, node: number): number {
+  startupS(fs: FnState, node: number, pulled: readonly string[] = []): number {
     const { sim } = this;
     const n = sim.t.nodes[node];
-    return sim.opts.startupS?.[fs.def.id]?.[n.name] ?? STARTUP_S[n.device] ?? DEFAULT_STARTUP_S;
+    const measured = sim.opts.startupS?.[fs.def.id]?.[n.name];
+    if (measured !== undefined) return measured;
+    if (sim.oracles) {
+      // the faas-sim preset: its HackedFittedStartupTimeOracle (faas-sim-oracles.ts)
+      const images = fs.def.base.images.map((im) => ({ name: im.name, bytes: imageBytes(im, n.arch), pulled: pulled.includes(im.name) }));
+      const t = sim.oracles.startup(fs.def.id, images, n.device);
+      if (t !== undefined) return t;
+    }
+    return STARTUP_S[n.device] ?? DEFAULT_STARTUP_S;
   }
 
   /** Every reconcile interval: removes replicas idle for idleTimeoutS, down to minReplicas (docs/reference.md §3). */

@@ -37,6 +37,7 @@ import { Engine, SimulationError } from './engine';
 import { faasSimWorkflow } from './faas-sim';
 import { FlowNetwork } from './network';
 import { FunctionGates } from './gates';
+import { FaasSimOracles } from './faas-sim-oracles';
 import { fetchesOnStart, FAAS_SIM_DEPLOY_INTERVAL_S, minReplicasOf, presetDeployments, presetTopology, PRESETS } from './preset';
 import { Replicas } from './replicas';
 import { buildReport } from './report';
@@ -104,12 +105,13 @@ class Simulation implements SimContext {
   readonly autoscaler: Autoscaler;
   readonly deploy: SimulationReport['deploy'] = [];
   readonly notes: string[] = [];
+  readonly oracles?: FaasSimOracles;
 
   constructor(readonly opts: SimulationOptions) {
     const { preset } = opts;
     if (preset !== undefined && !PRESETS.includes(preset)) throw new SimulationError(`preset '${String(preset)}': the only preset is faas-sim`);
     // the workflow's data live where the topology puts them; the preset moves only the registry
-    this.t = preset === 'faas-sim' ? presetTopology(opts.topology) : opts.topology;
+    this.t = preset === 'faas-sim' ? presetTopology(opts.topology, opts.seed) : opts.topology;
     this.profile = typeof opts.profile === 'string' ? profileByName(opts.profile) : opts.profile;
     this.snap = buildSnapshot(this.t, opts.images ? { images: opts.images } : {});
     this.net = new FlowNetwork(this.engine, this.t, this.snap.s.graph);
@@ -127,6 +129,7 @@ class Simulation implements SimContext {
       coldStarts: opts.coldStarts !== false,
       eagerStart: preset === 'faas-sim',
     };
+    if (preset === 'faas-sim') this.oracles = new FaasSimOracles(opts.seed);
     this.accounting = new Accounting(this.engine, this.t, this.snap.s.graph, this.net);
     this.sources = new Sources(this.t, this.snap.s.graph, this.net);
     this.replicas = new Replicas(this);

@@ -15,6 +15,7 @@ import type { Sources } from './sources';
 import type { Replicas } from './replicas';
 import type { Dispatcher } from './dispatch';
 import type { FunctionGates } from './gates';
+import type { FaasSimOracles } from './faas-sim-oracles';
 import { FunctionScaler, type Autoscaler } from './scaling';
 
 export interface Replica {
@@ -30,6 +31,8 @@ export interface Replica {
   warmAt: number;
   /** agent concurrency: the worker processes started (each a cold start) */
   workersUp: number;
+  /** the images its node had to pull for it (the scheduler's answer) */
+  pulled: string[];
 }
 
 export interface Invocation {
@@ -157,4 +160,6 @@ export interface SimContext {
   readonly autoscaler: Autoscaler;
   readonly deploy: SimulationReport['deploy'];
   readonly notes: string[];
+  /** faas-sim's execution- and startup-time oracles (the faas-sim preset), instead of the execution model */
+  readonly oracles?: FaasSimOracles;
 }
