@@ -168,6 +168,9 @@ export async function listenOn<T>(asked: number | undefined, start: (port: numbe
   }
 }
 
+/** How long after the URL is printed the service loads when no page has asked for anything yet. */
+const SERVICE_IDLE_LOAD_MS = 250;
+
 /** How long after the start TypeScript is loaded when nothing needed it yet (the page is drawn by then). */
 const TYPESCRIPT_WARM_UP_MS = 3000;
 
@@ -185,12 +188,12 @@ async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
     return service;
   };
   const { startStudioServer } = await import('./ws-server');
-  const server = await listenOn(opts.port, (port) => startStudioServer({ service: load, rendererDir: RENDERER_OUT, port }), log);
-  // Right after the URL is printed (main prints it in this tick), the service starts loading: a
-  // person (or a script) needs a few hundred ms to open the URL and the browser to start a tab, time
-  // in which this process is otherwise idle. A page request that arrives during the load's one
-  // synchronous stretch (TypeScript, ~0.15 s) waits that long at most.
-  setTimeout(() => void load(), 0);
+  // The service (and ws) load once the page has been sent (ws-server decides: the page's own files
+  // first), or SERVICE_IDLE_LOAD_MS after the URL was printed when no page has asked yet: a person
+  // takes longer than that to open the URL, and this process is otherwise idle meanwhile. A page
+  // asked for at once (a script, the bench, a browser already open) is not held back by the load's
+  // synchronous stretch.
+  const server = await listenOn(opts.port, (port) => startStudioServer({ service: load, rendererDir: RENDERER_OUT, port, lazyServiceMs: SERVICE_IDLE_LOAD_MS }), log);
   // a project opened from the parse cache needed no TypeScript: it loads once the page is up, so
   // the first edit does not wait for it
   setTimeout(() => void load().then(() => import('../preprocessor/index')).then((m) => m.preprocessSource('warm-up.ts', 'export {};\n')).catch(() => undefined), TYPESCRIPT_WARM_UP_MS).unref();

@@ -56,7 +56,8 @@ describe('studio WebSocket server with a lazily loaded service', () => {
 
   it('serves the page before loading the service, and loads it once every file the page loads first was sent', async () => {
     let loads = 0;
-    server = await startStudioServer({ service: async () => (loads++, new StudioService()), rendererDir: rendererDir(), lazyServiceMs: 60_000 });
+    // a cold cache: the browser asks for index.html's files right after it (grace long enough for a loaded machine)
+    server = await startStudioServer({ service: async () => (loads++, new StudioService()), rendererDir: rendererDir(), lazyServiceMs: 60_000, assetGraceMs: 60_000 });
     const base = `http://127.0.0.1:${server.port}`;
     const html = await fetch(`${base}/`);
     expect(html.status).toBe(200);
@@ -70,6 +71,22 @@ describe('studio WebSocket server with a lazily loaded service', () => {
     expect(loads).toBe(0); // the style sheet is still to come: the service's load would hold it back
     await (await fetch(`${base}/assets/index.css`)).text();
     await expect.poll(() => loads).toBe(1);
+  });
+
+  it('with its files cached (a warm start) the browser asks for index.html only: the service loads right after it was sent', async () => {
+    let loads = 0;
+    server = await startStudioServer({ service: async () => (loads++, new StudioService()), rendererDir: rendererDir(), lazyServiceMs: 60_000, assetGraceMs: 20 });
+    const base = `http://127.0.0.1:${server.port}`;
+    // nothing asked yet: nothing loads (the lazy timer is a minute away)
+    await new Promise((r) => setTimeout(r, 100));
+    expect(loads).toBe(0);
+    expect((await fetch(`${base}/`)).status).toBe(200);
+    // the page's script comes from the browser's cache: only the grace passes, and the load starts
+    await expect.poll(() => loads, { timeout: 5000 }).toBe(1);
+    // and the socket the page opens next is served (ws loaded with the service)
+    const ws = socket(server);
+    await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
+    ws.close();
   });
 
   it('GET /api/boot answers studio.info and the initial project in one response, with the token only', async () => {

@@ -14,7 +14,8 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type WebSocket } from 'ws';
+// ws loads after the server listens (see loadWs): ~0.1 s of module loading off the path to the URL
+import type { WebSocket, WebSocketServer } from 'ws';
 // the contract (zod and the spec's schemas) loads with the service, not before the server listens
 import type { WsFrame } from '../api/contract';
 import { contentSecurityPolicy } from './csp';
@@ -48,6 +49,13 @@ export interface StudioServerOptions {
   service: StudioService | Promise<StudioService> | (() => Promise<StudioService>);
   /** start a lazy service loader at the latest this long after listening (default 1500 ms) */
   lazyServiceMs?: number;
+  /**
+   * After index.html has been sent, how long to wait for the browser to ask for the files it loads
+   * first (default 40 ms). None asked for in that time: it has them cached (a warm start), and the
+   * service loads while the browser compiles the page's script. Some asked for: it loads once
+   * they have all been sent.
+   */
+  assetGraceMs?: number;
   /** the built renderer (index.html and assets) */
   rendererDir: string;
   /** 0 picks a free port */
@@ -102,15 +110,41 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   const loader = typeof opts.service === 'function' ? opts.service : undefined;
   const ready = (): Promise<StudioService> => (servicePromise ??= loader!());
   let lazyTimer: NodeJS.Timeout | undefined;
-  // The service's load blocks this thread for a few hundred ms (TypeScript's parser): it starts once
-  // every file the page loads first (index.html's scripts, preloads and style sheets) has been sent,
-  // so it never holds back the page's own script — and runs while the browser evaluates it.
+  // The service's load blocks this thread for a few hundred ms (TypeScript's parser, zod): it never
+  // starts before the page itself has been sent. After index.html, the browser either asks for the
+  // files index.html names (its cache is cold), and the load starts once every one of them has been
+  // sent — so it never holds back the page's own script — or it has them all cached and asks for
+  // none within assetGraceMs, and the load starts then. Either way it runs while the browser
+  // evaluates the page's script. ws (what the page connects to next) loads just before it.
   const firstFiles = initialAssets(root);
+  let askedFirst = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const loadAll = () => {
+    if (graceTimer) clearTimeout(graceTimer);
+    void loadWs().catch(() => undefined); // a failed load surfaces where it is awaited (the upgrade)
+    if (loader) void ready().catch(() => undefined); // likewise (a request, the socket's hello)
+  };
+  const pageSent = () => {
+    if (askedFirst || servicePromise || graceTimer) return;
+    graceTimer = setTimeout(() => {
+      if (!askedFirst) loadAll();
+    }, opts.assetGraceMs ?? 40);
+    graceTimer.unref();
+  };
   const sent = (rel: string) => {
     if (servicePromise) return;
     firstFiles.delete(rel);
-    if (firstFiles.size === 0) setImmediate(() => void ready().catch(() => undefined)); // a failed load surfaces where it is awaited
+    if (firstFiles.size === 0) setImmediate(loadAll);
   };
+
+  // ws itself: loaded with the service, or by the first socket that arrives before it
+  let wss: Promise<WebSocketServer> | undefined;
+  const loadWs = (): Promise<WebSocketServer> =>
+    (wss ??= import('ws').then(({ WebSocketServer: Wss }) => {
+      const w = new Wss({ noServer: true, maxPayload: MAX_REQUEST_BYTES });
+      w.on('connection', onConnection);
+      return w;
+    }));
 
   const serveFile = (url: URL, res: ServerResponse) => {
     let rel: string;
@@ -148,7 +182,11 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     });
     stream.once('open', () => {
       res.writeHead(200, headers);
-      if (!servicePromise && (firstFiles.has(rel) || extname(file) === '.js')) res.once('finish', () => sent(rel));
+      if (!servicePromise && (firstFiles.has(rel) || extname(file) === '.js')) {
+      askedFirst ||= firstFiles.has(rel);
+      res.once('finish', () => sent(rel));
+    }
+    if (rel === '/index.html') res.once('finish', pageSent);
       stream.pipe(res);
     });
   };
@@ -199,7 +237,6 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     }
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES });
   answerClientErrors(http, (a) => `bad request: ${a.message}; ${a.hint}`);
   http.on('upgrade', (req, socket, head) => {
     // Node removes its own error listener from an upgraded socket: a reset with none would throw
@@ -218,13 +255,16 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
         socket.destroy();
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      loadWs().then(
+        (w) => w.handleUpgrade(req, socket, head, (ws) => w.emit('connection', ws, req)),
+        (e: unknown) => refuse('500 Internal Server Error', `the studio server could not load its WebSocket library (ws): ${(e as Error)?.message ?? String(e)}; run \`npm install\``),
+      );
     } catch (e) {
       refuse('500 Internal Server Error', `the studio server failed: ${(e as Error)?.message ?? String(e)}`);
     }
   });
 
-  wss.on('connection', (ws: WebSocket) => {
+  function onConnection(ws: WebSocket): void {
     const clientId = randomUUID();
     // listen at once: a request sent before the service has loaded waits for it, it is never dropped
     let closed = false;
@@ -296,7 +336,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
         if (ws.readyState === ws.OPEN) ws.close(1011, Buffer.from(reason).subarray(0, 123).toString());
       },
     );
-  });
+  }
 
   await new Promise<void>((ok, fail) => {
     http.once('error', fail);
@@ -304,7 +344,11 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   });
   port = (http.address() as AddressInfo).port;
   if (loader) {
-    lazyTimer = setTimeout(() => void ready().catch(() => undefined), opts.lazyServiceMs ?? 1500);
+    lazyTimer = setTimeout(loadAll, opts.lazyServiceMs ?? 1500);
+    lazyTimer.unref();
+  } else {
+    // a service given (tests, Electron's browser fallback): only ws is left to load, soon
+    lazyTimer = setTimeout(loadAll, opts.lazyServiceMs ?? 200);
     lazyTimer.unref();
   }
   return {
@@ -314,8 +358,12 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     close: () =>
       new Promise<void>((ok) => {
         if (lazyTimer) clearTimeout(lazyTimer);
-        for (const c of wss.clients) c.terminate();
-        wss.close();
+        if (graceTimer) clearTimeout(graceTimer);
+        const closeWs = (w: WebSocketServer) => {
+          for (const c of w.clients) c.terminate();
+          w.close();
+        };
+        void wss?.then(closeWs, () => undefined);
         http.closeAllConnections?.();
         http.close(() => ok());
       }),
