@@ -67,7 +67,7 @@ export class Controller extends EventEmitter {
     const ctx = (this.ctx = new ControllerContext(this.cluster, this.dir, this.state, this.registry, opts.timeScale ?? 1, this));
     const mover = (this.mover = new Mover(ctx));
     this.deployer = new Deployer(ctx, mover, () => this.triggerBoard);
-    this.invoker = new Invoker(ctx, { mover, drift: new DriftWatch(), triggers: () => this.triggerBoard, replace: (w, s, r, x) => this.deployer.replace(w, s, r, x) });
+    this.invoker = new Invoker(ctx, { mover, drift: new DriftWatch(), triggers: () => this.triggerBoard, replace: (w, s, r, x) => this.deployer.replace(w, s, r, x), coralGone: (node) => this.coralGone(node) });
     this.triggerBoard = new TriggerBoard(ctx, (w, f, o) => this.invoker.invoke(w, f, o), opts.triggers ?? 'run', heartbeatMs);
     this.lifecycle = new Lifecycle(ctx, {
       heartbeatMs,
@@ -121,9 +121,15 @@ export class Controller extends EventEmitter {
     return this.followSticks(() => new StickBook(this.ctx).present(sticks));
   }
 
+  /** An agent said the Coral of `node` is gone under a run: the same path as a stick seen leaving; resolves when the functions that needed it have moved. */
+  private coralGone(node: string): Promise<void> {
+    this.followSticks(() => (new StickBook(this.ctx).coralGone(node) ? [node] : []));
+    return this.deployer.settled();
+  }
+
   /**
    * What a change of sticks does, however the news arrived (the studio's watcher, a node agent's
-   * heartbeat): `apply` updates the nodes (StickBook) and names those that changed; functions
+   * heartbeat, an agent's accelerator-gone): `apply` updates the nodes (StickBook) and names those that changed; functions
    * that need what a node lost move off it, those that had to wait come back with it.
    */
   private followSticks(apply: () => string[]): string[] {

@@ -482,6 +482,11 @@ export class Deployer {
     if (r.status !== 'ready') throw new StudioError('not-ready', r.reason ?? `${stored.spec.id} could not be placed again`);
   }
 
+  /** Once every reschedule queued so far has ended (an invocation that answers where its function went). */
+  settled(): Promise<void> {
+    return this.rescheduling;
+  }
+
   /** A node went NotReady: every function placed there is placed again elsewhere (one node at a time). */
   rescheduleFrom(dead: string): void {
     this.rescheduling = this.rescheduling

@@ -23,7 +23,6 @@ import type { DriftWatch } from './gates';
 import type { Mover } from './mover';
 import type { TriggerBoard } from './triggers';
 import type { InvokeAnswer, InvokeOptions, StoredSpec } from './types';
-import { StickBook } from './accelerators';
 
 /**
  * How long an invocation without a deadline may take before its node kills it: 5 min (the
@@ -67,6 +66,12 @@ export interface InvokerDeps {
   triggers: () => TriggerBoard;
   /** places the function on another node than `exclude` and ships it there (the retry) */
   replace: (workflow: string, stored: StoredSpec, revision: number, exclude: string | readonly string[]) => Promise<void>;
+  /**
+   * the Coral of `node` is gone (an agent's accelerator-gone): the node loses tpu the way a stick
+   * it saw leave takes it (Controller.followSticks), so every function there that needs tpu moves
+   * off it; resolves once those moves have ended
+   */
+  coralGone: (node: string) => Promise<void>;
 }
 
 export class Invoker {
@@ -129,14 +134,19 @@ export class Invoker {
       const err = errorRecord(e);
       finish(err.code === 'deadline-exceeded' ? 'deadline-miss' : 'failed', { error: JSON.stringify(err) });
       if (e instanceof AcceleratorGone) {
-        // not retried in this run (it ran partly on a stick that is gone); the function is placed
-        // again without that node, and the answer says where it went or why it could not go
-        // the node loses capability tpu in the cluster's topology until its stick is back (StickBook)
-        new StickBook(ctx).coralGone(e.node);
-        const moved = await this.deps.replace(workflow, stored, placement.revision, [e.node]).then(
-          () => `; ${fnId} was placed again: on ${ctx.state.placement(workflow, fnId)?.node ?? 'no node'}`,
-          (x: Error) => `; ${fnId} could not be placed again: ${x.message}`,
-        );
+        // not retried in this run (it ran partly on a stick that is gone). The node loses capability
+        // tpu until its stick is back (StickBook), as when its agent sees the stick leave: every
+        // function placed there that needs tpu — this one and its siblings — moves off it
+        await this.deps.coralGone(e.node);
+        let moved: string;
+        const now = ctx.state.placement(workflow, fnId);
+        if (now?.node === e.node) {
+          // the node had no tpu to lose (it stays where it was): this function goes without that node
+          moved = await this.deps.replace(workflow, stored, placement.revision, [e.node]).then(
+            () => `; ${fnId} was placed again: on ${ctx.state.placement(workflow, fnId)?.node ?? 'no node'}`,
+            (x: Error) => `; ${fnId} could not be placed again: ${x.message}`,
+          );
+        } else moved = now?.node ? `; ${fnId} was placed again: on ${now.node}` : `; ${fnId} could not be placed again: ${now?.reason ?? 'it is no longer deployed'}`;
         throw new StudioError('accelerator-gone', e.detail + moved, e.hint);
       }
       throw e;

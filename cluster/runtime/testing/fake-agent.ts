@@ -17,7 +17,7 @@ import type { AgentBuild } from '../build';
 import type { Backend, NodeHandle, NodeLaunch } from '../backend';
 import { AgentClient } from '../agent/client';
 import { authorized, hostAllowed } from '../agent/secret';
-import { InvokeBodySchema, RetireBodySchema, WarmBodySchema, type GateResult, type Health, type InvokeBody, type Produced } from '../agent/protocol';
+import { InvokeBodySchema, RetireBodySchema, WarmBodySchema, type GateResult, type Health, type InvokeBody, type Produced, type StickPresence } from '../agent/protocol';
 
 export interface FakeProduct {
   kind: 'data' | 'model';
@@ -49,6 +49,8 @@ export class FakeAgent {
   readonly workers = new Map<string, number>();
   private server: Server | undefined;
   port = 0;
+  /** what the node says of its USB sticks when the controller asks (GET /health?sticks=1): the test's */
+  sticks: StickPresence | undefined;
 
   constructor(
     readonly node: string,
@@ -113,7 +115,7 @@ export class FakeAgent {
       return fail(401, 'unauthorized', "this node agent answers only its cluster's controller");
     }
     this.requests.push(what);
-    if (path === '/health') return { status: 200, body: this.health() };
+    if (path === '/health') return { status: 200, body: { ...this.health(), ...(this.sticks && /[?&]sticks=1/.test(req.url ?? '') ? { accelerators: this.sticks } : {}) } };
     const blob = /^\/blobs\/([0-9a-f]{64})$/.exec(path);
     if (blob) {
       if (req.method === 'PUT') {
