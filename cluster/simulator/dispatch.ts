@@ -347,6 +347,7 @@ export class Dispatcher {
     const now = sim.engine.now;
     r.active--;
     r.lastUsed = now;
+    fs.lastCompleted = now;
     const total = now - inv.arrival;
     fs.completed++;
     fs.totals.push(total);

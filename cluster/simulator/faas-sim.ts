@@ -6,10 +6,10 @@
  *
  * With `deployments: N > 1` (faas-sim's UrbanSensingScenario(cells) has 10 per cell, §3) the chain
  * is repeated N times: deployment i's functions are `preprocess-i`, `train-i`, `inference-i`, its
- * data bucket (raw data, training data, model) lives on one storage node (faas-sim samples one
- * uniformly per deployment; here storage node i mod count, deterministic), and its images are the
- * ML workflow images tagged with an image id drawn 80/20 (faas-sim's Pareto image popularity: 80%
- * of the deployments share 20% of the tags) from the seeded stream 'faas-sim images'.
+ * data bucket (raw data, training data, model) lives on one storage node (storage node i mod count,
+ * deterministic; with buckets 'uniform' drawn uniformly per deployment, as faas-sim does), and its images are the
+ * ML workflow images tagged with an image id drawn as faas-sim draws it (its ScaledParetoSampler:
+ * 80% of the deployments share 20% of the tags, 28% the first) from the seeded stream 'faas-sim images'.
  */
 import { requirements } from '../scheduler/requirements';
 import { MiB, ML_WORKFLOW_IMAGES } from '../topology/catalog';
@@ -37,18 +37,32 @@ export interface FaasSimWorkloadOptions {
    * first arrival after one gap.
    */
   deployIntervalS?: number;
-  /** the seed of the image-popularity draw (deployments > 1) */
+  /** the seed of the image-popularity draw (deployments > 1) and of the bucket draw */
   seed?: number;
+  /**
+   * where each deployment's bucket lives (deployments > 1): 'round-robin' storage node i mod count
+   * (the default, deterministic), or 'uniform' — drawn uniformly per deployment from the seeded
+   * stream 'faas-sim buckets', as faas-sim's distribute_buckets does (the faas-sim preset)
+   */
+  buckets?: 'round-robin' | 'uniform';
 }
 
+/** faas-sim's ScaledParetoSampler (srds 0.1.0): scipy pareto(b = 1.16, loc = −0.08, scale = 0.08), kept within [0, 1] */
+const PARETO_B = 1.16;
+const PARETO_SCALE = 0.08;
+/** the Pareto's Y = 1 + x / scale at the bound x = 1, and P(Y ≤ it): the truncation the sampler's rejection makes */
+const PARETO_Y_MAX = 1 + 1 / PARETO_SCALE;
+const PARETO_F_MAX = 1 - PARETO_Y_MAX ** -PARETO_B;
+
 /**
- * An image id with 80/20 popularity among `n` ids: floor(n · u^k) with 0.2^(1/k) = 0.8, so 80%
- * of the draws fall on the lowest 20% of the ids (faas-sim's ScaledParetoSampler, §3, by its rule,
- * not its numbers).
+ * An image id among `n` with faas-sim's 80/20 popularity (faas-sim@9c6e1b3 synth/pods.py:
+ * IntegerTruncationSampler(ScaledParetoSampler(0, n))): x from a Pareto(1.16) scaled by 0.08 and
+ * truncated to [0, 1] (by inverting its CDF at u · P(x ≤ 1), the distribution srds' rejection
+ * gives), id = floor(n · x). About 80% of the draws fall below 0.2 · n, and 28% on id 0.
  */
-function popularImageId(n: number, u: number): number {
-  const k = Math.log(0.2) / Math.log(0.8);
-  return Math.min(n - 1, Math.floor(n * u ** k));
+export function popularImageId(n: number, u: number): number {
+  const y = (1 - u * PARETO_F_MAX) ** (-1 / PARETO_B);
+  return Math.min(n - 1, Math.floor(n * PARETO_SCALE * (y - 1)));
 }
 
 export function faasSimWorkflow(topology: Topology, opts: FaasSimWorkloadOptions = {}): SimWorkflow {
@@ -62,7 +76,10 @@ export function faasSimWorkflow(topology: Topology, opts: FaasSimWorkloadOptions
       ? [oneDeployment(storage, '', '')]
       : (() => {
           const rng = Rng.stream(opts.seed ?? 0, 'faas-sim images');
-          return Array.from({ length: n }, (_, i) => oneDeployment([storage[i % storage.length]], `-${i}`, `:${popularImageId(n, rng.uniform())}`));
+          const ids = Array.from({ length: n }, () => popularImageId(n, rng.uniform()));
+          const brng = Rng.stream(opts.seed ?? 0, 'faas-sim buckets');
+          const bucket = (i: number) => (opts.buckets === 'uniform' ? storage[Math.min(storage.length - 1, Math.floor(brng.uniform() * storage.length))] : storage[i % storage.length]);
+          return ids.map((id, i) => oneDeployment([bucket(i)], `-${i}`, `:${id}`));
         })();
   // preprocess and train scale to zero, inference keeps its replica (faas-sim's scale_zero, §3)
   const lifecycle: NonNullable<SimWorkflow['lifecycle']> = {};

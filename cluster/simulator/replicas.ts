@@ -218,11 +218,22 @@ export class Replicas {
     const { idleTimeoutS, reconcileS } = sim.settings;
     const now = sim.engine.now;
     const idle = (r: Replica) => (r.state === 'warm' || r.state === 'cold') && r.active === 0 && now - r.lastUsed >= idleTimeoutS;
-    for (const fs of sim.order) {
-      if (fs.queue.length || fs.replicas.length <= fs.minReplicas || !fs.replicas.some(idle)) continue;
-      for (const r of [...fs.replicas]) {
-        if (fs.replicas.length <= fs.minReplicas) break;
-        if (idle(r)) this.remove(r);
+    if (sim.settings.idleByLastCompletion) {
+      // faas-sim's faas_idler (faas.py): per function, from its last completed invocation; removes its started replicas even mid-invocation
+      for (const fs of sim.order) {
+        if (fs.minReplicas > 0 || now - fs.lastCompleted < idleTimeoutS) continue;
+        const started = fs.replicas.filter((r) => r.state === 'warm' || r.state === 'cold');
+        if (!started.length) continue;
+        for (const r of started) this.remove(r);
+        if (fs.queue.length) sim.dispatcher.dispatch(fs);
+      }
+    } else {
+      for (const fs of sim.order) {
+        if (fs.queue.length || fs.replicas.length <= fs.minReplicas || !fs.replicas.some(idle)) continue;
+        for (const r of [...fs.replicas]) {
+          if (fs.replicas.length <= fs.minReplicas) break;
+          if (idle(r)) this.remove(r);
+        }
       }
     }
     const next = now + reconcileS;

@@ -55,6 +55,7 @@ export function workflowOf(opts: SimulationOptions): SimWorkflow {
       deployments: opts.deployments ?? (faasSim ? presetDeployments(opts.topology) : undefined),
       deployIntervalS: opts.deployIntervalS ?? (faasSim ? FAAS_SIM_DEPLOY_INTERVAL_S : undefined),
       seed: opts.seed,
+      ...(faasSim ? { buckets: 'uniform' as const } : {}),
     });
   }
   if (opts.project) return workflowOfProject(opts.project, opts.topology, opts);
@@ -128,6 +129,7 @@ class Simulation implements SimContext {
       service: opts.service?.kind ?? 'lognormal',
       coldStarts: opts.coldStarts !== false,
       eagerStart: preset === 'faas-sim',
+      idleByLastCompletion: preset === 'faas-sim',
     };
     if (preset === 'faas-sim') this.oracles = new FaasSimOracles(opts.seed);
     this.accounting = new Accounting(this.engine, this.t, this.snap.s.graph, this.net);

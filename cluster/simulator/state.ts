@@ -85,6 +85,8 @@ export interface FnState {
   scaler: FunctionScaler;
   /** the last scale-up found no node for one more replica (reset when a replica is removed) */
   cannotGrow: boolean;
+  /** when its last invocation completed (0: none yet) — faas-sim's idler's clock (the faas-sim preset) */
+  lastCompleted: number;
 }
 
 export function newFnState(def: SimFunction, seed: number, minReplicas: number, fetchOnStart: boolean, needs: string[][], gates: FunctionGates | undefined): FnState {
@@ -114,6 +116,7 @@ export function newFnState(def: SimFunction, seed: number, minReplicas: number, 
     ...(gates ? { gates } : {}),
     scaler: new FunctionScaler(),
     cannotGrow: false,
+    lastCompleted: 0,
   };
 }
 
@@ -130,6 +133,11 @@ export interface Settings {
   coldStarts: boolean;
   /** a replica starts its worker once its images are there, not on the first invocation (the faas-sim preset) */
   eagerStart: boolean;
+  /**
+   * faas-sim's idler (the faas-sim preset): a function that scales to zero loses its started
+   * replicas, busy or not, once its last invocation completed idleTimeoutS ago (or none has)
+   */
+  idleByLastCompletion: boolean;
 }
 
 /** What the parts of a simulation share. */

@@ -1,4 +1,4 @@
-# Produces cluster/simulator/faas-sim/fgcs-figures.json (see its "how"): /usr/bin/python3 fgcs-run.py with faas-sim@9c6e1b3,
+# Produces cluster/simulator/faas-sim/fgcs-figures.json (see its "how"): /usr/bin/python3 fgcs-run.py [seed] with faas-sim@9c6e1b3,
 # skippy-core@754b20b and srds v0.1.0 unpacked under /tmp/fs (git archive of each), printing the figures as JSON.
 # faas-sim@9c6e1b3's UrbanSensingScenario(4) as its CLI runs it (faassim/cli/faassim.py: stats.seed(0),
 # the CLI's scheduler_params, faas_idler on), then the figures the edge-ai-studio preset is compared on:
@@ -13,7 +13,8 @@ from faassim.cli.faassim import scheduler_params
 from faassim.faassim import Simulation
 from faassim.scenarios import UrbanSensingScenario
 
-stats.seed(0)
+seed = int(sys.argv[1]) if len(sys.argv) > 1 else 0  # fgcs-figures.json: seed 0 (faas-sim's CLI), its 'seeds': 0 to 9
+stats.seed(seed)
 sim = Simulation(UrbanSensingScenario(4), scheduler_params, True)
 t = time.time()
 sim.run()
@@ -22,6 +23,7 @@ net = sim.dataframe('network')
 inv = sim.dataframe('invocations')
 edge = net[net['zone'] == 'edge'] if 'zone' in net.columns else net.iloc[0:0]
 out = {
+    'seed': seed,
     'simulated_s': float(sim.env.now),
     'invocations': int(len(inv)),
     'wall_s': wall,
