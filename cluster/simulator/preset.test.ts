@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { topologyByName } from '../topology/scenarios';
 import { FAAS_SIM_DEPLOY_INTERVAL_S, presetDeployments, presetTopology } from './preset';
 import { simulate, workflowOf } from './sim';
+import { FaasSimOracles } from './faas-sim-oracles';
+import { popularImageId } from './faas-sim';
+import { Rng } from './engine';
 
 const MiB = 1024 * 1024;
 const us1 = topologyByName('urban-sensing:cells=1');
@@ -62,6 +65,43 @@ describe('the faas-sim preset', () => {
     // the default run pulls through it
     const d = simulate({ workload: 'faas-sim', deployments: 10, topology: us1, profile: 'edge-ai', seed: 1, durationS: 600 });
     expect(d.links.find((l) => l.link === 'cloud → internet')!.upBytes).toBeGreaterThan(100 * MiB);
+  });
+
+  it("sees faas-sim's network: no latency, the cloud's WAN links at 1e10, cell node links at 1000, and faas-sim's node order for the seed", () => {
+    const t = presetTopology(topologyByName('urban-sensing:cells=4'), 0);
+    expect(t.links.every((l) => l.latencyMs === 0)).toBe(true);
+    expect(t.links.find((l) => l.from === 'cloud' && l.to === 'internet')).toMatchObject({ upMbps: 1e10, downMbps: 1e10 });
+    expect(t.links.find((l) => l.from === 'cell-2-box-0-rpi-0')).toMatchObject({ upMbps: 1000, downMbps: 1000 });
+    // faas-sim@9c6e1b3 with stats.seed(0) lists edge_0_7_tegra, edge_0_6_tegra, edge_1_6_tegra, edge_2_storage_nuc, edge_0_3_comm_pi first
+    expect(t.nodes.slice(0, 5).map((n) => n.name)).toEqual(['cloudlet-0-tx2-6', 'cloudlet-0-tx2-5', 'cloudlet-1-tx2-5', 'cloudlet-2-nuc-0', 'cell-0-box-3-rpi-1']);
+    expect(t.nodes).toHaveLength(91);
+  });
+
+  it("draws execution and start times from faas-sim's fitted oracles, within their bounds", () => {
+    const o = new FaasSimOracles(1);
+    const train = [{ name: 'alexrashed/ml-wf-2-train:3' }];
+    const xs = Array.from({ length: 2000 }, (_, i) => o.execution('train-0', train, 'tx2', (i % 7) - 3)!);
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(17.641);
+    expect(Math.max(...xs)).toBeLessThanOrEqual(20.333);
+    expect(xs.reduce((a, b) => a + b, 0) / xs.length).toBeCloseTo(18.9, 0);
+    expect(o.execution('x', [{ name: 'bundle:x' }], 'tx2', 0)).toBeUndefined();
+    expect(o.execution('x', train, 'nano', 0)).toBeUndefined();
+    // a start with the image missing has the 100 Mbit/s download of it taken off
+    const pi = o.startup('p', [{ name: 'alexrashed/ml-wf-1-pre:0', bytes: 465830200, pulled: true }], 'rpi3')!;
+    expect(pi).toBeGreaterThanOrEqual(673.43 - 465830200 / 1.25e7);
+    expect(pi).toBeLessThanOrEqual(1628.76 - 465830200 / 1.25e7);
+    // the preset's train runs are those
+    const t = fn('train-0');
+    expect(t.execution.p50).toBeGreaterThan(17.6);
+    expect(t.execution.max).toBeLessThan(20.4);
+  });
+
+  it("draws image tags as faas-sim's ScaledParetoSampler: 80% below a fifth of the tags, 28% the first", () => {
+    const rng = new Rng(7);
+    const ids = Array.from({ length: 100_000 }, () => popularImageId(40, rng.uniform()));
+    expect(ids.filter((i) => i < 8).length / ids.length).toBeCloseTo(0.806, 1);
+    expect(ids.filter((i) => i === 0).length / ids.length).toBeCloseTo(0.284, 1);
+    expect(Math.max(...ids)).toBeLessThan(40);
   });
 
   it('is refused when unknown, and gives the same report for the same seed', () => {

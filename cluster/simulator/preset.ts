@@ -1,33 +1,54 @@
 /**
  * The `faas-sim` compatibility preset: the simulation behaves as faas-sim@9c6e1b3 (the FGCS-era
- * code, docs/reference.md §3) does on its urban-sensing scenario, where the defaults differ:
+ * code, docs/reference.md §3) does on its urban-sensing scenario, where the defaults differ. Each
+ * change and the faas-sim file it comes from (paths in edgerun/faas-sim at 9c6e1b3):
  *
- * - the registry is on the wide-area network with no link of its own (faas-sim attaches it to the
- *   internet "with essentially infinite bandwidth": pulls are held only by the cells' downlinks);
- *   here by default it sits on the topology's registry network (urban sensing: behind the cloud's
- *   1000 Mbit/s link);
- * - every function keeps one replica (scale_min = 1) and never gets a second (the FGCS code has no
- *   autoscaler: nothing calls scale_up), except functions marked scaleToZero (faas-sim's
- *   scale_zero: preprocess and train), whose replica the idler removes after 300 s without an
- *   invocation and which are placed again on demand; by default min 0 and max 20 for every one;
+ * - the network as faas-sim's model sees it (presetTopology): the registry on the internet with no
+ *   link of its own (scenarios.py UrbanSensingClusterSynthesizer: "attach to the internet with
+ *   essentially infinite bandwidth": pulls are held only by the cells' downlinks); no latency on
+ *   any link (net.py: a Route's rtt is never set, so a flow has no connection setup); the cloud's
+ *   links to the internet at 1e10 Mbit/s and its VMs' own links at 10000 (scenarios.py
+ *   `_create_cloud`); a node's own link into a cell network at 1000 (`_create_cell`, create_lan
+ *   internal_bw=1000). These also change the scheduler's bandwidth figures, as in faas-sim;
+ * - the nodes in faas-sim's order, which is the order the scheduler breaks ties in: cell by cell,
+ *   the cloudlet then the RPis, cloud VMs last, then shuffled as SimulationClusterContext does
+ *   (simclustercontext.py: random.shuffle after srds' stats.seed(seed)) with CPython's own generator
+ *   (python-random.ts), so a seed gives faas-sim's node order for that seed;
+ * - execution and worker-start times from faas-sim's fitted oracles instead of the §4 means and
+ *   the device startup times (oracle/oracle.py FittedExecutionTimeOracle,
+ *   HackedFittedStartupTimeOracle; oracle/data/distributions.py): a bounded lognormal per host type
+ *   and image, and per image present/missing for a start (faas-sim-oracles.ts);
+ * - every function keeps one replica (scale_min = 1) and never gets a second (faas.py: nothing
+ *   calls scale_up), except functions marked scaleToZero (scenarios.py: scale_zero for preprocess
+ *   and train), which faas-sim's idler empties (faas.py faas_idler): every 30 s, a function whose
+ *   last invocation completed 300 s ago or more (or that has completed none) loses its started
+ *   replicas, even one that is executing (that invocation still finishes); the next request places
+ *   one again. By default: min 0 and max 20 replicas, and only a replica idle for 300 s is removed;
  * - a replica starts its worker as soon as its images are there, instead of on the first
- *   invocation;
+ *   invocation (faas.py simulate_startup);
  * - a function whose inputs are all models fetches them once, when a replica starts, before its
- *   worker (faas-sim: an inference replica downloads its model at setup and keeps it); by
+ *   worker (faas.py simulate_startup: an inference replica downloads its model and keeps it); by
  *   default every invocation moves its inputs;
- * - outputs written to storage go to their artifact's own storage node (faas-sim's bucket),
- *   not to the storage node nearest the producer;
- * - the faas-sim workload is faas-sim's: 10 deployments per cell (UrbanSensingScenario(cells)),
- *   deployment i placed at 255 · i s and its requests starting at 255 · (i + 1) s with one at
- *   once (250 s interval + 5 s); by default one deployment at t = 0.
+ * - outputs written to storage go to their artifact's own storage node (faas.py
+ *   simulate_data_upload: the bucket's node), not to the storage node nearest the producer;
+ * - the faas-sim workload is faas-sim's (scenarios.py EvaluationScenario): 10 deployments per
+ *   cell, deployment i placed at 255 · i s and its requests starting at 255 · (i + 1) s with one at
+ *   once (250 s interval + 5 s); each deployment's bucket on a storage node drawn uniformly
+ *   (distribute_buckets); by default one deployment at t = 0, buckets round-robin.
  *
- * The image-pull rule (an image on the node is not pulled, a missing one costs 10% on a node
- * with other images) is faas-sim's in every run, not only under the preset. What the preset does
- * not change: the topology's links (docs/reference.md §3 lists how urban sensing differs), the
- * execution and startup times (the execution model of §4, not faas-sim's fitted oracles), the
- * storage node of a deployment's bucket (node i mod count, where faas-sim samples one), the
- * scheduler's own wall-clock time (faas-sim adds it to simulated time), and stopping on a
- * number of invocations (faas-sim's scenario stops at deployments^1.1 · 400; give the duration).
+ * In every run, not only under the preset: the image-pull rule (an image on the node is not
+ * pulled, a missing one costs 10% on a node with other images: faas.py simulate_docker_pull) and
+ * the image tags' popularity (faas-sim's ScaledParetoSampler, faas-sim.ts).
+ *
+ * faas-sim quirks not copied: the scheduler's own wall-clock time added to simulated time
+ * (faas.py scheduler_worker); requests already queued when the idler empties a function wait
+ * there for the next request to wake it (faas.py request), where here a replica is placed for
+ * them at once; its greedy rebalancing of flows (net.py rebalance), where the flows here are
+ * exactly max-min fair; stopping on a number of invocations (deployments^1.1 · 400: give the
+ * duration, 34,040 s for UrbanSensingScenario(4)); and its random streams (numpy's and Python's,
+ * except the node shuffle): arrivals, image tags, buckets and oracle draws come from this
+ * simulator's seeded streams with faas-sim's distributions, so one seed is not faas-sim's run
+ * event for event (faas-sim-compare.test.ts compares seed 0 and the means over seeds 0 to 9).
  */
 import type { Topology } from '../topology/model';
 import { PythonRandom } from './python-random';
