@@ -96,7 +96,13 @@ describe('edgeai accelerators', { timeout: 20_000 }, () => {
     expect(saved.out).toContain("coral attached to node 'edge-1'");
     const home = join(fs.root, 'home');
     const at = ['--home', home, '--cluster', 'sticks'];
-    const up = await cli(['cluster', 'up', '--topology', file, ...at]);
+    // edge-1's agent watches the tree the stick is in (a node's starting point is the stick its
+    // topology gives it: an agent that does not see it says it is lost); none joins the laptop
+    const savedRoot = process.env.EDGEAI_SYSFS_ROOT;
+    process.env.EDGEAI_SYSFS_ROOT = fs.sysfsRoot;
+    const up = await cli(['cluster', 'up', '--topology', file, '--accelerators-on', 'none', ...at]);
+    if (savedRoot === undefined) delete process.env.EDGEAI_SYSFS_ROOT;
+    else process.env.EDGEAI_SYSFS_ROOT = savedRoot;
     expect(up.code, up.err).toBe(0);
     try {
       const status = JSON.parse((await cli(['cluster', 'status', '--json', ...at])).out) as { nodes: Array<{ name: string; status: string; capabilities: string[] }> };

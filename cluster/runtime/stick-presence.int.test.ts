@@ -3,7 +3,9 @@
  * backend attaches a Coral of a fake sysfs tree (EDGEAI_SYSFS_ROOT, which the agents inherit) to
  * the laptop; its agent watches the tree from the first heartbeat that asks. Unplugged, `cluster
  * status` shows the laptop without tpu and why; plugged in again, tpu is back. `edgeai accelerators`
- * names the stick's node. No libedgetpu.so.1 in the fake library folder: the node says so.
+ * names the stick's node. No libedgetpu.so.1 in the fake library folder: the node says so. A stick
+ * unplugged before any heartbeat asked (`cluster up` exits first) is lost all the same: the node's
+ * starting point is what `up` attached, not the agent's first look.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,5 +59,21 @@ describe('a stick followed without the studio', () => {
     fs.plug(coralBootloader('1-1.2', 9));
     await until('the laptop to get tpu back', async () => (await laptop()).capabilities.includes('tpu'), 30_000);
     expect((await cli(['accelerators', ...ref])).out).toMatch(/coral on 1-1\.2: attached to node laptop, which has it/);
+  }, 240_000);
+
+  it('unplugged between cluster up and the first heartbeat that asks: status says lost (the starting point is what up attached)', async () => {
+    expect((await cli(['cluster', 'down', ...ref])).code).toBe(0);
+    process.env.EDGEAI_SYSFS_ROOT = fs.sysfsRoot;
+    fs.plug(coralReady('1-1.2', 11));
+    expect((await cli(['cluster', 'up', ...ref])).code).toBe(0);
+    // `cluster up` has exited: no heartbeat has asked the laptop's agent about its sticks yet
+    fs.unplug('1-1.2');
+    const laptop = async () => (JSON.parse((await cli(['cluster', 'status', '--json', ...ref])).out) as { nodes: Array<{ name: string; capabilities: string[]; accelerators?: { lines: string[] } }> }).nodes.find((n) => n.name === 'laptop')!;
+    const lost = await until('the laptop to lose tpu', async () => { const l = await laptop(); return !l.capabilities.includes('tpu') && l; }, 20_000);
+    expect(lost.accelerators!.lines[0]).toMatch(/^tpu: lost since \d{4}-.* \(its Coral USB Accelerator is unplugged/);
+    expect((await cli(['cluster', 'status', ...ref])).out).toMatch(/laptop: tpu: lost since .*unplugged/);
+    // plugged in again: its agent sees it come back, and tpu is back
+    fs.plug(coralBootloader('1-1.2', 12));
+    await until('the laptop to get tpu back', async () => (await laptop()).capabilities.includes('tpu'), 30_000);
   }, 240_000);
 });

@@ -169,15 +169,30 @@ export class StickBook {
    * The agent of `node` reports the sticks it sees: acted on once per change it saw (a report
    * whose since and generation were acted on already changes nothing, so a node that lost its tpu
    * to an accelerator-gone keeps it off until its agent sees the stick leave or come back).
+   *
+   * The node's starting point is what `up` attached to it, not the agent's first look: the agent
+   * starts watching at the first heartbeat that asks, which may come after the stick left (`cluster
+   * up` exits before it). Its baseline (generation 0: it has seen no change yet) is compared with
+   * what was attached: a kind it sees fewer of is lost; a stick it sees that the node has not now
+   * is not given back by a baseline (an accelerator-gone stands until the agent sees a change).
    */
   reported(node: string, p: StickPresence): boolean {
-    if (!this.hosts()[node]) return false;
+    const had = this.hosts()[node];
+    if (!had) return false;
     const mark = `${p.since}|${p.generation}`;
     const key = `${SEEN_PREFIX}${node}`;
     if (this.ctx.state.get(key) === mark) return false;
     this.ctx.state.set(key, mark);
-    // its first word, before it saw any change, is its baseline (a topology saved with sticks of another tree stays as it was)
-    if (p.generation === 0) return false;
+    if (p.generation === 0) {
+      const short: StickCounts = {};
+      for (const kind of Object.keys(had) as AcceleratorKind[]) {
+        const seen = p.sticks.filter((a) => a.kind === kind).length;
+        if (seen < (had[kind] ?? 0)) short[kind] = seen;
+      }
+      const gone = (Object.keys(short) as AcceleratorKind[]).filter((k) => !short[k]);
+      if (!Object.keys(short).length) return false;
+      return this.apply(node, short, gone.length ? `its ${[...new Set(gone.map((k) => STICK_NAMES[k]))].join(' and ')} is unplugged (it had one at up; its node agent does not see it)` : 'fewer of its USB accelerators are plugged in than at up (its node agent sees fewer)', p.since || new Date().toISOString());
+    }
     const at = [...p.lost].sort((a, b) => b.at.localeCompare(a.at))[0]?.at ?? p.changedAt ?? new Date().toISOString();
     return this.follow(node, p.sticks, at, ' (its node agent saw it leave)');
   }

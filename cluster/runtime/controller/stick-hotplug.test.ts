@@ -131,3 +131,34 @@ describe('a node that loses its stick loses its capability', () => {
     expect((await c.invoke('sticks', 'look')).node).toBe('laptop');
   });
 });
+
+describe('an agent whose first report lacks the stick attached at up', () => {
+  it('the node loses tpu at that report (its starting point is what up attached); a report that sees it come back gives tpu back', async () => {
+    const fb = new FakeBackend();
+    const topology = localCluster();
+    const laptop = topology.nodes.find((n) => n.name === 'laptop')!;
+    laptop.capabilities = [...new Set([...laptop.capabilities, 'tpu'])];
+    laptop.labels = { ...laptop.labels, 'accelerator/coral': '1' };
+    const c = await Controller.open({ home: tmp('edgeai-first-home-'), cluster: 'first', backend: () => fb, timeScale: 0 });
+    try {
+      await c.up({ topology });
+      const base = { sysfsRoot: '/fake/sys', since: '2026-12-02T10:00:00.000Z', lost: [], edgetpu: { ready: false, missing: 'stick' as const, reason: 'no Coral USB Accelerator is plugged in', hint: 'plug it in' } };
+      // the stick left before the agent first looked: its baseline (generation 0) has none
+      fb.agents.get('laptop')!.sticks = { ...base, generation: 0, sticks: [] };
+      await c.heartbeat();
+      const node = () => c.status().nodes.find((n) => n.name === 'laptop')!;
+      expect(node().capabilities).not.toContain('tpu');
+      expect(node().accelerators!.lines[0]).toBe('tpu: lost since 2026-12-02T10:00:00.000Z (its Coral USB Accelerator is unplugged (it had one at up; its node agent does not see it))');
+      // the same report again changes nothing; the stick seen plugged in (generation 1) gives tpu back
+      await c.heartbeat();
+      expect(node().capabilities).not.toContain('tpu');
+      fb.agents.get('laptop')!.sticks = { ...base, generation: 1, changedAt: '2026-12-02T10:01:00.000Z', sticks: [{ kind: 'coral', capability: 'tpu', state: 'bootloader', vendorId: '1a6e', productId: '089a', port: '1-1.2', devPath: '/dev/bus/usb/001/007' }] };
+      await c.heartbeat();
+      expect(node().capabilities).toContain('tpu');
+      expect(node().accelerators!.lost).toEqual([]);
+    } finally {
+      await c.down();
+      c.close();
+    }
+  });
+});
