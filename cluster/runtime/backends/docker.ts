@@ -13,7 +13,8 @@
  *   bus and the group that owns its device files, docs/reference.md §6, and the host's Edge TPU
  *   runtime libedgetpu.so.1 read-only on their LD_LIBRARY_PATH when the host has it, found as
  *   the readiness check finds it; when not, start() says so in prepare()'s progress and the
- *   container's edgeai.edgetpu-runtime label is `missing`). The store is not
+ *   container's edgeai.edgetpu-runtime label is `missing`; and the sysfs tree the node's agent
+ *   watches for its sticks: the container's /sys, or NodeLaunch.sysfsRoot bound read-only). The store is not
  *   mounted noexec (the engine's local driver mounts a named volume with default options); a
  *   function cannot start a program anyway (no child processes under the permission model).
  * The cluster's agent secret is in the container's environment (EDGEAI_AGENT_SECRET): the agent
@@ -529,6 +530,13 @@ export class DockerBackend implements Backend {
       deviceRules.push(USB_CGROUP_RULE);
       // the agent is not root: it opens the stick through the group the host's udev rule gives it (plugdev)
       groups.push(...usbGroupsOf(this.opts.usbPath));
+      // where its agent watches its sticks: the container's own /sys is the host's (read-only, every
+      // USB device in it); another tree (EDGEAI_SYSFS_ROOT, a studio's fake one) is bound read-only
+      // at the same path, so the agent starts from the sticks `up` attached from it
+      if (spec.sysfsRoot && posix.normalize(spec.sysfsRoot) !== '/sys') {
+        mounts.push({ Type: 'bind', Source: spec.sysfsRoot, Target: spec.sysfsRoot, ReadOnly: true });
+        env.push(`EDGEAI_SYSFS_ROOT=${spec.sysfsRoot}`);
+      }
     }
     const port = `${AGENT_PORT}/tcp`;
     return {
