@@ -729,6 +729,16 @@ describe('StudioService: USB accelerators (a fake sysfs tree: this machine has n
     expect(progress).toContain('attached coral (tpu, /dev/bus/usb/001/006) to node laptop');
     expect(s.nodes.find((n) => n.name === 'laptop')!.capabilities).toContain('tpu');
     expect(s.nodes.find((n) => n.name === 'edge-1')!.capabilities).not.toContain('tpu');
+    // the laptop's agent watches the studio's tree (not /sys): cluster.status carries its line, as `edgeai cluster status` prints it
+    let line = '';
+    for (let i = 0; i < 200 && !/^tpu: stick present, /.test(line); i++) {
+      const st = value(await svc.call('cluster.status', {}));
+      expect(METHODS['cluster.status'].response.parse(st).nodes.find((n) => n.name === 'laptop')!.accelerators!.lines).toEqual(st.nodes.find((n) => n.name === 'laptop')!.accelerators!.lines);
+      line = st.nodes.find((n) => n.name === 'laptop')!.accelerators!.lines[0] ?? '';
+      if (!/^tpu: stick present, /.test(line)) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(line).toMatch(/^tpu: stick present, /);
+    expect(value(await svc.call('cluster.status', {})).nodes.find((n) => n.name === 'edge-1')!.accelerators).toBeUndefined();
     const f = join(dir, 'functions/inference.ts');
     writeFileSync(f, readFileSync(f, 'utf8').replace("@policy.fn({ node: 'edge' })", "@policy.fn({ capability: 'tpu' })"));
     // the running cluster's laptop has the stick: no placement problem, although topology 'local' has no tpu
