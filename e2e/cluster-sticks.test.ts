@@ -9,8 +9,9 @@
  * Without /usr/bin/chromium (and CI unset) the suite is skipped with the reason printed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, renderedFrames, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { openStudio, renderedFrames, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 import { coralReady, FakeSysfs } from '../cluster/accelerators/testing/fake-sysfs';
 
 const skip = skipWithoutChromium('e2e/cluster-sticks.test.ts');
@@ -56,9 +57,11 @@ describe.skipIf(skip)('the Cluster panel follows a node’s stick (Chromium, pro
     const fit = await page.getByTestId('node-accel-laptop').first().evaluate((el) => {
       const td = el.closest('td')!.getBoundingClientRect();
       const r = el.getBoundingClientRect();
-      return { wraps: el.scrollWidth <= el.clientWidth + 1, inCell: r.right <= td.right + 1, lines: Math.round(r.height / parseFloat(getComputedStyle(el).lineHeight || '14')), page: document.documentElement.scrollWidth <= window.innerWidth };
+      return { wraps: el.scrollWidth <= el.clientWidth + 1, inCell: r.right <= td.right + 1, page: document.documentElement.scrollWidth <= window.innerWidth };
     });
     expect(fit).toMatchObject({ wraps: true, inCell: true, page: true });
+    await page.getByTestId('node-row-laptop').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(RESULTS, 'cluster-sticks-1024.png') });
   }, 240_000);
 
   it('unplugged: the laptop has no tpu, and its row says lost since when and why', async () => {
@@ -66,6 +69,8 @@ describe.skipIf(skip)('the Cluster panel follows a node’s stick (Chromium, pro
     await expect.poll(line, { timeout: 30_000 }).toMatch(/^tpu: lost since \d{4}-\d\d-\d\dT\S+ \(its Coral USB Accelerator is unplugged/);
     await expect.poll(() => page.getByTestId('node-row-laptop').locator('.badge-cap').allTextContents(), { timeout: 10_000 }).not.toContain('tpu');
     await expect(page.getByTestId('node-accel-laptop').first().getAttribute('class')).resolves.toMatch(/warn/);
+    await renderedFrames(page);
+    await page.screenshot({ path: join(RESULTS, 'cluster-sticks-lost-1024.png') });
     expect(studio.pageErrors).toEqual([]);
   }, 60_000);
 });
