@@ -149,7 +149,7 @@ export class StickBook {
     return readJson<Record<string, StickCounts>>(this.ctx.state.get(HOSTS_KEY));
   }
 
-  private lostBook(): Record<string, Partial<Record<AcceleratorKind, { since: string; why: string }>>> {
+  private lostBook(): Record<string, Partial<Record<AcceleratorKind, { since: string; why: string; gone?: boolean }>>> {
     return readJson(this.ctx.state.get(LOST_KEY));
   }
 
@@ -215,11 +215,11 @@ export class StickBook {
       hosts[node] = { ...hosts[node], coral: 1 };
       this.ctx.state.set(HOSTS_KEY, JSON.stringify(hosts));
     }
-    return this.apply(node, { coral: 0 }, 'its Coral USB Accelerator is gone (accelerator-gone)', new Date().toISOString());
+    return this.apply(node, { coral: 0 }, 'its Coral USB Accelerator is gone (accelerator-gone)', new Date().toISOString(), true);
   }
 
   /** The one rule: the node's labels and capabilities follow `counts`; what it lost is recorded with `why` and `at`. */
-  private apply(node: string, counts: StickCounts, why: string, at: string): boolean {
+  private apply(node: string, counts: StickCounts, why: string, at: string, gone = false): boolean {
     const { ctx } = this;
     const topology = ctx.topology;
     if (!ctx.isUp() || !topology || !topology.nodes.some((n) => n.name === node)) return false;
@@ -230,7 +230,8 @@ export class StickBook {
     const lost = { ...book[node] };
     for (const kind of Object.keys(counts) as AcceleratorKind[]) {
       if (counts[kind]! > 0) delete lost[kind];
-      else if (Number(before.labels[acceleratorLabel(kind)]) > 0) lost[kind] = { since: at, why };
+      // gone: an agent's accelerator-gone, not an unplug (the stick may still be in its socket)
+      else if (Number(before.labels[acceleratorLabel(kind)]) > 0) lost[kind] = { since: at, why, ...(gone ? { gone: true } : {}) };
     }
     book[node] = lost;
     ctx.state.set(LOST_KEY, JSON.stringify(book));
@@ -254,7 +255,7 @@ export class StickBook {
     const present: StickCounts = {};
     for (const kind of Object.keys(attached) as AcceleratorKind[]) present[kind] = Number(n?.labels[acceleratorLabel(kind)] ?? 0) || 0;
     const lostOf = this.lostBook()[node] ?? {};
-    const lost: LostStick[] = (Object.keys(lostOf) as AcceleratorKind[]).map((kind) => ({ kind, ...lostOf[kind]! }));
+    const lost: LostStick[] = (Object.keys(lostOf) as AcceleratorKind[]).map((kind) => ({ kind, since: lostOf[kind]!.since, why: lostOf[kind]!.why }));
     const report = health?.accelerators;
     const lines: string[] = [];
     for (const cap of ['tpu', 'vpu'] as const) {
@@ -264,7 +265,11 @@ export class StickBook {
       const seesOne = report?.sticks.some((a) => kinds.includes(a.kind));
       if (kinds.every((k) => !present[k])) {
         const l = gone[0];
-        lines.push(`${cap}: ${l ? `lost since ${l.since} (${l.why})` : 'no stick now'}${seesOne ? '; its agent sees one again: unplug it and plug it in to give the node ' + cap + ' back' : ''}`);
+        // an unplug its agent has not reported yet (it waits a few scans) or a re-plug it will report
+        // (which gives the capability back) needs nothing of the user; a stick its accelerator-gone
+        // took does: the agent must see it leave and come back
+        const stuck = seesOne && (!l || lostOf[l.kind]?.gone === true);
+        lines.push(`${cap}: ${l ? `lost since ${l.since} (${l.why})` : 'no stick now'}${stuck ? '; its agent sees one again: unplug it and plug it in to give the node ' + cap + ' back' : ''}`);
       } else if (cap === 'tpu') {
         lines.push(report ? edgeTpuNodeLine(report.edgetpu) : `tpu: ${present.coral} Coral attached at up (its agent does not report what it sees)`);
       } else {

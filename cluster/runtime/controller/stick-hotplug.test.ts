@@ -162,3 +162,26 @@ describe('an agent whose first report lacks the stick attached at up', () => {
     }
   });
 });
+
+describe('an unplug the host\'s watcher saw before the node\'s agent', () => {
+  it('says lost, and not that its agent sees one again (the agent reports the unplug a few scans later)', async () => {
+    const fb = new FakeBackend();
+    const topology = localCluster();
+    const laptop = topology.nodes.find((n) => n.name === 'laptop')!;
+    laptop.capabilities = [...new Set([...laptop.capabilities, 'tpu'])];
+    laptop.labels = { ...laptop.labels, 'accelerator/coral': '1' };
+    const c = await Controller.open({ home: tmp('edgeai-stale-home-'), cluster: 'stale', backend: () => fb, timeScale: 0 });
+    try {
+      await c.up({ topology });
+      // the agent's last report still has the stick (its watcher waits a few empty scans before a detach)
+      fb.agents.get('laptop')!.sticks = { sysfsRoot: '/fake/sys', since: '2026-12-02T10:00:00.000Z', generation: 0, lost: [], edgetpu: { ready: false, missing: 'library', reason: 'no libedgetpu.so.1', hint: 'install it' }, sticks: [{ kind: 'coral', capability: 'tpu', state: 'ready', vendorId: '18d1', productId: '9302', port: '1-1.2', devPath: '/dev/bus/usb/001/006' }] };
+      await c.heartbeat();
+      expect(c.localAccelerators([])).toEqual(['laptop']);
+      const line = c.status().nodes.find((n) => n.name === 'laptop')!.accelerators!.lines[0];
+      expect(line).toMatch(/^tpu: lost since \S+ \(its Coral USB Accelerator is unplugged\)$/);
+    } finally {
+      await c.down();
+      c.close();
+    }
+  });
+});
