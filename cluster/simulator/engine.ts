@@ -24,6 +24,14 @@ export class SimulationError extends StudioError {
  */
 export const MAX_EVENTS_PER_INSTANT = 1_000_000;
 
+/**
+ * Keyed events (EventQueue.pushKeyed: the autoscaler's ticks, keyed by function) have sequence
+ * numbers from here up: at one instant they run after every ordinary event queued for it (also
+ * those queued meanwhile, at that instant, by a keyed event), in the order of their keys. Ordinary
+ * sequence numbers stay far below (2^51 events would take years).
+ */
+export const KEYED_SEQ_BASE = 2 ** 51;
+
 export interface SimEvent {
   time: number;
   seq: number;
@@ -49,6 +57,28 @@ export class EventQueue {
     const e: SimEvent = { time, seq: this.seq++, run, cancelled: false, label, index: -1 };
     this.insert(e);
     return e;
+  }
+
+  /**
+   * An event with a fixed sequence number `seq` (≥ KEYED_SEQ_BASE: after every ordinary event at
+   * its time, ordered among keyed ones by `seq`), whatever the moment it is scheduled.
+   */
+  pushKeyed(time: number, seq: number, run: () => void, label?: string): SimEvent {
+    const e: SimEvent = { time, seq, run, cancelled: false, label, index: -1 };
+    this.insert(e);
+    return e;
+  }
+
+  /** Gives a queued or spent keyed event a new time; it keeps its sequence number (and takes none). */
+  rescheduleKeyed(e: SimEvent, time: number): void {
+    e.time = time;
+    e.cancelled = false;
+    if (e.index < 0) {
+      this.insert(e);
+      return;
+    }
+    this.up(e.index);
+    this.down(e.index);
   }
 
   /**
@@ -163,6 +193,21 @@ export class Engine {
    */
   rescheduleAfter(e: SimEvent, delay: number): void {
     this.rescheduleAt(e, this.now + Math.max(0, delay));
+  }
+
+  /**
+   * An event at `time` that runs after every ordinary event at that time, among other keyed ones
+   * in the order of `key` (an integer ≥ 0), wherever and whenever it is scheduled (KEYED_SEQ_BASE).
+   */
+  atKeyed(time: number, key: number, run: () => void, label?: string): SimEvent {
+    if (!(time >= this.now)) throw new Error(`cannot schedule an event in the past (${time} < ${this.now})`);
+    return this.queue.pushKeyed(time, KEYED_SEQ_BASE + key, run, label);
+  }
+
+  /** Runs the keyed event `e` (queued, cancelled or already run) at `time` instead, with its key. */
+  rescheduleKeyedAt(e: SimEvent, time: number): void {
+    if (!(time >= this.now)) throw new Error(`cannot schedule an event in the past (${time} < ${this.now})`);
+    this.queue.rescheduleKeyed(e, time);
   }
 
   /** Runs `e` (queued, cancelled or already run) at `time` instead: the same as cancelling it and scheduling its callback anew with at(). */

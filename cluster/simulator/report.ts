@@ -66,7 +66,8 @@ export function buildReport(sim: SimContext): SimulationReport {
     seed: opts.seed,
     durationS: opts.durationS,
     endS: end,
-    events: sim.engine.processed,
+    // with the autoscaler's inert ticks, which are skipped (scaling.ts): the same count as a run that runs them
+    events: sim.engine.processed + sim.autoscaler.skipped,
     concurrency: perWorkerStart ? `up to ${cap} workers per replica, each started on demand (the node agent's)` : workers === null ? '1 per replica' : `${workers} workers per replica`,
     deploy: sim.deploy,
     functions,

@@ -77,11 +77,22 @@ export interface FlowWork {
 }
 
 /** simulate, with the flow network's work (not part of the simulator's index: for bench/simulator.ts). */
-export function simulateWithWork(opts: SimulationOptions): { report: SimulationReport; flows: FlowWork } {
-  const sim = new Simulation(opts);
+export function simulateWithWork(opts: SimulationOptions, internal: SimulationInternals = {}): { report: SimulationReport; flows: FlowWork; engineEvents: number } {
+  const sim = new Simulation(opts, internal);
   const report = sim.run();
   const { recomputations, recomputedFlows, activeAtRecomputations } = sim.net;
-  return { report, flows: { recomputations, recomputedFlows, activeAtRecomputations } };
+  return { report, flows: { recomputations, recomputedFlows, activeAtRecomputations }, engineEvents: sim.engine.processed };
+}
+
+/** Switches for tests and benches, not options of a run (they do not change its report). */
+export interface SimulationInternals {
+  /** false: the autoscaler runs its inert ticks instead of skipping them (scaling.ts) */
+  skipInertTicks?: boolean;
+}
+
+/** simulate with internal switches (tests: the same report with and without skipping). */
+export function simulateInternal(opts: SimulationOptions, internal: SimulationInternals): SimulationReport {
+  return new Simulation(opts, internal).run();
 }
 
 /** One run: the state its parts share (SimContext), the parts, and the event loop in slices. */
@@ -108,7 +119,10 @@ class Simulation implements SimContext {
   readonly notes: string[] = [];
   readonly oracles?: FaasSimOracles;
 
-  constructor(readonly opts: SimulationOptions) {
+  constructor(
+    readonly opts: SimulationOptions,
+    internal: SimulationInternals = {},
+  ) {
     const { preset } = opts;
     if (preset !== undefined && !PRESETS.includes(preset)) throw new SimulationError(`preset '${String(preset)}': the only preset is faas-sim`);
     // the workflow's data live where the topology puts them; the preset moves only the registry
@@ -136,7 +150,7 @@ class Simulation implements SimContext {
     this.sources = new Sources(this.t, this.snap.s.graph, this.net);
     this.replicas = new Replicas(this);
     this.dispatcher = new Dispatcher(this);
-    this.autoscaler = new Autoscaler(this);
+    this.autoscaler = new Autoscaler(this, internal.skipInertTicks !== false);
     const produced = new Set(this.wf.functions.flatMap((f) => f.outputs));
     for (const a of this.wf.artifacts) {
       this.artifacts.set(a.urn, { ...a, locations: [...a.locations] });
@@ -163,6 +177,7 @@ class Simulation implements SimContext {
       const needs = this.wf.needs?.[def.id] ?? def.inputs.map((u) => [u]);
       const st = newFnState(def, opts.seed, min, fetchesOnStart(preset, def, this.artifacts), needs, gates?.active ? gates : undefined);
       this.fns.set(def.id, st);
+      st.scaler.key = this.order.length;
       this.order.push(st);
       for (const urn of def.outputs) this.producers.set(urn, [...(this.producers.get(urn) ?? []), st]);
     }
