@@ -7,7 +7,7 @@
  * × max(1, active / workers), §3) → its outputs written (on the node, or to storage as flows) →
  * the data and model triggers its outputs fire.
  */
-import { empiricalFromNormal, exponentialFromNormal, lognormalFromNormal, Rng } from './engine';
+import { empiricalFromNormal, exponentialFromNormal, lognormalFromNormal, Rng, type SimEvent } from './engine';
 import { checksum } from './accounting';
 import { gateTriggersFired } from './gates';
 import type { FnState, Invocation, Replica, Settings, SimContext } from './state';
@@ -37,14 +37,21 @@ export class Dispatcher {
     const fs = sim.fns.get(a.function);
     if (!fs) return;
     const gap = (): number => (a.kind === 'periodic' ? a.everyS : a.kind === 'poisson' ? rng.exponential(1 / a.ratePerS) : a.baseS + rng.exponential(a.meanS));
+    // one event per process, queued again for each arrival (engine.rescheduleAt: the next sequence number, the same order as a new event)
+    let at = 0;
+    let ev: SimEvent | undefined;
+    const run = () => {
+      const t = at;
+      fs.arrivals++;
+      fs.arrivalHash = checksum(fs.arrivalHash, t);
+      this.arrive(fs);
+      next(t + gap());
+    };
     const next = (t: number) => {
       if (t >= sim.opts.durationS) return;
-      sim.engine.at(t, () => {
-        fs.arrivals++;
-        fs.arrivalHash = checksum(fs.arrivalHash, t);
-        this.arrive(fs);
-        next(t + gap());
-      });
+      at = t;
+      if (ev) sim.engine.rescheduleAt(ev, t);
+      else ev = sim.engine.at(t, run);
     };
     // a process with a start time sends its first request then (faas-sim's request generator), else after one gap;
     // a function's arrival offset (arrivalStartS) delays all of its processes
@@ -69,7 +76,7 @@ export class Dispatcher {
 
   arrive(fs: FnState, service?: number): void {
     fs.invocations++;
-    fs.queue.push({ fn: fs, arrival: this.sim.engine.now, z: fs.noise.normal(), ...(service !== undefined ? { service } : {}), cold: false, wait: 0, transfer: 0, execution: 0, pendingFlows: 0, phaseStart: 0 });
+    fs.queue.push({ fn: fs, arrival: this.sim.engine.now, z: fs.noise.normal(), replica: undefined, service, cold: false, wait: 0, transfer: 0, execution: 0, pendingFlows: 0, phaseStart: 0 });
     this.dispatch(fs);
   }
 
