@@ -101,6 +101,10 @@ export interface OracleImage {
 /** The two oracles of one run, with their own seeded streams (per function, so profiles compared see the same draws). */
 export class FaasSimOracles {
   private readonly streams = new Map<string, Rng>();
+  /** per function: its execution stream (the hot path's lookup without building the key) */
+  private readonly execStreams = new Map<string, Rng>();
+  /** per device and image name: the execution fit (null: none) */
+  private readonly execFits = new Map<string, Map<string, Fit | null>>();
 
   constructor(private readonly seed: number) {}
 
@@ -114,15 +118,39 @@ export class FaasSimOracles {
     return r;
   }
 
+  private execRng(fn: string): Rng {
+    let r = this.execStreams.get(fn);
+    if (!r) {
+      r = this.rng('exec', fn);
+      this.execStreams.set(fn, r);
+    }
+    return r;
+  }
+
+  private execFit(host: string, name: string): Fit | undefined {
+    let byName = this.execFits.get(host);
+    if (!byName) {
+      byName = new Map();
+      this.execFits.set(host, byName);
+    }
+    let fit = byName.get(name);
+    if (fit === undefined) {
+      fit = EXECUTION[`${host} ${imageKey(name)}`] ?? null;
+      byName.set(name, fit);
+    }
+    return fit ?? undefined;
+  }
+
   /** An execution of `fn` (its images) on a device, from the invocation's normal z; undefined when faas-sim has no fit. */
   execution(fn: string, images: readonly { name: string }[], device: string, z: number): number | undefined {
     const host = HOST_TYPE[device];
     if (!host || !images.length) return undefined;
     let t = 0;
-    for (const [i, im] of images.entries()) {
-      const fit = EXECUTION[`${host} ${imageKey(im.name)}`];
+    for (let i = 0; i < images.length; i++) {
+      const fit = this.execFit(host, images[i].name);
       if (!fit) return undefined;
-      t += bounded(fit, i === 0 ? z : this.rng('exec', fn).normal(), this.rng('exec', fn));
+      const rng = this.execRng(fn);
+      t += bounded(fit, i === 0 ? z : rng.normal(), rng);
     }
     return t;
   }
