@@ -20,7 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { StudioService } from './service';
 import type { StudioServer } from './ws-server';
-import { externalPackages, minifyTypeScript, newestMtime, typescriptByRequire } from '../bundling';
+import { externalPackages, minifyTypeScript, newestMtime, typescriptByRequire, zodEnglishOnly } from '../bundling';
 
 // cluster/server/web.ts and dist/web/web.mjs both sit two levels below the root
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,6 +86,7 @@ export async function bundleWebServer(out = WEB_BUNDLE): Promise<void> {
     logLevel: 'warning',
     plugins: [
       typescriptByRequire,
+      zodEnglishOnly,
       {
         name: 'runtime-from-sources',
         setup(b) {
