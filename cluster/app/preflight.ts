@@ -30,13 +30,26 @@ export interface DeployCheck {
  * deploy would place the functions (a running cluster's); the project's own when not given.
  */
 export function deployCheck(project: Project, topology?: Topology): DeployCheck {
-  const diags = [...project.diagnostics, ...deriveGraph(project).warnings, ...placementProblems(project, topology)];
+  const diags = [...projectDiagnostics(project), ...placementProblems(project, topology)];
   return {
     workflow: project.workflow.name || basename(project.dir),
     errors: diags.filter((d) => d.severity === 'error'),
     warnings: diags.filter((d) => d.severity !== 'error'),
     functions: project.functions.map((f) => f.id),
   };
+}
+
+/** The project's own diagnostics and its graph's: what a deploy checks before any placement. */
+function projectDiagnostics(project: Project): Diagnostic[] {
+  return [...project.diagnostics, ...deriveGraph(project).warnings];
+}
+
+/**
+ * The errors a deploy refuses: deployCheck(...).errors without planning a placement, since
+ * placement problems are warnings (placementProblems) — what the next-steps guide counts.
+ */
+export function deployErrors(project: Project): Diagnostic[] {
+  return projectDiagnostics(project).filter((d) => d.severity === 'error');
 }
 
 const where = (d: Diagnostic) => `${d.file}:${d.line}:${d.column}: ${d.message}`;
@@ -73,6 +86,7 @@ export function placementProblems(project: Project, topology?: Topology): Diagno
     const i = plan.infeasible[f.id];
     if (!i) continue;
     out.push({
+      // a warning, never an error: deployErrors counts a deploy's errors without planning
       severity: 'warning',
       code: 'placement-infeasible',
       message: `on topology '${topo.name}': ${i.message}`,

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Controller, ClusterEvent, DeployResult } from '../runtime/controller';
-import { deployCheck, placementProblems } from '../app/preflight';
+import { deployCheck, deployErrors, placementProblems } from '../app/preflight';
 import { runningTopology } from '../app/topology';
 import { TEMPLATES, TFJS_STUB } from './templates';
 import { acceleratorView, artifactView, lineageView, previewSelector, runView } from './views';
@@ -284,9 +284,10 @@ export class StudioService {
       'project.nextSteps': async (p) => {
         const open = this.get(p.project);
         const c = await this.runtime();
-        const check = this.deployCheck(open);
+        this.reload(open);
+        // only the count of the errors a deploy refuses: no placement is planned for it
         const { clusterNextSteps } = await import('../app/next-steps');
-        return { steps: clusterNextSteps(open.project, c, check.errors.length) };
+        return { steps: clusterNextSteps(open.project, c, deployErrors(open.project).length) };
       },
       'deploy.check': (p) => this.deployCheck(this.get(p.project)),
       deploy: async (p) => {
