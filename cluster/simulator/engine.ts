@@ -71,14 +71,7 @@ export class EventQueue {
 
   /** Gives a queued or spent keyed event a new time; it keeps its sequence number (and takes none). */
   rescheduleKeyed(e: SimEvent, time: number): void {
-    e.time = time;
-    e.cancelled = false;
-    if (e.index < 0) {
-      this.insert(e);
-      return;
-    }
-    this.up(e.index);
-    this.down(e.index);
+    this.move(e, time);
   }
 
   /**
@@ -87,8 +80,13 @@ export class EventQueue {
    * cancelled copy in the heap.
    */
   reschedule(e: SimEvent, time: number): void {
-    e.time = time;
     e.seq = this.seq++;
+    this.move(e, time);
+  }
+
+  /** Puts a queued or spent event at `time` with the sequence number it has (back in the heap if spent). */
+  private move(e: SimEvent, time: number): void {
+    e.time = time;
     e.cancelled = false;
     if (e.index < 0) {
       this.insert(e);
