@@ -40,7 +40,7 @@ const NODE_COLUMNS: Array<Column<NodeDto>> = [
         {n.capabilities.length ? n.capabilities.map((c) => <span key={c} className="badge badge-cap">{c}</span>) : <span className="muted">–</span>}
         {/* a node sticks were attached to: what it has of them now, worded as `edgeai cluster status` words it */}
         {(n.accelerators?.lines ?? []).map((l, i) => (
-          <div key={i} className={`small node-accel ${n.capabilities.includes(l.split(':')[0]) ? 'muted' : 'warn'}`} style={{ overflowWrap: 'anywhere', whiteSpace: 'normal', maxWidth: '28em' }} data-testid={`node-accel-${n.name}`}>
+          <div key={i} className={`small node-accel ${n.capabilities.includes(l.split(':')[0]) ? 'muted' : 'warn'}`} data-testid={`node-accel-${n.name}`}>
             {l}
           </div>
         ))}
