@@ -32,8 +32,6 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-/** EDGEAI_HOME of the studios the bench starts (removed at the end) */
-const BENCH_HOME = mkdtempSync(join(tmpdir(), 'studio-bench-home-'));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
@@ -56,9 +54,7 @@ function startWeb(project: string, direct = false, root = ROOT): Promise<{ child
     // browser's cache of the renderer's hashed assets serves the warm starts; a free port if taken)
     const [cmd, args] = direct ? [process.execPath, [join(root, 'scripts', 'web.mjs'), project]] : ['npm', ['run', '--silent', 'web', '--', project]];
     // its own process group: npm runs a shell that runs node; stop() ends all of them
-    // the embedded controller's home in the bench's own folder: the bench leaves nothing under ~/.edgeai
-    const env = { ...process.env, EDGEAI_HOME: BENCH_HOME };
-    const child = spawn(cmd as string, args as string[], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
+    const child = spawn(cmd as string, args as string[], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     const onData = (d: Buffer) => {
       out += String(d);
@@ -335,7 +331,6 @@ export async function main(args: string[]): Promise<void> {
   } finally {
     await browser.close();
     rmSync(work, { recursive: true, force: true });
-    rmSync(BENCH_HOME, { recursive: true, force: true });
   }
   console.log(`(headless Chromium with --disable-gpu: software rendering, frames capped at the 60 Hz animation clock; load average now ${loadavg()[0].toFixed(1)})`);
 }
