@@ -229,6 +229,10 @@ export async function main(args: string[]): Promise<void> {
   const load = loadavg()[0];
   console.log(`machine: ${cpus().length} CPU cores, load average ${load.toFixed(1)}${load > cpus().length ? ' — busier than its cores: timings below are inflated by other work' : ''}`);
   const work = mkdtempSync(join(tmpdir(), 'studio-bench-'));
+  // the studios the bench starts (they inherit the environment) keep their cluster home in the
+  // bench's folder, removed at the end: a bench run leaves nothing under ~/.edgeai
+  const homeBefore = process.env.EDGEAI_HOME;
+  process.env.EDGEAI_HOME = join(work, 'home');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   try {
     const mnist = join(work, 'mnist');
@@ -331,6 +335,8 @@ export async function main(args: string[]): Promise<void> {
   } finally {
     await browser.close();
     rmSync(work, { recursive: true, force: true });
+    if (homeBefore === undefined) delete process.env.EDGEAI_HOME;
+    else process.env.EDGEAI_HOME = homeBefore;
   }
   console.log(`(headless Chromium with --disable-gpu: software rendering, frames capped at the 60 Hz animation clock; load average now ${loadavg()[0].toFixed(1)})`);
 }
