@@ -26,6 +26,20 @@ export interface AcceleratorEvent {
   previous?: Accelerator;
 }
 
+/** The watcher's scan interval when none is given. */
+export const WATCH_INTERVAL_MS = 1000;
+/** How many consecutive scans a port must be empty before its stick counts as detached, when not given. */
+export const DETACH_AFTER_SCANS = 3;
+
+/**
+ * How long a watch must have run before what it has not seen can be trusted as absent: a stick
+ * re-enumerating during the first scan (a Coral loading its firmware) shows up within the
+ * detach window, as the watcher's debounce of a detach allows.
+ */
+export function settleMs(opts: Pick<WatchOptions, 'intervalMs' | 'detachAfterScans'> = {}): number {
+  return Math.max(10, opts.intervalMs ?? WATCH_INTERVAL_MS) * Math.max(1, Math.floor(opts.detachAfterScans ?? DETACH_AFTER_SCANS));
+}
+
 export interface WatchOptions extends DiscoverOptions {
   /** default 1000 ms; at least 10 ms */
   intervalMs?: number;
@@ -71,7 +85,7 @@ function keepKind(now: Accelerator, before: Accelerator | undefined): Accelerato
  */
 export class AcceleratorTracker {
   private readonly known = new Map<string, { accelerator: Accelerator; missing: number }>();
-  constructor(private readonly detachAfterScans = 3) {}
+  constructor(private readonly detachAfterScans = DETACH_AFTER_SCANS) {}
 
   current(): Accelerator[] {
     return [...this.known.values()].filter((k) => k.missing === 0).map((k) => k.accelerator);
@@ -103,8 +117,8 @@ export class AcceleratorTracker {
 
 /** Polls for sticks and calls onChange for each hot-plug event until the returned stop() is called. */
 export function watchAccelerators(opts: WatchOptions, onChange: (event: AcceleratorEvent) => void): StopWatching {
-  const intervalMs = Math.max(10, opts.intervalMs ?? 1000);
-  const tracker = new AcceleratorTracker(Math.max(1, Math.floor(opts.detachAfterScans ?? 3)));
+  const intervalMs = Math.max(10, opts.intervalMs ?? WATCH_INTERVAL_MS);
+  const tracker = new AcceleratorTracker(Math.max(1, Math.floor(opts.detachAfterScans ?? DETACH_AFTER_SCANS)));
   const discover = { ...(opts.sysfsRoot !== undefined ? { sysfsRoot: opts.sysfsRoot } : {}), ...(opts.devRoot !== undefined ? { devRoot: opts.devRoot } : {}), ...(opts.access ? { access: opts.access } : {}) };
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

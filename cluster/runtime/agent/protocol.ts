@@ -136,6 +136,11 @@ export const StickPresenceSchema = z.object({
   sysfsRoot: z.string(),
   since: z.string(),
   generation: z.number().int().nonnegative(),
+  /**
+   * whether the watch has run long enough that a stick it has not seen is absent, not
+   * re-enumerating (agent/sticks.ts); absent: an agent from before this field, taken as settled
+   */
+  settled: z.boolean().optional(),
   changedAt: z.string().optional(),
   sticks: z.array(
     z.object({

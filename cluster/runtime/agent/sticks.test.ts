@@ -39,4 +39,23 @@ describe('StickWatch', () => {
       w.close();
     }
   });
+
+  it('says settled only once it has watched for its detach window: a stick re-enumerating at the first look shows up as an attach, not as a baseline without it', async () => {
+    fs.unplug('1-1.2'); // the first test's stick
+    // the Coral is between its two USB ids at the first look (loading its firmware): not in sysfs
+    const w = new StickWatch({ sysfsRoot: fs.sysfsRoot, intervalMs: 20, detachAfterScans: 3, readiness: () => ({ ready: false, reason: 'no stick', hint: 'plug it in', missing: 'stick' }) as never });
+    try {
+      const first = w.report();
+      expect(first).toMatchObject({ generation: 0, settled: false, sticks: [] });
+      fs.plug(coralReady('1-1.4', 12));
+      const back = await until('the re-enumerated stick to be reported', () => (w.report().generation >= 1 ? w.report() : undefined));
+      expect(back.sticks).toMatchObject([{ kind: 'coral', port: '1-1.4' }]);
+      expect(back.lost).toEqual([]);
+      const settled = await until('the watch to settle (3 scans of 20 ms)', () => (w.report().settled ? w.report() : undefined));
+      expect(settled.generation).toBe(1);
+    } finally {
+      w.close();
+      fs.unplug('1-1.4');
+    }
+  });
 });

@@ -7,8 +7,13 @@
  * heartbeat reports what it sees (protocol.ts StickPresence): the sticks present, the ones that
  * left and when, a generation that counts the attach/detach events, and the node's Edge TPU check
  * (the TfliteService's, so the node says what its models will meet).
+ *
+ * The first look is one scan: a Coral re-enumerating at that moment (loading its firmware) is not
+ * in it, and shows up a scan or two later as an attach. Until the watch has run its detach window
+ * (settleMs: the interval × the scans a port must stay empty) a report says `settled: false`, and
+ * the controller does not take a stick missing from the baseline as unplugged yet.
  */
-import { watchAccelerators, type StopWatching, type WatchOptions } from '../../accelerators/watch';
+import { settleMs, watchAccelerators, type StopWatching, type WatchOptions } from '../../accelerators/watch';
 import type { Accelerator, AcceleratorKind } from '../../accelerators/discover';
 import { summarizeReadiness, type Readiness } from '../../accelerators/runtimes';
 import type { StickPresence } from './protocol';
@@ -27,6 +32,7 @@ export interface StickWatchOptions {
 export class StickWatch {
   private stop: StopWatching | undefined;
   private since = '';
+  private startedMs = 0;
   private generation = 0;
   private changedAt: string | undefined;
   private sticks: Accelerator[] = [];
@@ -41,7 +47,8 @@ export class StickWatch {
 
   private start(): void {
     if (this.stop) return;
-    this.since = new Date().toISOString();
+    this.startedMs = Date.now();
+    this.since = new Date(this.startedMs).toISOString();
     const w: WatchOptions = {
       ...(this.opts.sysfsRoot ? { sysfsRoot: this.opts.sysfsRoot } : {}),
       ...(this.opts.intervalMs ? { intervalMs: this.opts.intervalMs } : {}),
@@ -78,6 +85,7 @@ export class StickWatch {
       sysfsRoot: this.opts.sysfsRoot ?? '/sys',
       since: this.since,
       generation: this.generation,
+      settled: Date.now() - this.startedMs >= settleMs(this.opts),
       ...(this.changedAt ? { changedAt: this.changedAt } : {}),
       sticks: this.sticks.map((a) => ({ kind: a.kind, capability: a.capability, state: a.state, vendorId: a.vendorId, productId: a.productId, port: a.port, devPath: a.devPath })),
       lost: [...this.lost],

@@ -175,10 +175,15 @@ export class StickBook {
    * up` exits before it). Its baseline (generation 0: it has seen no change yet) is compared with
    * what was attached: a kind it sees fewer of is lost; a stick it sees that the node has not now
    * is not given back by a baseline (an accelerator-gone stands until the agent sees a change).
+   * A baseline is read only once the agent's watch has settled (`settled`), so a stick that was
+   * re-enumerating at the first look is not taken as unplugged.
    */
   reported(node: string, p: StickPresence): boolean {
     const had = this.hosts()[node];
     if (!had) return false;
+    // a baseline from a watch younger than its detach window: a stick missing from it may be
+    // re-enumerating (agent/sticks.ts); acted on once the agent says it has settled
+    if (p.generation === 0 && p.settled === false) return false;
     const mark = `${p.since}|${p.generation}`;
     const key = `${SEEN_PREFIX}${node}`;
     if (this.ctx.state.get(key) === mark) return false;

@@ -163,6 +163,47 @@ describe('an agent whose first report lacks the stick attached at up', () => {
   });
 });
 
+describe('an agent whose first look has not settled', () => {
+  it('a stick missing from a baseline younger than the detach window is not taken as unplugged (it may be re-enumerating); once settled without it, it is', async () => {
+    const fb = new FakeBackend();
+    const topology = localCluster();
+    const laptop = topology.nodes.find((n) => n.name === 'laptop')!;
+    laptop.capabilities = [...new Set([...laptop.capabilities, 'tpu'])];
+    laptop.labels = { ...laptop.labels, 'accelerator/coral': '1' };
+    const c = await Controller.open({ home: tmp('edgeai-settle-home-'), cluster: 'settle', backend: () => fb, timeScale: 0 });
+    try {
+      await c.up({ topology });
+      const base = { sysfsRoot: '/fake/sys', since: '2026-12-02T10:00:00.000Z', lost: [], edgetpu: { ready: false, missing: 'stick' as const, reason: 'no Coral USB Accelerator is plugged in', hint: 'plug it in' } };
+      const coral = { kind: 'coral' as const, capability: 'tpu' as const, state: 'ready' as const, vendorId: '18d1', productId: '9302', port: '1-1.2', devPath: '/dev/bus/usb/001/008' };
+      const node = () => c.status().nodes.find((n) => n.name === 'laptop')!;
+      // the first look, while the Coral re-enumerates: no stick, not settled
+      fb.agents.get('laptop')!.sticks = { ...base, generation: 0, settled: false, sticks: [] };
+      await c.heartbeat();
+      expect(node().capabilities).toContain('tpu');
+      expect(node().accelerators!.lost).toEqual([]);
+      // a scan later it is back under its new ids: an attach, still nothing lost
+      fb.agents.get('laptop')!.sticks = { ...base, generation: 1, settled: false, changedAt: '2026-12-02T10:00:01.000Z', sticks: [coral] };
+      await c.heartbeat();
+      expect(node().capabilities).toContain('tpu');
+      expect(node().accelerators!.lost).toEqual([]);
+
+      // another node's agent whose stick really is gone: lost once its watch has settled without it
+      await c.down();
+      await c.up({ topology });
+      fb.agents.get('laptop')!.sticks = { ...base, since: '2026-12-02T11:00:00.000Z', generation: 0, settled: false, sticks: [] };
+      await c.heartbeat();
+      expect(node().capabilities).toContain('tpu');
+      fb.agents.get('laptop')!.sticks = { ...base, since: '2026-12-02T11:00:00.000Z', generation: 0, settled: true, sticks: [] };
+      await c.heartbeat();
+      expect(node().capabilities).not.toContain('tpu');
+      expect(node().accelerators!.lines[0]).toMatch(/^tpu: lost since 2026-12-02T11:00:00.000Z \(its Coral USB Accelerator is unplugged/);
+    } finally {
+      await c.down();
+      c.close();
+    }
+  });
+});
+
 describe('an unplug the host\'s watcher saw before the node\'s agent', () => {
   it('says lost, and not that its agent sees one again (the agent reports the unplug a few scans later)', async () => {
     const fb = new FakeBackend();
