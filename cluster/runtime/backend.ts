@@ -4,6 +4,7 @@
  * agent on 127.0.0.1 and a container's agent at its address on the cluster's own Docker network
  * (an internal network: no egress, and no route between containers).
  */
+import { posix } from 'node:path';
 import type { AgentBuild } from './build';
 import type { AgentVia } from './agent/client';
 
@@ -31,6 +32,17 @@ export interface NodeLaunch {
   sysfsRoot?: string;
   /** the cluster's agent secret (agent/secret.ts): the agent serves only requests that carry it */
   secret: string;
+}
+
+/**
+ * The sysfs tree a containerised node's agent must be given (docker, kubernetes): none for /sys
+ * (a container's /sys is its host's, read-only, with every USB device in it) or a node without
+ * sticks; another tree (EDGEAI_SYSFS_ROOT, a studio's fake one) is mounted read-only at its own
+ * path and named to the agent in EDGEAI_SYSFS_ROOT, so it starts from the sticks `up` attached.
+ */
+export function sysfsTreeToMount(spec: Pick<NodeLaunch, 'usb' | 'sysfsRoot'>): string | undefined {
+  if (!spec.usb || !spec.sysfsRoot) return undefined;
+  return posix.normalize(spec.sysfsRoot).replace(/(.)\/+$/, '$1') === '/sys' ? undefined : spec.sysfsRoot;
 }
 
 export interface NodeHandle {

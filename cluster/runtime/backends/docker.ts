@@ -34,7 +34,7 @@ import { basename, join, posix } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import type { AgentBuild } from '../build';
-import type { Backend, NodeHandle, NodeLaunch } from '../backend';
+import { sysfsTreeToMount, type Backend, type NodeHandle, type NodeLaunch } from '../backend';
 import { AGENT_PORT, IMAGE_REPO, LABEL_BUILD, LABEL_MANAGED, NODE_UID, buildFromBase, followProgress, imageTagFor, importOfflineImage, linkedLibraries } from './docker-image';
 import { EDGETPU_INSTALL_HINT, EDGETPU_LIBRARY, findLibrary, librarySearchPath } from '../../accelerators/runtimes';
 import { StudioError } from '../../common/errors';
@@ -530,12 +530,11 @@ export class DockerBackend implements Backend {
       deviceRules.push(USB_CGROUP_RULE);
       // the agent is not root: it opens the stick through the group the host's udev rule gives it (plugdev)
       groups.push(...usbGroupsOf(this.opts.usbPath));
-      // where its agent watches its sticks: the container's own /sys is the host's (read-only, every
-      // USB device in it); another tree (EDGEAI_SYSFS_ROOT, a studio's fake one) is bound read-only
-      // at the same path, so the agent starts from the sticks `up` attached from it
-      if (spec.sysfsRoot && posix.normalize(spec.sysfsRoot) !== '/sys') {
-        mounts.push({ Type: 'bind', Source: spec.sysfsRoot, Target: spec.sysfsRoot, ReadOnly: true });
-        env.push(`EDGEAI_SYSFS_ROOT=${spec.sysfsRoot}`);
+      // where its agent watches its sticks (backend.ts sysfsTreeToMount)
+      const tree = sysfsTreeToMount(spec);
+      if (tree) {
+        mounts.push({ Type: 'bind', Source: tree, Target: tree, ReadOnly: true });
+        env.push(`EDGEAI_SYSFS_ROOT=${tree}`);
       }
     }
     const port = `${AGENT_PORT}/tcp`;

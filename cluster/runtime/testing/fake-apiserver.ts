@@ -73,10 +73,11 @@ interface Container {
   args?: string[];
   env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
   ports?: Array<{ name?: string; containerPort: number }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
 }
 
 interface RunningPod {
-  obj: Obj & { spec: { nodeName?: string; containers: Container[] }; status: Record<string, unknown> };
+  obj: Obj & { spec: { nodeName?: string; containers: Container[]; volumes?: Array<{ name: string; hostPath?: { path: string } }> }; status: Record<string, unknown> };
   agent?: NodeHandle;
   front?: ChildProcess;
   frontPort?: number;
@@ -626,7 +627,11 @@ export class FakeApiServer {
       const storeDir = join(this.opts.dir, `${p.obj.metadata.namespace}-${p.obj.metadata.name}-${p.obj.metadata.uid!.slice(0, 8)}`);
       mkdirSync(storeDir, { recursive: true });
       this.clusters.add(cluster);
-      p.agent = await this.processes.start({ cluster, name, storeDir, cpuMillis: 0, memoryBytes: Number(arg('--memory-bytes') ?? 0), labels: {}, network: 'pod', secret }, this.opts.build);
+      // the agent's sysfs tree: EDGEAI_SYSFS_ROOT is seen only where a hostPath of that path is mounted
+      // at it (these "containers" are local processes, so the host's path is theirs)
+      const tree = envA.EDGEAI_SYSFS_ROOT;
+      const mounted = tree !== undefined && (agent.volumeMounts ?? []).some((m) => m.mountPath === tree && p.obj.spec.volumes?.some((v) => v.name === m.name && v.hostPath?.path === tree));
+      p.agent = await this.processes.start({ cluster, name, storeDir, cpuMillis: 0, memoryBytes: Number(arg('--memory-bytes') ?? 0), labels: {}, network: 'pod', secret, ...(mounted ? { sysfsRoot: tree } : {}) }, this.opts.build);
       if (p.deleting) return;
       const child = spawn(process.execPath, ['-e', front.command![2]], { env: { ...envF, EDGEAI_FRONT_PORT: '0', EDGEAI_FRONT_HOST: '127.0.0.1', EDGEAI_FRONT_UPSTREAM: `127.0.0.1:${p.agent.port}` }, stdio: ['ignore', 'pipe', 'inherit'] });
       p.front = child;

@@ -12,7 +12,7 @@
  * `cluster down` deletes by those labels.
  */
 import { createHash } from 'node:crypto';
-import type { NodeLaunch } from '../../backend';
+import { sysfsTreeToMount, type NodeLaunch } from '../../backend';
 import { SECRET_ENV } from '../../agent/secret';
 import { USB_RESOURCE_LABEL } from '../../../topology/kubernetes';
 import { AGENT_LOOPBACK_PORT, FRONT_PORT, FRONT_SOURCE } from './front';
@@ -101,6 +101,8 @@ export function agentPod(spec: Omit<NodeLaunch, 'secret' | 'storeDir'>, opts: Po
     ...(usb.privileged ? { privileged: true } : { capabilities: { drop: ['ALL'] } }),
   };
   const labels = { ...clusterLabels(spec.cluster), [LABEL_NODE]: labelValue(spec.name), [LABEL_COMPONENT]: 'node-agent' };
+  // where its agent watches its sticks (backend.ts sysfsTreeToMount): a tree other than /sys from the node's host
+  const tree = sysfsTreeToMount(spec);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -130,13 +132,14 @@ export function agentPod(spec: Omit<NodeLaunch, 'secret' | 'storeDir'>, opts: Po
           image: opts.image,
           imagePullPolicy: 'IfNotPresent',
           args: ['--node', spec.name, '--cluster', spec.cluster, '--store', '/store', '--host', '127.0.0.1', '--port', String(AGENT_LOOPBACK_PORT), '--memory-bytes', String(memory)],
-          env: [{ name: SECRET_ENV, valueFrom: { secretKeyRef: { name: secretNameOf(spec.cluster), key: SECRET_KEY } } }],
+          env: [{ name: SECRET_ENV, valueFrom: { secretKeyRef: { name: secretNameOf(spec.cluster), key: SECRET_KEY } } }, ...(tree ? [{ name: 'EDGEAI_SYSFS_ROOT', value: tree }] : [])],
           resources: { requests: { cpu: `${MIN_CPU_MILLIS}m`, memory: String(MIN_MEMORY_BYTES), ...(usb.resource ? { [usb.resource]: '1' } : {}) }, limits: agentLimits },
           securityContext: security,
           volumeMounts: [
             { name: 'store', mountPath: '/store' },
             { name: 'tmp', mountPath: '/tmp' },
             ...(usb.privileged ? [{ name: 'usb', mountPath: USB_BUS }] : []),
+            ...(tree ? [{ name: 'sysfs', mountPath: tree, readOnly: true }] : []),
           ],
         },
         {
@@ -158,6 +161,7 @@ export function agentPod(spec: Omit<NodeLaunch, 'secret' | 'storeDir'>, opts: Po
         { name: 'store', emptyDir: {} },
         { name: 'tmp', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } },
         ...(usb.privileged ? [{ name: 'usb', hostPath: { path: USB_BUS, type: 'Directory' } }] : []),
+        ...(tree ? [{ name: 'sysfs', hostPath: { path: tree, type: 'Directory' } }] : []),
       ],
     },
   };
