@@ -37,7 +37,7 @@ describe.skipIf(skip)('the Cluster panel follows a node’s stick (Chromium, pro
 
   const line = () => page.getByTestId('node-accel-laptop').first().textContent();
 
-  it('the laptop row says what its agent sees of its Coral, wrapped inside its cell', async () => {
+  it('the laptop row says what its agent sees of its Coral, in a row of its own under the laptop, wrapped across the table', async () => {
     await page.goto(studio.server.url);
     await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
     await page.getByTestId('cluster-tab').click();
@@ -55,11 +55,24 @@ describe.skipIf(skip)('the Cluster panel follows a node’s stick (Chromium, pro
     await expect(page.getByTestId('node-accel-cloud-1').count()).resolves.toBe(0);
     await renderedFrames(page);
     const fit = await page.getByTestId('node-accel-laptop').first().evaluate((el) => {
-      const td = el.closest('td')!.getBoundingClientRect();
+      const td = el.closest('td')!;
+      const cell = td.getBoundingClientRect();
+      const table = el.closest('table')!.getBoundingClientRect();
       const r = el.getBoundingClientRect();
-      return { wraps: el.scrollWidth <= el.clientWidth + 1, inCell: r.right <= td.right + 1, page: document.documentElement.scrollWidth <= window.innerWidth };
+      const lineHeight = parseFloat(getComputedStyle(el).lineHeight) || 16;
+      return {
+        wraps: el.scrollWidth <= el.clientWidth + 1,
+        inCell: r.right <= cell.right + 1,
+        page: document.documentElement.scrollWidth <= window.innerWidth,
+        // a row of its own under the laptop's, across the whole table (not the narrow capabilities cell)
+        acrossTable: td.colSpan > 1 && cell.width >= table.width * 0.9,
+        underItsNode: td.closest('tr')!.previousElementSibling?.getAttribute('data-testid') === 'node-row-laptop',
+        lines: Math.round(r.height / lineHeight),
+      };
     });
-    expect(fit).toMatchObject({ wraps: true, inCell: true, page: true });
+    expect(fit).toMatchObject({ wraps: true, inCell: true, page: true, acrossTable: true, underItsNode: true });
+    // the full Edge TPU line (a library path, an install hint) wrapped to ~15 lines in the capabilities cell
+    expect(fit.lines).toBeLessThanOrEqual(5);
     await page.getByTestId('node-row-laptop').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(RESULTS, 'cluster-sticks-1024.png') });
   }, 240_000);

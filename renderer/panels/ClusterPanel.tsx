@@ -36,19 +36,30 @@ const NODE_COLUMNS: Array<Column<NodeDto>> = [
     key: 'caps',
     title: 'capabilities',
     cell: (n) => (
-      <>
-        {n.capabilities.length ? n.capabilities.map((c) => <span key={c} className="badge badge-cap">{c}</span>) : <span className="muted">–</span>}
-        {/* a node sticks were attached to: what it has of them now, worded as `edgeai cluster status` words it */}
-        {(n.accelerators?.lines ?? []).map((l, i) => (
-          <div key={i} className={`small node-accel ${n.capabilities.includes(l.split(':')[0]) ? 'muted' : 'warn'}`} data-testid={`node-accel-${n.name}`}>
-            {l}
-          </div>
-        ))}
-      </>
+      <>{n.capabilities.length ? n.capabilities.map((c) => <span key={c} className="badge badge-cap">{c}</span>) : <span className="muted">–</span>}</>
     ),
   },
   { key: 'runs', title: 'runs', cell: (n) => (n.functions.length ? n.functions.map((f) => <span key={f} className="badge badge-node">λ {f}</span>) : <span className="muted">–</span>) },
 ];
+
+/**
+ * A node sticks were attached to: what it has of them now, worded as `edgeai cluster status` words
+ * it — in a row of its own under the node's, across the table (an Edge TPU line names a library
+ * path and an install hint: in the capabilities cell it wrapped to a dozen lines).
+ */
+function acceleratorLines(n: NodeDto) {
+  const lines = n.accelerators?.lines ?? [];
+  if (!lines.length) return undefined;
+  return (
+    <>
+      {lines.map((l, i) => (
+        <div key={i} className={`small node-accel ${n.capabilities.includes(l.split(':')[0]) ? 'muted' : 'warn'}`} data-testid={`node-accel-${n.name}`}>
+          {l}
+        </div>
+      ))}
+    </>
+  );
+}
 
 export function ClusterPanel({ rt, functions, project, onError, explain: asked }: { rt: Runtime; functions: string[]; project: string; onError(title: string, e: unknown): void; explain?: { fn: string; nonce: number } }) {
   const [backend, setBackend] = useState<Backend>('process');
@@ -180,6 +191,7 @@ export function ClusterPanel({ rt, functions, project, onError, explain: asked }
           rows={s?.nodes ?? []}
           rowKey={(n) => n.name}
           rowAttrs={(n) => ({ 'data-testid': `node-row-${n.name}`, 'data-status': n.status })}
+          detail={acceleratorLines}
           empty={
             <>
               The cluster is stopped. Start it: the <b>process</b> backend runs each node as a local process (nothing to install); <b>docker</b> runs containers; <b>kubernetes</b> runs one agent pod per node of a cluster you reach with a kubeconfig (docs/kubernetes.md).

@@ -4,7 +4,7 @@
  * table, and a scroll box of its own, so a wide or long table scrolls inside its panel and never
  * spills over its neighbours. Columns say how to render a cell; a row can be clicked and selected.
  */
-import type { HTMLAttributes, ReactNode } from 'react';
+import { Fragment, type HTMLAttributes, type ReactNode } from 'react';
 
 export interface Column<R> {
   key: string;
@@ -39,6 +39,11 @@ export interface DataTableProps<R> {
   testId?: string;
   /** the scroll box's class (e.g. to let it grow in its column) */
   boxClassName?: string;
+  /**
+   * a row's detail (long lines that would squeeze a column, e.g. a node's accelerator lines): a
+   * second row under it, one cell across every column; none when it returns nothing
+   */
+  detail?(row: R): ReactNode;
 }
 
 export function DataTable<R>(props: DataTableProps<R>) {
@@ -57,15 +62,27 @@ export function DataTable<R>(props: DataTableProps<R>) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((r) => (
-            <tr key={rowKey(r)} className={selected?.(r) ? selectedClass : undefined} onClick={onRowClick ? () => onRowClick(r) : undefined} {...rowAttrs?.(r)}>
-              {columns.map((c) => (
-                <td key={c.key} className={typeof c.className === 'function' ? c.className(r) : c.className} title={c.cellTitle?.(r)}>
-                  {c.cell(r)}
-                </td>
-              ))}
-            </tr>
-          ))}
+          {rows.map((r) => {
+            const detail = props.detail?.(r);
+            const cls = selected?.(r) ? selectedClass : undefined;
+            const click = onRowClick ? () => onRowClick(r) : undefined;
+            return (
+              <Fragment key={rowKey(r)}>
+                <tr className={[cls, detail ? 'has-detail' : undefined].filter(Boolean).join(' ') || undefined} onClick={click} {...rowAttrs?.(r)}>
+                  {columns.map((c) => (
+                    <td key={c.key} className={typeof c.className === 'function' ? c.className(r) : c.className} title={c.cellTitle?.(r)}>
+                      {c.cell(r)}
+                    </td>
+                  ))}
+                </tr>
+                {detail ? (
+                  <tr className={['row-detail', cls].filter(Boolean).join(' ')} onClick={click}>
+                    <td colSpan={columns.length}>{detail}</td>
+                  </tr>
+                ) : null}
+              </Fragment>
+            );
+          })}
           {!rows.length && empty !== undefined && (
             <tr>
               <td colSpan={columns.length} className="muted">
