@@ -4,8 +4,10 @@
  * flow–link graph at a time, with a heap of the links' shares.
  */
 
-/** What the filling reads and writes of a flow. */
+/** What the filling reads and writes of a flow (or of a class of `m` flows the filling cannot tell apart). */
 export interface FillFlow {
+  /** how many flows it stands for: each gets `rate`, and each counts on every link it crosses */
+  m: number;
   /** resource ids the flow crosses */
   links: number[];
   /** its own rate limit, bytes/s (Infinity = none) */
@@ -125,7 +127,9 @@ class ShareHeap {
  * share s is the least of (remaining capacity / unfrozen flows) over the links and of the unfrozen
  * flows' caps; the links within 1e-12 · s of it bind; every flow on a binding link (or capped within
  * it) gets s, taken off each link it crosses. The subtractions on a link in one step all take the
- * same s, so their order does not matter. The least share comes from a heap of the links' shares
+ * same s, so their order does not matter. An entry standing for m flows (FlowNetwork's classes)
+ * counts m on each of its links and takes s · m off in one subtraction (the same share for each of
+ * them as m entries would get, up to the rounding of that one subtraction against m of s). The least share comes from a heap of the links' shares
  * (a link's entry is renewed when its flows change), so a fill costs O((links + flow-links) · log)
  * rather than a scan of every link per step.
  */
@@ -153,7 +157,7 @@ export function fill<F extends FillFlow>(
         cnt[l] = 0;
         links.push(l);
       }
-      cnt[l]++;
+      cnt[l] += f.m;
     }
   }
   heap.clear();
@@ -211,16 +215,17 @@ export function fill<F extends FillFlow>(
     touched.length = 0;
     for (const f of freeze) {
       f.rate = s;
+      const m = f.m;
       for (const l of f.links) {
-        rem[l] = Math.max(0, rem[l] - s);
-        cnt[l]--;
+        rem[l] = Math.max(0, rem[l] - s * m);
+        cnt[l] -= m;
         if (dirty[l] !== bs) {
           dirty[l] = bs;
           touched.push(l);
         }
       }
     }
-    unfrozen -= freeze.length;
+    unfrozen -= freeze.length; // `flows` entries, not the flows they stand for
     for (const l of touched) if (bind[l] !== bs && cnt[l] > 0 && (!canBind || canBind(l))) heap.push(rem[l] / cnt[l], l, ++version[l]);
   }
 }

@@ -329,10 +329,15 @@ describe('only the components a flow touches are recomputed, and the result is t
           expect(++events).toBeLessThan(10_000);
           const flows = net.flows;
           const rates = flows.map((f) => f.rate);
-          // exactly the full recomputation (every component filled from scratch) …
-          expect(rates).toEqual(fullByComponent(flows, capacity));
-          // … and within 1e-12 of one filling over all flows at once (whose tolerance joins components)
-          fullMaxMin(flows, capacity).forEach((r, i) => expect(Math.abs(rates[i] - r)).toBeLessThanOrEqual(2e-12 * r));
+          // the full recomputation (every component filled from scratch) and one filling over all flows at once, within
+          // 1e-9: the network fills classes of flows (a class of m takes s · m off a link at once, not m times s) over
+          // the links that may bind (so its components are finer, and the filling's 1e-12 tolerance joins fewer links)
+          const full = fullByComponent(flows, capacity);
+          const one = fullMaxMin(flows, capacity);
+          rates.forEach((r, i) => {
+            expect(Math.abs(r - full[i])).toBeLessThanOrEqual(1e-9 * full[i]);
+            expect(Math.abs(r - one[i])).toBeLessThanOrEqual(1e-9 * one[i]);
+          });
           expectMaxMinFair(flows, capacity);
         }
         expect(done).toBe(specs.length);
