@@ -104,7 +104,7 @@ function referenceRun(flows: RefFlow[], capacity: (l: number) => number): void {
 }
 
 describe('classes of flows: the same rates and completion times as moving and filling every flow', () => {
-  it('random networks, caps and shared virtual links (links turning shared, single and unable to bind as flows come and go): every completion within 1e-9 of the reference', () => {
+  it('random networks, caps and shared virtual links (links turning shared, single, slack and unable to bind as flows come and go): every completion within 1e-9 of the reference', () => {
     const flowSpec = fc.record({
       at: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 100, noNaN: true })),
       from: fc.nat({ max: 7 }),
@@ -114,6 +114,8 @@ describe('classes of flows: the same rates and completion times as moving and fi
       virtual: fc.option(fc.nat({ max: 2 }), { freq: 3 }),
     });
     let moved = 0;
+    let promoted = 0;
+    let demoted = 0;
     let classes = 0;
     let flowsRun = 0;
     const prop = fc.property(
@@ -146,12 +148,17 @@ describe('classes of flows: the same rates and completion times as moving and fi
           expect(Math.abs(f.doneAt - ref[i].doneAt)).toBeLessThanOrEqual(1e-9 * ref[i].doneAt + 1e-9);
         });
         moved += net.reprojected;
+        promoted += net.promoted;
+        demoted += net.demoted;
         flowsRun += specs.length;
       },
     );
     fc.assert(prop, { seed: 151, numRuns: 200 });
     // the runs moved flows between classes (a link's status changed under them) and shared classes
     expect(moved).toBeGreaterThan(100);
+    // links left out while their load was below capacity, taken in when it was not, and left out again
+    expect(promoted).toBeGreaterThan(50);
+    expect(demoted).toBeGreaterThan(10);
     expect(classes).toBeGreaterThan(1);
     expect(flowsRun).toBeGreaterThan(1000);
   });

@@ -49,6 +49,8 @@ export class Flow {
   cls: FlowClass | undefined = undefined;
   key = 0;
   stint = 0;
+  /** internal: the SLACK links it is counted on in its class (`FlowNetwork.count`) */
+  slackLinks: number[] = [];
   /** internal: the order it became active in; the stamp of the last re-projection that listed it */
   seq = 0;
   mark = 0;
@@ -80,6 +82,10 @@ export class Flow {
 class FlowClass implements FillFlow {
   m = 0;
   rate = 0;
+  /** its rate before the current filling */
+  prevRate = 0;
+  /** per SLACK link: how many times its members cross it */
+  readonly slack = new Map<number, number>();
   frozen = false;
   v = 0;
   at: number;
@@ -207,6 +213,12 @@ const SINGLE = 1;
 const IDLE = 2;
 /** crossed twice or more, and it may bind: a link of the classes of its flows */
 const SHARED = 3;
+/**
+ * crossed twice or more, it could bind by Σ ub, but its load now is below its capacity with the
+ * same margin as `canBind`'s: left out of the classes like an IDLE link, and its load checked after
+ * every filling that may have raised it (`verify`); a link found fuller becomes SHARED
+ */
+const SLACK = 4;
 
 export class FlowNetwork {
   readonly graph: NetworkGraph;
@@ -231,8 +243,16 @@ export class FlowNetwork {
   private flowsOn: Flow[][] = [];
   /** per resource: the classes having it among their links (a class having it twice is listed twice) */
   private classesOn: FlowClass[][] = [];
-  /** per resource: NONE, SINGLE, IDLE or SHARED, as of the last start or end of a flow crossing it */
+  /** per resource: NONE, SINGLE, IDLE, SLACK or SHARED, as of the last start or end of a flow crossing it */
   private status = new Uint8Array(64);
+  /** per SLACK resource: how many times the members of each class cross it */
+  private onLink: Array<Map<FlowClass, number> | undefined> = [];
+  /** per resource: the verification that last checked it */
+  private checkStamp = new Uint32Array(64);
+  /** after a filling: the classes whose rate rose, SLACK links that gained flows, SHARED links far from full */
+  private readonly raised: FlowClass[] = [];
+  private readonly recheck: number[] = [];
+  private readonly demote: number[] = [];
   /** the component search's scratch lists */
   private readonly bfsLinks: number[] = [];
   private readonly bfsClasses: FlowClass[] = [];
@@ -276,6 +296,9 @@ export class FlowNetwork {
   private skipped = 0;
   /** flows moved to another class because a link's status changed (tests) */
   reprojected = 0;
+  /** SLACK links found fuller than their margin (made SHARED), and SHARED links made SLACK (tests) */
+  promoted = 0;
+  demoted = 0;
 
   constructor(
     readonly engine: Engine,
@@ -295,6 +318,7 @@ export class FlowNetwork {
     this.bytes.push(0);
     this.flowsOn.push([]);
     this.classesOn.push([]);
+    this.onLink.push(undefined);
     const id = this.capacity.length - 1;
     if (id >= this.linkStamp.length) {
       const grown = new Uint32Array(this.linkStamp.length * 2);
@@ -306,6 +330,9 @@ export class FlowNetwork {
       const st = new Uint8Array(this.status.length * 2);
       st.set(this.status);
       this.status = st;
+      const cs = new Uint32Array(this.checkStamp.length * 2);
+      cs.set(this.checkStamp);
+      this.checkStamp = cs;
     }
     return id;
   }
@@ -402,15 +429,56 @@ export class FlowNetwork {
   private restatus(f: Flow, stamp: number): void {
     for (const l of f.links) {
       const n = this.flowsOn[l].length;
-      const st = n === 0 ? NONE : n === 1 ? SINGLE : this.canBind(l) ? SHARED : IDLE;
-      if (st === this.status[l]) continue;
-      this.status[l] = st;
-      for (const g of this.flowsOn[l]) {
-        if (g.mark === stamp) continue;
-        g.mark = stamp;
-        this.reproject.push(g);
+      const old = this.status[l];
+      this.setStatus(l, n === 0 ? NONE : n === 1 ? SINGLE : !this.canBind(l) ? IDLE : old === SHARED ? SHARED : SLACK, stamp);
+    }
+  }
+
+  /**
+   * Sets link l's status; the flows on it are counted on it (SLACK) or no longer, and, where their
+   * projection may change (SHARED, SINGLE and the rest are three different things to it), listed for
+   * projecting again, marked with `stamp`.
+   */
+  private setStatus(l: number, st: number, stamp: number): void {
+    const old = this.status[l];
+    if (st === old) return;
+    this.status[l] = st;
+    const on = this.flowsOn[l];
+    if (old === SLACK) {
+      for (const g of on) {
+        if (!g.cls) continue;
+        const k = g.slackLinks.indexOf(l);
+        g.slackLinks[k] = g.slackLinks[g.slackLinks.length - 1];
+        g.slackLinks.pop();
+        this.count(l, g.cls, -1);
       }
     }
+    if (st === SLACK) {
+      for (const g of on) {
+        if (!g.cls) continue;
+        g.slackLinks.push(l);
+        this.count(l, g.cls, 1);
+      }
+      this.recheck.push(l);
+    }
+    const kind = (x: number) => (x === SHARED ? 2 : x === SINGLE ? 1 : 0);
+    if (kind(st) === kind(old)) return;
+    for (const g of on) {
+      if (g.mark === stamp) continue;
+      g.mark = stamp;
+      this.reproject.push(g);
+    }
+  }
+
+  /** Counts a crossing of SLACK link l by a member of class c (d = 1), or takes one off (d = -1). */
+  private count(l: number, c: FlowClass, d: number): void {
+    const m = (this.onLink[l] ??= new Map());
+    const n = (m.get(c) ?? 0) + d;
+    if (n) m.set(c, n);
+    else m.delete(c);
+    const k = (c.slack.get(l) ?? 0) + d;
+    if (k) c.slack.set(l, k);
+    else c.slack.delete(l);
   }
 
   /** Projects the listed flows again, moving those whose class changed (their remaining bytes kept). */
@@ -469,12 +537,21 @@ export class FlowNetwork {
       for (const l of links) this.classesOn[l].push(c);
     } else for (const l of f.links) if (this.status[l] !== SHARED && !this.canBind(l)) this.skipped++;
     c.add(f, remaining, now);
+    for (const l of f.links) {
+      if (this.status[l] === SLACK) {
+        f.slackLinks.push(l);
+        this.count(l, c, 1);
+        this.recheck.push(l);
+      }
+    }
     this.touchedClasses.push(c);
   }
 
   /** Takes active `f` out of its class; a class left empty is dropped (its links are recomputed). */
   private leave(f: Flow): void {
     const c = f.cls!;
+    for (const l of f.slackLinks) this.count(l, c, -1);
+    f.slackLinks.length = 0;
     f.cls = undefined;
     if (--c.m > 0) {
       this.touchedClasses.push(c);
@@ -501,21 +578,66 @@ export class FlowNetwork {
     const now = this.engine.now;
     this.recomputations++;
     this.activeAtRecomputations += this.active.size;
-    const stamp = ++this.stamp;
-    const classes = this.touchedClasses;
-    const links = this.touchedLinks;
-    for (let i = 0; i < classes.length; i++) {
-      const c = classes[i];
-      // a class with no SHARED link is a component of its own, and its rate is its cap whatever its members
-      if (c.m > 0 && c.mark !== stamp && !(c.links.length === 0 && c.rate === c.capBps)) this.fillComponent(this.componentOf(c, -1, stamp), now);
+    for (let round = 0; ; round++) {
+      const stamp = ++this.stamp;
+      const classes = this.touchedClasses;
+      const links = this.touchedLinks;
+      for (let i = 0; i < classes.length; i++) {
+        const c = classes[i];
+        // a class with no SHARED link is a component of its own, and its rate is its cap whatever its members
+        if (c.m > 0 && c.mark !== stamp && !(c.links.length === 0 && c.rate === c.capBps)) this.fillComponent(this.componentOf(c, -1, stamp), now);
+      }
+      for (let i = 0; i < links.length; i++) {
+        const l = links[i];
+        if (this.linkStamp[l] !== stamp) this.fillComponent(this.componentOf(undefined, l, stamp), now);
+      }
+      classes.length = 0;
+      links.length = 0;
+      this.verify(round === 0);
+      if (!this.reproject.length) break;
+      this.placeReprojected(now);
     }
-    for (let i = 0; i < links.length; i++) {
-      const l = links[i];
-      if (this.linkStamp[l] !== stamp) this.fillComponent(this.componentOf(undefined, l, stamp), now);
-    }
-    classes.length = 0;
-    links.length = 0;
     this.scheduleCompletion();
+  }
+
+  /**
+   * After a filling: every SLACK link whose load may have risen (a class on it got a higher rate,
+   * or it gained flows) is checked: its capacity must exceed its load (Σ members crossing it ×
+   * their class's rate) with `canBind`'s margin, else it becomes SHARED and its flows are projected
+   * again (then the caller fills again). So after `reallocate` every SLACK link carries less than
+   * capacity / (1 + 1e-6): the allocation, filled without those links, is feasible with them, and
+   * each flow is at its cap or on a saturated link (of its class) where no flow gets more, which is
+   * max-min fairness over all links; and progressive filling over all links would never have
+   * reached such a link's share either (its remaining capacity per unfrozen flow stays above the
+   * step's share by the margin), so the rates are the ones it gives. In the first round, SHARED
+   * links filled at half their capacity or less become SLACK again (classes merge).
+   */
+  private verify(demote: boolean): void {
+    const s2 = ++this.stamp;
+    const check = (l: number) => {
+      if (this.checkStamp[l] === s2 || this.status[l] !== SLACK) return;
+      this.checkStamp[l] = s2;
+      this.work++;
+      let load = 0;
+      for (const [c, n] of this.onLink[l]!) load += n * c.rate;
+      if (!(this.capacity[l] >= (1 + 1e-6) * load)) {
+        this.promoted++;
+        this.setStatus(l, SHARED, s2);
+      }
+    };
+    for (const c of this.raised) for (const l of c.slack.keys()) check(l);
+    for (const l of this.recheck) check(l);
+    this.raised.length = 0;
+    this.recheck.length = 0;
+    if (demote) {
+      for (const l of this.demote) {
+        if (this.status[l] === SHARED && this.flowsOn[l].length >= 2) {
+          this.demoted++;
+          this.setStatus(l, SLACK, s2);
+        }
+      }
+    }
+    this.demote.length = 0;
   }
 
   private fillComponent(component: FlowClass[], now: number): void {
@@ -523,12 +645,17 @@ export class FlowNetwork {
     let members = 0;
     for (const c of component) {
       c.sync(now);
+      c.prevRate = c.rate;
       members += c.m;
     }
     this.recomputedFlows += members;
     this.recomputedClasses += component.length;
     this.work += component.length;
     fill(component, this.capacity, this.classesOn, this.scratch);
+    for (const c of component) if (c.rate > c.prevRate && c.slack.size) this.raised.push(c);
+    // the component's links (all SHARED): those left at least half free may leave the classes
+    const rem = this.scratch.rem;
+    for (const l of this.bfsLinks) if (this.status[l] === SHARED && rem[l] >= 0.5 * this.capacity[l]) this.demote.push(l);
   }
 
   /** The classes connected to class `start` or link `startLink` (breadth-first over SHARED links and the classes having them); marks what it visits with `stamp`. */
