@@ -22,10 +22,9 @@
 import { accessSync, closeSync, constants, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type AcceleratorKind = 'coral' | 'ncs2' | 'ncs1';
-export type AcceleratorCapability = 'tpu' | 'vpu';
-/** 'bootloader': the stick has not loaded its firmware yet (it re-enumerates with new ids at first use) */
-export type AcceleratorState = 'bootloader' | 'ready';
+// the words that identify a stick, shared with the agent's reports and the studio's contract
+export type { AcceleratorKind, AcceleratorCapability, AcceleratorState } from '../common/sticks';
+import type { AcceleratorKind, AcceleratorCapability, AcceleratorState } from '../common/sticks';
 
 export interface DeviceAccess {
   /** the device node checked (under devRoot) */

@@ -16,6 +16,7 @@ import { DiagnosticSchema } from '../preprocessor/diagnostic';
 import { ConsumesSchema, FunctionSpecSchema, GateSchema, PoliciesSchema, ProducesSchema } from '../spec/function';
 import { LayoutSchema, TriggerSchema } from '../spec/workflow';
 import { SIM_WORKLOADS } from '../common/sim-choices';
+import { AcceleratorKindSchema, StickIdentitySchema } from '../common/sticks';
 import { BACKEND_KINDS, DEPLOY_ACTIONS, DEPLOY_MODES, NODE_STATUSES, PLACEMENT_STATUSES, RUN_STATUSES } from '../common/status';
 
 // ---------------------------------------------------------------------------------------------
@@ -209,7 +210,7 @@ export const ClusterNodeSchema = z.object({
   accelerators: z
     .object({
       lines: z.array(z.string()),
-      lost: z.array(z.object({ kind: z.enum(['coral', 'ncs2', 'ncs1']), since: z.string(), why: z.string() })),
+      lost: z.array(z.object({ kind: AcceleratorKindSchema, since: z.string(), why: z.string() })),
     })
     .passthrough()
     .optional(),
@@ -217,18 +218,9 @@ export const ClusterNodeSchema = z.object({
 export type ClusterNodeDto = z.infer<typeof ClusterNodeSchema>;
 
 /** A USB accelerator plugged into this machine (cluster/accelerators, docs/reference.md §6). */
-export const AcceleratorSchema = z.object({
-  kind: z.enum(['coral', 'ncs2', 'ncs1']),
+export const AcceleratorSchema = StickIdentitySchema.extend({
   /** 'Google Coral USB Accelerator', … */
   name: z.string(),
-  capability: z.enum(['tpu', 'vpu']),
-  /** bootloader: the firmware loads at first use (the stick then re-enumerates with new ids) */
-  state: z.enum(['bootloader', 'ready']),
-  vendorId: z.string(),
-  productId: z.string(),
-  /** the sysfs port, e.g. 1-1.2: stable while the stick stays in its socket */
-  port: z.string(),
-  devPath: z.string(),
   product: z.string().optional(),
   manufacturer: z.string().optional(),
   serial: z.string().optional(),

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ArtifactSchema } from '../../spec/artifact';
 import { ConsumesSchema, GateSchema, ProducesSchema } from '../../spec/function';
+import { AcceleratorKindSchema, StickIdentitySchema } from '../../common/sticks';
 import type { NdArray } from '../../sdk/data';
 import type { TfliteModelInfo } from '../../registry/tflite';
 
@@ -142,19 +143,9 @@ export const StickPresenceSchema = z.object({
    */
   settled: z.boolean().optional(),
   changedAt: z.string().optional(),
-  sticks: z.array(
-    z.object({
-      kind: z.enum(['coral', 'ncs2', 'ncs1']),
-      capability: z.enum(['tpu', 'vpu']),
-      state: z.enum(['bootloader', 'ready']),
-      vendorId: z.string(),
-      productId: z.string(),
-      port: z.string(),
-      devPath: z.string(),
-    }),
-  ),
+  sticks: z.array(StickIdentitySchema),
   /** sticks detached since watching began and not back: when each left */
-  lost: z.array(z.object({ kind: z.enum(['coral', 'ncs2', 'ncs1']), port: z.string(), at: z.string() })).default([]),
+  lost: z.array(z.object({ kind: AcceleratorKindSchema, port: z.string(), at: z.string() })).default([]),
   /** the node's Edge TPU check (accelerators/runtimes.ts), as its models would meet it */
   edgetpu: z.object({ ready: z.boolean(), reason: z.string().optional(), hint: z.string().optional(), library: z.string().optional(), missing: z.enum(['stick', 'access', 'package', 'library']).optional() }),
 });
