@@ -4,31 +4,33 @@
  * here, at the boundary, and every user error comes back as `{ok:false, error}` — a call never
  * throws and never takes the process down.
  *
- * Files are written atomically (writeProjectFile) and carry a revision: a write names the
- * revision it was based on, and a mismatch (another window saved first, or the file changed
- * on disk) is a `revision-conflict` error instead of a silent overwrite.
+ * Files are written atomically and carry a revision (open-project.ts: an open project and its
+ * files' revisions): a write names the revision it was based on, and a mismatch (another window
+ * saved first, or the file changed on disk) is a `revision-conflict` error instead of a silent
+ * overwrite.
  *
- * Why one file of ~700 lines: one handler per StudioApi method (the contract's 35 methods) and the file revisions they share; the work behind each handler lives in cluster/app, cluster/project and the runtime, the views in views.ts.
+ * Why one file of ~680 lines: one handler per StudioApi method (the contract's 35 methods); the
+ * work behind each handler lives in cluster/app, cluster/project and the runtime, the open
+ * projects in open-project.ts, the views in views.ts.
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Controller, ClusterEvent, DeployResult } from '../runtime/controller';
-import { deployCheck, deployErrors, placementProblems } from '../app/preflight';
+import { deployCheck, deployErrors } from '../app/preflight';
 import { runningTopology } from '../app/topology';
 import { TEMPLATES, TFJS_STUB } from './templates';
 import { acceleratorView, artifactView, lineageView, previewSelector, runView } from './views';
+import { OpenProject, revisionConflict } from './open-project';
 
 export { previewSelector } from './views';
 import {
   connect,
   deriveGraph,
   disconnect,
-  fnNodeId,
-  loadProject,
   projectPath,
   saveLayout,
   saveWorkflow,
@@ -36,10 +38,7 @@ import {
   LAYOUT_FILE,
   WORKFLOW_FILE,
   type GraphEdit,
-  type Project,
-  type WorkflowGraph,
 } from '../project/index';
-import type { FunctionSpec } from '../spec/function';
 import { editDecorators, preprocessSource, type DecoratorPatch, type ParseCache } from '../preprocessor/index';
 import { parseCache } from '../project/parse-cache';
 import { LayoutSchema, workflowJsonSchema } from '../spec/workflow';
@@ -70,19 +69,6 @@ const CLUSTER = resolve(HERE, '..');
 export interface CallContext {
   /** who is calling (a window, a WebSocket connection); echoed in project.changed */
   clientId?: string;
-}
-
-interface OpenProject {
-  dir: string;
-  project: Project;
-  /** per project-relative path: the revision and the content the service last read or wrote */
-  revisions: Map<string, number>;
-  known: Map<string, string>;
-  /**
-   * per function file: its functions as they were the last time it parsed. A file saved with a
-   * syntax error keeps its functions on the canvas from here, marked as not parsing (issue 13, item 4).
-   */
-  lastGood: Map<string, FunctionSpec[]>;
 }
 
 function fail(code: string, message: string, hint?: string, facts?: StudioError['facts']): never {
@@ -139,12 +125,8 @@ export class StudioService {
         ...(this.options.initialProject ? { initialProject: resolve(this.options.initialProject) } : {}),
       }),
       'project.open': (p) => {
-        const dir = resolve(p.dir);
-        const project = loadProject(dir, { parseCache: this.parseCache });
-        const open: OpenProject = { dir, project, revisions: new Map(), known: new Map(), lastGood: new Map() };
-        this.projects.set(dir, open);
-        this.syncKnown(open);
-        this.rememberParsed(open);
+        const open = new OpenProject(resolve(p.dir), this.parseCache);
+        this.projects.set(open.dir, open);
         return this.snapshot(open);
       },
       'project.create': async (p) => {
@@ -155,14 +137,14 @@ export class StudioService {
       },
       'project.snapshot': (p) => {
         const open = this.get(p.project);
-        this.reload(open);
+        open.reload();
         return this.snapshot(open);
       },
       'project.files.read': (p) => {
         const open = this.get(p.project);
         const abs = projectPath(open.dir, p.path);
         if (!existsSync(abs)) fail('file-not-found', `${p.path} does not exist in ${open.dir}`, 'create it first, or pick a file from the project');
-        const revision = this.currentRevision(open, p.path);
+        const revision = open.revision(p.path);
         return { path: p.path, source: open.known.get(p.path) ?? readFileSync(abs, 'utf8'), revision };
       },
       'project.files.write': (p, ctx) => {
@@ -173,12 +155,12 @@ export class StudioService {
       'project.files.delete': (p, ctx) => {
         const open = this.get(p.project);
         if (p.path === WORKFLOW_FILE || p.path === LAYOUT_FILE) fail('cannot-delete', `${p.path} belongs to every project and cannot be deleted`);
-        const revision = this.currentRevision(open, p.path);
+        const revision = open.revision(p.path);
         const before = open.known.get(p.path);
         if (before === undefined) fail('file-not-found', `${p.path} does not exist`);
-        if (revision !== p.expectedRevision) this.conflict(p.path, revision);
+        if (revision !== p.expectedRevision) revisionConflict(p.path, revision);
         rmSync(projectPath(open.dir, p.path));
-        this.reload(open);
+        open.reload();
         this.emit('project.changed', { project: open.dir, paths: [p.path], ...(ctx.clientId ? { origin: ctx.clientId } : {}) });
         return { path: p.path, before, snapshot: this.snapshot(open) };
       },
@@ -201,8 +183,8 @@ export class StudioService {
       },
       'decorators.edit': (p, ctx) => {
         const open = this.get(p.project);
-        const revision = this.currentRevision(open, p.path);
-        if (revision !== p.expectedRevision) this.conflict(p.path, revision);
+        const revision = open.revision(p.path);
+        if (revision !== p.expectedRevision) revisionConflict(p.path, revision);
         const source = open.known.get(p.path);
         if (source === undefined) fail('file-not-found', `${p.path} is not a function file of this project`);
         const r = editDecorators(source, p.functionId, p.patch as DecoratorPatch);
@@ -211,34 +193,34 @@ export class StudioService {
       },
       'graph.derive': (p) => {
         const open = this.get(p.project);
-        return this.graphOf(open);
+        return open.graph();
       },
       'graph.connect': (p, ctx) => {
         const open = this.get(p.project);
-        this.reload(open);
+        open.reload();
         return this.applyGraphEdit(open, connect(open.project, p.producer, p.consumer, p.input, p.mode), ctx);
       },
       'graph.disconnect': (p, ctx) => {
         const open = this.get(p.project);
-        this.reload(open);
+        open.reload();
         return this.applyGraphEdit(open, disconnect(open.project, p.edgeId), ctx);
       },
       'layout.save': (p, ctx) => {
         const open = this.get(p.project);
         const layout = saveLayout(open.dir, p.layout);
         open.project.layout = layout;
-        this.markWritten(open, LAYOUT_FILE, readFileSync(projectPath(open.dir, LAYOUT_FILE), 'utf8'));
+        open.markWritten(LAYOUT_FILE, readFileSync(projectPath(open.dir, LAYOUT_FILE), 'utf8'));
         this.emit('project.changed', { project: open.dir, paths: [LAYOUT_FILE], ...(ctx.clientId ? { origin: ctx.clientId } : {}) });
         return { layout, revision: open.revisions.get(LAYOUT_FILE) ?? 1 };
       },
       'workflow.save': (p, ctx) => {
         const open = this.get(p.project);
-        const revision = this.currentRevision(open, WORKFLOW_FILE);
-        if (revision !== p.expectedRevision) this.conflict(WORKFLOW_FILE, revision);
+        const revision = open.revision(WORKFLOW_FILE);
+        if (revision !== p.expectedRevision) revisionConflict(WORKFLOW_FILE, revision);
         const before = open.known.get(WORKFLOW_FILE) ?? '';
         saveWorkflow(open.dir, p.workflow);
-        this.markWritten(open, WORKFLOW_FILE, readFileSync(projectPath(open.dir, WORKFLOW_FILE), 'utf8'));
-        this.reload(open);
+        open.markWritten(WORKFLOW_FILE, readFileSync(projectPath(open.dir, WORKFLOW_FILE), 'utf8'));
+        open.reload();
         this.emit('project.changed', { project: open.dir, paths: [WORKFLOW_FILE], ...(ctx.clientId ? { origin: ctx.clientId } : {}) });
         return { before, revision: open.revisions.get(WORKFLOW_FILE)!, snapshot: this.snapshot(open) };
       },
@@ -284,7 +266,7 @@ export class StudioService {
       'project.nextSteps': async (p) => {
         const open = this.get(p.project);
         const c = await this.runtime();
-        this.reload(open);
+        open.reload();
         // only the count of the errors a deploy refuses: no placement is planned for it
         const { clusterNextSteps } = await import('../app/next-steps');
         return { steps: clusterNextSteps(open.project, c, deployErrors(open.project).length) };
@@ -324,7 +306,7 @@ export class StudioService {
       },
       'schedule.explain': async (p) => {
         const open = this.get(p.project);
-        this.reload(open);
+        open.reload();
         const c = await this.runtime();
         const status = c.status();
         const { explainPlacement } = await import('../app/explain');
@@ -353,7 +335,7 @@ export class StudioService {
       },
       'simulate.run': (p) => {
         const open = this.get(p.project);
-        this.reload(open);
+        open.reload();
         return this.exclusive('simulate', 'a simulation is already running', async () => {
           // cancellable from the start, while the simulator loads and the request is checked
           const ac = new AbortController();
@@ -367,7 +349,7 @@ export class StudioService {
       },
       'simulate.compareRuns': async (p) => {
         const open = this.get(p.project);
-        this.reload(open);
+        open.reload();
         const c = await this.runtime();
         return this.exclusive('simulate', 'a simulation is already running', () => this.compareRuns(open, c, p));
       },
@@ -580,7 +562,7 @@ export class StudioService {
   }
 
   private deployCheck(open: OpenProject): DeployCheckDto {
-    this.reload(open);
+    open.reload();
     return deployCheck(open.project, runningTopology(this.controllerNow));
   }
 
@@ -644,115 +626,11 @@ export class StudioService {
     return open;
   }
 
-  private reload(open: OpenProject): void {
-    open.project = loadProject(open.dir, { lastParsed: (f) => open.lastGood.get(f)?.map((x) => x.id), parseCache: this.parseCache });
-    this.syncKnown(open);
-    this.rememberParsed(open);
-  }
-
-  /** Each function file's functions as it last parsed (what graphOf shows while it does not). */
-  private rememberParsed(open: OpenProject): void {
-    const broken = this.unparsed(open);
-    for (const f of new Set(open.project.functions.map((x) => x.file))) if (!broken.has(f)) open.lastGood.set(f, open.project.functions.filter((x) => x.file === f));
-    for (const f of [...open.lastGood.keys()]) if (!broken.has(f) && !open.known.has(f)) open.lastGood.delete(f);
-  }
-
-  /** The files that do not parse (a syntax error), with the first error's place and text. */
-  private unparsed(open: OpenProject): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const d of open.project.diagnostics) if (d.code === 'syntax-error' && !out.has(d.file)) out.set(d.file, `${d.file}:${d.line}:${d.column}: ${d.message}`);
-    return out;
-  }
-
-  /**
-   * The canvas' graph: the project's, plus the functions of a file that stopped parsing as they
-   * last were, each marked with the syntax error (detail.unparsed). They are shown, not deployed:
-   * the syntax error is an error, which a deploy refuses.
-   */
-  private graphOf(open: OpenProject): WorkflowGraph {
-    const broken = this.unparsed(open);
-    const ids = new Set(open.project.functions.map((x) => x.id));
-    const stale = [...broken.keys()].flatMap((f) => (open.lastGood.get(f) ?? []).filter((x) => !ids.has(x.id)));
-    if (!stale.length) return deriveGraph(open.project);
-    const graph = deriveGraph({ workflow: open.project.workflow, functions: [...open.project.functions, ...stale] });
-    const why = new Map(stale.map((x) => [fnNodeId(x.id), broken.get(x.file)!]));
-    return { ...graph, nodes: graph.nodes.map((n) => (why.has(n.id) ? { ...n, detail: { ...n.detail, unparsed: why.get(n.id)! } } : n)) };
-  }
-
-  /** Records the on-disk content of the project's files; a file that changed gets a new revision. */
-  private syncKnown(open: OpenProject): void {
-    const contents = new Map<string, string>();
-    for (const f of open.project.files) contents.set(f.path, f.source);
-    for (const name of [WORKFLOW_FILE, LAYOUT_FILE]) {
-      const p = projectPath(open.dir, name);
-      if (existsSync(p)) contents.set(name, readFileSync(p, 'utf8'));
-    }
-    for (const [path, content] of contents) {
-      const prev = open.known.get(path);
-      if (prev === undefined) open.revisions.set(path, Math.max(1, open.revisions.get(path) ?? 0));
-      else if (prev !== content) open.revisions.set(path, (open.revisions.get(path) ?? 0) + 1);
-      open.known.set(path, content);
-    }
-    for (const path of [...open.known.keys()]) {
-      if (!contents.has(path)) {
-        open.known.delete(path);
-        open.revisions.set(path, (open.revisions.get(path) ?? 0) + 1);
-      }
-    }
-  }
-
-  /** The file's revision now, noticing changes made on disk behind the service's back. */
-  private currentRevision(open: OpenProject, path: string): number {
-    const abs = projectPath(open.dir, path);
-    const disk = existsSync(abs) ? readFileSync(abs, 'utf8') : undefined;
-    const known = open.known.get(path);
-    if (disk !== known) {
-      open.revisions.set(path, (open.revisions.get(path) ?? 0) + 1);
-      if (disk === undefined) open.known.delete(path);
-      else open.known.set(path, disk);
-    }
-    return disk === undefined && known === undefined ? (open.revisions.get(path) ?? 0) : (open.revisions.get(path) ?? 1);
-  }
-
-  private conflict(path: string, revision: number): never {
-    fail(
-      'revision-conflict',
-      `${path} changed since you loaded it (now at revision ${revision}): another window or program saved it`,
-      'reload the file to see the other change, then apply yours again; nothing was written',
-      { conflict: { path, revision } },
-    );
-  }
-
-  private markWritten(open: OpenProject, path: string, content: string): number {
-    const revision = (open.revisions.get(path) ?? 0) + 1;
-    open.revisions.set(path, revision);
-    open.known.set(path, content);
-    return revision;
-  }
-
+  /** Writes `path` as of revision `expected` (open-project.ts write) and tells every window. */
   private writeChecked(open: OpenProject, path: string, source: string, expected: number, ctx: CallContext): { before: string; revision: number } {
-    const revision = this.currentRevision(open, path);
-    const exists = open.known.has(path);
-    if (!exists && expected !== 0) fail('file-not-found', `${path} does not exist (any more)`, 'write with expectedRevision 0 to create it');
-    if (exists && revision !== expected) this.conflict(path, revision);
-    if (path === WORKFLOW_FILE || path === LAYOUT_FILE) {
-      let value: unknown;
-      try {
-        value = JSON.parse(source);
-      } catch (e) {
-        fail('invalid-json', `${path} not saved: ${(e as Error).message}`, 'fix the JSON syntax and save again; nothing was written');
-      }
-      if (path === WORKFLOW_FILE) saveWorkflow(open.dir, value);
-      else saveLayout(open.dir, value);
-      source = readFileSync(projectPath(open.dir, path), 'utf8');
-    } else {
-      writeProjectFile(open.dir, path, source);
-    }
-    const before = open.known.get(path) ?? '';
-    const next = this.markWritten(open, path, source);
-    this.reload(open);
+    const r = open.write(path, source, expected);
     this.emit('project.changed', { project: open.dir, paths: [path], ...(ctx.clientId ? { origin: ctx.clientId } : {}) });
-    return { before, revision: next };
+    return r;
   }
 
   private applyEdit(open: OpenProject, path: string, source: string, change: FileEdit['change'], revision: number, ctx: CallContext): FileEdit {
@@ -766,25 +644,12 @@ export class StudioService {
       fail('connection-add-only', edit.reason, 'nothing was changed: connect again with mode add for another input');
     }
     if (!edit.ok) fail('connection-refused', edit.reason, 'the code was not changed');
-    return this.applyEdit(open, edit.file, edit.source, edit.change, this.currentRevision(open, edit.file), ctx);
+    return this.applyEdit(open, edit.file, edit.source, edit.change, open.revision(edit.file), ctx);
   }
 
+  /** The project as the studio shows it, with the placements a deploy would refuse on the running cluster. */
   private snapshot(open: OpenProject): ProjectSnapshot {
-    const { project } = open;
-    const files = [...open.known.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([path, source]) => ({ path, source, revision: open.revisions.get(path) ?? 1 }));
-    return {
-      dir: open.dir,
-      name: project.workflow.name || basename(open.dir),
-      workflow: project.workflow as ProjectSnapshot['workflow'],
-      layout: project.layout,
-      files,
-      functions: project.functions,
-      // placements the deploy would refuse, checked where it would place them (app/preflight.ts)
-      diagnostics: [...project.diagnostics, ...placementProblems(project, runningTopology(this.controllerNow))],
-      graph: this.graphOf(open),
-    };
+    return open.snapshot(runningTopology(this.controllerNow));
   }
 
   private typings(): Array<{ path: string; content: string }> {
