@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ClusterStatusDto } from '../../cluster/api/contract';
 import { fakeStudio, snapshot } from '../commands/fake-studio';
-import { bindRuntime, runtimeActions } from './runtime-state';
+import { bindRuntime, runtimeActions, STATUS_POLL_MS, STOPPED_POLL_MS } from './runtime-state';
 
 /** A StudioClient's `on` with a way to emit. */
 function events() {
@@ -45,5 +45,34 @@ describe('the runtime slice', () => {
     rt.setDeploy({ train: { status: 'queued', node: null, since: 0 } });
     rt.setStatus(status(false));
     expect(f.state().rt.deploy.train.status).toBe('queued');
+  });
+});
+
+describe('a cluster started or stopped from elsewhere (another window, the CLI: no event reaches this one)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('is learnt from the status asked for again: every few seconds while up, and while stopped too', async () => {
+    vi.useFakeTimers();
+    let up = false;
+    const f = fakeStudio({ 'cluster.status': () => status(up) }, { snap: snapshot() });
+    const changes: boolean[] = [];
+    const off = bindRuntime(f.ctx, events(), { onUpChanged: (u) => changes.push(u) });
+    try {
+      await runtimeActions(f.ctx).refresh();
+      expect(f.state().rt.status?.up).toBe(false);
+      // `edgeai cluster up` in a terminal
+      up = true;
+      await vi.advanceTimersByTimeAsync(STOPPED_POLL_MS + 10);
+      expect(f.state().rt.status?.up).toBe(true);
+      expect(changes).toEqual([true]);
+      // `edgeai cluster down` in a terminal
+      up = false;
+      await vi.advanceTimersByTimeAsync(STATUS_POLL_MS + 10);
+      expect(f.state().rt.status?.up).toBe(false);
+      expect(changes).toEqual([true, false]);
+      expect(f.state().rt.deploy).toEqual({});
+    } finally {
+      off();
+    }
   });
 });

@@ -104,20 +104,22 @@ export function bindRuntime(ctx: StudioContext, client: Pick<StudioClient, 'on'>
     }),
     client.on('log', (e) => actions.setLogs((ls) => [...ls.slice(-499), { run: e.run, workflow: runs.get(e.run)?.workflow ?? '', fn: runs.get(e.run)?.fn ?? '', line: e.line, at: Date.now() }])),
   ];
-  // a cluster stopped from elsewhere (another window, `edgeai cluster down`) sends no event: while it
-  // is up, its status is asked for again every few seconds, so a stop shows (and its placements go)
+  // a cluster stopped or started from elsewhere (another window, `edgeai cluster down` or `up`) sends
+  // no event: its status is asked for again every few seconds while it is up, so a stop shows (and
+  // its placements go), and less often while it is stopped, so a start shows too
   let poll: ReturnType<typeof setInterval> | undefined;
+  let pollEvery = 0;
   let wasUp: boolean | undefined;
   const watch = () => {
     const st = ctx.store.getState().rt.status;
     const up = !!st?.up;
     if (st && wasUp !== undefined && up !== wasUp) opts.onUpChanged?.(up);
     if (st) wasUp = up;
-    if (up && !poll) poll = setInterval(() => void actions.refresh(), STATUS_POLL_MS);
-    if (!up && poll) {
-      clearInterval(poll);
-      poll = undefined;
-    }
+    const every = st ? (up ? STATUS_POLL_MS : STOPPED_POLL_MS) : 0;
+    if (every === pollEvery) return;
+    clearInterval(poll);
+    poll = every ? setInterval(() => void actions.refresh(), every) : undefined;
+    pollEvery = every;
   };
   const offStore = ctx.store.subscribe(watch);
   return () => {
@@ -130,6 +132,8 @@ export function bindRuntime(ctx: StudioContext, client: Pick<StudioClient, 'on'>
 
 /** How often the status of a running cluster is asked for (what stops it elsewhere sends no event). */
 export const STATUS_POLL_MS = 4000;
+/** How often the status of a stopped cluster is asked for (what starts it elsewhere sends no event). */
+export const STOPPED_POLL_MS = 8000;
 
 /** The runtime slice and its actions, for a panel. */
 export function useRuntime() {
