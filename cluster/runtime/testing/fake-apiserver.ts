@@ -43,7 +43,9 @@
  * node agent, started as the process backend starts one (backends/process.ts) from the
  * container's arguments (--node, --cluster, --memory-bytes) with the secret resolved from the
  * pod's secretKeyRef (a missing Secret or key leaves the pod waiting in
- * CreateContainerConfigError, as the kubelet does). The pod's loopback ports (the front's 7070,
+ * CreateContainerConfigError, as the kubelet does) and, of its environment, EDGEAI_SYSFS_ROOT where
+ * a hostPath volume of that path is mounted at it (the tree the agent watches for its sticks).
+ * The pod's loopback ports (the front's 7070,
  * the agent's 7071) are mapped to free ports on 127.0.0.1; the image name is not checked (any
  * image runs this checkout's agent build). The proxy removes Authorization before forwarding (kube-
  * apiserver removes it after authenticating) and answers 503 when the pod does not answer.
