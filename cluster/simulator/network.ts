@@ -54,6 +54,8 @@ export class Flow {
   /** internal: the order it became active in; the stamp of the last re-projection that listed it */
   seq = 0;
   mark = 0;
+  /** internal: its index in FlowNetwork's list of active flows */
+  activeIndex = -1;
 
   constructor(
     private readonly net: { readonly engine: Engine },
@@ -91,18 +93,31 @@ class FlowClass implements FillFlow {
   at: number;
   /** the component search's visit stamp */
   mark = 0;
+  /** its index in FlowNetwork's list of classes with members, or -1 */
+  live = -1;
   /** the members' finish keys (a min-heap in parallel arrays; an entry whose flow left, `stint`, is stale) */
   private hk: number[] = [];
   private hf: Flow[] = [];
   private hs: number[] = [];
 
   constructor(
-    readonly id: string,
+    /** its place in FlowNetwork's tree of projections */
+    readonly node: ProjectionNode,
     readonly links: number[],
     readonly capBps: number,
     now: number,
   ) {
     this.at = now;
+  }
+
+  /** a class taken up again after it emptied: its bytes counted afresh from now, no rate yet */
+  reset(now: number): void {
+    this.v = 0;
+    this.at = now;
+    this.rate = 0;
+    this.hk.length = 0;
+    this.hf.length = 0;
+    this.hs.length = 0;
   }
 
   /** moves `v` on to now at the current rate */
@@ -219,6 +234,15 @@ const SHARED = 3;
  * every filling that may have raised it (`verify`); a link found fuller becomes SHARED
  */
 const SLACK = 4;
+/** A projection (`FlowNetwork.projection`): a cap, then SHARED links one by one; the class of flows that end here. */
+interface ProjectionNode {
+  cls: FlowClass | undefined;
+  next: Map<number, ProjectionNode> | undefined;
+}
+
+/** what a link's status is to a flow's projection: SHARED, SINGLE, the rest (left out) */
+const kind = (x: number) => (x === SHARED ? 2 : x === SINGLE ? 1 : 0);
+const bySeq = (a: Flow, b: Flow) => a.seq - b.seq;
 
 export class FlowNetwork {
   readonly graph: NetworkGraph;
@@ -232,10 +256,12 @@ export class FlowNetwork {
   /** routes by from → to vertex pair (from · vertices + to) */
   private readonly routes = new Map<number, RouteLinks>();
   private readonly onCompletion = () => this.complete();
-  /** the active flows, in the order they became active */
-  private readonly active = new Set<Flow>();
-  /** the classes with members, by their projection (`project`), in the order they were made */
-  private readonly classes = new Map<string, FlowClass>();
+  /** the active flows (a flow's index in it: `activeIndex`) */
+  private readonly active: Flow[] = [];
+  /** the projections met so far, by cap then SHARED link after link; their classes (with members or emptied: taken up again as they were) */
+  private readonly projections = new Map<number, ProjectionNode>();
+  /** the classes with members */
+  private readonly live: FlowClass[] = [];
   private nextId = 0;
   private nextSeq = 0;
   private completion: SimEvent | undefined;
@@ -380,17 +406,17 @@ export class FlowNetwork {
   }
 
   get activeFlows(): number {
-    return this.active.size;
+    return this.active.length;
   }
 
   /** The flows moving payload now, in the order they became active (tests and benches read their rates). */
   get flows(): readonly Flow[] {
-    return [...this.active];
+    return [...this.active].sort(bySeq);
   }
 
   /** The number of classes with members now (tests and benches). */
   get classCount(): number {
-    return this.classes.size;
+    return this.live.length;
   }
 
   private activate(f: Flow): void {
@@ -404,7 +430,8 @@ export class FlowNetwork {
     }
     f.state = 'active';
     f.seq = this.nextSeq++;
-    this.active.add(f);
+    f.activeIndex = this.active.length;
+    this.active.push(f);
     let ub = f.capBps;
     for (const l of f.links) ub = Math.min(ub, this.capacity[l]);
     f.ub = ub;
@@ -461,7 +488,6 @@ export class FlowNetwork {
       }
       this.recheck.push(l);
     }
-    const kind = (x: number) => (x === SHARED ? 2 : x === SINGLE ? 1 : 0);
     if (kind(st) === kind(old)) return;
     for (const g of on) {
       if (g.mark === stamp) continue;
@@ -487,12 +513,12 @@ export class FlowNetwork {
     for (let i = 0; i < list.length; i++) {
       const g = list[i];
       const c = g.cls!;
-      const id = this.projection(g);
-      if (id === c.id) continue;
+      const node = this.projection(g);
+      if (node === c.node) continue;
       this.reprojected++;
       const remaining = c.remainingOf(g, now);
       this.leave(g);
-      this.place(g, remaining, now, id);
+      this.place(g, remaining, now, node);
     }
     list.length = 0;
   }
@@ -504,23 +530,26 @@ export class FlowNetwork {
    * a cap's). Its IDLE links are left out: they cannot bind (`canBind`). Flows with the same
    * projection are the same to the filling, so they share a class and a rate.
    */
-  private projection(f: Flow): string {
+  private projection(f: Flow): ProjectionNode {
     this.work++;
     let cap = f.capBps;
-    let id = '';
+    const st = this.status;
+    for (const l of f.links) if (st[l] === SINGLE && this.capacity[l] < cap) cap = this.capacity[l];
+    let node: ProjectionNode | undefined = this.projections.get(cap);
+    if (!node) this.projections.set(cap, (node = { cls: undefined, next: undefined }));
     for (const l of f.links) {
-      const st = this.status[l];
-      if (st === SHARED) id += `${l},`;
-      else if (st === SINGLE) {
-        if (this.capacity[l] < cap) cap = this.capacity[l];
-      }
+      if (st[l] !== SHARED) continue;
+      const next: Map<number, ProjectionNode> = (node.next ??= new Map());
+      let n: ProjectionNode | undefined = next.get(l);
+      if (!n) next.set(l, (n = { cls: undefined, next: undefined }));
+      node = n;
     }
-    return `${cap}|${id}`;
+    return node;
   }
 
   /** Puts active `f` into the class of its projection (made if none has it), with `remaining` bytes to move. */
-  private place(f: Flow, remaining: number, now: number, id = this.projection(f)): void {
-    let c = this.classes.get(id);
+  private place(f: Flow, remaining: number, now: number, node = this.projection(f)): void {
+    let c = node.cls;
     if (!c) {
       let cap = f.capBps;
       const links: number[] = [];
@@ -532,10 +561,14 @@ export class FlowNetwork {
           if (!this.canBind(l)) this.skipped++;
         }
       }
-      c = new FlowClass(id, links, cap, now);
-      this.classes.set(id, c);
-      for (const l of links) this.classesOn[l].push(c);
+      c = node.cls = new FlowClass(node, links, cap, now);
     } else for (const l of f.links) if (this.status[l] !== SHARED && !this.canBind(l)) this.skipped++;
+    if (c.m === 0) {
+      c.reset(now);
+      c.live = this.live.length;
+      this.live.push(c);
+      for (const l of c.links) this.classesOn[l].push(c);
+    }
     c.add(f, remaining, now);
     for (const l of f.links) {
       if (this.status[l] === SLACK) {
@@ -557,7 +590,12 @@ export class FlowNetwork {
       this.touchedClasses.push(c);
       return;
     }
-    this.classes.delete(c.id);
+    const last = this.live.pop()!;
+    if (last !== c) {
+      this.live[c.live] = last;
+      last.live = c.live;
+    }
+    c.live = -1;
     for (const l of c.links) {
       const on = this.classesOn[l];
       on.splice(on.indexOf(c), 1);
@@ -577,7 +615,7 @@ export class FlowNetwork {
   private reallocate(): void {
     const now = this.engine.now;
     this.recomputations++;
-    this.activeAtRecomputations += this.active.size;
+    this.activeAtRecomputations += this.active.length;
     for (let round = 0; ; round++) {
       const stamp = ++this.stamp;
       const classes = this.touchedClasses;
@@ -612,21 +650,22 @@ export class FlowNetwork {
    * step's share by the margin), so the rates are the ones it gives. In the first round, SHARED
    * links filled at half their capacity or less become SLACK again (classes merge).
    */
+  private check(l: number, s2: number): void {
+    if (this.checkStamp[l] === s2 || this.status[l] !== SLACK) return;
+    this.checkStamp[l] = s2;
+    this.work++;
+    let load = 0;
+    for (const [c, n] of this.onLink[l]!) load += n * c.rate;
+    if (!(this.capacity[l] >= (1 + 1e-6) * load)) {
+      this.promoted++;
+      this.setStatus(l, SHARED, s2);
+    }
+  }
+
   private verify(demote: boolean): void {
     const s2 = ++this.stamp;
-    const check = (l: number) => {
-      if (this.checkStamp[l] === s2 || this.status[l] !== SLACK) return;
-      this.checkStamp[l] = s2;
-      this.work++;
-      let load = 0;
-      for (const [c, n] of this.onLink[l]!) load += n * c.rate;
-      if (!(this.capacity[l] >= (1 + 1e-6) * load)) {
-        this.promoted++;
-        this.setStatus(l, SHARED, s2);
-      }
-    };
-    for (const c of this.raised) for (const l of c.slack.keys()) check(l);
-    for (const l of this.recheck) check(l);
+    for (const c of this.raised) for (const l of c.slack.keys()) this.check(l, s2);
+    for (const l of this.recheck) this.check(l, s2);
     this.raised.length = 0;
     this.recheck.length = 0;
     if (demote) {
@@ -665,33 +704,35 @@ export class FlowNetwork {
     const seen = this.linkStamp;
     const links = this.bfsLinks;
     links.length = 0;
-    const visit = (c: FlowClass) => {
-      c.mark = stamp;
-      out.push(c);
-      for (const l of c.links) {
-        if (seen[l] !== stamp) {
-          seen[l] = stamp;
-          links.push(l);
-        }
-      }
-    };
-    if (start) visit(start);
+    if (start) this.visit(start, stamp);
     else {
       seen[startLink] = stamp;
       links.push(startLink);
     }
     for (let i = 0; i < links.length; i++) {
       this.work++;
-      for (const c of this.classesOn[links[i]]) if (c.mark !== stamp) visit(c);
+      for (const c of this.classesOn[links[i]]) if (c.mark !== stamp) this.visit(c, stamp);
     }
     return out;
+  }
+
+  private visit(c: FlowClass, stamp: number): void {
+    c.mark = stamp;
+    this.bfsClasses.push(c);
+    const seen = this.linkStamp;
+    for (const l of c.links) {
+      if (seen[l] !== stamp) {
+        seen[l] = stamp;
+        this.bfsLinks.push(l);
+      }
+    }
   }
 
   /** The next completion: when the first member of a class finishes at its rate (one event, moved as rates change). */
   private scheduleCompletion(): void {
     const now = this.engine.now;
     let t = Infinity;
-    for (const c of this.classes.values()) {
+    for (const c of this.live) {
       this.work++;
       if (!(c.rate > 0)) continue;
       const f = c.top()!;
@@ -715,7 +756,7 @@ export class FlowNetwork {
   private complete(): void {
     const now = this.engine.now;
     const done: Flow[] = [];
-    for (const c of this.classes.values()) {
+    for (const c of this.live) {
       this.work++;
       const v = c.vAt(now);
       const speed = c.rate * G;
@@ -726,7 +767,7 @@ export class FlowNetwork {
         done.push(f);
       }
     }
-    if (done.length > 1) done.sort((a, b) => a.seq - b.seq);
+    if (done.length > 1) done.sort(bySeq);
     const stamp = ++this.stamp;
     for (const f of done) {
       f.state = 'done';
@@ -734,7 +775,11 @@ export class FlowNetwork {
       f.mark = stamp;
       for (const l of f.links) this.bytes[l] += f.bytes;
       this.unlist(f);
-      this.active.delete(f);
+      const last = this.active.pop()!;
+      if (last !== f) {
+        this.active[f.activeIndex] = last;
+        last.activeIndex = f.activeIndex;
+      }
       this.leave(f);
     }
     for (const f of done) this.restatus(f, stamp);
