@@ -570,6 +570,8 @@ export class FlowNetwork {
       for (const l of c.links) this.classesOn[l].push(c);
     }
     c.add(f, remaining, now);
+    // no SHARED link: what filling it alone gives, its cap (its SLACK links are checked, below)
+    if (c.links.length === 0) c.rate = c.capBps;
     for (const l of f.links) {
       if (this.status[l] === SLACK) {
         f.slackLinks.push(l);
