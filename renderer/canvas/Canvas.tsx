@@ -15,6 +15,7 @@ import {
   useEdgesState,
   useNodesState,
   useReactFlow,
+  useStore,
   type Connection,
   type Edge,
   type NodeChange,
@@ -26,6 +27,7 @@ import { nodeSize, nodeTypes, type NodeProblem, type StudioNode } from './nodes'
 import { boundsOf, readableViewport } from './viewport';
 import { edgeTypes } from './edges';
 import { keepMeasured } from './rebuild';
+import { DetailContext, detailAt, type Detail } from './detail';
 
 export type Positions = Record<string, { x: number; y: number }>;
 
@@ -81,8 +83,14 @@ const MINIMAP_MAX_NODES = 300;
 /** Below this canvas width (px) the minimap starts hidden (the toggle shows it). */
 const MINIMAP_MIN_WIDTH = 640;
 
+/** The background's dot spacing (px at zoom 1); in low detail four times as far apart, so zoomed out they stay as far apart on screen instead of 16 times as many. */
+const DOT_GAP = 18;
+
 export function Canvas(props: CanvasProps) {
   const { graph, positions, diagnostics, placements } = props;
+  // the level of detail (detail.ts): this re-renders only when the zoom crosses a level
+  const detail = useStore((s): Detail => detailAt(s.transform[2]));
+  const low = detail !== 'full';
   const [minimapChoice, setMinimapChoice] = useState<boolean | undefined>();
   // a canvas narrower than this starts without the minimap: it would cover a third of it
   const [roomy, setRoomy] = useState(true);
@@ -128,13 +136,14 @@ export function Canvas(props: CanvasProps) {
           selected: props.selectedEdges.includes(e.id),
           className: `edge-${e.kind}`,
           label: e.kind === 'consumes' ? undefined : undefined,
-          markerEnd: { type: MarkerType.ArrowClosed, color: s.stroke, width: 16, height: 16 },
+          // zoomed out an arrowhead is a few pixels: not drawn (the edge's colour and dash still say its kind)
+          ...(low ? {} : { markerEnd: { type: MarkerType.ArrowClosed, color: s.stroke, width: 16, height: 16 } }),
           style: { stroke: s.stroke, strokeWidth: 1.8, ...(s.dash ? { strokeDasharray: s.dash } : {}) },
           data: { kind: e.kind },
           deletable: e.kind === 'consumes',
         };
       }),
-    [graph, positions, props.selectedEdges],
+    [graph, positions, props.selectedEdges, low],
   );
 
   const [nodes, setNodes, onNodesChange] = useNodesState<StudioNode>(built);
@@ -222,8 +231,9 @@ export function Canvas(props: CanvasProps) {
   return (
     <div
       ref={box}
-      className={`canvas${dropping ? ' drop-target' : ''}`}
+      className={`canvas detail-${detail}${dropping ? ' drop-target' : ''}`}
       data-testid="canvas"
+      data-detail={detail}
       onDragOver={(e) => {
         if (!props.onDropItem || !e.dataTransfer.types.includes(PALETTE_MIME)) return;
         e.preventDefault();
@@ -239,40 +249,42 @@ export function Canvas(props: CanvasProps) {
         props.onDropItem(item, rf.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
       }}
     >
-      <ReactFlow<StudioNode, Edge>
-        onNodeContextMenu={(e, n) => menu({ kind: 'node', id: n.id })(e)}
-        onEdgeContextMenu={(e, ed) => menu({ kind: 'edge', id: ed.id })(e)}
-        onSelectionContextMenu={(e) => menu({ kind: 'selection' })(e)}
-        onPaneContextMenu={(e) => menu({ kind: 'pane' })(e as ReactMouseEvent)}
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        onNodesChange={onNodesChangeFiltered}
-        onEdgesChange={(ch) => onEdgesChange(ch.filter((c) => c.type !== 'remove'))}
-        onNodeDragStart={onNodeDragStart}
-        onNodeDragStop={onNodeDragStop}
-        onSelectionChange={onSelection}
-        onConnect={onConnect}
-        onMoveEnd={(_, v) => props.onViewportChange(v)}
-        deleteKeyCode={null}
-        selectionKeyCode="Shift"
-        multiSelectionKeyCode={['Meta', 'Control']}
-        defaultViewport={props.initialViewport}
-        onInit={() => setReady(true)}
-        minZoom={0.05}
-        maxZoom={2.5}
-        onlyRenderVisibleElements
-        proOptions={{ hideAttribution: true }}
-      >
-        <Background variant={BackgroundVariant.Dots} gap={18} size={1} color="#2a3342" />
-        {showMinimap && <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#888'} maskColor="rgba(12,16,22,0.7)" style={{ background: '#141a23', width: 170, height: 110 }} />}
-        <Controls showInteractive={false}>
-          <ControlButton onClick={() => setMinimapChoice(!showMinimap)} title={showMinimap ? 'Hide the minimap' : `Show the minimap${graph.nodes.length > MINIMAP_MAX_NODES ? ' (off by default above 300 nodes: it slows panning)' : !roomy ? ' (off by default on a narrow canvas)' : ''}`} aria-label="toggle minimap" data-testid="toggle-minimap">
-            ▦
-          </ControlButton>
-        </Controls>
-      </ReactFlow>
+      <DetailContext.Provider value={detail}>
+        <ReactFlow<StudioNode, Edge>
+          onNodeContextMenu={(e, n) => menu({ kind: 'node', id: n.id })(e)}
+          onEdgeContextMenu={(e, ed) => menu({ kind: 'edge', id: ed.id })(e)}
+          onSelectionContextMenu={(e) => menu({ kind: 'selection' })(e)}
+          onPaneContextMenu={(e) => menu({ kind: 'pane' })(e as ReactMouseEvent)}
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChangeFiltered}
+          onEdgesChange={(ch) => onEdgesChange(ch.filter((c) => c.type !== 'remove'))}
+          onNodeDragStart={onNodeDragStart}
+          onNodeDragStop={onNodeDragStop}
+          onSelectionChange={onSelection}
+          onConnect={onConnect}
+          onMoveEnd={(_, v) => props.onViewportChange(v)}
+          deleteKeyCode={null}
+          selectionKeyCode="Shift"
+          multiSelectionKeyCode={['Meta', 'Control']}
+          defaultViewport={props.initialViewport}
+          onInit={() => setReady(true)}
+          minZoom={0.05}
+          maxZoom={2.5}
+          onlyRenderVisibleElements
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={low ? DOT_GAP * 4 : DOT_GAP} size={low ? 4 : 1} color="#2a3342" />
+          {showMinimap && <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#888'} maskColor="rgba(12,16,22,0.7)" style={{ background: '#141a23', width: 170, height: 110 }} />}
+          <Controls showInteractive={false}>
+            <ControlButton onClick={() => setMinimapChoice(!showMinimap)} title={showMinimap ? 'Hide the minimap' : `Show the minimap${graph.nodes.length > MINIMAP_MAX_NODES ? ' (off by default above 300 nodes: it slows panning)' : !roomy ? ' (off by default on a narrow canvas)' : ''}`} aria-label="toggle minimap" data-testid="toggle-minimap">
+              ▦
+            </ControlButton>
+          </Controls>
+        </ReactFlow>
+      </DetailContext.Provider>
     </div>
   );
 }

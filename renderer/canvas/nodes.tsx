@@ -1,7 +1,8 @@
 /** Custom node types of the workflow canvas: data source, function (λ), model, data, trigger, gate. */
-import { memo } from 'react';
+import { memo, useLayoutEffect, useRef, type CSSProperties, type RefObject } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import type { GraphNodeDto } from '../../cluster/api/contract';
+import { useDetail, type Detail } from './detail';
 
 /** A problem the project has with one node (a diagnostic naming it), shown on the node. */
 export interface NodeProblem {
@@ -45,12 +46,65 @@ function shortUrn(urn: string): string {
   return urn.length > 28 ? urn.slice(0, 26) + '…' : urn;
 }
 
+/**
+ * The size a node had in full detail, kept for its low-detail box (detail.ts): the box stays
+ * where and as large as the node was, so its edges do not move when the zoom crosses the level.
+ * A node first drawn in low detail gets nodeSize's estimate.
+ */
+function useKeptSize(detail: Detail, node: GraphNodeDto): { ref: RefObject<HTMLDivElement | null>; style: CSSProperties | undefined } {
+  const ref = useRef<HTMLDivElement>(null);
+  const size = useRef<{ width: number; height: number } | undefined>(undefined);
+  useLayoutEffect(() => {
+    if (detail === 'full' && ref.current && ref.current.offsetWidth) size.current = { width: ref.current.offsetWidth, height: ref.current.offsetHeight };
+  });
+  if (detail === 'full') return { ref, style: undefined };
+  const s = size.current ?? nodeSize(node);
+  return { ref, style: { width: s.width, height: s.height } };
+}
+
+/**
+ * A node in low detail: its box (the same element and classes as in full detail, so its kind's
+ * colour, the selection outline, errors and an unparsed file's dashed border show), its name in
+ * large type at the 'name' level, a coloured bar for a problem or a placement's status, and its
+ * handles (kept for the edges to end at; hidden by styles.css).
+ */
+function LowDetailNode(props: { detail: Detail; kept: ReturnType<typeof useKeptSize>; className: string; name: string; target: boolean; problem?: NodeProblem['severity']; status?: string; title: string }) {
+  const { ref, style } = props.kept;
+  return (
+    <div ref={ref} style={style} className={`${props.className} lod`} data-detail={props.detail} title={props.title}>
+      {props.target && <Handle type="target" position={Position.Left} />}
+      {props.detail === 'name' && <div className="node-lod-name">{props.name}</div>}
+      {(props.problem || props.status) && <div className={`node-lod-status${props.problem ? ` sev-${props.problem}` : ` st-${props.status}`}`} />}
+      <Handle type="source" position={Position.Right} />
+    </div>
+  );
+}
+
+/** A data or model node's name in low detail: its URN without the namespace (`mnist:digits` → `digits`), which would not fit in large type; the whole URN is its tooltip. */
+export function lodName(urn: string): string {
+  const tail = urn.slice(urn.lastIndexOf(':') + 1);
+  return tail || urn;
+}
+
+/** The worst severity among a node's problems (for its low-detail bar). */
+function worst(problems?: NodeProblem[], unparsed?: boolean): NodeProblem['severity'] | undefined {
+  if (unparsed || problems?.some((p) => p.severity === 'error')) return 'error';
+  return problems?.some((p) => p.severity === 'warning') ? 'warning' : problems?.length ? 'info' : undefined;
+}
+
 export const FunctionNode = memo(function FunctionNode({ data, selected }: NodeProps<StudioNode>) {
+  const detail = useDetail();
+  const kept = useKeptSize(detail, data.node);
   const d = data.node.detail;
+  const className = `node node-function${selected ? ' selected' : ''}${data.errors ? ' has-errors' : ''}${d.unparsed ? ' unparsed' : ''}`;
+  if (detail !== 'full') {
+    const problem = worst(data.problems, !!d.unparsed);
+    return <LowDetailNode detail={detail} kept={kept} className={className} name={data.node.label} target title={data.node.label} {...(problem ? { problem } : {})} {...(data.placement ? { status: data.placement.status } : {})} />;
+  }
   const p = d.policies ?? {};
   const dangling = d.dangling?.length ?? 0;
   return (
-    <div className={`node node-function${selected ? ' selected' : ''}${data.errors ? ' has-errors' : ''}${d.unparsed ? ' unparsed' : ''}`}>
+    <div ref={kept.ref} className={className}>
       <Handle type="target" position={Position.Left} />
       <div className="node-head">
         <span className="node-icon lambda">λ</span>
@@ -95,8 +149,15 @@ export const ArtifactNode = memo(function ArtifactNode({ data, selected }: NodeP
   const d = n.detail;
   const icon = n.kind === 'data-source' ? '⛁' : n.kind === 'model' ? '◆' : '▤';
   const label = n.kind === 'data-source' ? 'data source' : n.kind;
+  const detail = useDetail();
+  const kept = useKeptSize(detail, n);
+  const className = `node node-${n.kind}${selected ? ' selected' : ''}`;
+  if (detail !== 'full') {
+    const problem = worst(data.problems);
+    return <LowDetailNode detail={detail} kept={kept} className={className} name={lodName(d.urn ?? n.label)} target={n.kind !== 'data-source'} title={d.urn ?? n.label} {...(problem ? { problem } : {})} />;
+  }
   return (
-    <div className={`node node-${n.kind}${selected ? ' selected' : ''}`}>
+    <div ref={kept.ref} className={className}>
       {n.kind !== 'data-source' && <Handle type="target" position={Position.Left} />}
       <div className="node-head">
         <span className={`node-icon icon-${n.kind}`}>{icon}</span>
@@ -116,8 +177,12 @@ export const ArtifactNode = memo(function ArtifactNode({ data, selected }: NodeP
 export const TriggerNode = memo(function TriggerNode({ data, selected }: NodeProps<StudioNode>) {
   const t = data.node.detail.trigger;
   const what = !t ? '' : t.kind === 'http' ? `${t.method} ${t.path ?? '/' + t.id}` : t.kind === 'schedule' ? `every ${t.every}` : t.kind === 'gate' ? `when ${t.source} ${t.gate ?? ''} gate fails` : `batch ${'batch' in t ? t.batch : 1}`;
+  const detail = useDetail();
+  const kept = useKeptSize(detail, data.node);
+  const className = `node node-trigger${selected ? ' selected' : ''}`;
+  if (detail !== 'full') return <LowDetailNode detail={detail} kept={kept} className={className} name={t?.id ?? data.node.label} target title={t?.id ?? data.node.label} />;
   return (
-    <div className={`node node-trigger${selected ? ' selected' : ''}`}>
+    <div ref={kept.ref} className={className}>
       <Handle type="target" position={Position.Left} />
       <div className="node-head">
         <span className="node-icon icon-trigger">⚡</span>
@@ -133,12 +198,17 @@ export const TriggerNode = memo(function TriggerNode({ data, selected }: NodePro
 
 export const GateNode = memo(function GateNode({ data, selected }: NodeProps<StudioNode>) {
   const g = data.node.detail.gate;
+  const detail = useDetail();
+  const kept = useKeptSize(detail, data.node);
+  const className = `node node-gate${selected ? ' selected' : ''}`;
+  const name = g ? `${g.kind} gate` : data.node.label;
+  if (detail !== 'full') return <LowDetailNode detail={detail} kept={kept} className={className} name={name} target title={name} />;
   return (
-    <div className={`node node-gate${selected ? ' selected' : ''}`}>
+    <div ref={kept.ref} className={className}>
       <Handle type="target" position={Position.Left} />
       <div className="node-head">
         <span className="node-icon icon-gate">◈</span>
-        <span className="node-title">{g ? `${g.kind} gate` : data.node.label}</span>
+        <span className="node-title">{name}</span>
       </div>
       <div className="node-sub">{g ? `${g.kind === 'bias' ? `${g.metric}(${g.attribute})` : g.metric} ${g.predicate}` : ''}</div>
       <Handle type="source" position={Position.Right} />
