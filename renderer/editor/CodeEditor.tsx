@@ -77,8 +77,14 @@ export function CodeEditor(props: CodeEditorProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  // per file: the text its diagnostics were last asked for. A file is checked when it is shown or
+  // typed in, or opens with unsaved changes — not every file when its model is made: a project of
+  // 500 functions asked 500 preprocess calls at once (each answer carrying the whole graph), and
+  // kept the page busy for ~30 s after it opened. A saved file's problems are the snapshot's.
+  const checked = useRef(new Map<string, string>());
   function scheduleDiagnostics(path: string, text: string) {
     if (!path.endsWith('.ts')) return;
+    checked.current.set(path, text);
     const old = timers.current.get(path);
     if (old) window.clearTimeout(old);
     timers.current.set(
@@ -111,6 +117,7 @@ export function CodeEditor(props: CodeEditorProps) {
     modelsOf.current = props.session;
     for (const m of monaco.editor.getModels()) if (m.uri.path.startsWith('/project/')) m.dispose();
     lastSaved.current.clear();
+    checked.current.clear();
   }, [props.session]);
   useEffect(() => {
     for (const f of props.files) {
@@ -120,7 +127,8 @@ export function CodeEditor(props: CodeEditorProps) {
         const text = props.buffers[f.path] ?? f.saved;
         monaco.editor.createModel(text, languageOf(f.path), uri);
         lastSaved.current.set(f.path, f.saved);
-        scheduleDiagnostics(f.path, text);
+        // unsaved changes: the graph and the problems follow the buffer from the start
+        if (text !== f.saved) scheduleDiagnostics(f.path, text);
       } else if (lastSaved.current.get(f.path) !== f.saved) {
         lastSaved.current.set(f.path, f.saved);
         if (props.buffers[f.path] === undefined && model.getValue() !== f.saved) {
@@ -142,6 +150,9 @@ export function CodeEditor(props: CodeEditorProps) {
     if (!ed || !props.openPath) return;
     const model = monaco.editor.getModel(uriOf(props.openPath));
     if (model && ed.getModel() !== model) ed.setModel(model);
+    // the file shown gets its markers (once per text: an edit from the canvas changes it)
+    if (model && checked.current.get(props.openPath) !== model.getValue()) scheduleDiagnostics(props.openPath, model.getValue());
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [props.openPath, props.files]);
 
   useEffect(() => {
