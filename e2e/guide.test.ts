@@ -5,7 +5,8 @@
  * need, try classify — each step checked off from the real state. On the way: problems shown on
  * the node before any deploy (item 6), a model not trained yet told as what to do, never as a
  * studio bug (item 7), the invoke input following the function (item 11), and a function whose
- * file stopped parsing kept on the canvas as it last parsed (item 4).
+ * file stopped parsing kept on the canvas as it last parsed (item 4). And the guide waits for
+ * the first screen: what it asks loads the service's runtime (the warm start, item 12).
  *
  * Without /usr/bin/chromium (and CI unset) the suite is skipped with the reason printed; in CI
  * (CI=true) it runs and fails when Chromium is missing.
@@ -23,9 +24,17 @@ describe.skipIf(skip)('the next-steps guide and honest problems (issue 13, items
   let page: Page;
   screenshotOnFailure('guide', () => page);
 
+  /** the service's methods the page called, in order */
+  const calls: string[] = [];
+
   beforeAll(async () => {
     studio = await openStudio('studio-guide-e2e');
     page = studio.page;
+    const call = studio.service.call.bind(studio.service);
+    studio.service.call = ((method: string, params: unknown, ctx?: unknown) => {
+      calls.push(method);
+      return call(method as never, params, ctx as never);
+    }) as typeof studio.service.call;
     await page.goto(studio.server.url);
     await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
   }, 400_000);
@@ -43,6 +52,16 @@ describe.skipIf(skip)('the next-steps guide and honest problems (issue 13, items
     if (!r.ok) throw new Error(r.error.message);
   };
   const act = () => page.getByTestId('next-step-action').click();
+
+  it('asks for its steps only once the first screen is up: nothing the page asks at its start loads the runtime (issue 13, warm start)', async () => {
+    // the first cluster.status is held back until the canvas is drawn and the page idle (App's
+    // useFirstStatus); the guide's steps need the runtime too, and asked at once they loaded it
+    // (~0.5 s of the service's CPU) while the first screen was still rendering
+    await expect.poll(current, { timeout: 30_000 }).toMatch(/Start the local cluster/);
+    const runtime = ['cluster.status', 'project.nextSteps', 'runs.list', 'artifacts.list'];
+    const first = calls.findIndex((m) => runtime.includes(m));
+    expect(calls[first]).toBe('cluster.status');
+  }, 60_000);
 
   it("a file saved with a syntax error keeps its function, output and gate on the canvas, marked as not parsing (item 4)", async () => {
     const f = 'functions/inference.ts';

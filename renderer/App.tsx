@@ -77,12 +77,15 @@ function useEditorWhenIdle(ctx: StudioContext, opened: boolean, wanted: boolean)
   }, [ctx, wanted]);
 }
 
-/** The first cluster status loads the runtime in the service: only once the canvas is up and idle. */
+/** The first cluster status loads the runtime in the service: only once the canvas is up and idle (and with it, runtimeWanted). */
 function useFirstStatus(ctx: StudioContext, opened: boolean) {
   useEffect(() => {
     if (!opened) return;
     const w = window as Window & { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number; cancelIdleCallback?: (h: number) => void };
-    const refresh = () => void runtimeActions(ctx).refresh();
+    const refresh = () => {
+      ctx.store.setState({ runtimeWanted: true });
+      void runtimeActions(ctx).refresh();
+    };
     let h: number | undefined;
     // (loading the controller takes the service a second or two of CPU: not while the page starts)
     const t = window.setTimeout(() => {

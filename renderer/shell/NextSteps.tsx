@@ -63,6 +63,8 @@ export function NextSteps() {
   const runsVersion = useStudio((s) => s.rt.runsVersion);
   const deploying = useStudio((s) => s.rt.deploying);
   const connected = useStudio((s) => s.connected);
+  // the steps need the service's runtime (what the cluster runs): not before the first screen is up
+  const runtimeWanted = useStudio((s) => s.runtimeWanted);
   const dir = snap?.dir;
   const [hidden, setHidden] = useState(() => (dir ? hiddenFor(dir) : false));
   const [steps, setSteps] = useState<NextStepDto[] | undefined>();
@@ -78,7 +80,7 @@ export function NextSteps() {
   }, [open]);
   // asked again whenever what the steps depend on changed: the project, the cluster, a run, a deploy
   useEffect(() => {
-    if (!dir || deploying || !connected) return;
+    if (!dir || deploying || !connected || !runtimeWanted) return;
     let current = true;
     ctx.call('project.nextSteps', { project: dir }).then(
       (r) => current && setSteps(r.steps),
@@ -87,7 +89,7 @@ export function NextSteps() {
     return () => {
       current = false;
     };
-  }, [ctx, dir, snap, status, runsVersion, deploying, connected]);
+  }, [ctx, dir, snap, status, runsVersion, deploying, connected, runtimeWanted]);
   if (!dir || !steps?.length) return null;
   const now = steps.findIndex((s) => !s.done);
   const todo = steps.filter((s) => !s.done).length;

@@ -108,6 +108,13 @@ export interface StudioState {
   redo: UndoEntry[];
   clip?: Clip;
   editorWanted: boolean;
+  /**
+   * true once the first screen is up and idle (App's useFirstStatus): what needs the service's
+   * runtime (the cluster's status, the next-steps guide) is asked for from then on. The runtime's
+   * first load takes the service a second or more of CPU, which must not compete with the first
+   * screen's render on a small machine.
+   */
+  runtimeWanted: boolean;
   /** false once the connection to the studio service is lost (browser mode: the server stopped) */
   connected: boolean;
   rt: RuntimeState;
@@ -136,6 +143,7 @@ export function createStudioStore(init: Partial<StudioState> = {}): StudioStore 
     undo: [],
     redo: [],
     editorWanted: false,
+    runtimeWanted: false,
     connected: true,
     rt: initialRuntime(),
     ...init,
