@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { StudioService } from './service';
-import { initialAssets, startStudioServer, type StudioServer } from './ws-server';
+import { ASSETS_COOKIE, hasBuildCookie, initialAssets, rendererBuildId, startStudioServer, type StudioServer } from './ws-server';
 import type { BootResponse } from '../api/contract';
 import { MAX_REQUEST_BYTES } from '../common/limits';
 import { connectWebSocketClient } from '../../renderer/studio-client';
@@ -87,6 +87,26 @@ describe('studio WebSocket server with a lazily loaded service', () => {
     const ws = socket(server);
     await new Promise((ok, fail) => ws.once('open', ok).once('error', fail));
     ws.close();
+  });
+
+  it("a browser that loaded this build's page before (its cookie says so) has the files cached: the service loads right after index.html, without the grace", async () => {
+    let loads = 0;
+    // a grace of a minute: only the cookie can start the load within the test
+    server = await startStudioServer({ service: async () => (loads++, new StudioService()), rendererDir: rendererDir(), lazyServiceMs: 60_000, assetGraceMs: 60_000 });
+    const base = `http://127.0.0.1:${server.port}`;
+    const first = await fetch(`${base}/`);
+    const cookie = first.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(new RegExp(`^${ASSETS_COOKIE}=[\\w-]{16}; Path=/; Max-Age=\\d+; SameSite=Strict; HttpOnly$`));
+    expect(cookie.split(';')[0]).toBe(`${ASSETS_COOKIE}=${rendererBuildId(rendererDir())}`);
+    // another build's cookie (the renderer was rebuilt since): its files are not cached, the grace holds
+    expect((await fetch(`${base}/`, { headers: { cookie: `${ASSETS_COOKIE}=another-build-id0; theme=dark` } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(loads).toBe(0);
+    // the next start's page request carries this build's cookie (among others)
+    expect((await fetch(`${base}/`, { headers: { cookie: `theme=dark; ${cookie.split(';')[0]}` } })).status).toBe(200);
+    await expect.poll(() => loads, { timeout: 5000 }).toBe(1);
+    expect(hasBuildCookie(undefined, 'x')).toBe(false);
+    expect(hasBuildCookie(`${ASSETS_COOKIE}=x`, '')).toBe(false);
   });
 
   it('GET /api/boot answers studio.info and the initial project in one response, with the token only', async () => {

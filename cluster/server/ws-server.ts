@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 // ws loads after the server listens (see loadWs): ~0.1 s of module loading off the path to the URL
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -98,6 +98,29 @@ export function initialAssets(root: string): Set<string> {
   return out;
 }
 
+/**
+ * The cookie that says a browser has loaded this renderer build's page before: its value names
+ * the build (a hash of index.html, which names every hashed asset). Set with the page; sent back
+ * with the next start's request for it, it means the browser most likely holds the page's files in
+ * its cache (they are immutable), so the service's load need not wait for them.
+ */
+export const ASSETS_COOKIE = 'edgeai-assets';
+
+/** The renderer build's id for ASSETS_COOKIE (empty without an index.html). */
+export function rendererBuildId(root: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(join(root, 'index.html'))).digest('base64url').slice(0, 16);
+  } catch {
+    return '';
+  }
+}
+
+/** True when a request's Cookie header carries ASSETS_COOKIE with this build's id. */
+export function hasBuildCookie(header: string | undefined, build: string): boolean {
+  if (!header || !build) return false;
+  return header.split(';').some((c) => c.trim() === `${ASSETS_COOKIE}=${build}`);
+}
+
 export async function startStudioServer(opts: StudioServerOptions): Promise<StudioServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const root = resolve(opts.rendererDir);
@@ -115,8 +138,12 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   // files index.html names (its cache is cold), and the load starts once every one of them has been
   // sent — so it never holds back the page's own script — or it has them all cached and asks for
   // none within assetGraceMs, and the load starts then. Either way it runs while the browser
-  // evaluates the page's script. ws (what the page connects to next) loads just before it.
+  // evaluates the page's script. ws (what the page connects to next) loads just before it. A
+  // browser that says it loaded this build's page before (ASSETS_COOKIE) has the files cached: the
+  // load starts as soon as index.html is sent, without the grace (the warm start's wait for the
+  // service is that much shorter; a browser whose cache was cleared gets its files after the load).
   const firstFiles = initialAssets(root);
+  const build = rendererBuildId(root);
   let askedFirst = false;
   let graceTimer: NodeJS.Timeout | undefined;
   const loadAll = () => {
@@ -124,8 +151,10 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     void loadWs().catch(() => undefined); // a failed load surfaces where it is awaited (the upgrade)
     if (loader) void ready().catch(() => undefined); // likewise (a request, the socket's hello)
   };
-  const pageSent = () => {
-    if (askedFirst || servicePromise || graceTimer) return;
+  const pageSent = (cached: boolean) => {
+    if (askedFirst || servicePromise) return;
+    if (cached) return void setImmediate(loadAll);
+    if (graceTimer) return;
     graceTimer = setTimeout(() => {
       if (!askedFirst) loadAll();
     }, opts.assetGraceMs ?? 40);
@@ -146,7 +175,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       return w;
     }));
 
-  const serveFile = (url: URL, res: ServerResponse) => {
+  const serveFile = (url: URL, req: IncomingMessage, res: ServerResponse) => {
     let rel: string;
     try {
       rel = decodeURIComponent(url.pathname);
@@ -171,6 +200,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       'cache-control': rel.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store',
     };
     if (extname(file) === '.html') {
+      // HttpOnly and SameSite: no page script reads it, no other site sends it
+      if (build) headers['set-cookie'] = `${ASSETS_COOKIE}=${build}; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly`;
       headers['content-security-policy'] = contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`] });
       headers['x-frame-options'] = 'DENY';
     }
@@ -186,7 +217,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
       askedFirst ||= firstFiles.has(rel);
       res.once('finish', () => sent(rel));
     }
-    if (rel === '/index.html') res.once('finish', pageSent);
+    if (rel === '/index.html') res.once('finish', () => pageSent(hasBuildCookie(req.headers.cookie, build)));
       stream.pipe(res);
     });
   };
@@ -230,7 +261,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
         return;
       }
       if (url.pathname === '/api/boot') void serveBoot(url, req, res);
-      else serveFile(url, res);
+      else serveFile(url, req, res);
     } catch (e) {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`the studio server failed: ${(e as Error)?.message ?? String(e)}`);
       else res.destroy();
