@@ -36,6 +36,12 @@ function drawn(page: Page) {
       names: [...flow.querySelectorAll('.node-lod-name')].map((e) => e.textContent ?? ''),
       handles: visible('.react-flow__handle'),
       arrowheads: [...flow.querySelectorAll('.react-flow__edge-path')].filter((e) => e.getAttribute('marker-end')).length,
+      // an arrowhead that is drawn: its marker exists in the page, filled in its edge's colour
+      arrowheadsInColour: [...flow.querySelectorAll('.react-flow__edge-path')].filter((e) => {
+        const id = /#([^')"]+)/.exec(e.getAttribute('marker-end') ?? '')?.[1];
+        const shape = id ? document.getElementById(id)?.querySelector('polyline, path') : undefined;
+        return !!shape && getComputedStyle(shape).fill === getComputedStyle(e).stroke;
+      }).length,
       edges: flow.querySelectorAll('.react-flow__edge-path').length,
     };
   });
@@ -69,6 +75,7 @@ describe.skipIf(skip)('canvas level of detail (Chromium)', () => {
     expect(d.smallText).toBeGreaterThan(d.nodes);
     expect(d.handles).toBeGreaterThan(d.nodes);
     expect(d.arrowheads).toBe(d.edges);
+    expect(d.arrowheadsInColour).toBe(d.edges);
     await expect(node(page, 'fn:train').locator('.badge').count()).resolves.toBeGreaterThan(0);
     const box = (await node(page, 'fn:train').boundingBox())!;
     fullSize = { width: box.width, height: box.height };
