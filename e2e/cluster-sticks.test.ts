@@ -73,6 +73,18 @@ describe.skipIf(skip)('the Cluster panel follows a node’s stick (Chromium, pro
     expect(fit).toMatchObject({ wraps: true, inCell: true, page: true, acrossTable: true, underItsNode: true });
     // the full Edge TPU line (a library path, an install hint) wrapped to ~15 lines in the capabilities cell
     expect(fit.lines).toBeLessThanOrEqual(5);
+    // a node's name, status, device, type and network (single words) are never broken inside a
+    // word at this size ("lapto / p", "Read / y", "user_devi / ce" before); the table scrolls instead
+    const names = await page.locator('[data-testid^="node-row-"] td:is(:nth-child(1), :nth-child(2), :nth-child(3), :nth-child(4), :nth-child(5))').evaluateAll((tds) =>
+      tds.map((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+        return `${td.textContent}: ${tops.size} line(s)`;
+      }),
+    );
+    expect(names.length).toBeGreaterThan(16);
+    expect(names.filter((n) => !n.endsWith(': 1 line(s)'))).toEqual([]);
     await page.getByTestId('node-row-laptop').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(RESULTS, 'cluster-sticks-1024.png') });
   }, 240_000);

@@ -23,14 +23,16 @@ const NODE_COLUMNS: Array<Column<NodeDto>> = [
     title: 'status',
     cell: (n) => (
       <>
-        <span className={`dot dot-${n.status}`} /> {n.status}
+        <span className="nowrap">
+          <span className={`dot dot-${n.status}`} /> {n.status}
+        </span>
         {n.reason ? <div className="muted small">{n.reason}</div> : null}
       </>
     ),
   },
-  { key: 'device', title: 'device', cell: (n) => n.device },
-  { key: 'type', title: 'type', cell: (n) => n.type },
-  { key: 'network', title: 'network', cell: (n) => n.network },
+  { key: 'device', title: 'device', className: 'nowrap', cell: (n) => n.device },
+  { key: 'type', title: 'type', className: 'nowrap', cell: (n) => n.type },
+  { key: 'network', title: 'network', className: 'nowrap', cell: (n) => n.network },
   { key: 'res', title: 'cpu / memory', className: 'small', cell: (n) => `${(n.cpuMillis / 1000).toFixed(1)} cpu · ${fmtBytes(n.memoryBytes)}` },
   {
     key: 'caps',
