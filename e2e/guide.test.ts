@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { openStudio, renderedFrames, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 
 const skip = skipWithoutChromium('e2e/guide.test.ts');
 
@@ -53,11 +53,16 @@ describe.skipIf(skip)('the next-steps guide and honest problems (issue 13, items
   };
   const act = () => page.getByTestId('next-step-action').click();
 
-  it('asks for its steps only once the first screen is up: nothing the page asks at its start loads the runtime (issue 13, warm start)', async () => {
+  it('asks for its steps only once the first screen is up (nothing the page asks at its start loads the runtime), keeping its place meanwhile (issue 13, warm start)', async () => {
     // the first cluster.status is held back until the canvas is drawn and the page idle (App's
     // useFirstStatus); the guide's steps need the runtime too, and asked at once they loaded it
     // (~0.5 s of the service's CPU) while the first screen was still rendering
+    // its place above the canvas is kept meanwhile: the canvas does not move down when they come
+    const before = (await page.locator('.react-flow__node[data-id="fn:train"]').boundingBox())!;
     await expect.poll(current, { timeout: 30_000 }).toMatch(/Start the local cluster/);
+    await renderedFrames(page);
+    const after = (await page.locator('.react-flow__node[data-id="fn:train"]').boundingBox())!;
+    expect({ x: Math.round(after.x), y: Math.round(after.y) }).toEqual({ x: Math.round(before.x), y: Math.round(before.y) });
     const runtime = ['cluster.status', 'project.nextSteps', 'runs.list', 'artifacts.list'];
     const first = calls.findIndex((m) => runtime.includes(m));
     expect(calls[first]).toBe('cluster.status');

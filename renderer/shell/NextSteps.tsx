@@ -68,6 +68,8 @@ export function NextSteps() {
   const dir = snap?.dir;
   const [hidden, setHidden] = useState(() => (dir ? hiddenFor(dir) : false));
   const [steps, setSteps] = useState<NextStepDto[] | undefined>();
+  // the steps could not be had (no runtime): no bar, rather than a placeholder for ever
+  const [failed, setFailed] = useState(false);
   const [acting, setActing] = useState<string | undefined>();
   const [open, setOpen] = useState(false);
   useEffect(() => setHidden(dir ? hiddenFor(dir) : false), [dir]);
@@ -83,14 +85,33 @@ export function NextSteps() {
     if (!dir || deploying || !connected || !runtimeWanted) return;
     let current = true;
     ctx.call('project.nextSteps', { project: dir }).then(
-      (r) => current && setSteps(r.steps),
-      () => current && setSteps(undefined),
+      (r) => current && (setSteps(r.steps), setFailed(false)),
+      () => current && (setSteps(undefined), setFailed(true)),
     );
     return () => {
       current = false;
     };
   }, [ctx, dir, snap, status, runsVersion, deploying, connected, runtimeWanted]);
-  if (!dir || !steps?.length) return null;
+  if (!dir || failed || steps?.length === 0) return null;
+  // until the steps come (they wait for the first screen, see runtimeWanted) the bar's place is
+  // kept, so the canvas below it does not move down when they do
+  if (!steps) {
+    return hidden ? (
+      <div className="next-steps-bar hidden-guide" data-testid="next-steps-pending">
+        <button className="button ghost small" disabled>
+          Next steps
+        </button>
+      </div>
+    ) : (
+      <section className="next-steps-bar" data-testid="next-steps-pending" aria-busy="true" aria-label="Next steps">
+        <span className="step-count muted small">Next steps…</span>
+        {/* as tall as the bar will be: its 'All steps' button is always there (drawn as one, not a control) */}
+        <span className="button ghost small" style={{ visibility: 'hidden' }} aria-hidden="true">
+          All steps
+        </span>
+      </section>
+    );
+  }
   const now = steps.findIndex((s) => !s.done);
   const todo = steps.filter((s) => !s.done).length;
   if (hidden) {
