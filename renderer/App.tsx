@@ -5,7 +5,7 @@
  * window, and lays out the parts.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { ReactFlowProvider, useNodesInitialized, useReactFlow } from '@xyflow/react';
 import type { ProjectSnapshot } from '../cluster/api/contract';
 import { call, errorOf, studio } from './api';
 import { autoLayout } from './canvas/layout';
@@ -99,6 +99,34 @@ function useFirstStatus(ctx: StudioContext, opened: boolean) {
   }, [ctx, opened]);
 }
 
+/** How long the panels wait for the canvas's nodes to be measured before they render anyway (an empty graph has none). */
+const PANELS_WAIT_MS = 300;
+
+/**
+ * The side panels' contents (palette, inspector) render once the canvas has drawn the project
+ * just opened: a frame after xyflow has measured its nodes. The graph shows that much sooner (the
+ * warm start), the two panels fill in a frame or two after it. Their frames (SidePanel, with the
+ * sizes remembered) are there from the first frame, so nothing moves when they fill in.
+ */
+function usePanelsAfterCanvas(opened: boolean): boolean {
+  const measured = useNodesInitialized();
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    if (ready || !opened) return;
+    if (!measured) {
+      const t = window.setTimeout(() => setReady(true), PANELS_WAIT_MS);
+      return () => window.clearTimeout(t);
+    }
+    let t: number | undefined;
+    const h = requestAnimationFrame(() => (t = window.setTimeout(() => setReady(true), 0)));
+    return () => {
+      cancelAnimationFrame(h);
+      if (t !== undefined) window.clearTimeout(t);
+    };
+  }, [opened, measured, ready]);
+  return ready;
+}
+
 function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: string; initialSnapshot?: ProjectSnapshot; holder: { flow?: FlowLike } }) {
   const ctx = useStudioContext();
   const { store } = ctx;
@@ -115,6 +143,7 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
   const opened = !!snap;
   useEditorWhenIdle(ctx, opened, editorWanted);
   useFirstStatus(ctx, opened);
+  const panels = usePanelsAfterCanvas(opened);
 
   // the StudioApi's events: another window's changes, progress, the runtime
   useEffect(() => {
@@ -188,7 +217,7 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
       <TopBar />
       <div className="main">
         <SidePanel id="palette" side="left" label="palette" expandRequest={paletteRequest}>
-          <Palette ref={paletteRef} focusOnMount={paletteFocusOnMount} onAdd={(i, n) => void addFromPalette(ctx, i, n)} suggestName={(i) => suggestName(store.getState().snap, i)} />
+          {panels && <Palette ref={paletteRef} focusOnMount={paletteFocusOnMount} onAdd={(i, n) => void addFromPalette(ctx, i, n)} suggestName={(i) => suggestName(store.getState().snap, i)} />}
         </SidePanel>
         <div className="center-column">
           <NextSteps />
@@ -196,7 +225,7 @@ function Studio({ initialProject, initialSnapshot, holder }: { initialProject?: 
           <BottomPanel />
         </div>
         <SidePanel id="inspector" side="right" label="inspector">
-          <Inspector snapshot={snap} node={selectedNode} onPatch={(fn, patch, label) => patchDecorators(ctx, fn, patch, label)} onWorkflow={(w, label) => saveWorkflow(ctx, w, label)} onOpenCode={(path, line) => openCode(ctx, path, line)} />
+          {panels && <Inspector snapshot={snap} node={selectedNode} onPatch={(fn, patch, label) => patchDecorators(ctx, fn, patch, label)} onWorkflow={(w, label) => saveWorkflow(ctx, w, label)} onOpenCode={(path, line) => openCode(ctx, path, line)} />}
         </SidePanel>
       </div>
       <StatusBar />
