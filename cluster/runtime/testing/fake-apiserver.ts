@@ -49,6 +49,12 @@
  * the agent's 7071) are mapped to free ports on 127.0.0.1; the image name is not checked (any
  * image runs this checkout's agent build). The proxy removes Authorization before forwarding (kube-
  * apiserver removes it after authenticating) and answers 503 when the pod does not answer.
+ *
+ * Why one file of ~700 lines: the API's objects, the watch history and the kubelet part
+ * (runPod/stopPod/resolveEnv/containerStatuses) share one resourceVersion counter and the same
+ * maps — a pod's status change is a watch event. Split, the kubelet would reach into the server's
+ * private state; a split worth making gives it an interface of its own (pods to run, a status
+ * callback), which no second user needs yet.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
