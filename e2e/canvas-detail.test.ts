@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openStudio, renderedFrames, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { openSample, openStudio, renderedFrames, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 
 const skip = skipWithoutChromium('e2e/canvas-detail.test.ts');
 
@@ -57,8 +57,7 @@ describe.skipIf(skip)('canvas level of detail (Chromium)', () => {
   beforeAll(async () => {
     studio = await openStudio('canvas-detail-e2e');
     page = studio.page;
-    await page.goto(studio.server.url);
-    await node(page, 'fn:train').waitFor({ timeout: 30_000 });
+    await openSample(page, studio.server.url);
   }, 400_000);
 
   afterAll(async () => {

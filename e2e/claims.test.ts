@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { openSample, openStudio, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 
 const skip = skipWithoutChromium('e2e/claims.test.ts');
 
@@ -47,8 +47,7 @@ describe.skipIf(skip)('studio claims (Chromium)', () => {
   beforeAll(async () => {
     studio = await openStudio('claims-e2e');
     page = studio.page;
-    await page.goto(studio.server.url);
-    await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
+    await openSample(page, studio.server.url);
     // the first open shows the graph's start at a readable zoom; Fit puts every node and edge on screen
     await page.getByTitle('Fit view (F)').click();
   }, 400_000);

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, renderedFrames, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { openSample, openStudio, renderedFrames, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 import { coralReady, FakeSysfs } from '../cluster/accelerators/testing/fake-sysfs';
 
 const skip = skipWithoutChromium('e2e/cluster-sticks.test.ts');
@@ -38,8 +38,7 @@ describe.skipIf(skip)('the Cluster panel follows a node’s stick (Chromium, pro
   const line = () => page.getByTestId('node-accel-laptop').first().textContent();
 
   it('the laptop row says what its agent sees of its Coral, in a row of its own under the laptop, wrapped across the table', async () => {
-    await page.goto(studio.server.url);
-    await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
+    await openSample(page, studio.server.url);
     await page.getByTestId('cluster-tab').click();
     await expect.poll(() => page.getByTestId('accelerator-1-1.2').textContent()).toMatch(/joins laptop as tpu when the cluster starts/);
     await page.getByTestId('cluster-start').click();

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, renderedFrames, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { openSample, openStudio, renderedFrames, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 
 const skip = skipWithoutChromium('e2e/guide.test.ts');
 
@@ -35,8 +35,7 @@ describe.skipIf(skip)('the next-steps guide and honest problems (issue 13, items
       calls.push(method);
       return call(method as never, params, ctx as never);
     }) as typeof studio.service.call;
-    await page.goto(studio.server.url);
-    await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
+    await openSample(page, studio.server.url);
   }, 400_000);
 
   afterAll(async () => {

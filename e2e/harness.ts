@@ -135,6 +135,15 @@ export async function openStudio(name: string, opts: { accelerators?: { sysfsRoo
 }
 
 /**
+ * Opens the studio's URL (`url`: the printed one, or with `&project=…`) and resolves once the
+ * canvas has drawn samples/mnist's fn:train: the sample's first screen is up.
+ */
+export async function openSample(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
+}
+
+/**
  * Resolves once the page has rendered two more frames: what the last input changed has been laid
  * out and painted (a positive signal to wait for before a screenshot or a "nothing else happened"
  * check, instead of a fixed sleep).

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, renderedFrames, RESULTS, ROOT, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { openSample, openStudio, renderedFrames, RESULTS, ROOT, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 
 const skip = skipWithoutChromium('e2e/layout.test.ts');
 
@@ -135,8 +135,7 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
 
   it('the sample deployed (the deploy starts the cluster): the Deploy, Cluster and Artifacts panels have content to lay out', async () => {
     await page.setViewportSize(SIZES[0]);
-    await page.goto(studio.server.url);
-    await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
+    await openSample(page, studio.server.url);
     await page.getByTestId('deploy-button').click();
     for (const f of ['train', 'trainFair', 'inference', 'refine']) await expect.poll(() => page.getByTestId(`deploy-fn-${f}`).getAttribute('data-status'), { timeout: 180_000 }).toMatch(/ready|failed/);
     await expect(page.getByTestId('deploy-summary').textContent()).resolves.toMatch(/4\/4 ready/);
@@ -146,8 +145,7 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
     const label = `${size.width}x${size.height}`;
     it(`${label}: every tab can be clicked, and no panel's content spills out of its panel (with a deploy and a simulation shown)`, async () => {
       await page.setViewportSize(size);
-      await page.goto(studio.server.url);
-      await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
+      await openSample(page, studio.server.url);
       await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
       // a simulation on the sample's topology (its results are the widest table)
       await page.getByRole('tab', { name: /^Simulate/ }).click();
@@ -171,8 +169,7 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
 
   it('a project created is fitted again (readable, its nodes in view), not shown at the zoom of the one before; one reopened gets its saved viewport back', async () => {
     await page.setViewportSize(SIZES[0]);
-    await page.goto(studio.server.url);
-    await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
+    await openSample(page, studio.server.url);
     // zoomed far out by hand first: the next project must not open at this zoom
     await page.evaluate(() => (window as unknown as { __studio: { flow: { setViewport(v: unknown): void } } }).__studio.flow.setViewport({ x: 0, y: 0, zoom: 0.3 }));
     await expect.poll(() => zoomOf(page)).toBe(0.3);
@@ -199,8 +196,7 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
 
   it('side panels resize (drag their edge) and collapse, and keep their sizes after a reload', async () => {
     await page.setViewportSize(SIZES[0]);
-    await page.goto(studio.server.url);
-    await page.locator('.react-flow__node[data-id="fn:train"]').waitFor({ timeout: 30_000 });
+    await openSample(page, studio.server.url);
     const width = async (testId: string) => (await page.getByTestId(testId).boundingBox())!.width;
     const inspector = await width('inspector-panel');
     // the inspector's left edge dragged 100 px to the left

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Page } from 'playwright-core';
-import { openStudio, renderedFrames, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
+import { openSample, openStudio, renderedFrames, RESULTS, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 
 const skip = skipWithoutChromium('e2e/studio.test.ts');
 
@@ -551,8 +551,7 @@ describe.skipIf(skip)('state per project and current (issue 13, item 8; Chromium
   beforeAll(async () => {
     studio = await openStudio('studio-state-e2e');
     page = studio.page;
-    await page.goto(studio.server.url);
-    await node(page, 'fn:train').waitFor({ timeout: 30_000 });
+    await openSample(page, studio.server.url);
   }, 400_000);
 
   afterAll(async () => {
