@@ -436,14 +436,51 @@ export const DataLocality: ScorePlugin = {
   map(snap, fn, cand, count, raw) {
     let dt = fn.dataTime;
     if (!dt) {
-      dt = new Float64Array(snap.n);
-      dataTimes(fn, dt);
+      dt = staticPerNode(snap.s.dataTimeCache, dataKey(fn), snap.n, (out) => dataTimes(fn, out));
       fn.dataTime = dt;
     }
     for (let i = 0; i < count; i++) raw[i] = dt[cand[i]];
   },
   normalise: scaleInverse,
 };
+
+/** Entries kept per cache before it starts afresh (each is one Float64Array of the node count). */
+export const STATIC_CACHE_ENTRIES = 512;
+
+/**
+ * A per-node array that depends only on the topology and what `key` spells out, computed once per
+ * key and shared (read-only) by every compiled function with that key.
+ */
+function staticPerNode(cache: Map<string, Float64Array>, key: string, n: number, fill: (out: Float64Array) => void): Float64Array {
+  let a = cache.get(key);
+  if (!a) {
+    a = new Float64Array(n);
+    fill(a);
+    if (cache.size >= STATIC_CACHE_ENTRIES) cache.clear();
+    cache.set(key, a);
+  }
+  return a;
+}
+
+/**
+ * Everything dataTimes reads from the compiled function: per input and output, its size and the
+ * node indices holding it (the route rows are the topology's, rooted at those nodes).
+ */
+export function dataKey(fn: CompiledFunction): string {
+  let key = '';
+  for (const items of [fn.inputs, fn.outputs]) {
+    for (let j = 0; j < items.loc.length; j++) key += `${items.size[j]}@${items.loc[j].join(',')};`;
+    key += '|';
+  }
+  return key;
+}
+
+/** Everything capabilityCounts reads from the compiled function: the capability mask and the required values. */
+export function capKey(fn: CompiledFunction): string {
+  let key = `${fn.capMask}`;
+  for (const cv of fn.capValues) key += `|${cv.bit}:${JSON.stringify(cv.key)}=${JSON.stringify(cv.value)}`;
+  return key;
+}
 
 /** DataLocality's raw time for every node (the data's locations are fixed within a snapshot). */
 function dataTimes(fn: CompiledFunction, raw: Float64Array): void {
@@ -482,10 +519,11 @@ export const CapabilityScore: ScorePlugin = {
   map(snap, fn, cand, count, raw) {
     let cc = fn.capCount;
     if (!cc) {
-      cc = new Float64Array(snap.n);
-      const all = new Int32Array(snap.n);
-      for (let v = 0; v < snap.n; v++) all[v] = v;
-      capabilityCounts(snap, fn, all, snap.n, cc);
+      cc = staticPerNode(snap.s.capCountCache, capKey(fn), snap.n, (out) => {
+        const all = new Int32Array(snap.n);
+        for (let v = 0; v < snap.n; v++) all[v] = v;
+        capabilityCounts(snap, fn, all, snap.n, out);
+      });
       fn.capCount = cc;
     }
     for (let i = 0; i < count; i++) raw[i] = cc[cand[i]];

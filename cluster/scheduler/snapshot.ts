@@ -44,6 +44,14 @@ export interface SnapshotStatic {
   execCache: Map<Workload, Float64Array>;
   /** strict data-network feasibility per (networks, locations) key */
   networkOkCache: Map<string, Uint8Array>;
+  /**
+   * DataLocality's raw time and the Capability count per node, shared by every compiled function
+   * with the same data (sizes and locations) or the same capabilities (plugins.ts, staticPerNode):
+   * a simulation compiles a new requirements object per deployment, and computing these anew costs
+   * a pass over every node each time.
+   */
+  dataTimeCache: Map<string, Float64Array>;
+  capCountCache: Map<string, Float64Array>;
 }
 
 export interface SnapshotOptions {
@@ -187,6 +195,8 @@ export function buildSnapshot(t: Topology, opts: SnapshotOptions = {}): ClusterS
     imageNames: [],
     execCache: new Map(),
     networkOkCache: new Map(),
+    dataTimeCache: new Map(),
+    capCountCache: new Map(),
   };
   t.nodes.forEach((node, i) => {
     s.cpuCap[i] = node.cpuMillis;
