@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Plugin } from 'esbuild';
 import { platformRoot } from './sources';
+import { DYNAMIC_IMPORT, wrapCommonJs } from './code-cache';
 
 export const ROOT = platformRoot(import.meta.url);
 
@@ -36,9 +37,8 @@ export async function minifyTypeScript(outDir: string): Promise<void> {
   const file = join(outDir, TS_MIN);
   await esbuild.build({ entryPoints: [require.resolve('typescript')], outfile: file, minify: true, keepNames: true, format: 'cjs', platform: 'node', target: 'node20', charset: 'ascii', logLevel: 'warning' });
   const { Script } = await import('node:vm');
-  const { default: Module } = await import('node:module');
   const { writeFileSync } = await import('node:fs');
-  const script = new Script(Module.wrap(readFileSync(file, 'latin1')), { filename: file });
+  const script = new Script(wrapCommonJs(readFileSync(file, 'latin1')), { filename: file });
   const mod = { exports: {} as typeof import('typescript') };
   script.runInThisContext().call(mod.exports, mod.exports, createRequire(require.resolve('typescript')), mod, file, outDir);
   const ts = mod.exports;
@@ -83,13 +83,13 @@ export const zodEnglishOnly: Plugin = {
   },
 };
 
-/** The bundle's `typescript` module: CommonJS through V8's code cache (see bundleWebServer). */
+/** The bundle's `typescript` module: CommonJS through V8's code cache (see typescriptByRequire). */
 const TYPESCRIPT_LOADER = `
-import Module, { createRequire } from 'node:module';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { Script } from 'node:vm';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { requireWithCodeCache } from './code-cache';
 const require = createRequire(import.meta.url);
 function load() {
   if (process.env.EDGEAI_WEB_CODE_CACHE === '0') return require('typescript');
@@ -97,21 +97,8 @@ function load() {
     const here = dirname(fileURLToPath(import.meta.url));
     const file = join(here, '${TS_MIN}');
     if (!existsSync(file)) return require('typescript');
-    const cacheFile = join(here, '${TS_CACHE}');
-    const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
-    // the minified file is plain ASCII: latin1 reads it without UTF-8 decoding
-    const script = new Script(Module.wrap(readFileSync(file, 'latin1')), { filename: file, cachedData });
-    const original = require.resolve('typescript');
-    const mod = new Module(file);
-    mod.filename = file;
-    mod.paths = Module._nodeModulePaths(dirname(original));
-    script.runInThisContext().call(mod.exports, mod.exports, createRequire(original), mod, file, here);
-    mod.loaded = true;
-    if (!cachedData || script.cachedDataRejected) {
-      // a little later, so the functions the first parses compiled are in it too
-      setTimeout(() => { try { writeFileSync(cacheFile, script.createCachedData()); } catch {} }, 1500).unref();
-    }
-    return mod.exports;
+    // the cache is rewritten a little later, so the functions the first parses compiled are in it too
+    return requireWithCodeCache(file, join(here, '${TS_CACHE}'), { resolveFrom: require.resolve('typescript') }).exports;
   } catch {
     return require('typescript');
   }
@@ -139,6 +126,30 @@ export const typescriptByRequire: Plugin = {
   name: 'typescript-by-require',
   setup(b) {
     b.onResolve({ filter: /^typescript$/ }, (args) => (args.namespace === 'ts-require' ? { path: 'typescript', external: true } : { path: 'typescript', namespace: 'ts-require' }));
-    b.onLoad({ filter: /.*/, namespace: 'ts-require' }, () => ({ contents: TYPESCRIPT_LOADER, loader: 'js' }));
+    // resolveDir: the loader's own import of ./code-cache resolves to cluster/code-cache.ts
+    b.onLoad({ filter: /.*/, namespace: 'ts-require' }, () => ({ contents: TYPESCRIPT_LOADER, loader: 'js', resolveDir: join(ROOT, 'cluster') }));
+  },
+};
+
+/**
+ * For a CommonJS bundle loaded through requireWithCodeCache (code-cache.ts): its import()s of
+ * external modules (the runtime's sources, by absolute file URL) become calls of the wrapper's
+ * DYNAMIC_IMPORT, since a script compiled from a code cache cannot run import() itself. Any other
+ * import() left in the code fails the build, saying where: it would fail at run time instead,
+ * and only on the starts that use the cache.
+ */
+export const dynamicImportsThroughWrapper: Plugin = {
+  name: 'dynamic-imports-through-wrapper',
+  setup(b) {
+    b.onEnd(async (result) => {
+      if (result.errors.length) return;
+      const { writeFileSync } = await import('node:fs');
+      const out = b.initialOptions.outfile;
+      if (!out) throw new Error('dynamicImportsThroughWrapper needs an outfile');
+      const rewritten = readFileSync(out, 'latin1').replace(/(?<![\w$.])import\(("[^"\n]+")\)/g, `${DYNAMIC_IMPORT}($1)`);
+      const left = rewritten.split('\n').flatMap((line, i) => (/(?<![\w$.])import\(/.test(line) && !/^\s*(\/\/|\*|\/\*)/.test(line) ? [`${out}:${i + 1}: ${line.trim().slice(0, 120)}`] : []));
+      if (left.length) throw new Error(`a code-cached bundle cannot run import() (code-cache.ts); route these through ${DYNAMIC_IMPORT}:\n${left.join('\n')}`);
+      writeFileSync(out, rewritten, 'latin1');
+    });
   },
 };

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { BootResponse } from '../cluster/api/contract';
 import { StudioService } from '../cluster/server/service';
 import { newestMtime } from '../cluster/bundling';
+import { SERVICE_BUNDLE, SERVICE_CODE_CACHE } from '../cluster/server/web';
 import { generateProject } from '../bench/studio';
 import { builtRenderer } from './harness';
 
@@ -136,7 +137,7 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
     expect(js).toMatch(/react\.dev\/errors\//);
   });
 
-  it('runs from the bundle, built from the sources as they were at its start, with the minified TypeScript', async () => {
+  it('runs from the bundle, built from the sources as they were at its start, with the minified TypeScript and the code-cached service', async () => {
     // a parse: the service (and TypeScript) are loaded
     expect((await boot(projects.mnist)).project?.ok).toBe(true);
     const log = readFileSync(loads, 'utf8').split('\n');
@@ -145,6 +146,13 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
     // nothing of the platform from its sources (the runtime, which stays on disk, is not loaded here)
     expect(imported.filter((u) => u.startsWith(pathToFileURL(join(ROOT, 'cluster')).href + '/'))).toEqual([]);
     expect(log).toContain(`read ${join(WEB, 'typescript.min.cjs')}`);
+    // the service from its CommonJS bundle, compiled from the code cache the build wrote; no ES
+    // module chunk holds a second copy of it, and nothing fell back to one
+    expect(log).toContain(`read ${join(WEB, SERVICE_BUNDLE)}`);
+    expect(log).toContain(`read ${join(WEB, SERVICE_CODE_CACHE)}`);
+    const chunks = imported.filter((u) => u.startsWith(pathToFileURL(WEB).href + '/'));
+    expect(chunks.filter((u) => readFileSync(new URL(u), 'utf8').includes('StudioService = class'))).toEqual([]);
+    expect(out).not.toMatch(/failed to load/);
     expect(log.filter((l) => l.includes('/node_modules/typescript/lib/typescript.js'))).toEqual([]);
     // and that bundle is not an earlier build: at least as new as every source when the launcher started
     expect(statSync(join(WEB, 'web.mjs')).mtimeMs).toBeGreaterThanOrEqual(sourcesAt);

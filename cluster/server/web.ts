@@ -19,8 +19,9 @@ import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { StudioService } from './service';
-import type { StudioServer } from './ws-server';
-import { externalPackages, minifyTypeScript, newestMtime, typescriptByRequire, zodEnglishOnly } from '../bundling';
+import type { StudioServer, WsContract } from './ws-server';
+import { dynamicImportsThroughWrapper, externalPackages, minifyTypeScript, newestMtime, typescriptByRequire, zodEnglishOnly } from '../bundling';
+import { requireWithCodeCache } from '../code-cache';
 
 // cluster/server/web.ts and dist/web/web.mjs both sit two levels below the root
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -46,6 +47,46 @@ export function parseCacheDir(bundle = WEB_BUNDLE): string | undefined {
   }
 }
 
+/** The service's bundle beside web.mjs (bundleWebServer), and its V8 code cache (written by the first start). */
+export const SERVICE_BUNDLE = 'service.cjs';
+export const SERVICE_CODE_CACHE = 'service.v8cache';
+/** When a start writes the service's missing code cache: after the page's first calls compiled their functions. */
+const SERVICE_CACHE_WRITE_MS = 2000;
+
+type ServiceModule = typeof import('./service-bundle');
+let serviceModule: Promise<ServiceModule> | undefined;
+
+/**
+ * The service's code (the service, the socket's contract, the parser), loaded once. The bundled
+ * server loads dist/web/service.cjs through V8's code cache (code-cache.ts): node compiles the
+ * ES module chunks anew at every start (~40 ms quiet, ~100 ms while the browser loads the page on
+ * the same two cores). From the sources, with EDGEAI_WEB_CODE_CACHE=0, or when that file is
+ * missing or fails to load (said on stderr), the same code comes from ./service-bundle's chunks.
+ */
+export function loadServiceModule(): Promise<ServiceModule> {
+  return (serviceModule ??= (async () => {
+    if (BUNDLED && process.env.EDGEAI_WEB_CODE_CACHE !== '0') {
+      const here = dirname(fileURLToPath(import.meta.url));
+      const file = join(here, SERVICE_BUNDLE);
+      if (existsSync(file)) {
+        try {
+          return requireWithCodeCache<ServiceModule>(file, join(here, SERVICE_CODE_CACHE), {
+            writeAfterMs: SERVICE_CACHE_WRITE_MS,
+            // the runtime, from its sources through tsx (serviceOptions' beforeRuntime registers it)
+            dynamicImport: (specifier) => import(specifier),
+          }).exports;
+        } catch (e) {
+          console.error(`note: ${file} failed to load (${(e as Error)?.message ?? String(e)}); loading the service from its ES module chunks instead. \`npm run web -- --rebuild\` rebuilds both.`);
+        }
+      }
+    }
+    return import('./service-bundle');
+  })());
+}
+
+/** The socket's part of the contract, from the same copy of zod and the schemas as the service. */
+const wsContract = (): Promise<WsContract> => loadServiceModule();
+
 /** Service options that differ when running from the bundle. */
 function serviceOptions(project: string | undefined) {
   const cacheDir = BUNDLED ? parseCacheDir() : undefined;
@@ -64,11 +105,23 @@ export function webBundleStale(out = WEB_BUNDLE): boolean {
   return newestMtime(CLUSTER_DIR) > statSync(out).mtimeMs;
 }
 
+/** The runtime stays on disk (its agent build reads its own sources): an absolute import, loaded through tsx. */
+const runtimeFromSources: import('esbuild').Plugin = {
+  name: 'runtime-from-sources',
+  setup(b) {
+    const runtimeDir = join(CLUSTER_DIR, 'runtime');
+    b.onResolve({ filter: /\/runtime\// }, (args) => {
+      const abs = resolve(args.resolveDir, args.path);
+      if (!abs.startsWith(runtimeDir)) return undefined;
+      return { path: pathToFileURL(abs.endsWith('.ts') ? abs : `${abs}.ts`).href, external: true };
+    });
+  },
+};
+
 /** Bundles this server (and the service, without the runtime) into one ES module for plain node. */
 export async function bundleWebServer(out = WEB_BUNDLE): Promise<void> {
   const esbuild = await import('esbuild');
   rmSync(dirname(out), { recursive: true, force: true });
-  const runtimeDir = join(CLUSTER_DIR, 'runtime');
   await esbuild.build({
     entryPoints: [join(CLUSTER_DIR, 'server', 'web.ts')],
     // chunks: the server listens (and prints its URL) before the service's chunk loads TypeScript and zod
@@ -84,22 +137,28 @@ export async function bundleWebServer(out = WEB_BUNDLE): Promise<void> {
     // every package stays external but zod (see 'zod-inside')
     external: externalPackages(['zod']),
     logLevel: 'warning',
-    plugins: [
-      typescriptByRequire,
-      zodEnglishOnly,
-      {
-        name: 'runtime-from-sources',
-        setup(b) {
-          // the runtime stays on disk (its agent build reads its own sources): an absolute import, loaded through tsx
-          b.onResolve({ filter: /\/runtime\// }, (args) => {
-            const abs = resolve(args.resolveDir, args.path);
-            if (!abs.startsWith(runtimeDir)) return undefined;
-            return { path: pathToFileURL(abs.endsWith('.ts') ? abs : `${abs}.ts`).href, external: true };
-          });
-        },
-      },
-    ],
+    plugins: [typescriptByRequire, zodEnglishOnly, runtimeFromSources],
   });
+  // the service on its own, as CommonJS, for loadServiceModule (a vm.Script can use a code cache,
+  // an ES module cannot); import.meta.url becomes this file's URL (the same folder as the chunks)
+  await esbuild.build({
+    entryPoints: [join(CLUSTER_DIR, 'server', 'service-bundle.ts')],
+    outfile: join(dirname(out), SERVICE_BUNDLE),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // requireWithCodeCache reads it as latin1
+    charset: 'ascii',
+    external: externalPackages(['zod']),
+    define: { 'import.meta.url': '__edgeaiModuleUrl' },
+    banner: { js: 'var __edgeaiModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    logLevel: 'warning',
+    plugins: [typescriptByRequire, zodEnglishOnly, runtimeFromSources, dynamicImportsThroughWrapper],
+  });
+  // its code cache, from evaluating it here: the first start already compiles less (and every
+  // start, the tests' too, runs the code-cached path)
+  requireWithCodeCache(join(dirname(out), SERVICE_BUNDLE), join(dirname(out), SERVICE_CODE_CACHE), { writeAfterMs: 0, dynamicImport: (specifier) => import(specifier) });
   await minifyTypeScript(dirname(out));
 }
 
@@ -140,9 +199,9 @@ export async function startWeb(opts: WebOptions = {}): Promise<StudioServer & { 
   const log = opts.log ?? ((s: string) => console.log(s));
   if (opts.rebuild || rendererStale()) await buildRenderer(RENDERER_OUT, log);
   // the platform code (TypeScript's parser, zod schemas) loads while the browser loads the page
-  const service = import('./service').then((m) => new m.StudioService(serviceOptions(opts.project)));
+  const service = loadServiceModule().then((m) => new m.StudioService(serviceOptions(opts.project)));
   const { startStudioServer } = await import('./ws-server');
-  const server = await startStudioServer({ service, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
+  const server = await startStudioServer({ service, contract: wsContract, rendererDir: RENDERER_OUT, ...(opts.port !== undefined ? { port: opts.port } : {}) });
   return { ...server, service: await service };
 }
 
@@ -179,9 +238,9 @@ const TYPESCRIPT_WARM_UP_MS = 3000;
 async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
   const log = opts.log ?? ((s: string) => console.log(s));
   if (opts.rebuild || rendererStale()) await buildRenderer(RENDERER_OUT, log);
-  let service: Promise<import('./service').StudioService> | undefined;
+  let service: Promise<StudioService> | undefined;
   const load = () => {
-    service ??= import('./service').then((m) => new m.StudioService(serviceOptions(opts.project)));
+    service ??= loadServiceModule().then((m) => new m.StudioService(serviceOptions(opts.project)));
     service.catch((e: Error) => {
       console.error(`error: the studio service failed to load: ${e.message}`);
       process.exit(1);
@@ -194,10 +253,10 @@ async function startWebEarly(opts: WebOptions): Promise<StudioServer> {
   // takes longer than that to open the URL, and this process is otherwise idle meanwhile. A page
   // asked for at once (a script, the bench, a browser already open) is not held back by the load's
   // synchronous stretch.
-  const server = await listenOn(opts.port, (port) => startStudioServer({ service: load, rendererDir: RENDERER_OUT, port, lazyServiceMs: SERVICE_IDLE_LOAD_MS }), log);
+  const server = await listenOn(opts.port, (port) => startStudioServer({ service: load, contract: wsContract, rendererDir: RENDERER_OUT, port, lazyServiceMs: SERVICE_IDLE_LOAD_MS }), log);
   // a project opened from the parse cache needed no TypeScript: it loads once the page is up, so
   // the first edit does not wait for it
-  setTimeout(() => void load().then(() => import('../preprocessor/index')).then((m) => m.preprocessSource('warm-up.ts', 'export {};\n')).catch(() => undefined), TYPESCRIPT_WARM_UP_MS).unref();
+  setTimeout(() => void load().then(() => loadServiceModule()).then((m) => m.preprocessSource('warm-up.ts', 'export {};\n')).catch(() => undefined), TYPESCRIPT_WARM_UP_MS).unref();
   // closing the server also closes the embedded controller (the cluster's nodes keep running)
   return { ...server, close: () => server.close().then(() => service?.then((s) => s.close())) };
 }

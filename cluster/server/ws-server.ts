@@ -14,6 +14,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 // ws loads after the server listens (see loadWs): ~0.1 s of module loading off the path to the URL
 import type { WebSocket, WebSocketServer } from 'ws';
 // the contract (zod and the spec's schemas) loads with the service, not before the server listens
@@ -47,6 +48,12 @@ export interface StudioServerOptions {
    * loop for about a second — never delays serving the page itself.
    */
   service: StudioService | Promise<StudioService> | (() => Promise<StudioService>);
+  /**
+   * Where the socket's request schema and event names come from (default: ../api/contract). The
+   * bundled server passes the copy inside its service bundle (web.ts), so zod and the contract are
+   * loaded once, not once for the service and again for this file.
+   */
+  contract?: () => Promise<WsContract>;
   /** start a lazy service loader at the latest this long after listening (default 1500 ms) */
   lazyServiceMs?: number;
   /**
@@ -63,6 +70,9 @@ export interface StudioServerOptions {
   /** fixed token (tests); a random one otherwise */
   token?: string;
 }
+
+/** What the socket needs of the contract: the request schema, its error, and the events to forward. */
+export type WsContract = Pick<typeof import('../api/contract'), 'WsRequestSchema' | 'invalidRequest' | 'EVENT_NAMES'>;
 
 export interface StudioServer {
   url: string;
@@ -132,6 +142,8 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
   let servicePromise: Promise<StudioService> | undefined = typeof opts.service === 'function' ? undefined : Promise.resolve(opts.service);
   const loader = typeof opts.service === 'function' ? opts.service : undefined;
   const ready = (): Promise<StudioService> => (servicePromise ??= loader!());
+  let contractPromise: Promise<WsContract> | undefined;
+  const loadContract = (): Promise<WsContract> => (contractPromise ??= opts.contract ? opts.contract() : import('../api/contract'));
   let lazyTimer: NodeJS.Timeout | undefined;
   // The service's load blocks this thread for a few hundred ms (TypeScript's parser, zod): it never
   // starts before the page itself has been sent. After index.html, the browser either asks for the
@@ -168,8 +180,10 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
 
   // ws itself: loaded with the service, or by the first socket that arrives before it
   let wss: Promise<WebSocketServer> | undefined;
+  // required, not imported: node's ES module loader would first scan each of ws's CommonJS files
+  // for its exports (cjs-module-lexer, ~20-40 ms of the warm start's path on a busy machine)
   const loadWs = (): Promise<WebSocketServer> =>
-    (wss ??= import('ws').then(({ WebSocketServer: Wss }) => {
+    (wss ??= Promise.resolve().then(() => createRequire(import.meta.url)('ws') as typeof import('ws')).then(({ WebSocketServer: Wss }) => {
       const w = new Wss({ noServer: true, maxPayload: MAX_REQUEST_BYTES });
       w.on('connection', onConnection);
       return w;
@@ -300,7 +314,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
     // listen at once: a request sent before the service has loaded waits for it, it is never dropped
     let closed = false;
     let unsubscribe: Array<() => void> = [];
-    const loaded = Promise.all([ready(), import('../api/contract')]);
+    const loaded = Promise.all([ready(), loadContract()]);
     loaded.catch(() => undefined); // awaited below; a failed load must not also be an unhandled rejection
     const send = (frame: WsFrame) => {
       if (ws.readyState !== ws.OPEN) return;
@@ -332,7 +346,7 @@ export async function startStudioServer(opts: StudioServerOptions): Promise<Stud
         if (id !== undefined) send({ type: 'result', id, result: { ok: false, error: { code, message, hint } } });
       };
       let service: StudioService;
-      let contract: typeof import('../api/contract');
+      let contract: WsContract;
       try {
         [service, contract] = await loaded;
       } catch (e) {
