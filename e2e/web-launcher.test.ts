@@ -131,7 +131,9 @@ describe('npm run web (the launcher and its prebuilt bundle)', () => {
   it('serves a production build of the renderer (React without its development code), even when the tests built it', async () => {
     const html = await (await fetch(url)).text();
     const main = /src="\.?(\/assets\/index-[^"]+\.js)"/.exec(html)![1];
-    const js = await (await fetch(`${url.origin}${main}`)).text();
+    // React comes in the classic vendor script (renderer/vendor-classic.ts), the renderer's own code in the module
+    const vendor = /<script src="\.?(\/assets\/vendor-[^"]+\.js)"><\/script>/.exec(html)![1];
+    const js = (await Promise.all([main, vendor].map(async (p) => (await fetch(`${url.origin}${p}`)).text()))).join('\n');
     // React's development build spells its errors out; production has only their numbers
     expect(js).not.toContain('Maximum update depth exceeded');
     expect(js).toMatch(/react\.dev\/errors\//);
