@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { resolveTopology, type Topology } from '../topology/model';
 import { Engine } from './engine';
 import { CONNECTION_SETUP_RTTS, FlowNetwork, GOODPUT, type Flow } from './network';
+import { referenceMaxMin } from './testing/reference-fill';
 
 const MBPS = 125_000;
 
@@ -40,39 +41,6 @@ interface RefFlow {
   doneAt: number;
 }
 
-/** progressive filling over `flows` at once, link by link (the textbook rule, tolerance 1e-12 as maxmin.ts) */
-function fillAll(flows: RefFlow[], capacity: (l: number) => number): void {
-  const rem = new Map<number, number>();
-  const cnt = new Map<number, number>();
-  for (const f of flows) {
-    for (const l of f.links) {
-      if (!rem.has(l)) rem.set(l, capacity(l));
-      cnt.set(l, (cnt.get(l) ?? 0) + 1);
-    }
-  }
-  let unfrozen = flows.slice();
-  while (unfrozen.length) {
-    let s = Infinity;
-    for (const [l, c] of cnt) if (c > 0) s = Math.min(s, rem.get(l)! / c);
-    for (const f of unfrozen) s = Math.min(s, f.capBps);
-    const tol = s * 1e-12;
-    const binding = new Set<number>();
-    for (const [l, c] of cnt) if (c > 0 && rem.get(l)! / c <= s + tol) binding.add(l);
-    const next: RefFlow[] = [];
-    for (const f of unfrozen) {
-      if (f.capBps <= s + tol || f.links.some((l) => binding.has(l))) {
-        f.rate = s;
-        for (const l of f.links) {
-          rem.set(l, Math.max(0, rem.get(l)! - s));
-          cnt.set(l, cnt.get(l)! - 1);
-        }
-      } else next.push(f);
-    }
-    if (next.length === unfrozen.length) break;
-    unfrozen = next;
-  }
-}
-
 /**
  * The reference run: flows become active at `activeAt`; between events every active flow's bytes
  * move at its rate, and after every event all rates are filled again from scratch. A flow ends
@@ -99,7 +67,7 @@ function referenceRun(flows: RefFlow[], capacity: (l: number) => number): void {
       }
     }
     while (next < pending.length && pending[next].activeAt <= now) active.push(pending[next++]);
-    fillAll(active, capacity);
+    referenceMaxMin(active, capacity).forEach((r, i) => (active[i].rate = r ?? active[i].rate));
   }
 }
 

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { resolveTopology, type Topology } from '../topology/model';
 import { Engine, EventQueue, Rng } from './engine';
 import { FlowNetwork, GOODPUT, type Flow } from './network';
+import { referenceMaxMin } from './testing/reference-fill';
 
 const MBPS = 125_000;
 
@@ -193,42 +194,10 @@ describe('max-min fair flows (docs/reference.md §5)', () => {
 });
 
 /**
- * The reference: progressive filling over every active flow, as FlowNetwork did before it
- * recomputed only the components a flow's start or end touches (issue 15, item 2).
+ * The reference (testing/reference-fill.ts): progressive filling over every active flow, as
+ * FlowNetwork did before it recomputed only the components a flow's start or end touches (issue 15, item 2).
  */
-function fullMaxMin(flows: readonly Flow[], capacity: (l: number) => number): number[] {
-  const remCap = new Map<number, number>();
-  const count = new Map<number, number>();
-  const rate = new Map<Flow, number>();
-  for (const f of flows) {
-    for (const l of f.links) {
-      if (!remCap.has(l)) remCap.set(l, capacity(l));
-      count.set(l, (count.get(l) ?? 0) + 1);
-    }
-  }
-  let unfrozen = flows.slice();
-  while (unfrozen.length) {
-    let s = Infinity;
-    for (const [l, c] of count) if (c > 0) s = Math.min(s, remCap.get(l)! / c);
-    for (const f of unfrozen) s = Math.min(s, f.capBps);
-    const tol = s * 1e-12;
-    const binding = new Set<number>();
-    for (const [l, c] of count) if (c > 0 && remCap.get(l)! / c <= s + tol) binding.add(l);
-    const next: Flow[] = [];
-    for (const f of unfrozen) {
-      if (f.capBps <= s + tol || f.links.some((l) => binding.has(l))) {
-        rate.set(f, s);
-        for (const l of f.links) {
-          remCap.set(l, Math.max(0, remCap.get(l)! - s));
-          count.set(l, count.get(l)! - 1);
-        }
-      } else next.push(f);
-    }
-    if (next.length === unfrozen.length) break;
-    unfrozen = next;
-  }
-  return flows.map((f) => rate.get(f)!);
-}
+const fullMaxMin = (flows: readonly Flow[], capacity: (l: number) => number): number[] => referenceMaxMin(flows, capacity);
 
 /** The flows in groups that share no link (connected components of the flow–link graph), each in the flows' order. */
 function components(flows: readonly Flow[]): Flow[][] {
