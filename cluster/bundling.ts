@@ -4,7 +4,7 @@
  * Node-only build tooling; nothing here runs in a served process except TYPESCRIPT_LOADER, which
  * becomes the bundles' `typescript` module.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Plugin } from 'esbuild';
@@ -37,7 +37,6 @@ export async function minifyTypeScript(outDir: string): Promise<void> {
   const file = join(outDir, TS_MIN);
   await esbuild.build({ entryPoints: [require.resolve('typescript')], outfile: file, minify: true, keepNames: true, format: 'cjs', platform: 'node', target: 'node20', charset: 'ascii', logLevel: 'warning' });
   const { Script } = await import('node:vm');
-  const { writeFileSync } = await import('node:fs');
   const script = new Script(wrapCommonJs(readFileSync(file, 'latin1')), { filename: file });
   const mod = { exports: {} as typeof import('typescript') };
   script.runInThisContext().call(mod.exports, mod.exports, createRequire(require.resolve('typescript')), mod, file, outDir);
@@ -141,9 +140,8 @@ export const typescriptByRequire: Plugin = {
 export const dynamicImportsThroughWrapper: Plugin = {
   name: 'dynamic-imports-through-wrapper',
   setup(b) {
-    b.onEnd(async (result) => {
+    b.onEnd((result) => {
       if (result.errors.length) return;
-      const { writeFileSync } = await import('node:fs');
       const out = b.initialOptions.outfile;
       if (!out) throw new Error('dynamicImportsThroughWrapper needs an outfile');
       const rewritten = readFileSync(out, 'latin1').replace(/(?<![\w$.])import\(("[^"\n]+")\)/g, `${DYNAMIC_IMPORT}($1)`);

@@ -122,7 +122,10 @@ const runtimeFromSources: import('esbuild').Plugin = {
 export async function bundleWebServer(out = WEB_BUNDLE): Promise<void> {
   const esbuild = await import('esbuild');
   rmSync(dirname(out), { recursive: true, force: true });
+  // both builds: plain node 20, every package external but zod (see 'zod-inside'), the runtime from its sources
+  const shared = { bundle: true, platform: 'node', target: 'node20', external: externalPackages(['zod']), logLevel: 'warning' } as const;
   await esbuild.build({
+    ...shared,
     entryPoints: [join(CLUSTER_DIR, 'server', 'web.ts')],
     // chunks: the server listens (and prints its URL) before the service's chunk loads TypeScript and zod
     outdir: dirname(out),
@@ -130,30 +133,20 @@ export async function bundleWebServer(out = WEB_BUNDLE): Promise<void> {
     chunkNames: 'chunk-[hash]',
     outExtension: { '.js': '.mjs' },
     splitting: true,
-    bundle: true,
-    platform: 'node',
     format: 'esm',
-    target: 'node20',
-    // every package stays external but zod (see 'zod-inside')
-    external: externalPackages(['zod']),
-    logLevel: 'warning',
     plugins: [typescriptByRequire, zodEnglishOnly, runtimeFromSources],
   });
   // the service on its own, as CommonJS, for loadServiceModule (a vm.Script can use a code cache,
   // an ES module cannot); import.meta.url becomes this file's URL (the same folder as the chunks)
   await esbuild.build({
+    ...shared,
     entryPoints: [join(CLUSTER_DIR, 'server', 'service-bundle.ts')],
     outfile: join(dirname(out), SERVICE_BUNDLE),
-    bundle: true,
-    platform: 'node',
     format: 'cjs',
-    target: 'node20',
     // requireWithCodeCache reads it as latin1
     charset: 'ascii',
-    external: externalPackages(['zod']),
     define: { 'import.meta.url': '__edgeaiModuleUrl' },
     banner: { js: 'var __edgeaiModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    logLevel: 'warning',
     plugins: [typescriptByRequire, zodEnglishOnly, runtimeFromSources, dynamicImportsThroughWrapper],
   });
   // its code cache, from evaluating it here: the first start already compiles less (and every
