@@ -163,4 +163,35 @@ describe('classes of flows: the same rates and completion times as moving and fi
     // the same under a per-flow cap (a link's status, not the cap, decides the class)
     expect(pulls(800, 50 * MBPS).perEvent).toBeLessThan(20);
   });
+
+  /** `n` flows between their own pairs of nodes, each at its own link speed (so each is a class, and its own component), of sizes spread so that they end one by one */
+  function pairs(n: number) {
+    const names = Array.from({ length: n }, (_, i) => [`s${i}`, `d${i}`]).flat();
+    const topology = resolveTopology({
+      name: 'pairs',
+      version: 1,
+      loopbackMbps: 10000,
+      networks: [{ name: 'hub', kind: 'lan' }],
+      nodes: names.map((name) => ({ name, device: 'nuc', type: 'edge' as const, network: 'hub' })),
+      links: names.map((name, k) => ({ from: name, to: 'hub', upMbps: 100 + (k >> 1), downMbps: 100 + (k >> 1), latencyMs: 0 })),
+      registry: { at: ['s0'] },
+    });
+    const engine = new Engine();
+    const net = new FlowNetwork(engine, topology);
+    let done = 0;
+    let classes = 0;
+    for (let i = 0; i < n; i++) engine.at(0, () => net.transfer(`s${i}`, `d${i}`, 1e6 * (1 + i), () => done++));
+    while (engine.run(Infinity, 1) === 1) classes = Math.max(classes, net.classCount);
+    expect(done).toBe(n);
+    return { perEvent: net.work / net.recomputations, classes };
+  }
+
+  it('a completion costs the same work with 50 or 800 classes in flight on separate links (the next one is the top of a heap, not a scan of every class)', () => {
+    const small = pairs(50);
+    const large = pairs(800);
+    expect(small.classes).toBe(50);
+    expect(large.classes).toBe(800);
+    expect(large.perEvent).toBeLessThanOrEqual(1.2 * small.perEvent);
+    expect(large.perEvent).toBeLessThan(20);
+  });
 });

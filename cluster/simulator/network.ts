@@ -6,7 +6,8 @@
  * flows that the filling cannot tell apart (the same links that may bind with other flows, the
  * same cap: `FlowClass`) are one class with one rate and a lazy count of bytes, and a start or end
  * refills (maxmin.ts) only the classes of the components of the class–link graph it touches: its
- * cost grows with the classes there, not with the flows in flight.
+ * cost grows with the classes there, not with the flows in flight. The next completion is the top
+ * of a heap of the classes' due times, so classes elsewhere cost nothing either.
  *
  * Each topology link is two resources: up (from → to, `upMbps`) and down (to → from,
  * `downMbps`). Bytes are counted per link and direction. A transfer within one node uses the
@@ -100,6 +101,9 @@ class FlowClass implements FillFlow {
   mark = 0;
   /** its index in FlowNetwork's list of classes with members, or -1 */
   live = -1;
+  /** when its first member finishes at its rate (absolute; Infinity: no rate), and its place in FlowNetwork's heap of them (-1: not in it) */
+  due = Infinity;
+  qi = -1;
   /** the members' finish keys (a min-heap in parallel arrays; an entry whose flow left, `stint`, is stale) */
   private hk: number[] = [];
   private hf: Flow[] = [];
@@ -267,6 +271,8 @@ export class FlowNetwork {
   private readonly projections = new Map<number, ProjectionNode>();
   /** the classes with members */
   private readonly live: FlowClass[] = [];
+  /** the classes with members and a rate, a min-heap on `due`: the next completion is its top, found without a scan of every class */
+  private readonly dueHeap: FlowClass[] = [];
   private nextId = 0;
   private nextSeq = 0;
   private completion: SimEvent | undefined;
@@ -284,6 +290,8 @@ export class FlowNetwork {
   private readonly raised: FlowClass[] = [];
   private readonly recheck: number[] = [];
   private readonly demote: number[] = [];
+  /** complete's scratch list: the classes due now */
+  private readonly dueClasses: FlowClass[] = [];
   /** the component search's scratch lists */
   private readonly bfsLinks: number[] = [];
   private readonly bfsClasses: FlowClass[] = [];
@@ -603,6 +611,7 @@ export class FlowNetwork {
       last.live = c.live;
     }
     c.live = -1;
+    this.unqueue(c);
     for (const l of c.links) {
       const on = this.classesOn[l];
       on.splice(on.indexOf(c), 1);
@@ -629,8 +638,10 @@ export class FlowNetwork {
       const links = this.touchedLinks;
       for (let i = 0; i < classes.length; i++) {
         const c = classes[i];
+        if (c.m === 0 || c.mark === stamp) continue;
         // a class with no SHARED link is a component of its own, and its rate is its cap whatever its members
-        if (c.m > 0 && c.mark !== stamp && !(c.links.length === 0 && c.rate === c.capBps)) this.fillComponent(this.componentOf(c, -1, stamp), now);
+        if (c.links.length === 0 && c.rate === c.capBps) this.setDue(c, now);
+        else this.fillComponent(this.componentOf(c, -1, stamp), now);
       }
       for (let i = 0; i < links.length; i++) {
         const l = links[i];
@@ -698,7 +709,10 @@ export class FlowNetwork {
     this.recomputedClasses += component.length;
     this.work += component.length;
     fill(component, this.capacity, this.classesOn, this.scratch);
-    for (const c of component) if (c.rate > c.prevRate && c.slack.size) this.raised.push(c);
+    for (const c of component) {
+      if (c.rate > c.prevRate && c.slack.size) this.raised.push(c);
+      this.setDue(c, now);
+    }
     // the component's links (all SHARED): those left at least half free may leave the classes
     const rem = this.scratch.rem;
     for (const l of this.bfsLinks) if (this.status[l] === SHARED && rem[l] >= 0.5 * this.capacity[l]) this.demote.push(l);
@@ -735,24 +749,96 @@ export class FlowNetwork {
     }
   }
 
-  /** The next completion: when the first member of a class finishes at its rate (one event, moved as rates change). */
+  /** The next completion: the least `due` of the classes (one event, moved as rates change). */
   private scheduleCompletion(): void {
-    const now = this.engine.now;
-    let t = Infinity;
-    for (const c of this.live) {
-      this.work++;
-      if (!(c.rate > 0)) continue;
-      const f = c.top()!;
-      t = Math.min(t, c.remainingOf(f, now) / (c.rate * G));
-    }
+    const t = this.dueHeap.length ? this.dueHeap[0].due : Infinity;
     if (t < Infinity) {
-      if (this.completion) this.engine.rescheduleAfter(this.completion, Math.max(0, t));
-      else this.completion = this.engine.after(Math.max(0, t), this.onCompletion, 'flow completion');
+      const at = Math.max(this.engine.now, t);
+      if (this.completion) this.engine.rescheduleAt(this.completion, at);
+      else this.completion = this.engine.at(at, this.onCompletion, 'flow completion');
     } else this.engine.cancel(this.completion);
   }
 
   /**
-   * Ends the flows that are done now, taken from the top of each class's heap of finish keys. Done:
+   * Class c's `due` after its rate or members changed: when its first member finishes at its rate
+   * (now + remaining / speed, now if nothing remains; Infinity without members or rate), and its
+   * place in the heap of dues. A class nothing touched keeps its due: its rate and bytes are as
+   * they were, so the time its first member finishes is too.
+   */
+  private setDue(c: FlowClass, now: number): void {
+    this.work++;
+    const f = c.m > 0 && c.rate > 0 ? c.top() : undefined;
+    if (!f) {
+      this.unqueue(c);
+      c.due = Infinity;
+      return;
+    }
+    const rem = c.remainingOf(f, now);
+    const due = rem > 0 ? now + rem / (c.rate * G) : now;
+    const h = this.dueHeap;
+    if (c.qi < 0) {
+      c.due = due;
+      c.qi = h.length;
+      h.push(c);
+      this.dueUp(c.qi);
+    } else if (due < c.due) {
+      c.due = due;
+      this.dueUp(c.qi);
+    } else {
+      c.due = due;
+      this.dueDown(c.qi);
+    }
+  }
+
+  /** Takes class c out of the heap of dues (if it is in it). */
+  private unqueue(c: FlowClass): void {
+    const i = c.qi;
+    if (i < 0) return;
+    const h = this.dueHeap;
+    const last = h.pop()!;
+    c.qi = -1;
+    if (last === c) return;
+    h[i] = last;
+    last.qi = i;
+    this.dueUp(i);
+    this.dueDown(last.qi);
+  }
+
+  private dueUp(i: number): void {
+    const h = this.dueHeap;
+    const c = h[i];
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!(c.due < h[p].due)) break;
+      h[i] = h[p];
+      h[i].qi = i;
+      i = p;
+    }
+    h[i] = c;
+    c.qi = i;
+  }
+
+  private dueDown(i: number): void {
+    const h = this.dueHeap;
+    const c = h[i];
+    const n = h.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const k = r < n && h[r].due < h[l].due ? r : l;
+      if (!(h[k].due < c.due)) break;
+      h[i] = h[k];
+      h[i].qi = i;
+      i = k;
+    }
+    h[i] = c;
+    c.qi = i;
+  }
+
+  /**
+   * Ends the flows that are done now: in each class due now (the top of the heap of dues, so an
+   * event costs the classes due, not a scan of every class), from the top of its heap of finish keys. Done:
    * the remaining bytes are within rounding of zero, or they would take less than the clock's
    * resolution at now (now + t === now: under half an ulp, 7e-12 s at t = 1 day, 0.01 byte at 10
    * Gbit/s). For such a flow the clock cannot advance, so its bytes would never move and its
@@ -763,17 +849,28 @@ export class FlowNetwork {
   private complete(): void {
     const now = this.engine.now;
     const done: Flow[] = [];
-    for (const c of this.live) {
+    const h = this.dueHeap;
+    const due = this.dueClasses;
+    while (h.length && h[0].due <= now) {
+      const c = h[0];
+      this.unqueue(c);
+      due.push(c);
+    }
+    for (const c of due) {
       this.work++;
       const v = c.vAt(now);
       const speed = c.rate * G;
+      const before = done.length;
       for (let f = c.top(); f; f = c.top()) {
         const rem = f.key - v;
         if (!(rem <= 1e-9 * f.bytes + 1e-6 || (speed > 0 && now + rem / speed === now))) break;
         c.pop();
         done.push(f);
       }
+      // due by the clock, not yet by its bytes (rounding): due again when they say so
+      if (done.length === before) this.setDue(c, now);
     }
+    due.length = 0;
     if (done.length > 1) done.sort(bySeq);
     const stamp = ++this.stamp;
     for (const f of done) {
