@@ -9,16 +9,18 @@
  * 2. Scaling: the faas-sim chain with 10 deployments per cell (faas-sim's UrbanSensingScenario),
  *    all deployed at t = 0, on 4, 16 and 64 cells, once with the simulator's own rules and once with
  *    the faas-sim preset's (registry on the internet, one replica per function, …: preset.ts).
- *    4 and 16 cells run one simulated hour, 64 cells 20 simulated minutes (to stay within a couple
- *    of minutes on two cores); sizes are compared per simulated hour. Printed: invocations per
- *    wall second, wall seconds per simulated hour, the mean number of flows in flight when a flow
- *    started or ended and the mean number whose rates were recomputed then (the components of the
- *    flow–link graph it touched), and the growth exponent k of wall time ∝ cells^k (least squares
- *    over the three sizes, and per step), and the events (those run, and those counted: a run
- *    skips the autoscaler's inert ticks of functions waiting for their pulls, scaling.ts, and
- *    counts them as if run). The goal is k ≤ 1.1. Every deployment starts at t = 0, so
- *    the first minutes (the image pulls) cost more than the rest of the hour; the exponent is also
- *    printed over the first 20 simulated minutes at every size, the same stretch of the workload.
+ *    Every size runs one simulated hour (`--quick`: 64 cells 20 minutes, compared per simulated
+ *    hour), after every size has run once (so no size pays for the JIT's first passes over the code
+ *    they share), as the median of at least 3 runs and 2 s of wall time. Printed: invocations per
+ *    wall second, µs per event run, and what the simulated system asks of the simulator per start
+ *    or end of a flow: the flows in flight, the classes (and flows) whose rates were refilled (the
+ *    component of the class–link graph it touched), and the placements × nodes the scheduler
+ *    scores; then the growth exponent k of wall time ∝ cells^k (least squares over the three
+ *    sizes, and per step). The events: those run, and those counted (a run skips the autoscaler's
+ *    inert ticks of functions waiting for their pulls, scaling.ts, and counts them as if run). The
+ *    goal is k ≤ 1.1. Every deployment starts at t = 0, so the first minutes (the image pulls) cost
+ *    more than the rest of the hour; the exponent is also printed over the first 20 simulated
+ *    minutes at every size.
  * 3. The FGCS case: faas-sim@9c6e1b3's UrbanSensingScenario(4) (40 deployments added every 255 s,
  *    run to 34,040 simulated seconds, where faas-sim's run stopped) under the faas-sim preset, as a
  *    ratio to the ~5,900 invocations per wall second faas-sim itself ran on this machine
@@ -27,8 +29,8 @@
  *    macrotask between them, as a ratio to the plain synchronous run, and the longest slice (the
  *    longest the studio's main process is held).
  *
- * Every measurement is the best of its runs after a warm-up run (64 cells: one run). Wall times
- * on a loaded machine are longer: the CPU time of the process is printed alongside.
+ * The other measurements are the best of their runs after a warm-up run. Wall times on a loaded
+ * machine are longer: the CPU time of the process is printed alongside.
  */
 import { fileURLToPath } from 'node:url';
 import { loadProject } from '../cluster/project/index';
@@ -49,6 +51,8 @@ interface Measured {
   ran: number;
   invocations: number;
   flows: FlowWork;
+  /** replicas placed (each one run of the scheduler over every node) */
+  placements: number;
 }
 
 function measure(opts: SimulationOptions, runs = 3, warmUp: SimulationOptions = opts): Measured {
@@ -60,7 +64,7 @@ function measure(opts: SimulationOptions, runs = 3, warmUp: SimulationOptions = 
     const { report, flows, engineEvents } = simulateWithWork(opts);
     const wallS = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
-    if (!best || wallS < best.wallS) best = { wallS, cpuS: (c.user + c.system) / 1e6, events: report.events, ran: engineEvents, invocations: report.totals.invocations, flows };
+    if (!best || wallS < best.wallS) best = { wallS, cpuS: (c.user + c.system) / 1e6, events: report.events, ran: engineEvents, invocations: report.totals.invocations, flows, placements: report.functions.reduce((a, f) => a + f.replicasStarted, 0) };
   }
   return best!;
 }
@@ -82,36 +86,65 @@ function slope(xs: number[], ys: number[]): number {
   return num / den;
 }
 
+/** The median of repeated runs of opts (at least 3, and at least `minTotalS` of wall time in all, at most 50), run warm. */
+function steady(opts: SimulationOptions, minTotalS: number): Measured {
+  const runs: Measured[] = [];
+  let total = 0;
+  while (runs.length < 3 || (total < minTotalS && runs.length < 50)) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const { report, flows, engineEvents } = simulateWithWork(opts);
+    const wallS = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    total += wallS;
+    runs.push({ wallS, cpuS: (c.user + c.system) / 1e6, events: report.events, ran: engineEvents, invocations: report.totals.invocations, flows, placements: report.functions.reduce((a, f) => a + f.replicasStarted, 0) });
+  }
+  runs.sort((a, b) => a.wallS - b.wallS);
+  return runs[runs.length >> 1];
+}
+
 function scaling(title: string, cellsList: number[], extra: Partial<SimulationOptions>, quick: boolean): void {
   console.log(`  ${title}`);
+  const optsAt = (cells: number, durationS: number): SimulationOptions => ({
+    workload: 'faas-sim',
+    deployments: 10 * cells,
+    topology: topologyByName(`urban-sensing:cells=${cells}`),
+    profile: 'edge-ai',
+    seed: 1,
+    durationS,
+    ...extra,
+  });
+  // warm: every size once before any is measured, so no size pays for the JIT's first passes over code the others share
+  for (const cells of cellsList) simulate(optsAt(cells, 1200));
+  const minTotalS = quick ? 0.5 : 2;
   const perHour: number[] = [];
-  /** wall seconds of the first 20 simulated minutes at each size (the same stretch of the same workload) */
+  /** wall seconds of the first 20 simulated minutes at each size (the image pulls of the deployments made at t = 0) */
   const first20: number[] = [];
   for (const cells of cellsList) {
-    const durationS = cells >= 64 ? 1200 : quick && cells >= 16 ? 1200 : 3600;
-    const topology = topologyByName(`urban-sensing:cells=${cells}`);
-    const opts: SimulationOptions = { workload: 'faas-sim', deployments: 10 * cells, topology, profile: 'edge-ai', seed: 1, durationS, ...extra };
-    const small: SimulationOptions = { ...opts, topology: topologyByName('urban-sensing:cells=4'), deployments: 40, durationS: 600 };
-    const m = measure(opts, cells >= 64 ? 1 : quick ? 1 : 3, cells >= 64 ? small : opts);
+    const durationS = quick && cells >= 64 ? 1200 : 3600;
+    const opts = optsAt(cells, durationS);
+    const m = steady(opts, minTotalS);
     const h = (m.wallS / durationS) * 3600;
     perHour.push(h);
-    first20.push(durationS === 1200 ? m.wallS : measure({ ...opts, durationS: 1200 }, quick ? 1 : 3).wallS);
+    first20.push(durationS === 1200 ? m.wallS : steady(optsAt(cells, 1200), minTotalS).wallS);
     const f = m.flows;
+    const per = (x: number) => fmt(x / Math.max(1, f.recomputations), 1);
+    const nodes = opts.topology.nodes.length;
     console.log(
-      `    ${String(cells).padStart(2)} cells (${String(topology.nodes.length).padStart(4)} nodes, ${String(10 * cells).padStart(3)} deployments), ${durationS / 60} min simulated: ` +
-        `${fmt(m.invocations).padStart(6)} invocations in ${m.wallS.toFixed(2)} s wall (cpu ${m.cpuS.toFixed(2)} s) = ${fmt(m.invocations / m.wallS).padStart(6)} invocations/s, ` +
-        `${h.toFixed(2)} s per simulated hour, ${fmt(m.events)} events (${fmt(m.ran)} run, the rest inert autoscaler ticks skipped), ${((m.wallS / m.ran) * 1e6).toFixed(1)} µs per event run; flows in flight ${fmt(f.activeAtRecomputations / Math.max(1, f.recomputations), 1)}, recomputed ${fmt(f.recomputedFlows / Math.max(1, f.recomputations), 1)} per start or end`,
+      `    ${String(cells).padStart(2)} cells (${String(nodes).padStart(4)} nodes, ${String(10 * cells).padStart(3)} deployments), ${durationS / 60} min simulated: ` +
+        `${fmt(m.invocations).padStart(6)} invocations in ${m.wallS.toFixed(3)} s wall (median; cpu ${m.cpuS.toFixed(3)} s) = ${fmt(m.invocations / m.wallS).padStart(7)} invocations/s, ` +
+        `${fmt(m.events)} events (${fmt(m.ran)} run, the rest inert autoscaler ticks skipped), ${((m.wallS / m.ran) * 1e6).toFixed(1)} µs per event run; ` +
+        `per start or end of a flow: ${per(f.activeAtRecomputations)} flows in flight, ${per(f.recomputedClasses)} classes refilled (${per(f.recomputedFlows)} flows); ` +
+        `${fmt(m.placements)} placements × ${fmt(nodes)} nodes scored`,
     );
   }
   const steps = cellsList.slice(1).map((c, i) => `${cellsList[i]}→${c}: ${(Math.log(perHour[i + 1] / perHour[i]) / Math.log(c / cellsList[i])).toFixed(2)}`);
   const k = slope(cellsList, perHour);
   console.log(`    growth exponent of wall time per simulated hour vs cells: ${k.toFixed(2)} (${steps.join(', ')}); goal ≤ 1.1: ${k <= 1.1 ? 'met' : 'not met'}`);
-  // every deployment starts at t = 0, so the first minutes (the pulls) cost more than the rest of an hour:
-  // per simulated hour, a 20-minute run at one size against 60-minute runs at the others overstates k
   const steps20 = cellsList.slice(1).map((c, i) => `${cellsList[i]}→${c}: ${(Math.log(first20[i + 1] / first20[i]) / Math.log(c / cellsList[i])).toFixed(2)}`);
   const k20 = slope(cellsList, first20);
   console.log(
-    `    the same over the first 20 simulated minutes at every size (${cellsList.map((c, i) => `${c} cells ${first20[i].toFixed(2)} s`).join(', ')}): ${k20.toFixed(2)} (${steps20.join(', ')}); goal ≤ 1.1: ${k20 <= 1.1 ? 'met' : 'not met'}`,
+    `    the same over the first 20 simulated minutes (${cellsList.map((c, i) => `${c} cells ${first20[i].toFixed(3)} s`).join(', ')}): ${k20.toFixed(2)} (${steps20.join(', ')}); goal ≤ 1.1: ${k20 <= 1.1 ? 'met' : 'not met'}`,
   );
 }
 
@@ -143,7 +176,7 @@ export async function main(args: string[]): Promise<void> {
   }
 
   // 2. scaling with the topology
-  console.log('scaling: the faas-sim chain, 10 deployments per cell, all deployed at t = 0, profile edge-ai (64 cells: 20 simulated minutes, compared per simulated hour)');
+  console.log('scaling: the faas-sim chain, 10 deployments per cell, all deployed at t = 0, profile edge-ai, one simulated hour at every size (--quick: 64 cells 20 minutes, compared per simulated hour)');
   const sizes = [4, 16, 64];
   scaling("the simulator's rules (registry behind the cloud's 1000 Mbit/s link, scale from zero up to 20 replicas)", sizes, {}, quick);
   scaling('the faas-sim preset (its network, oracles, idler; one replica per function, models fetched once per replica)', sizes, { preset: 'faas-sim', deployIntervalS: 0 }, quick);

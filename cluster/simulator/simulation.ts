@@ -69,10 +69,11 @@ export function simulate(opts: SimulationOptions): SimulationReport {
   return new Simulation(opts).run();
 }
 
-/** What the flow network did in a run (benches): rate recomputations, flows recomputed in all, flows active at them in all. */
+/** What the flow network did in a run (benches): rate recomputations, flows and classes recomputed in all, flows active at them in all. */
 export interface FlowWork {
   recomputations: number;
   recomputedFlows: number;
+  recomputedClasses: number;
   activeAtRecomputations: number;
 }
 
@@ -80,8 +81,8 @@ export interface FlowWork {
 export function simulateWithWork(opts: SimulationOptions, internal: SimulationInternals = {}): { report: SimulationReport; flows: FlowWork; engineEvents: number } {
   const sim = new Simulation(opts, internal);
   const report = sim.run();
-  const { recomputations, recomputedFlows, activeAtRecomputations } = sim.net;
-  return { report, flows: { recomputations, recomputedFlows, activeAtRecomputations }, engineEvents: sim.engine.processed };
+  const { recomputations, recomputedFlows, recomputedClasses, activeAtRecomputations } = sim.net;
+  return { report, flows: { recomputations, recomputedFlows, recomputedClasses, activeAtRecomputations }, engineEvents: sim.engine.processed };
 }
 
 /** Switches for tests and benches, not options of a run (they do not change its report). */
