@@ -178,7 +178,7 @@ export async function main(args: string[]): Promise<void> {
   // 2. scaling with the topology
   console.log('scaling: the faas-sim chain, 10 deployments per cell, all deployed at t = 0, profile edge-ai, one simulated hour at every size (--quick: 64 cells 20 minutes, compared per simulated hour)');
   const sizes = [4, 16, 64];
-  scaling("the simulator's rules (registry behind the cloud's 1000 Mbit/s link, scale from zero up to 20 replicas)", sizes, {}, quick);
+  scaling("the simulator's rules (registry behind the cloud's 1000 Mbit/s link, scale from zero up to 20 replicas, a node keeps the inputs it fetched)", sizes, {}, quick);
   scaling('the faas-sim preset (its network, oracles, idler; one replica per function, models fetched once per replica)', sizes, { preset: 'faas-sim', deployIntervalS: 0 }, quick);
 
   // 3. the FGCS case against faas-sim's own figure

@@ -213,7 +213,7 @@ export class Dispatcher {
     for (const m of moves) {
       sim.accounting.flow(m.from, nodeName, m.bytes, () => {
         // the node keeps its copy (the node agent's artifact store), when the run says so
-        if (sim.opts.keepInputs && !m.a.locations.includes(nodeName)) m.a.locations.push(nodeName);
+        if (sim.settings.keepInputs && !m.a.locations.includes(nodeName)) m.a.locations.push(nodeName);
         if (--inv.pendingFlows === 0) {
           inv.transfer += sim.engine.now - inv.phaseStart;
           this.execute(inv);

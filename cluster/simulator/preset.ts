@@ -27,8 +27,10 @@
  * - a replica starts its worker as soon as its images are there, instead of on the first
  *   invocation (faas.py simulate_startup);
  * - a function whose inputs are all models fetches them once, when a replica starts, before its
- *   worker (faas.py simulate_startup: an inference replica downloads its model and keeps it); by
- *   default every invocation moves its inputs;
+ *   worker (faas.py simulate_startup: an inference replica downloads its model and keeps it), and
+ *   the other functions move their inputs on every invocation; by default a node keeps each input
+ *   version it fetched (`Settings.keepInputs`: the controller's mover), so only the first
+ *   invocation there moves it;
  * - outputs written to storage go to their artifact's own storage node (faas.py
  *   simulate_data_upload: the bucket's node), not to the storage node nearest the producer;
  * - the faas-sim workload is faas-sim's (scenarios.py EvaluationScenario): 10 deployments per

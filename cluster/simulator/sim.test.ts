@@ -91,6 +91,28 @@ describe('simulate: lifecycle', () => {
     expect(f.execution.max / b).toBeCloseTo(2, 9); // the 4th runs with 4 active on 2 workers
     expect(f.execution.mean / b).toBeCloseTo((1 + 1 + 1.5 + 2) / 4, 9);
   });
+  it('a node keeps each input version it fetched, as the controller does (mover.ts moves bytes only to a node without them): the model crosses the links once, not once per invocation; keepInputs: false moves it every time', () => {
+    const MODEL = 4 * MiB;
+    const wf: SimWorkflow = {
+      ...oneFunction({ nodeTypes: ['edge'], referenceSeconds: 0.05 }, [every(10)]),
+      artifacts: [{ urn: 'urn:model:m', kind: 'model', size: MODEL, locations: ['cloud-1'] }],
+    };
+    wf.functions[0].inputs = ['urn:model:m'];
+    const downTo = (r: ReturnType<typeof simulate>, node: string) => r.links.find((l) => l.from === node)?.downBytes;
+    const kept = simulate({ ...base, durationS: 100, workflow: wf });
+    const f = kept.functions[0];
+    expect(f.completed).toBe(9);
+    const node = kept.deploy[0].node!;
+    // what reaches the node without the model: its bundle
+    const bundle = downTo(simulate({ ...base, durationS: 100, workflow: { ...wf, functions: [{ ...wf.functions[0], inputs: [] }] } }), node)!;
+    expect(downTo(kept, node)).toBe(bundle + MODEL);
+    // only the first run waited for it
+    expect(f.transfer.max).toBeGreaterThan(0);
+    expect(f.transfer.p50).toBe(0);
+    const moved = simulate({ ...base, durationS: 100, workflow: wf, keepInputs: false });
+    expect(downTo(moved, node)).toBe(bundle + 9 * MODEL);
+    expect(moved.functions[0].transfer.p50).toBeGreaterThan(0);
+  });
 });
 
 describe('simulate: cost and report', () => {

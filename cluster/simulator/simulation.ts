@@ -14,7 +14,8 @@
  * execution time × max(1, active / workers) (§3, later faas-sim).
  *
  * An invocation: wait (queue, pull, cold start) → transfer of its inputs from their best copies
- * (sources.ts) to its node, as flows → execution, sampled lognormally around the device's mean
+ * (sources.ts) to its node, as flows (a node keeps each version it fetched: only the first
+ * invocation there moves it, as the controller's mover does; not under the faas-sim preset) → execution, sampled lognormally around the device's mean
  * for the function's workload (§4) → its outputs written (on the node, or to a storage node as
  * flows). Produced artifacts move to where they were written and fire data/model triggers.
  * An invocation none of whose candidates for a @consumes has a version fails (its producer has
@@ -145,6 +146,7 @@ class Simulation implements SimContext {
       coldStarts: opts.coldStarts !== false,
       eagerStart: preset === 'faas-sim',
       idleByLastCompletion: preset === 'faas-sim',
+      keepInputs: opts.keepInputs ?? preset !== 'faas-sim',
     };
     if (preset === 'faas-sim') this.oracles = new FaasSimOracles(opts.seed);
     this.accounting = new Accounting(this.engine, this.t, this.snap.s.graph, this.net);

@@ -138,6 +138,12 @@ export interface Settings {
    * replicas, busy or not, once its last invocation completed idleTimeoutS ago (or none has)
    */
   idleByLastCompletion: boolean;
+  /**
+   * a node keeps a copy of each input version it fetched, so later invocations there read it
+   * locally: what the controller does (runtime/controller/mover.ts ensureOn moves bytes only to a
+   * node that does not hold them). The faas-sim preset moves inputs on every invocation, as faas-sim does.
+   */
+  keepInputs: boolean;
 }
 
 /** What the parts of a simulation share. */

@@ -86,7 +86,12 @@ export interface SimulationOptions extends WorkflowOptions {
   reads?: Record<string, Array<{ urn: string; kind: 'data' | 'model'; size: number; at: string }>>;
   /** the replicas placed at t = 0 are ready then, one worker started (deployed before the simulated time: the node agent starts a worker at deploy) */
   warmAtStart?: boolean;
-  /** a node keeps a copy of each input it fetched, so the next invocation there reads it locally (the node agent's artifact store) */
+  /**
+   * a node keeps a copy of each input version it fetched, so the next invocation there reads it
+   * locally (the node agent's artifact store; the controller's mover moves bytes only to a node
+   * without them). Default true; false under the faas-sim preset (faas-sim moves inputs on every
+   * invocation); false here: every invocation moves its inputs.
+   */
   keepInputs?: boolean;
   /** function id → the times (seconds from 0) its requests arrive, replayed instead of its arrival processes */
   arrivalTimes?: Record<string, number[]>;
