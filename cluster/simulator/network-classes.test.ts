@@ -194,4 +194,35 @@ describe('classes of flows: the same rates and completion times as moving and fi
     expect(large.perEvent).toBeLessThanOrEqual(1.2 * small.perEvent);
     expect(large.perEvent).toBeLessThan(20);
   });
+
+  it('the starts of one instant are refilled once, and so are the ends of one instant; the rates are those of refilling after each', () => {
+    const engine = new Engine();
+    const topology = resolveTopology({
+      name: 'fan-out',
+      version: 1,
+      loopbackMbps: 10000,
+      networks: [{ name: 'hub', kind: 'lan' }],
+      nodes: ['s', ...Array.from({ length: 40 }, (_, i) => `d${i}`)].map((name) => ({ name, device: 'nuc', type: 'edge' as const, network: 'hub' })),
+      links: [{ from: 's', to: 'hub', upMbps: 100, downMbps: 100, latencyMs: 1 }, ...Array.from({ length: 40 }, (_, i) => ({ from: `d${i}`, to: 'hub', upMbps: i < 10 ? 1 : 1000, downMbps: i < 10 ? 1 : 1000, latencyMs: 1 }))],
+      registry: { at: ['s'] },
+    });
+    const net = new FlowNetwork(engine, topology);
+    const flows: Flow[] = [];
+    // 40 transfers asked for at t = 1 (all become active at 1 + 1.5 · RTT, one instant); the last 30 end together
+    engine.at(1, () => {
+      for (let i = 0; i < 40; i++) flows.push(net.transfer('s', `d${i}`, i < 10 ? 1e8 : 1e6, () => {}));
+    });
+    engine.run(1 + CONNECTION_SETUP_RTTS * 0.004 + 1e-9);
+    expect(net.activeFlows).toBe(40);
+    expect(net.recomputations).toBe(1);
+    // the ten on 1 Mbit/s links get their link; the thirty share what is left of the 100 Mbit/s uplink
+    for (let i = 0; i < 10; i++) expect(flows[i].rate).toBeCloseTo(MBPS, 6);
+    for (let i = 10; i < 40; i++) expect(flows[i].rate).toBeCloseTo((100 * MBPS - 10 * MBPS) / 30, 6);
+    const before = net.recomputations;
+    engine.run(100);
+    expect(flows.slice(10).every((f) => f.state === 'done' && f.doneAt === flows[10].doneAt)).toBe(true);
+    expect(net.recomputations).toBe(before + 1);
+    for (let i = 0; i < 10; i++) expect(flows[i].rate).toBeCloseTo(MBPS, 6);
+  });
 });
+

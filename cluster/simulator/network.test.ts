@@ -266,7 +266,7 @@ describe('only the components a flow touches are recomputed, and the result is t
     });
   }
 
-  it('random networks and flows: after every event each flow’s rate equals the full recomputation’s, and is max-min fair', () => {
+  it('random networks and flows: after every instant’s refill each flow’s rate equals the full recomputation’s, and is max-min fair', () => {
     const flowSpec = fc.record({
       at: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 200 }), fc.double({ min: 0, max: 200, noNaN: true })),
       from: fc.nat({ max: 7 }),
@@ -296,6 +296,8 @@ describe('only the components a flow touches are recomputed, and the result is t
         let events = 0;
         while (engine.run(Infinity, 1) === 1) {
           expect(++events).toBeLessThan(10_000);
+          // between a start or end and the refill of its instant (one event at that instant), no byte moves
+          if (net.settling) continue;
           const flows = net.flows;
           const rates = flows.map((f) => f.rate);
           // the full recomputation (every component filled from scratch) and one filling over all flows at once, within

@@ -2,12 +2,13 @@
  * Network flows after edgerun/ether (docs/reference.md §5): a flow follows the route (shortest path)
  * between two vertices; it first pays a connection setup of 1.5 · RTT, then shares the
  * bandwidth of every link it crosses max-min fairly with the other active flows (recomputed
- * whenever a flow starts or ends); its payload moves at goodput = allocation · 0.97. The active
+ * at every instant a flow starts or ends); its payload moves at goodput = allocation · 0.97. The active
  * flows that the filling cannot tell apart (the same links that may bind with other flows, the
  * same cap: `FlowClass`) are one class with one rate and a lazy count of bytes, and a start or end
  * refills (maxmin.ts) only the classes of the components of the class–link graph it touches: its
- * cost grows with the classes there, not with the flows in flight. The next completion is the top
- * of a heap of the classes' due times, so classes elsewhere cost nothing either.
+ * cost grows with the classes there, not with the flows in flight. The starts and ends of one
+ * instant are refilled together (`settleSoon`). The next completion is the top of a heap of the
+ * classes' due times, so classes elsewhere cost nothing either.
  *
  * Each topology link is two resources: up (from → to, `upMbps`) and down (to → from,
  * `downMbps`). Bytes are counted per link and direction. A transfer within one node uses the
@@ -265,6 +266,16 @@ export class FlowNetwork {
   /** routes by from → to vertex pair (from · vertices + to) */
   private readonly routes = new Map<number, RouteLinks>();
   private readonly onCompletion = () => this.complete();
+  /** the event that refills the rates after the starts and ends of one instant (`settleSoon`), and whether it is queued */
+  private settleEvent: SimEvent | undefined;
+  private settlePending = false;
+  private readonly onSettle = () => {
+    this.settlePending = false;
+    this.settles++;
+    this.reallocate();
+  };
+  /** refill events run (engine events of the network's own bookkeeping: a report's event count leaves them out) */
+  settles = 0;
   /** the active flows (a flow's index in it: `activeIndex`) */
   private readonly active: Flow[] = [];
   /** the projections met so far, by cap then SHARED link after link; their classes (with members or emptied: taken up again as they were) */
@@ -418,6 +429,26 @@ export class FlowNetwork {
     return f;
   }
 
+  /**
+   * The starts and ends of one instant are refilled together, by one event queued at that instant
+   * after the first of them (it runs after the events queued before it, at that instant). No byte
+   * moves in zero time, so the rates between them do not matter: what the filling gives once all
+   * of them are in is what it would give after the last one, refilled one by one. A deploy's pulls,
+   * a fan-out's transfers or the flows ending together cost one refill, not one each.
+   */
+  private settleSoon(): void {
+    if (this.settlePending) return;
+    this.settlePending = true;
+    const now = this.engine.now;
+    if (this.settleEvent) this.engine.rescheduleAt(this.settleEvent, now);
+    else this.settleEvent = this.engine.at(now, this.onSettle, 'flow rates');
+  }
+
+  /** Whether rates are being refilled at this instant (a start or end is in, its refill not yet): they are the last instant's until it runs (tests). */
+  get settling(): boolean {
+    return this.settlePending;
+  }
+
   get activeFlows(): number {
     return this.active.length;
   }
@@ -459,7 +490,7 @@ export class FlowNetwork {
     this.restatus(f, stamp);
     this.place(f, f.bytes, now);
     this.placeReprojected(now);
-    this.reallocate();
+    this.settleSoon();
   }
 
   /**
@@ -888,7 +919,7 @@ export class FlowNetwork {
     }
     for (const f of done) this.restatus(f, stamp);
     this.placeReprojected(now);
-    this.reallocate();
+    this.settleSoon();
     for (const f of done) f.onDone(f);
   }
 

@@ -67,7 +67,8 @@ export function buildReport(sim: SimContext): SimulationReport {
     durationS: opts.durationS,
     endS: end,
     // with the autoscaler's inert ticks, which are skipped (scaling.ts): the same count as a run that runs them
-    events: sim.engine.processed + sim.autoscaler.skipped,
+    // the skipped inert ticks as if run (scaling.ts), the network's refill events left out (network.ts settleSoon): the workflow's events
+    events: sim.engine.processed + sim.autoscaler.skipped - sim.net.settles,
     concurrency: perWorkerStart ? `up to ${cap} workers per replica, each started on demand (the node agent's)` : workers === null ? '1 per replica' : `${workers} workers per replica`,
     deploy: sim.deploy,
     functions,
