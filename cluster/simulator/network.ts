@@ -15,7 +15,7 @@
  * node's loopback (the topology's `loopbackMbps`); callers may add virtual links (e.g. a fixed
  * registry bandwidth, docs/reference.md §2) and per-flow rate caps.
  *
- * Why one file of ~840 lines: the flow, its class and the network keep one set of bookkeeping
+ * Why one file of ~900 lines: the flow, its class and the network keep one set of bookkeeping
  * (list slots, visit stamps, the classes' heaps and byte clocks) that every start, end and
  * re-classing changes together; the filling itself is maxmin.ts, and its exactness is checked
  * against a full recomputation in network-classes.test.ts.
@@ -24,6 +24,7 @@ import { CONNECTION_SETUP_RTTS, GOODPUT } from '../common/network-cost';
 import type { Topology } from '../topology/model';
 import { MBPS_TO_BPS, NetworkGraph } from '../topology/routes';
 import type { Engine, SimEvent } from './engine';
+import { DueHeap } from './due-heap';
 import { fill, FillScratch, type FillFlow } from './maxmin';
 
 /** the network cost of common/network-cost.ts (docs/reference.md §5): setup 1.5 · RTT, goodput = allocation · 0.97 */
@@ -102,7 +103,7 @@ class FlowClass implements FillFlow {
   mark = 0;
   /** its index in FlowNetwork's list of classes with members, or -1 */
   live = -1;
-  /** when its first member finishes at its rate (absolute; Infinity: no rate), and its place in FlowNetwork's heap of them (-1: not in it) */
+  /** when its first member finishes at its rate (absolute; Infinity: no rate), and its place in FlowNetwork's heap of dues (due-heap.ts; -1: not in it) */
   due = Infinity;
   qi = -1;
   /** the members' finish keys (a min-heap in parallel arrays; an entry whose flow left, `stint`, is stale) */
@@ -283,7 +284,7 @@ export class FlowNetwork {
   /** the classes with members */
   private readonly live: FlowClass[] = [];
   /** the classes with members and a rate, a min-heap on `due`: the next completion is its top, found without a scan of every class */
-  private readonly dueHeap: FlowClass[] = [];
+  private readonly dueHeap = new DueHeap<FlowClass>();
   private nextId = 0;
   private nextSeq = 0;
   private completion: SimEvent | undefined;
@@ -642,7 +643,7 @@ export class FlowNetwork {
       last.live = c.live;
     }
     c.live = -1;
-    this.unqueue(c);
+    this.dueHeap.delete(c);
     for (const l of c.links) {
       const on = this.classesOn[l];
       on.splice(on.indexOf(c), 1);
@@ -782,7 +783,7 @@ export class FlowNetwork {
 
   /** The next completion: the least `due` of the classes (one event, moved as rates change). */
   private scheduleCompletion(): void {
-    const t = this.dueHeap.length ? this.dueHeap[0].due : Infinity;
+    const t = this.dueHeap.top()?.due ?? Infinity;
     if (t < Infinity) {
       const at = Math.max(this.engine.now, t);
       if (this.completion) this.engine.rescheduleAt(this.completion, at);
@@ -800,71 +801,12 @@ export class FlowNetwork {
     this.work++;
     const f = c.m > 0 && c.rate > 0 ? c.top() : undefined;
     if (!f) {
-      this.unqueue(c);
+      this.dueHeap.delete(c);
       c.due = Infinity;
       return;
     }
     const rem = c.remainingOf(f, now);
-    const due = rem > 0 ? now + rem / (c.rate * G) : now;
-    const h = this.dueHeap;
-    if (c.qi < 0) {
-      c.due = due;
-      c.qi = h.length;
-      h.push(c);
-      this.dueUp(c.qi);
-    } else if (due < c.due) {
-      c.due = due;
-      this.dueUp(c.qi);
-    } else {
-      c.due = due;
-      this.dueDown(c.qi);
-    }
-  }
-
-  /** Takes class c out of the heap of dues (if it is in it). */
-  private unqueue(c: FlowClass): void {
-    const i = c.qi;
-    if (i < 0) return;
-    const h = this.dueHeap;
-    const last = h.pop()!;
-    c.qi = -1;
-    if (last === c) return;
-    h[i] = last;
-    last.qi = i;
-    this.dueUp(i);
-    this.dueDown(last.qi);
-  }
-
-  private dueUp(i: number): void {
-    const h = this.dueHeap;
-    const c = h[i];
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!(c.due < h[p].due)) break;
-      h[i] = h[p];
-      h[i].qi = i;
-      i = p;
-    }
-    h[i] = c;
-    c.qi = i;
-  }
-
-  private dueDown(i: number): void {
-    const h = this.dueHeap;
-    const c = h[i];
-    const n = h.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const k = r < n && h[r].due < h[l].due ? r : l;
-      if (!(h[k].due < c.due)) break;
-      h[i] = h[k];
-      h[i].qi = i;
-      i = k;
-    }
-    h[i] = c;
-    c.qi = i;
+    this.dueHeap.set(c, rem > 0 ? now + rem / (c.rate * G) : now);
   }
 
   /**
@@ -880,11 +822,9 @@ export class FlowNetwork {
   private complete(): void {
     const now = this.engine.now;
     const done: Flow[] = [];
-    const h = this.dueHeap;
     const due = this.dueClasses;
-    while (h.length && h[0].due <= now) {
-      const c = h[0];
-      this.unqueue(c);
+    for (let c = this.dueHeap.top(); c && c.due <= now; c = this.dueHeap.top()) {
+      this.dueHeap.delete(c);
       due.push(c);
     }
     for (const c of due) {
