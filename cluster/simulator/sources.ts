@@ -26,11 +26,11 @@ export function nearest(g: NetworkGraph, candidates: readonly string[], node: nu
   const self = g.names[node];
   if (candidates.includes(self)) return { name: self, bwBps: g.loopbackBps, latencyMs: 0 };
   let best: Nearest | undefined;
-  const out = direction === 'write' ? g.routesFrom(node) : undefined;
   for (const name of candidates) {
     const v = g.vertex(name);
-    const bw = out ? out.bwFrom[v] : g.routesFrom(v).bwFrom[node];
-    const lat = out ? out.latencyMs[v] : g.routesFrom(v).latencyMs[node];
+    const r = direction === 'write' ? g.between(node, v) : g.between(v, node);
+    const bw = r.bwFrom;
+    const lat = r.latencyMs;
     if (!best || bw > best.bwBps || (bw === best.bwBps && lat < best.latencyMs)) best = { name, bwBps: bw, latencyMs: lat };
   }
   return best;

@@ -176,6 +176,41 @@ export class UrnIndex<T> {
 }
 
 /**
+ * The reverse of UrnIndex: the selectors (of triggers, follow-ups …) that can match an item, found
+ * by the item's urn. For a concrete urn: the selectors whose urn is exactly it, and those with no urn
+ * or a patterned one; for a patterned urn, every selector. Always in the selectors' own order, so
+ * a caller that then checks each with matchSelector finds the same matches, in the same order, as
+ * checking every selector (an exact selector urn matches a concrete urn only when they are equal:
+ * urnMatches, urnPatternsOverlap).
+ */
+export class SelectorUrnIndex<T> {
+  private readonly byUrn = new Map<string, number[]>();
+  private readonly open: number[] = [];
+
+  constructor(
+    private readonly items: readonly T[],
+    selectorOf: (item: T) => { urn?: string },
+  ) {
+    items.forEach((item, i) => {
+      const urn = selectorOf(item).urn;
+      if (urn === undefined || isUrnPattern(urn)) this.open.push(i);
+      else {
+        const at = this.byUrn.get(urn);
+        if (at) at.push(i);
+        else this.byUrn.set(urn, [i]);
+      }
+    });
+  }
+
+  candidates(urn: string): readonly T[] {
+    if (isUrnPattern(urn)) return this.items;
+    const exact = this.byUrn.get(urn) ?? [];
+    if (!this.open.length) return exact.map((i) => this.items[i]);
+    return [...exact, ...this.open].sort((a, b) => a - b).map((i) => this.items[i]);
+  }
+}
+
+/**
  * Fills a URN template from params. Returns the filled URN, or the missing parameter names.
  * Glob stars are kept (a glob stays a glob).
  */

@@ -6,6 +6,13 @@
  * Routes are computed per source by one breadth-first search and cached as rows of typed arrays,
  * so a scheduler can read the bandwidth from a data location to every node in O(1) per node.
  * Both directions between a and b use the path of the tree rooted at the row's source.
+ *
+ * One route (`between`) is found by the same search stopped when it reaches the destination, which
+ * gives the destination the same parent, so the same path, as the whole row; it is cached per pair
+ * and keeps nothing per vertex; a source asked for more than a few destinations gets its row. A
+ * simulator asks for the routes its flows use: many from a registry or a storage node, few from
+ * most nodes, for which a row each would cost an array per vertex (urban sensing with 64 cells,
+ * 1,449 nodes: ~560 rows of 1,579 vertices per simulated hour).
  */
 import type { Topology } from './model';
 
@@ -40,6 +47,21 @@ export interface Route {
   rttMs: number;
 }
 
+/** `between` searches this many pairs from one source, then computes the source's row. */
+const ROW_AFTER_PAIRS = 4;
+
+/** One route (`NetworkGraph.between`): the row's figures for a single destination, and its path. */
+export interface PairRoute {
+  /** bytes/s along the route a → b (bottleneck); 0 if b is unreachable */
+  bwFrom: number;
+  /** bytes/s along the same route b → a */
+  bwTo: number;
+  /** one-way latency in ms, Σ over the route's links */
+  latencyMs: number;
+  /** vertices from a to b, inclusive; empty if unreachable */
+  path: number[];
+}
+
 export class NetworkGraph {
   /** nodes first (same order as topology.nodes), then networks */
   readonly names: string[];
@@ -55,6 +77,14 @@ export class NetworkGraph {
   private readonly adjBwIn: Float64Array;
   private readonly adjLat: Float64Array;
   private readonly rows = new Map<number, RouteRow>();
+  private readonly pairs = new Map<number, PairRoute>();
+  /** scratch of `between`'s searches: the search that last reached each vertex, its parent and the link taken */
+  private seen: Int32Array | undefined;
+  private via: Int32Array | undefined;
+  private viaEdge: Int32Array | undefined;
+  private searches = 0;
+  /** per source: the pairs asked of `between` */
+  private readonly askedFrom = new Map<number, number>();
 
   constructor(t: Topology) {
     this.names = [...t.nodes.map((n) => n.name), ...t.networks.map((n) => n.name)];
@@ -145,6 +175,66 @@ export class NetworkGraph {
     return row;
   }
 
+  /**
+   * The route from vertex a to vertex b (cached per pair): the path, both bandwidths and the latency
+   * that routesFrom(a) gives b, found without the row when there is none.
+   */
+  between(a: number, b: number): PairRoute {
+    const key = a * this.vertexCount + b;
+    const cached = this.pairs.get(key);
+    if (cached) return cached;
+    // a source asked for many destinations (a registry, a storage node) gets its row: one search for all of them
+    const asked = (this.askedFrom.get(a) ?? 0) + 1;
+    this.askedFrom.set(a, asked);
+    const row = asked > ROW_AFTER_PAIRS ? this.routesFrom(a) : this.rows.get(a);
+    const r = row ? { bwFrom: row.bwFrom[b], bwTo: row.bwTo[b], latencyMs: row.latencyMs[b], path: this.pathTo(row, b) } : this.search(a, b);
+    this.pairs.set(key, r);
+    return r;
+  }
+
+  /** routesFrom's breadth-first search from a, stopped when it reaches b; the figures along b's parents. */
+  private search(a: number, b: number): PairRoute {
+    if (a === b) return { bwFrom: this.loopbackBps, bwTo: this.loopbackBps, latencyMs: 0, path: [a] };
+    const V = this.vertexCount;
+    const seen = (this.seen ??= new Int32Array(V));
+    const via = (this.via ??= new Int32Array(V));
+    const viaEdge = (this.viaEdge ??= new Int32Array(V));
+    const mark = ++this.searches;
+    const queue: number[] = [a];
+    seen[a] = mark;
+    let found = false;
+    for (let head = 0; head < queue.length && !found; head++) {
+      const v = queue[head];
+      for (let k = this.adjStart[v]; k < this.adjStart[v + 1]; k++) {
+        const w = this.adjTo[k];
+        if (seen[w] === mark) continue;
+        seen[w] = mark;
+        via[w] = v;
+        viaEdge[w] = k;
+        if (w === b) {
+          found = true;
+          break;
+        }
+        queue.push(w);
+      }
+    }
+    if (!found) return { bwFrom: 0, bwTo: 0, latencyMs: 0, path: [] };
+    const path: number[] = [b];
+    for (let x = b; x !== a; x = via[x]) path.push(via[x]);
+    path.reverse();
+    // summed from a outwards, as the row sums them (the same floating-point result)
+    let bwFrom = Infinity;
+    let bwTo = Infinity;
+    let latencyMs = 0;
+    for (let i = 1; i < path.length; i++) {
+      const k = viaEdge[path[i]];
+      bwFrom = Math.min(bwFrom, this.adjBwOut[k]);
+      bwTo = Math.min(bwTo, this.adjBwIn[k]);
+      latencyMs += this.adjLat[k];
+    }
+    return { bwFrom, bwTo, latencyMs, path };
+  }
+
   /** The vertices on the route from the row's source to v (source first); empty if unreachable. */
   pathTo(row: RouteRow, v: number): number[] {
     if (row.hops[v] < 0) return [];
@@ -154,18 +244,15 @@ export class NetworkGraph {
   }
 
   route(from: string, to: string): Route {
-    const a = this.vertex(from);
-    const b = this.vertex(to);
-    const row = this.routesFrom(a);
-    const path = this.pathTo(row, b);
+    const r = this.between(this.vertex(from), this.vertex(to));
     return {
       from,
       to,
-      path: path.map((v) => this.names[v]),
-      networks: path.filter((v) => this.isNetwork(v)).map((v) => this.names[v]),
-      bandwidthBps: row.bwFrom[b],
-      reverseBandwidthBps: row.bwTo[b],
-      rttMs: 2 * row.latencyMs[b],
+      path: r.path.map((v) => this.names[v]),
+      networks: r.path.filter((v) => this.isNetwork(v)).map((v) => this.names[v]),
+      bandwidthBps: r.bwFrom,
+      reverseBandwidthBps: r.bwTo,
+      rttMs: 2 * r.latencyMs,
     };
   }
 }

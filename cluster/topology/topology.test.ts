@@ -1,4 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
+import fc from 'fast-check';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +128,31 @@ describe('routes (docs/reference.md §5)', () => {
     expect(r.reverseBandwidthBps).toBe(100 * 125_000); // downlink 100 Mbit/s
     expect(r.rttMs).toBeCloseTo(2 * (0.52 + 10 + 0.52), 10);
     expect(g.route('a', 'a')).toMatchObject({ bandwidthBps: 10000 * 125_000, rttMs: 0 });
+  });
+
+  it('finds one route (between) exactly as the whole row from its source does, on random meshes with equal-length paths', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 9 }), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })), { maxLength: 14 }), fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (nets, extra, at) => {
+        const networks = Array.from({ length: nets }, (_, i) => ({ name: `n${i}`, kind: 'lan' }));
+        // a chain keeps every network reachable; the extra links make cycles and ties between equal paths
+        const links = networks.slice(1).map((n, i) => ({ from: `n${i}`, to: n.name, upMbps: 100 * (1 + (i % 3)), downMbps: 50, latencyMs: 1 + i }));
+        const joined = new Set(links.map((l) => [l.from, l.to].sort().join()));
+        for (const [a, b, up, down] of extra) if (a % nets !== b % nets && !joined.has([`n${a % nets}`, `n${b % nets}`].sort().join()) && joined.add([`n${a % nets}`, `n${b % nets}`].sort().join())) links.push({ from: `n${a % nets}`, to: `n${b % nets}`, upMbps: 10 * up, downMbps: 10 * down, latencyMs: up + down });
+        const nodes = at.map((x, i) => ({ name: `v${i}`, device: 'rpi3', type: 'edge', network: `n${x % nets}` }));
+        const t = parseTopology({ name: 'mesh', networks, nodes, links, registry: { at: ['n0'] } });
+        const whole = new NetworkGraph(t);
+        const single = new NetworkGraph(t);
+        for (let a = 0; a < whole.vertexCount; a++) {
+          const row = whole.routesFrom(a);
+          for (let b = 0; b < whole.vertexCount; b++) {
+            expect(single.between(a, b)).toEqual({ bwFrom: row.bwFrom[b], bwTo: row.bwTo[b], latencyMs: row.latencyMs[b], path: whole.pathTo(row, b) });
+            // from the row, once it exists, the same answer
+            expect(whole.between(a, b)).toEqual(single.between(a, b));
+          }
+        }
+      }),
+      { numRuns: 150, seed: 15 },
+    );
   });
 
   it('reproduces the Skippy testbed bandwidths (docs/reference.md §2)', () => {
