@@ -87,6 +87,11 @@ export function simulateWithWork(opts: SimulationOptions, internal: SimulationIn
   return { report, flows: { recomputations, recomputedFlows, recomputedClasses, activeAtRecomputations }, engineEvents: sim.engine.processed - sim.net.settles };
 }
 
+/** A simulation in slices of at most `eventsPerStep` events (not part of the simulator's index: bench/simulator.ts interleaves several). */
+export function simulationSteps(opts: SimulationOptions, eventsPerStep: number): Generator<number, SimulationReport> {
+  return new Simulation(opts).steps(eventsPerStep);
+}
+
 /** Switches for tests and benches, not options of a run (they do not change its report). */
 export interface SimulationInternals {
   /** false: the autoscaler runs its inert ticks instead of skipping them (scaling.ts) */
