@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { VIEWPORT_SAVE_MS } from '../renderer/commands/project';
 import { openSample, openStudio, renderedFrames, RESULTS, ROOT, screenshotOnFailure, skipWithoutChromium, type StudioE2E } from './harness';
 
 const skip = skipWithoutChromium('e2e/layout.test.ts');
@@ -110,7 +111,7 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
   for (const size of SIZES) {
     const label = `${size.width}x${size.height}`;
 
-    it(`${label}: the first open is readable — the canvas is not fitted below zoom ${READABLE}, the workflow's start is in view`, async () => {
+    it(`${label}: the first open is readable — the canvas is not fitted below zoom ${READABLE}, the workflow's start is in view; the open writes nothing into layout.json, a pan by hand is saved`, async () => {
       // a first open: the sample's layout.json as shipped (positions, no saved viewport)
       copyFileSync(join(ROOT, 'samples', 'mnist', 'layout.json'), join(studio.project, 'layout.json'));
       await page.setViewportSize(size);
@@ -129,6 +130,17 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
       await expect(page.locator('.react-flow__minimap').count()).resolves.toBe(canvas.width >= 640 ? 1 : 0);
       await renderedFrames(page);
       await page.screenshot({ path: join(RESULTS, `layout-first-open-${label}.png`) });
+      // opening writes nothing: the fit is the studio's, not the user's, and is not saved into the
+      // project (a shipped sample stays as checked out) — past the time a pan takes to be saved
+      await page.waitForTimeout(VIEWPORT_SAVE_MS + 1_000);
+      expect(readFileSync(join(studio.project, 'layout.json'), 'utf8')).toBe(readFileSync(join(ROOT, 'samples', 'mnist', 'layout.json'), 'utf8'));
+      // a pan by hand is saved
+      const pane = (await page.locator('.react-flow__pane').boundingBox())!;
+      await page.mouse.move(pane.x + pane.width - 20, pane.y + pane.height - 20);
+      await page.mouse.down();
+      await page.mouse.move(pane.x + pane.width - 80, pane.y + pane.height - 60, { steps: 5 });
+      await page.mouse.up();
+      await expect.poll(() => (JSON.parse(readFileSync(join(studio.project, 'layout.json'), 'utf8')) as { viewport: { x: number } }).viewport.x, { timeout: 10_000 }).not.toBe(0);
       expect(studio.pageErrors).toEqual([]);
     }, 120_000);
   }

@@ -23,7 +23,7 @@ import {
 } from '@xyflow/react';
 import type { DiagnosticDto, GraphDto } from '../../cluster/api/contract';
 import { nodeSize, nodeTypes, type NodeProblem, type StudioNode } from './nodes';
-import { boundsOf, readableViewport } from './viewport';
+import { boundsOf, readableViewport, sameViewport } from './viewport';
 import { edgeTypes } from './edges';
 import { keepMeasured } from './rebuild';
 import { DetailContext, detailAt, type Detail } from './detail';
@@ -232,16 +232,29 @@ export function Canvas(props: CanvasProps) {
     return () => ro.disconnect();
   }, []);
   const fitted = useRef<number | undefined>(undefined);
+  // the viewport the studio itself set as the project opened: its move is not the user's, and is
+  // not reported as a change (opening a project writes nothing into it)
+  const fitTo = useRef<Viewport | undefined>(undefined);
   useEffect(() => {
     if (!ready || fitted.current === (props.fitRequest ?? 0)) return;
     fitted.current = props.fitRequest ?? 0;
     const { graph: g, positions: p, initialViewport } = latest.current;
     const el = box.current;
-    if (initialViewport) return void rf.setViewport(initialViewport);
-    if (!el) return;
+    if (!initialViewport && !el) return;
     const bounds = boundsOf(g.nodes.map((n) => ({ ...(p[n.id] ?? { x: 0, y: 0 }), ...nodeSize(n) })));
-    void rf.setViewport(readableViewport(bounds, { width: el.clientWidth, height: el.clientHeight }));
+    const v = initialViewport ?? readableViewport(bounds, { width: el!.clientWidth, height: el!.clientHeight });
+    fitTo.current = v;
+    void rf.setViewport(v);
   }, [ready, props.fitRequest, rf]);
+  const onMoveEnd = useCallback(
+    (_: unknown, v: Viewport) => {
+      const fit = fitTo.current;
+      fitTo.current = undefined;
+      if (fit && sameViewport(fit, v)) return;
+      props.onViewportChange(v);
+    },
+    [props],
+  );
     const [dropping, setDropping] = useState(false);
   const menu = (target: CanvasTarget) => (e: { preventDefault(): void; clientX: number; clientY: number }) => {
     if (!props.onContextMenu) return;
@@ -287,7 +300,7 @@ export function Canvas(props: CanvasProps) {
           onNodeDragStop={onNodeDragStop}
           onSelectionChange={onSelection}
           onConnect={onConnect}
-          onMoveEnd={(_, v) => props.onViewportChange(v)}
+          onMoveEnd={onMoveEnd}
           deleteKeyCode={null}
           selectionKeyCode="Shift"
           multiSelectionKeyCode={['Meta', 'Control']}

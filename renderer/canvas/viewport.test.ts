@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundsOf, READABLE_ZOOM, readableViewport } from './viewport';
+import { boundsOf, READABLE_ZOOM, readableViewport, sameViewport } from './viewport';
 
 describe('readableViewport: the view a project opens at', () => {
   const canvas = { width: 874, height: 470 };
@@ -42,5 +42,14 @@ describe('readableViewport: the view a project opens at', () => {
   it('boundsOf: the box around boxes', () => {
     expect(boundsOf([{ x: 0, y: 10, width: 100, height: 20 }, { x: 50, y: -5, width: 100, height: 10 }])).toEqual({ x: 0, y: -5, width: 150, height: 35 });
     expect(boundsOf([])).toBeUndefined();
+  });
+});
+
+describe('sameViewport: the view the studio set, as the canvas reports it back', () => {
+  it('is the same up to sub-pixel rounding, and a pan or zoom by hand is not', () => {
+    const v = { x: 61, y: 53, zoom: 0.75 };
+    expect(sameViewport(v, { x: 61.2, y: 52.7, zoom: 0.75 })).toBe(true);
+    expect(sameViewport(v, { x: 1, y: 53, zoom: 0.75 })).toBe(false);
+    expect(sameViewport(v, { x: 61, y: 53, zoom: 0.8 })).toBe(false);
   });
 });

@@ -46,3 +46,8 @@ export function readableViewport(bounds: Box | undefined, size: { width: number;
   const y = h <= innerH ? (size.height - h) / 2 - bounds.y * zoom : size.height * padding - bounds.y * zoom;
   return { x: Math.round(x), y: Math.round(y), zoom };
 }
+
+/** The same view, up to the sub-pixel rounding a canvas may apply to a viewport it is given. */
+export function sameViewport(a: { x: number; y: number; zoom: number }, b: { x: number; y: number; zoom: number }): boolean {
+  return Math.abs(a.x - b.x) < 0.5 && Math.abs(a.y - b.y) < 0.5 && Math.abs(a.zoom - b.zoom) < 1e-6;
+}
