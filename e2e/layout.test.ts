@@ -99,9 +99,21 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
 
   screenshotOnFailure('layout', () => page);
 
+  /** the layouts the page asks the service to save (layout.save requests on its socket) */
+  const layoutSaves: Array<{ viewport: unknown }> = [];
+
   beforeAll(async () => {
     studio = await openStudio('layout-e2e');
     page = studio.page;
+    // the page's timers on a clock the first-open test can move on (time flows as usual otherwise)
+    await page.clock.install();
+    page.on('websocket', (ws) =>
+      ws.on('framesent', (f) => {
+        if (typeof f.payload !== 'string' || !f.payload.includes('"layout.save"')) return;
+        const m = JSON.parse(f.payload) as { method: string; params: { layout: { viewport: unknown } } };
+        if (m.method === 'layout.save') layoutSaves.push({ viewport: m.params.layout.viewport });
+      }),
+    );
   }, 400_000);
 
   afterAll(async () => {
@@ -111,10 +123,11 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
   for (const size of SIZES) {
     const label = `${size.width}x${size.height}`;
 
-    it(`${label}: the first open is readable — the canvas is not fitted below zoom ${READABLE}, the workflow's start is in view; the open writes nothing into layout.json, a pan by hand is saved`, async () => {
+    it(`${label}: the first open is readable — the canvas is not fitted below zoom ${READABLE}, the workflow's start is in view; the open writes nothing into layout.json, a zoom by hand is saved`, async () => {
       // a first open: the sample's layout.json as shipped (positions, no saved viewport)
       copyFileSync(join(ROOT, 'samples', 'mnist', 'layout.json'), join(studio.project, 'layout.json'));
       await page.setViewportSize(size);
+      layoutSaves.length = 0;
       await page.goto(studio.server.url);
       await page.locator('.react-flow__node[data-id="source:mnist:data"]').waitFor({ timeout: 30_000 });
       await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 30_000 });
@@ -131,16 +144,23 @@ describe.skipIf(skip)('layout at 1440×900 and 1024×700 (Chromium)', () => {
       await renderedFrames(page);
       await page.screenshot({ path: join(RESULTS, `layout-first-open-${label}.png`) });
       // opening writes nothing: the fit is the studio's, not the user's, and is not saved into the
-      // project (a shipped sample stays as checked out) — past the time a pan takes to be saved
-      await page.waitForTimeout(VIEWPORT_SAVE_MS + 1_000);
-      expect(readFileSync(join(studio.project, 'layout.json'), 'utf8')).toBe(readFileSync(join(ROOT, 'samples', 'mnist', 'layout.json'), 'utf8'));
-      // a pan by hand is saved
+      // project (a shipped sample stays as checked out). The page's clock is moved past the delay a
+      // move of the view waits before it is saved (a save the open left pending is asked for then),
+      // then a zoom by hand and the clock again: once the zoom's save is sent, every save asked
+      // before it has been sent too (one socket, in order) — and there is only the zoom's.
+      await page.clock.fastForward(VIEWPORT_SAVE_MS + 100);
+      // a zoom with the wheel (over a node or the pane alike: a drag might move a node instead)
       const pane = (await page.locator('.react-flow__pane').boundingBox())!;
-      await page.mouse.move(pane.x + pane.width - 20, pane.y + pane.height - 20);
-      await page.mouse.down();
-      await page.mouse.move(pane.x + pane.width - 80, pane.y + pane.height - 60, { steps: 5 });
-      await page.mouse.up();
-      await expect.poll(() => (JSON.parse(readFileSync(join(studio.project, 'layout.json'), 'utf8')) as { viewport: { x: number } }).viewport.x, { timeout: 10_000 }).not.toBe(0);
+      await page.mouse.move(pane.x + pane.width / 2, pane.y + pane.height / 2);
+      await page.mouse.wheel(0, 200);
+      await expect.poll(() => zoomOf(page), { timeout: 10_000 }).toBeLessThan(READABLE - 0.01);
+      await page.clock.fastForward(VIEWPORT_SAVE_MS + 100);
+      await expect.poll(() => layoutSaves.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect.poll(() => (JSON.parse(readFileSync(join(studio.project, 'layout.json'), 'utf8')) as { viewport: { zoom: number } }).viewport.zoom, { timeout: 10_000 }).toBeLessThan(READABLE - 0.01);
+      expect(layoutSaves, JSON.stringify(layoutSaves)).toHaveLength(1);
+      const saved = (JSON.parse(readFileSync(join(studio.project, 'layout.json'), 'utf8')) as { viewport: { x: number; y: number; zoom: number } }).viewport;
+      const sent = layoutSaves[0].viewport as typeof saved;
+      for (const k of ['x', 'y', 'zoom'] as const) expect(sent[k]).toBeCloseTo(saved[k], 2);
       expect(studio.pageErrors).toEqual([]);
     }, 120_000);
   }
