@@ -13,7 +13,7 @@ import { gateTriggersFired } from './gates';
 import type { FnState, Invocation, Replica, Settings, SimContext } from './state';
 import { missingEdgeTpu } from '../planning/exec-model';
 import { followUpMatches, type ArrivalProcess, type FollowUp, type SimArtifact } from './workflow';
-import { SelectorUrnIndex } from '../spec/selector';
+import { UrnIndex } from '../spec/selector';
 
 export class Dispatcher {
   /** per artifact urn: the follow-ups (data and model triggers) a write of it fires; an artifact's identity does not change */
@@ -24,13 +24,13 @@ export class Dispatcher {
   constructor(private readonly sim: SimContext) {}
 
   /** the follow-ups found by the urn they name (each artifact's first lookup checks those, not every follow-up) */
-  private byUrn: SelectorUrnIndex<FollowUp> | undefined;
+  private byUrn: UrnIndex<FollowUp> | undefined;
 
   private followUpsOf(a: SimArtifact): FollowUp[] {
     let us = this.firedBy.get(a.urn);
     if (!us) {
-      this.byUrn ??= new SelectorUrnIndex(this.sim.wf.followUps, (u) => u.selector);
-      us = this.byUrn.candidates(a.urn).filter((u) => followUpMatches(u, a));
+      this.byUrn ??= new UrnIndex(this.sim.wf.followUps, (u) => u.selector.urn);
+      us = this.byUrn.candidates({ urn: a.urn }).filter((u) => followUpMatches(u, a));
       this.firedBy.set(a.urn, us);
     }
     return us;

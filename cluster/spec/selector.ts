@@ -143,21 +143,25 @@ export function isUrnPattern(urn: string): boolean {
 
 /**
  * The items a selector can match, found by urn: for a selector with an exact urn, the items of
- * that urn and those whose urn is a pattern; for any other selector, every item. Always in the
- * items' own order, so a caller that then checks each with matchSelector finds the same matches,
- * in the same order, as checking every item — without a selector check per item.
+ * that urn and those whose urn is a pattern (or that have none: `urnOf` gives undefined); for any
+ * other selector, every item. Always in the items' own order, so a caller that then checks each
+ * with matchSelector finds the same matches, in the same order, as checking every item — without
+ * a selector check per item. It works the other way round too, since an exact urn overlaps an
+ * exact urn only when they are equal (urnMatches, urnPatternsOverlap): the items can be selectors
+ * (of triggers, follow-ups) and the query an artifact's urn, `candidates({ urn })`.
  */
 export class UrnIndex<T> {
   private readonly byUrn = new Map<string, number[]>();
+  /** the items whose urn is a pattern or missing: candidates for every urn */
   private readonly patterned: number[] = [];
 
   constructor(
     private readonly items: readonly T[],
-    urnOf: (item: T) => string,
+    urnOf: (item: T) => string | undefined,
   ) {
     items.forEach((item, i) => {
       const urn = urnOf(item);
-      if (isUrnPattern(urn)) this.patterned.push(i);
+      if (urn === undefined || isUrnPattern(urn)) this.patterned.push(i);
       else {
         const at = this.byUrn.get(urn);
         if (at) at.push(i);
@@ -172,41 +176,6 @@ export class UrnIndex<T> {
     const exact = this.byUrn.get(urn) ?? [];
     if (!this.patterned.length) return exact.map((i) => this.items[i]);
     return [...exact, ...this.patterned].sort((a, b) => a - b).map((i) => this.items[i]);
-  }
-}
-
-/**
- * The reverse of UrnIndex: the selectors (of triggers, follow-ups …) that can match an item, found
- * by the item's urn. For a concrete urn: the selectors whose urn is exactly it, and those with no urn
- * or a patterned one; for a patterned urn, every selector. Always in the selectors' own order, so
- * a caller that then checks each with matchSelector finds the same matches, in the same order, as
- * checking every selector (an exact selector urn matches a concrete urn only when they are equal:
- * urnMatches, urnPatternsOverlap).
- */
-export class SelectorUrnIndex<T> {
-  private readonly byUrn = new Map<string, number[]>();
-  private readonly open: number[] = [];
-
-  constructor(
-    private readonly items: readonly T[],
-    selectorOf: (item: T) => { urn?: string },
-  ) {
-    items.forEach((item, i) => {
-      const urn = selectorOf(item).urn;
-      if (urn === undefined || isUrnPattern(urn)) this.open.push(i);
-      else {
-        const at = this.byUrn.get(urn);
-        if (at) at.push(i);
-        else this.byUrn.set(urn, [i]);
-      }
-    });
-  }
-
-  candidates(urn: string): readonly T[] {
-    if (isUrnPattern(urn)) return this.items;
-    const exact = this.byUrn.get(urn) ?? [];
-    if (!this.open.length) return exact.map((i) => this.items[i]);
-    return [...exact, ...this.open].sort((a, b) => a - b).map((i) => this.items[i]);
   }
 }
 

@@ -3,7 +3,7 @@
  * items' order — so filtering the candidates finds exactly what filtering every item finds.
  */
 import { describe, expect, it } from 'vitest';
-import { matchSelector, SelectorUrnIndex, UrnIndex } from './selector';
+import { matchSelector, UrnIndex } from './selector';
 
 describe('UrnIndex', () => {
   const items = ['m:a', 'm:b', 'm:u:{user}', 'm:a', 'x:*', 'm:c'].map((urn, i) => ({ i, candidate: { kind: 'data' as const, urn, tags: [] } }));
@@ -20,21 +20,21 @@ describe('UrnIndex', () => {
   });
 });
 
-describe('SelectorUrnIndex', () => {
-  const selectors = [{ urn: 'm:a' }, { urn: 'm:b' }, { urn: 'm:u:{user}' }, {}, { urn: 'm:a' }, { urn: 'x:*' }, { type: 't' }].map((selector, i) => ({ i, selector }));
-  const index = new SelectorUrnIndex(selectors, (x) => x.selector);
+describe('UrnIndex of selectors, asked with an artifact urn', () => {
+  const selectors = [{ urn: 'm:a' }, { urn: 'm:b' }, { urn: 'm:u:{user}' }, {}, { urn: 'm:a' }, { urn: 'x:*' }, { type: 't' }].map((selector, i) => ({ i, selector: selector as { urn?: string; type?: string } }));
+  const index = new UrnIndex(selectors, (x) => x.selector.urn);
   const firing = (urn: string, from: readonly (typeof selectors)[number][]) =>
     from.filter((x) => matchSelector({ ...x.selector, kind: 'data' }, { kind: 'data', urn, tags: [] }, { candidateIsPattern: true, metricsUnknownPass: true }).ok).map((x) => x.i);
 
   it("a concrete urn: the selectors of that urn, those with a pattern and those without a urn, in order; filtered, the same matches as every selector", () => {
-    expect(index.candidates('m:a').map((x) => x.i)).toEqual([0, 2, 3, 4, 5, 6]);
-    expect(index.candidates('q:z').map((x) => x.i)).toEqual([2, 3, 5, 6]);
-    for (const urn of ['m:a', 'm:b', 'm:u:alice', 'x:y', 'm:c', 'none']) expect(firing(urn, index.candidates(urn)), urn).toEqual(firing(urn, selectors));
+    expect(index.candidates({ urn: 'm:a' }).map((x) => x.i)).toEqual([0, 2, 3, 4, 5, 6]);
+    expect(index.candidates({ urn: 'q:z' }).map((x) => x.i)).toEqual([2, 3, 5, 6]);
+    for (const urn of ['m:a', 'm:b', 'm:u:alice', 'x:y', 'm:c', 'none']) expect(firing(urn, index.candidates({ urn })), urn).toEqual(firing(urn, selectors));
   });
 
   it('a patterned urn: every selector (a pattern may overlap an exact urn)', () => {
     for (const urn of ['m:*', 'm:u:{who}']) {
-      expect(index.candidates(urn)).toBe(selectors);
+      expect(index.candidates({ urn })).toBe(selectors);
       expect(firing(urn, selectors).length).toBeGreaterThan(0);
     }
   });
