@@ -116,12 +116,11 @@ function steady(opts: SimulationOptions, minTotalS: number): Measured {
 function independentCells(cells: number, copies: number, optsAt: (cells: number, durationS: number) => SimulationOptions, durationS: number, largestPerHour: number, minTotalS: number): void {
   const runs = (interleave: boolean): number => {
     const t0 = performance.now();
-    const gens = Array.from({ length: copies }, (_, i) => simulationSteps({ ...optsAt(cells, durationS), seed: 1 + i }, interleave ? INTERLEAVE_EVENTS : Infinity));
+    const gens: Array<ReturnType<typeof simulationSteps> | undefined> = Array.from({ length: copies }, (_, i) => simulationSteps({ ...optsAt(cells, durationS), seed: 1 + i }, interleave ? INTERLEAVE_EVENTS : Infinity));
     for (let live = gens.length; live > 0; ) {
       for (let i = 0; i < gens.length; i++) {
-        const g = gens[i];
-        if (g && g.next().done) {
-          gens[i] = undefined!;
+        if (gens[i]?.next().done) {
+          gens[i] = undefined;
           live--;
         }
       }

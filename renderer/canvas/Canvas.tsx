@@ -240,9 +240,8 @@ export function Canvas(props: CanvasProps) {
     fitted.current = props.fitRequest ?? 0;
     const { graph: g, positions: p, initialViewport } = latest.current;
     const el = box.current;
-    if (!initialViewport && !el) return;
-    const bounds = boundsOf(g.nodes.map((n) => ({ ...(p[n.id] ?? { x: 0, y: 0 }), ...nodeSize(n) })));
-    const v = initialViewport ?? readableViewport(bounds, { width: el!.clientWidth, height: el!.clientHeight });
+    const v = initialViewport ?? (el && readableViewport(boundsOf(g.nodes.map((n) => ({ ...(p[n.id] ?? { x: 0, y: 0 }), ...nodeSize(n) }))), { width: el.clientWidth, height: el.clientHeight }));
+    if (!v) return;
     fitTo.current = v;
     void rf.setViewport(v);
   }, [ready, props.fitRequest, rf]);
