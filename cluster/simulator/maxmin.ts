@@ -1,3 +1,5 @@
+import { ScratchList } from './scratch-list';
+
 /**
  * Max-min fair shares by progressive filling (docs/reference.md §5: bandwidth shared max-min
  * fairly over every link of a route), for FlowNetwork: the flows of one component of the
@@ -33,9 +35,10 @@ export class FillScratch {
   /** links left out of a fill's heap because they cannot bind, over all fills (tests and benches) */
   skipped = 0;
   readonly heap = new ShareHeap();
-  readonly links: number[] = [];
-  readonly freeze: FillFlow[] = [];
-  readonly touched: number[] = [];
+  /** the links of the current fill, the flows frozen in the current step, the links they touched (kept between fills: scratch-list.ts) */
+  readonly links = new ScratchList<number>();
+  readonly freeze = new ScratchList<FillFlow>();
+  readonly touched = new ScratchList<number>();
 
   ensure(n: number): void {
     if (n <= this.rem.length) return;
@@ -135,19 +138,22 @@ class ShareHeap {
  */
 export function fill<F extends FillFlow>(
   flows: readonly F[],
+  /** the first `count` of `flows` are filled (a reused list: scratch-list.ts) */
+  count: number,
   capacity: readonly number[],
   flowsOn: ReadonlyArray<readonly F[]>,
   sc: FillScratch,
   canBind?: (l: number) => boolean,
 ): void {
-  if (!flows.length) return;
+  if (!count) return;
   sc.ensure(capacity.length);
   const { rem, cnt, version, bind, inFill, dirty, heap } = sc;
   const fs = ++sc.fillStamp;
   const { links, freeze, touched } = sc;
-  links.length = 0;
+  links.clear();
   let capped: F[] | undefined;
-  for (const f of flows) {
+  for (let i = 0; i < count; i++) {
+    const f = flows[i];
     f.frozen = false;
     if (f.capBps < Infinity) (capped ??= []).push(f);
     for (const l of f.links) {
@@ -162,11 +168,14 @@ export function fill<F extends FillFlow>(
   }
   heap.clear();
   // a link that cannot bind is never the step's least share nor within its tolerance: it stays out of the heap
-  for (const l of links) if (!canBind || canBind(l)) heap.push(rem[l] / cnt[l], l, ++version[l]);
-  else sc.skipped++;
+  for (let i = 0; i < links.n; i++) {
+    const l = links.items[i];
+    if (!canBind || canBind(l)) heap.push(rem[l] / cnt[l], l, ++version[l]);
+    else sc.skipped++;
+  }
   capped?.sort((a, b) => a.capBps - b.capBps);
   let capAt = 0;
-  let unfrozen = flows.length;
+  let unfrozen = count;
   while (unfrozen > 0) {
     while (heap.size && (heap.topVersion() !== version[heap.topLink()] || cnt[heap.topLink()] <= 0)) heap.pop();
     let s = heap.size ? heap.topKey() : Infinity;
@@ -176,7 +185,7 @@ export function fill<F extends FillFlow>(
     }
     const tol = s * 1e-12;
     const bs = ++sc.stamp;
-    freeze.length = 0;
+    freeze.clear();
     // the binding links: every current entry within the tolerance (an entry's key is its link's rem / cnt now)
     while (heap.size) {
       const l = heap.topLink();
@@ -196,7 +205,8 @@ export function fill<F extends FillFlow>(
     }
     if (s === Infinity) {
       // nothing constrains what is left (no capacity, no cap): every remaining flow gets s
-      for (const f of flows) {
+      for (let i = 0; i < count; i++) {
+        const f = flows[i];
         if (!f.frozen) {
           f.frozen = true;
           freeze.push(f);
@@ -211,9 +221,10 @@ export function fill<F extends FillFlow>(
         }
       }
     }
-    if (!freeze.length) break; // cannot happen; guards against a stuck loop
-    touched.length = 0;
-    for (const f of freeze) {
+    if (!freeze.n) break; // cannot happen; guards against a stuck loop
+    touched.clear();
+    for (let i = 0; i < freeze.n; i++) {
+      const f = freeze.items[i];
       f.rate = s;
       const m = f.m;
       for (const l of f.links) {
@@ -225,7 +236,10 @@ export function fill<F extends FillFlow>(
         }
       }
     }
-    unfrozen -= freeze.length; // `flows` entries, not the flows they stand for
-    for (const l of touched) if (bind[l] !== bs && cnt[l] > 0 && (!canBind || canBind(l))) heap.push(rem[l] / cnt[l], l, ++version[l]);
+    unfrozen -= freeze.n; // `flows` entries, not the flows they stand for
+    for (let i = 0; i < touched.n; i++) {
+      const l = touched.items[i];
+      if (bind[l] !== bs && cnt[l] > 0 && (!canBind || canBind(l))) heap.push(rem[l] / cnt[l], l, ++version[l]);
+    }
   }
 }

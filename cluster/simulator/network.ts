@@ -26,6 +26,7 @@ import { MBPS_TO_BPS, NetworkGraph } from '../topology/routes';
 import type { Engine, SimEvent } from './engine';
 import { DueHeap } from './due-heap';
 import { fill, FillScratch, type FillFlow } from './maxmin';
+import { ScratchList } from './scratch-list';
 
 /** the network cost of common/network-cost.ts (docs/reference.md §5): setup 1.5 · RTT, goodput = allocation · 0.97 */
 export { CONNECTION_SETUP_RTTS, GOODPUT };
@@ -299,19 +300,19 @@ export class FlowNetwork {
   /** per resource: the verification that last checked it */
   private checkStamp = new Uint32Array(64);
   /** after a filling: the classes whose rate rose, SLACK links that gained flows, SHARED links far from full */
-  private readonly raised: FlowClass[] = [];
-  private readonly recheck: number[] = [];
-  private readonly demote: number[] = [];
+  private readonly raised = new ScratchList<FlowClass>();
+  private readonly recheck = new ScratchList<number>();
+  private readonly demote = new ScratchList<number>();
   /** complete's scratch list: the classes due now */
-  private readonly dueClasses: FlowClass[] = [];
+  private readonly dueClasses = new ScratchList<FlowClass>();
   /** the component search's scratch lists */
-  private readonly bfsLinks: number[] = [];
-  private readonly bfsClasses: FlowClass[] = [];
+  private readonly bfsLinks = new ScratchList<number>();
+  private readonly bfsClasses = new ScratchList<FlowClass>();
   /** what a start or end touched: classes whose members changed, links of classes that emptied */
-  private readonly touchedClasses: FlowClass[] = [];
-  private readonly touchedLinks: number[] = [];
+  private readonly touchedClasses = new ScratchList<FlowClass>();
+  private readonly touchedLinks = new ScratchList<number>();
   /** the flows to project again (a link's status changed) */
-  private readonly reproject: Flow[] = [];
+  private readonly reproject = new ScratchList<Flow>();
   /** per resource: the component search that last reached it */
   private linkStamp = new Uint32Array(64);
   private stamp = 0;
@@ -555,8 +556,8 @@ export class FlowNetwork {
   /** Projects the listed flows again, moving those whose class changed (their remaining bytes kept). */
   private placeReprojected(now: number): void {
     const list = this.reproject;
-    for (let i = 0; i < list.length; i++) {
-      const g = list[i];
+    for (let i = 0; i < list.n; i++) {
+      const g = list.items[i];
       const c = g.cls!;
       const node = this.projection(g);
       if (node === c.node) continue;
@@ -565,7 +566,7 @@ export class FlowNetwork {
       this.leave(g);
       this.place(g, remaining, now, node);
     }
-    list.length = 0;
+    list.clear();
   }
 
   /**
@@ -668,21 +669,21 @@ export class FlowNetwork {
       const stamp = ++this.stamp;
       const classes = this.touchedClasses;
       const links = this.touchedLinks;
-      for (let i = 0; i < classes.length; i++) {
-        const c = classes[i];
+      for (let i = 0; i < classes.n; i++) {
+        const c = classes.items[i];
         if (c.m === 0 || c.mark === stamp) continue;
         // a class with no SHARED link is a component of its own, and its rate is its cap whatever its members
         if (c.links.length === 0 && c.rate === c.capBps) this.setDue(c, now);
         else this.fillComponent(this.componentOf(c, -1, stamp), now);
       }
-      for (let i = 0; i < links.length; i++) {
-        const l = links[i];
+      for (let i = 0; i < links.n; i++) {
+        const l = links.items[i];
         if (this.linkStamp[l] !== stamp) this.fillComponent(this.componentOf(undefined, l, stamp), now);
       }
-      classes.length = 0;
-      links.length = 0;
+      classes.clear();
+      links.clear();
       this.verify(round === 0);
-      if (!this.reproject.length) break;
+      if (!this.reproject.n) break;
       this.placeReprojected(now);
     }
     this.scheduleCompletion();
@@ -714,57 +715,67 @@ export class FlowNetwork {
 
   private verify(demote: boolean): void {
     const s2 = ++this.stamp;
-    for (const c of this.raised) for (const l of c.slack.keys()) this.check(l, s2);
-    for (const l of this.recheck) this.check(l, s2);
-    this.raised.length = 0;
-    this.recheck.length = 0;
+    for (let i = 0; i < this.raised.n; i++) for (const l of this.raised.items[i].slack.keys()) this.check(l, s2);
+    for (let i = 0; i < this.recheck.n; i++) this.check(this.recheck.items[i], s2);
+    this.raised.clear();
+    this.recheck.clear();
     if (demote) {
-      for (const l of this.demote) {
+      for (let i = 0; i < this.demote.n; i++) {
+        const l = this.demote.items[i];
         if (this.status[l] === SHARED && this.flowsOn[l].length >= 2) {
           this.demoted++;
           this.setStatus(l, SLACK, s2);
         }
       }
     }
-    this.demote.length = 0;
+    this.demote.clear();
   }
 
-  private fillComponent(component: FlowClass[], now: number): void {
-    if (!component.length) return;
+  private fillComponent(component: ScratchList<FlowClass>, now: number): void {
+    const classes = component.items;
+    const count = component.n;
+    if (!count) return;
     let members = 0;
-    for (const c of component) {
+    for (let i = 0; i < count; i++) {
+      const c = classes[i];
       c.sync(now);
       c.prevRate = c.rate;
       members += c.m;
     }
     this.recomputedFlows += members;
-    this.recomputedClasses += component.length;
-    this.work += component.length;
-    fill(component, this.capacity, this.classesOn, this.scratch);
-    for (const c of component) {
+    this.recomputedClasses += count;
+    this.work += count;
+    fill(classes, count, this.capacity, this.classesOn, this.scratch);
+    for (let i = 0; i < count; i++) {
+      const c = classes[i];
       if (c.rate > c.prevRate && c.slack.size) this.raised.push(c);
       this.setDue(c, now);
     }
     // the component's links (all SHARED): those left at least half free may leave the classes
     const rem = this.scratch.rem;
-    for (const l of this.bfsLinks) if (this.status[l] === SHARED && rem[l] >= 0.5 * this.capacity[l]) this.demote.push(l);
+    const links = this.bfsLinks;
+    for (let i = 0; i < links.n; i++) {
+      const l = links.items[i];
+      if (this.status[l] === SHARED && rem[l] >= 0.5 * this.capacity[l]) this.demote.push(l);
+    }
   }
 
   /** The classes connected to class `start` or link `startLink` (breadth-first over SHARED links and the classes having them); marks what it visits with `stamp`. */
-  private componentOf(start: FlowClass | undefined, startLink: number, stamp: number): FlowClass[] {
+  private componentOf(start: FlowClass | undefined, startLink: number, stamp: number): ScratchList<FlowClass> {
     const out = this.bfsClasses;
-    out.length = 0;
+    out.clear();
     const seen = this.linkStamp;
     const links = this.bfsLinks;
-    links.length = 0;
+    links.clear();
     if (start) this.visit(start, stamp);
     else {
       seen[startLink] = stamp;
       links.push(startLink);
     }
-    for (let i = 0; i < links.length; i++) {
+    // links.n grows as visit adds the links of the classes found
+    for (let i = 0; i < links.n; i++) {
       this.work++;
-      for (const c of this.classesOn[links[i]]) if (c.mark !== stamp) this.visit(c, stamp);
+      for (const c of this.classesOn[links.items[i]]) if (c.mark !== stamp) this.visit(c, stamp);
     }
     return out;
   }
@@ -827,7 +838,8 @@ export class FlowNetwork {
       this.dueHeap.delete(c);
       due.push(c);
     }
-    for (const c of due) {
+    for (let i = 0; i < due.n; i++) {
+      const c = due.items[i];
       this.work++;
       const v = c.vAt(now);
       const speed = c.rate * G;
@@ -841,7 +853,7 @@ export class FlowNetwork {
       // due by the clock, not yet by its bytes (rounding): due again when they say so
       if (done.length === before) this.setDue(c, now);
     }
-    due.length = 0;
+    due.clear();
     if (done.length > 1) done.sort(bySeq);
     const stamp = ++this.stamp;
     for (const f of done) {
