@@ -111,6 +111,8 @@ class FlowClass implements FillFlow {
   private hk: number[] = [];
   private hf: Flow[] = [];
   private hs: number[] = [];
+  /** entries in the heap: the arrays keep their store when the class empties and is taken up again (scratch-list.ts says why) */
+  private hn = 0;
 
   constructor(
     /** its place in FlowNetwork's tree of projections */
@@ -127,9 +129,7 @@ class FlowClass implements FillFlow {
     this.v = 0;
     this.at = now;
     this.rate = 0;
-    this.hk.length = 0;
-    this.hf.length = 0;
-    this.hs.length = 0;
+    this.hn = 0;
   }
 
   /** moves `v` on to now at the current rate */
@@ -159,7 +159,7 @@ class FlowClass implements FillFlow {
 
   /** the member with the least finish key (stale entries dropped), or undefined */
   top(): Flow | undefined {
-    while (this.hf.length) {
+    while (this.hn) {
       const f = this.hf[0];
       if (f.cls === this && f.stint === this.hs[0]) return f;
       this.pop();
@@ -171,10 +171,7 @@ class FlowClass implements FillFlow {
     const K = this.hk;
     const F = this.hf;
     const S = this.hs;
-    let i = K.length;
-    K.push(key);
-    F.push(f);
-    S.push(stint);
+    let i = this.hn++;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!(key < K[p] || (key === K[p] && f.seq < F[p].seq))) break;
@@ -193,10 +190,12 @@ class FlowClass implements FillFlow {
     const K = this.hk;
     const F = this.hf;
     const S = this.hs;
-    const key = K.pop()!;
-    const f = F.pop()!;
-    const stint = S.pop()!;
-    const n = K.length;
+    const n = --this.hn;
+    const key = K[n];
+    const f = F[n];
+    const stint = S[n];
+    // the slot keeps no flow that left: it is written again by a later push
+    F[n] = undefined!;
     if (n === 0) return;
     let i = 0;
     for (;;) {
