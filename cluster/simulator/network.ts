@@ -646,7 +646,10 @@ export class FlowNetwork {
     this.dueHeap.delete(c);
     for (const l of c.links) {
       const on = this.classesOn[l];
-      on.splice(on.indexOf(c), 1);
+      // in place, order kept (the fill visits a link's classes in this order); splice made an array of the removed
+      let k = on.indexOf(c);
+      for (; k + 1 < on.length; k++) on[k] = on[k + 1];
+      on.pop();
       this.touchedLinks.push(l);
     }
   }
@@ -705,7 +708,10 @@ export class FlowNetwork {
     this.checkStamp[l] = s2;
     this.work++;
     let load = 0;
-    for (const [c, n] of this.onLink[l]!) load += n * c.rate;
+    // forEach, not for-of over entries: that made an [class, count] array per entry
+    this.onLink[l]!.forEach((n, c) => {
+      load += n * c.rate;
+    });
     if (!(this.capacity[l] >= (1 + 1e-6) * load)) {
       this.promoted++;
       this.setStatus(l, SHARED, s2);
