@@ -32,39 +32,71 @@ export interface FilterPlugin {
   hint(snap: ClusterSnapshot, fn: CompiledFunction, removed: number, removedBy: Int16Array, id: number): string;
 }
 
-export interface ScorePlugin {
+export interface ScorePlugin extends Normalisation {
   name: string;
   map(snap: ClusterSnapshot, fn: CompiledFunction, cand: Int32Array, count: number, raw: Float64Array): void;
-  normalise(raw: Float64Array, count: number, out: Float64Array): void;
 }
 
-const identity = (raw: Float64Array, count: number, out: Float64Array): void => {
-  for (let i = 0; i < count; i++) out[i] = raw[i];
+/**
+ * The reduce step of a score (docs/reference.md §1): `normalise` writes each candidate's 0..10
+ * score; `add` adds weight × that same score to a running total (the scheduler's path when no
+ * explanation is asked for: one pass instead of a pass to write the scores and one to add them).
+ * Both loops of a normalisation call the one function that holds its formula.
+ */
+export interface Normalisation {
+  normalise(raw: Float64Array, count: number, out: Float64Array): void;
+  add(raw: Float64Array, count: number, total: Float64Array, weight: number): void;
+}
+
+/** the least and greatest of raw[0 .. count), left in rangeMin / rangeMax (no allocation per placement) */
+let rangeMin = 0;
+let rangeMax = 0;
+function range(raw: Float64Array, count: number): void {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < count; i++) {
+    if (raw[i] < min) min = raw[i];
+    if (raw[i] > max) max = raw[i];
+  }
+  rangeMin = min;
+  rangeMax = max;
+}
+
+const IDENTITY: Normalisation = {
+  normalise(raw, count, out) {
+    for (let i = 0; i < count; i++) out[i] = raw[i];
+  },
+  add(raw, count, total, weight) {
+    for (let i = 0; i < count; i++) total[i] += raw[i] * weight;
+  },
 };
 
-/** scale(s) = int((x−min)/(max−min)·10), all 0 if max = min (docs/reference.md §1) */
-export function scale(raw: Float64Array, count: number, out: Float64Array): void {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < count; i++) {
-    if (raw[i] < min) min = raw[i];
-    if (raw[i] > max) max = raw[i];
-  }
-  const div = max - min;
-  for (let i = 0; i < count; i++) out[i] = div === 0 ? 0 : Math.trunc(((raw[i] - min) / div) * MAX_PRIORITY);
+/**
+ * scale(s) = int((x−min)/(max−min)·10) and scaleInverse(s) = int((x−max)/(min−max)·10) (the
+ * smallest gets 10), all 0 if max = min (docs/reference.md §1): one formula, int((x−a)/d·10),
+ * anchored at the minimum or at the maximum of the candidates' raw values.
+ */
+const anchored = (x: number, a: number, d: number): number => (d === 0 ? 0 : Math.trunc(((x - a) / d) * MAX_PRIORITY) + 0); // + 0: no -0
+function byRange(inverse: boolean): Normalisation {
+  const anchor = (): number => (inverse ? rangeMax : rangeMin);
+  const span = (): number => (inverse ? rangeMin - rangeMax : rangeMax - rangeMin);
+  return {
+    normalise(raw, count, out) {
+      range(raw, count);
+      const a = anchor();
+      const d = span();
+      for (let i = 0; i < count; i++) out[i] = anchored(raw[i], a, d);
+    },
+    add(raw, count, total, weight) {
+      range(raw, count);
+      const a = anchor();
+      const d = span();
+      for (let i = 0; i < count; i++) total[i] += anchored(raw[i], a, d) * weight;
+    },
+  };
 }
-
-/** scaleInverse(s) = int((x−max)/(min−max)·10), smallest gets 10, all 0 if max = min (docs/reference.md §1) */
-export function scaleInverse(raw: Float64Array, count: number, out: Float64Array): void {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < count; i++) {
-    if (raw[i] < min) min = raw[i];
-    if (raw[i] > max) max = raw[i];
-  }
-  const div = min - max;
-  for (let i = 0; i < count; i++) out[i] = div === 0 ? 0 : Math.trunc(((raw[i] - max) / div) * MAX_PRIORITY) + 0; // + 0: no -0
-}
+export const SCALE = byRange(false);
+export const SCALE_INVERSE = byRange(true);
 
 const mib = fmtMiB;
 
@@ -356,7 +388,7 @@ export const BalancedResource: ScorePlugin = {
       raw[i] = cf >= 1 || mf >= 1 ? 0 : Math.trunc((1 - Math.abs(cf - mf)) * MAX_PRIORITY);
     }
   },
-  normalise: identity,
+  ...IDENTITY,
 };
 
 const IMG_MIN = 23 * MiB;
@@ -380,12 +412,18 @@ export const ImageLocality: ScorePlugin = {
     }
   },
   normalise(raw, count, out) {
-    for (let i = 0; i < count; i++) {
-      const s = raw[i] < IMG_MIN ? IMG_MIN : raw[i] > IMG_MAX ? IMG_MAX : raw[i];
-      out[i] = Math.trunc((MAX_PRIORITY * (s - IMG_MIN)) / (IMG_MAX - IMG_MIN));
-    }
+    for (let i = 0; i < count; i++) out[i] = imageScore(raw[i]);
+  },
+  add(raw, count, total, weight) {
+    for (let i = 0; i < count; i++) total[i] += imageScore(raw[i]) * weight;
   },
 };
+
+/** ImageLocality's reduce: the sum clamped to [23, 1000] MiB, then int(10·(sum−23)/(1000−23)) */
+function imageScore(x: number): number {
+  const s = x < IMG_MIN ? IMG_MIN : x > IMG_MAX ? IMG_MAX : x;
+  return Math.trunc((MAX_PRIORITY * (s - IMG_MIN)) / (IMG_MAX - IMG_MIN));
+}
 
 /** t = int(Σ missing image sizes / bandwidth(registry → node)); all 0 if max = 0, else int(10·(max − t + min)/max). */
 export const LatencyAwareImageLocality: ScorePlugin = {
@@ -407,15 +445,21 @@ export const LatencyAwareImageLocality: ScorePlugin = {
     for (let i = 0; i < count; i++) raw[i] = Math.trunc(raw[i] / bw[cand[i]]);
   },
   normalise(raw, count, out) {
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < count; i++) {
-      if (raw[i] < min) min = raw[i];
-      if (raw[i] > max) max = raw[i];
-    }
-    for (let i = 0; i < count; i++) out[i] = max === 0 ? 0 : Math.trunc((MAX_PRIORITY * (max - raw[i] + min)) / max);
+    range(raw, count);
+    const min = rangeMin;
+    const max = rangeMax;
+    for (let i = 0; i < count; i++) out[i] = pullScore(raw[i], min, max);
+  },
+  add(raw, count, total, weight) {
+    range(raw, count);
+    const min = rangeMin;
+    const max = rangeMax;
+    for (let i = 0; i < count; i++) total[i] += pullScore(raw[i], min, max) * weight;
   },
 };
+
+/** LatencyAwareImageLocality's reduce: all 0 if max = 0, else int(10·(max − t + min)/max) */
+const pullScore = (t: number, min: number, max: number): number => (max === 0 ? 0 : Math.trunc((MAX_PRIORITY * (max - t + min)) / max));
 
 /** 10 if the node's locality type is edge, else 0. */
 export const LocalityType: ScorePlugin = {
@@ -424,7 +468,7 @@ export const LocalityType: ScorePlugin = {
     const e = snap.s.isEdge;
     for (let i = 0; i < count; i++) raw[i] = e[cand[i]] ? MAX_PRIORITY : 0;
   },
-  normalise: identity,
+  ...IDENTITY,
 };
 
 /**
@@ -441,7 +485,7 @@ export const DataLocality: ScorePlugin = {
     }
     for (let i = 0; i < count; i++) raw[i] = dt[cand[i]];
   },
-  normalise: scaleInverse,
+  ...SCALE_INVERSE,
 };
 
 /** Entries kept per cache before it starts afresh (each is one Float64Array of the node count). */
@@ -528,7 +572,7 @@ export const CapabilityScore: ScorePlugin = {
     }
     for (let i = 0; i < count; i++) raw[i] = cc[cand[i]];
   },
-  normalise: scale,
+  ...SCALE,
 };
 
 function capabilityCounts(snap: ClusterSnapshot, fn: CompiledFunction, cand: Int32Array, count: number, raw: Float64Array): void {
@@ -558,6 +602,6 @@ export const DataNetworkPreference: ScorePlugin = {
     const ok = fn.networkOk;
     for (let i = 0; i < count; i++) raw[i] = ok && ok[cand[i]] ? MAX_PRIORITY : 0;
   },
-  normalise: identity,
+  ...IDENTITY,
 };
 

@@ -152,6 +152,24 @@ describe('scheduler properties over random topologies', () => {
     );
   });
 
+  it('a placement without an explanation (scores added as they are normalised) is the explained one: node, score, feasible count, next round-robin start', () => {
+    fc.assert(
+      fc.property(topologyArb, fc.array(fnArb, { minLength: 1, maxLength: 12 }), fc.constantFrom('skippy', 'skippy:urban-sensing', 'kube-default', 'edge-ai'), (t, fns, profile) => {
+        const fast = buildSnapshot(t);
+        const explained = buildSnapshot(t);
+        const p = profileByName(profile);
+        fns.forEach((f, i) => {
+          const req = toReq(t, f, i);
+          const a = schedule(fast, p, req);
+          const b = schedule(explained, p, req, { explain: true });
+          expect({ node: a.node, score: a.score, feasible: a.feasible, images: a.neededImages }).toEqual({ node: b.node, score: b.score, feasible: b.feasible, images: b.neededImages });
+          expect(fast.rrIndex).toBe(explained.rrIndex);
+        });
+      }),
+      { numRuns: 150, seed: 11 },
+    );
+  });
+
   it('every score is an integer 0..10 before weighting and explanations account for every node', () => {
     fc.assert(
       fc.property(topologyArb, fnArb, fc.constantFrom('skippy', 'kube-default', 'edge-ai'), (t, f, profile) => {

@@ -133,9 +133,14 @@ export function schedule(snap: ClusterSnapshot, profile: Profile, req: FunctionR
   for (const { plugin, weight } of profile.scores) {
     if (weight === 0 && !explain) continue;
     plugin.map(snap, fn, cand, count, raw);
+    if (!explain) {
+      // the same sum as below, without writing the scores out first
+      plugin.add(raw, count, total, weight);
+      continue;
+    }
     plugin.normalise(raw, count, norm);
     for (let i = 0; i < count; i++) total[i] += norm[i] * weight;
-    if (explain) details.push({ raw: raw.slice(0, count), norm: norm.slice(0, count) });
+    details.push({ raw: raw.slice(0, count), norm: norm.slice(0, count) });
   }
   let best = 0;
   for (let i = 1; i < count; i++) if (total[i] > total[best]) best = i;
