@@ -8,9 +8,13 @@
  * data policy and a deadline with a workload (so the deadline estimate runs on every node).
  * The snapshot is re-cloned from a pristine copy every 500 placements (outside the timing), so
  * nodes do not fill up.
+ *
+ * Then bursts (an autoscaler's scale-up): k replicas of the function at once with scheduleReplicas
+ * against k calls of schedule, on the same snapshots, the two measured in turns in this process;
+ * printed as replicas per second and the ratio (the same placements: scheduler/properties.test.ts).
  */
 import { ML_WORKFLOW_IMAGES, MiB, topologyByName } from '../cluster/topology';
-import { buildSnapshot, profileByName, requirements, schedule, type ClusterSnapshot, type FunctionRequirements } from '../cluster/scheduler';
+import { buildSnapshot, profileByName, requirements, schedule, scheduleReplicas, type ClusterSnapshot, type FunctionRequirements } from '../cluster/scheduler';
 
 const SIZES: Array<{ target: number; cells: number }> = [
   { target: 100, cells: 4 },
@@ -53,6 +57,30 @@ function measure(pristine: ClusterSnapshot, profileName: string, seconds: number
   return { perSecond: (placed / elapsed) * 1000, placed };
 }
 
+/** µs per replica placed in bursts of k (scheduleReplicas, or k calls of schedule), BATCH replicas per fresh clone */
+function burstCost(pristine: ClusterSnapshot, profileName: string, k: number, together: boolean, seconds: number): number {
+  const profile = profileByName(profileName);
+  const req = fnFor();
+  const place = (snap: ClusterSnapshot) => {
+    if (together) {
+      const rs = scheduleReplicas(snap, profile, req, k);
+      if (rs.length !== k || rs[k - 1].node === null) throw new Error(`bench: ${profileName} placed fewer than ${k}`);
+    } else for (let j = 0; j < k; j++) if (schedule(snap, profile, req).node === null) throw new Error(`bench: ${profileName} found no node`);
+  };
+  const warm = pristine.clone();
+  for (let i = 0; i < 200 / k; i++) place(warm);
+  let elapsed = 0;
+  let placed = 0;
+  while (elapsed < seconds * 1000) {
+    const snap = pristine.clone();
+    const t0 = performance.now();
+    for (let i = 0; i < BATCH; i += k) place(snap);
+    elapsed += performance.now() - t0;
+    placed += Math.ceil(BATCH / k) * k;
+  }
+  return (elapsed * 1000) / placed;
+}
+
 export async function main(args: string[]): Promise<void> {
   const i = args.indexOf('--seconds');
   const seconds = i >= 0 ? Number(args[i + 1]) : 0.6;
@@ -80,6 +108,19 @@ export async function main(args: string[]): Promise<void> {
       console.log(
         `${p.padEnd(13)} ${String(s.n).padStart(6)} ${perSecond.toFixed(0).padStart(14)} ${cost.toFixed(1).padStart(14)} ${((cost * 1000) / s.n).toFixed(1).padStart(19)} ${costRatio.toFixed(2).padStart(18)}× ${nRatio.toFixed(1).padStart(18)}× ${Number.isNaN(exponent) ? '—'.padStart(17) : exponent.toFixed(2).padStart(17)}`,
       );
+    }
+  }
+  console.log(`bursts: k replicas at once (scheduleReplicas) against k placements one after another, ${snaps[1].n} nodes, measured in turns`);
+  console.log('profile        k   one by one µs/replica   at once µs/replica   at once vs one by one');
+  for (const p of ['edge-ai', 'skippy']) {
+    for (const k of [2, 5, 20]) {
+      let alone = Infinity;
+      let together = Infinity;
+      for (let round = 0; round < 3; round++) {
+        alone = Math.min(alone, burstCost(snaps[1].snap, p, k, false, seconds / 3));
+        together = Math.min(together, burstCost(snaps[1].snap, p, k, true, seconds / 3));
+      }
+      console.log(`${p.padEnd(13)} ${String(k).padStart(2)} ${alone.toFixed(1).padStart(23)} ${together.toFixed(1).padStart(20)} ${(alone / together).toFixed(2).padStart(22)}× faster`);
     }
   }
   const goal = results['edge-ai@1000'];

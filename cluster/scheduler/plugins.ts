@@ -22,6 +22,12 @@ export { CONNECTION_SETUP_RTTS } from '../common/network-cost';
 
 export interface FilterPlugin {
   name: string;
+  /**
+   * Whether it keeps or removes node v by v's own state (its free resources, its images) and facts
+   * fixed for the snapshot alone, never by another node's state: after a placement only the chosen
+   * node's answer can change (scheduleReplicas relies on it).
+   */
+  nodeLocal: boolean;
   run(snap: ClusterSnapshot, fn: CompiledFunction, cand: Int32Array, count: number, removedBy: Int16Array, id: number): number;
   /** why node v was removed */
   reason(snap: ClusterSnapshot, fn: CompiledFunction, v: number): string;
@@ -34,6 +40,12 @@ export interface FilterPlugin {
 
 export interface ScorePlugin extends Normalisation {
   name: string;
+  /**
+   * Whether node v's raw score depends on v's own state and facts fixed for the snapshot alone
+   * (false: ImageLocality, which weighs an image by how many nodes hold it): after a placement
+   * only the chosen node's raw score can change (scheduleReplicas relies on it).
+   */
+  nodeLocal: boolean;
   map(snap: ClusterSnapshot, fn: CompiledFunction, cand: Int32Array, count: number, raw: Float64Array): void;
 }
 
@@ -46,6 +58,10 @@ export interface ScorePlugin extends Normalisation {
 export interface Normalisation {
   normalise(raw: Float64Array, count: number, out: Float64Array): void;
   add(raw: Float64Array, count: number, total: Float64Array, weight: number): void;
+  /** whether a candidate's score depends on the other candidates (through the least and the greatest raw value among them all), or on its raw value alone */
+  byRange: boolean;
+  /** the score of raw value x when the candidates' raw values range over [min, max]: what normalise and add compute for it */
+  value(x: number, min: number, max: number): number;
 }
 
 /** the least and greatest of raw[0 .. count), left in rangeMin / rangeMax (no allocation per placement) */
@@ -63,6 +79,8 @@ function range(raw: Float64Array, count: number): void {
 }
 
 const IDENTITY: Normalisation = {
+  byRange: false,
+  value: (x) => x,
   normalise(raw, count, out) {
     for (let i = 0; i < count; i++) out[i] = raw[i];
   },
@@ -81,6 +99,8 @@ function byRange(inverse: boolean): Normalisation {
   const anchor = (): number => (inverse ? rangeMax : rangeMin);
   const span = (): number => (inverse ? rangeMin - rangeMax : rangeMax - rangeMin);
   return {
+    byRange: true,
+    value: (x, min, max) => (inverse ? anchored(x, max, min - max) : anchored(x, min, max - min)),
     normalise(raw, count, out) {
       range(raw, count);
       const a = anchor();
@@ -110,6 +130,7 @@ function fmtS(s: number): string {
 /** Storage nodes never run functions; no-schedule nodes are skipped (docs/reference.md §1). */
 export const NodeSchedulable: FilterPlugin = {
   name: 'NodeSchedulable',
+  nodeLocal: true,
   run(snap, _fn, cand, count, removedBy, id) {
     const st = snap.s.storage;
     const ns = snap.s.noSchedule;
@@ -128,6 +149,7 @@ export const NodeSchedulable: FilterPlugin = {
 /** Σ requested CPU ≤ allocatable and Σ memory ≤ allocatable (docs/reference.md §1). */
 export const PodFitsResources: FilterPlugin = {
   name: 'PodFitsResources',
+  nodeLocal: true,
   run(snap, fn, cand, count, removedBy, id) {
     const cpu = snap.cpuFree;
     const mem = snap.memFree;
@@ -166,6 +188,7 @@ const TYPE_NAMES: Array<[number, string]> = [
 /** policy.fn node: the node's type must be one of the allowed ones ('local' = user_device on network local). */
 export const NodeType: FilterPlugin = {
   name: 'NodeType',
+  nodeLocal: true,
   run(snap, fn, cand, count, removedBy, id) {
     const mask = fn.typeMask;
     if (mask === 0) return count;
@@ -203,6 +226,7 @@ const CAP_ADVICE: Record<string, string> = {
 /** policy.fn capability: the node must offer every required capability (with the required value). */
 export const CapabilityFilter: FilterPlugin = {
   name: 'Capability',
+  nodeLocal: true,
   run(snap, fn, cand, count, removedBy, id) {
     const mask = fn.capMask;
     if (mask === 0) return count;
@@ -241,6 +265,7 @@ export const CapabilityFilter: FilterPlugin = {
 /** policy.data with strict: true — data may cross only the listed networks. */
 export const DataNetworkStrict: FilterPlugin = {
   name: 'DataNetwork',
+  nodeLocal: true,
   run(snap, fn, cand, count, removedBy, id) {
     const ok = fn.networkOk;
     if (!ok || !fn.req.data?.strict) return count;
@@ -318,6 +343,7 @@ const scratchEstimate: Estimate = { exec: 0, transfer: 0, pull: 0, total: 0 };
 /** policy.deadline: execution + input transfer + image pull ≤ deadline. */
 export const DeadlineFeasible: FilterPlugin = {
   name: 'Deadline',
+  nodeLocal: true,
   run(snap, fn, cand, count, removedBy, id) {
     const d = fn.req.deadlineMs;
     if (d === undefined) return count;
@@ -378,6 +404,7 @@ export const DeadlineFeasible: FilterPlugin = {
 /** cf = request CPU / remaining CPU, mf likewise; 0 if either ≥ 1, else int((1 − |cf − mf|)·10). No reduce. */
 export const BalancedResource: ScorePlugin = {
   name: 'BalancedResource',
+  nodeLocal: true,
   map(snap, fn, cand, count, raw) {
     const cpu = snap.cpuFree;
     const mem = snap.memFree;
@@ -397,6 +424,8 @@ const IMG_MAX = 1000 * MiB;
 /** Σ over present images of int(size(arch) · nodesWithImage/totalNodes); clamp [23, 1000] MiB; int(10·(sum−23)/(1000−23)). */
 export const ImageLocality: ScorePlugin = {
   name: 'ImageLocality',
+  // an image counts by the share of nodes holding it: a pull anywhere changes every node's score
+  nodeLocal: false,
   map(snap, fn, cand, count, raw) {
     const total = snap.n;
     const ids = fn.imageIds;
@@ -411,6 +440,8 @@ export const ImageLocality: ScorePlugin = {
       }
     }
   },
+  byRange: false,
+  value: (x) => imageScore(x),
   normalise(raw, count, out) {
     for (let i = 0; i < count; i++) out[i] = imageScore(raw[i]);
   },
@@ -428,6 +459,7 @@ function imageScore(x: number): number {
 /** t = int(Σ missing image sizes / bandwidth(registry → node)); all 0 if max = 0, else int(10·(max − t + min)/max). */
 export const LatencyAwareImageLocality: ScorePlugin = {
   name: 'LatencyAwareImageLocality',
+  nodeLocal: true,
   map(snap, fn, cand, count, raw) {
     const ids = fn.imageIds;
     const arch = snap.s.arch;
@@ -444,6 +476,8 @@ export const LatencyAwareImageLocality: ScorePlugin = {
     }
     for (let i = 0; i < count; i++) raw[i] = Math.trunc(raw[i] / bw[cand[i]]);
   },
+  byRange: true,
+  value: (x, min, max) => pullScore(x, min, max),
   normalise(raw, count, out) {
     range(raw, count);
     const min = rangeMin;
@@ -464,6 +498,7 @@ const pullScore = (t: number, min: number, max: number): number => (max === 0 ? 
 /** 10 if the node's locality type is edge, else 0. */
 export const LocalityType: ScorePlugin = {
   name: 'LocalityType',
+  nodeLocal: true,
   map(snap, _fn, cand, count, raw) {
     const e = snap.s.isEdge;
     for (let i = 0; i < count; i++) raw[i] = e[cand[i]] ? MAX_PRIORITY : 0;
@@ -477,6 +512,7 @@ export const LocalityType: ScorePlugin = {
  */
 export const DataLocality: ScorePlugin = {
   name: 'DataLocality',
+  nodeLocal: true,
   map(snap, fn, cand, count, raw) {
     let dt = fn.dataTime;
     if (!dt) {
@@ -560,6 +596,7 @@ function dataTimes(fn: CompiledFunction, raw: Float64Array): void {
 /** Number of the node's capabilities the function also carries (with an equal value). Reduce: scale. */
 export const CapabilityScore: ScorePlugin = {
   name: 'Capability',
+  nodeLocal: true,
   map(snap, fn, cand, count, raw) {
     let cc = fn.capCount;
     if (!cc) {
@@ -598,6 +635,7 @@ function capabilityCounts(snap: ClusterSnapshot, fn: CompiledFunction, cand: Int
 /** policy.data with strict: false — 10 where the data stays inside the listed networks, else 0. */
 export const DataNetworkPreference: ScorePlugin = {
   name: 'DataNetworkPreference',
+  nodeLocal: true,
   map(_snap, fn, cand, count, raw) {
     const ok = fn.networkOk;
     for (let i = 0; i < count; i++) raw[i] = ok && ok[cand[i]] ? MAX_PRIORITY : 0;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { TopologyFileInput } from '../spec/topology';
 import { MiB, NetworkGraph, parseTopology, type Topology } from '../topology';
-import { buildSnapshot, profileByName, requirements, schedule, type FunctionRequirements } from './index';
+import { buildSnapshot, LocalityType, NodeSchedulable, PodFitsResources, profileByName, requirements, SCALE, SCALE_INVERSE, schedule, scheduleReplicas, type FunctionRequirements, type Profile, type ScorePlugin } from './index';
 
 const DEVICE_IDS = ['rpi3', 'rpi4', 'coral', 'nano', 'tx2', 'nuc', 'xeon-cpu', 'xeon-gpu', 'laptop'];
 const CAPS = ['gpu', 'tpu', 'vpu', 'cuda'];
@@ -167,6 +167,73 @@ describe('scheduler properties over random topologies', () => {
         });
       }),
       { numRuns: 150, seed: 11 },
+    );
+  });
+
+  it('k replicas placed at once land where k placements one after another do: nodes, scores, feasible counts, images, round-robin start, free resources', () => {
+    fc.assert(
+      fc.property(
+        topologyArb,
+        fc.array(fc.record({ f: fnArb, k: fc.integer({ min: 1, max: 8 }) }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom('skippy', 'skippy:urban-sensing', 'kube-default', 'kube-default:50', 'edge-ai'),
+        (t, bursts, profile) => {
+          const together = buildSnapshot(t);
+          const oneByOne = buildSnapshot(t);
+          const p = profileByName(profile);
+          bursts.forEach(({ f, k }, i) => {
+            // small requests, so that a burst fills nodes and moves the scores' ranges
+            const req = toReq(t, { ...f, cpu: 50 + (f.cpu % 400), mem: 16 + (f.mem % 256) }, i);
+            const got = scheduleReplicas(together, p, req, k).map((r) => ({ node: r.node, score: r.score, feasible: r.feasible, images: r.neededImages, infeasible: r.infeasible?.message }));
+            const want: typeof got = [];
+            for (let j = 0; j < k; j++) {
+              const r = schedule(oneByOne, p, req);
+              want.push({ node: r.node, score: r.score, feasible: r.feasible, images: r.neededImages, infeasible: r.infeasible?.message });
+              if (r.node === null) break;
+            }
+            expect(got).toEqual(want);
+            expect(together.rrIndex).toBe(oneByOne.rrIndex);
+            expect(Array.from(together.cpuFree)).toEqual(Array.from(oneByOne.cpuFree));
+            expect(Array.from(together.memFree)).toEqual(Array.from(oneByOne.memFree));
+          });
+        },
+      ),
+      { numRuns: 200, seed: 15 },
+    );
+  });
+
+  it('k replicas at once, with scores whose raw value rises or falls on the node taken (a range grows at its top or its bottom, or loses an end), land where one by one does', () => {
+    // what a node has given out (rises with each replica placed there) or has left (falls); weighed against LocalityType, so a node inside a range can win
+    const cpu = (name: string, given: boolean, inverse: boolean): ScorePlugin => ({
+      name,
+      nodeLocal: true,
+      ...(inverse ? SCALE_INVERSE : SCALE),
+      map(snap, _fn, cand, count, raw) {
+        for (let i = 0; i < count; i++) raw[i] = given ? snap.s.cpuCap[cand[i]] - snap.cpuFree[cand[i]] : snap.cpuFree[cand[i]];
+      },
+    });
+    fc.assert(
+      fc.property(topologyArb, fc.array(fnArb, { maxLength: 6 }), fnArb, fc.integer({ min: 2, max: 10 }), fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 5, maxLength: 5 }), (t, before, f, k, w) => {
+        const scores = [cpu('Given', true, false), cpu('GivenInverse', true, true), cpu('Left', false, false), cpu('LeftInverse', false, true), LocalityType].map((plugin, i) => ({ plugin, weight: w[i] }));
+        const p: Profile = { name: 'test', filters: [NodeSchedulable, PodFitsResources], scores, percentageOfNodesToScore: 100 };
+        const req = toReq(t, { ...f, cpu: 50 + (f.cpu % 400), mem: 16 + (f.mem % 256) }, 0);
+        const together = buildSnapshot(t);
+        const oneByOne = buildSnapshot(t);
+        // other functions first, so the nodes' CPU given out differs by more than this one's request
+        before.forEach((g, i) => {
+          const other = toReq(t, { ...g, cpu: 50 + (g.cpu % 700), mem: 16 }, i + 1);
+          schedule(together, p, other);
+          schedule(oneByOne, p, other);
+        });
+        const got = scheduleReplicas(together, p, req, k).map((r) => [r.node, r.score]);
+        const want: typeof got = [];
+        for (let j = 0; j < k; j++) {
+          const r = schedule(oneByOne, p, req);
+          want.push([r.node, r.score]);
+          if (r.node === null) break;
+        }
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 400, seed: 16 },
     );
   });
 

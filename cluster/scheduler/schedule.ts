@@ -164,6 +164,155 @@ export function schedule(snap: ClusterSnapshot, profile: Profile, req: FunctionR
   };
 }
 
+/**
+ * Places `k` replicas of one function one after another (an autoscaler's scale-up), as k calls of
+ * `schedule` would: each on the node `schedule` would choose then, reserving it, each search
+ * starting where the last ended — the same nodes, scores and round-robin index. Stops after the
+ * first replica no node can take (that result, with its infeasibility, is the last).
+ *
+ * After the first replica only the node the last one took is looked at again: every filter and
+ * score of the profile is node-local (plugins.ts), so a reservation changes that node's answers
+ * alone. Its feasibility and raw scores are recomputed; the totals of the others stay unless the
+ * least or greatest raw value of a score normalised by range moved (then every total is summed
+ * again from the kept raw values, in the profile's order, as `add` sums them). Choosing is then one
+ * pass over the totals instead of every filter and score over every node. A profile with a
+ * non-local plugin (kube-default's ImageLocality) or scoring less than every node places them by
+ * calling `schedule` k times.
+ */
+export function scheduleReplicas(snap: ClusterSnapshot, profile: Profile, req: FunctionRequirements, k: number): ScheduleResult[] {
+  const out: ScheduleResult[] = [];
+  const scores = profile.scores.filter((s) => s.weight !== 0);
+  const incremental = k > 1 && profile.percentageOfNodesToScore >= 100 && profile.filters.every((f) => f.nodeLocal) && scores.every((s) => s.plugin.nodeLocal);
+  if (!incremental) {
+    for (let j = 0; j < k; j++) {
+      const r = schedule(snap, profile, req);
+      out.push(r);
+      if (r.node === null) break;
+    }
+    return out;
+  }
+  const fn = compile(snap, req);
+  for (let i = 0; i < fn.imageIds.length; i++) if (!snap.imagePresent[fn.imageIds[i]]) snap.presence(fn.imageIds[i]);
+  const n = snap.n;
+  const { order: cand, raw, norm: sums, removedBy } = snap.scratch;
+  const { feasible, total, raws } = snap.burstScratch(scores.length);
+  feasible.fill(0);
+  const min = new Float64Array(scores.length);
+  const max = new Float64Array(scores.length);
+  let feasibleCount = 0;
+
+  /**
+   * Runs the filters on cand[0 .. count) and the scores on what passes, keeping the answers per
+   * node; with `addTo`, also adds each score's weighted normalised values to addTo[0 .. passed) by
+   * its own `add` (the first look, over every node: the totals as schedule sums them). Returns how
+   * many passed.
+   */
+  const look = (count: number, addTo?: Float64Array): number => {
+    for (let i = 0; i < count; i++) if (feasible[cand[i]]) ((feasible[cand[i]] = 0), feasibleCount--);
+    for (let f = 0; f < profile.filters.length; f++) count = profile.filters[f].run(snap, fn, cand, count, removedBy, f);
+    for (let i = 0; i < count; i++) ((feasible[cand[i]] = 1), feasibleCount++);
+    if (addTo) for (let i = 0; i < count; i++) addTo[i] = 0;
+    for (let p = 0; p < scores.length; p++) {
+      scores[p].plugin.map(snap, fn, cand, count, raw);
+      const r = raws[p];
+      for (let i = 0; i < count; i++) r[cand[i]] = raw[i];
+      if (addTo) scores[p].plugin.add(raw, count, addTo, scores[p].weight);
+    }
+    return count;
+  };
+  /** the least and greatest raw value of score p among the feasible nodes (its range, for a score normalised by range) */
+  const rangeOf = (p: number): void => {
+    const r = raws[p];
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let v = 0; v < n; v++) {
+      if (!feasible[v]) continue;
+      if (r[v] < lo) lo = r[v];
+      if (r[v] > hi) hi = r[v];
+    }
+    min[p] = lo;
+    max[p] = hi;
+  };
+  /**
+   * After node v was looked at again (it was feasible or not, with raw values `before`): whether the
+   * range of a score normalised by range moved. Only v's value changed, so a range is searched again
+   * only when v held one of its ends.
+   */
+  const rangesAfter = (v: number, wasFeasible: boolean, before: Float64Array): boolean => {
+    let moved = false;
+    for (let p = 0; p < scores.length; p++) {
+      if (!scores[p].plugin.byRange) continue;
+      const lo = min[p];
+      const hi = max[p];
+      // still among the feasible with the same value (a score of facts that do not change): the range stands
+      if (wasFeasible && feasible[v] && raws[p][v] === before[p]) continue;
+      if (wasFeasible && (before[p] === lo || before[p] === hi)) rangeOf(p);
+      else if (feasible[v]) {
+        const x = raws[p][v];
+        if (x < lo) min[p] = x;
+        if (x > hi) max[p] = x;
+      }
+      if (!(min[p] === lo && max[p] === hi)) moved = true;
+    }
+    return moved;
+  };
+  /** every feasible node's total, summed by the scores' own `add` (as schedule sums them) over the kept raw values */
+  const sumAll = (): void => {
+    let count = 0;
+    for (let v = 0; v < n; v++) if (feasible[v]) cand[count++] = v;
+    for (let i = 0; i < count; i++) sums[i] = 0;
+    for (let p = 0; p < scores.length; p++) {
+      const r = raws[p];
+      for (let i = 0; i < count; i++) raw[i] = r[cand[i]];
+      scores[p].plugin.add(raw, count, sums, scores[p].weight);
+    }
+    for (let i = 0; i < count; i++) total[cand[i]] = sums[i];
+  };
+  /** node v's total under the current ranges (what add gives it), the scores in the profile's order */
+  const sumOne = (v: number): void => {
+    let t = 0;
+    for (let p = 0; p < scores.length; p++) t += scores[p].plugin.value(raws[p][v], min[p], max[p]) * scores[p].weight;
+    total[v] = t;
+  };
+
+  for (let v = 0; v < n; v++) cand[v] = v;
+  const passed = look(n, sums);
+  for (let i = 0; i < passed; i++) total[cand[i]] = sums[i];
+  for (let p = 0; p < scores.length; p++) if (scores[p].plugin.byRange) rangeOf(p);
+  const before = new Float64Array(scores.length);
+  for (let j = 0; j < k; j++) {
+    if (feasibleCount === 0) {
+      // the answer schedule gives, with what removed every node (it reserves nothing)
+      out.push(schedule(snap, profile, req));
+      break;
+    }
+    // the highest total; ties go to the first in round-robin order from where the last search ended
+    const start = snap.rrIndex % n;
+    let best = -1;
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      const x = start + i;
+      const v = x < n ? x : x - n;
+      if (!feasible[v]) continue;
+      if (best < 0 || total[v] > total[best]) best = v;
+      last = v;
+    }
+    snap.rrIndex = (last + 1) % n;
+    const neededImages: string[] = [];
+    for (let i = 0; i < fn.imageIds.length; i++) if (!snap.imagePresent[fn.imageIds[i]]![best]) neededImages.push(req.images[i].name);
+    out.push({ function: req.id, profile: profile.name, node: snap.s.names[best], score: total[best], feasible: feasibleCount, neededImages, warnings: [...fn.warnings] });
+    snap.reserve(best, fn.cpu, fn.mem, neededImages);
+    if (j + 1 === k) break;
+    const wasFeasible = feasible[best] === 1;
+    for (let p = 0; p < scores.length; p++) before[p] = raws[p][best];
+    cand[0] = best;
+    look(1);
+    if (rangesAfter(best, wasFeasible, before)) sumAll();
+    else if (feasible[best]) sumOne(best);
+  }
+  return out;
+}
+
 function explainAll(
   snap: ClusterSnapshot,
   profile: Profile,

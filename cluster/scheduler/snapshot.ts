@@ -85,6 +85,16 @@ export class ClusterSnapshot {
     return this.s.n;
   }
 
+  private burst: { feasible: Uint8Array; total: Float64Array; raws: Float64Array[] } | undefined;
+
+  /** per-node scratch of scheduleReplicas (schedule.ts): feasibility, totals and `scores` raw-score arrays, reused by every call */
+  burstScratch(scores: number): { feasible: Uint8Array; total: Float64Array; raws: Float64Array[] } {
+    const n = this.s.n;
+    const b = (this.burst ??= { feasible: new Uint8Array(n), total: new Float64Array(n), raws: [] });
+    while (b.raws.length < scores) b.raws.push(new Float64Array(n));
+    return b;
+  }
+
   nodeIndex(name: string): number {
     const i = this.s.nodeIndex.get(name);
     if (i === undefined) throw new Error(`no node named '${name}' in topology '${this.s.topology.name}'`);

@@ -182,14 +182,9 @@ export class Autoscaler {
     this.tickKey = fs.scaler.key; // ticks at one instant run in key order
     fs.scaler.tickScheduled = false;
     if (!fs.queue.length) return;
-    const want = this.desired(fs);
-    while (fs.replicas.length < want) {
-      if (!sim.replicas.place(fs)) {
-        // no node takes one more: with workers, the replicas there take more than their number (dispatch.ts)
-        fs.cannotGrow = true;
-        break;
-      }
-    }
+    const more = this.desired(fs) - fs.replicas.length;
+    // no node takes one more: with workers, the replicas there take more than their number (dispatch.ts)
+    if (more > 0 && sim.replicas.placeMany(fs, more) < more) fs.cannotGrow = true;
     // inert (see the header): the ticks after this one do nothing until the function's state changes
     if (this.skipInert && fs.scaler.stableAvg === 0 && fs.scaler.panicAvg === 0 && allPending(fs)) {
       fs.scaler.dormant = true;
