@@ -14,8 +14,9 @@
  *    they share), as the median of at least 3 runs and 2 s of wall time. Printed: invocations per
  *    wall second, µs per event run, and what the simulated system asks of the simulator per start
  *    or end of a flow: the flows in flight, the classes (and flows) whose rates were refilled (the
- *    component of the class–link graph it touched), and the placements × nodes the scheduler
- *    scores; then the growth exponent k of wall time ∝ cells^k (least squares over the three
+ *    component of the class–link graph it touched) and how many of those came out with another
+ *    rate, the placements × nodes the scheduler scores, and the bytes over the cells' uplinks per
+ *    invocation (traffic between cells: what couples them in the simulated system itself); then the growth exponent k of wall time ∝ cells^k (least squares over the three
  *    sizes, and per step). The events: those run, and those counted (a run skips the autoscaler's
  *    inert ticks of functions waiting for their pulls, scaling.ts, and counts them as if run). The
  *    goal is k ≤ 1.1. Every deployment starts at t = 0, so the first minutes (the image pulls) cost
@@ -56,6 +57,15 @@ interface Measured {
   flows: FlowWork;
   /** replicas placed (each one run of the scheduler over every node) */
   placements: number;
+  /** bytes over the cells' uplinks to the internet (urban sensing's `cell-N → internet`) per invocation: traffic between cells, what couples them */
+  uplinkPerInvocation: number;
+}
+
+/** bytes the report counts over the links from a cell's router to the internet, per invocation */
+function uplinkPerInvocation(report: ReturnType<typeof simulateWithWork>['report']): number {
+  let bytes = 0;
+  for (const l of report.links) if (/^cell-\d+$/.test(l.from) && l.to === 'internet') bytes += l.upBytes;
+  return bytes / Math.max(1, report.totals.invocations);
 }
 
 function measure(opts: SimulationOptions, runs = 3, warmUp: SimulationOptions = opts): Measured {
@@ -67,7 +77,7 @@ function measure(opts: SimulationOptions, runs = 3, warmUp: SimulationOptions = 
     const { report, flows, engineEvents } = simulateWithWork(opts);
     const wallS = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
-    if (!best || wallS < best.wallS) best = { wallS, cpuS: (c.user + c.system) / 1e6, events: report.events, ran: engineEvents, invocations: report.totals.invocations, flows, placements: report.functions.reduce((a, f) => a + f.replicasStarted, 0) };
+    if (!best || wallS < best.wallS) best = { wallS, cpuS: (c.user + c.system) / 1e6, events: report.events, ran: engineEvents, invocations: report.totals.invocations, flows, placements: report.functions.reduce((a, f) => a + f.replicasStarted, 0), uplinkPerInvocation: uplinkPerInvocation(report) };
   }
   return best!;
 }
@@ -100,7 +110,7 @@ function steady(opts: SimulationOptions, minTotalS: number): Measured {
     const wallS = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
     total += wallS;
-    runs.push({ wallS, cpuS: (c.user + c.system) / 1e6, events: report.events, ran: engineEvents, invocations: report.totals.invocations, flows, placements: report.functions.reduce((a, f) => a + f.replicasStarted, 0) });
+    runs.push({ wallS, cpuS: (c.user + c.system) / 1e6, events: report.events, ran: engineEvents, invocations: report.totals.invocations, flows, placements: report.functions.reduce((a, f) => a + f.replicasStarted, 0), uplinkPerInvocation: uplinkPerInvocation(report) });
   }
   runs.sort((a, b) => a.wallS - b.wallS);
   return runs[runs.length >> 1];
@@ -181,8 +191,8 @@ function scaling(title: string, cellsList: number[], extra: Partial<SimulationOp
       `    ${String(cells).padStart(2)} cells (${String(nodes).padStart(4)} nodes, ${String(10 * cells).padStart(3)} deployments), ${durationS / 60} min simulated: ` +
         `${fmt(m.invocations).padStart(6)} invocations in ${m.wallS.toFixed(3)} s wall (median; cpu ${m.cpuS.toFixed(3)} s) = ${fmt(m.invocations / m.wallS).padStart(7)} invocations/s, ` +
         `${fmt(m.events)} events (${fmt(m.ran)} run, the rest inert autoscaler ticks skipped), ${((m.wallS / m.ran) * 1e6).toFixed(1)} µs per event run; ` +
-        `per start or end of a flow: ${per(f.activeAtRecomputations)} flows in flight, ${per(f.recomputedClasses)} classes refilled (${per(f.recomputedFlows)} flows); ` +
-        `${fmt(m.placements)} placements × ${fmt(nodes)} nodes scored`,
+        `per start or end of a flow: ${per(f.activeAtRecomputations)} flows in flight, ${per(f.recomputedClasses)} classes refilled (${per(f.recomputedFlows)} flows; ${per(f.changedClasses)} of the classes came out with another rate); ` +
+        `${fmt(m.placements)} placements × ${fmt(nodes)} nodes scored; ${(m.uplinkPerInvocation / 1e6).toFixed(1)} MB over the cells' uplinks per invocation`,
     );
   }
   const steps = cellsList.slice(1).map((c, i) => `${cellsList[i]}→${c}: ${(Math.log(perHour[i + 1] / perHour[i]) / Math.log(c / cellsList[i])).toFixed(2)}`);

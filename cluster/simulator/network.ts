@@ -337,6 +337,8 @@ export class FlowNetwork {
   activeAtRecomputations = 0;
   /** Σ over recomputations of the classes filled (each stands for its members) */
   recomputedClasses = 0;
+  /** of those, the classes whose rate the filling changed (benches: how much of a refill was needed) */
+  changedClasses = 0;
   /**
    * Work done on starts and ends, counted in steps (tests): classes and links the component
    * searches visit, classes the completions look at, flows projected, entries filled. It grows
@@ -753,6 +755,7 @@ export class FlowNetwork {
     fill(classes, count, this.capacity, this.classesOn, this.scratch);
     for (let i = 0; i < count; i++) {
       const c = classes[i];
+      if (c.rate !== c.prevRate) this.changedClasses++;
       if (c.rate > c.prevRate && c.slack.size) this.raised.push(c);
       this.setDue(c, now);
     }

@@ -75,6 +75,8 @@ export interface FlowWork {
   recomputations: number;
   recomputedFlows: number;
   recomputedClasses: number;
+  /** of the classes refilled, those whose rate came out different (the rest were refilled for nothing) */
+  changedClasses: number;
   activeAtRecomputations: number;
 }
 
@@ -82,9 +84,9 @@ export interface FlowWork {
 export function simulateWithWork(opts: SimulationOptions, internal: SimulationInternals = {}): { report: SimulationReport; flows: FlowWork; engineEvents: number } {
   const sim = new Simulation(opts, internal);
   const report = sim.run();
-  const { recomputations, recomputedFlows, recomputedClasses, activeAtRecomputations } = sim.net;
+  const { recomputations, recomputedFlows, recomputedClasses, changedClasses, activeAtRecomputations } = sim.net;
   // the workflow's events the engine ran: the network's refill events (network.ts settleSoon) left out, as in the report
-  return { report, flows: { recomputations, recomputedFlows, recomputedClasses, activeAtRecomputations }, engineEvents: sim.engine.processed - sim.net.settles };
+  return { report, flows: { recomputations, recomputedFlows, recomputedClasses, changedClasses, activeAtRecomputations }, engineEvents: sim.engine.processed - sim.net.settles };
 }
 
 /** A simulation in slices of at most `eventsPerStep` events (not part of the simulator's index: bench/simulator.ts interleaves several). */
