@@ -9,7 +9,7 @@
  * schedule.explain) and events (cluster.*, deploy.function, run, log) sit beside the project's;
  * `studio.info` tells clients which feature groups a service offers.
  *
- * Why one file of ~730 lines: the renderer imports the contract as one module, and every method's request and response schema sits beside its documentation; it is frozen by contract.schema.json.
+ * Why one file of ~820 lines: the renderer imports the contract as one module, and every method's request and response schema sits beside its documentation; it is frozen by contract.schema.json.
  */
 import { z } from 'zod';
 import { DiagnosticSchema } from '../preprocessor/diagnostic';

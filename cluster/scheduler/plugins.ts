@@ -4,9 +4,12 @@
  *
  * Filters compact the candidate list in place (keeping order) and mark each removed node with
  * their id in `removedBy`. Scores `map` each candidate to a raw value and `normalise` the raw
- * values of all candidates to 0..10 (docs/reference.md §1: map, then reduce).
+ * values of all candidates to 0..10 (docs/reference.md §1: map, then reduce), or `add` the
+ * weighted normalised values straight to the totals. Every plugin says whether it is node-local
+ * (a node's answer depends on that node's state alone), which lets scheduleReplicas look again at
+ * just the node a replica took.
  *
- * Why one file of ~520 lines: the filters and scores of docs/reference.md §1 with their explanations, each a small object; to be one file per plugin with a registry by name.
+ * Why one file of ~650 lines: the filters and scores of docs/reference.md §1 with their explanations, each a small object; to be one file per plugin with a registry by name.
  */
 import { CAPABILITIES } from '../spec/function';
 import { fmtMiB } from '../common/units';

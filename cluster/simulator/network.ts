@@ -15,7 +15,7 @@
  * node's loopback (the topology's `loopbackMbps`); callers may add virtual links (e.g. a fixed
  * registry bandwidth, docs/reference.md §2) and per-flow rate caps.
  *
- * Why one file of ~900 lines: the flow, its class and the network keep one set of bookkeeping
+ * Why one file of ~930 lines: the flow, its class and the network keep one set of bookkeeping
  * (list slots, visit stamps, the classes' heaps and byte clocks) that every start, end and
  * re-classing changes together; the filling itself is maxmin.ts, and its exactness is checked
  * against a full recomputation in network-classes.test.ts.

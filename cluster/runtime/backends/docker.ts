@@ -26,7 +26,7 @@
  * container, network and volume labelled with the cluster. The image stays (it is shared by
  * clusters and keyed by the agent build).
  *
- * Why one file of ~620 lines: one Backend implementation (networks, containers, USB passthrough, adoption, teardown) against the Docker engine's API; the node image is docker-image.ts.
+ * Why one file of ~700 lines: one Backend implementation (networks, containers, USB passthrough, adoption, teardown) against the Docker engine's API; the node image is docker-image.ts.
  */
 import Docker from 'dockerode';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';

@@ -11,7 +11,7 @@
  * deployed function fresh workers on its node. Functions that left the project are undeployed.
  * Each deploy names the revision the caller knows; a deploy made meanwhile is a conflict.
  *
- * Why one file of ~520 lines: the three deploy modes, the revision check and the shipping of one function share the same steps and placement rows; each mode is a method here.
+ * Why one file of ~570 lines: the three deploy modes, the revision check and the shipping of one function share the same steps and placement rows; each mode is a method here.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
