@@ -3,7 +3,8 @@
  * nodes round-robin from the last index, score them plugin by plugin (map, reduce, add
  * weight × score), pick the highest total (first wins ties), reserve CPU and memory and record
  * the images on the chosen node. Pure and synchronous over a ClusterSnapshot: the snapshot is
- * the only state it reads and changes.
+ * the only state it reads and changes. `scheduleReplicas` places several replicas of one function
+ * as that many placements one after another would, with less work after the first.
  */
 import { compile, type CompiledFunction } from './compile';
 import type { Profile } from './profiles';
