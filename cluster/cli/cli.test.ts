@@ -105,6 +105,19 @@ describe('edgeai as a process', () => {
     expect(code).toBe(2);
     expect(JSON.parse(out.join('\n'))).toMatchObject({ error: { code: 'cluster-down', message: expect.stringMatching(/is not running/) } });
   });
+  it('says so when there are no runs (runs list), instead of printing nothing', async () => {
+    const out: string[] = [];
+    const home = mkdtempSync(join(tmpdir(), 'edgeai-cli-'));
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+    expect(await run(['runs', 'list', '--home', home, '--cluster', 'none'], { out: (s) => out.push(s), err: () => undefined })).toBe(0);
+    expect(out.join('\n')).toMatch(/^no runs on this cluster yet: deploy a workflow and invoke a function/);
+    out.length = 0;
+    expect(await run(['runs', 'list', '--workflow', 'mnist', '--home', home, '--cluster', 'none'], { out: (s) => out.push(s), err: () => undefined })).toBe(0);
+    expect(out.join('\n')).toMatch(/^no runs of workflow mnist on this cluster yet/);
+    out.length = 0;
+    expect(await run(['runs', 'list', '--json', '--home', home, '--cluster', 'none'], { out: (s) => out.push(s), err: () => undefined })).toBe(0);
+    expect(JSON.parse(out.join('\n'))).toEqual([]);
+  });
   it('refuses a profile with trailing junk', async () => {
     const err: string[] = [];
     expect(await run(['schedule', MNIST, '--profile', 'kube-default:50:junk'], { out: () => undefined, err: (s) => err.push(s) })).toBe(2);

@@ -17,7 +17,10 @@ export const command: Command = {
       if (sub === 'list') {
         const runs = c.runs({ workflow: values.workflow, function: values.function, limit: Number(values.limit) });
         if (values.json) io.out(JSON.stringify(runs.map(decode), null, 2));
-        else for (const r of runs) io.out(`${r.id.slice(0, 8)}  ${r.started}  ${`${r.workflow}/${r.function}`.padEnd(24)} ${r.status.padEnd(13)} ${(r.node ?? '-').padEnd(10)}${r.ran_on ? ` model on ${r.ran_on}` : ''}`.trimEnd());
+        else if (!runs.length) {
+          const which = [values.workflow && `workflow ${values.workflow}`, values.function && `function ${values.function}`].filter(Boolean).join(', ');
+          io.out(`no runs${which ? ` of ${which}` : ''} on this cluster yet: deploy a workflow and invoke a function (edgeai deploy <project>, then edgeai invoke <workflow>/<function>)`);
+        } else for (const r of runs) io.out(`${r.id.slice(0, 8)}  ${r.started}  ${`${r.workflow}/${r.function}`.padEnd(24)} ${r.status.padEnd(13)} ${(r.node ?? '-').padEnd(10)}${r.ran_on ? ` model on ${r.ran_on}` : ''}`.trimEnd());
         return 0;
       }
       if (!id) throw new UserError(`which run? give its id (or its first characters)\nusage: edgeai ${usage}`);
