@@ -80,11 +80,23 @@ export function numFeasibleNodesToFind(n: number, percentage: number): number {
   return k < 100 ? 100 : k;
 }
 
+/** The compiled form of req, with this snapshot tracking its images (the compiled form is shared by clones). */
+function compiledOn(snap: ClusterSnapshot, req: FunctionRequirements): CompiledFunction {
+  const fn = compile(snap, req);
+  for (let i = 0; i < fn.imageIds.length; i++) if (!snap.imagePresent[fn.imageIds[i]]) snap.presence(fn.imageIds[i]);
+  return fn;
+}
+
+/** The images of fn that node v must pull. */
+function neededImagesOn(snap: ClusterSnapshot, fn: CompiledFunction, v: number): string[] {
+  const needed: string[] = [];
+  for (let i = 0; i < fn.imageIds.length; i++) if (!snap.imagePresent[fn.imageIds[i]]![v]) needed.push(fn.req.images[i].name);
+  return needed;
+}
+
 /** Schedules one function on the snapshot with a profile. */
 export function schedule(snap: ClusterSnapshot, profile: Profile, req: FunctionRequirements, opts: ScheduleOptions = {}): ScheduleResult {
-  const fn = compile(snap, req);
-  // the compiled form is shared by clones; make sure this snapshot tracks the function's images
-  for (let i = 0; i < fn.imageIds.length; i++) if (!snap.imagePresent[fn.imageIds[i]]) snap.presence(fn.imageIds[i]);
+  const fn = compiledOn(snap, req);
   const n = snap.n;
   const { order: cand, raw, norm, total, removedBy } = snap.scratch;
   const explain = opts.explain === true;
@@ -147,8 +159,7 @@ export function schedule(snap: ClusterSnapshot, profile: Profile, req: FunctionR
   for (let i = 1; i < count; i++) if (total[i] > total[best]) best = i;
   const v = cand[best];
   const score = total[best];
-  const neededImages: string[] = [];
-  for (let i = 0; i < fn.imageIds.length; i++) if (!snap.imagePresent[fn.imageIds[i]]![v]) neededImages.push(req.images[i].name);
+  const neededImages = neededImagesOn(snap, fn, v);
   const explanation = explain
     ? explainAll(snap, profile, fn, profile.filters.map((f, i) => ({ filter: f.name, removed: removed[i] })), removedBy, v, start, lastExamined, details, Array.from(cand.subarray(0, count)), count, total)
     : undefined;
@@ -192,8 +203,7 @@ export function scheduleReplicas(snap: ClusterSnapshot, profile: Profile, req: F
     }
     return out;
   }
-  const fn = compile(snap, req);
-  for (let i = 0; i < fn.imageIds.length; i++) if (!snap.imagePresent[fn.imageIds[i]]) snap.presence(fn.imageIds[i]);
+  const fn = compiledOn(snap, req);
   const n = snap.n;
   const { order: cand, raw, norm: sums, removedBy } = snap.scratch;
   const { feasible, total, raws } = snap.burstScratch(scores.length);
@@ -299,8 +309,7 @@ export function scheduleReplicas(snap: ClusterSnapshot, profile: Profile, req: F
       last = v;
     }
     snap.rrIndex = (last + 1) % n;
-    const neededImages: string[] = [];
-    for (let i = 0; i < fn.imageIds.length; i++) if (!snap.imagePresent[fn.imageIds[i]]![best]) neededImages.push(req.images[i].name);
+    const neededImages = neededImagesOn(snap, fn, best);
     out.push({ function: req.id, profile: profile.name, node: snap.s.names[best], score: total[best], feasible: feasibleCount, neededImages, warnings: [...fn.warnings] });
     snap.reserve(best, fn.cpu, fn.mem, neededImages);
     if (j + 1 === k) break;

@@ -114,7 +114,7 @@ export class Dispatcher {
         sim.replicas.startWorker(cold);
         continue;
       }
-      if (!fs.replicas.length && sim.replicas.place(fs)) continue;
+      if (!fs.replicas.length && sim.replicas.place(fs) > 0) continue;
       if (workers !== null && (fs.replicas.length >= sim.settings.maxReplicas || fs.cannotGrow)) {
         // at the replica limit, workers take more than their number, slower (docs/reference.md §3)
         let least: Replica | undefined;

@@ -1,10 +1,9 @@
-import { ScratchList } from './scratch-list';
-
 /**
  * Max-min fair shares by progressive filling (docs/reference.md §5: bandwidth shared max-min
  * fairly over every link of a route), for FlowNetwork: the flows of one component of the
  * flow–link graph at a time, with a heap of the links' shares.
  */
+import { ScratchList } from './scratch-list';
 
 /** What the filling reads and writes of a flow (or of a class of `m` flows the filling cannot tell apart). */
 export interface FillFlow {

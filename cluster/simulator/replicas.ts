@@ -9,7 +9,7 @@
  * Idle replicas are removed every reconcile (after 300 s without use), down to minReplicas.
  */
 import { placeWorkflow, requirementsAt, type PlanWorkflow } from '../planning/plan';
-import { schedule, scheduleReplicas } from '../scheduler/schedule';
+import { scheduleReplicas } from '../scheduler/schedule';
 import type { FunctionRequirements, ImageRef } from '../scheduler/requirements';
 import type { Arch } from '../spec/topology';
 import { DEFAULT_STARTUP_S, SHARED_LAYERS_FRACTION, STARTUP_S } from './constants';
@@ -113,24 +113,14 @@ export class Replicas {
     return req;
   }
 
-  /** Runs the real scheduler for one more replica of fs (a scale-up); returns the replica or undefined. */
-  place(fs: FnState): Replica | undefined {
-    const { sim } = this;
-    const r = schedule(sim.snap, sim.profile, this.requirements(fs));
-    if (r.node === null) {
-      fs.lastInfeasible = r.infeasible?.message ?? `no node can run ${fs.def.id}`;
-      return undefined;
-    }
-    return this.start(fs, sim.snap.nodeIndex(r.node), r.neededImages);
-  }
-
   /**
-   * `k` more replicas of fs at once (the autoscaler's scale-up): the scheduler places them as k
-   * placements one after another would (scheduleReplicas), then each starts, in that order; a
-   * replica's start changes nothing the next placement reads (its pull is a flow that starts
-   * later). Returns how many were placed (fewer than k: no node takes another).
+   * Runs the real scheduler for `k` more replicas of fs (one from zero, or the autoscaler's
+   * scale-up): it places them as k placements one after another would (scheduleReplicas), then
+   * each starts, in that order; a replica's start changes nothing the next placement reads (its
+   * pull is a flow that starts later). Returns how many were placed (fewer than k: no node takes
+   * another, and fs.lastInfeasible says why).
    */
-  placeMany(fs: FnState, k: number): number {
+  place(fs: FnState, k = 1): number {
     const { sim } = this;
     let placed = 0;
     for (const r of scheduleReplicas(sim.snap, sim.profile, this.requirements(fs), k)) {

@@ -184,7 +184,7 @@ export class Autoscaler {
     if (!fs.queue.length) return;
     const more = this.desired(fs) - fs.replicas.length;
     // no node takes one more: with workers, the replicas there take more than their number (dispatch.ts)
-    if (more > 0 && sim.replicas.placeMany(fs, more) < more) fs.cannotGrow = true;
+    if (more > 0 && sim.replicas.place(fs, more) < more) fs.cannotGrow = true;
     // inert (see the header): the ticks after this one do nothing until the function's state changes
     if (this.skipInert && fs.scaler.stableAvg === 0 && fs.scaler.panicAvg === 0 && allPending(fs)) {
       fs.scaler.dormant = true;
