@@ -16,7 +16,8 @@
  *    or end of a flow: the flows in flight, the classes (and flows) whose rates were refilled (the
  *    component of the class–link graph it touched) and how many of those came out with another
  *    rate, the placements × nodes the scheduler scores, and the bytes over the cells' uplinks per
- *    invocation (traffic between cells: what couples them in the simulated system itself); then the growth exponent k of wall time ∝ cells^k (least squares over the three
+ *    invocation (traffic between cells: what couples them in the simulated system itself); then
+ *    the growth exponent k of wall time ∝ cells^k (least squares over the three
  *    sizes, and per step). The events: those run, and those counted (a run skips the autoscaler's
  *    inert ticks of functions waiting for their pulls, scaling.ts, and counts them as if run). The
  *    goal is k ≤ 1.1. Every deployment starts at t = 0, so the first minutes (the image pulls) cost
@@ -61,6 +62,11 @@ interface Measured {
   uplinkPerInvocation: number;
 }
 
+/** what one timed run gives: its wall and CPU time and what it did */
+function measured(wallS: number, cpu: NodeJS.CpuUsage, { report, flows, engineEvents }: ReturnType<typeof simulateWithWork>): Measured {
+  return { wallS, cpuS: (cpu.user + cpu.system) / 1e6, events: report.events, ran: engineEvents, invocations: report.totals.invocations, flows, placements: report.functions.reduce((a, f) => a + f.replicasStarted, 0), uplinkPerInvocation: uplinkPerInvocation(report) };
+}
+
 /** bytes the report counts over the links from a cell's router to the internet, per invocation */
 function uplinkPerInvocation(report: ReturnType<typeof simulateWithWork>['report']): number {
   let bytes = 0;
@@ -74,10 +80,10 @@ function measure(opts: SimulationOptions, runs = 3, warmUp: SimulationOptions = 
   for (let i = 0; i < runs; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const { report, flows, engineEvents } = simulateWithWork(opts);
+    const run = simulateWithWork(opts);
     const wallS = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
-    if (!best || wallS < best.wallS) best = { wallS, cpuS: (c.user + c.system) / 1e6, events: report.events, ran: engineEvents, invocations: report.totals.invocations, flows, placements: report.functions.reduce((a, f) => a + f.replicasStarted, 0), uplinkPerInvocation: uplinkPerInvocation(report) };
+    if (!best || wallS < best.wallS) best = measured(wallS, c, run);
   }
   return best!;
 }
@@ -106,11 +112,11 @@ function steady(opts: SimulationOptions, minTotalS: number): Measured {
   while (runs.length < 3 || (total < minTotalS && runs.length < 50)) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const { report, flows, engineEvents } = simulateWithWork(opts);
+    const run = simulateWithWork(opts);
     const wallS = (performance.now() - t0) / 1000;
     const c = process.cpuUsage(c0);
     total += wallS;
-    runs.push({ wallS, cpuS: (c.user + c.system) / 1e6, events: report.events, ran: engineEvents, invocations: report.totals.invocations, flows, placements: report.functions.reduce((a, f) => a + f.replicasStarted, 0), uplinkPerInvocation: uplinkPerInvocation(report) });
+    runs.push(measured(wallS, c, run));
   }
   runs.sort((a, b) => a.wallS - b.wallS);
   return runs[runs.length >> 1];
